@@ -1,0 +1,441 @@
+"""Value converters: how a front-matter value becomes RDF terms.
+
+Each converter is named in ``ontology/mapping.yaml`` (``as: dateTime``) and gets the rule
+(with its options from the mapping), so the vocabulary and IRI patterns stay in data.
+Lexical forms are written exactly as the editor typed them; a value that does not fit the
+datatype is reported as a warning here and as a violation by ``validate``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pyoxigraph as ox
+
+from . import iris
+from ._version import __version__
+from .diagnostics import Diagnostic, Severity, error, warning
+from .documents import Document, Value
+from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_path
+from .text import html_to_text
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
+XSD_DATE = ox.NamedNode(XSD + "date")
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
+XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
+
+_DATETIME = re.compile(
+    r"^-?\d{4,}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+)
+_DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
+
+
+class Emitter:
+    """Collects the triples and diagnostics of one document while the rules run."""
+
+    def __init__(
+        self, mapper: Mapper, doc: Document, key: str, key_from: str, problems: list[Diagnostic]
+    ) -> None:
+        self.m = mapper
+        self.doc = doc
+        self.key = key
+        self.key_from = key_from
+        self.problems = problems
+        self.triples: list[ox.Triple] = []
+        self.shared: set[ox.NamedNode] = set()
+        self.node_iris: dict[str, ox.NamedNode | None] = {}
+        spec = mapper.document_spec
+        self.subject = self._mint(spec["iri"])
+        self.graph_name = self._mint(spec["graph"])
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def lookup(self, name: str) -> str | None:
+        if name == "key":
+            return self.key
+        if name == "path":
+            return self.doc.path
+        value = get_path(self.doc.front_matter, name)
+        return value.strip() if isinstance(value, str) else None
+
+    def _mint(self, pattern: str) -> ox.NamedNode:
+        if "{key}" in pattern and self.key_from == "path":
+            pattern = pattern.replace("{key}", "{path:key}")
+        iri = self.m.expand(pattern, self.lookup)
+        assert iri is not None  # the key and the path are never empty
+        return ox.NamedNode(iri)
+
+    def add(self, s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
+        self.triples.append(ox.Triple(s, p, o))
+
+    def report(self, severity: Severity, key: str, message: str, code: str) -> None:
+        make = error if severity is Severity.ERROR else warning
+        self.problems.append(make(self.doc.source, self.doc.line_of(key), key, message, code))
+
+    def named_node(self, iri: str, key: str) -> ox.NamedNode | None:
+        try:
+            return ox.NamedNode(iri)
+        except ValueError:
+            self.report(Severity.ERROR, key, f"{iri!r} cannot be made into a valid IRI", "map.iri")
+            return None
+
+    def node(self, name: str) -> ox.NamedNode | None:
+        """The IRI of a secondary node, creating its type and link on first use."""
+        if name in self.node_iris:
+            return self.node_iris[name]
+        rule: NodeRule = self.m.nodes[name]
+        iri = self.m.expand(rule.iri, self.lookup)
+        node = ox.NamedNode(iri) if iri else None
+        self.node_iris[name] = node
+        if node is not None:
+            owner = self.node(rule.on) if rule.on else self.subject
+            if owner is None:
+                self.node_iris[name] = None
+                return None
+            self.add(node, RDF_TYPE, self.m.term(rule.cls))
+            self.add(owner, self.m.term(rule.link), node)
+            if "{slug:" in rule.iri:
+                self.shared.add(node)
+        return node
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, classes: list[str]) -> None:
+        for cls in classes:
+            self.add(self.subject, RDF_TYPE, self.m.term(cls))
+        fm = self.doc.front_matter
+        for rule in self.m.rules:
+            value = self.doc.body if rule.key == "body" else get_path(fm, rule.key)
+            if value is None or value == "" or value == []:
+                if rule.converter == "iri" and rule.options.get("same_as"):
+                    self._fallback_iri(rule)
+                continue
+            subject = self.node(rule.node) if rule.node else self.subject
+            if subject is None:
+                needs = self.m.nodes[rule.node].iri if rule.node else ""
+                self.report(
+                    Severity.WARNING,
+                    rule.key,
+                    f"not written: the {rule.node} it describes needs {', '.join(_fields(needs))}",
+                    "map.node",
+                )
+                continue
+            CONVERTERS[rule.converter](self, rule, subject, value)
+        self._provenance()
+
+    def _fallback_iri(self, rule: KeyRule) -> None:
+        """The primary URL key is absent: the first variant that is present stands in for it."""
+        for other in rule.options["same_as"]:
+            value = get_path(self.doc.front_matter, other)
+            if isinstance(value, str) and value.strip():
+                convert_iri(self, KeyRule(other, "iri", rule.properties, None, {}), self.subject, value)
+                return
+
+    def _provenance(self) -> None:
+        spec = self.m.document_spec
+        prov = spec["provenance"]
+        source = self._mint(spec["source"])
+        g = self.graph_name
+        self.add(g, RDF_TYPE, self.m.term(prov["graph_class"]))
+        self.add(g, self.m.term(prov["primary_topic"]), self.subject)
+        self.add(g, self.m.term(prov["derived_from"]), source)
+        wp = self.node_iris.get("workPackage")
+        if wp is not None:
+            self.add(g, self.m.term(prov["derived_from"]), wp)
+        self.add(g, self.m.term(prov["generated_by"]), ox.Literal(f"medigraph {__version__}"))
+        self.add(source, RDF_TYPE, self.m.term(prov["source_class"]))
+        self.add(source, self.m.term(prov["source_path"]), ox.Literal(self.doc.path))
+        self.add(source, self.m.term(prov["text_sha256"]), ox.Literal(self.doc.text_sha256))
+
+    def result(self) -> MappedDocument:
+        self.triples = sorted(set(self.triples), key=_order(self.subject, self.graph_name))
+        return MappedDocument(
+            self.doc,
+            self.subject,
+            self.graph_name,
+            self.triples,
+            frozenset(self.shared),
+            sorted(self.problems, key=Diagnostic.sort_key),
+            self.m.unmapped(self.doc.front_matter),
+        )
+
+
+def _fields(pattern: str) -> list[str]:
+    return [name for name in re.findall(r"\{(?:\w+:)?([^{}]+)\}", pattern) if name != "key"]
+
+
+def _order(
+    main: ox.NamedNode, graph: ox.NamedNode
+) -> Callable[[ox.Triple], tuple[int, str, int, str, str]]:
+    """Document subject first, then its graph record, then the rest by IRI; rdf:type first."""
+
+    def key(t: ox.Triple) -> tuple[int, str, int, str, str]:
+        s = t.subject
+        rank = 0 if s == main else 1 if s == graph else 2
+        return (rank, str(s), 0 if t.predicate == RDF_TYPE else 1, str(t.predicate), str(t.object))
+
+    return key
+
+
+# -- converters -------------------------------------------------------------------------------
+
+Converter = Callable[[Emitter, KeyRule, ox.NamedNode, Value], None]
+
+
+def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
+    """(key, text) for a scalar or for each item of a list of scalars; others are reported."""
+    values = value if isinstance(value, list) else [value]
+    out = []
+    for index, item in enumerate(values):
+        key = f"{rule.key}[{index}]" if isinstance(value, list) else rule.key
+        if item is None:
+            continue
+        if not isinstance(item, str):
+            kind = "a list" if isinstance(item, list) else "a mapping"
+            em.report(Severity.ERROR, key, f"must be text, not {kind}", "map.type")
+            continue
+        out.append((key, item))
+    return out
+
+
+def convert_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for _key, text in _items(em, rule, value):
+        if text:
+            em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text))
+
+
+def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for _key, text in _items(em, rule, value):
+        plain = html_to_text(text)
+        if plain:
+            em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(plain))
+
+
+def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for key, text in _items(em, rule, value):
+        match = _DATETIME.match(text)
+        if _DATE.match(text):
+            em.report(Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date")
+            em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_DATE))
+            continue
+        if match is None:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text!r} is not a date and time like 2021-02-17T04:49:37Z",
+                "map.datetime",
+            )
+        elif match.group(7) is None:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text} has no timezone; add Z for UTC or an offset such as +05:30",
+                "map.timezone",
+            )
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_DATETIME))
+
+
+def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for key, text in _items(em, rule, value):
+        if not _INTEGER.match(text):
+            em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_INTEGER))
+
+
+def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    items = _items(em, rule, value)
+    if len(items) != len(rule.properties) or not isinstance(value, list):
+        names = " and ".join(p.rsplit("/", 1)[-1] for p in rule.properties)
+        em.report(Severity.ERROR, rule.key, f"must be a list of {len(rule.properties)} numbers ({names})", "map.type")
+        return
+    for prop, (key, text) in zip(rule.properties, items, strict=True):
+        if not _INTEGER.match(text):
+            em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
+        em.add(subject, em.m.term_iri(prop), ox.Literal(text, datatype=XSD_INTEGER))
+
+
+def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for key, text in _items(em, rule, value):
+        if text not in ("true", "false"):
+            em.report(Severity.WARNING, key, f"{text!r} is not true or false", "map.boolean")
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_BOOLEAN))
+
+
+def to_iri(text: str) -> str:
+    """A URL as typed, with the characters an IRI cannot hold percent-encoded."""
+    return _IRI_FORBIDDEN.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text.strip())
+
+
+def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for key, text in _items(em, rule, value):
+        candidate = to_iri(text)
+        relative_to = rule.options.get("relative_to")
+        resolved = bool(relative_to) and not iris.is_absolute_iri(candidate)
+        if resolved:
+            base_path = em.lookup(str(relative_to)) or ""
+            candidate = em.m.base + "/".join(
+                iris.segment(p) for p in (base_path.strip("/") + "/" + text.strip()).split("/") if p
+            )
+        if not iris.is_absolute_iri(candidate):
+            em.report(Severity.ERROR, key, f"{text!r} is not a web address (https://…)", "map.iri")
+            continue
+        if not resolved and candidate != text.strip():
+            em.report(
+                Severity.WARNING, key, f"address contains characters not allowed in a URL; written as {candidate}", "map.iri"
+            )
+        node = em.named_node(candidate, key)
+        if node is not None:
+            em.add(subject, em.m.term_iri(rule.properties[0]), node)
+        for other in rule.options.get("same_as", []):
+            _compare_variant(em, key, text, other)
+
+
+def _compare_variant(em: Emitter, key: str, text: str, other: str) -> None:
+    variant = get_path(em.doc.front_matter, other)
+    if isinstance(variant, str) and variant.strip() and variant.strip() != text.strip():
+        em.report(
+            Severity.WARNING,
+            other,
+            f"{variant.strip()} differs from {key} ({text.strip()}); {key} is used",
+            "map.url-variant",
+        )
+
+
+def convert_variant(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """Checked (and used as a fallback) by the key it is a variant of; nothing to write."""
+    if value is not None and not isinstance(value, str):
+        em.report(Severity.ERROR, rule.key, "must be a single web address", "map.type")
+
+
+def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """A JSON array kept in a string (OpenProject custom fields): checked against its twin key."""
+    for key, text in _items(em, rule, value):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            em.report(Severity.WARNING, key, "is not a JSON list", "map.json")
+            continue
+        twin_key = rule.options.get("same_as_key")
+        twin = get_path(em.doc.front_matter, twin_key) if twin_key else None
+        if twin_key and isinstance(twin, list) and decoded != twin:
+            em.report(Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json")
+
+
+def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    table: dict[str, str] = em.m.kinds.get("media-type", {})
+    for key, text in _items(em, rule, value):
+        media = table.get(text.upper()) or (text if "/" in text else None)
+        if media is None:
+            em.report(Severity.WARNING, key, f"unknown image format {text!r}; written as typed", "map.media-type")
+            media = text
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(media))
+
+
+def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    pattern = em.m.kinds["work-package"]["iri"]
+    for key, text in _items(em, rule, value):
+        if not _INTEGER.match(text):
+            em.report(Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer")
+        iri = em.m.expand(pattern, lambda name, t=text: t if name == "value" else None)  # type: ignore[misc]
+        if iri:
+            node = em.named_node(iri, key)
+            if node is not None:
+                em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+def _organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:
+    spec = em.m.kinds["organization"]
+    iri = em.m.expand(spec["iri"], lambda field: name if field == "name" else None)
+    node = em.named_node(iri, key) if iri else None
+    if node is None:
+        return None
+    em.shared.add(node)
+    em.add(node, RDF_TYPE, em.m.term(spec["class"]))
+    em.add(node, em.m.term(spec["name"]), ox.Literal(name))
+    if _DOMAIN.match(name) and spec.get("url_if_domain"):
+        em.add(node, em.m.term(spec["url_if_domain"]), ox.NamedNode(f"https://{name.lower()}/"))
+    return node
+
+
+def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    for key, text in _items(em, rule, value):
+        node = _organization(em, text.strip(), key)
+        if node is not None:
+            em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    spec = em.m.kinds["person"]
+    pattern = re.compile(spec["pattern"])
+    for key, text in _items(em, rule, value):
+        text = text.strip()
+        match = pattern.match(text)
+        name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
+        if not name:
+            name = domain or text
+        fields = {"name": name, "domain": domain}
+        iri = em.m.expand(spec["iri"] if domain else spec["iri_without_domain"], fields.get)
+        node = em.named_node(iri, key) if iri else None
+        if node is None:
+            continue
+        em.shared.add(node)
+        em.add(node, RDF_TYPE, em.m.term(spec["class"]))
+        em.add(node, em.m.term(spec["name"]), ox.Literal(name))
+        if domain:
+            org = _organization(em, domain.lower(), key)
+            if org is not None:
+                em.add(node, em.m.term(spec["affiliation"]), org)
+        em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    spec = em.m.kinds["topic"]
+    for key, text in _items(em, rule, value):
+        scheme, sep, term = text.partition(spec["separator"])
+        scheme, term = scheme.strip(), term.strip()
+        if not sep or not scheme or not term:
+            em.report(
+                Severity.ERROR,
+                key,
+                f"topic {text!r} must name its taxonomy, like 'KLAS: Telehealth'",
+                "map.topic",
+            )
+            continue
+        fields = {"scheme": scheme, "term": term}
+        concept = em.named_node(em.m.expand(spec["iri"], fields.get) or "", key)
+        scheme_node = em.named_node(em.m.expand(spec["scheme_iri"], fields.get) or "", key)
+        if concept is None or scheme_node is None:
+            continue
+        em.shared.update((concept, scheme_node))
+        em.add(concept, RDF_TYPE, em.m.term(spec["class"]))
+        em.add(concept, em.m.term(spec["label"]), ox.Literal(term))
+        em.add(concept, em.m.term(spec["notation"]), ox.Literal(f"{scheme}: {term}"))
+        em.add(concept, em.m.term(spec["in_scheme"]), scheme_node)
+        em.add(concept, em.m.term(spec["top_concept_of"]), scheme_node)
+        em.add(scheme_node, RDF_TYPE, em.m.term(spec["scheme_class"]))
+        em.add(scheme_node, em.m.term(spec["scheme_label"]), ox.Literal(scheme))
+        em.add(subject, em.m.term_iri(rule.properties[0]), concept)
+
+
+CONVERTERS: dict[str, Converter] = {
+    "text": convert_text,
+    "html-text": convert_html_text,
+    "dateTime": convert_datetime,
+    "integer": convert_integer,
+    "integer-pair": convert_integer_pair,
+    "boolean": convert_boolean,
+    "iri": convert_iri,
+    "variant": convert_variant,
+    "json-list": convert_json_list,
+    "media-type": convert_media_type,
+    "work-package": convert_work_package,
+    "organization": convert_organization,
+    "person": convert_person,
+    "topic": convert_topic,
+}

@@ -1,0 +1,332 @@
+"""Reading: find the ``*.md`` files under the given paths and turn each into a ``Document``.
+
+Front matter is split with python-frontmatter's YAML boundary and composed by PyYAML's C
+parser into nodes; we build the values ourselves so that every scalar keeps the text the
+editor typed (no YAML 1.1 surprises such as ``NO`` → false), every key keeps its line, and
+duplicate keys, foreign tags and alias bombs become diagnostics instead of silent changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+import frontmatter
+import yaml
+
+from .diagnostics import Diagnostic, Severity, error
+
+try:  # the C parser when libyaml is there; the pure-Python one otherwise
+    _Loader: type[yaml.BaseLoader] = yaml.CBaseLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.BaseLoader
+
+MAX_FRONT_MATTER_BYTES = 1 << 20
+MAX_NODES = 50_000
+MAX_DEPTH = 64
+
+_BOUNDARY = frontmatter.YAMLHandler.FM_BOUNDARY
+_TOML_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    _STANDARD_TAG + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+Value = str | list["Value"] | dict[str, "Value"] | None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, read and parsed, with everything later stages need to point back at it."""
+
+    path: str
+    """Path relative to the root the user gave, with ``/`` separators (stable across machines)."""
+    source: str
+    """Path as the user can open it (the root as given joined with ``path``), for diagnostics."""
+    front_matter: dict[str, Value]
+    body: str
+    sha256: str
+    """sha256 of the file's bytes (what a cache is keyed by)."""
+    text_sha256: str
+    """sha256 of the text with any BOM removed and CRLF made LF (what the graph records)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Line of each front-matter key: ``title``, ``link.href``, ``author[1]``."""
+    first_line: int = 1
+
+    def line_of(self, key: str | None) -> int:
+        """The line of ``key``, else of its nearest parent key, else the document's first line."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = _parent_key(key)
+        return self.first_line
+
+
+def _parent_key(key: str) -> str:
+    cut = max(key.rfind("."), key.rfind("["))
+    return key[:cut] if cut > 0 else ""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found under a root: where it is, and how to name it."""
+
+    file: Path
+    path: str
+    source: str
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every ``*.md`` under ``paths`` (files or folders, recursive), in a deterministic order."""
+    found: list[SourceFile] = []
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for given in paths:
+        root = Path(given)
+        shown = os.fspath(given)
+        if root.is_file():
+            candidates = [(root, root.name, shown)]
+        elif root.is_dir():
+            candidates = [
+                (file, rel, os.path.join(shown, rel)) for file, rel in _walk(root, problems, shown)
+            ]
+        else:
+            problems.append(error(shown, None, None, "no such file or folder", "read.missing"))
+            continue
+        for file, rel, display in candidates:
+            real = os.path.realpath(file)
+            if real in seen:
+                continue
+            seen.add(real)
+            found.append(SourceFile(file, rel, display))
+    return found, problems
+
+
+def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[Path, str]]:
+    def on_error(exc: OSError) -> None:
+        where = os.path.relpath(exc.filename, root) if exc.filename else "."
+        problems.append(
+            error(os.path.join(shown, where), None, None, f"cannot list folder: {exc.strerror}", "read.io")
+        )
+
+    results: list[tuple[str, Path]] = []
+    for folder, dirs, files in os.walk(root, onerror=on_error):
+        dirs.sort()
+        for name in files:
+            if not name.endswith(".md"):
+                continue
+            file = Path(folder, name)
+            rel = file.relative_to(root).as_posix()
+            results.append((rel, file))
+    for rel, file in sorted(results):
+        yield file, rel
+
+
+@dataclass
+class _Parsed:
+    value: dict[str, Value]
+    lines: dict[str, int]
+    problems: list[Diagnostic]
+
+
+def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
+    """Read one file. Problems that make it unusable give ``None`` and at least one error."""
+    src = found.source
+    try:
+        raw = found.file.read_bytes()
+    except IsADirectoryError:
+        return None, [error(src, None, None, "is a folder, not a file", "read.io")]
+    except OSError as exc:
+        return None, [error(src, None, None, f"cannot read file: {exc.strerror}", "read.io")]
+    return parse_document(raw, found.path, src)
+
+
+def parse_document(raw: bytes, path: str, source: str | None = None) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse the bytes of one file (the part of reading that needs no file system)."""
+    src = source or path
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [
+            error(
+                src,
+                line,
+                None,
+                f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "save it as UTF-8",
+                "read.encoding",
+            )
+        ]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+    opening = _BOUNDARY.match(text)
+    if opening is None:
+        if _TOML_BOUNDARY.match(text):
+            message = "TOML front matter (+++) is not supported; use YAML between --- lines"
+        elif text.strip() == "":
+            message = "file is empty; a document needs YAML front matter between --- lines"
+        else:
+            found = _BOUNDARY.search(text)
+            if found is not None and text[: found.start()].strip() == "":
+                message = "front matter must start on the first line"
+            else:
+                message = "no front matter: the file must start with a --- line"
+            if found is not None:
+                line = text.count("\n", 0, found.start()) + 1
+                return None, [error(src, line, None, message, "read.framing")]
+        return None, [error(src, 1, None, message, "read.framing")]
+    closing = _BOUNDARY.search(text, opening.end())
+    if closing is None:
+        return None, [
+            error(src, 1, None, "front matter is never closed: add a --- line after it", "read.framing")
+        ]
+    fm_text = text[opening.end() : closing.start()]
+    line_offset = text.count("\n", 0, opening.end()) + 1
+    body = text[closing.end() :].removeprefix("\n")
+
+    if len(fm_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        return None, [
+            error(
+                src,
+                1,
+                None,
+                f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB",
+                "read.limits",
+            )
+        ]
+    parsed = _parse_yaml(fm_text, src, line_offset)
+    if parsed is None or any(p.severity is Severity.ERROR for p in parsed.problems):
+        problems = parsed.problems if parsed else []
+        return None, sorted(problems, key=Diagnostic.sort_key)
+
+    return (
+        Document(
+            path=path,
+            source=src,
+            front_matter=parsed.value,
+            body=body,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            lines=parsed.lines,
+            first_line=1,
+        ),
+        parsed.problems,
+    )
+
+
+def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
+    if fm_text.strip() == "" or all(
+        line.strip() == "" or line.lstrip().startswith("#") for line in fm_text.splitlines()
+    ):
+        return _Parsed({}, {}, [error(src, line_offset, None, "front matter is empty", "read.yaml")])
+    loader = _Loader(fm_text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = line_offset + mark.line if mark is not None else line_offset
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return _Parsed({}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")])
+    except yaml.YAMLError as exc:
+        return _Parsed({}, {}, [error(src, line_offset, None, f"YAML does not parse: {exc}", "read.yaml")])
+    finally:
+        loader.dispose()
+    if not isinstance(node, yaml.MappingNode):
+        line = line_offset + node.start_mark.line if node is not None else line_offset
+        kind = "empty" if node is None else "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        return _Parsed(
+            {}, {}, [error(src, line, None, f"front matter must be key: value pairs, not {kind}", "read.yaml")]
+        )
+    builder = _Builder(src, line_offset)
+    value = builder.mapping(node, "", 0)
+    return _Parsed(value, builder.lines, builder.problems)
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain values, keeping source text and key lines."""
+
+    def __init__(self, src: str, line_offset: int) -> None:
+        self.src = src
+        self.offset = line_offset
+        self.lines: dict[str, int] = {}
+        self.problems: list[Diagnostic] = []
+        self.nodes = 0
+
+    def _line(self, node: yaml.Node) -> int:
+        return self.offset + node.start_mark.line
+
+    def _fail(self, node: yaml.Node, key: str, message: str, code: str = "read.yaml") -> None:
+        self.problems.append(error(self.src, self._line(node), key or None, message, code))
+
+    def value(self, node: yaml.Node, key: str, depth: int) -> Value:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self._fail(node, key, f"front matter has more than {MAX_NODES} values (alias bomb?)", "read.limits")
+            return None
+        if depth > MAX_DEPTH:
+            self._fail(node, key, f"front matter is nested deeper than {MAX_DEPTH} levels", "read.limits")
+            return None
+        if node.tag not in _ALLOWED_TAGS:
+            self._fail(node, key, f"YAML tag {_short_tag(node.tag)} is not allowed in front matter")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            text: str = node.value
+            if node.style is None and text in _NULLS and node.tag == _STANDARD_TAG + "str":
+                return None
+            return text
+        if isinstance(node, yaml.SequenceNode):
+            items: list[Value] = []
+            for index, item in enumerate(node.value):
+                item_key = f"{key}[{index}]"
+                self.lines.setdefault(item_key, self._line(item))
+                items.append(self.value(item, item_key, depth + 1))
+            return items
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, key, depth)
+        self._fail(node, key, "unsupported YAML node")  # pragma: no cover - composer gives no others
+        return None
+
+    def mapping(self, node: yaml.MappingNode, prefix: str, depth: int) -> dict[str, Value]:
+        result: dict[str, Value] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _STANDARD_TAG + "merge" or (
+                isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None
+            ):
+                self._fail(key_node, prefix, "YAML merge keys (<<) are not supported in front matter")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node, prefix, "a key must be a plain name, not a list or mapping")
+                continue
+            name = key_node.value
+            full = f"{prefix}.{name}" if prefix else name
+            if name in result:
+                first = self.lines.get(full)
+                self._fail(
+                    key_node, full, f"key appears twice (first on line {first}); keep one", "read.duplicate-key"
+                )
+                continue
+            self.lines[full] = self._line(key_node)
+            result[name] = self.value(value_node, full, depth + 1)
+        return result
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_STANDARD_TAG) :] if tag.startswith(_STANDARD_TAG) else tag
+
+
+def read_documents(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[Document | None, list[Diagnostic]]]:
+    """Read every document under ``paths`` in order; problems come with the document they concern."""
+    files, problems = discover(paths)
+    if problems:
+        yield None, problems
+    for found in files:
+        yield read_document(found)

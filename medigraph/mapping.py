@@ -1,0 +1,291 @@
+"""Mapping: one ``Document`` → one per-document graph, driven by ``ontology/mapping.yaml``.
+
+The mapping file decides classes, properties, IRI patterns and converters; this module is
+the engine that applies it. Converters live in ``convert``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from . import iris
+from ._version import __version__
+from .diagnostics import Diagnostic, Severity, error, warning
+from .documents import Document, Value
+from .resources import data_path
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DEFAULT_BASE = "https://medigy.com/"
+_FIELD = re.compile(r"\{(?:(slug|path):)?([^{}]+)\}")
+
+
+class MappingError(Exception):
+    """The mapping file itself is wrong: a fatal error (exit code 2), not a document problem."""
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    key: str
+    converter: str
+    properties: tuple[str, ...]
+    node: str | None
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class NodeRule:
+    name: str
+    iri: str
+    cls: str
+    link: str
+    on: str | None
+
+
+@dataclass
+class MappedDocument:
+    """The outcome of mapping one document: its graph (unless rejected) and what was noticed."""
+
+    document: Document
+    subject: ox.NamedNode | None
+    graph_name: ox.NamedNode | None
+    triples: list[ox.Triple]
+    shared: frozenset[ox.NamedNode]
+    """Subjects that other documents may describe too (community, topics, people, …)."""
+    diagnostics: list[Diagnostic]
+    unmapped_keys: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.subject is None or any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        assert self.graph_name is not None
+        for t in self.triples:
+            yield ox.Quad(t.subject, t.predicate, t.object, self.graph_name)
+
+
+class Mapper:
+    """A loaded mapping: compiled once, applied to many documents."""
+
+    def __init__(self, spec: dict[str, Any], base: str = DEFAULT_BASE, source: str = "mapping") -> None:
+        self.spec = spec
+        self.source = source
+        if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
+            raise MappingError(f"base IRI must be an absolute IRI ending in '/': {base!r}")
+        self.base = base
+        try:
+            self.prefixes: dict[str, str] = dict(spec["prefixes"])
+            self.document_spec: dict[str, Any] = spec["document"]
+            self.classes: list[dict[str, Any]] = spec["classes"]
+            self.fallbacks: list[dict[str, Any]] = spec.get("fallbacks", [])
+            self.kinds: dict[str, Any] = spec.get("kinds", {})
+            self.ignored: dict[str, str] = dict(spec.get("ignored", {}))
+            self.nodes = {
+                name: NodeRule(name, n["iri"], n["class"], n["link"], n.get("on"))
+                for name, n in spec.get("nodes", {}).items()
+            }
+            self.rules = [self._rule(key, r) for key, r in spec["keys"].items()]
+        except (KeyError, TypeError) as exc:
+            raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
+        self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
+        self._iri_cache: dict[str, ox.NamedNode] = {}
+        from . import convert  # local: convert imports this module's types
+
+        self._converters = convert.CONVERTERS
+        for rule in self.rules:
+            if rule.converter not in self._converters:
+                raise MappingError(f"{source}: key {rule.key}: unknown converter {rule.converter!r}")
+            if rule.node and rule.node not in self.nodes:
+                raise MappingError(f"{source}: key {rule.key}: unknown node {rule.node!r}")
+
+    def _rule(self, key: str, spec: dict[str, Any]) -> KeyRule:
+        if "variant_of" in spec:
+            return KeyRule(key, "variant", (), None, spec)
+        props = tuple(self.expand_curie(p) for p in spec.get("properties", [spec.get("property")]) if p)
+        return KeyRule(key, spec["as"], props, spec.get("node"), spec)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever the mapping, the ontology or the engine version changes."""
+        digest = hashlib.sha256(repr((self.spec, self.base, __version__)).encode())
+        ontology = data_path("ontology") / "medigy.ttl"
+        if ontology.exists():
+            digest.update(ontology.read_bytes())
+        return digest.hexdigest()
+
+    def expand_curie(self, curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        if prefix in self.prefixes:
+            return self.prefixes[prefix] + local
+        raise MappingError(f"{self.source}: unknown prefix in {curie!r}")
+
+    def term(self, curie: str) -> ox.NamedNode:
+        node = self._iri_cache.get(curie)
+        if node is None:
+            node = self._iri_cache[curie] = ox.NamedNode(self.expand_curie(curie))
+        return node
+
+    def term_iri(self, iri: str) -> ox.NamedNode:
+        node = self._iri_cache.get(iri)
+        if node is None:
+            node = self._iri_cache[iri] = ox.NamedNode(iri)
+        return node
+
+    def all_prefixes(self) -> dict[str, str]:
+        """Vocabulary prefixes plus prefixes for the minted IRIs under the base."""
+        merged = dict(self.prefixes)
+        for name, rel in self.spec.get("base_prefixes", {}).items():
+            merged[name] = self.base + rel
+        return merged
+
+    def expand(self, pattern: str, lookup: Callable[[str], str | None]) -> str | None:
+        """An IRI from a pattern, or ``None`` when a field it needs is missing."""
+        missing = False
+
+        def field_value(match: re.Match[str]) -> str:
+            nonlocal missing
+            how, name = match.group(1), match.group(2)
+            text = lookup(name)
+            if text is None or text == "":
+                missing = True
+                return ""
+            if how == "slug":
+                return iris.slug(text)
+            if how == "path":
+                return "/".join(iris.segment(part) for part in text.split("/"))
+            return iris.segment(text)
+
+        rel = _FIELD.sub(field_value, pattern)
+        return None if missing else self.base + rel
+
+    # -- selecting the class ---------------------------------------------------------------
+
+    def select_class(self, doc: Document) -> tuple[list[str], list[Diagnostic]]:
+        fm = doc.front_matter
+        owl_type = fm.get("owlType")
+        problems: list[Diagnostic] = []
+        if owl_type is None:
+            owl_type = self._fallback(fm)
+            if owl_type is None:
+                return [], [error(doc.source, doc.first_line, "owlType", "owlType is missing", "map.owl-type")]
+        if not isinstance(owl_type, str):
+            line = doc.line_of("owlType")
+            return [], [error(doc.source, line, "owlType", "owlType must be a single name", "map.owl-type")]
+        for entry in self.classes:
+            if entry["owlType"] != owl_type:
+                continue
+            classes = [entry["class"]]
+            wp_key = entry.get("workPackageTypeKey")
+            wp_type = fm.get(wp_key) if wp_key else None
+            if isinstance(wp_type, str) and wp_type:
+                refined = entry.get("workPackageTypes", {}).get(wp_type)
+                if refined:
+                    classes.insert(0, refined)
+                else:
+                    known = ", ".join(entry.get("workPackageTypes", {}))
+                    problems.append(
+                        warning(
+                            doc.source,
+                            doc.line_of(wp_key),
+                            wp_key,
+                            f"unknown work-package type {wp_type!r} (known: {known}); "
+                            f"mapped as {entry['class']}",
+                            "map.work-package-type",
+                        )
+                    )
+            return classes, problems
+        known = ", ".join(repr(e["owlType"]) for e in self.classes)
+        return [], [
+            error(
+                doc.source,
+                doc.line_of("owlType"),
+                "owlType",
+                f"unknown owlType {owl_type!r} (known: {known})",
+                "map.owl-type",
+            )
+        ]
+
+    def _fallback(self, fm: dict[str, Value]) -> str | None:
+        for rule in self.fallbacks:
+            if all(_matches(fm.get(k), v) for k, v in rule["when"].items()):
+                return str(rule["owlType"])
+        return None
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def map(self, doc: Document) -> MappedDocument:
+        from .convert import Emitter
+
+        classes, problems = self.select_class(doc)
+        key_text, key_from = self._document_key(doc)
+        if not classes:
+            return MappedDocument(doc, None, None, [], frozenset(), problems)
+        emitter = Emitter(self, doc, key_text, key_from, problems)
+        emitter.run(classes)
+        return emitter.result()
+
+    def _document_key(self, doc: Document) -> tuple[str, str]:
+        for name in self.document_spec["key"]:
+            value = get_path(doc.front_matter, name)
+            if isinstance(value, str) and value.strip():
+                return value.strip(), name
+        stem = doc.path[:-3] if doc.path.endswith(".md") else doc.path
+        return stem, "path"
+
+    def unmapped(self, fm: Mapping[str, Value]) -> list[str]:
+        """Front-matter keys (dotted, leaves and mappings) that neither map nor are ignored."""
+        found: list[str] = []
+        for name, value in fm.items():
+            self._collect_unmapped(name, value, found)
+        return found
+
+    def _collect_unmapped(self, key: str, value: Value, found: list[str]) -> None:
+        if key in self.known_keys:
+            return
+        if isinstance(value, dict) and value:
+            for name, inner in value.items():
+                self._collect_unmapped(f"{key}.{name}", inner, found)
+        else:
+            found.append(key)
+
+
+def _matches(value: Value, wanted: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = str(wanted)
+    if text.endswith("*"):
+        return value.startswith(text[:-1])
+    return value == text
+
+
+def get_path(fm: Mapping[str, Value], dotted: str) -> Value:
+    """``link.href`` → ``fm["link"]["href"]``; ``None`` where any step is missing."""
+    current: Value = fm  # type: ignore[assignment]
+    for part in dotted.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def load_mapping(path: str | Path | None = None, base: str = DEFAULT_BASE) -> Mapper:
+    """Load a mapping file (default: the bundled ``ontology/mapping.yaml``)."""
+    file = Path(path) if path else data_path("ontology") / "mapping.yaml"
+    try:
+        spec = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingError(f"cannot read mapping {file}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise MappingError(f"mapping {file} is not valid YAML: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise MappingError(f"mapping {file} must be a YAML mapping")
+    return Mapper(spec, base=base, source=str(file))

@@ -1,0 +1,65 @@
+"""The document body as plain text: HTML (as the site stores it) reduced to paragraphs."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_BLOCKS = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
+)
+_SKIP = frozenset({"script", "style", "template", "head"})
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+            if tag == "pre":
+                self.pre += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+            if tag == "pre":
+                self.pre = max(0, self.pre - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        # HTML collapses white space outside <pre>; a marker keeps it apart from block breaks.
+        self.parts.append(data if self.pre else _SPACE.sub(" ", data).replace("\n", " "))
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of ``html``: paragraphs separated by a blank line, spaces collapsed."""
+    if "<" not in html and "&" not in html:
+        return _tidy(html)
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return _tidy("".join(collector.parts))
+
+
+def _tidy(text: str) -> str:
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.split("\n")]
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
