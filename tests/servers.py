@@ -305,7 +305,7 @@ class SparqlServer:
         code = None if self._process is None else self._process.poll()
         raise ServerStartError(
             f"{self.name} on {self.base_url} {what} (exit code {code}); "
-            f"log tail of {self.log_path}:\n{_tail(self.log_path)}",
+            f"last lines of its log:\n{_tail(self.log_path)}",
             exited=exited,
         )
 

@@ -1,0 +1,63 @@
+"""What every command shares: printing diagnostics, progress bars, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from ..diagnostics import Diagnostic
+
+
+def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> None:
+    """Diagnostics go to stderr, one ``path:line: severity: key: message`` a line."""
+    for diagnostic in diagnostics:
+        if quiet and diagnostic.severity.label != "error":
+            continue
+        click.echo(diagnostic.format(), err=True)
+
+
+@contextmanager
+def progress(label: str, enabled: bool | None = None) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
+    """(start(total), advance()) — a rich progress bar on a terminal, nothing elsewhere."""
+    show = sys.stderr.isatty() if enabled is None else enabled
+    if not show:
+        yield (lambda total: None), (lambda: None)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def start(total: int) -> None:
+        task.append(bar.add_task(label, total=total))
+
+    def advance() -> None:
+        if task:
+            bar.advance(task[0])
+
+    with bar:
+        yield start, advance
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("use K/N, for example 2/8", param_hint="--shard") from None
+    if not 1 <= index <= count:
+        raise click.BadParameter("K must be between 1 and N", param_hint="--shard")
+    return index, count

@@ -1,0 +1,84 @@
+"""``medigraph export``: map documents and write a dump."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+import click
+
+from ..export import DEFAULT_OUTPUT, Report, export
+from ..mapping import DEFAULT_BASE, MappingError, load_mapping
+from ..writers import FORMATS
+from . import cli
+from ._common import echo_diagnostics, parse_shard, progress
+
+
+@cli.command("export")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", default=DEFAULT_OUTPUT, show_default=True, help="Dump file, or - for stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Default: from the output's extension, else ttl.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI for minted IRIs.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="Use this mapping file instead of the bundled one.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
+@click.option("--shard", help="Export only shard K of N (K/N), for splitting a corpus over machines.")
+@click.option("--coverage", is_flag=True, help="Print the full table of front-matter keys and how they are mapped.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
+def export_command(
+    paths: tuple[str, ...],
+    output: str,
+    fmt: str | None,
+    base: str,
+    mapping: str | None,
+    jobs: int | None,
+    shard: str | None,
+    coverage: bool,
+    quiet: bool,
+) -> None:
+    """Map the documents under PATHS and write one RDF dump.
+
+    Turtle by default (output/medigraph.ttl); TriG and N-Quads keep one named graph per
+    document. Rejected documents are reported on stderr and left out (exit code 1).
+    """
+    try:
+        with progress("exporting", enabled=None if not quiet else False) as (start, advance):
+            report = export(
+                paths,
+                output,
+                format=fmt,
+                base=base,
+                mapping=mapping,
+                jobs=jobs,
+                shard=parse_shard(shard),
+                on_start=start,
+                on_document=lambda _item: advance(),
+            )
+    except MappingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    echo_diagnostics(report.diagnostics, quiet=quiet)
+    if coverage:
+        click.echo(coverage_table(report, mapping, base), err=output == "-")
+    if not quiet:
+        where = "stdout" if output == "-" else output
+        click.echo(f"medigraph: {report.summary()} Written to {where}.", err=True)
+    sys.exit(report.exit_code)
+
+
+def coverage_table(report: Report, mapping: str | None, base: str) -> str:
+    mapper = load_mapping(mapping, base=base)
+    status: Counter[str] = Counter()
+    rows = []
+    for key in sorted(report.key_documents):
+        if key in report.unmapped:
+            how = "NOT MAPPED"
+        elif key in mapper.ignored or any(key.startswith(i + ".") for i in mapper.ignored):
+            how = "ignored: " + mapper.ignored.get(key.split(".")[0], mapper.ignored.get(key, ""))
+        else:
+            rule = next((r for r in mapper.rules if r.key == key or key.startswith(r.key + ".")), None)
+            how = ", ".join(rule.properties) or f"checked ({rule.converter})" if rule else "mapped"
+        status[how.split(":")[0]] += 1
+        rows.append(f"{key:<40} {report.key_documents[key]:>8}  {how}")
+    header = f"{'key':<40} {'documents':>8}  mapping"
+    return "\n".join([header, *rows])

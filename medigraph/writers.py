@@ -1,0 +1,158 @@
+"""Writing: per-document graphs → Turtle, N-Triples, TriG, N-Quads or JSON-LD, streamed.
+
+Workers serialize each document into blocks with pyoxigraph; the single writer only
+concatenates bytes, skipping shared blocks (a topic, a person) already written, so output
+is deterministic and memory stays flat. Files are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from .mapping import MappedDocument
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    rdf_format: ox.RdfFormat
+    datasets: bool
+    extension: str
+
+
+FORMATS: dict[str, Format] = {
+    "ttl": Format("ttl", ox.RdfFormat.TURTLE, False, "ttl"),
+    "nt": Format("nt", ox.RdfFormat.N_TRIPLES, False, "nt"),
+    "trig": Format("trig", ox.RdfFormat.TRIG, True, "trig"),
+    "nq": Format("nq", ox.RdfFormat.N_QUADS, True, "nq"),
+    "jsonld": Format("jsonld", ox.RdfFormat.JSON_LD, True, "jsonld"),
+}
+
+Block = tuple[bytes | None, bytes]
+"""(dedupe key or None, serialized bytes): a shared block is written once per dump."""
+
+
+def prefix_header(prefixes: dict[str, str]) -> bytes:
+    return b"".join(f"@prefix {name}: <{iri}> .\n".encode() for name, iri in sorted(prefixes.items()))
+
+
+def _strip_prefixes(data: bytes, count: int) -> bytes:
+    """pyoxigraph writes the prefix lines first; the dump writes them once, at the top."""
+    cut = 0
+    for _ in range(count):
+        if not data.startswith(b"@prefix", cut):
+            break
+        cut = data.index(b"\n", cut) + 1
+    return data[cut:]
+
+
+def serialize_document(mapped: MappedDocument, fmt: Format, prefixes: dict[str, str]) -> list[Block]:
+    """One document's blocks in ``fmt``; the document's own triples first, then shared ones."""
+    if fmt.datasets:
+        quads = list(mapped.quads())
+        if fmt.name == "jsonld":
+            data = ox.serialize(quads, format=fmt.rdf_format)
+            return [(None, data.strip().removeprefix(b"[").removesuffix(b"]"))]
+        data = ox.serialize(quads, format=fmt.rdf_format, prefixes=prefixes if fmt.name == "trig" else None)
+        return [(None, _strip_prefixes(data, len(prefixes)) if fmt.name == "trig" else data)]
+    own: list[ox.Triple] = []
+    shared: dict[ox.NamedNode, list[ox.Triple]] = {}
+    for t in mapped.triples:
+        if t.subject in mapped.shared:
+            shared.setdefault(t.subject, []).append(t)  # type: ignore[arg-type]
+        else:
+            own.append(t)
+    blocks: list[Block] = [(None, _serialize_triples(own, fmt, prefixes))]
+    for _subject, triples in sorted(shared.items(), key=lambda item: str(item[0])):
+        data = _serialize_triples(triples, fmt, prefixes)
+        blocks.append((hashlib.blake2b(data, digest_size=16).digest(), data))
+    return blocks
+
+
+def _serialize_triples(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str]) -> bytes:
+    if fmt.name == "ttl":
+        data = ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes)
+        return _strip_prefixes(data, len(prefixes))
+    return ox.serialize(triples, format=fmt.rdf_format)
+
+
+class DumpWriter:
+    """Concatenates document blocks into one valid dump in a stream."""
+
+    def __init__(self, stream: BinaryIO, fmt: Format, prefixes: dict[str, str]) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.seen: set[bytes] = set()
+        self.documents = 0
+        if fmt.name in ("ttl", "trig"):
+            stream.write(prefix_header(prefixes))
+        elif fmt.name == "jsonld":
+            stream.write(b"[")
+
+    def write(self, blocks: list[Block]) -> None:
+        parts = []
+        for key, data in blocks:
+            if key is not None:
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+            parts.append(data)
+        if not parts or not any(parts):
+            return
+        if self.fmt.name == "jsonld":
+            self.stream.write((b",\n" if self.documents else b"\n") + b"".join(parts))
+        elif self.fmt.name in ("ttl", "trig"):
+            self.stream.write(b"\n" + b"".join(parts))
+        else:
+            self.stream.write(b"".join(parts))
+        self.documents += 1
+
+    def close(self) -> None:
+        if self.fmt.name == "jsonld":
+            self.stream.write(b"\n]\n")
+        self.stream.flush()
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Write to a temporary file beside ``target``; replace ``target`` only on success."""
+    if os.fspath(target) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def format_for(name: str | None, output: str | None) -> Format:
+    """The format named, else the one the output file's extension implies, else Turtle."""
+    if name:
+        return FORMATS[name]
+    if output and output != "-":
+        ext = Path(output).suffix.lstrip(".").lower()
+        aliases = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}
+        ext = aliases.get(ext, ext)
+        if ext in FORMATS:
+            return FORMATS[ext]
+    return FORMATS["ttl"]
