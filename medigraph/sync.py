@@ -1,0 +1,90 @@
+"""Synchronisation bookkeeping shared by the embedded store and ``push``.
+
+A store that medigraph writes to keeps a manifest: a named graph listing each document
+graph medigraph wrote and the hash of its content. Comparing it with the current export
+tells which graphs to add, replace or remove — and that an unchanged corpus needs nothing.
+Graphs that are not in the manifest were not written by medigraph and are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .mapping import DEFAULT_BASE
+
+MEDIGY = "https://medigy.com/ontology/"
+CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
+MANIFEST_CLASS = ox.NamedNode(MEDIGY + "SyncManifest")
+LISTS = ox.NamedNode(MEDIGY + "listsGraph")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def manifest_graph(base: str = DEFAULT_BASE) -> ox.NamedNode:
+    """The name of the manifest graph for a base IRI."""
+    return ox.NamedNode(base + "graph/medigraph-manifest")
+
+
+def manifest_quads(graph: str, content_hash: str, base: str = DEFAULT_BASE) -> list[ox.Quad]:
+    """The manifest's statements about one document graph."""
+    manifest = manifest_graph(base)
+    node = ox.NamedNode(graph)
+    return [
+        ox.Quad(manifest, RDF_TYPE, MANIFEST_CLASS, manifest),
+        ox.Quad(manifest, LISTS, node, manifest),
+        ox.Quad(node, CONTENT_HASH, ox.Literal(content_hash), manifest),
+    ]
+
+
+MANIFEST_QUERY = """SELECT ?g ?hash WHERE {{
+  GRAPH <{manifest}> {{ <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash }}
+}}"""
+
+
+def manifest_query(base: str = DEFAULT_BASE) -> str:
+    """SPARQL that lists (graph, hash) from the manifest (no document text in it)."""
+    return MANIFEST_QUERY.format(manifest=manifest_graph(base).value, lists=LISTS.value, hash=CONTENT_HASH.value)
+
+
+@dataclass
+class SyncPlan:
+    """Decides, one document graph at a time, what a store needs; remembers what it saw."""
+
+    current: dict[str, str]
+    """graph → content hash, as the store's manifest says now."""
+    delete: bool = True
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    seen: set[str] = field(default_factory=set)
+
+    def consider(self, graph: str, content_hash: str) -> str:
+        """``"add"``, ``"replace"`` or ``"unchanged"`` for one graph of the export."""
+        self.seen.add(graph)
+        old = self.current.get(graph)
+        if old is None:
+            self.added.append(graph)
+            return "add"
+        if old != content_hash:
+            self.replaced.append(graph)
+            return "replace"
+        self.unchanged += 1
+        return "unchanged"
+
+    def removed(self) -> list[str]:
+        """Graphs in the manifest that the export no longer has (empty with ``delete=False``)."""
+        if not self.delete:
+            return []
+        return sorted(set(self.current) - self.seen)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} graphs added, {len(self.replaced)} replaced, "
+            f"{len(self.removed())} removed, {self.unchanged} unchanged"
+        )
+
+
+def read_manifest(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {graph: content_hash for graph, content_hash in rows}

@@ -1,0 +1,280 @@
+"""Export: the graph answers the standard questions, and the dump is deterministic."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+import yaml
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.export import export
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+BROKEN = ROOT / "examples" / "broken"
+SEED = EXAMPLES / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+PREFIXES = """
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX medigy: <https://medigy.com/ontology/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+def front_matters() -> list[dict]:
+    """The example front matter, read independently of medigraph (strings kept as typed)."""
+    out = []
+    for path in sorted(EXAMPLES.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        out.append(yaml.load(text.split("---\n")[1], Loader=yaml.BaseLoader))
+    return out
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "medigraph.ttl"
+    report = export([EXAMPLES], out, jobs=1)
+    assert report.exit_code == 0, [d.format() for d in report.diagnostics]
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(dump: Path) -> ox.Store:
+    store = ox.Store()
+    store.load(path=str(dump), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def select(store: ox.Store, query: str) -> list[tuple[str, ...]]:
+    return [tuple(term.value for term in row) for row in store.query(PREFIXES + query)]
+
+
+def test_every_example_document_is_exported(store: ox.Store) -> None:
+    rows = select(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a medigy:CommunityContent }")
+    assert int(rows[0][0]) == len(front_matters())
+
+
+def test_title_of_the_content_whose_original_article_is_known(store: ox.Store) -> None:
+    seed = yaml.load(SEED.read_text().split("---\n")[1], Loader=yaml.BaseLoader)
+    rows = select(
+        store,
+        f"SELECT ?title WHERE {{ ?c schema:isBasedOn <{seed['link']['href']}> ; schema:name ?title }}",
+    )
+    assert rows == [(seed["title"],)]
+
+
+def test_topics_in_the_klas_scheme_match_the_front_matter(store: ox.Store) -> None:
+    expected = {
+        t.split(":", 1)[1].strip()
+        for fm in front_matters()
+        for t in fm.get("communityTopics", [])
+        if t.startswith("KLAS:")
+    }
+    rows = select(
+        store,
+        """SELECT DISTINCT ?label WHERE {
+             ?topic a skos:Concept ; skos:prefLabel ?label ; skos:inScheme ?scheme .
+             ?scheme a skos:ConceptScheme ; skos:prefLabel "KLAS" }""",
+    )
+    assert {label for (label,) in rows} == expected
+
+
+def test_one_concept_scheme_per_prefix(store: ox.Store) -> None:
+    rows = select(store, "SELECT ?label WHERE { ?s a skos:ConceptScheme ; skos:prefLabel ?label }")
+    assert sorted(label for (label,) in rows) == ["KLAS", "Medigy", "Symplur"]
+
+
+def test_content_of_a_community_ordered_by_date(store: ox.Store) -> None:
+    wanted = sorted(
+        (fm["date"], fm["title"])
+        for fm in front_matters()
+        if fm["identifier"] == "Chronic Care Management (CCM)"
+    )
+    rows = select(
+        store,
+        """SELECT ?date ?title WHERE {
+             ?c medigy:community ?community ; schema:name ?title ; schema:datePublished ?date .
+             ?community schema:name "Chronic Care Management (CCM)" }
+           ORDER BY ?date""",
+    )
+    # The store gives the canonical lexical form; compare instants and titles.
+    assert [(datetime.fromisoformat(d), t) for d, t in rows] == [
+        (datetime.fromisoformat(d), t) for d, t in wanted
+    ]
+
+
+def test_dates_keep_their_exact_text_and_timezone_as_xsd_datetime(dump: Path) -> None:
+    parsed = ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)
+    predicate = ox.NamedNode("http://schema.org/datePublished")
+    xsd_datetime = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+    published = sorted(
+        t.object.value for t in parsed if t.predicate == predicate and t.object.datatype == xsd_datetime
+    )
+    assert published == sorted(fm["date"] for fm in front_matters())
+    assert any(d.endswith("+05:30") for d in published)
+
+
+def test_shared_things_get_one_iri(store: ox.Store) -> None:
+    topics = {t for fm in front_matters() for t in fm.get("communityTopics", [])}
+    people = {a for fm in front_matters() for a in fm.get("author", [])}
+    communities = {fm["identifier"] for fm in front_matters()}
+    count = lambda cls: int(select(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0][0])  # noqa: E731
+    assert count("skos:Concept") == len(topics)
+    assert count("schema:Person") == len(people)
+    assert count("medigy:Community") == len(communities)
+
+
+def test_author_has_name_and_affiliation_domain(store: ox.Store) -> None:
+    rows = select(
+        store,
+        """SELECT ?name ?domain WHERE {
+             ?c schema:identifier "d12da9f4-80a4-53d7-ad46-1e538af2b729" ; schema:author ?p .
+             ?p a schema:Person ; schema:name ?name ; schema:affiliation/schema:name ?domain }""",
+    )
+    assert rows == [("Vinit", "maxinovip.com")]
+
+
+def test_featured_image_is_described(store: ox.Store) -> None:
+    rows = select(
+        store,
+        """SELECT ?w ?h ?format ?url WHERE {
+             ?c schema:identifier "d12da9f4-80a4-53d7-ad46-1e538af2b729" ; schema:image ?i .
+             ?i a schema:ImageObject ; schema:width ?w ; schema:height ?h ;
+                schema:encodingFormat ?format ; schema:contentUrl ?url }""",
+    )
+    assert rows == [
+        (
+            "2732",
+            "1200",
+            "image/jpeg",
+            "https://medigy.com/communities/chronic-care-management/curated-content/"
+            "d12da9f4-80a4-53d7-ad46-1e538af2b729-featuredImage.jpeg",
+        )
+    ]
+
+
+def test_keywords_and_body_text(store: ox.Store) -> None:
+    rows = select(
+        store,
+        """SELECT ?body WHERE { ?c schema:identifier "d12da9f4-80a4-53d7-ad46-1e538af2b729" ;
+                                    schema:keywords "news" ; schema:articleBody ?body }""",
+    )
+    (body,) = rows[0]
+    assert "<p>" not in body
+    assert body.startswith("While many health systems")
+    assert body.count("\n\n") == 2  # three paragraphs
+
+
+def test_work_package_provenance(store: ox.Store) -> None:
+    rows = select(
+        store,
+        """SELECT ?id ?type WHERE { ?c schema:identifier "d12da9f4-80a4-53d7-ad46-1e538af2b729" ;
+              prov:wasDerivedFrom|medigy:workPackage ?wp .
+              ?wp a medigy:WorkPackage ; schema:identifier ?id ; medigy:workPackageType ?type }""",
+    )
+    assert set(rows) == {("4557", "Curated Content")}
+
+
+def test_no_blank_nodes(store: ox.Store) -> None:
+    assert not store.query("ASK { { ?s ?p ?o FILTER(isBlank(?s)) } UNION { ?s ?p ?o FILTER(isBlank(?o)) } }")
+
+
+def test_export_twice_is_byte_identical(tmp_path: Path, dump: Path) -> None:
+    again = tmp_path / "again.ttl"
+    export([EXAMPLES], again, jobs=2)
+    assert again.read_bytes() == dump.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "trig", "nq", "jsonld"])
+def test_every_format_parses_strictly_and_matches_the_turtle(tmp_path: Path, dump: Path, fmt: str) -> None:
+    out = tmp_path / f"dump.{fmt}"
+    assert export([EXAMPLES], out, format=fmt, jobs=1).exit_code == 0
+    oxformat = {
+        "ttl": ox.RdfFormat.TURTLE,
+        "nt": ox.RdfFormat.N_TRIPLES,
+        "trig": ox.RdfFormat.TRIG,
+        "nq": ox.RdfFormat.N_QUADS,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }[fmt]
+    quads = list(ox.parse(path=str(out), format=oxformat))
+    triples = {(q.subject, q.predicate, q.object) for q in quads}
+    reference = {(q.subject, q.predicate, q.object) for q in ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)}
+    assert triples == reference
+    rdflib_format = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}[fmt]
+    parsed = rdflib.Dataset()
+    parsed.parse(out, format=rdflib_format)
+    assert len(set(parsed.triples((None, None, None)))) == len(reference) or fmt in ("trig", "nq", "jsonld")
+    if fmt in ("trig", "nq", "jsonld"):
+        graphs = {q.graph_name for q in quads}
+        assert len(graphs) == len(front_matters())
+        assert len({(s, p, o) for s, p, o, _g in parsed.quads((None, None, None, None))}) == len(reference)
+
+
+def test_committed_dump_is_reproduced_byte_for_byte(tmp_path: Path) -> None:
+    """Changes to the ontology or mapping must show up as a reviewable diff of output/."""
+    committed = ROOT / "output" / "medigraph.ttl"
+    fresh = tmp_path / "medigraph.ttl"
+    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(fresh), "--no-store"])
+    if result.exit_code == 2 and "no such option" in result.output.lower():
+        result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(fresh)])
+    assert result.exit_code == 0, result.output
+    assert fresh.read_bytes() == committed.read_bytes(), "re-export differs: run scripts/update-dump"
+
+
+def test_cli_writes_ntriples_to_stdout() -> None:
+    result = CliRunner().invoke(cli, ["export", str(SEED), "-o", "-", "--format", "nt", "-q"])
+    assert result.exit_code == 0
+    graph = ox.Store()
+    graph.load(result.stdout_bytes, format=ox.RdfFormat.N_TRIPLES)
+    assert graph.query('ASK { ?c <http://schema.org/name> "Three Actions Health Systems Should Take Now to Bolster Telehealth" }')
+
+
+def test_cli_reports_broken_documents_and_exports_the_rest(tmp_path: Path) -> None:
+    out = tmp_path / "out.nq"
+    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), str(BROKEN), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 1
+    assert "2c46831c-1f4c-5042-acad-c6e37d07c94a.md:1: error: front matter is never closed" in result.stderr
+    assert "owlType: unknown owlType 'Medigy Widgets'" in result.stderr
+    assert "link.href: 'see website' is not a web address" in result.stderr
+    graphs = {q.graph_name for q in ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)}
+    assert len(graphs) >= len(front_matters())
+    assert "documents read" in result.stderr
+
+
+def test_cli_usage_error_is_exit_code_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "--format", "xml"])
+    assert result.exit_code == 2
+
+
+def test_cli_coverage_lists_every_key(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "x.ttl"), "--coverage", "-j", "1"])
+    keys = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()}
+    seed_keys = set(json.loads(json.dumps(list(_flat(front_matters()[0])))))
+    assert seed_keys <= keys
+    assert "NOT MAPPED" not in result.stdout
+
+
+def test_unknown_keys_are_counted_not_dropped(tmp_path: Path) -> None:
+    doc = tmp_path / "c" / "x.md"
+    doc.parent.mkdir()
+    doc.write_text(SEED.read_text().replace("sub: brief", "sub: brief\nreadingTime: 4"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", str(doc.parent), "-o", str(tmp_path / "x.ttl"), "--coverage"])
+    assert "readingTime (1)" in result.stderr
+    assert any(line.startswith("readingTime") and "NOT MAPPED" in line for line in result.stdout.splitlines())
+
+
+def _flat(fm: dict, prefix: str = ""):
+    for key, value in fm.items():
+        if isinstance(value, dict) and value:
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
