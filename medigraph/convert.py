@@ -8,6 +8,7 @@ datatype is reported as a warning here and as a violation by ``validate``.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable
@@ -32,7 +33,9 @@ _DATETIME = re.compile(
 )
 _DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 
 
@@ -94,7 +97,7 @@ class Emitter:
         node = ox.NamedNode(iri) if iri else None
         self.node_iris[name] = node
         if node is not None:
-            owner = self.node(rule.on) if rule.on else self.subject
+            owner = self.node(rule.owner) if rule.owner else self.subject
             if owner is None:
                 self.node_iris[name] = None
                 return None
@@ -110,6 +113,7 @@ class Emitter:
         for cls in classes:
             self.add(self.subject, RDF_TYPE, self.m.term(cls))
         fm = self.doc.front_matter
+        self._check_parents()
         for rule in self.m.rules:
             value = self.doc.body if rule.key == "body" else get_path(fm, rule.key)
             if value is None or value == "" or value == []:
@@ -129,12 +133,35 @@ class Emitter:
             CONVERTERS[rule.converter](self, rule, subject, value)
         self._provenance()
 
+    def _check_parents(self) -> None:
+        """``link: https://…`` where the mapping reads ``link.href``: an error, not a silent loss."""
+        parents: dict[str, list[str]] = {}
+        for rule in self.m.rules:
+            parts = rule.key.split(".")
+            for depth in range(1, len(parts)):
+                parents.setdefault(".".join(parts[:depth]), []).append(".".join(parts[: depth + 1]))
+        for parent, children in parents.items():
+            value = get_path(self.doc.front_matter, parent)
+            if value is None or value == "" or value == [] or isinstance(value, dict):
+                continue
+            if "." in parent and not isinstance(
+                get_path(self.doc.front_matter, parent.rsplit(".", 1)[0]), dict
+            ):
+                continue  # the enclosing key is already reported
+            kind = "a list" if isinstance(value, list) else "a single value"
+            names = ", ".join(sorted({c.rsplit(".", 1)[-1] for c in children}))
+            self.report(
+                Severity.ERROR, parent, f"must be a mapping (with {names}), not {kind}", "map.type"
+            )
+
     def _fallback_iri(self, rule: KeyRule) -> None:
         """The primary URL key is absent: the first variant that is present stands in for it."""
         for other in rule.options["same_as"]:
             value = get_path(self.doc.front_matter, other)
             if isinstance(value, str) and value.strip():
-                convert_iri(self, KeyRule(other, "iri", rule.properties, None, {}), self.subject, value)
+                convert_iri(
+                    self, KeyRule(other, "iri", rule.properties, None, {}), self.subject, value
+                )
                 return
 
     def _provenance(self) -> None:
@@ -220,25 +247,42 @@ def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
 def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
         match = _DATETIME.match(text)
-        if _DATE.match(text):
-            em.report(Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date")
-            em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_DATE))
-            continue
-        if match is None:
+        is_date = _DATE.match(text) is not None
+        if not _real_calendar_value(text, is_date, match):
             em.report(
                 Severity.WARNING,
                 key,
-                f"{text!r} is not a date and time like 2021-02-17T04:49:37Z",
+                f"{text!r} is not a real date and time like 2021-02-17T04:49:37Z",
                 "map.datetime",
             )
-        elif match.group(7) is None:
+        elif is_date:
+            em.report(
+                Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date"
+            )
+        elif match is not None and match.group(7) is None:
             em.report(
                 Severity.WARNING,
                 key,
                 f"{text} has no timezone; add Z for UTC or an offset such as +05:30",
                 "map.timezone",
             )
-        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_DATETIME))
+        datatype = XSD_DATE if is_date else XSD_DATETIME
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=datatype))
+
+
+def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) -> bool:
+    """Shape and ranges: 2026-13-45 is shaped like a date but is none."""
+    if not is_date and match is None:
+        return False
+    try:
+        if is_date:
+            datetime.date.fromisoformat(text)
+        else:
+            # 24:00:00 is valid xsd:dateTime but not Python; years beyond 9999 likewise.
+            datetime.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))
+    except ValueError:
+        return text.startswith("-") or len(text.split("-", 1)[0]) > 4
+    return True
 
 
 def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -252,7 +296,12 @@ def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
     items = _items(em, rule, value)
     if len(items) != len(rule.properties) or not isinstance(value, list):
         names = " and ".join(p.rsplit("/", 1)[-1] for p in rule.properties)
-        em.report(Severity.ERROR, rule.key, f"must be a list of {len(rule.properties)} numbers ({names})", "map.type")
+        em.report(
+            Severity.ERROR,
+            rule.key,
+            f"must be a list of {len(rule.properties)} numbers ({names})",
+            "map.type",
+        )
         return
     for prop, (key, text) in zip(rule.properties, items, strict=True):
         if not _INTEGER.match(text):
@@ -267,9 +316,39 @@ def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_BOOLEAN))
 
 
+_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _percent(char: str) -> str:
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
+
+
 def to_iri(text: str) -> str:
-    """A URL as typed, with the characters an IRI cannot hold percent-encoded."""
-    return _IRI_FORBIDDEN.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text.strip())
+    """A URL as typed, with the characters an IRI cannot hold percent-encoded.
+
+    Besides spaces and the other characters no IRI may hold, that covers a ``%`` not followed
+    by two hex digits, ``[``/``]`` outside the host, a second ``#`` and non-ASCII characters
+    RFC 3987 does not allow in a path (private use, non-characters, lone surrogates).
+    """
+    text = _STRAY_PERCENT.sub("%25", text.strip())
+    authority = _AUTHORITY.match(text)
+    start = authority.end() if authority else 0
+    out = [_IRI_FORBIDDEN.sub(lambda m: _percent(m.group()), text[:start])]
+    fragment = False
+    for char in text[start:]:
+        if char == "#" and not fragment:
+            fragment = True
+            out.append(char)
+        elif (
+            _IRI_FORBIDDEN.match(char)
+            or char in "[]#"
+            or (ord(char) > 0x7F and not iris._is_ucschar(char))
+        ):
+            out.append(_percent(char))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -287,7 +366,10 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             continue
         if not resolved and candidate != text.strip():
             em.report(
-                Severity.WARNING, key, f"address contains characters not allowed in a URL; written as {candidate}", "map.iri"
+                Severity.WARNING,
+                key,
+                f"address contains characters not allowed in a URL; written as {candidate}",
+                "map.iri",
             )
         node = em.named_node(candidate, key)
         if node is not None:
@@ -324,7 +406,9 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
         twin_key = rule.options.get("same_as_key")
         twin = get_path(em.doc.front_matter, twin_key) if twin_key else None
         if twin_key and isinstance(twin, list) and decoded != twin:
-            em.report(Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json")
+            em.report(
+                Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json"
+            )
 
 
 def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -332,7 +416,12 @@ def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value:
     for key, text in _items(em, rule, value):
         media = table.get(text.upper()) or (text if "/" in text else None)
         if media is None:
-            em.report(Severity.WARNING, key, f"unknown image format {text!r}; written as typed", "map.media-type")
+            em.report(
+                Severity.WARNING,
+                key,
+                f"unknown image format {text!r}; written as typed",
+                "map.media-type",
+            )
             media = text
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(media))
 
@@ -341,7 +430,9 @@ def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
     pattern = em.m.kinds["work-package"]["iri"]
     for key, text in _items(em, rule, value):
         if not _INTEGER.match(text):
-            em.report(Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer")
+            em.report(
+                Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer"
+            )
         iri = em.m.expand(pattern, lambda name, t=text: t if name == "value" else None)  # type: ignore[misc]
         if iri:
             node = em.named_node(iri, key)
@@ -376,7 +467,9 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
     for key, text in _items(em, rule, value):
         text = text.strip()
         match = pattern.match(text)
-        name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
+        name, domain = (
+            (match.group("name").strip(), match.group("domain")) if match else (text, None)
+        )
         if not name:
             name = domain or text
         fields = {"name": name, "domain": domain}

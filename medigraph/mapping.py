@@ -47,7 +47,7 @@ class NodeRule:
     iri: str
     cls: str
     link: str
-    on: str | None
+    owner: str | None
 
 
 @dataclass
@@ -76,7 +76,9 @@ class MappedDocument:
 class Mapper:
     """A loaded mapping: compiled once, applied to many documents."""
 
-    def __init__(self, spec: dict[str, Any], base: str = DEFAULT_BASE, source: str = "mapping") -> None:
+    def __init__(
+        self, spec: dict[str, Any], base: str = DEFAULT_BASE, source: str = "mapping"
+    ) -> None:
         self.spec = spec
         self.source = source
         if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
@@ -90,7 +92,7 @@ class Mapper:
             self.kinds: dict[str, Any] = spec.get("kinds", {})
             self.ignored: dict[str, str] = dict(spec.get("ignored", {}))
             self.nodes = {
-                name: NodeRule(name, n["iri"], n["class"], n["link"], n.get("on"))
+                name: NodeRule(name, n["iri"], n["class"], n["link"], n.get("owner"))
                 for name, n in spec.get("nodes", {}).items()
             }
             self.rules = [self._rule(key, r) for key, r in spec["keys"].items()]
@@ -103,14 +105,18 @@ class Mapper:
         self._converters = convert.CONVERTERS
         for rule in self.rules:
             if rule.converter not in self._converters:
-                raise MappingError(f"{source}: key {rule.key}: unknown converter {rule.converter!r}")
+                raise MappingError(
+                    f"{source}: key {rule.key}: unknown converter {rule.converter!r}"
+                )
             if rule.node and rule.node not in self.nodes:
                 raise MappingError(f"{source}: key {rule.key}: unknown node {rule.node!r}")
 
     def _rule(self, key: str, spec: dict[str, Any]) -> KeyRule:
         if "variant_of" in spec:
             return KeyRule(key, "variant", (), None, spec)
-        props = tuple(self.expand_curie(p) for p in spec.get("properties", [spec.get("property")]) if p)
+        props = tuple(
+            self.expand_curie(p) for p in spec.get("properties", [spec.get("property")]) if p
+        )
         return KeyRule(key, spec["as"], props, spec.get("node"), spec)
 
     @cached_property
@@ -176,10 +182,16 @@ class Mapper:
         if owl_type is None:
             owl_type = self._fallback(fm)
             if owl_type is None:
-                return [], [error(doc.source, doc.first_line, "owlType", "owlType is missing", "map.owl-type")]
+                return [], [
+                    error(
+                        doc.source, doc.first_line, "owlType", "owlType is missing", "map.owl-type"
+                    )
+                ]
         if not isinstance(owl_type, str):
             line = doc.line_of("owlType")
-            return [], [error(doc.source, line, "owlType", "owlType must be a single name", "map.owl-type")]
+            return [], [
+                error(doc.source, line, "owlType", "owlType must be a single name", "map.owl-type")
+            ]
         for entry in self.classes:
             if entry["owlType"] != owl_type:
                 continue
