@@ -122,6 +122,8 @@ class Emitter:
                 continue
             subject = self.node(rule.node) if rule.node else self.subject
             if subject is None:
+                if rule.converter not in ("variant", "integer-pair"):
+                    _items(self, rule, value)  # a mapping or nested list is an error all the same
                 needs = self.m.nodes[rule.node].iri if rule.node else ""
                 self.report(
                     Severity.WARNING,

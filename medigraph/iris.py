@@ -7,12 +7,16 @@ punctuation so that "KLAS: Telehealth" and "klas: telehealth" name one shared th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 # RFC 3987 iunreserved (ASCII part) plus sub-delims that are harmless in a path segment.
-_SAFE_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@")
+_SAFE_ASCII = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
+)
 _NON_SLUG = re.compile(r"[^\w]+", re.UNICODE)
+_ALL_SAFE_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]+")
 
 
 def _is_ucschar(char: str) -> bool:
@@ -40,6 +44,8 @@ def segment(text: str) -> str:
         raise ValueError("an IRI segment cannot be empty")
     if text in (".", ".."):
         return "%2E" * len(text)
+    if _ALL_SAFE_ASCII.fullmatch(text):  # the common case (UUIDs, numbers): nothing to encode
+        return text
     text = unicodedata.normalize("NFC", text)
     out = []
     for char in text:
@@ -50,6 +56,8 @@ def segment(text: str) -> str:
     return "".join(out)
 
 
+# The same topics, people and communities recur in every document.
+@functools.lru_cache(maxsize=8192)
 def slug(text: str) -> str:
     """A readable, case- and punctuation-folded segment: ``"KLAS: Telehealth"`` → ``klas-telehealth``."""
     folded = unicodedata.normalize("NFKC", text).casefold()

@@ -293,7 +293,8 @@ def load_mapping(path: str | Path | None = None, base: str = DEFAULT_BASE) -> Ma
     """Load a mapping file (default: the bundled ``ontology/mapping.yaml``)."""
     file = Path(path) if path else data_path("ontology") / "mapping.yaml"
     try:
-        spec = yaml.safe_load(file.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        spec = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe loader)
     except OSError as exc:
         raise MappingError(f"cannot read mapping {file}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

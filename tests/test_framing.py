@@ -1,0 +1,205 @@
+"""Framing: how a file holds (or fails to hold) its front matter. Each case is either supported
+explicitly (same graph as the plain file) or rejected with a diagnostic naming the file (and the
+line, where the file has lines), exit code 1 — and the other documents are exported unchanged:
+the dump is byte-identical to the export made without the bad file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from medigraph.diagnostics import Severity
+from tests._robust import EXAMPLES, SEED, export_to, parse_dump, run_cli
+
+GOOD = [
+    SEED,
+    EXAMPLES
+    / "communities/health-information-exchange/news/f7cce5fd-033c-5561-936b-fac44450ab5f.md",
+]
+SEED_BYTES = SEED.read_bytes()
+
+
+def _corpus(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for file in GOOD:
+        shutil.copy(file, root / file.name)
+    return root
+
+
+# name → (make the bad entry at this path, expected (code, line) of the one error; line None
+# for file-system errors that have no line)
+Maker = Callable[[Path], None]
+
+
+def _write(data: bytes) -> Maker:
+    return lambda path: path.write_bytes(data)
+
+
+def _cp1252(path: Path) -> None:
+    text = SEED_BYTES.decode().replace("title: Three Actions", "title: Caf\u00e9 Actions", 1)
+    path.write_bytes(text.encode("cp1252", errors="replace"))
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _self_loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nowhere/at/all.md")
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+SEED_TEXT = SEED_BYTES.decode()
+TITLE_LINE = (
+    SEED_TEXT.split("\n").index(next(x for x in SEED_TEXT.split("\n") if x.startswith("title:")))
+    + 1
+)
+
+REJECTED: dict[str, tuple[Maker, str, int | None, str]] = {
+    "toml.md": (_write(b'+++\ntitle = "x"\n+++\nbody\n'), "read.framing", 1, "TOML"),
+    "unclosed.md": (
+        _write(SEED_BYTES.split(b"\n---\n")[0] + b"\n"),
+        "read.framing",
+        1,
+        "never closed",
+    ),
+    "blank-first.md": (_write(b"\n" + SEED_BYTES), "read.framing", 2, "first line"),
+    "text-first.md": (_write(b"Intro\n" + SEED_BYTES), "read.framing", 2, "front matter"),
+    "empty-fm.md": (_write(b"---\n---\n<p>x</p>\n"), "read.yaml", 1, "empty"),
+    "comment-fm.md": (_write(b"---\n# only a comment\n\n---\n<p>x</p>\n"), "read.yaml", 1, "empty"),
+    "list-fm.md": (_write(b"---\n- a\n- b\n---\n"), "read.yaml", 2, "key: value"),
+    "cp1252.md": (_cp1252, "read.encoding", TITLE_LINE, "UTF-8"),
+    "zero.md": (_write(b""), "read.framing", 1, "empty"),
+    "loop.md": (_self_loop, "read.io", None, "symbolic links"),
+    "dangling.md": (_dangling, "read.io", None, "No such file"),
+    "fifo.md": (_fifo, "read.io", None, "regular file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_rejected_framing(name: str, tmp_path: Path) -> None:
+    make, code, line, words = REJECTED[name]
+    alone = _corpus(tmp_path / "a" / "corpus")
+    with_bad = _corpus(tmp_path / "b" / "corpus")
+    make(with_bad / name)
+
+    base = export_to([alone], tmp_path / "a.ttl")
+    report = export_to([with_bad], tmp_path / "b.ttl")
+
+    errs = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    assert [(d.path, d.line, d.code) for d in errs] == [(str(with_bad / name), line, code)], [
+        d.format() for d in report.diagnostics
+    ]
+    assert words in errs[0].message
+    assert report.rejected == 1 and report.exit_code == 1
+    assert report.exported == base.exported == len(GOOD)
+    assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads a chmod 000 file; dangling.md/loop.md cover read errors as root")
+    corpus = _corpus(tmp_path / "corpus")
+    bad = corpus / "secret.md"
+    bad.write_bytes(SEED_BYTES)
+    bad.chmod(0)
+    try:
+        report = export_to([corpus], tmp_path / "out.ttl")
+    finally:
+        bad.chmod(0o644)
+    errs = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    assert [(d.path, d.code) for d in errs] == [(str(bad), "read.io")]
+    assert report.exit_code == 1 and report.exported == len(GOOD)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,
+        lambda b: b.replace(b"\n", b"\r\n"),
+        lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"),
+    ],
+    ids=["bom", "crlf", "bom+crlf"],
+)
+def test_supported_variants_give_the_same_graph(
+    variant: Callable[[bytes], bytes], tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain" / "doc.md"
+    other = tmp_path / "other" / "doc.md"
+    plain.parent.mkdir()
+    other.parent.mkdir()
+    plain.write_bytes(SEED_BYTES)
+    other.write_bytes(variant(SEED_BYTES))
+    a = export_to([plain.parent], tmp_path / "a.ttl")
+    b = export_to([other.parent], tmp_path / "b.ttl")
+    assert a.exit_code == b.exit_code == 0
+    assert [d.format().replace("other", "plain") for d in b.diagnostics] == [
+        d.format() for d in a.diagnostics
+    ], "same diagnostics, same lines"
+    assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()
+    assert len(parse_dump(tmp_path / "a.ttl", "ttl")) > 50
+
+
+def test_crlf_keeps_line_numbers_of_diagnostics(tmp_path: Path) -> None:
+    text = SEED_BYTES.replace(b"title: Three", b"title: Three\r\ntitle: Again").replace(
+        b"\n", b"\r\n"
+    )
+    (tmp_path / "doc.md").write_bytes(text.replace(b"\r\r\n", b"\r\n"))
+    report = export_to([tmp_path], tmp_path / "out.ttl")
+    dup = [d for d in report.diagnostics if d.code == "read.duplicate-key"]
+    assert [(d.line, d.key) for d in dup] == [(TITLE_LINE + 1, "title")]
+
+
+def test_folder_named_md_is_a_folder(tmp_path: Path) -> None:
+    """A directory called x.md is walked like any folder: its documents are read, the folder
+    itself is not mistaken for a document."""
+    corpus = _corpus(tmp_path / "corpus")
+    inner = corpus / "x.md"
+    inner.mkdir()
+    (inner / "inside.md").write_bytes(
+        SEED_BYTES.replace(b"mdName: d12da9f4", b"mdName: inside-d12da9f4")
+    )
+    report = export_to([corpus], tmp_path / "out.ttl")
+    assert report.exit_code == 0 and report.exported == len(GOOD) + 1
+    subjects = {q.subject.value for q in parse_dump(tmp_path / "out.ttl", "ttl")}
+    assert any(s.endswith("/content/inside-d12da9f4-80a4-53d7-ad46-1e538af2b729") for s in subjects)
+
+
+def test_folder_symlink_loop_is_not_followed(tmp_path: Path) -> None:
+    """Symlinked folders are not followed: a loop cannot hang the run or repeat documents."""
+    corpus = _corpus(tmp_path / "corpus")
+    (corpus / "again").symlink_to(".")
+    (corpus / "up").symlink_to("..")
+    base = export_to([_corpus(tmp_path / "plain")], tmp_path / "a.ttl")
+    report = export_to([corpus], tmp_path / "b.ttl")
+    assert report.exit_code == 0 and report.exported == base.exported == len(GOOD)
+    assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()
+
+
+def test_cli_all_bad_files_together(tmp_path: Path) -> None:
+    """Through the command line: exit 1, one ``path:line: error:`` line per bad file on stderr,
+    and the good documents exported exactly as without the bad ones."""
+    alone = _corpus(tmp_path / "a" / "corpus")
+    corpus = _corpus(tmp_path / "b" / "corpus")
+    for name, (make, _code, _line, _words) in REJECTED.items():
+        make(corpus / name)
+    ok = run_cli("export", str(alone), "-o", str(tmp_path / "a.ttl"), "--no-store", cwd=tmp_path)
+    bad = run_cli("export", str(corpus), "-o", str(tmp_path / "b.ttl"), "--no-store", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert bad.returncode == 1, bad.stderr
+    for name, (_make, _code, line, _words) in REJECTED.items():
+        where = f"{corpus / name}:{line}: error: " if line else f"{corpus / name}: error: "
+        assert where in bad.stderr, (name, bad.stderr)
+    assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()

@@ -1,0 +1,169 @@
+"""Resource attacks and interrupted exports.
+
+Each hostile front matter is exported in a fresh subprocess that measures its own time
+(perf_counter) and memory (growth of the peak RSS, and tracemalloc's peak for Python objects):
+rejected with a diagnostic within 2 s and 200 MB, nothing executed. An export killed with
+SIGKILL while writing leaves the previous dump byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests._robust import SEED, medigraph_command, parse_dump
+
+SEED_BYTES = SEED.read_bytes()
+
+
+def _laughs() -> str:
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    previous = "a"
+    for name in "bcdefghi":
+        text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    return text
+
+
+SENTINEL = "medigraph-robust-sentinel"
+
+ATTACKS = {
+    # name: (front matter, expected code, words in the message)
+    "billion-laughs": (_laughs(), "read.limits", "alias bomb"),
+    "10MB": ("title: x\ndescription: " + "y" * (10 << 20) + "\n", "read.limits", "larger than"),
+    "deep-flow": ("title: " + "[" * 1000 + "]" * 1000 + "\n", "read.yaml", "nesting"),
+    "deep-block": (
+        "title:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(999)) + " " * 1000 + "a: x\n",
+        "read.yaml",
+        "nesting",
+    ),
+    "deep-block-100": (
+        "title:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(99)) + " " * 100 + "a: x\n",
+        "read.limits",
+        "nested deeper",
+    ),
+    "python-tag": (
+        f"title: !!python/object/apply:os.system ['touch {SENTINEL}']\n",
+        "read.yaml",
+        "tag",
+    ),
+    "python-name-tag": (
+        "title: x\ncall: !!python/name:os.system\n",
+        "read.yaml",
+        "tag",
+    ),
+}
+
+PROBE = r"""
+import json, resource, sys, time, tracemalloc
+from medigraph.export import export
+source, out = sys.argv[1], sys.argv[2]
+export([SEED_DIR], out + ".warm", jobs=1)  # imports and first-call costs out of the measure
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+started = time.perf_counter()
+report = export([source], out, jobs=1)
+seconds = time.perf_counter() - started
+peak = tracemalloc.get_traced_memory()[1]
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+print(json.dumps({
+    "seconds": seconds, "traced": peak, "rss_growth": grown,
+    "rejected": report.rejected, "exit": report.exit_code,
+    "diagnostics": [[d.path, d.line, d.key, d.code, d.message] for d in report.diagnostics],
+}))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_rejected_fast_and_small(name: str, tmp_path: Path) -> None:
+    front_matter, code, words = ATTACKS[name]
+    source = tmp_path / "corpus" / f"{name}.md"
+    source.parent.mkdir()
+    source.write_text("---\n" + front_matter + "---\n<p>x</p>\n", encoding="utf-8")
+    warm = tmp_path / "warm"
+    warm.mkdir()
+    (warm / "seed.md").write_bytes(SEED_BYTES)
+    probe = PROBE.replace("SEED_DIR", repr(str(warm)))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(source), str(tmp_path / "out.ttl")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["seconds"] < 2.0, result["seconds"]
+    assert result["traced"] < 200 << 20, result["traced"]
+    assert result["rss_growth"] < 200 << 20, result["rss_growth"]
+    assert result["rejected"] == 1 and result["exit"] == 1
+    errors = [d for d in result["diagnostics"] if d[3] == code]
+    assert errors, result["diagnostics"]
+    path, line, _key, _code, message = errors[0]
+    assert path == str(source) and isinstance(line, int) and line >= 1
+    assert words in message
+    assert not (tmp_path / SENTINEL).exists(), "the YAML tag was executed"
+    assert parse_dump(tmp_path / "out.ttl", "ttl") == set()
+
+
+def _big_corpus(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    for index in range(count):
+        text = SEED_BYTES.replace(b"mdName: d12da9f4", b"mdName: n%05d-d12da9f4" % index)
+        (folder / f"doc{index:05d}.md").write_bytes(text)
+
+
+def test_killed_export_leaves_previous_dump_intact(tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    dump = out_dir / "dump.ttl"
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "seed.md").write_bytes(SEED_BYTES)
+    command = [*medigraph_command(), "export", "--no-store", "-q", "-j", "1", "-o", str(dump)]
+    first = subprocess.run(
+        [*command, str(small)], cwd=tmp_path, capture_output=True, timeout=120, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    previous = dump.read_bytes()
+
+    big = tmp_path / "big"
+    _big_corpus(big, 3000)
+    process = subprocess.Popen([*command, str(big)], cwd=tmp_path, stderr=subprocess.DEVNULL)
+    killed_with_temp = None
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            temps = [p for p in out_dir.iterdir() if p.name != "dump.ttl"]
+            if temps and any(p.stat().st_size > 0 for p in temps):
+                os.kill(process.pid, signal.SIGKILL)
+                killed_with_temp = temps
+                break
+            time.sleep(0.002)
+    finally:
+        if process.poll() is None and killed_with_temp is None:
+            process.kill()
+        process.wait(timeout=30)
+    if killed_with_temp is None:
+        pytest.fail(
+            "the export finished before its temporary file was seen; make the corpus larger"
+        )
+    assert process.returncode == -signal.SIGKILL
+
+    assert dump.read_bytes() == previous, "the previous dump must survive a killed export"
+    leftovers = [p for p in out_dir.iterdir() if p.name != "dump.ttl"]
+    # the partial file is hidden, named for what it is, and never the dump itself
+    assert all(p.name.startswith(".dump.ttl.") and p.name.endswith(".tmp") for p in leftovers)
+    # …and a later run neither reads it as content nor is disturbed by it
+    again = subprocess.run(
+        [*command, str(small)], cwd=tmp_path, capture_output=True, timeout=120, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert dump.read_bytes() == previous

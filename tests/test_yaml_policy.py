@@ -1,0 +1,237 @@
+"""YAML value policy, table-driven: what an unquoted value in front matter becomes.
+
+medigraph reads YAML without YAML 1.1 type resolution: a text field keeps the characters the
+editor typed (``NO`` stays "NO", ``012345`` stays "012345", ``12:30:00`` is not 45000), typed
+fields (dates, integers) are written with the source text as their lexical form, and what is
+doubtful is reported with the file, line and key. Duplicate keys are never resolved silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import yaml
+
+from medigraph.diagnostics import Severity
+from tests._robust import SCHEMA, XSD, export_to, parse_dump, run_cli, seed_document
+
+STRING = ox.NamedNode(XSD + "string")
+DATE = ox.NamedNode(XSD + "date")
+DATETIME = ox.NamedNode(XSD + "dateTime")
+INTEGER = ox.NamedNode(XSD + "integer")
+
+
+def _document(folder: Path, raw_lines: list[str], drop: tuple[str, ...]) -> tuple[Path, int]:
+    """The seed without ``drop`` keys, with ``raw_lines`` (YAML exactly as typed) appended at
+    the end of the front matter; returns the file and the line number of the first raw line."""
+    fm = seed_document(**dict.fromkeys(drop))
+    head = "---\n" + yaml.safe_dump(fm, sort_keys=False, allow_unicode=True)
+    first = head.count("\n") + 1
+    path = folder / "doc.md"
+    path.write_text(head + "".join(line + "\n" for line in raw_lines) + "---\n<p>Body.</p>\n")
+    return path, first
+
+
+def _value(quads: set[ox.Quad], predicate: str) -> set[ox.Literal | ox.NamedNode]:
+    return {
+        q.object
+        for q in quads
+        if q.predicate.value == predicate
+        and q.subject.value.startswith("https://medigy.com/content/")
+    }
+
+
+# (raw line, key, property, expected literal, expected diagnostic code or None)
+TABLE = [
+    ("title: NO", "title", SCHEMA + "name", ox.Literal("NO"), None),
+    ("title: yes", "title", SCHEMA + "name", ox.Literal("yes"), None),
+    ("title: on", "title", SCHEMA + "name", ox.Literal("on"), None),
+    ("title: 1.10", "title", SCHEMA + "name", ox.Literal("1.10"), None),
+    ("title: 012345", "title", SCHEMA + "name", ox.Literal("012345"), None),
+    ("title: 12:30:00", "title", SCHEMA + "name", ox.Literal("12:30:00"), None),
+    ("title: 2024-01-05", "title", SCHEMA + "name", ox.Literal("2024-01-05"), None),
+    ("title: 0x1F", "title", SCHEMA + "name", ox.Literal("0x1F"), None),
+    ("title: .inf", "title", SCHEMA + "name", ox.Literal(".inf"), None),
+    ("title: 'null'", "title", SCHEMA + "name", ox.Literal("null"), None),
+    ('title: "a\\tb"', "title", SCHEMA + "name", ox.Literal("a\tb"), None),
+    ("title: a\tb", "title", SCHEMA + "name", ox.Literal("a\tb"), None),
+    ("mdName: 012345", "mdName", SCHEMA + "identifier", ox.Literal("012345"), None),
+    (
+        "date: 2024-01-05",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05", datatype=DATE),
+        "map.date",
+    ),
+    (
+        "date: 2024-01-05 10:00:00",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05 10:00:00", datatype=DATETIME),
+        "map.datetime",
+    ),
+    (
+        "date: 2024-01-05T10:00:00",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05T10:00:00", datatype=DATETIME),
+        "map.timezone",
+    ),
+    (
+        "date: 2024-01-05T10:00:00+02:00",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05T10:00:00+02:00", datatype=DATETIME),
+        None,
+    ),
+    (
+        "lastMod: 2021-02-17T10:10:10.785753Z",
+        "lastMod",
+        SCHEMA + "dateModified",
+        ox.Literal("2021-02-17T10:10:10.785753Z", datatype=DATETIME),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "prop", "literal", "code"), TABLE, ids=[row[0] for row in TABLE]
+)
+def test_value_policy(
+    raw: str, key: str, prop: str, literal: ox.Literal, code: str | None, tmp_path: Path
+) -> None:
+    source, line = _document(tmp_path, [raw], drop=(key,))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exported == 1 and report.exit_code == 0, [d.format() for d in report.diagnostics]
+    assert _value(parse_dump(out, "nt"), prop) == {literal}
+    about_key = [d for d in report.diagnostics if d.key == key]
+    if code is None:
+        assert about_key == [], [d.format() for d in about_key]
+    else:
+        assert [(d.code, d.severity, d.line, d.path) for d in about_key] == [
+            (code, Severity.WARNING, line, str(source))
+        ]
+
+
+def test_integer_string_mdname_gives_that_iri(tmp_path: Path) -> None:
+    source, _ = _document(tmp_path, ["mdName: 012345"], drop=("mdName",))
+    out = tmp_path / "dump.nt"
+    export_to([source], out, "nt")
+    subjects = {q.subject.value for q in parse_dump(out, "nt")}
+    assert "https://medigy.com/content/012345" in subjects
+
+
+def test_duplicate_key_is_reported_not_resolved(tmp_path: Path) -> None:
+    source, line = _document(tmp_path, ["title: First", "title: Second"], drop=("title",))
+    out = tmp_path / "dump.ttl"
+    report = export_to([source], out)
+    dup = [d for d in report.diagnostics if d.code == "read.duplicate-key"]
+    assert [(d.path, d.line, d.key, d.severity) for d in dup] == [
+        (str(source), line + 1, "title", Severity.ERROR)
+    ]
+    assert f"first on line {line}" in dup[0].message
+    assert report.rejected == 1 and report.exit_code == 1
+    assert parse_dump(out, "ttl") == set(), "neither value may be written"
+
+
+def test_nested_duplicate_key_names_its_path(tmp_path: Path) -> None:
+    source, line = _document(
+        tmp_path,
+        ["link:", "  href: https://a.example/", "  href: https://b.example/"],
+        drop=("link",),
+    )
+    report = export_to([source], tmp_path / "dump.ttl")
+    dup = [d for d in report.diagnostics if d.code == "read.duplicate-key"]
+    assert [(d.line, d.key) for d in dup] == [(line + 2, "link.href")]
+    assert report.exit_code == 1
+
+
+def test_tab_indentation_is_a_yaml_error_with_its_line(tmp_path: Path) -> None:
+    source, line = _document(tmp_path, ["link:", "\thref: https://a.example/"], drop=("link",))
+    report = export_to([source], tmp_path / "dump.ttl")
+    errs = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    assert [(d.code, d.path) for d in errs] == [("read.yaml", str(source))]
+    assert errs[0].line in (line, line + 1)
+    assert report.exit_code == 1
+
+
+def test_null_forms_mean_absent_but_quoted_null_is_text(tmp_path: Path) -> None:
+    """``~``, ``null`` and an empty value are "no value" (no triple, no error); ``'null'`` is
+    the text "null"."""
+    source, _ = _document(
+        tmp_path,
+        ["title: 'null'", "description: null", "searchCategory: ~", "sub:"],
+        drop=("title", "description", "searchCategory", "sub"),
+    )
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exit_code == 0
+    quads = parse_dump(out, "nt")
+    assert _value(quads, SCHEMA + "name") == {ox.Literal("null")}
+    assert _value(quads, SCHEMA + "description") == set()
+    assert _value(quads, "https://medigy.com/ontology/searchCategory") == set()
+    assert _value(quads, "https://medigy.com/ontology/layoutVariant") == set()
+
+
+def test_merge_keys_are_rejected(tmp_path: Path) -> None:
+    source, line = _document(
+        tmp_path, ["link:", "  <<: {href: 'https://a.example/'}"], drop=("link",)
+    )
+    report = export_to([source], tmp_path / "dump.ttl")
+    errs = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    assert [(d.line, d.key) for d in errs] == [(line + 1, "link")]
+    assert "merge" in errs[0].message
+
+
+# -- typed values: the lexical form written is exactly the source's -------------------------------
+
+TYPED = [
+    ("date: 2026-13-45", ("datePublished", "2026-13-45", DATE)),
+    ('date: "2026-08-16T12:05:34Z"', ("datePublished", "2026-08-16T12:05:34Z", DATETIME)),
+    ("featuredImage: {size: [01, -0]}", ("width", "01", INTEGER)),
+    ("featuredImage: {size: [01, -0]}", ("height", "-0", INTEGER)),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), TYPED, ids=[f"{r}-{e[0]}" for r, e in TYPED])
+def test_typed_lexical_form_is_the_source_text(
+    raw: str, expected: tuple[str, str, ox.NamedNode], tmp_path: Path
+) -> None:
+    key = raw.split(":")[0]
+    source, _ = _document(tmp_path, [raw], drop=(key,))
+    out = tmp_path / "dump.ttl"
+    report = export_to([source], out)
+    assert report.exported == 1, [d.format() for d in report.diagnostics]
+    # read the file itself: an ox.Store would canonicalize "01"^^xsd:integer to "1"
+    prop, lexical, datatype = expected
+    rows = [
+        q.object
+        for q in parse_dump(out, "ttl")
+        if q.predicate.value == SCHEMA + prop and isinstance(q.object, ox.Literal)
+    ]
+    assert [(v.value, v.datatype) for v in rows] == [(lexical, datatype)]
+
+
+def test_work_package_id_keeps_leading_zero(tmp_path: Path) -> None:
+    source, _ = _document(tmp_path, ["id: 01"], drop=("id",))
+    out = tmp_path / "dump.nt"
+    export_to([source], out, "nt")
+    quads = parse_dump(out, "nt")
+    ids = {
+        q.object
+        for q in quads
+        if q.predicate.value == SCHEMA + "identifier" and "/work-package/" in q.subject.value
+    }
+    assert ids == {ox.Literal("01", datatype=INTEGER)}
+    assert any(q.subject.value == "https://medigy.com/work-package/01" for q in quads)
+
+
+def test_validate_flags_impossible_date(tmp_path: Path) -> None:
+    """Export writes 2026-13-45 as typed (above); ``validate`` must call it an error."""
+    source, line = _document(tmp_path, ["date: 2026-13-45"], drop=("date",))
+    done = run_cli("validate", str(source.parent), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{source}:{line}: error: date: " in done.stdout + done.stderr
