@@ -16,29 +16,36 @@ which the push implementation has to live with:
   ``update=`` bodies work.  Unauthenticated updates on ``/sparql`` fail (500).
 * Graph Store Protocol: ``/sparql-graph-crud-auth?graph=IRI`` (digest).
   PUT answers 201 (new graph) or 200, POST 200, DELETE 200 and 404 for a
-  graph that does not exist.
+  graph that does not exist.  No auth, wrong password or basic auth: 401.
+* INSERT DATA limits: at most 4,990 triples per statement (more gives
+  "SP030 ... memory exhausted", HTTP 400, from the parser stack) and about
+  10 MB of statement text ("SR578 ... string concatenation is too large",
+  HTTP 500).  A single 3 MB literal is fine.  Graph Store PUTs of 30 MB
+  (480,000 triples) were accepted.
 * The Graph Store endpoint ignores ``Content-Type`` and sniffs the body.
-  Sniffing fails ("unsupported type text/plain", HTTP 500) when the body
-  starts with fewer than three triples and the first long line exceeds 64 KiB
-  (e.g. a single triple with a 65,516 character literal).  Long literals
-  further into the body are fine.
+  Sniffing fails ("unsupported type text/plain", HTTP 500) when one of the
+  first three lines is longer than 65,535 bytes (e.g. a triple with a long
+  literal near the top).  Long literals after three short lines are fine.
 * N-Triples via Graph Store: IRIs of 8,000 characters or more are rejected
   (SP029, HTTP 500), and a failed PUT is not atomic: the triples before the
   failing line stay in the (already cleared) graph.
-* IRIs longer than 1,879 characters come back truncated to 1,879 characters
-  in query results, whichever way they were loaded.
-* Literal escapes: ``\\uXXXX``, ``\\UXXXXXXXX`` (incl. non-BMP characters and
-  ``\\u0000``), raw UTF-8 non-BMP characters, ECHARs and raw control
-  characters round-trip in INSERT DATA and in N-Triples.  A raw NUL byte is
-  rejected by INSERT DATA ("Unterminated ... string") but accepted in
-  N-Triples; escape NUL as ``\\u0000``.
-* Request size: INSERT DATA bodies of 3 MB and Graph Store bodies of 3 MB
-  were accepted.  But Virtuoso answers the unauthenticated first attempt of
-  a digest handshake with 401 and closes the socket without reading the body;
-  ``urllib``'s digest handler (and so SPARQLWrapper) sends the whole body on
-  that first attempt, which gives "Connection reset by peer" for Graph Store
-  bodies from roughly 1 MB.  Authenticate with a small request first (curl
-  does) or keep bodies small.
+* IRIs are stored in full (ASK tells apart two 3,000 character IRIs that
+  differ at the end), but SELECT results return only their first 1,879
+  characters.
+* Literal escapes: ``\\uXXXX``, ``\\UXXXXXXXX`` (incl. non-BMP characters,
+  surrogate-pair escapes and ``\\u0000``), raw UTF-8 non-BMP characters,
+  ECHARs and raw control characters round-trip in INSERT DATA and in
+  N-Triples.  A raw NUL byte is rejected by INSERT DATA ("Unterminated ...
+  string", HTTP 500) but accepted in N-Triples: escape NUL as ``\\u0000``.
+  A lone ``\\uD800`` is accepted and stored as invalid UTF-8; never send one.
+* Language tags come back lower-cased (``en-GB`` -> ``en-gb``), and
+  ``"x"^^xsd:string`` is a different term from the plain ``"x"``.
+* Digest handshake: Virtuoso answers the unauthenticated first attempt with
+  401 and closes the socket without reading the body.  ``urllib``'s digest
+  handler (and so SPARQLWrapper) sends the whole body on that attempt, which
+  gives "Connection reset by peer" for Graph Store bodies from 1-2 MB
+  (timing dependent).  Authenticate with a small request first and reuse the
+  nonce, as curl does, or keep bodies under 1 MB.
 """
 
 from __future__ import annotations

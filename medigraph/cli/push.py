@@ -1,0 +1,158 @@
+"""``medigraph push``: synchronise per-document graphs into a SPARQL 1.1 store."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..mapping import DEFAULT_BASE, MappingError
+from ..push import DEFAULT_BYTE_BUDGET, PushError, push
+from ..sparql import Credentials
+from . import cli
+from ._common import echo_diagnostics, progress
+
+
+class PushFailed(click.ClickException):
+    """A fatal error: exit code 2, as for every command."""
+
+    exit_code = 2
+
+
+@cli.command("push")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--dump",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Push a TriG or N-Quads dump instead of documents.",
+)
+@click.option("--endpoint", required=True, help="SPARQL 1.1 query endpoint URL.")
+@click.option("--update-endpoint", help="SPARQL 1.1 update endpoint URL (default: --endpoint).")
+@click.option(
+    "--graph-store",
+    help="Graph Store Protocol endpoint URL, for graphs larger than the byte budget.",
+)
+@click.option(
+    "--user",
+    help="User name (default: MEDIGRAPH_USER or ~/.netrc). The password comes from MEDIGRAPH_PASSWORD or ~/.netrc.",
+)
+@click.option(
+    "--auth",
+    "scheme",
+    type=click.Choice(["basic", "digest"]),
+    default="basic",
+    show_default=True,
+    help="HTTP authentication scheme.",
+)
+@click.option(
+    "--byte-budget",
+    type=click.IntRange(min=1000),
+    default=DEFAULT_BYTE_BUDGET,
+    show_default=True,
+    help="Largest request body in bytes; several documents share a request up to it.",
+)
+@click.option(
+    "--no-delete", is_flag=True, help="Keep the graphs of documents that no longer exist."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries (with backoff) after connection errors, timeouts and 5xx answers.",
+)
+@click.option(
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Base IRI for minted IRIs (and the manifest).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this mapping file instead of the bundled one.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for mapping (default: number of cores).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
+def push_command(
+    paths: tuple[str, ...],
+    dump: str | None,
+    endpoint: str,
+    update_endpoint: str | None,
+    graph_store: str | None,
+    user: str | None,
+    scheme: str,
+    byte_budget: int,
+    no_delete: bool,
+    dry_run: bool,
+    timeout: float,
+    retries: int,
+    base: str,
+    mapping: str | None,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
+    """Synchronise the documents under PATHS (or a --dump) into a SPARQL 1.1 store.
+
+    Each document is one named graph, replaced as a whole. A manifest graph in the store
+    remembers what medigraph wrote, so only changed documents are sent, and the graphs of
+    deleted documents are removed (unless --no-delete). Graphs medigraph did not write
+    are never touched.
+    """
+    if bool(paths) == bool(dump):
+        raise click.UsageError("give document PATHS or --dump FILE (not both)")
+    try:
+        credentials = Credentials.lookup(
+            update_endpoint or endpoint,
+            user=user,
+            scheme="digest" if scheme == "digest" else "basic",
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    def show(action: str, graph: str) -> None:
+        if dry_run:
+            click.echo(f"{action} {graph}")
+
+    try:
+        with progress("pushing", enabled=None if not quiet else False) as (start, advance):
+            report = push(
+                paths,
+                dump=dump,
+                endpoint=endpoint,
+                update_endpoint=update_endpoint,
+                graph_store=graph_store,
+                credentials=credentials,
+                byte_budget=byte_budget,
+                delete=not no_delete,
+                dry_run=dry_run,
+                jobs=jobs,
+                base=base,
+                mapping=mapping,
+                timeout=timeout,
+                retries=retries,
+                on_start=start,
+                on_document=lambda _source: advance(),
+                plan_out=show,
+            )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (PushError, MappingError) as exc:
+        raise PushFailed(str(exc)) from None
+    echo_diagnostics(report.diagnostics, quiet=quiet)
+    if not quiet:
+        click.echo(f"medigraph: {report.summary()}", err=True)
+    sys.exit(report.exit_code)

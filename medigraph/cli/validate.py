@@ -1,0 +1,166 @@
+"""``medigraph validate``: SHACL and ontology checks as a CI gate, reported as file:line:key."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..diagnostics import Severity
+from ..mapping import DEFAULT_BASE
+from ..reports import FORMATTERS, render
+from ..validation import (
+    DEFAULT_BATCH_SIZE,
+    INFERENCE,
+    ValidationReport,
+    ValidationSetupError,
+    validate,
+    validate_graph,
+)
+from ..writers import atomic_output
+from . import cli
+from ._common import progress
+
+_FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--graph",
+    "graph",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Check an existing dump instead of documents.",
+)
+@click.option(
+    "--graph-format",
+    help="RDF format of --graph (ttl, nt, trig, nq, jsonld, rdf, …); default: from its extension.",
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False),
+    help="With --graph: the folder the dump was exported from, to give line numbers.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o", "--output", default="-", show_default=True, help="Report file, or - for stdout."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(_FAIL_ON)),
+    default="violation",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "--shapes",
+    type=click.Path(exists=True, dir_okay=False),
+    help="SHACL shapes file (default: the bundled shapes).",
+)
+@click.option(
+    "--ontology",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Ontology file (default: the bundled ontology).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Mapping file (default: the bundled one).",
+)
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI for minted IRIs.")
+@click.option(
+    "--inference",
+    type=click.Choice(INFERENCE),
+    default="none",
+    show_default=True,
+    help="Inference before validating (rdfs uses the ontology).",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Documents per SHACL call (0: all at once).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+def validate_command(
+    paths: tuple[str, ...],
+    graph: str | None,
+    graph_format: str | None,
+    root: str | None,
+    fmt: str,
+    output: str,
+    fail_on: str,
+    shapes: str | None,
+    ontology: str | None,
+    mapping: str | None,
+    base: str,
+    inference: str,
+    jobs: int | None,
+    batch_size: int,
+    quiet: bool,
+) -> None:
+    """Check the documents under PATHS (or a dump, with --graph) against the SHACL shapes and
+    the ontology, and report each problem as path:line: severity: key: message.
+
+    Exit codes: 0 conforms, 1 results at or above --fail-on, 2 usage or fatal error (such as
+    a shapes file that cannot be used).
+    """
+    if bool(paths) == bool(graph):
+        raise click.UsageError(
+            "give PATHS to validate documents, or --graph FILE to validate a dump (not both)"
+        )
+    if root and not graph:
+        raise click.UsageError("--root only applies with --graph")
+    try:
+        report: ValidationReport
+        if graph:
+            report = validate_graph(
+                graph,
+                format=graph_format,
+                shapes=shapes,
+                ontology=ontology,
+                mapping=mapping,
+                base=base,
+                inference=inference,
+                root=root,
+            )
+        else:
+            with progress("validating", enabled=None if not quiet else False) as (start, advance):
+                report = validate(
+                    paths,
+                    shapes=shapes,
+                    ontology=ontology,
+                    mapping=mapping,
+                    base=base,
+                    inference=inference,
+                    jobs=jobs,
+                    batch_size=batch_size,
+                    on_start=start,
+                    on_document=lambda _d: advance(),
+                )
+    except ValidationSetupError as exc:
+        click.echo(f"medigraph: error: {exc}", err=True)
+        sys.exit(2)
+    data = render(report, fmt).encode("utf-8")
+    try:
+        with atomic_output(output) as stream:
+            stream.write(data)
+    except OSError as exc:
+        click.echo(f"medigraph: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    threshold = _FAIL_ON[fail_on]
+    if not quiet and (fmt != "text" or output != "-"):
+        click.echo(f"medigraph: {report.summary()}", err=True)
+    sys.exit(report.exit_code(threshold))

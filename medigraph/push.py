@@ -1,0 +1,508 @@
+"""Push: synchronise per-document graphs into a SPARQL 1.1 store, sending only what changed.
+
+The store keeps a manifest graph (see :mod:`medigraph.sync`) of the document graphs that
+medigraph wrote and their content hashes. A push reads it once, streams the corpus (or a
+dump) one document graph at a time and sends the graphs whose hash differs, several per
+SPARQL Update request within a byte budget. Each request is one transaction that drops and
+re-inserts its graphs *and* updates their manifest entries, so after an interruption every
+graph is in its old or its new state and the manifest says which. Graphs the manifest does
+not list are never touched, apart from the document graphs being written.
+
+A graph too large for the byte budget goes through the Graph Store Protocol (one PUT)
+when the store offers it; its manifest entry is set to "pending" first and to the new hash
+after, so an interruption between the two makes the next push send it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .diagnostics import Diagnostic, Severity, error, warning
+from .export import Collisions
+from .mapping import DEFAULT_BASE, load_mapping
+from .pipeline import Processed, Settings, default_jobs, run
+from .sparql import (
+    Credentials,
+    Endpoint,
+    RequestTooLarge,
+    StoreError,
+    iri,
+    literal,
+    public_url,
+    triple_line,
+)
+from .sync import (
+    CONTENT_HASH,
+    LISTS,
+    MANIFEST_CLASS,
+    RDF_TYPE,
+    SyncPlan,
+    manifest_graph,
+    manifest_query,
+)
+
+DEFAULT_BYTE_BUDGET = 150_000
+"""Request body bytes: below Jetty's 200,000-byte form limit, Virtuoso's statement limits
+and Oxigraph's body cap, and far below the ~1 MB where Virtuoso resets digest uploads."""
+MAX_TRIPLES_PER_STATEMENT = 4_000
+"""Virtuoso refuses INSERT DATA statements of more than 4,990 triples (SP030)."""
+MAX_LINES_PER_REQUEST = 9_000
+"""Virtuoso compiles a request into SQL text with a 10,000-line limit."""
+REMOVALS_PER_REQUEST = 200
+PENDING = "pending"
+"""Manifest hash of a graph whose Graph Store upload may not have completed."""
+
+
+class PushError(Exception):
+    """A push could not complete; the store is consistent (old or new state per graph)."""
+
+
+@dataclass
+class DocumentGraph:
+    """One document's graph, ready to send: N-Triples lines and their content hash."""
+
+    graph: str
+    source: str
+    lines: list[str]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.lines)
+
+    def size(self) -> int:
+        return sum(len(line.encode("utf-8")) + 1 for line in self.lines)
+
+
+def content_hash(lines: Iterable[str]) -> str:
+    """sha256 of the sorted N-Triples lines: the same for a document and its dump."""
+    digest = hashlib.sha256()
+    for line in sorted(lines):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@dataclass
+class PushReport:
+    """What a push did (or, with ``dry_run``, would do)."""
+
+    endpoint: str = ""
+    dry_run: bool = False
+    read: int = 0
+    rejected: int = 0
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    triples_sent: int = 0
+    requests: int = 0
+    bytes_sent: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return (
+            1 if self.rejected or any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+        )
+
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        sent = "to send" if self.dry_run else "sent"
+        return (
+            f"{self.read} documents read, {self.rejected} rejected; graphs {verb}added {len(self.added)}, "
+            f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}; "
+            f"{self.triples_sent} triples {sent} in {self.requests} requests ({self.bytes_sent / 1000:.1f} kB); "
+            f"{self.seconds:.2f} s."
+        )
+
+
+# --------------------------------------------------------------------------- SPARQL text
+
+
+def _manifest_entry(graph: str, hash_value: str, manifest: str) -> str:
+    return (
+        f"{iri(manifest)} {iri(RDF_TYPE.value)} {iri(MANIFEST_CLASS.value)} . "
+        f"{iri(manifest)} {iri(LISTS.value)} {iri(graph)} . "
+        f"{iri(graph)} {iri(CONTENT_HASH.value)} {literal(hash_value)} ."
+    )
+
+
+def _forget_hash(graph: str, manifest: str) -> str:
+    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(CONTENT_HASH.value)} ?h }}"
+    return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
+
+
+def replace_graphs_update(docs: list[tuple[DocumentGraph, str]], manifest: str) -> str:
+    """One update: replace each graph and record its new hash, all or nothing."""
+    ops: list[str] = []
+    entries: list[str] = []
+    for doc, hash_value in docs:
+        name = iri(doc.graph)
+        ops.append(f"DROP SILENT GRAPH {name}")
+        for start in range(0, len(doc.lines), MAX_TRIPLES_PER_STATEMENT):
+            chunk = "\n".join(doc.lines[start : start + MAX_TRIPLES_PER_STATEMENT])
+            ops.append(f"INSERT DATA {{ GRAPH {name} {{\n{chunk}\n}} }}")
+        entries.append(_manifest_entry(doc.graph, hash_value, manifest))
+        ops.append(_forget_hash(doc.graph, manifest))
+    ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{\n" + "\n".join(entries) + "\n} }")
+    return " ;\n".join(ops)
+
+
+def set_hashes_update(entries: list[tuple[str, str]], manifest: str, forget: Iterable[str]) -> str:
+    ops = [_forget_hash(graph, manifest) for graph in forget]
+    body = "\n".join(_manifest_entry(graph, value, manifest) for graph, value in entries)
+    ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{\n{body}\n}} }}")
+    return " ;\n".join(ops)
+
+
+def remove_graphs_update(graphs: list[str], manifest: str) -> str:
+    ops = []
+    for graph in graphs:
+        ops.append(f"DROP SILENT GRAPH {iri(graph)}")
+        ops.append(_forget_hash(graph, manifest))
+        ops.append(
+            f"DELETE DATA {{ GRAPH {iri(manifest)} {{ {iri(manifest)} {iri(LISTS.value)} {iri(graph)} }} }}"
+        )
+    return " ;\n".join(ops)
+
+
+def ntriples_body(lines: list[str]) -> bytes:
+    """An N-Triples body; short lines first, because Virtuoso sniffs the format from the
+    first three lines and gives up on a line longer than 64 KiB."""
+    head = sorted(range(len(lines)), key=lambda i: len(lines[i]))[:3]
+    order = head + [i for i in range(len(lines)) if i not in set(head)]
+    return "".join(lines[i] + "\n" for i in order).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def graphs_from_processed(item: Processed) -> DocumentGraph:
+    lines = [
+        triple_line(q.subject, q.predicate, q.object)
+        for q in ox.parse(item.nquads, format=ox.RdfFormat.N_QUADS)
+    ]
+    assert item.graph is not None
+    return DocumentGraph(item.graph, item.source, lines)
+
+
+def graphs_from_dump(path: str, manifest: str) -> Iterator[DocumentGraph]:
+    """One DocumentGraph per named graph of a TriG/N-Quads dump, streamed.
+
+    Terms are kept exactly as written (a store would canonicalise typed literals and so
+    change the content hash). Each graph must be one block of the file, as ``medigraph
+    export`` writes it, so that memory stays flat; triples in the default graph are refused.
+    """
+    fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".")) if Path(path).suffix else None
+    if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        raise PushError(
+            f"{path}: a dump to push must be TriG (.trig) or N-Quads (.nq), one named graph per document"
+        )
+    done: set[str] = set()
+    current: str | None = None
+    lines: list[str] = []
+    try:
+        for quad in ox.parse(path=path, format=fmt):
+            graph = quad.graph_name
+            if not isinstance(graph, ox.NamedNode):
+                raise PushError(
+                    f"{path}: {quad.triple} is not in a named graph; push needs one graph per document"
+                )
+            if graph.value != current:
+                if current is not None and current != manifest:
+                    done.add(current)
+                    yield DocumentGraph(current, current, lines)
+                if graph.value in done:
+                    raise PushError(
+                        f"{path}: graph <{graph.value}> appears in two places; push needs each graph in one block, as medigraph export writes it"
+                    )
+                current, lines = graph.value, []
+            lines.append(triple_line(quad.subject, quad.predicate, quad.object))
+    except (SyntaxError, OSError) as exc:
+        raise PushError(f"cannot read the dump {path}: {exc}") from exc
+    if current is not None and current != manifest:
+        yield DocumentGraph(current, current, lines)
+
+
+# --------------------------------------------------------------------------- the push
+
+
+@dataclass
+class _Pending:
+    docs: list[tuple[DocumentGraph, str]] = field(default_factory=list)
+    size: int = 0
+    lines: int = 0
+
+
+class _Sender:
+    """Batches changed graphs into requests within the budget and sends them."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        manifest: str,
+        report: PushReport,
+        budget: int,
+        on_sent: Callable[[int], None] | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.manifest = manifest
+        self.report = report
+        self.budget = budget
+        self.batch = _Pending()
+        self.on_sent = on_sent
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medigraph-push")
+        self.inflight: Future[None] | None = None
+        self.overhead = len(_manifest_entry("urn:" + "x" * 80, "0" * 64, manifest)) + 200
+
+    def add(self, doc: DocumentGraph, hash_value: str) -> None:
+        size = doc.size() + self.overhead
+        lines = len(doc.lines) + 4
+        if size > self.budget and self.endpoint.graph_store_url is not None:
+            self.wait()
+            self.put([(doc, hash_value)])
+            return
+        if self.batch.docs and (
+            self.batch.size + size > self.budget or self.batch.lines + lines > MAX_LINES_PER_REQUEST
+        ):
+            self.flush()
+        self.batch.docs.append((doc, hash_value))
+        self.batch.size += size
+        self.batch.lines += lines
+
+    def flush(self) -> None:
+        if self.batch.docs:
+            docs, self.batch = self.batch.docs, _Pending()
+            # One request in flight while the next batch is prepared: client-side
+            # serialisation overlaps with the store's work; order is kept.
+            self.wait()
+            self.inflight = self.pool.submit(self.send, docs)
+
+    def wait(self) -> None:
+        if self.inflight is not None:
+            inflight, self.inflight = self.inflight, None
+            inflight.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def send(self, docs: list[tuple[DocumentGraph, str]]) -> None:
+        names = ", ".join(doc.source for doc, _ in docs[:3]) + (
+            f" and {len(docs) - 3} more" if len(docs) > 3 else ""
+        )
+        what = f"replacing the graphs of {names}"
+        try:
+            self.endpoint.update(replace_graphs_update(docs, self.manifest), what)
+        except RequestTooLarge as exc:
+            # Halve and try again: a size error is about this request, not the data.
+            if len(docs) > 1:
+                middle = len(docs) // 2
+                self.send(docs[:middle])
+                self.send(docs[middle:])
+                return
+            if self.endpoint.graph_store_url is not None:
+                self.put(docs)
+                return
+            raise PushError(
+                f"{exc} — the graph of {docs[0][0].source} alone is too large; give --graph-store or a larger server limit"
+            ) from None
+        self._sent(docs)
+
+    def put(self, docs: list[tuple[DocumentGraph, str]]) -> None:
+        """Graph Store uploads, bracketed by manifest updates so no state is ever claimed early."""
+        graphs = [doc.graph for doc, _ in docs]
+        self.endpoint.update(
+            set_hashes_update([(g, PENDING) for g in graphs], self.manifest, graphs),
+            f"marking {docs[0][0].source} as pending",
+        )
+        for doc, _ in docs:
+            self.endpoint.put_graph(
+                doc.graph, ntriples_body(doc.lines), f"uploading the graph of {doc.source}"
+            )
+        self.endpoint.update(
+            set_hashes_update([(doc.graph, value) for doc, value in docs], self.manifest, graphs),
+            f"recording {docs[0][0].source}",
+        )
+        self._sent(docs)
+
+    def _sent(self, docs: list[tuple[DocumentGraph, str]]) -> None:
+        self.report.triples_sent += sum(len(doc.lines) for doc, _ in docs)
+        if self.on_sent:
+            self.on_sent(len(docs))
+
+
+def push(
+    paths: Iterable[str | os.PathLike[str]] = (),
+    *,
+    endpoint: str,
+    update_endpoint: str | None = None,
+    graph_store: str | None = None,
+    dump: str | os.PathLike[str] | None = None,
+    credentials: Credentials | None = None,
+    byte_budget: int = DEFAULT_BYTE_BUDGET,
+    delete: bool = True,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    base: str = DEFAULT_BASE,
+    mapping: str | None = None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    on_start: Callable[[int], None] | None = None,
+    on_document: Callable[[str], None] | None = None,
+    on_sent: Callable[[int], None] | None = None,
+    plan_out: Callable[[str, str], None] | None = None,
+) -> PushReport:
+    """Synchronise the document graphs of ``paths`` (or of a TriG/N-Quads ``dump``) into a store.
+
+    Raises :class:`PushError` when the store cannot be read or written; graphs sent before
+    the failure are complete and recorded, the rest keep their previous state.
+    ``plan_out(action, graph)`` is told every add/replace/remove (for ``--dry-run``).
+    """
+    started = time.perf_counter()
+    paths = list(paths)
+    if (dump is None) == (not paths):
+        raise ValueError("give either document paths or a dump, not both or neither")
+    if byte_budget < 1_000:
+        raise ValueError("the byte budget must be at least 1000 bytes")
+    client = Endpoint(
+        endpoint,
+        update_endpoint,
+        graph_store,
+        credentials=credentials,
+        timeout=timeout,
+        retries=retries,
+    )
+    report = PushReport(endpoint=public_url(client.update_url), dry_run=dry_run)
+    manifest = manifest_graph(base).value
+    sender: _Sender | None = None
+    try:
+        plan = SyncPlan(_read_manifest(client, base), delete=delete)
+        sender = _Sender(client, manifest, report, byte_budget, on_sent)
+        keep_all = False
+        if dump is not None:
+            count, problems = -1, list[Diagnostic]()
+            source: Iterator[DocumentGraph | Processed] = graphs_from_dump(
+                os.fspath(dump), manifest
+            )
+        else:
+            load_mapping(mapping, base=base)  # fail fast on a broken mapping
+            settings = Settings(mapping_path=mapping, base=base, nquads=True)
+            count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
+            source = iter(items)
+        report.diagnostics.extend(problems)
+        if on_start and count >= 0:
+            on_start(count)
+        collisions = Collisions()
+        for entry in source:
+            report.read += 1
+            if isinstance(entry, Processed):
+                unnamed = entry.graph is None
+                doc = _accept(entry, report, collisions, plan)
+                if on_document:
+                    on_document(entry.source)
+                if doc is None:
+                    keep_all = keep_all or unnamed
+                    continue
+            else:
+                doc = entry
+                if on_document:
+                    on_document(doc.source)
+            value = doc.content_hash
+            action = plan.consider(doc.graph, value)
+            if action == "unchanged":
+                continue
+            if plan_out:
+                plan_out(action, doc.graph)
+            if dry_run:
+                report.triples_sent += len(doc.lines)
+            else:
+                sender.add(doc, value)
+        if not dry_run:
+            sender.flush()
+            sender.wait()
+        removed = plan.removed()
+        if removed and keep_all:
+            report.diagnostics.append(
+                warning(
+                    "",
+                    None,
+                    None,
+                    f"{len(removed)} graphs not removed: some documents were rejected before their graph name was known",
+                    "push.keep",
+                )
+            )
+            removed = []
+        for graph in removed:
+            if plan_out:
+                plan_out("remove", graph)
+        if not dry_run:
+            for start in range(0, len(removed), REMOVALS_PER_REQUEST):
+                chunk = removed[start : start + REMOVALS_PER_REQUEST]
+                client.update(
+                    remove_graphs_update(chunk, manifest),
+                    f"removing {len(chunk)} graphs of deleted documents",
+                )
+    except StoreError as exc:
+        raise PushError(str(exc)) from None
+    finally:
+        if sender is not None:
+            sender.close()
+    report.added, report.replaced, report.removed = plan.added, plan.replaced, removed
+    report.unchanged = plan.unchanged
+    report.requests, report.bytes_sent, report.retries = (
+        client.traffic.requests,
+        client.traffic.bytes_sent,
+        client.traffic.retries,
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read_manifest(client: Endpoint, base: str) -> dict[str, str]:
+    current: dict[str, str] = {}
+    for row in client.select(manifest_query(base), "reading the medigraph manifest"):
+        graph, value = row.get("g"), row.get("hash")
+        if graph is None or value is None:
+            continue
+        # Two hashes for one graph (an interrupted foreign writer?): force a replacement.
+        current[graph] = value if current.get(graph, value) == value else PENDING
+    return current
+
+
+def _accept(
+    item: Processed, report: PushReport, collisions: Collisions, plan: SyncPlan
+) -> DocumentGraph | None:
+    clash = collisions.check(item)
+    if clash is not None:
+        item.diagnostics.append(clash)
+        plan.seen.add(item.graph or "")
+        item.graph = None
+    report.diagnostics.extend(item.diagnostics)
+    if item.rejected:
+        report.rejected += 1
+        if item.graph is not None:
+            # A document that got worse keeps its last good graph in the store.
+            plan.seen.add(item.graph)
+        return None
+    try:
+        return graphs_from_processed(item)
+    except ValueError as exc:
+        report.rejected += 1
+        report.diagnostics.append(
+            error(item.source, None, None, f"cannot push this document: {exc}", "push.term")
+        )
+        plan.seen.add(item.graph or "")
+        return None

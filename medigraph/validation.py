@@ -1,0 +1,1036 @@
+"""Validation: SHACL shapes and ontology conformance, with every result traced to file:line:key.
+
+Documents are read and mapped as for an export, then checked in batches (``batch_size``
+documents merged into one rdflib graph, one pySHACL call per batch, batches spread over worker
+processes). A SHACL result names a focus node, a path and a value; we find the document whose
+graph holds the focus node and the front-matter key whose conversion produced the offending
+triple (or, for a missing value, the key that would have), so editors get ``path:line: key``.
+
+Why batching gives the same results as one pySHACL call on the whole graph:
+
+- a document's own nodes (the content item, its graph record, source file, image, work
+  package, attachment) are described by that document only, so shapes whose focus is one of
+  them see the same triples in a batch as in the whole graph — each document carries its own
+  copy of the shared nodes it refers to, and the shapes only need that copy (class, datatype,
+  minCount checks on topics, people, organisations);
+- shared nodes (community, topic, taxonomy, person, organisation: the same IRI from every
+  document that mentions them) can collect *different* triples from different documents, and
+  some shapes compare them (``sh:maxCount 1`` on a community's ``mastHead`` says "spelled the
+  same everywhere"). Their results are therefore not taken from the batches but from one
+  extra pass over the union of every document's shared-node triples, which is small (it grows
+  with the number of distinct topics and people, not of documents).
+
+Shapes that would break this — a shape on a shared node that follows links back into
+documents, or a counting constraint (maxCount, disjoint, lessThan, …) on a shared node
+reached from a document node — are not in ``shapes/medigy-shapes.ttl``; a test runs the
+bundled shapes both ways on the examples and compares. A work package or attachment described
+by two documents (the same ``id``) is checked per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import multiprocessing
+import os
+import time
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS, SH
+
+from .diagnostics import Diagnostic, Severity
+from .documents import Document, SourceFile, discover, read_document
+from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
+from .resources import data_path
+
+MEDIGY = "https://medigy.com/ontology/"
+DEFAULT_BATCH_SIZE = 100
+INFERENCE = ("none", "rdfs")
+CHECK_UNDECLARED = "urn:medigraph:check:declared-term"
+CHECK_DISJOINT = "urn:medigraph:check:disjoint-classes"
+_SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+_SEVERITY_IRIS = {v: k for k, v in _SEVERITIES.items()}
+_DECLARATIONS = frozenset(
+    {
+        OWL.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.NamedIndividual,
+        OWL.Ontology,
+        RDF.Property,
+        RDFS.Class,
+    }
+)
+
+
+class ValidationSetupError(Exception):
+    """The shapes, the ontology or the mapping cannot be used: a fatal error (exit code 2)."""
+
+
+def default_shapes() -> Path:
+    return data_path("shapes") / "medigy-shapes.ttl"
+
+
+def default_ontology() -> Path:
+    return data_path("ontology") / "medigy.ttl"
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    """One SHACL (or ontology) result. Terms are in N-Triples syntax, shapes by a stable id."""
+
+    focus: str
+    path: str | None
+    value: str | None
+    shape: str
+    component: str
+    severity: Severity
+    message: str
+
+    @property
+    def focus_iri(self) -> str:
+        """The focus node without N-Triples brackets (as diagnostics show it)."""
+        return self.focus[1:-1] if self.focus.startswith("<") else self.focus
+
+
+@dataclass
+class DocumentOutcome:
+    """One source file: whether it could be mapped, and everything found in it."""
+
+    path: str
+    subject: str | None
+    rejected: bool
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a validation run, in deterministic order."""
+
+    documents: list[DocumentOutcome] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    general: list[Diagnostic] = field(default_factory=list)
+    """Diagnostics that belong to no document (a missing path, a result with no source)."""
+    shapes: str = ""
+    seconds: float = 0.0
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        found = list(self.general)
+        for doc in self.documents:
+            found.extend(doc.diagnostics)
+        return sorted(found, key=diagnostic_order)
+
+    def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
+        return any(d.severity >= fail_on for d in self.diagnostics)
+
+    def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
+        return 1 if self.failed(fail_on) else 0
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity is Severity.ERROR for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for d in self.diagnostics:
+            counts[d.severity.label] += 1
+        return counts
+
+    def summary(self) -> str:
+        c = self.counts()
+        return (
+            f"{len(self.documents)} documents checked, "
+            f"{sum(1 for d in self.documents if d.rejected)} rejected by reading or mapping; "
+            f"{c['error']} errors, {c['warning']} warnings, {c['info']} infos; {self.seconds:.2f} s."
+        )
+
+
+def diagnostic_order(d: Diagnostic) -> tuple[str, int, str, str, str, str, str]:
+    return (*d.sort_key(), d.code, d.focus or "", d.shape or "")
+
+
+# -- what the shapes and the ontology say ------------------------------------------------------
+
+
+def _parse_rdf(file: Path, what: str) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    try:
+        graph.parse(file, format=rdflib.util.guess_format(str(file)) or "turtle")
+    except FileNotFoundError:
+        raise ValidationSetupError(f"{what} {file} not found") from None
+    except Exception as exc:  # rdflib raises many kinds for a bad file
+        raise ValidationSetupError(f"{what} {file} cannot be read: {exc}") from exc
+    return graph
+
+
+class Shapes:
+    """The shapes graph with stable names for its shapes (blank-node shapes included)."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.graph = _parse_rdf(file, "shapes file")
+        if not any(True for _ in self.graph.triples((None, SH.path, None))) and not any(
+            True for _ in self.graph.triples((None, RDF.type, SH.NodeShape))
+        ):
+            raise ValidationSetupError(f"shapes file {file} declares no shapes")
+        self.ids: dict[rdflib.term.Node, str] = {}
+        self.names: dict[rdflib.term.Node, str] = {}
+        for shape, name in self.graph.subject_objects(SH.name):
+            if isinstance(name, rdflib.Literal):
+                self.names.setdefault(shape, str(name))
+
+    def shape_id(self, node: rdflib.term.Node | None) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, rdflib.URIRef):
+            return str(node)
+        cached = self.ids.get(node)
+        if cached is None:
+            cached = self.ids[node] = self._bnode_id(node, 0)
+        return cached
+
+    def _bnode_id(self, node: rdflib.term.Node, depth: int) -> str:
+        """A blank-node shape: its parent's id, its path and a digest of its description."""
+        parents = sorted(
+            (self._bnode_id(p, depth + 1) if not isinstance(p, rdflib.URIRef) else str(p))
+            for p in self.graph.subjects(None, node)
+            if depth < 8
+        )
+        parent = parents[0] if parents else "urn:medigraph:shape"
+        path = self.graph.value(node, SH.path)
+        label = self.names.get(node) or (
+            _local(str(path)) if isinstance(path, rdflib.URIRef) else ""
+        )
+        digest = hashlib.sha1(
+            "\n".join(
+                sorted(
+                    f"{p.n3()} {o.n3() if not isinstance(o, rdflib.BNode) else '_'}"
+                    for p, o in self.graph.predicate_objects(node)
+                )
+            ).encode()
+        ).hexdigest()[:8]
+        return f"{parent}/{label}-{digest}" if label else f"{parent}/{digest}"
+
+
+class Ontology:
+    """Declared terms, superclasses and disjoint pairs of the Medigy ontology."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.graph = _parse_rdf(file, "ontology")
+        g = self.graph
+        self.declared = frozenset(
+            str(s)
+            for s, o in g.subject_objects(RDF.type)
+            if o in _DECLARATIONS and isinstance(s, rdflib.URIRef)
+        )
+        parents: dict[str, set[str]] = defaultdict(set)
+        for s, o in g.subject_objects(RDFS.subClassOf):
+            if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef):
+                parents[str(s)].add(str(o))
+        self.parents = parents
+        pairs: set[frozenset[str]] = set()
+        for a, b in g.subject_objects(OWL.disjointWith):
+            pairs.add(frozenset((str(a), str(b))))
+        for group in g.subjects(RDF.type, OWL.AllDisjointClasses):
+            members = g.value(group, OWL.members)
+            if members is not None:
+                items = [str(m) for m in rdflib.collection.Collection(g, members)]
+                pairs.update(frozenset((x, y)) for i, x in enumerate(items) for y in items[i + 1 :])
+        self.disjoint = frozenset(p for p in pairs if len(p) == 2)
+        self._closure: dict[str, frozenset[str]] = {}
+
+    def ancestors(self, cls: str) -> frozenset[str]:
+        found = self._closure.get(cls)
+        if found is None:
+            seen = {cls}
+            todo = [cls]
+            while todo:
+                for parent in self.parents.get(todo.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            found = self._closure[cls] = frozenset(seen)
+        return found
+
+
+# -- tracing triples back to front-matter keys ------------------------------------------------
+
+
+class Tracer:
+    """Which key of a document gave which triple, and which key gives a property of a node."""
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self.by_property: dict[tuple[str, str | None], str] = {}
+        for rule in mapper.rules:
+            for prop in rule.properties:
+                self.by_property.setdefault((prop, rule.node), rule.key)
+        for name, node in mapper.nodes.items():
+            link = mapper.expand_curie(node.link)
+            first = next((r.key for r in mapper.rules if r.node == name), None)
+            if first:
+                self.by_property.setdefault((link, node.owner), first)
+        self.rule_keys = frozenset(r.key for r in mapper.rules) | frozenset(mapper.ignored)
+        self.class_key = next((e.get("workPackageTypeKey") for e in mapper.classes), None)
+
+    def is_key(self, name: str, doc: Document | None) -> bool:
+        if name in self.rule_keys or (doc is not None and name in doc.lines):
+            return True
+        return any(k.startswith(name + ".") for k in self.rule_keys)
+
+    def keys_of(self, doc: Document) -> tuple[dict[ox.Triple, str], dict[str, str]]:
+        """(triple → key such as ``author[1]``, node IRI → node name) for one document."""
+        from .convert import CONVERTERS, Emitter, convert_iri
+        from .mapping import KeyRule
+
+        key_text, key_from = self.m._document_key(doc)
+        owner: dict[ox.Triple, str] = {}
+        nodes: dict[str, str] = {}
+        classes, _ = self.m.select_class(doc)
+        probe = Emitter(self.m, doc, key_text, key_from, [])
+        for index, cls in enumerate(classes):
+            refined = index == 0 and len(classes) > 1 and self.class_key
+            owner[ox.Triple(probe.subject, RDF_TYPE, self.m.term(cls))] = (
+                str(self.class_key) if refined else "owlType"
+            )
+        for name in self.m.nodes:
+            node = probe.node(name)
+            if node is not None:
+                nodes[node.value] = name
+        fm = doc.front_matter
+
+        def run(rule: KeyRule, value: Any, key: str) -> list[ox.Triple]:
+            em = Emitter(self.m, doc, key_text, key_from, [])
+            if value is None or value == "" or value == []:
+                if rule.converter == "iri" and rule.options.get("same_as"):
+                    for other in rule.options["same_as"]:
+                        variant = get_path(fm, other)
+                        if isinstance(variant, str) and variant.strip():
+                            convert_iri(
+                                em,
+                                KeyRule(other, "iri", rule.properties, None, {}),
+                                em.subject,
+                                variant,
+                            )
+                            return [t for t in em.triples]
+                return []
+            subject = em.node(rule.node) if rule.node else em.subject
+            if subject is None:
+                return []
+            CONVERTERS[rule.converter](em, rule, subject, value)
+            return em.triples
+
+        for rule in self.m.rules:
+            value = doc.body if rule.key == "body" else get_path(fm, rule.key)
+            key = rule.key
+            if (value is None or value == "") and rule.options.get("same_as"):
+                key = next(
+                    (
+                        o
+                        for o in rule.options["same_as"]
+                        if isinstance(get_path(fm, o), str) and get_path(fm, o)
+                    ),
+                    rule.key,
+                )
+            for t in run(rule, value, key):
+                owner.setdefault(t, key)
+            if isinstance(value, list) and rule.converter != "integer-pair":
+                for i, item in enumerate(value):
+                    for t in run(rule, item, f"{rule.key}[{i}]"):
+                        if owner.get(t) == rule.key:
+                            owner[t] = f"{rule.key}[{i}]"
+        return owner, nodes
+
+
+@dataclass
+class _Traced:
+    doc: Document
+    mapped: MappedDocument
+    owner: dict[ox.Triple, str]
+    nodes: dict[str, str]
+
+
+def _attribute(
+    tracer: Tracer,
+    traced: _Traced,
+    shape_name: str | None,
+    focus: ox.NamedNode | ox.Literal | ox.BlankNode,
+    path: ox.NamedNode | None,
+    value: ox.NamedNode | ox.Literal | ox.BlankNode | None,
+) -> str | None:
+    """The front-matter key responsible for a result on ``focus`` in this document."""
+    doc, mapped, owner = traced.doc, traced.mapped, traced.owner
+    found: str | None = None
+    if path is not None and isinstance(focus, ox.NamedNode):
+        if value is not None:
+            found = owner.get(ox.Triple(focus, path, value))
+        if found is None:
+            same = sorted(k for t, k in owner.items() if t.subject == focus and t.predicate == path)
+            found = same[0] if same else None
+        if found is None:
+            if mapped.subject is not None and focus == mapped.subject:
+                found = tracer.by_property.get((path.value, None))
+            elif focus.value in traced.nodes:
+                found = tracer.by_property.get((path.value, traced.nodes[focus.value]))
+    if found is None:
+        # a shared node or a value: the key that refers to it (author[1], communityTopics[0])
+        refs = sorted(k for t, k in owner.items() if t.object == focus and t.subject != focus)
+        found = refs[0] if refs else None
+    if found is None and isinstance(focus, ox.NamedNode):
+        own = sorted(k for t, k in owner.items() if t.subject == focus)
+        found = own[0] if own else None
+    # sh:name names the key when it is one; a more precise key under it (tags[2]) wins
+    if (
+        shape_name
+        and tracer.is_key(shape_name, doc)
+        and not (
+            found
+            and (found == shape_name or found.startswith((shape_name + ".", shape_name + "[")))
+        )
+    ):
+        found = shape_name
+    return found
+
+
+# -- the checks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a worker needs to rebuild the validator in its own process."""
+
+    shapes: str | None = None
+    ontology: str | None = None
+    mapping: str | None = None
+    base: str = DEFAULT_BASE
+    inference: str = "none"
+
+
+_prepared: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+
+
+def _prepare_sparql_once() -> None:
+    """Parse each SPARQL text once per process instead of once per focus node.
+
+    pySHACL hands rdflib the same query text (``$this`` comes as a binding) for every focus
+    node of a SPARQL-based constraint, and rdflib parses and translates it every time: 40% of
+    the validation time with the bundled shapes. A translated query is what rdflib's own
+    ``prepareQuery`` returns for reuse, so reusing it changes no result.
+    """
+    from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    if getattr(processor.SPARQLProcessor.query, "_medigraph", False):
+        return
+    original = processor.SPARQLProcessor.query
+
+    def query(  # rdflib's parameter names
+        self: Any,
+        strOrQuery: Any,
+        initBindings: Any = None,
+        initNs: Any = None,
+        base: str | None = None,
+        DEBUG: bool = False,
+    ) -> Any:
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+            prepared = _prepared.get(key)
+            if prepared is None:
+                if len(_prepared) > 1024:
+                    _prepared.clear()
+                prepared = _prepared[key] = translateQuery(parseQuery(strOrQuery), base, initNs)
+            strOrQuery = prepared
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    query._medigraph = True  # type: ignore[attr-defined]
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+
+
+class Engine:
+    """Shapes, ontology and mapping, loaded once per process."""
+
+    def __init__(self, options: Options) -> None:
+        _prepare_sparql_once()
+        if options.inference not in INFERENCE:
+            raise ValidationSetupError(
+                f"unknown inference {options.inference!r} (use none or rdfs)"
+            )
+        self.options = options
+        self.shapes = Shapes(Path(options.shapes) if options.shapes else default_shapes())
+        self.ontology = Ontology(Path(options.ontology) if options.ontology else default_ontology())
+        try:
+            self.mapper = load_mapping(options.mapping, base=options.base)
+        except Exception as exc:
+            raise ValidationSetupError(str(exc)) from exc
+        self.tracer = Tracer(self.mapper)
+
+    # SHACL ---------------------------------------------------------------------------------
+
+    def shacl(self, triples: Iterable[ox.Triple]) -> list[tuple[Result, Any, Any, Any]]:
+        """pySHACL over ``triples``: (result, focus, path, value) with ox terms for tracing."""
+        import pyshacl
+
+        data = to_rdflib(triples)
+        try:
+            _conforms, report, _text = pyshacl.validate(
+                data,
+                shacl_graph=self.shapes.graph,
+                ont_graph=self.ontology.graph if self.options.inference == "rdfs" else None,
+                inference=self.options.inference,
+                abort_on_first=False,
+                allow_infos=True,
+                allow_warnings=True,
+                meta_shacl=False,
+                advanced=True,
+                js=False,
+                inplace=True,
+                debug=False,
+            )
+        except Exception as exc:  # pyshacl reports a broken shape by raising
+            raise ValidationSetupError(
+                f"shapes file {self.shapes.file} cannot be used: {exc}"
+            ) from exc
+        return [
+            self._result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)
+        ]
+
+    def _result(self, g: rdflib.Graph, node: rdflib.term.Node) -> tuple[Result, Any, Any, Any]:
+        focus = to_ox(g.value(node, SH.focusNode))
+        raw_path = g.value(node, SH.resultPath)
+        path = ox.NamedNode(str(raw_path)) if isinstance(raw_path, rdflib.URIRef) else None
+        raw_value = g.value(node, SH.value)
+        value = to_ox(raw_value) if raw_value is not None else None
+        shape_node = g.value(node, SH.sourceShape)
+        raw_severity = g.value(node, SH.resultSeverity)
+        severity = (
+            _SEVERITIES.get(raw_severity, Severity.ERROR)
+            if isinstance(raw_severity, rdflib.URIRef)
+            else Severity.ERROR
+        )
+        messages = sorted(
+            g.objects(node, SH.resultMessage),
+            key=lambda m: (getattr(m, "language", None) not in (None, "en"), str(m)),
+        )
+        component = str(g.value(node, SH.sourceConstraintComponent) or "")
+        message = (
+            str(messages[0])
+            if messages
+            else f"does not conform to {self.shapes.shape_id(shape_node)}"
+        )
+        result = Result(
+            str(focus),
+            str(path) if path is not None else (raw_path.n3() if raw_path is not None else None),
+            str(value) if value is not None else None,
+            self.shapes.shape_id(shape_node),
+            component,
+            severity,
+            message,
+        )
+        return (
+            result,
+            focus,
+            path,
+            (value, self.shapes.names.get(shape_node) if shape_node is not None else None),
+        )
+
+    # ontology ------------------------------------------------------------------------------
+
+    def ontology_check(self, triples: Sequence[ox.Triple]) -> list[tuple[Result, Any, Any, Any]]:
+        """Undeclared Medigy terms and values typed with disjoint classes."""
+        out: list[tuple[Result, Any, Any, Any]] = []
+        declared = self.ontology.declared
+        types: dict[ox.NamedNode, set[str]] = defaultdict(set)
+        seen: set[tuple[str, str, str]] = set()
+        for t in triples:
+            if t.predicate == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+                types[t.subject].add(t.object.value)  # type: ignore[index]
+            for term in (t.predicate, t.object):
+                if (
+                    isinstance(term, ox.NamedNode)
+                    and term.value.startswith(MEDIGY)
+                    and term.value not in declared
+                ):
+                    marker = (str(t.subject), str(t.predicate), term.value)
+                    if marker in seen:
+                        continue
+                    seen.add(marker)
+                    role = (
+                        "property"
+                        if term == t.predicate
+                        else "class"
+                        if t.predicate == RDF_TYPE
+                        else "term"
+                    )
+                    value = t.object if term == t.object else None
+                    message = f"{_curie(term.value)} is used as a {role} but is not declared in the Medigy ontology"
+                    result = Result(
+                        str(t.subject),
+                        t.predicate.value,
+                        str(value) if value is not None else None,
+                        CHECK_UNDECLARED,
+                        CHECK_UNDECLARED,
+                        Severity.ERROR,
+                        message,
+                    )
+                    out.append((result, t.subject, t.predicate, (value, None)))
+        for subject, classes in sorted(types.items(), key=lambda item: str(item[0])):
+            if not any(c.startswith(MEDIGY) for c in classes):
+                continue
+            closure: dict[str, str] = {}
+            for cls in sorted(classes):
+                for ancestor in self.ontology.ancestors(cls):
+                    closure.setdefault(ancestor, cls)
+            for pair in sorted(self.ontology.disjoint, key=sorted):
+                a, b = sorted(pair)
+                if a in closure and b in closure:
+                    value = ox.NamedNode(max(closure[a], closure[b]))
+                    message = (
+                        f"is typed {_curie(closure[a])} and {_curie(closure[b])}, "
+                        f"but the ontology says {_curie(a)} and {_curie(b)} are disjoint"
+                    )
+                    result = Result(
+                        str(subject),
+                        RDF_TYPE.value,
+                        str(value),
+                        CHECK_DISJOINT,
+                        CHECK_DISJOINT,
+                        Severity.ERROR,
+                        message,
+                    )
+                    out.append((result, subject, RDF_TYPE, (value, None)))
+        return out
+
+
+def _local(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _curie(iri: str) -> str:
+    return "medigy:" + iri[len(MEDIGY) :] if iri.startswith(MEDIGY) else f"<{iri}>"
+
+
+def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
+    """pyoxigraph → rdflib through N-Triples, which rdflib parses fastest."""
+    graph = rdflib.Graph()
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    if data:
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    return graph
+
+
+def to_ox(term: Any) -> Any:
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+@dataclass
+class _BatchOutcome:
+    documents: list[DocumentOutcome]
+    results: list[Result]
+    general: list[Diagnostic]
+    shared: set[bytes]
+    """N-Triples lines of the shared nodes' descriptions in this batch."""
+    refs: dict[str, list[int]]
+    """Shared node → positions (in the whole run) of the documents that refer to it."""
+
+
+_engine: Engine | None = None
+
+
+def _init(options: Options) -> None:
+    global _engine
+    _engine = Engine(options)
+
+
+def _map(
+    engine: Engine, found: SourceFile
+) -> tuple[DocumentOutcome, Document | None, MappedDocument | None]:
+    doc, problems = read_document(found)
+    if doc is None:
+        return DocumentOutcome(found.source, None, True, list(problems)), None, None
+    mapped = engine.mapper.map(doc)
+    outcome = DocumentOutcome(
+        found.source,
+        mapped.subject.value if mapped.subject is not None else None,
+        mapped.rejected,
+        list(problems) + list(mapped.diagnostics),
+    )
+    # a document with mapping errors still has a graph: check it too, so one run shows all
+    return outcome, doc, mapped if mapped.subject is not None else None
+
+
+def _diagnostic(
+    result: Result, path: str, line: int | None, key: str | None, code: str
+) -> Diagnostic:
+    return Diagnostic(
+        path,
+        line,
+        key,
+        result.severity,
+        result.message,
+        code,
+        result.focus_iri,
+        result.shape or None,
+    )
+
+
+def _code(result: Result) -> str:
+    if result.component.startswith("urn:medigraph:check:"):
+        return "ontology." + result.component.rsplit(":", 1)[-1]
+    return "shacl." + _local(result.component).removesuffix("ConstraintComponent")
+
+
+def _validate_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
+    assert _engine is not None, "call _init first"
+    engine = _engine
+    start, files = batch
+    outcomes: list[DocumentOutcome] = []
+    mapped_docs: list[tuple[int, Document, MappedDocument]] = []
+    for offset, found in enumerate(files):
+        outcome, doc, mapped = _map(engine, found)
+        outcomes.append(outcome)
+        if doc is not None and mapped is not None:
+            mapped_docs.append((offset, doc, mapped))
+
+    shared_nodes: set[ox.NamedNode] = set()
+    triples: set[ox.Triple] = set()
+    own: dict[Any, int] = {}
+    shared_lines: set[bytes] = set()
+    refs: dict[str, list[int]] = defaultdict(list)
+    for offset, _doc, mapped in mapped_docs:
+        shared_nodes.update(mapped.shared)
+        triples.update(mapped.triples)
+        for node in sorted(mapped.shared, key=str):
+            refs[node.value].append(start + offset)
+        for t in mapped.triples:
+            if t.subject not in mapped.shared:
+                own.setdefault(t.subject, offset)
+        shared_triples = [t for t in mapped.triples if t.subject in mapped.shared]
+        if shared_triples:
+            data = ox.serialize(shared_triples, format=ox.RdfFormat.N_TRIPLES)
+            shared_lines.update(line for line in (data or b"").splitlines() if line)
+
+    raw: list[tuple[Result, Any, Any, Any]] = []
+    if triples:
+        raw = [r for r in engine.shacl(triples) if r[1] not in shared_nodes]
+    for _offset, _doc, mapped in mapped_docs:
+        raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
+
+    traced: dict[int, _Traced] = {}
+    general: list[Diagnostic] = []
+    results: set[Result] = set()
+    by_offset = {offset: (doc, mapped) for offset, doc, mapped in mapped_docs}
+    for result, focus, path, (value, shape_name) in raw:
+        results.add(result)
+        offset_found = own.get(focus)
+        if offset_found is None:
+            offset_found = next(
+                (o for o, _d, m in mapped_docs if any(t.object == focus for t in m.triples)), None
+            )
+        if offset_found is None:
+            general.append(_diagnostic(result, "", None, None, _code(result)))
+            continue
+        if offset_found not in traced:
+            doc, mapped = by_offset[offset_found]
+            owner, nodes = engine.tracer.keys_of(doc)
+            traced[offset_found] = _Traced(doc, mapped, owner, nodes)
+        where = traced[offset_found]
+        key = _attribute(engine.tracer, where, shape_name, focus, path, value)
+        outcomes[offset_found].diagnostics.append(
+            _diagnostic(result, where.doc.source, where.doc.line_of(key), key, _code(result))
+        )
+    return _BatchOutcome(outcomes, sorted(results), general, shared_lines, dict(refs))
+
+
+def _attribute_shared(
+    engine: Engine, found: SourceFile, raw: list[tuple[Result, Any, Any, Any]]
+) -> list[Diagnostic]:
+    """Results on shared nodes, told to a document that refers to them (at the referring key)."""
+    _outcome, doc, mapped = _map(engine, found)
+    if doc is None or mapped is None:
+        return []
+    owner, nodes = engine.tracer.keys_of(doc)
+    traced = _Traced(doc, mapped, owner, nodes)
+    own = set(mapped.triples)
+    out = []
+    for result, focus, path, (value, shape_name) in raw:
+        if focus not in mapped.shared:
+            continue
+        # a value only some documents wrote: tell those documents only
+        if (
+            value is not None
+            and path is not None
+            and any(t.subject == focus and t.predicate == path for t in own)
+            and ox.Triple(focus, path, value) not in own
+        ):
+            continue
+        key = _attribute(engine.tracer, traced, shape_name, focus, path, value)
+        out.append(_diagnostic(result, doc.source, doc.line_of(key), key, _code(result)))
+    return out
+
+
+def _batches(files: list[SourceFile], size: int) -> Iterator[tuple[int, list[SourceFile]]]:
+    for start in range(0, len(files), size):
+        yield start, files[start : start + size]
+
+
+def validate(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    shapes: str | None = None,
+    ontology: str | None = None,
+    mapping: str | None = None,
+    base: str = DEFAULT_BASE,
+    inference: str = "none",
+    jobs: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_start: Callable[[int], None] | None = None,
+    on_document: Callable[[DocumentOutcome], None] | None = None,
+) -> ValidationReport:
+    """Map every document under ``paths`` and check it against the shapes and the ontology.
+
+    ``batch_size`` documents share one pySHACL call (0: all in one call); ``jobs`` worker
+    processes run batches side by side. Raises ``ValidationSetupError`` for unusable shapes,
+    ontology or mapping.
+    """
+    from .export import Collisions
+    from .pipeline import Processed, default_jobs
+
+    started = time.perf_counter()
+    options = Options(shapes, ontology, mapping, base, inference)
+    engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
+    engine.shacl([])
+    files, problems = discover(paths)
+    report = ValidationReport(general=list(problems), shapes=str(engine.shapes.file))
+    if on_start:
+        on_start(len(files))
+    workers = max(1, jobs or default_jobs())
+    size = batch_size if batch_size > 0 else max(1, len(files))
+    if workers > 1 and len(files) > 1:
+        size = max(1, min(size, math.ceil(len(files) / workers)))
+    results: set[Result] = set()
+    shared_lines: set[bytes] = set()
+    refs: dict[str, array[int]] = {}
+    collisions = Collisions()
+    for outcome_batch in _run_batches(files, size, workers, options, engine):
+        results.update(outcome_batch.results)
+        report.general.extend(outcome_batch.general)
+        shared_lines |= outcome_batch.shared
+        for node, positions in outcome_batch.refs.items():
+            refs.setdefault(node, array("l")).extend(positions)
+        for outcome in outcome_batch.documents:
+            clash = collisions.check(
+                Processed(outcome.path, outcome.path, None, [], subject=outcome.subject)
+            )
+            if clash is not None:
+                outcome.diagnostics.append(clash)
+                outcome.rejected = True
+            report.documents.append(outcome)
+            if on_document:
+                on_document(outcome)
+
+    # shared nodes: one pass over every document's description of them
+    if shared_lines:
+        parsed = ox.parse(b"\n".join(sorted(shared_lines)) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        shared_raw = [r for r in engine.shacl(parsed) if str(r[1])[1:-1] in refs]
+        results.update(r[0] for r in shared_raw)
+        wanted: dict[int, list[tuple[Result, Any, Any, Any]]] = defaultdict(list)
+        for raw in shared_raw:
+            for position in refs[raw[1].value]:
+                wanted[position].append(raw)
+        for position in sorted(wanted):
+            report.documents[position].diagnostics.extend(
+                _attribute_shared(engine, files[position], wanted[position])
+            )
+    for outcome in report.documents:
+        outcome.diagnostics = sorted(set(outcome.diagnostics), key=diagnostic_order)
+    report.general = sorted(set(report.general), key=diagnostic_order)
+    report.results = sorted(results)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run_batches(
+    files: list[SourceFile], size: int, workers: int, options: Options, engine: Engine
+) -> Iterator[_BatchOutcome]:
+    batches = list(_batches(files, size))
+    if workers <= 1 or len(batches) <= 1:
+        global _engine
+        _engine = engine
+        for batch in batches:
+            yield _validate_batch(batch)
+        return
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(min(workers, len(batches)), initializer=_init, initargs=(options,)) as pool:
+        yield from pool.imap(_validate_batch, batches)
+
+
+# -- an existing dump --------------------------------------------------------------------------
+
+
+def validate_graph(
+    file: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    shapes: str | None = None,
+    ontology: str | None = None,
+    mapping: str | None = None,
+    base: str = DEFAULT_BASE,
+    inference: str = "none",
+    root: str | os.PathLike[str] | None = None,
+) -> ValidationReport:
+    """Check a dump (any RDF format pyoxigraph reads; datasets are merged into one graph).
+
+    Results are traced to source files through the provenance the dump carries (graph record →
+    ``medigy:describes`` the content, ``prov:wasDerivedFrom`` a source file with
+    ``medigy:sourcePath``); with ``root`` the source files are read again for line numbers.
+    """
+    started = time.perf_counter()
+    engine = Engine(Options(shapes, ontology, mapping, base, inference))
+    path = Path(file)
+    try:
+        rdf_format = _rdf_format(path, format)
+        with path.open("rb") as stream:
+            quads = list(ox.parse(stream, format=rdf_format))
+    except OSError as exc:
+        raise ValidationSetupError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except (SyntaxError, ValueError) as exc:
+        raise ValidationSetupError(f"{file} is not valid RDF: {exc}") from exc
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    report = ValidationReport(shapes=str(engine.shapes.file))
+    raw = engine.shacl(triples) + engine.ontology_check(triples)
+    report.results = sorted({r[0] for r in raw})
+    sources = _sources(triples)
+    docs: dict[str, tuple[Document | None, _Traced | None]] = {}
+    outcomes: dict[str, DocumentOutcome] = {}
+    for content, source_path in sorted(sources.items()):
+        outcomes.setdefault(source_path, DocumentOutcome(source_path, content.value, False))
+    links = defaultdict(set)
+    for t in triples:
+        if isinstance(t.object, ox.NamedNode):
+            links[t.object].add(t.subject)
+    for result, focus, rpath, (value, shape_name) in raw:
+        owners = _owners(focus, sources, links)
+        if not owners:
+            report.general.append(_diagnostic(result, "", None, None, _code(result)))
+            continue
+        for content in owners:
+            source_path = sources[content]
+            shown = os.path.join(os.fspath(root), source_path) if root is not None else source_path
+            if source_path not in docs:
+                docs[source_path] = (
+                    _reread(engine, shown, source_path) if root is not None else (None, None)
+                )
+            _doc, traced = docs[source_path]
+            if traced is not None:
+                key = _attribute(engine.tracer, traced, shape_name, focus, rpath, value)
+                line: int | None = traced.doc.line_of(key)
+            else:
+                key = shape_name if shape_name and engine.tracer.is_key(shape_name, None) else None
+                if key is None and rpath is not None:
+                    key = (
+                        engine.tracer.by_property.get((rpath.value, None))
+                        if focus == content
+                        else None
+                    )
+                line = None
+            outcomes[source_path].diagnostics.append(
+                _diagnostic(result, shown, line, key, _code(result))
+            )
+    report.documents = [outcomes[p] for p in sorted(outcomes)]
+    for outcome in report.documents:
+        outcome.path = (
+            os.path.join(os.fspath(root), outcome.path) if root is not None else outcome.path
+        )
+        outcome.diagnostics = sorted(set(outcome.diagnostics), key=diagnostic_order)
+    report.general = sorted(set(report.general), key=diagnostic_order)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:
+    from .writers import FORMATS
+
+    if name:
+        if name in FORMATS:
+            return FORMATS[name].rdf_format
+        found = ox.RdfFormat.from_extension(name)
+    else:
+        found = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
+    if found is None:
+        raise ValidationSetupError(f"cannot tell the RDF format of {path}; give --graph-format")
+    return found
+
+
+def _sources(triples: Sequence[ox.Triple]) -> dict[ox.NamedNode, str]:
+    """Content node → source path, from the graph records in the dump."""
+    describes = ox.NamedNode(MEDIGY + "describes")
+    derived = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+    source_path = ox.NamedNode(MEDIGY + "sourcePath")
+    by_subject: dict[Any, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        by_subject[t.subject][t.predicate].append(t.object)
+    found: dict[ox.NamedNode, str] = {}
+    for record, props in by_subject.items():
+        for content in props.get(describes, []):
+            for source in props.get(derived, []):
+                for text in by_subject.get(source, {}).get(source_path, []):
+                    if isinstance(text, ox.Literal) and isinstance(content, ox.NamedNode):
+                        found[content] = text.value
+        del record
+    return found
+
+
+def _owners(
+    focus: Any, sources: dict[ox.NamedNode, str], links: dict[Any, set[Any]]
+) -> list[ox.NamedNode]:
+    """The content items from which ``focus`` is reached (itself, or through links)."""
+    if focus in sources:
+        return [focus]
+    seen = {focus}
+    todo = [focus]
+    found: set[ox.NamedNode] = set()
+    while todo:
+        for parent in links.get(todo.pop(), ()):
+            if parent in seen:
+                continue
+            seen.add(parent)
+            if parent in sources:
+                found.add(parent)
+            else:
+                todo.append(parent)
+    if not found:  # a graph record or source file: the content it describes
+        found.update(c for c in sources if focus in links.get(c, ()))
+    return sorted(found, key=str)
+
+
+def _reread(engine: Engine, shown: str, rel: str) -> tuple[Document | None, _Traced | None]:
+    doc, _problems = read_document(SourceFile(Path(shown), rel, shown))
+    if doc is None:
+        return None, None
+    mapped = engine.mapper.map(doc)
+    owner, nodes = engine.tracer.keys_of(doc)
+    return doc, _Traced(doc, mapped, owner, nodes)

@@ -1,0 +1,84 @@
+"""Push without a server: credentials, request text, usage errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.push import DocumentGraph, remove_graphs_update, replace_graphs_update
+from medigraph.sparql import Credentials, Endpoint
+from medigraph.sync import manifest_graph, manifest_query
+
+SECRET = "pa:ss word"
+
+
+def test_credentials_from_environment_hide_the_password() -> None:
+    creds = Credentials.lookup(
+        "http://127.0.0.1/sparql", environ={"MEDIGRAPH_USER": "etl", "MEDIGRAPH_PASSWORD": SECRET}
+    )
+    assert creds is not None and creds.user == "etl" and creds.password == SECRET
+    for shown in (repr(creds), str(creds), repr(Endpoint("http://127.0.0.1/q", credentials=creds))):
+        assert SECRET not in shown
+
+
+def test_credentials_from_netrc(tmp_path: Path) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login etl password s3cret\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    creds = Credentials.lookup(
+        "http://127.0.0.1:8890/sparql", environ={}, netrc_file=str(netrc), scheme="digest"
+    )
+    assert creds == Credentials("etl", "s3cret", "digest")
+    assert (
+        Credentials.lookup(
+            "http://127.0.0.1/sparql", user="other", environ={}, netrc_file=str(netrc)
+        )
+        is None
+    )
+
+
+def test_redact_removes_every_form_of_the_password() -> None:
+    creds = Credentials("etl", SECRET)
+    echoed = f"user etl pass {SECRET} basic ZXRsOnBhOnNzIHdvcmQ= quoted pa%3Ass%20word"
+    assert creds.redact(echoed) == "user etl pass *** basic *** quoted ***"
+
+
+def test_one_update_replaces_graphs_and_manifest_together() -> None:
+    store = ox.Store()
+    manifest = manifest_graph("https://x.example/").value
+    doc = DocumentGraph("https://x.example/graph/a", "a.md", ['<urn:s> <urn:p> "new" .'])
+    store.update('INSERT DATA { GRAPH <https://x.example/graph/a> { <urn:s> <urn:p> "old" } }')
+    store.update(replace_graphs_update([(doc, "h1")], manifest))
+    store.update(replace_graphs_update([(doc, "h2")], manifest))
+    rows = [
+        (r["g"].value, r["hash"].value) for r in store.query(manifest_query("https://x.example/"))
+    ]
+    assert rows == [("https://x.example/graph/a", "h2")]
+    assert [
+        q.object for q in store.quads_for_pattern(None, None, None, ox.NamedNode(doc.graph))
+    ] == [ox.Literal("new")]
+    store.update(remove_graphs_update([doc.graph], manifest))
+    assert list(store.query(manifest_query("https://x.example/"))) == []
+    assert len(store) == 1  # only the manifest's type statement remains
+
+
+def test_cli_needs_paths_or_dump_but_not_both(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["push", "--endpoint", "http://127.0.0.1:9/q"]).exit_code == 2
+    dump = tmp_path / "d.nq"
+    dump.write_text("", encoding="utf-8")
+    assert (
+        runner.invoke(
+            cli, ["push", str(tmp_path), "--dump", str(dump), "--endpoint", "http://127.0.0.1:9/q"]
+        ).exit_code
+        == 2
+    )
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/q", "not a url"])
+def test_cli_refuses_non_http_endpoints(tmp_path: Path, url: str) -> None:
+    assert CliRunner().invoke(cli, ["push", str(tmp_path), "--endpoint", url]).exit_code == 2

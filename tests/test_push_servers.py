@@ -1,0 +1,702 @@
+"""Push against real Oxigraph and Virtuoso servers: sync, idempotence, escaping, faults.
+
+Every test pushes under a base IRI of its own, so tests sharing a session server see
+only their own manifest and graphs. Assertions read the store back with SPARQL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import logging
+import shutil
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.pipeline import Settings, run
+from medigraph.push import DocumentGraph, PushError, content_hash, graphs_from_processed, push
+from medigraph.sparql import Credentials, Endpoint, triple_line
+from medigraph.sync import manifest_graph, manifest_query
+from tests.servers import LOOPBACK, OxigraphServer, SparqlServer
+from tests.test_sparql_escape import INJECTION
+
+pytestmark = pytest.mark.servers
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "content"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def server(request: pytest.FixtureRequest) -> SparqlServer:
+    fixture: SparqlServer = request.getfixturevalue(f"{request.param}_server")
+    return fixture
+
+
+@pytest.fixture
+def base() -> str:
+    return f"https://test-{uuid.uuid4().hex[:12]}.example.org/"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+def credentials(server: SparqlServer) -> Credentials | None:
+    if server.user is None or server.password is None:
+        return None
+    return Credentials(server.user, server.password, "digest")
+
+
+def client(server: SparqlServer) -> Endpoint:
+    return Endpoint(server.query_endpoint, server.update_endpoint, credentials=credentials(server))
+
+
+def do_push(server: SparqlServer, source: Path | str, base: str, **options: object) -> object:
+    kwargs: dict[str, object] = {
+        "endpoint": server.query_endpoint,
+        "update_endpoint": server.update_endpoint,
+        "credentials": credentials(server),
+        "base": base,
+        "jobs": 1,
+        **options,
+    }
+    return push([source], **kwargs)  # type: ignore[arg-type]
+
+
+def corpus_graphs(source: Path, base: str) -> list[DocumentGraph]:
+    _, items, _ = run([source], Settings(base=base, nquads=True))
+    return [graphs_from_processed(item) for item in items if not item.rejected and item.graph]
+
+
+def expected_graphs(source: Path, base: str) -> dict[str, str]:
+    """graph → content hash, as the corpus maps today (what the manifest must say)."""
+    return {doc.graph: doc.content_hash for doc in corpus_graphs(source, base)}
+
+
+def stored_form(lines: list[str]) -> list[str]:
+    """The lines as an Oxigraph store gives them back (it keeps values, and writes
+    e.g. xsd:dateTime in canonical form): pyoxigraph's embedded store is the same engine."""
+    store = ox.Store()
+    store.load("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)
+    return [
+        triple_line(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None)
+    ]
+
+
+def expected_content(source: Path, base: str) -> dict[str, str]:
+    """graph → hash of the content an Oxigraph store must hold after a push."""
+    return {doc.graph: content_hash(stored_form(doc.lines)) for doc in corpus_graphs(source, base)}
+
+
+def expected_counts(source: Path, base: str) -> dict[str, int]:
+    return {doc.graph: len(doc.lines) for doc in corpus_graphs(source, base)}
+
+
+def store_counts(server: SparqlServer, base: str) -> dict[str, int]:
+    query = (
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER(STRSTARTS(STR(?g), "{base}")) }} GROUP BY ?g'
+    )
+    manifest_name = manifest_graph(base).value
+    return {
+        row["g"]: int(row["n"]) for row in client(server).select(query) if row["g"] != manifest_name
+    }
+
+
+def assert_store_holds(server: SparqlServer, source: Path, base: str) -> None:
+    """Exactly the corpus's graphs, with the corpus's content, and a manifest that agrees."""
+    assert manifest(server, base) == expected_graphs(source, base)
+    assert store_counts(server, base) == expected_counts(source, base)
+    if isinstance(server, OxigraphServer):
+        assert store_graphs(server, base) == expected_content(source, base)
+
+
+def _term(cell: dict[str, str]) -> ox.NamedNode | ox.Literal:
+    if cell["type"] == "uri":
+        return ox.NamedNode(cell["value"])
+    if "xml:lang" in cell:
+        return ox.Literal(cell["value"], language=cell["xml:lang"])
+    if "datatype" in cell:
+        return ox.Literal(cell["value"], datatype=ox.NamedNode(cell["datatype"]))
+    return ox.Literal(cell["value"])
+
+
+def store_lines(server: SparqlServer, graph: str) -> list[str]:
+    rows = client(server).select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return rows_to_lines(server, graph, rows)
+
+
+def rows_to_lines(server: SparqlServer, graph: str, rows: object) -> list[str]:
+    import json
+    import urllib.request
+
+    query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    url = f"{server.query_endpoint}?{urllib.parse.urlencode({'query': query})}"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with server.opener().open(request, timeout=30) as response:
+        bindings = json.load(response)["results"]["bindings"]
+    return [triple_line(_term(b["s"]), _term(b["p"]), _term(b["o"])) for b in bindings]
+
+
+def store_graphs(server: SparqlServer, base: str) -> dict[str, str]:
+    """graph → content hash of every graph under ``base`` (manifest excluded)."""
+    query = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{base}")) }}'
+    graphs = [row["g"] for row in client(server).select(query)]
+    manifest = manifest_graph(base).value
+    return {g: content_hash(store_lines(server, g)) for g in graphs if g != manifest}
+
+
+def manifest(server: SparqlServer, base: str) -> dict[str, str]:
+    return {row["g"]: row["hash"] for row in client(server).select(manifest_query(base))}
+
+
+def count(server: SparqlServer, base: str) -> int:
+    query = f'SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{base}")) }}'
+    return int(client(server).select(query)[0]["n"])
+
+
+def edit_title(path: Path, tag: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    quoted = "\ntitle: '" in text
+    marker = "\ntitle: '" if quoted else "\ntitle: "
+    path.write_text(text.replace(marker, f"{marker}{tag} ", 1), encoding="utf-8")
+
+
+def documents(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.md"))
+
+
+# --------------------------------------------------------------------------- sync
+
+
+def test_push_writes_every_document_graph_exactly(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    report = do_push(server, corpus, base)
+    assert sorted(report.added) == sorted(expected_graphs(corpus, base))  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+
+
+def test_pushing_twice_sends_nothing_and_changes_nothing(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    do_push(server, corpus, base)
+    before, triples = store_graphs(server, base), count(server, base)
+    report = do_push(server, corpus, base)
+    assert report.triples_sent == 0 and report.bytes_sent == 0  # type: ignore[attr-defined]
+    assert report.unchanged == len(before) and not report.added and not report.replaced  # type: ignore[attr-defined]
+    assert store_graphs(server, base) == before
+    assert count(server, base) == triples
+
+
+def test_changed_added_and_deleted_documents(server: SparqlServer, corpus: Path, base: str) -> None:
+    do_push(server, corpus, base)
+    files = documents(corpus)
+    edit_title(files[0], "Edited")
+    gone = expected_graphs(corpus, base)
+    files[1].unlink()
+    expected = expected_graphs(corpus, base)
+    (removed_graph,) = set(gone) - set(expected)
+    report = do_push(server, corpus, base)
+    assert len(report.replaced) == 1 and report.removed == [removed_graph]  # type: ignore[attr-defined]
+    assert report.unchanged == len(expected) - 1  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+
+
+def test_no_delete_keeps_graphs_of_deleted_documents(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    do_push(server, corpus, base)
+    before = set(expected_graphs(corpus, base))
+    documents(corpus)[0].unlink()
+    report = do_push(server, corpus, base, delete=False)
+    assert report.removed == []  # type: ignore[attr-defined]
+    assert set(store_graphs(server, base)) == before
+
+
+def test_graphs_medigraph_did_not_write_are_never_touched(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    foreign = [f"{base}graph/content/foreign-by-hand", f"urn:foreign:{uuid.uuid4()}"]
+    for graph in foreign:
+        client(server).update(f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "keep me" }} }}')
+    do_push(server, corpus, base)
+    for path in documents(corpus):
+        path.unlink()
+    (corpus / "empty").mkdir()
+    report = do_push(server, corpus / "empty", base)
+    assert len(report.removed) == len(expected_graphs(EXAMPLES, base))  # type: ignore[attr-defined]
+    for graph in foreign:
+        assert store_lines(server, graph) == ['<urn:s> <urn:p> "keep me" .']
+        client(server).update(f"DROP SILENT GRAPH <{graph}>")
+    assert manifest(server, base) == {}
+
+
+def test_injection_corpus_round_trips_exactly(
+    server: SparqlServer, tmp_path: Path, base: str
+) -> None:
+    quads = []
+    for i, text in enumerate(INJECTION):
+        graph = ox.NamedNode(f"{base}graph/injection/{i}")
+        subject = ox.NamedNode(f"{base}thing/é-😀-{i}")
+        quads.append(
+            ox.Quad(subject, ox.NamedNode("https://schema.org/name"), ox.Literal(text), graph)
+        )
+        quads.append(
+            ox.Quad(
+                subject,
+                ox.NamedNode("https://schema.org/alt"),
+                ox.Literal(text, language="en-gb"),
+                graph,
+            )
+        )
+    dump = tmp_path / "injection.nq"
+    dump.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    for options in ({}, {"graph_store": server.graph_store_endpoint, "byte_budget": 1000}):
+        client(server).update(f"DROP SILENT GRAPH <{manifest_graph(base).value}>")
+        report = push(
+            dump=dump,
+            endpoint=server.query_endpoint,
+            update_endpoint=server.update_endpoint,
+            credentials=credentials(server),
+            base=base,
+            **options,  # type: ignore[arg-type]
+        )
+        assert len(report.added) == len(INJECTION)
+        for i, text in enumerate(INJECTION):
+            graph = f"{base}graph/injection/{i}"
+            rows = client(server).select(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            assert [row["o"] for row in rows] == [text, text], (options, text)
+            expected = DocumentGraph(
+                graph,
+                graph,
+                [
+                    triple_line(q.subject, q.predicate, q.object)
+                    for q in quads
+                    if q.graph_name.value == graph
+                ],
+            )
+            assert content_hash(store_lines(server, graph)) == expected.content_hash
+
+
+def test_large_graphs_go_through_the_graph_store(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    report = do_push(
+        server, corpus, base, graph_store=server.graph_store_endpoint, byte_budget=2_000
+    )
+    expected = expected_graphs(corpus, base)
+    assert len(report.added) == len(expected)  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+    edit_title(documents(corpus)[0], "Again")
+    report = do_push(
+        server, corpus, base, graph_store=server.graph_store_endpoint, byte_budget=2_000
+    )
+    assert len(report.replaced) == 1  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+
+
+def test_dump_and_documents_agree(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path
+) -> None:
+    from medigraph.export import export
+
+    dump = tmp_path / "corpus.trig"
+    export([corpus], dump, base=base, jobs=1)
+    first = push(
+        dump=dump,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+    )
+    assert len(first.added) == len(expected_graphs(corpus, base))
+    again = do_push(server, corpus, base)
+    assert again.triples_sent == 0 and again.unchanged == len(first.added)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_push_and_dry_run(
+    server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if server.password:
+        monkeypatch.setenv("MEDIGRAPH_USER", server.user or "")
+        monkeypatch.setenv("MEDIGRAPH_PASSWORD", server.password)
+    args = [
+        "push",
+        str(corpus),
+        "--endpoint",
+        server.query_endpoint,
+        "--update-endpoint",
+        server.update_endpoint,
+        "--base",
+        base,
+        "-j",
+        "1",
+    ]
+    if server.password:
+        args += ["--auth", "digest"]
+    runner = CliRunner()
+    dry = runner.invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    expected = expected_graphs(corpus, base)
+    assert sorted(line.split(" ", 1)[1] for line in dry.stdout.splitlines()) == sorted(expected)
+    assert all(line.startswith("add ") for line in dry.stdout.splitlines())
+    assert count(server, base) == 0  # nothing sent
+    done = runner.invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert f"added {len(expected)}" in done.stderr
+    assert manifest(server, base) == expected
+    unchanged = runner.invoke(cli, args)
+    assert f"unchanged {len(expected)}" in unchanged.stderr and "0 triples sent" in unchanged.stderr
+
+
+def test_cli_rejected_documents_exit_1_and_keep_their_graph(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str
+) -> None:
+    do_push(oxigraph_server, corpus, base)
+    victim = documents(corpus)[0]
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("---\n", "---\n: [unbalanced\n", 1), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "push",
+            str(corpus),
+            "--endpoint",
+            oxigraph_server.query_endpoint,
+            "--update-endpoint",
+            oxigraph_server.update_endpoint,
+            "--base",
+            base,
+            "-j",
+            "1",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert victim.name in result.stderr
+    assert "removed 0" in result.stderr
+    assert len(manifest(oxigraph_server, base)) == len(documents(corpus))
+
+
+def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:
+    from tests.servers import find_free_port
+
+    endpoint = f"http://{LOOPBACK}:{find_free_port()}/query"
+    result = CliRunner().invoke(
+        cli, ["push", str(corpus), "--endpoint", endpoint, "--retries", "0", "--timeout", "2"]
+    )
+    assert result.exit_code == 2
+    assert endpoint in result.stderr and "manifest" in result.stderr
+
+
+# --------------------------------------------------------------------------- faults
+
+
+class FaultProxy:
+    """A threaded HTTP proxy on loopback that forwards to a server, or misbehaves on cue.
+
+    ``fault(index, method, body)`` returns None to forward, or one of ``"drop"`` (close
+    the connection without answering), ``"hang"`` (answer after ``hang_seconds``), an int
+    status (answered with ``echo`` of the request when set, else a short text).
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        fault: Callable[[int, str, bytes], object],
+        *,
+        echo: bool = False,
+        hang_seconds: float = 3.0,
+    ) -> None:
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.fault = fault
+        self.echo = echo
+        self.hang_seconds = hang_seconds
+        self.seen: list[tuple[str, str, int]] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def handle_any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    index = len(proxy.seen)
+                    proxy.seen.append((self.command, self.path, len(body)))
+                action = proxy.fault(index, self.command, body)
+                if action == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if action == "hang":
+                    time.sleep(proxy.hang_seconds)
+                    action = 503
+                if isinstance(action, int):
+                    text = (
+                        (f"{self.requestline}\n{self.headers}\n".encode() + body)
+                        if proxy.echo
+                        else b"proxy says no"
+                    )
+                    self.send_response(action)
+                    self.send_header("Content-Length", str(len(text)))
+                    if action == 401:
+                        self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                    self.end_headers()
+                    self.wfile.write(text)
+                    return
+                connection = http.client.HTTPConnection(
+                    proxy.upstream.hostname, proxy.upstream.port, timeout=30
+                )
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
+                }
+                connection.request(self.command, self.path, body=body or None, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+        self.httpd = http.server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> FaultProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def via(proxy: FaultProxy, server: SparqlServer) -> dict[str, str]:
+    def swap(url: str) -> str:
+        return proxy.url + urllib.parse.urlsplit(url).path
+
+    return {
+        "endpoint": swap(server.query_endpoint),
+        "update_endpoint": swap(server.update_endpoint),
+        "graph_store": swap(server.graph_store_endpoint),
+    }
+
+
+@pytest.mark.parametrize("failure", ["drop", 500, 503, "hang"])
+def test_transient_failures_are_retried(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str, failure: object
+) -> None:
+    def fault(index: int, method: str, body: bytes) -> object:
+        return failure if index in (1, 2) else None  # the first two writes fail
+
+    with FaultProxy(oxigraph_server.base_url, fault, hang_seconds=1.5) as proxy:
+        report = push(
+            [corpus],
+            **via(proxy, oxigraph_server),
+            base=base,
+            jobs=1,
+            byte_budget=60_000,
+            timeout=0.5,
+            retries=3,
+        )  # type: ignore[arg-type]
+    assert report.retries == 2
+    assert_store_holds(oxigraph_server, corpus, base)
+
+
+def test_persistent_failure_names_endpoint_and_document(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str
+) -> None:
+    def fault(index: int, method: str, body: bytes) -> object:
+        return 500 if method == "POST" else None
+
+    with FaultProxy(oxigraph_server.base_url, fault) as proxy:
+        with pytest.raises(PushError) as raised:
+            push([corpus], **via(proxy, oxigraph_server), base=base, jobs=1, retries=1)  # type: ignore[arg-type]
+        message = str(raised.value)
+        assert f"{proxy.url}/update" in message
+        first = documents(corpus)[0].relative_to(corpus).as_posix()
+        assert first in message and "HTTP 500" in message and "proxy says no" in message
+    assert manifest(oxigraph_server, base) == {}
+
+
+def test_size_errors_split_the_batch_instead_of_retrying(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str
+) -> None:
+    limit = 45_000
+    sizes: list[int] = []
+
+    def fault(index: int, method: str, body: bytes) -> object:
+        sizes.append(len(body))
+        return 413 if len(body) > limit else None
+
+    with FaultProxy(oxigraph_server.base_url, fault) as proxy:
+        report = push(
+            [corpus], **via(proxy, oxigraph_server), base=base, jobs=1, byte_budget=150_000
+        )  # type: ignore[arg-type]
+    assert report.retries == 0
+    assert len([s for s in sizes if s > limit]) < len([s for s in sizes if 0 < s <= limit])
+    assert_store_holds(oxigraph_server, corpus, base)
+
+
+def test_server_killed_mid_push_leaves_old_or_new_graphs(
+    fresh_oxigraph: OxigraphServer, corpus: Path, base: str
+) -> None:
+    server = fresh_oxigraph
+    do_push(server, corpus, base)
+    old, old_listed = expected_content(corpus, base), expected_graphs(corpus, base)
+    for path in documents(corpus):
+        edit_title(path, "Version two")
+    new, new_listed = expected_content(corpus, base), expected_graphs(corpus, base)
+    killer: list[threading.Timer] = []
+
+    def sent(_documents: int) -> None:
+        if not killer:  # kill while the following requests are in flight
+            killer.append(threading.Timer(0.002, server.kill))
+            killer[0].start()
+
+    with pytest.raises(PushError):
+        do_push(server, corpus, base, byte_budget=25_000, retries=0, on_sent=sent)
+    killer[0].join()
+    server.restart()
+    listed = manifest(server, base)
+    stored = store_graphs(server, base)
+    assert set(stored) == set(old)
+    for graph, value in stored.items():
+        assert value in (old[graph], new[graph])  # never empty, never mixed
+        # The manifest never claims a state the store does not have.
+        assert listed[graph] == (old_listed[graph] if value == old[graph] else new_listed[graph])
+    report = do_push(server, corpus, base)
+    assert len(report.replaced) == sum(1 for g, v in stored.items() if v != new[g])  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+    assert store_graphs(server, base) == new
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+SECRET = "s3cr3t-P@ss:word"
+
+
+@pytest.mark.parametrize("status", [401, 500])
+@pytest.mark.parametrize("scheme", ["basic", "digest"])
+def test_credentials_never_leak(
+    oxigraph_server: OxigraphServer,
+    corpus: Path,
+    base: str,
+    status: int,
+    scheme: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import base64
+
+    token = base64.b64encode(f"etl:{SECRET}".encode()).decode()
+    secrets = [SECRET, token, urllib.parse.quote(SECRET, safe="")]
+
+    def fault(index: int, method: str, body: bytes) -> object:
+        return None if method == "GET" else status  # reads work, writes fail
+
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("MEDIGRAPH_USER", "etl")
+    monkeypatch.setenv("MEDIGRAPH_PASSWORD", SECRET)
+    with FaultProxy(oxigraph_server.base_url, fault, echo=True) as proxy:
+        urls = via(proxy, oxigraph_server)
+        creds = Credentials.lookup(urls["update_endpoint"], scheme=scheme)  # type: ignore[arg-type]
+        assert creds is not None
+        with pytest.raises(PushError) as raised:
+            push([corpus], **urls, base=base, jobs=1, retries=1, credentials=creds)  # type: ignore[arg-type]
+        runner = CliRunner()
+        result = runner.invoke(
+            cli,
+            [
+                "push",
+                str(corpus),
+                "--endpoint",
+                urls["endpoint"],
+                "--update-endpoint",
+                urls["update_endpoint"],
+                "--auth",
+                scheme,
+                "--retries",
+                "1",
+                "--base",
+                base,
+            ],
+        )
+        dry = runner.invoke(
+            cli,
+            [
+                "push",
+                str(corpus),
+                "--endpoint",
+                urls["endpoint"],
+                "--auth",
+                scheme,
+                "--dry-run",
+                "--base",
+                base,
+            ],
+        )
+    assert result.exit_code == 2 and dry.exit_code == 0, dry.output
+    shown = [
+        str(raised.value),
+        repr(raised.value),
+        repr(creds),
+        str(creds),
+        result.output,
+        dry.output,
+        caplog.text,
+        repr(Endpoint(urls["endpoint"], credentials=creds)),
+    ]
+    assert f"HTTP {status}" in shown[0]
+    for text in shown:
+        for secret in secrets:
+            assert secret not in text
+        assert "Authorization: Basic " not in text and "Authorization: Digest " not in text
+
+
+def test_password_in_url_is_refused_without_echoing_it(corpus: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["push", str(corpus), "--endpoint", f"http://etl:{SECRET}@{LOOPBACK}:9/query", "--dry-run"],
+    )
+    assert result.exit_code == 2
+    assert "MEDIGRAPH_PASSWORD" in result.output and SECRET not in result.output
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_servers() -> Iterator[None]:
+    yield

@@ -1,0 +1,182 @@
+"""Report formats: each is valid for the tool that reads it and says the same as the text."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import rdflib
+
+from medigraph.diagnostics import Diagnostic, Severity
+from medigraph.reports import github, junit, render, sarif, text, to_json, turtle
+from medigraph.validation import DocumentOutcome, Result, ValidationReport, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "examples" / "broken"
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+
+
+def sample() -> ValidationReport:
+    bad = "docs/a, b.md"
+    diagnostics = [
+        Diagnostic(
+            bad,
+            3,
+            "title",
+            Severity.ERROR,
+            "100% wrong:\nfix it",
+            "shacl.MinCount",
+            "https://medigy.com/content/a",
+            "https://medigy.com/shapes/T",
+        ),
+        Diagnostic(
+            bad,
+            9,
+            "tags[0]",
+            Severity.WARNING,
+            "too long",
+            "shacl.MaxLength",
+            "https://medigy.com/content/a",
+            "https://medigy.com/shapes/K",
+        ),
+        Diagnostic("docs/c.md", 1, None, Severity.ERROR, "no front matter", "read.framing"),
+        Diagnostic("docs/d.md", 2, "type", Severity.INFO, "style", "shacl.Pattern"),
+    ]
+    result = Result(
+        "<https://medigy.com/content/a>",
+        "<http://schema.org/name>",
+        None,
+        "https://medigy.com/shapes/T",
+        str(SH.MinCountConstraintComponent),
+        Severity.ERROR,
+        "100% wrong:\nfix it",
+    )
+    return ValidationReport(
+        documents=[
+            DocumentOutcome(bad, "https://medigy.com/content/a", False, diagnostics[:2]),
+            DocumentOutcome("docs/c.md", None, True, diagnostics[2:3]),
+            DocumentOutcome("docs/d.md", None, False, diagnostics[3:]),
+            DocumentOutcome("docs/e.md", "https://medigy.com/content/e", False, []),
+        ],
+        results=[result],
+    )
+
+
+def test_text_lines_are_path_line_severity_key_message() -> None:
+    lines = text(sample()).splitlines()
+    assert lines[0] == "docs/a, b.md:3: error: title: 100% wrong: fix it"
+    assert lines[1] == "    focus https://medigy.com/content/a  shape https://medigy.com/shapes/T"
+    assert lines[4] == "docs/c.md:1: error: no front matter"
+
+
+def test_github_annotations_escape_data_and_properties() -> None:
+    assert github(sample()).splitlines() == [
+        "::error file=docs/a%2C b.md,line=3,title=title::100%25 wrong:%0Afix it",
+        "::warning file=docs/a%2C b.md,line=9,title=tags[0]::too long",
+        "::error file=docs/c.md,line=1,title=read.framing::no front matter",
+        "::notice file=docs/d.md,line=2,title=type::style",
+    ]
+
+
+def test_github_escapes_colons_in_properties() -> None:
+    report = ValidationReport(general=[Diagnostic("C:/x.md", 1, "a:b", Severity.ERROR, "m", "c")])
+    assert github(report) == "::error file=C%3A/x.md,line=1,title=a%3Ab::m\n"
+
+
+def test_junit_has_the_structure_jenkins_and_github_read() -> None:
+    root = ET.fromstring(junit(sample()).split("\n", 1)[1])
+    assert root.tag == "testsuites"
+    (suite,) = root.findall("testsuite")
+    for attr in ("name", "tests", "failures", "errors"):
+        assert attr in suite.attrib
+    assert suite.get("tests") == "4"
+    assert suite.get("failures") == "2"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["docs/a, b.md", "docs/c.md", "docs/d.md", "docs/e.md"]
+    for case in cases:
+        assert case.get("classname") and case.get("name")
+        for failure in case.findall("failure"):
+            assert failure.get("message") and failure.get("type")
+    failure = cases[0].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "shacl.MinCount"
+    assert failure.get("message") == "title: 100% wrong: fix it"
+    assert cases[3].find("failure") is None
+
+
+def test_sarif_has_the_fields_code_scanning_requires() -> None:
+    log = json.loads(sarif(sample()))
+    assert log["version"] == "2.1.0"
+    assert log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "medigraph"
+    rules = driver["rules"]
+    assert len({r["id"] for r in rules}) == len(rules) == 4
+    for rule in rules:
+        assert rule["id"] and rule["shortDescription"]["text"]
+    assert len(run["results"]) == 4
+    for result in run["results"]:
+        assert result["ruleId"] in {r["id"] for r in rules}
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        assert result["message"]["text"]
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert not physical["artifactLocation"]["uri"].startswith("/")
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert physical["region"]["startLine"] >= 1
+    first = run["results"][0]
+    assert first["ruleId"] == "https://medigy.com/shapes/T#MinCount"
+    assert (
+        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "docs/a%2C%20b.md"
+    )
+    assert [r["level"] for r in run["results"]] == ["error", "warning", "error", "note"]
+
+
+def test_json_lists_every_result() -> None:
+    data = json.loads(to_json(sample()))
+    assert data["conforms"] is False
+    assert data["summary"] == {"error": 2, "warning": 1, "info": 1}
+    assert data["results"][0] == {
+        "path": "docs/a, b.md",
+        "line": 3,
+        "key": "title",
+        "severity": "error",
+        "message": "100% wrong:\nfix it",
+        "code": "shacl.MinCount",
+        "focus": "https://medigy.com/content/a",
+        "shape": "https://medigy.com/shapes/T",
+    }
+
+
+def test_turtle_is_a_shacl_validation_report() -> None:
+    graph = rdflib.Graph().parse(data=turtle(sample()), format="turtle")
+    (report,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
+    assert graph.value(report, SH.conforms).toPython() is False
+    (result,) = graph.objects(report, SH.result)
+    assert graph.value(result, SH.focusNode) == rdflib.URIRef("https://medigy.com/content/a")
+    assert graph.value(result, SH.resultPath) == rdflib.URIRef("http://schema.org/name")
+    assert graph.value(result, SH.resultSeverity) == SH.Violation
+    assert graph.value(result, SH.sourceShape) == rdflib.URIRef("https://medigy.com/shapes/T")
+
+
+def test_reports_of_a_real_run_are_deterministic() -> None:
+    first = validate([BROKEN], jobs=1)
+    second = validate([BROKEN], jobs=2, batch_size=1)
+    for fmt in ("text", "json", "turtle", "github", "sarif"):
+        if fmt == "text":
+            strip = lambda s: s.rsplit("\n", 2)[0]  # noqa: E731  (the summary has the time)
+            assert strip(render(first, fmt)) == strip(render(second, fmt))
+        else:
+            assert render(first, fmt) == render(second, fmt), fmt
+    sarif_log = json.loads(render(first, "sarif"))
+    lines = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in sarif_log["runs"][0]["results"]
+    }
+    assert ("2d17fe5a-682d-580e-b356-af49467a076e.md", 1) in lines

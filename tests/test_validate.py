@@ -1,0 +1,428 @@
+"""``medigraph validate``: results traced to file:line:key, batching, ontology checks, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyshacl
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.diagnostics import Severity
+from medigraph.export import export
+from medigraph.validation import (
+    Engine,
+    Options,
+    ValidationSetupError,
+    validate,
+    validate_graph,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+BROKEN = ROOT / "examples" / "broken"
+SEED = (
+    EXAMPLES
+    / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+)
+SEED_ID = "d12da9f4-80a4-53d7-ad46-1e538af2b729"
+CONTENT = "https://medigy.com/content/"
+
+# A small shapes graph of our own, so the engine is tested whatever the bundled shapes say.
+FIXTURE_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix schema: <http://schema.org/> .
+@prefix medigy: <https://medigy.com/ontology/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <urn:test:> .
+ex:Content a sh:NodeShape ;
+    sh:targetClass medigy:CommunityContent ;
+    sh:property ex:title , ex:keywords .
+ex:title a sh:PropertyShape ; sh:path schema:name ; sh:minCount 1 ;
+    sh:name "title" ; sh:message "title is missing" .
+ex:keywords a sh:PropertyShape ; sh:path schema:keywords ; sh:maxLength 5 ;
+    sh:severity sh:Warning ; sh:message "tag too long" .
+ex:Topic a sh:NodeShape ; sh:targetClass skos:Concept ;
+    sh:property [ sh:path skos:prefLabel ; sh:maxCount 1 ; sh:severity sh:Info ;
+                  sh:message "topic spelled differently" ] .
+"""
+
+
+def write_doc(folder: Path, name: str, edits: dict[str, str] | None = None) -> Path:
+    """A copy of the seed with its own mdName, and ``old line → new line`` edits."""
+    text = SEED.read_text(encoding="utf-8").replace(SEED_ID, name)
+    for old, new in (edits or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fixture_shapes(tmp_path: Path) -> str:
+    file = tmp_path / "shapes.ttl"
+    file.write_text(FIXTURE_SHAPES, encoding="utf-8")
+    return str(file)
+
+
+def rows(report, codes=("shacl.", "ontology.")):  # type: ignore[no-untyped-def]
+    return [
+        (Path(d.path).name, d.line, d.key, d.severity, d.code, d.focus)
+        for d in report.diagnostics
+        if d.code.startswith(codes)
+    ]
+
+
+# -- the engine, against our own small shapes -------------------------------------------------
+
+
+def test_missing_key_points_at_first_line_and_present_key_at_its_line(
+    tmp_path: Path, fixture_shapes: str
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"title: Three Actions": "subtitle: Three Actions"})
+    write_doc(docs, "b", {"- news\n": "- a-very-long-tag\n"})
+    report = validate([docs], shapes=fixture_shapes, jobs=1)
+    assert rows(report) == [
+        ("a.md", 1, "title", Severity.ERROR, "shacl.MinCount", CONTENT + "a"),
+        ("b.md", 63, "tags[0]", Severity.WARNING, "shacl.MaxLength", CONTENT + "b"),
+    ]
+    assert report.exit_code() == 1
+    assert report.exit_code(Severity.ERROR) == 1
+
+
+def test_warnings_fail_only_when_asked(tmp_path: Path, fixture_shapes: str) -> None:
+    write_doc(tmp_path, "b", {"- news\n": "- a-very-long-tag\n"})
+    report = validate([tmp_path], shapes=fixture_shapes, jobs=1)
+    assert report.exit_code(Severity.ERROR) == 0
+    assert report.exit_code(Severity.WARNING) == 1
+
+
+def test_shared_topic_result_goes_to_each_document_at_its_list_entry(
+    tmp_path: Path, fixture_shapes: str
+) -> None:
+    # same topic IRI (slugs fold case), two different labels: a cross-document result
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b", {"- 'KLAS: Telehealth'": "- 'KLAS: TeleHealth'"})
+    for batch_size in (1, 0):
+        report = validate([tmp_path], shapes=fixture_shapes, jobs=1, batch_size=batch_size)
+        topic = "https://medigy.com/topic/klas.telehealth"
+        assert rows(report) == [
+            ("a.md", 22, "communityTopics[1]", Severity.INFO, "shacl.MaxCount", topic),
+            ("b.md", 22, "communityTopics[1]", Severity.INFO, "shacl.MaxCount", topic),
+        ], batch_size
+        assert len(report.results) == 1
+
+
+def test_unreadable_and_unmappable_documents_are_in_the_same_report(fixture_shapes: str) -> None:
+    report = validate([BROKEN], shapes=fixture_shapes, jobs=1)
+    codes = {(Path(d.path).name, d.code) for d in report.diagnostics}
+    assert ("2c46831c-1f4c-5042-acad-c6e37d07c94a.md", "read.framing") in codes
+    assert ("2f709ecc-cce7-5a8f-bc61-cb5f7897412a.md", "read.encoding") in codes
+    assert ("ac3a674e-1aea-5b6e-8ae7-b81b91af4445.md", "map.owl-type") in codes
+    assert ("2d17fe5a-682d-580e-b356-af49467a076e.md", "shacl.MinCount") in codes
+    assert sum(d.rejected for d in report.documents) == 6
+
+
+def test_order_is_by_path_line_key(tmp_path: Path, fixture_shapes: str) -> None:
+    for name in ("c", "a", "b"):
+        write_doc(tmp_path, name, {"title: Three Actions": "subtitle: Three Actions"})
+    report = validate([tmp_path], shapes=fixture_shapes, jobs=2, batch_size=1)
+    keys = [(d.path, d.line or 0, d.key or "") for d in report.diagnostics]
+    assert keys == sorted(keys)
+    assert [Path(p).name for p, _, _ in keys] == ["a.md", "b.md", "c.md"]
+
+
+def test_broken_shapes_file_is_a_setup_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle", encoding="utf-8")
+    with pytest.raises(ValidationSetupError):
+        validate([EXAMPLES], shapes=str(bad), jobs=1)
+    unusable = tmp_path / "unusable.ttl"
+    unusable.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        '<urn:s> a sh:NodeShape ; sh:targetNode <urn:x> ; sh:property [ sh:path <urn:p> ; sh:minCount "many" ] .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationSetupError):
+        validate([EXAMPLES], shapes=str(unusable), jobs=1)
+
+
+# -- ontology conformance ---------------------------------------------------------------------
+
+
+def test_undeclared_medigy_terms_are_reported_at_their_key(tmp_path: Path) -> None:
+    ontology = (ROOT / "ontology" / "medigy.ttl").read_text(encoding="utf-8")
+    trimmed = tmp_path / "ontology.ttl"
+    trimmed.write_text(
+        ontology.replace(
+            "medigy:slug\n    a owl:DatatypeProperty", "medigy:slug\n    a rdfs:Resource"
+        ),
+        encoding="utf-8",
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    report = validate([docs], ontology=str(trimmed), jobs=1)
+    found = [r for r in rows(report) if r[4] == "ontology.declared-term"]
+    assert found == [("a.md", 58, "slug", Severity.ERROR, "ontology.declared-term", CONTENT + "a")]
+
+
+def test_disjoint_classes_are_reported_at_the_class_key(tmp_path: Path) -> None:
+    ontology = (ROOT / "ontology" / "medigy.ttl").read_text(encoding="utf-8")
+    extended = tmp_path / "ontology.ttl"
+    extended.write_text(
+        ontology + "\nmedigy:CommunityContent owl:disjointWith medigy:CuratedContent .\n",
+        encoding="utf-8",
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    report = validate([docs], ontology=str(extended), jobs=1)
+    found = [r for r in rows(report) if r[4] == "ontology.disjoint-classes"]
+    assert found == [
+        (
+            "a.md",
+            55,
+            "openProjectWorkPackageType",
+            Severity.ERROR,
+            "ontology.disjoint-classes",
+            CONTENT + "a",
+        )
+    ]
+
+
+# -- the bundled shapes ------------------------------------------------------------------------
+
+
+def test_examples_conform_and_broken_examples_point_at_their_lines() -> None:
+    assert validate([EXAMPLES], jobs=1).exit_code() == 0
+    report = validate([BROKEN], jobs=1)
+    assert (
+        "2d17fe5a-682d-580e-b356-af49467a076e.md",
+        1,
+        "title",
+        Severity.ERROR,
+        "shacl.MinCount",
+        CONTENT + "2d17fe5a-682d-580e-b356-af49467a076e",
+    ) in rows(report)
+    assert (
+        "0c68b674-ffbf-5b7b-b83b-5d780fce5977.md",
+        32,
+        "featuredImage.size",
+        Severity.ERROR,
+        "shacl.MinExclusive",
+        "https://medigy.com/image/0c68b674-ffbf-5b7b-b83b-5d780fce5977",
+    ) in rows(report)
+
+
+def _whole_graph_results(paths: list[Path], tmp_path: Path) -> set[tuple[str, str, str, str, str]]:
+    """pySHACL run once on the whole exported graph, with nothing from medigraph in between."""
+    dump = tmp_path / "all.nt"
+    export(paths, dump, jobs=1, cache=False)
+    data = rdflib.Graph().parse(dump, format="nt")
+    shapes = rdflib.Graph().parse(ROOT / "shapes" / "medigy-shapes.ttl", format="turtle")
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_infos=True, allow_warnings=True
+    )
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    found = set()
+    for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        value = report.value(r, sh.value)
+        found.add(
+            (
+                str(report.value(r, sh.focusNode)),
+                str(report.value(r, sh.resultPath)),
+                str(value) if value is not None else "",
+                str(report.value(r, sh.sourceConstraintComponent)),
+                str(report.value(r, sh.resultSeverity)),
+            )
+        )
+    return found
+
+
+def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in EXAMPLES.rglob("*.md"):
+        (corpus / path.name).write_bytes(path.read_bytes())
+    # cross-document results: one community's mastHead and one topic spelled two ways
+    write_doc(
+        corpus,
+        "x1",
+        {
+            "mastHead: Chronic Care Management (CCM) CoP": "mastHead: CCM",
+            "lastMod: '2021-02-17T10:10:10.785753Z'": "lastMod: '2021-02-16T10:10:10Z'",
+        },
+    )
+    write_doc(corpus, "x2", {"- 'KLAS: Telehealth'": "- 'KLAS: TeleHealth'", "- news\n": "- ''\n"})
+    expected = _whole_graph_results([corpus], tmp_path)
+    assert any("mastHead" in r[1] for r in expected)
+    assert any("SPARQL" in r[3] for r in expected)
+    sev = {Severity.ERROR: "Violation", Severity.WARNING: "Warning", Severity.INFO: "Info"}
+    for batch_size, jobs in ((1, 1), (3, 2), (0, 1)):
+        report = validate([corpus], jobs=jobs, batch_size=batch_size)
+        got = {
+            (
+                r.focus.strip("<>"),
+                (r.path or "").strip("<>"),
+                rdflib.util.from_n3(r.value) if r.value else "",
+                r.component,
+                "http://www.w3.org/ns/shacl#" + sev[r.severity],
+            )
+            for r in report.results
+            if not r.component.startswith("urn:medigraph:")
+        }
+        got = {(f, p, str(v), c, s) for f, p, v, c, s in got}
+        assert got == expected, (batch_size, jobs)
+
+
+# -- an existing dump --------------------------------------------------------------------------
+
+
+def test_a_dump_is_traced_to_source_files_through_its_provenance(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"title: Three Actions": "subtitle: Three Actions"})
+    dump = tmp_path / "dump.trig"
+    export([docs], dump, jobs=1, cache=False)
+    report = validate_graph(dump)
+    assert rows(report) == [
+        ("a.md", None, "title", Severity.ERROR, "shacl.MinCount", CONTENT + "a")
+    ]
+    with_lines = validate_graph(dump, root=docs)
+    assert rows(with_lines) == [
+        ("a.md", 1, "title", Severity.ERROR, "shacl.MinCount", CONTENT + "a")
+    ]
+
+
+def test_engine_reports_rdfs_inference_option() -> None:
+    with pytest.raises(ValidationSetupError):
+        Engine(Options(inference="owlrl"))
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["validate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_text_report_and_exit_codes(tmp_path: Path) -> None:
+    write_doc(tmp_path, "a", {"title: Three Actions": "subtitle: Three Actions"})
+    code, out, _ = run(str(tmp_path), "-j", "1")
+    assert code == 1
+    assert out.splitlines()[0] == f"{tmp_path}/a.md:1: error: title: title is missing"
+    assert "focus https://medigy.com/content/a" in out
+    assert run(str(EXAMPLES), "-q")[0] == 0
+
+
+def test_cli_fail_on(tmp_path: Path, fixture_shapes: str) -> None:
+    write_doc(tmp_path, "b", {"- news\n": "- a-very-long-tag\n"})
+    assert run(str(tmp_path), "--shapes", fixture_shapes)[0] == 0
+    assert run(str(tmp_path), "--shapes", fixture_shapes, "--fail-on", "warning")[0] == 1
+    assert run(str(tmp_path), "--shapes", fixture_shapes, "--fail-on", "info")[0] == 1
+
+
+def test_cli_formats_and_output_file(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"title: Three Actions": "subtitle: Three Actions"})
+    for fmt in ("text", "json", "turtle", "junit", "github", "sarif"):
+        target = tmp_path / f"report.{fmt}"
+        code, out, err = run(str(docs), "--format", fmt, "-o", str(target), "--batch-size", "1")
+        assert code == 1, fmt
+        assert out == ""
+        assert "1 errors" in err
+        assert target.read_text(encoding="utf-8")
+    assert "::error file=" in (tmp_path / "report.github").read_text(encoding="utf-8")
+
+
+def test_cli_graph_root_and_format(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"title: Three Actions": "subtitle: Three Actions"})
+    dump = tmp_path / "dump.data"
+    export([docs], dump, format="nt", jobs=1, cache=False)
+    code, out, _ = run("--graph", str(dump), "--graph-format", "nt", "--root", str(docs))
+    assert code == 1
+    assert out.splitlines()[0] == f"{docs}/a.md:1: error: title: title is missing"
+    assert run("--graph", str(dump))[0] == 2  # the format cannot be told from ".data"
+
+
+def test_cli_usage_and_fatal_errors_exit_2(tmp_path: Path) -> None:
+    assert run()[0] == 2
+    assert run(str(EXAMPLES), "--root", str(tmp_path))[0] == 2
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("not turtle", encoding="utf-8")
+    code, _, err = run(str(EXAMPLES), "--shapes", str(bad))
+    assert code == 2
+    assert "bad.ttl" in err
+
+
+def test_cli_ontology_mapping_base_jobs(tmp_path: Path) -> None:
+    ontology = str(ROOT / "ontology" / "medigy.ttl")
+    mapping = str(ROOT / "ontology" / "mapping.yaml")
+    code, out, _ = run(
+        str(EXAMPLES),
+        "--ontology",
+        ontology,
+        "--mapping",
+        mapping,
+        "--base",
+        "https://example.org/",
+        "-j",
+        "2",
+        "--format",
+        "json",
+    )
+    assert code == 0, out
+    assert '"conforms": true' in out
+    assert "https://example.org/content/" in out
+
+
+def test_cli_rdfs_inference_applies_the_ontology(tmp_path: Path) -> None:
+    # RDFS makes medigy:workPackage (a sub-property of prov:wasDerivedFrom) count for the
+    # image's wasDerivedFrom, which the shapes want to be attachments only
+    seed = SEED.parent
+    assert run(str(seed), "-q")[0] == 0
+    code, out, _ = run(str(seed), "-q", "--inference", "rdfs")
+    assert code == 1
+    assert "featuredImage.wpAttachment must describe an OpenProject attachment" in out
+
+
+def test_cli_export_validate_refuses_and_keeps_the_previous_dump(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    dump = tmp_path / "out" / "dump.ttl"
+    runner = CliRunner()
+    ok = runner.invoke(
+        cli, ["export", str(docs), "-o", str(dump), "--validate", "--no-store", "--no-cache"]
+    )
+    assert ok.exit_code == 0, ok.stderr
+    before = dump.read_bytes()
+    write_doc(docs, "b", {"title: Three Actions": "subtitle: Three Actions"})
+    refused = runner.invoke(
+        cli, ["export", str(docs), "-o", str(dump), "--validate", "--no-store", "--no-cache"]
+    )
+    assert refused.exit_code == 1
+    assert f"{docs}/b.md:1: error: title: title is missing" in refused.stderr
+    assert dump.read_bytes() == before
+
+
+def test_pre_commit_hook_runs_validate_on_markdown() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "medigraph-validate")
+    assert hook["entry"] == "medigraph validate"
+    assert hook["language"] == "python"
+    assert hook["files"] == r"\.md$"
