@@ -45,7 +45,9 @@ MANIFEST_QUERY = """SELECT ?g ?hash WHERE {{
 
 def manifest_query(base: str = DEFAULT_BASE) -> str:
     """SPARQL that lists (graph, hash) from the manifest (no document text in it)."""
-    return MANIFEST_QUERY.format(manifest=manifest_graph(base).value, lists=LISTS.value, hash=CONTENT_HASH.value)
+    return MANIFEST_QUERY.format(
+        manifest=manifest_graph(base).value, lists=LISTS.value, hash=CONTENT_HASH.value
+    )
 
 
 @dataclass

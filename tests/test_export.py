@@ -18,7 +18,10 @@ from medigraph.export import export
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "content"
 BROKEN = ROOT / "examples" / "broken"
-SEED = EXAMPLES / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+SEED = (
+    EXAMPLES
+    / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+)
 PREFIXES = """
 PREFIX schema: <http://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -115,7 +118,9 @@ def test_dates_keep_their_exact_text_and_timezone_as_xsd_datetime(dump: Path) ->
     predicate = ox.NamedNode("http://schema.org/datePublished")
     xsd_datetime = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
     published = sorted(
-        t.object.value for t in parsed if t.predicate == predicate and t.object.datatype == xsd_datetime
+        t.object.value
+        for t in parsed
+        if t.predicate == predicate and t.object.datatype == xsd_datetime
     )
     assert published == sorted(fm["date"] for fm in front_matters())
     assert any(d.endswith("+05:30") for d in published)
@@ -125,7 +130,9 @@ def test_shared_things_get_one_iri(store: ox.Store) -> None:
     topics = {t for fm in front_matters() for t in fm.get("communityTopics", [])}
     people = {a for fm in front_matters() for a in fm.get("author", [])}
     communities = {fm["identifier"] for fm in front_matters()}
-    count = lambda cls: int(select(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0][0])  # noqa: E731
+    count = lambda cls: int(
+        select(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0][0]
+    )  # noqa: E731
     assert count("skos:Concept") == len(topics)
     assert count("schema:Person") == len(people)
     assert count("medigy:Community") == len(communities)
@@ -183,7 +190,9 @@ def test_work_package_provenance(store: ox.Store) -> None:
 
 
 def test_no_blank_nodes(store: ox.Store) -> None:
-    assert not store.query("ASK { { ?s ?p ?o FILTER(isBlank(?s)) } UNION { ?s ?p ?o FILTER(isBlank(?o)) } }")
+    assert not store.query(
+        "ASK { { ?s ?p ?o FILTER(isBlank(?s)) } UNION { ?s ?p ?o FILTER(isBlank(?o)) } }"
+    )
 
 
 def test_export_twice_is_byte_identical(tmp_path: Path, dump: Path) -> None:
@@ -193,7 +202,9 @@ def test_export_twice_is_byte_identical(tmp_path: Path, dump: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "trig", "nq", "jsonld"])
-def test_every_format_parses_strictly_and_matches_the_turtle(tmp_path: Path, dump: Path, fmt: str) -> None:
+def test_every_format_parses_strictly_and_matches_the_turtle(
+    tmp_path: Path, dump: Path, fmt: str
+) -> None:
     out = tmp_path / f"dump.{fmt}"
     assert export([EXAMPLES], out, format=fmt, jobs=1).exit_code == 0
     oxformat = {
@@ -205,16 +216,31 @@ def test_every_format_parses_strictly_and_matches_the_turtle(tmp_path: Path, dum
     }[fmt]
     quads = list(ox.parse(path=str(out), format=oxformat))
     triples = {(q.subject, q.predicate, q.object) for q in quads}
-    reference = {(q.subject, q.predicate, q.object) for q in ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)}
+    reference = {
+        (q.subject, q.predicate, q.object)
+        for q in ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)
+    }
     assert triples == reference
-    rdflib_format = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}[fmt]
+    rdflib_format = {
+        "ttl": "turtle",
+        "nt": "nt",
+        "trig": "trig",
+        "nq": "nquads",
+        "jsonld": "json-ld",
+    }[fmt]
     parsed = rdflib.Dataset()
     parsed.parse(out, format=rdflib_format)
-    assert len(set(parsed.triples((None, None, None)))) == len(reference) or fmt in ("trig", "nq", "jsonld")
+    assert len(set(parsed.triples((None, None, None)))) == len(reference) or fmt in (
+        "trig",
+        "nq",
+        "jsonld",
+    )
     if fmt in ("trig", "nq", "jsonld"):
         graphs = {q.graph_name for q in quads}
         assert len(graphs) == len(front_matters())
-        assert len({(s, p, o) for s, p, o, _g in parsed.quads((None, None, None, None))}) == len(reference)
+        assert len({(s, p, o) for s, p, o, _g in parsed.quads((None, None, None, None))}) == len(
+            reference
+        )
 
 
 def test_committed_dump_is_reproduced_byte_for_byte(tmp_path: Path) -> None:
@@ -225,7 +251,9 @@ def test_committed_dump_is_reproduced_byte_for_byte(tmp_path: Path) -> None:
     if result.exit_code == 2 and "no such option" in result.output.lower():
         result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(fresh)])
     assert result.exit_code == 0, result.output
-    assert fresh.read_bytes() == committed.read_bytes(), "re-export differs: run scripts/update-dump"
+    assert fresh.read_bytes() == committed.read_bytes(), (
+        "re-export differs: run scripts/update-dump"
+    )
 
 
 def test_cli_writes_ntriples_to_stdout() -> None:
@@ -233,14 +261,21 @@ def test_cli_writes_ntriples_to_stdout() -> None:
     assert result.exit_code == 0
     graph = ox.Store()
     graph.load(result.stdout_bytes, format=ox.RdfFormat.N_TRIPLES)
-    assert graph.query('ASK { ?c <http://schema.org/name> "Three Actions Health Systems Should Take Now to Bolster Telehealth" }')
+    assert graph.query(
+        'ASK { ?c <http://schema.org/name> "Three Actions Health Systems Should Take Now to Bolster Telehealth" }'
+    )
 
 
 def test_cli_reports_broken_documents_and_exports_the_rest(tmp_path: Path) -> None:
     out = tmp_path / "out.nq"
-    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), str(BROKEN), "-o", str(out), "-j", "1"])
+    result = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), str(BROKEN), "-o", str(out), "-j", "1"]
+    )
     assert result.exit_code == 1
-    assert "2c46831c-1f4c-5042-acad-c6e37d07c94a.md:1: error: front matter is never closed" in result.stderr
+    assert (
+        "2c46831c-1f4c-5042-acad-c6e37d07c94a.md:1: error: front matter is never closed"
+        in result.stderr
+    )
     assert "owlType: unknown owlType 'Medigy Widgets'" in result.stderr
     assert "link.href: 'see website' is not a web address" in result.stderr
     graphs = {q.graph_name for q in ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)}
@@ -256,7 +291,9 @@ def test_cli_usage_error_is_exit_code_2(tmp_path: Path) -> None:
 
 
 def test_cli_coverage_lists_every_key(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "x.ttl"), "--coverage", "-j", "1"])
+    result = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "x.ttl"), "--coverage", "-j", "1"]
+    )
     keys = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()}
     seed_keys = set(json.loads(json.dumps(list(_flat(front_matters()[0])))))
     assert seed_keys <= keys
@@ -266,10 +303,17 @@ def test_cli_coverage_lists_every_key(tmp_path: Path) -> None:
 def test_unknown_keys_are_counted_not_dropped(tmp_path: Path) -> None:
     doc = tmp_path / "c" / "x.md"
     doc.parent.mkdir()
-    doc.write_text(SEED.read_text().replace("sub: brief", "sub: brief\nreadingTime: 4"), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["export", str(doc.parent), "-o", str(tmp_path / "x.ttl"), "--coverage"])
+    doc.write_text(
+        SEED.read_text().replace("sub: brief", "sub: brief\nreadingTime: 4"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["export", str(doc.parent), "-o", str(tmp_path / "x.ttl"), "--coverage"]
+    )
     assert "readingTime (1)" in result.stderr
-    assert any(line.startswith("readingTime") and "NOT MAPPED" in line for line in result.stdout.splitlines())
+    assert any(
+        line.startswith("readingTime") and "NOT MAPPED" in line
+        for line in result.stdout.splitlines()
+    )
 
 
 def _flat(fm: dict, prefix: str = ""):

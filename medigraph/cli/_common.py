@@ -21,14 +21,22 @@ def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> 
 
 
 @contextmanager
-def progress(label: str, enabled: bool | None = None) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
+def progress(
+    label: str, enabled: bool | None = None
+) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
     """(start(total), advance()) — a rich progress bar on a terminal, nothing elsewhere."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
         yield (lambda total: None), (lambda: None)
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(
         TextColumn(label),

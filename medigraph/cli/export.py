@@ -9,6 +9,8 @@ import click
 
 from ..export import DEFAULT_OUTPUT, Report, export
 from ..mapping import DEFAULT_BASE, MappingError, load_mapping
+from ..store import DEFAULT_STORE, StoreError
+from ..validation import ValidationSetupError
 from ..writers import FORMATS
 from . import cli
 from ._common import echo_diagnostics, parse_shard, progress
@@ -16,14 +18,54 @@ from ._common import echo_diagnostics, parse_shard, progress
 
 @cli.command("export")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--output", default=DEFAULT_OUTPUT, show_default=True, help="Dump file, or - for stdout.")
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Default: from the output's extension, else ttl.")
+@click.option(
+    "-o", "--output", default=DEFAULT_OUTPUT, show_default=True, help="Dump file, or - for stdout."
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    help="Default: from the output's extension, else ttl.",
+)
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI for minted IRIs.")
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="Use this mapping file instead of the bundled one.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
-@click.option("--shard", help="Export only shard K of N (K/N), for splitting a corpus over machines.")
-@click.option("--coverage", is_flag=True, help="Print the full table of front-matter keys and how they are mapped.")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this mapping file instead of the bundled one.",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
+@click.option(
+    "--shard", help="Export only shard K of N (K/N), for splitting a corpus over machines."
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Print the full table of front-matter keys and how they are mapped.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
+@click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Embedded store (for `medigraph query`) to update incrementally.",
+)
+@click.option("--no-store", is_flag=True, help="Do not update the embedded store.")
+@click.option(
+    "--cache/--no-cache",
+    default=None,
+    help="Skip unchanged files using cache/ beside the output "
+    "(default: on when writing under ./output).",
+)
+@click.option(
+    "--validate",
+    is_flag=True,
+    help="Check against the SHACL shapes first; write nothing if there are violations.",
+)
 def export_command(
     paths: tuple[str, ...],
     output: str,
@@ -34,6 +76,10 @@ def export_command(
     shard: str | None,
     coverage: bool,
     quiet: bool,
+    store_path: str,
+    no_store: bool,
+    cache: bool | None,
+    validate: bool,
 ) -> None:
     """Map the documents under PATHS and write one RDF dump.
 
@@ -52,17 +98,27 @@ def export_command(
                 shard=parse_shard(shard),
                 on_start=start,
                 on_document=lambda _item: advance(),
+                store=None if no_store else store_path,
+                cache=cache,
+                validate=validate,
             )
-    except MappingError as exc:
+    except (MappingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except ValidationSetupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
     echo_diagnostics(report.diagnostics, quiet=quiet)
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
-    if not quiet:
+    if report.refused:
+        click.echo(f"medigraph: {report.summary()} {output} was left as it was.", err=True)
+    elif not quiet:
         where = "stdout" if output == "-" else output
         click.echo(f"medigraph: {report.summary()} Written to {where}.", err=True)
+        if report.store:
+            click.echo(f"medigraph: {report.store}.", err=True)
     sys.exit(report.exit_code)
 
 
@@ -76,7 +132,9 @@ def coverage_table(report: Report, mapping: str | None, base: str) -> str:
         elif key in mapper.ignored or any(key.startswith(i + ".") for i in mapper.ignored):
             how = "ignored: " + mapper.ignored.get(key.split(".")[0], mapper.ignored.get(key, ""))
         else:
-            rule = next((r for r in mapper.rules if r.key == key or key.startswith(r.key + ".")), None)
+            rule = next(
+                (r for r in mapper.rules if r.key == key or key.startswith(r.key + ".")), None
+            )
             how = ", ".join(rule.properties) or f"checked ({rule.converter})" if rule else "mapped"
         status[how.split(":")[0]] += 1
         rows.append(f"{key:<40} {report.key_documents[key]:>8}  {how}")

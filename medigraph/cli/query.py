@@ -1,0 +1,274 @@
+"""``medigraph query`` and ``medigraph serve``: SPARQL over the embedded store or an endpoint."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO
+
+import click
+
+from ..mapping import DEFAULT_BASE
+from ..query import (
+    DEFAULT_TIMEOUT_S,
+    FORMATS,
+    QueryError,
+    SavedQuery,
+    bind_params,
+    default_prefixes,
+    is_saved_name,
+    render,
+    run_embedded,
+    run_remote,
+    saved_queries,
+)
+from ..store import DEFAULT_STORE, StoreError, StoreMissing
+from . import cli
+
+
+class Fatal(click.ClickException):
+    """An error that ends the command with exit code 2 (usage or fatal, as everywhere)."""
+
+    exit_code = 2
+
+
+NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"{value!r}: use NAME=VALUE", param_hint="--param")
+        params[name.strip().lstrip("?$")] = text
+    return params
+
+
+def _list_queries() -> str:
+    lines = []
+    for query in saved_queries().values():
+        lines.append(f"{query.name}\n    {query.title}")
+        for param in query.params:
+            flag = (
+                " (required)"
+                if param.required
+                else f" (default {param.default})"
+                if param.default
+                else ""
+            )
+            lines.append(f"    --param {param.name}=… {param.type}{flag}: {param.description}")
+    return "\n".join(lines) + "\n"
+
+
+@cli.command("query")
+@click.argument("query", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the query from a file (- for stdin).",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind ?NAME to VALUE as an RDF term (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format (turtle/ntriples for CONSTRUCT and DESCRIBE).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Embedded store written by `medigraph export`.",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Query this SPARQL 1.1 endpoint instead of the embedded store.",
+)
+@click.option(
+    "--union-default-graph",
+    is_flag=True,
+    help="Ask the endpoint to use the union of all graphs as default graph (Oxigraph's protocol option).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Give up after this many seconds.",
+)
+@click.option(
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Base IRI of the minted IRIs (for the predeclared prefixes).",
+)
+@click.option(
+    "--list",
+    "list_queries",
+    is_flag=True,
+    help="List the saved queries, what they answer and their parameters.",
+)
+@click.option("--prefixes", "list_prefixes", is_flag=True, help="List the predeclared prefixes.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+def query_command(
+    query: str | None,
+    file: IO[str] | None,
+    params: tuple[str, ...],
+    fmt: str,
+    store_path: str,
+    endpoint: str | None,
+    union_default_graph: bool,
+    timeout: float,
+    base: str,
+    list_queries: bool,
+    list_prefixes: bool,
+    quiet: bool,
+) -> None:
+    """Ask a SPARQL question: QUERY is SPARQL text or the name of a saved query (see --list).
+
+    \b
+      medigraph query 'SELECT ?title WHERE { ?c schema:name ?title } LIMIT 5'
+      medigraph query -f my-question.rq --format csv > answer.csv
+      medigraph query content-by-topic --param topic="KLAS: Telehealth"
+      medigraph query --endpoint http://localhost:7878/query 'ASK { ?s ?p ?o }'
+
+    The embedded store's default graph is the union of all document graphs (no GRAPH ?g
+    needed; shared things such as a community appear once per document that mentions
+    them, so use DISTINCT). The ontology sits in a graph of its own, so class hierarchies
+    work: ?c a/rdfs:subClassOf* medigy:Content. Common prefixes are predeclared
+    (--prefixes). Exit codes: 0 answered (an ASK that is false included), 2 usage error,
+    syntax error, timeout, unreachable endpoint or no store.
+    """
+    prefixes = default_prefixes(base)
+    if list_prefixes:
+        lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))
+        click.echo("".join(lines), nl=False)
+        return
+    if list_queries:
+        click.echo(_list_queries(), nl=False)
+        return
+    if (query is None) == (file is None):
+        raise click.UsageError(
+            "give a query (SPARQL text or a saved query's name) or -f FILE, not both"
+        )
+    saved: SavedQuery | None = None
+    if file is not None:
+        text = file.read()
+    else:
+        assert query is not None
+        text = query
+        if is_saved_name(query):
+            saved = saved_queries().get(query.strip())
+            if saved is None:
+                raise click.UsageError(
+                    f"no saved query named {query!r}; see `medigraph query --list`"
+                )
+            text = saved.text
+    try:
+        bound = bind_params(saved, text, _params(params), prefixes)
+        started = time.perf_counter()
+        if endpoint:
+            answer = run_remote(
+                text,
+                endpoint,
+                params=bound,
+                prefixes=prefixes,
+                timeout=timeout,
+                union_default_graph=union_default_graph,
+            )
+        else:
+            answer = run_embedded(
+                text, store=store_path, params=bound, prefixes=prefixes, timeout=timeout
+            )
+        output = render(answer, fmt, prefixes)
+    except StoreMissing as exc:
+        raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
+    except (QueryError, StoreError) as exc:
+        raise Fatal(str(exc)) from None
+    click.echo(output, nl=False)
+    if not quiet:
+        where = endpoint or store_path
+        click.echo(
+            f"medigraph: {answer.size()} in {time.perf_counter() - started:.3f} s from {where}.",
+            err=True,
+        )
+
+
+@cli.command("serve")
+@click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Embedded store written by `medigraph export`.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (keep loopback unless you mean to share it).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7879,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Per-query time limit in seconds.",
+)
+@click.option(
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Base IRI of the minted IRIs (for the predeclared prefixes).",
+)
+def serve_command(store_path: str, host: str, port: int, timeout: float, base: str) -> None:
+    """Serve the embedded store as a read-only SPARQL 1.1 endpoint, with a query page.
+
+    GET/POST /query (SPARQL 1.1 Protocol, results as JSON, XML, CSV, TSV, Turtle,
+    N-Triples by Accept header); a page at / to type queries and see tables. Updates are
+    refused. The store is opened when the server starts: restart it after an export.
+    """
+    from ..serve import make_server
+
+    try:
+        server = make_server(store_path, host=host, port=port, timeout=timeout, base=base)
+    except StoreMissing as exc:
+        raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
+    except StoreError as exc:
+        raise Fatal(str(exc)) from None
+    except OSError as exc:
+        raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    click.echo(
+        f"medigraph: serving {store_path} read-only at {server.url} (SPARQL endpoint {server.url}query); Ctrl-C stops.",
+        err=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    sys.exit(0)

@@ -1,0 +1,739 @@
+"""SPARQL over the knowledge graph: the embedded store or any SPARQL 1.1 endpoint, same answers.
+
+A query (text, file or one of the saved queries shipped in ``queries/``) is checked with
+Oxigraph's SPARQL 1.1 parser, run with the ontology's and the standard vocabularies' prefixes
+predeclared, and comes back as an :class:`Answer` that :func:`render` writes as a table, CSV,
+TSV, SPARQL results JSON, Turtle or N-Triples.
+
+Failures, all subclasses of :class:`QueryError`::
+
+    QueryError
+    ├── QuerySyntaxError   the query does not parse (line, column and the offending line)
+    ├── ParameterError     a --param is unknown, missing or not a valid value of its type
+    ├── QueryTimeout       the query ran longer than the timeout and was abandoned
+    ├── EndpointError      a remote endpoint is unreachable or answered with an error
+    └── FormatError        the output format does not fit the kind of result
+    (medigraph.store.StoreMissing / StoreError: no embedded store, or it cannot be opened)
+
+Parameters are always bound as RDF terms, never pasted into the query: with the embedded
+store through pyoxigraph's ``substitutions`` (which needs a SELECT to project the variable;
+otherwise as for endpoints); for an endpoint through a ``VALUES`` block put
+at the start of the query's WHERE group, whose terms are written by
+:func:`medigraph.sparql.term`, the project's one escaping function.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import pyoxigraph as ox
+
+from .mapping import DEFAULT_BASE, load_mapping
+from .resources import data_path
+from .sparql import term as sparql_term
+from .store import DEFAULT_STORE, open_read_only
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Kind = Literal["bindings", "boolean", "graph"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
+DEFAULT_TIMEOUT_S = 60.0
+USER_AGENT = "medigraph-query"
+
+
+class QueryError(Exception):
+    """Anything that stops a query from giving an answer; the message is for the user."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse; ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class ParameterError(QueryError):
+    """A parameter is unknown, missing, or not a valid value of its declared type."""
+
+
+class QueryTimeout(QueryError):
+    """The query was still running when the timeout expired."""
+
+
+class EndpointError(QueryError):
+    """A remote endpoint could not be reached or answered with an error."""
+
+
+class FormatError(QueryError):
+    """The requested output format does not suit the result (e.g. CSV for CONSTRUCT)."""
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass
+class Answer:
+    """The result of one query, fully read: solutions, a boolean, or triples."""
+
+    kind: Kind
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Term | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def size(self) -> str:
+        if self.kind == "boolean":
+            return "true" if self.boolean else "false"
+        if self.kind == "graph":
+            return f"{len(self.triples)} triples"
+        return f"{len(self.rows)} rows"
+
+
+def _read(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Answer:
+    if isinstance(result, ox.QueryBoolean):
+        return Answer("boolean", boolean=bool(result))
+    if isinstance(result, ox.QueryTriples):
+        return Answer("graph", triples=list(result))
+    names = [v.value for v in result.variables]
+    rows: list[list[Term | None]] = [[solution[name] for name in names] for solution in result]
+    return Answer("bindings", variables=names, rows=rows)
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+PARAM_TYPES = ("string", "iri", "integer", "decimal", "boolean", "date", "dateTime")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a saved query declares: ``# @param NAME TYPE[=DEFAULT] [required] DESCRIPTION``.
+
+    An optional parameter left out stays unbound, which the saved queries read as "all".
+    """
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A ``.rq`` file of the library: its header comment says what it answers and its parameters."""
+
+    name: str
+    path: Path
+    text: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+
+
+_PARAM_LINE = re.compile(r"^@param\s+(\w+)\s+(\w+)(?:=(\S+))?(?:\s+(required)\b)?\s*(.*)$")
+
+
+def parse_saved(path: Path) -> SavedQuery:
+    """Read a saved query and the header comment at its top."""
+    text = path.read_text(encoding="utf-8")
+    header: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line[1:].strip())
+    params: list[Param] = []
+    prose: list[str] = []
+    for line in header:
+        if line.startswith("@param"):
+            match = _PARAM_LINE.match(line)
+            if not match or match.group(2) not in PARAM_TYPES:
+                raise ValueError(f"{path}: malformed parameter line {line!r}")
+            name, kind, default, required, description = match.groups()
+            params.append(Param(name, kind, description, required=bool(required), default=default))
+        else:
+            prose.append(line)
+    # The first paragraph is the title (what it answers); the rest explains.
+    blank = prose.index("") if "" in prose else len(prose)
+    title = " ".join(prose[:blank]).strip() or path.stem
+    description = " ".join(p for p in prose[blank:] if p).strip()
+    return SavedQuery(path.stem, path, text, title, description, tuple(params))
+
+
+def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
+    """Every saved query shipped with medigraph (or in ``folder``), by name."""
+    where = folder or data_path("queries")
+    return {p.stem: parse_saved(p) for p in sorted(where.glob("*.rq"))}
+
+
+def is_saved_name(text: str) -> bool:
+    """A bare word such as ``content-by-topic`` names a saved query rather than being SPARQL."""
+    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", text.strip()) is not None
+
+
+# --------------------------------------------------------------------------- prefixes
+
+
+@cache
+def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+    """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs."""
+    return load_mapping(None, base=base).all_prefixes()
+
+
+def compact(iri: str, prefixes: Mapping[str, str]) -> str:
+    """``schema:name`` for ``http://schema.org/name`` when a prefix fits, else ``<iri>``."""
+    best = ""
+    best_name = ""
+    for name, namespace in prefixes.items():
+        if iri.startswith(namespace) and len(namespace) > len(best):
+            best, best_name = namespace, name
+    local = iri[len(best) :]
+    if best and re.fullmatch(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?|", local):
+        return f"{best_name}:{local}"
+    return f"<{iri}>"
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) -> Term:
+    """The RDF term for a parameter value of a declared type (``ParameterError`` if invalid)."""
+    try:
+        if kind == "string":
+            return ox.Literal(value)
+        if kind == "iri":
+            return ox.NamedNode(_expand_iri(value, prefixes or {}))
+        if kind == "integer":
+            return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        if kind == "decimal":
+            return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+        if kind == "boolean":
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(value)
+            return ox.Literal(value.lower() in ("true", "1"))
+        if kind == "date":
+            return ox.Literal(
+                date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date")
+            )
+        if kind == "dateTime":
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                # The corpus's dates carry a timezone; comparing with a zoneless value is
+                # indeterminate in SPARQL (the filter would drop everything), so assume UTC.
+                moment = moment.replace(tzinfo=UTC)
+            text = moment.isoformat().replace("+00:00", "Z")
+            return ox.Literal(text, datatype=ox.NamedNode(XSD + "dateTime"))
+    except (ValueError, InvalidOperation) as exc:
+        raise ParameterError(f"{value!r} is not a valid {kind}") from exc
+    raise ParameterError(f"unknown parameter type {kind!r}")
+
+
+def _expand_iri(value: str, prefixes: Mapping[str, str]) -> str:
+    if value.startswith("<") and value.endswith(">"):
+        return value[1:-1]
+    name, colon, local = value.partition(":")
+    if colon and name in prefixes and not local.startswith("//"):
+        return prefixes[name] + local
+    return value
+
+
+def bind_params(
+    query: SavedQuery | None,
+    text: str,
+    given: Mapping[str, str],
+    prefixes: Mapping[str, str],
+) -> dict[str, Term]:
+    """Check ``--param`` values against the query and turn them into RDF terms.
+
+    For a saved query the declared types apply and defaults fill in; for an ad-hoc query a
+    value is a plain string, or an IRI when written ``<…>``.
+    """
+    used = set(re.findall(r"[?$]([A-Za-z0-9_]+)", _strip_comments(text)))
+    bound: dict[str, Term] = {}
+    if query is None:
+        for name, value in given.items():
+            if name not in used:
+                raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
+            is_iri = value.startswith("<") and value.endswith(">")
+            bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
+        return bound
+    declared = {p.name: p for p in query.params}
+    for name in given:
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise ParameterError(
+                f"{query.name} has no parameter {name!r} (its parameters: {known})"
+            )
+    for param in query.params:
+        chosen = given.get(param.name, param.default)
+        if chosen is None:
+            if param.required:
+                raise ParameterError(
+                    f"{query.name} needs --param {param.name}=… ({param.type}: {param.description})"
+                )
+            continue
+        try:
+            bound[param.name] = make_term(chosen, param.type, prefixes)
+        except ParameterError as exc:
+            raise ParameterError(f"--param {param.name}: {exc}") from None
+    return bound
+
+
+# --------------------------------------------------------------------------- running
+
+
+T = TypeVar("T")
+
+
+def _with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:
+    """Run ``work`` in a worker thread and give up after ``timeout`` seconds.
+
+    pyoxigraph releases the GIL while it evaluates, so the caller regains control on time;
+    the abandoned thread is a daemon and cannot keep the process alive.
+    """
+    if timeout is None:
+        return work()
+    box: dict[str, T | BaseException] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="medigraph-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise QueryTimeout(f"{what} did not finish within {timeout:g} s (see --timeout)")
+    if "error" in box:
+        error = box["error"]
+        assert isinstance(error, BaseException)
+        raise error
+    value = box["value"]
+    assert not isinstance(value, BaseException)
+    return value
+
+
+def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
+    """Parse the query (raising :class:`QuerySyntaxError`) and tell what kind of result it gives."""
+    try:
+        result = ox.Store().query(text, prefixes=dict(prefixes))
+    except SyntaxError as exc:
+        raise syntax_error(text, str(exc)) from None
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean"
+    return "graph" if isinstance(result, ox.QueryTriples) else "bindings"
+
+
+def syntax_error(text: str, message: str) -> QuerySyntaxError:
+    """A readable syntax error: the line and column, the offending line and a caret under it."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
+    if not match:
+        return QuerySyntaxError(f"syntax error: {message}")
+    line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+    lines = text.splitlines() or [""]
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    detail = " ".join(detail.split())
+    if "Prefix not found" in detail:
+        before = source[: max(column - 1, 0)]
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", before.rstrip())
+        prefix = (name.group(1) or "") if name else "?"
+        if name:
+            column = name.start() + 1
+        detail = f"unknown prefix {prefix}: (declare it with PREFIX, or see `medigraph query --prefixes`)"
+    elif detail.startswith("expected one of") and len(detail) > 160:
+        detail = detail[:160].rsplit(",", 1)[0] + ", …"
+    caret = " " * min(max(column - 1, 0), len(source)) + "^"
+    return QuerySyntaxError(
+        f"syntax error at line {line}, column {column}: {detail}\n  {source}\n  {caret}",
+        line,
+        column,
+    )
+
+
+def run_embedded(
+    text: str,
+    *,
+    store: str | Path = DEFAULT_STORE,
+    params: Mapping[str, Term] | None = None,
+    prefixes: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    opened: ox.Store | None = None,
+) -> Answer:
+    """Run a query on the embedded store; the default graph is the union of all graphs."""
+    names = dict(default_prefixes() if prefixes is None else prefixes)
+    check_syntax(text, names)
+    target = opened if opened is not None else open_read_only(store)
+    substitutions = {ox.Variable(k): v for k, v in (params or {}).items()}
+
+    def work() -> Answer:
+        import time
+
+        started = time.perf_counter()
+        try:
+            result = target.query(
+                text, prefixes=names, use_default_graph_as_union=True, substitutions=substitutions
+            )
+        except RuntimeError as exc:
+            if "projection" not in str(exc):
+                raise QueryError(f"the query failed: {exc}") from None
+            # pyoxigraph substitutes only variables a SELECT projects; for the others the
+            # terms go into a VALUES block, exactly as for a remote endpoint.
+            result = target.query(
+                insert_values(text, params or {}), prefixes=names, use_default_graph_as_union=True
+            )
+        answer = _read(result)
+        answer.seconds = time.perf_counter() - started
+        return answer
+
+    try:
+        return _with_timeout(work, timeout, "the query")
+    except SyntaxError as exc:  # pragma: no cover - check_syntax catches these first
+        raise syntax_error(text, str(exc)) from None
+    except OSError as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+
+
+def with_prologue(text: str, prefixes: Mapping[str, str]) -> str:
+    """The query with PREFIX lines for the predeclared prefixes it does not declare itself."""
+    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w.-]*):", _strip_comments(text))}
+    lines = [f"PREFIX {n}: <{iri}>" for n, iri in prefixes.items() if n.lower() not in declared]
+    return "\n".join([*lines, text])
+
+
+def run_remote(
+    text: str,
+    endpoint: str,
+    *,
+    params: Mapping[str, Term] | None = None,
+    prefixes: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    union_default_graph: bool = False,
+) -> Answer:
+    """Run a query on a SPARQL 1.1 endpoint (SPARQL Protocol, POST form)."""
+    import time
+
+    names = dict(default_prefixes() if prefixes is None else prefixes)
+    kind = check_syntax(text, names)
+    scheme = urllib.parse.urlsplit(endpoint).scheme
+    if scheme not in ("http", "https"):
+        raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL")
+    query = with_prologue(insert_values(text, params) if params else text, names)
+    form: dict[str, str] = {"query": query}
+    url = endpoint
+    if union_default_graph:
+        # Oxigraph's protocol extension; other stores (Virtuoso) already query all graphs.
+        url += ("&" if "?" in url else "?") + "union-default-graph"
+    accept = (
+        "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+        if kind == "graph"
+        else "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+    )
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode("utf-8"),
+        headers={
+            "Accept": accept,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": USER_AGENT,
+        },
+        method="POST",
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            media = response.headers.get_content_type()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace").strip()[:500]
+        raise EndpointError(f"{endpoint} answered HTTP {exc.code} {exc.reason}: {detail}") from None
+    except TimeoutError:
+        raise QueryTimeout(
+            f"{endpoint} did not answer within {timeout:g} s (see --timeout)"
+        ) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise QueryTimeout(
+                f"{endpoint} did not answer within {timeout:g} s (see --timeout)"
+            ) from None
+        raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc.reason}") from None
+    except OSError as exc:
+        raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc}") from None
+    answer = _parse_response(body, media, kind, endpoint)
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
+def _parse_response(body: bytes, media: str, kind: Kind, endpoint: str) -> Answer:
+    try:
+        if kind == "graph":
+            rdf_format = ox.RdfFormat.from_media_type(media)
+            if rdf_format is None:
+                raise EndpointError(f"{endpoint} answered a graph query with {media}")
+            return Answer("graph", triples=[q.triple for q in ox.parse(body, format=rdf_format)])
+        results_format = ox.QueryResultsFormat.from_media_type(media)
+        if results_format is None:
+            raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
+        return _read(ox.parse_query_results(body, format=results_format))
+    except SyntaxError as exc:
+        raise EndpointError(
+            f"{endpoint} sent results that do not parse as {media}: {exc}"
+        ) from None
+
+
+# --------------------------------------------------------------------------- VALUES for endpoints
+
+
+def _strip_comments(text: str) -> str:
+    """The query with comments blanked (same length), leaving strings and IRIs intact."""
+    out = list(text)
+    for start, end, what in _scan(text):
+        if what == "comment":
+            out[start:end] = " " * (end - start)
+    return "".join(out)
+
+
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+
+
+def _scan(text: str) -> list[tuple[int, int, str]]:
+    """Spans of comments, strings and IRIs: the places where braces and keywords don't count."""
+    spans: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            spans.append((i, end, "comment"))
+            i = end
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            j = i + len(quote)
+            while j < len(text) and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            spans.append((i, j + len(quote), "string"))
+            i = j + len(quote)
+        elif char == "<" and (match := _IRI.match(text, i)):
+            spans.append((i, match.end(), "iri"))
+            i = match.end()
+        else:
+            i += 1
+    return spans
+
+
+def where_group_start(text: str) -> int:
+    """Index just after the ``{`` that opens the query's WHERE group."""
+    blanked = list(text)
+    for start, end, _what in _scan(text):
+        blanked[start:end] = " " * (end - start)
+    plain = "".join(blanked)
+    form = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", plain)
+    if form is None:
+        raise QueryError("not a query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    where = re.search(r"(?i)\bWHERE\s*\{", plain[form.end() :])
+    if form.group(1).upper() == "CONSTRUCT":
+        template = re.match(r"\s*\{", plain[form.end() :])
+        if template is None:
+            raise QueryError("parameters need the long CONSTRUCT form: CONSTRUCT { … } WHERE { … }")
+        # Skip the template; the next top-level brace opens the pattern.
+        depth = 0
+        for i in range(form.end(), len(plain)):
+            if plain[i] == "{":
+                depth += 1
+            elif plain[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    opening = plain.find("{", i + 1)
+                    if opening < 0:
+                        break
+                    return opening + 1
+        raise QueryError("cannot find the WHERE group of this CONSTRUCT query")
+    if where is not None:
+        return form.end() + where.end()
+    opening = plain.find("{", form.end())
+    if opening < 0:
+        raise QueryError("parameters need a WHERE { … } group in the query")
+    return opening + 1
+
+
+def insert_values(text: str, params: Mapping[str, Term]) -> str:
+    """The query with ``VALUES (?a ?b) { (t1 t2) }`` opening its WHERE group.
+
+    At the start of the group the values are joined with everything the group matches, which
+    for variables used in that group (and its FILTERs, OPTIONALs, EXISTS) is exactly what the
+    embedded store's substitution does.
+    """
+    if not params:
+        return text
+    at = where_group_start(text)
+    names = " ".join(f"?{name}" for name in params)
+    terms = " ".join(sparql_term(term) for term in params.values())
+    return f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}"
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render(answer: Answer, fmt: str, prefixes: Mapping[str, str]) -> str:
+    """The answer as text in one of :data:`FORMATS` (``FormatError`` if it does not fit)."""
+    if answer.kind == "graph":
+        if fmt in ("table", "turtle"):
+            turtle = ox.serialize(
+                answer.triples, format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes)
+            )
+            return (turtle or b"").decode()
+        if fmt == "ntriples":
+            return (ox.serialize(answer.triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+        raise FormatError(
+            f"a CONSTRUCT or DESCRIBE query gives triples: use --format turtle or ntriples, not {fmt}"
+        )
+    if fmt in ("turtle", "ntriples"):
+        raise FormatError(
+            f"--format {fmt} is for CONSTRUCT and DESCRIBE; use table, csv, tsv or json"
+        )
+    if answer.kind == "boolean":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(answer.boolean)}) + "\n"
+        return ("true" if answer.boolean else "false") + "\n"
+    if fmt == "csv":
+        return _csv(answer, "\r\n", ",", lambda t: _csv_term(t))
+    if fmt == "tsv":
+        return _tsv(answer)
+    if fmt == "json":
+        return _json(answer)
+    return table(answer, prefixes)
+
+
+def _csv_term(term: Term | None) -> str:
+    # SPARQL 1.1 CSV: IRIs and literals as their plain text, blank nodes as _:label.
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+def _csv(answer: Answer, newline: str, delimiter: str, cell: Callable[[Term | None], str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline, delimiter=delimiter)
+    writer.writerow(answer.variables)
+    for row in answer.rows:
+        writer.writerow([cell(term) for term in row])
+    return buffer.getvalue()
+
+
+def _tsv(answer: Answer) -> str:
+    # SPARQL 1.1 TSV: terms in N-Triples/Turtle syntax (tabs and newlines escaped by it).
+    lines = ["\t".join(f"?{v}" for v in answer.variables)]
+    lines.extend("\t".join("" if t is None else str(t) for t in row) for row in answer.rows)
+    return "\n".join(lines) + "\n"
+
+
+def json_term(term: Term) -> dict[str, object]:
+    """One term in SPARQL 1.1 results JSON."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": json_term(term.subject),
+                "predicate": json_term(term.predicate),
+                "object": json_term(term.object),
+            },
+        }
+    out: dict[str, object] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD + "string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(answer: Answer) -> str:
+    bindings = [
+        {
+            name: json_term(term)
+            for name, term in zip(answer.variables, row, strict=True)
+            if term is not None
+        }
+        for row in answer.rows
+    ]
+    document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def display(term: Term | None, prefixes: Mapping[str, str]) -> str:
+    """A term as an analyst wants to read it in a table: prefixed IRIs, plain literal text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value, prefixes)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return f"<< {display(term.subject, prefixes)} {display(term.predicate, prefixes)} {display(term.object, prefixes)} >>"
+    return " ".join(term.value.split())  # one line per row, however long the text
+
+
+def table(answer: Answer, prefixes: Mapping[str, str], max_width: int = 80) -> str:
+    """Plain aligned columns (same on a terminal and in a pipe), cells cut at ``max_width``."""
+    cells = [[_cut(display(t, prefixes), max_width) for t in row] for row in answer.rows]
+    widths = [len(v) for v in answer.variables]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    numeric = [
+        all(
+            isinstance(r[i], ox.Literal) and _is_number(r[i])
+            for r in answer.rows
+            if r[i] is not None
+        )
+        for i in range(len(answer.variables))
+    ]
+
+    def line(values: list[str]) -> str:
+        parts = [
+            v.rjust(w) if numeric[i] and values is not answer.variables else v.ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(answer.variables), "  ".join("-" * w for w in widths)]
+    out.extend(line(row) for row in cells)
+    return "\n".join(out) + "\n"
+
+
+def _is_number(term: Term | None) -> bool:
+    return isinstance(term, ox.Literal) and term.datatype.value in (
+        XSD + "integer",
+        XSD + "decimal",
+        XSD + "double",
+        XSD + "float",
+    )
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,289 @@
+"""The embedded on-disk store (pyoxigraph/RocksDB) that ``export`` keeps in step and ``query`` reads.
+
+It holds the same per-document named graphs and the same manifest as ``push`` (see
+:mod:`medigraph.sync`), plus the ontology in a graph of its own so that queries can follow
+``rdfs:subClassOf*``. Updates are incremental: a re-export touches only the graphs whose
+content hash changed, each batch in one transaction, and never a graph the manifest does not
+list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import pyoxigraph as ox
+
+from .mapping import DEFAULT_BASE
+from .pipeline import Processed
+from .resources import data_path
+from .sync import (
+    CONTENT_HASH,
+    LISTS,
+    SyncPlan,
+    manifest_graph,
+    manifest_quads,
+    manifest_query,
+    read_manifest,
+)
+
+DEFAULT_STORE = os.path.join("output", "store")
+BATCH_SIZE = 500
+LOCK_WAIT_S = 10.0
+
+
+class StoreError(Exception):
+    """The store cannot be used: missing, locked by another process, or unreadable."""
+
+
+class StoreMissing(StoreError):
+    """No store at the given path yet (``medigraph export`` builds one)."""
+
+
+def ontology_graph(base: str = DEFAULT_BASE) -> ox.NamedNode:
+    """The named graph that holds the ontology (class and property alignments)."""
+    return ox.NamedNode(base + "graph/ontology")
+
+
+def ontology_quads(base: str = DEFAULT_BASE) -> list[ox.Quad]:
+    """Every ``ontology/*.ttl`` file, as quads in the ontology graph, in a stable order.
+
+    The ontology's blank nodes (OWL lists, ``owl:AllDisjointClasses``) are skolemised from a
+    canonical labelling, so the same ontology always gives the same IRIs and content hash.
+    """
+    graph = ontology_graph(base)
+    dataset = ox.Dataset()
+    for path in sorted(data_path("ontology").glob("*.ttl")):
+        with path.open("rb") as stream:
+            for quad in ox.parse(stream, format=ox.RdfFormat.TURTLE):
+                dataset.add(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    genid = base + ".well-known/genid/ontology-"
+
+    def skolem(
+        term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+    ) -> ox.NamedNode | ox.Literal | ox.Triple:
+        return ox.NamedNode(genid + term.value) if isinstance(term, ox.BlankNode) else term
+
+    quads = []
+    for quad in dataset:
+        subject = skolem(quad.subject)
+        assert not isinstance(subject, ox.Literal)
+        quads.append(ox.Quad(subject, quad.predicate, skolem(quad.object), graph))
+    return sorted(quads, key=str)
+
+
+def _is_store(path: Path) -> bool:
+    return (path / "CURRENT").is_file()
+
+
+def open_read_only(path: str | os.PathLike[str]) -> ox.Store:
+    """Open an existing store for queries; :class:`StoreMissing` if there is none."""
+    where = Path(path)
+    if not _is_store(where):
+        raise StoreMissing(f"no medigraph store at {where}")
+    try:
+        return ox.Store.read_only(str(where))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {where}: {exc}") from exc
+
+
+def open_writable(path: str | os.PathLike[str], wait: float = LOCK_WAIT_S) -> ox.Store:
+    """Open (creating) a store for writing, waiting a little if another process holds it."""
+    where = Path(path)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+            return ox.Store(str(where))
+        except OSError as exc:
+            # RocksDB allows one writer; another export (or `medigraph serve`) may hold it
+            # for a moment, so retry before giving up with a message that says why.
+            locked = "lock" in str(exc).lower()
+            if locked and time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            if locked:
+                raise StoreError(
+                    f"the store at {where} is in use by another process "
+                    "(another export, or `medigraph serve`?); stop it and try again"
+                ) from exc
+            raise StoreError(f"cannot open the store at {where}: {exc}") from exc
+
+
+def read_current_manifest(store: ox.Store, base: str = DEFAULT_BASE) -> dict[str, str]:
+    """graph → content hash, as the store's manifest says now."""
+    rows = store.query(manifest_query(base))
+    assert isinstance(rows, ox.QuerySolutions)
+    return read_manifest((str(row["g"].value), str(row["hash"].value)) for row in rows)
+
+
+class StoreSync:
+    """Brings a store in line with one export, fed one :class:`Processed` document at a time.
+
+    Use as a context manager; call :meth:`document` for every item of the export (in any
+    order) and leave the block to apply the last batch and the removals.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = DEFAULT_STORE,
+        *,
+        base: str = DEFAULT_BASE,
+        delete: bool = True,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.path = Path(path)
+        self.base = base
+        self.delete = delete
+        self.batch_size = batch_size
+        self.plan = SyncPlan({}, delete=delete)
+        self.kept_removals: list[str] = []
+        self.unidentified_rejects = 0
+        self._store: ox.Store | None = None
+        self._finished = False
+        self._pending: list[tuple[str, str, bytes | list[ox.Quad]]] = []
+        """(graph, content hash, N-Quads or quads) waiting for the next transaction."""
+
+    def __enter__(self) -> Self:
+        self._store = open_writable(self.path)
+        self.plan = SyncPlan(read_current_manifest(self._store, self.base), delete=self.delete)
+        quads = ontology_quads(self.base)
+        nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        self._consider(ontology_graph(self.base).value, hashlib.sha256(nquads).hexdigest(), quads)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            self._store = None  # closes RocksDB and releases the lock
+
+    def document(self, item: Processed) -> None:
+        """Take one document of the export into account (rejected ones keep their old graph)."""
+        if item.rejected:
+            if item.graph is not None:
+                # Its last good version stays; a broken edit must not erase published content.
+                self.plan.seen.add(item.graph)
+            else:
+                self.unidentified_rejects += 1
+            return
+        assert item.graph is not None
+        if not item.nquads and item.triples:
+            raise ValueError(
+                "StoreSync needs the documents' N-Quads: run with Settings(nquads=True)"
+            )
+        self._consider(item.graph, item.graph_hash, item.nquads)
+
+    def _consider(self, graph: str, content_hash: str, data: bytes | list[ox.Quad]) -> None:
+        if self.plan.consider(graph, content_hash) == "unchanged":
+            return
+        self._pending.append((graph, content_hash, data))
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+
+    def finish(self) -> None:
+        """Apply what is pending, then remove the graphs of documents that are gone (once)."""
+        if self._finished:
+            return
+        self._finished = True
+        self._flush()
+        removed = self.plan.removed()
+        if removed and self.unidentified_rejects:
+            # A document that could not be mapped has no graph name, so any graph could be
+            # its previous version: keep them all rather than drop published content.
+            self.kept_removals = removed
+            removed = []
+        if removed:
+            self._apply([], removed)
+        assert self._store is not None
+        self._store.flush()
+
+    def removed(self) -> list[str]:
+        """Graphs this sync removed (after :meth:`finish`)."""
+        return [] if self.kept_removals else self.plan.removed()
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.plan.added)} graphs added, {len(self.plan.replaced)} replaced, "
+            f"{len(self.removed())} removed, {self.plan.unchanged} unchanged"
+        )
+        if self.kept_removals:
+            text += (
+                f"; {len(self.kept_removals)} graphs of documents no longer exported were kept "
+                f"because {self.unidentified_rejects} rejected documents could not be identified"
+            )
+        return text
+
+    def _flush(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self._apply(batch, [])
+
+    def _apply(
+        self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
+    ) -> None:
+        store = self._store
+        assert store is not None
+        fresh = [entry for entry in batch if entry[0] not in self.plan.current]
+        if len(fresh) == len(batch) and not removed:
+            # Only new graphs: one transactional extend, no SPARQL text needed.
+            quads: list[ox.Quad] = []
+            for graph, content_hash, data in fresh:
+                quads.extend(_quads(data))
+                quads.extend(manifest_quads(graph, content_hash, self.base))
+            store.extend(quads)
+            return
+        # Replacing a graph is "drop then insert"; only a SPARQL update does both in one
+        # transaction in pyoxigraph. The terms are written by pyoxigraph's own N-Triples
+        # serializer (str(term)), whose escaping is valid SPARQL, so document text is
+        # never pasted in raw.
+        store.update(self._update_text(batch, removed))
+
+    def _update_text(
+        self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
+    ) -> str:
+        manifest = manifest_graph(self.base)
+        drops: list[str] = []
+        old_hashes: list[str] = []
+        inserts: list[str] = []
+        for graph in removed:
+            drops.append(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+            old = ox.Literal(self.plan.current[graph])
+            old_hashes.append(
+                f"{manifest} {LISTS} {ox.NamedNode(graph)} . {ox.NamedNode(graph)} {CONTENT_HASH} {old} ."
+            )
+        for graph, content_hash, data in batch:
+            node = ox.NamedNode(graph)
+            if graph in self.plan.current:
+                drops.append(f"DROP SILENT GRAPH {node}")
+                old_hashes.append(f"{node} {CONTENT_HASH} {ox.Literal(self.plan.current[graph])} .")
+            triples = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in _quads(data))
+            inserts.append(f"GRAPH {node} {{ {triples} }}")
+            manifest_part = " ".join(
+                f"{q.subject} {q.predicate} {q.object} ."
+                for q in manifest_quads(graph, content_hash, self.base)
+            )
+            inserts.append(f"GRAPH {manifest} {{ {manifest_part} }}")
+        parts = list(drops)
+        if old_hashes:
+            parts.append(f"DELETE DATA {{ GRAPH {manifest} {{ {' '.join(old_hashes)} }} }}")
+        if inserts:
+            parts.append(f"INSERT DATA {{ {' '.join(inserts)} }}")
+        return " ;\n".join(parts)
+
+
+def _quads(data: bytes | list[ox.Quad]) -> list[ox.Quad]:
+    if isinstance(data, list):
+        return data
+    return list(ox.parse(data, format=ox.RdfFormat.N_QUADS))

@@ -1,0 +1,375 @@
+"""``medigraph query`` on the embedded store: saved queries answer what the front matter says.
+
+Expected answers are computed from the YAML front matter of examples/content alone, never
+through medigraph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from medigraph.cli import cli
+from medigraph.export import export
+from medigraph.query import (
+    ParameterError,
+    bind_params,
+    default_prefixes,
+    insert_values,
+    make_term,
+    run_embedded,
+    saved_queries,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+
+
+def front_matters() -> list[dict[str, object]]:
+    out = []
+    for path in sorted(EXAMPLES.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        out.append(yaml.load(text.split("---\n")[1], Loader=yaml.BaseLoader))
+    return out
+
+
+FM = front_matters()
+
+
+def topics(fm: dict[str, object]) -> set[str]:
+    value = fm.get("communityTopics") or []
+    assert isinstance(value, list)
+    return set(value)
+
+
+def published(fm: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(fm["date"]).replace("Z", "+00:00"))
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("query")
+    report = export([EXAMPLES], where / "dump.nq", store=where / "store", jobs=1)
+    assert report.exit_code == 0
+    return where / "store"
+
+
+def query(store: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["query", "--store", str(store), "-q", *args])
+
+
+def rows(store: Path, *args: str) -> list[dict[str, str]]:
+    """The answer as CSV → dicts (the CLI path, as an analyst would use it)."""
+    result = query(store, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+def test_every_saved_query_says_what_it_answers_and_declares_the_parameters_it_uses() -> None:
+    library = saved_queries()
+    assert len(library) >= 10
+    for saved in library.values():
+        assert saved.title and not saved.title.startswith("@"), saved.name
+        for param in saved.params:
+            assert f"?{param.name}" in saved.text, (saved.name, param.name)
+
+
+def test_content_of_a_community(store: Path) -> None:
+    name = "Chronic Care Management (CCM)"
+    got = rows(store, "community-content", "--param", f"community={name}")
+    expected = sorted((fm for fm in FM if fm["identifier"] == name), key=published, reverse=True)
+    assert [r["title"] for r in got] == [" ".join(str(fm["title"]).split()) for fm in expected]
+    assert {r["community"] for r in got} == {name}
+
+
+def test_content_by_topic(store: Path) -> None:
+    got = rows(store, "content-by-topic", "--param", "topic=KLAS: Telehealth")
+    expected = [fm for fm in FM if "KLAS: Telehealth" in topics(fm)]
+    assert len(got) == len(expected) == 5
+    assert {r["content"].rsplit("/", 1)[1] for r in got} == {str(fm["mdName"]) for fm in expected}
+
+
+def test_content_by_topic_without_the_parameter_lists_every_topic(store: Path) -> None:
+    got = rows(store, "content-by-topic")
+    assert len(got) == sum(len(topics(fm)) for fm in FM)
+
+
+def test_topics_per_scheme_counts_documents(store: Path) -> None:
+    got = rows(store, "topics-per-scheme")
+    expected = Counter(t for fm in FM for t in topics(fm))
+    assert {f"{r['scheme']}: {r['topic']}": int(r["documents"]) for r in got} == dict(expected)
+    klas = rows(store, "topics-per-scheme", "--param", "scheme=KLAS")
+    assert {r["scheme"] for r in klas} == {"KLAS"}
+    assert len(klas) == sum(1 for t in expected if t.startswith("KLAS: "))
+
+
+def test_recent_content_since_a_date(store: Path) -> None:
+    got = rows(store, "recent-content", "--param", "since=2023-01-01")
+    cutoff = datetime.fromisoformat("2023-01-01T00:00:00+00:00")
+    expected = sorted((fm for fm in FM if published(fm) >= cutoff), key=published, reverse=True)
+    assert [r["content"].rsplit("/", 1)[1] for r in got] == [str(fm["mdName"]) for fm in expected]
+    assert len(rows(store, "recent-content")) == len(FM)
+
+
+def test_content_per_publisher(store: Path) -> None:
+    got = rows(store, "content-per-publisher")
+    brands = Counter(str(fm["link"]["brand"]) for fm in FM)  # type: ignore[index]
+    assert {r["publisher"]: int(r["documents"]) for r in got} == dict(brands)
+
+
+def test_authors_and_their_content(store: Path) -> None:
+    got = rows(store, "authors-summary")
+    expected: Counter[str] = Counter()
+    for fm in FM:
+        for author in set(fm["author"]):  # type: ignore[call-overload]
+            expected[author.split("@")[0].strip()] += 1
+    assert {r["author"]: int(r["documents"]) for r in got} == dict(expected)
+    vinit = rows(store, "authors", "--param", "author=Vinit")
+    assert len(vinit) == expected["Vinit"]
+    assert {r["affiliation"] for r in vinit} == {"maxinovip.com"}
+
+
+def test_documents_missing_a_description_or_an_image(store: Path) -> None:
+    got = rows(store, "missing-description-or-image")
+    expected = {}
+    for fm in FM:
+        missing = [
+            k
+            for k, key in (("description", "description"), ("image", "featuredImage"))
+            if not fm.get(key)
+        ]
+        if missing:
+            expected[str(fm["mdName"])] = ", ".join(missing)
+    assert {r["content"].rsplit("/", 1)[1]: r["missing"] for r in got} == expected
+    assert all(r["path"].endswith(".md") for r in got)
+
+
+def test_orphan_topics_are_those_at_most_max_documents_are_about(store: Path) -> None:
+    counts = Counter(t for fm in FM for t in topics(fm))
+    assert {r["topic"] for r in rows(store, "orphan-topics")} == {
+        t for t, n in counts.items() if n == 1
+    }
+    two = rows(store, "orphan-topics", "--param", "max=2")
+    assert {r["topic"] for r in two} == {t for t, n in counts.items() if n <= 2}
+
+
+def test_stale_topics_have_no_content_since_a_date(store: Path) -> None:
+    cutoff = datetime.fromisoformat("2022-01-01T00:00:00+00:00")
+    recent = {t for fm in FM if published(fm) >= cutoff for t in topics(fm)}
+    every = {t for fm in FM for t in topics(fm)}
+    got = rows(store, "stale-topics", "--param", "since=2022-01-01")
+    assert {r["topic"] for r in got} == every - recent
+
+
+def test_content_per_kind_follows_the_ontology_class_hierarchy(store: Path) -> None:
+    got = {
+        r["kind"].rsplit("/", 1)[1]: int(r["documents"]) for r in rows(store, "content-per-kind")
+    }
+    kinds = Counter(str(fm.get("openProjectWorkPackageType")) for fm in FM)
+    assert got["CreativeWork"] == got["Content"] == len(FM)
+    assert got["NewsItem"] == got["NewsArticle"] == kinds["News"]
+    assert got["CuratedContent"] == kinds["Curated Content"]
+
+
+def test_the_ontology_graph_makes_subclass_queries_work(store: Path) -> None:
+    """Documents state only their own classes; rdfs:subClassOf* reaches the standard ones."""
+    direct = rows(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a schema:CreativeWork }")
+    inferred = rows(
+        store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a/rdfs:subClassOf* schema:CreativeWork }"
+    )
+    assert int(direct[0]["n"]) == 0
+    assert int(inferred[0]["n"]) == len(FM)
+
+
+def test_content_graph_is_isomorphic_to_the_document_graph(store: Path) -> None:
+    md = str(FM[0]["mdName"])
+    result = query(store, "content-graph", "--param", f"id={md}", "--format", "ntriples")
+    assert result.exit_code == 0, result.output
+    got = ox.Dataset(
+        ox.Quad(t.subject, t.predicate, t.object)
+        for t in ox.parse(result.stdout.encode(), format=ox.RdfFormat.N_TRIPLES)
+    )
+    dump = ox.parse(path=str(store.parent / "dump.nq"), format=ox.RdfFormat.N_QUADS)
+    expected = ox.Dataset(
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in dump
+        if q.graph_name.value.endswith("/" + md)
+    )  # type: ignore[union-attr]
+    assert len(got) > 50
+    got.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    expected.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    assert got == expected
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_default_graph_is_the_union_and_prefixes_are_predeclared(store: Path) -> None:
+    got = rows(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a medigy:CommunityContent }")
+    assert int(got[0]["n"]) == len(FM)
+
+
+def test_table_is_aligned_with_prefixed_iris(store: Path) -> None:
+    result = query(store, "communities")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["community", "documents", "topics", "first", "latest"]
+    assert set(lines[1]) <= {"-", " "}
+    assert len(lines) == 2 + len({fm["identifier"] for fm in FM})
+    ccm = next(line for line in lines if line.startswith("Chronic Care Management (CCM)"))
+    assert ccm.split()[4] == str(
+        sum(1 for fm in FM if fm["identifier"] == "Chronic Care Management (CCM)")
+    )
+    assert "content:" in query(store, "community-content").stdout
+
+
+def test_csv_and_tsv_follow_the_sparql_result_formats(store: Path) -> None:
+    csv_out = query(
+        store, 'SELECT ?n ?d { BIND("a,\\"b" AS ?n) BIND(3 AS ?d) }', "--format", "csv"
+    ).stdout_bytes
+    assert csv_out == b'n,d\r\n"a,""b",3\r\n'
+    tsv_out = query(
+        store, 'SELECT ?n ?i { BIND("x\ty" AS ?n) BIND(medigy:Content AS ?i) }', "--format", "tsv"
+    ).stdout
+    assert tsv_out == '?n\t?i\n"x\\ty"\t<https://medigy.com/ontology/Content>\n'
+
+
+def test_json_is_sparql_results_json(store: Path) -> None:
+    out = json.loads(
+        query(store, 'SELECT ?l ?x { BIND("hé"@fr AS ?l) }', "--format", "json").stdout
+    )
+    assert out == {
+        "head": {"vars": ["l", "x"]},
+        "results": {"bindings": [{"l": {"type": "literal", "value": "hé", "xml:lang": "fr"}}]},
+    }
+
+
+def test_ask_true_and_false_both_exit_0(store: Path) -> None:
+    yes = query(store, "ASK { ?c a medigy:Community }")
+    no = query(store, "ASK { ?c a medigy:NoSuchClass }")
+    assert (yes.exit_code, yes.stdout) == (0, "true\n")
+    assert (no.exit_code, no.stdout) == (0, "false\n")
+    assert json.loads(query(store, "ASK {}", "--format", "json").stdout) == {
+        "head": {},
+        "boolean": True,
+    }
+
+
+def test_describe_gives_turtle(store: Path) -> None:
+    result = query(store, "DESCRIBE ?c WHERE { ?c a medigy:Community } LIMIT 1")
+    assert result.exit_code == 0
+    graph = list(ox.parse(result.stdout.encode(), format=ox.RdfFormat.TURTLE))
+    assert any(q.predicate.value == "http://schema.org/name" for q in graph)
+
+
+def test_graph_results_refuse_csv(store: Path) -> None:
+    result = query(store, "CONSTRUCT WHERE { ?s a medigy:Community }", "--format", "csv")
+    assert result.exit_code == 2 and "turtle or ntriples" in result.output
+
+
+def test_query_from_a_file(store: Path, tmp_path: Path) -> None:
+    question = tmp_path / "q.rq"
+    question.write_text(
+        "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c medigy:community ?x }\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["query", "--store", str(store), "-f", str(question), "--format", "csv"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout_bytes == f"n\r\n{len(FM)}\r\n".encode()
+
+
+def test_list_and_prefixes(store: Path) -> None:
+    listing = query(store, "--list").stdout
+    for name, saved in saved_queries().items():
+        assert name in listing
+        for param in saved.params:
+            assert f"--param {param.name}=" in listing
+    prefixes = query(store, "--prefixes").stdout
+    assert "PREFIX schema: <http://schema.org/>" in prefixes
+    assert all(f"PREFIX {name}:" in prefixes for name in default_prefixes())
+
+
+def test_no_store_names_the_command_that_builds_it(tmp_path: Path) -> None:
+    result = query(tmp_path / "none", "ASK {}")
+    assert result.exit_code == 2
+    assert "medigraph export" in result.output and str(tmp_path / "none") in result.output
+
+
+def test_syntax_error_shows_line_column_and_caret(store: Path) -> None:
+    result = query(store, "SELECT ?x WHERE {\n  ?x nope:thing ?y }")
+    assert result.exit_code == 2
+    assert "line 2, column 6" in result.output and "unknown prefix nope:" in result.output
+    lines = result.output.splitlines()
+    source = next(i for i, line in enumerate(lines) if "?x nope:thing" in line)
+    assert lines[source + 1].index("^") == lines[source].index("nope")
+
+
+def test_a_query_over_the_timeout_is_stopped(store: Path) -> None:
+    heavy = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = datetime.now()
+    result = query(store, heavy, "--timeout", "0.5")
+    assert result.exit_code == 2 and "did not finish within 0.5 s" in result.output
+    assert (datetime.now() - started).total_seconds() < 5
+
+
+def test_parameters_are_checked(store: Path) -> None:
+    assert "has no parameter 'nope'" in query(store, "content-by-topic", "--param", "nope=1").output
+    missing = query(store, "stale-topics")
+    assert missing.exit_code == 2 and "needs --param since=" in missing.output
+    bad = query(store, "orphan-topics", "--param", "max=many")
+    assert bad.exit_code == 2 and "not a valid integer" in bad.output
+    assert query(store, "no-such-query").exit_code == 2
+
+
+def test_a_parameter_is_a_term_never_query_text(store: Path) -> None:
+    hostile = 'x" } } ; DROP ALL ; SELECT * { ?s ?p ?o FILTER("'
+    result = query(store, "content-by-topic", "--param", f"topic={hostile}", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]["bindings"] == []
+    text = insert_values(saved_queries()["content-by-topic"].text, {"topic": ox.Literal(hostile)})
+    parsed = ox.Store().query(text, prefixes=default_prefixes())  # still one well-formed query
+    assert isinstance(parsed, ox.QuerySolutions)
+
+
+def test_ad_hoc_parameters_bind_strings_and_iris(store: Path) -> None:
+    got = rows(
+        store,
+        "SELECT ?name { ?c a medigy:Community ; schema:name ?name } GROUP BY ?name",
+        "--param",
+        "c=<https://medigy.com/community/chronic-care-management-ccm>",
+    )
+    assert got == [{"name": "Chronic Care Management (CCM)"}]
+    with pytest.raises(ParameterError, match="does not occur"):
+        bind_params(None, "SELECT * {}", {"x": "1"}, {})
+
+
+def test_parameter_types() -> None:
+    assert make_term("2022-01-01", "dateTime") == ox.Literal(
+        "2022-01-01T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+    )
+    assert make_term("schema:name", "iri", default_prefixes()) == ox.NamedNode(
+        "http://schema.org/name"
+    )
+    with pytest.raises(ParameterError):
+        make_term("yesterday", "date")
+
+
+def test_library_api_runs_on_the_store(store: Path) -> None:
+    answer = run_embedded("SELECT DISTINCT ?s { ?s a skos:ConceptScheme } ORDER BY ?s", store=store)
+    assert [t.value.rsplit("/", 1)[1] for row in answer.rows for t in row if t is not None] == [
+        "klas",
+        "medigy",
+        "symplur",
+    ]

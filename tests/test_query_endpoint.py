@@ -1,0 +1,168 @@
+"""The same saved queries give the same answers on the embedded store and on a real Oxigraph server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.export import export
+from medigraph.query import saved_queries
+from medigraph.store import open_read_only
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+
+# Values for every parameter, including hostile text that must stay a term.
+PARAMS: dict[str, list[str]] = {
+    "community-content": ["community=Chronic Care Management (CCM)"],
+    "content-by-topic": ["topic=KLAS: Telehealth"],
+    "topics-per-scheme": ["scheme=Symplur"],
+    "recent-content": ["since=2022-06-01"],
+    "content-per-publisher": ["publisher=healthleadersmedia.com"],
+    "authors": ["author=José Álvarez"],
+    "stale-topics": ["since=2022-01-01"],
+    "orphan-topics": ["max=2"],
+    "content-graph": ["id=078e48f8-f2f6-5ea5-a2b4-cc5e4ed56d58"],
+}
+
+
+@pytest.fixture(scope="module")
+def loaded(fresh_oxigraph: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """(embedded store, endpoint URL) holding the same quads."""
+    where = tmp_path_factory.mktemp("endpoint")
+    export([EXAMPLES], where / "dump.ttl", store=where / "store", jobs=1)
+    store = open_read_only(where / "store")
+    body = store.dump(format=ox.RdfFormat.N_QUADS)
+    assert body
+    server = fresh_oxigraph
+    request = urllib.request.Request(
+        server.graph_store_endpoint,  # type: ignore[attr-defined]
+        data=body,
+        headers={"Content-Type": "application/n-quads"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status in (200, 204)
+    return where / "store", server.query_endpoint  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def fresh_oxigraph() -> object:  # module-scoped twin of the conftest fixture
+    from tests.servers import OxigraphServer, require_servers
+
+    require_servers(OxigraphServer)
+    with OxigraphServer() as server:
+        yield server
+
+
+def ask(where: list[str], name: str, extra: list[str]) -> tuple[int, bytes]:
+    args = ["query", *where, "-q", name, *extra]
+    for value in PARAMS.get(name, []):
+        args += ["--param", value]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return result.exit_code, result.stdout_bytes
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_saved_query_answers_identically_on_oxigraph_server(
+    loaded: tuple[Path, str], name: str
+) -> None:
+    store, endpoint = loaded
+    graph = "CONSTRUCT" in saved_queries()[name].text
+    fmt = ["--format", "ntriples" if graph else "json"]
+    _, local = ask(["--store", str(store)], name, fmt)
+    _, remote = ask(["--endpoint", endpoint], name, fmt)
+    if graph:
+        a = ox.Dataset(
+            ox.Quad(t.subject, t.predicate, t.object)
+            for t in ox.parse(local, format=ox.RdfFormat.N_TRIPLES)
+        )
+        b = ox.Dataset(
+            ox.Quad(t.subject, t.predicate, t.object)
+            for t in ox.parse(remote, format=ox.RdfFormat.N_TRIPLES)
+        )
+        assert len(a) > 0 and a == b
+    else:
+        a, b = json.loads(local), json.loads(remote)
+        assert a["results"]["bindings"], (
+            f"{name} answered nothing: the comparison would prove little"
+        )
+        assert a == b
+
+
+@pytest.mark.servers
+def test_hostile_parameter_stays_a_term_on_the_endpoint(loaded: tuple[Path, str]) -> None:
+    _, endpoint = loaded
+    hostile = 'KLAS: Telehealth" } } ; DROP ALL ; #\n'
+    args = [
+        "query",
+        "--endpoint",
+        endpoint,
+        "-q",
+        "content-by-topic",
+        "--param",
+        f"topic={hostile}",
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]["bindings"] == []
+    count = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "--endpoint",
+            endpoint,
+            "-q",
+            "--union-default-graph",
+            "ASK { ?s a medigy:Community }",
+        ],
+    )
+    assert count.stdout == "true\n"
+
+
+@pytest.mark.servers
+def test_union_default_graph_option_on_oxigraph(loaded: tuple[Path, str]) -> None:
+    _, endpoint = loaded
+    plain = CliRunner().invoke(
+        cli, ["query", "--endpoint", endpoint, "-q", "ASK { ?s a medigy:Community }"]
+    )
+    union = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "--endpoint",
+            endpoint,
+            "-q",
+            "--union-default-graph",
+            "ASK { ?s a medigy:Community }",
+        ],
+    )
+    assert (plain.stdout, union.stdout) == ("false\n", "true\n")
+
+
+def test_unreachable_endpoint_is_named() -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}/query"
+    result = CliRunner().invoke(cli, ["query", "--endpoint", endpoint, "ASK {}"])
+    assert result.exit_code == 2
+    assert f"cannot reach the endpoint {endpoint}" in result.output
+
+
+def test_remote_syntax_error_is_reported_before_sending() -> None:
+    result = CliRunner().invoke(
+        cli, ["query", "--endpoint", "http://127.0.0.1:9/query", "SELECT ?x {"]
+    )
+    assert result.exit_code == 2 and "syntax error at line 1" in result.output

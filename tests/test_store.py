@@ -1,0 +1,171 @@
+"""The embedded store: export keeps it in step, incrementally, touching only its own graphs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+from medigraph.export import export
+from medigraph.store import StoreSync, ontology_graph, open_read_only, read_current_manifest
+from medigraph.sync import manifest_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+DOCUMENTS = len(list(EXAMPLES.rglob("*.md")))
+
+
+def graphs(store_path: Path) -> dict[str, set[ox.Quad]]:
+    store = open_read_only(store_path)
+    out: dict[str, set[ox.Quad]] = {}
+    for quad in store.quads_for_pattern(None, None, None, None):
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        out.setdefault(quad.graph_name.value, set()).add(quad)
+    return out
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(EXAMPLES, copy)
+    return copy
+
+
+def test_export_builds_a_store_with_every_document_graph_the_ontology_and_the_manifest(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    report = export([corpus], tmp_path / "dump.trig", store=store, jobs=1)
+    assert report.exit_code == 0
+    assert (
+        report.store
+        == f"store {store}: {DOCUMENTS + 1} graphs added, 0 replaced, 0 removed, 0 unchanged"
+    )
+    found = graphs(store)
+    documents = {g for g in found if "/graph/content/" in g}
+    assert len(documents) == DOCUMENTS
+    assert ontology_graph().value in found
+    manifest = read_current_manifest(open_read_only(store))
+    assert set(manifest) == documents | {ontology_graph().value}
+    # The store holds exactly the dump's quads (plus ontology and manifest).
+    # Compare through an in-memory store, which canonicalises literals as the disk store does.
+    dump = ox.Store()
+    dump.load(path=str(tmp_path / "dump.trig"), format=ox.RdfFormat.TRIG)
+    assert {q for g in documents for q in found[g]} == set(dump)
+
+
+def test_reexporting_an_unchanged_corpus_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    before = graphs(store)
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert (
+        report.store is not None
+        and "0 graphs added, 0 replaced, 0 removed, 20 unchanged" in report.store
+    )
+    assert graphs(store) == before
+
+
+def test_a_changed_document_replaces_its_graph_and_a_deleted_one_is_removed(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    files = sorted(corpus.rglob("*.md"))
+    changed, deleted = files[0], files[1]
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Revised — ", 1),
+        encoding="utf-8",
+    )
+    deleted.unlink()
+    before = graphs(store)
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert (
+        report.store is not None
+        and "0 graphs added, 1 replaced, 1 removed, 18 unchanged" in report.store
+    )
+    after = graphs(store)
+    gone = set(before) - set(after)
+    assert len(gone) == 1 and deleted.stem in gone.pop()
+    changed_graph = next(g for g in after if g.endswith(changed.stem))
+    titles = [
+        q.object.value
+        for q in after[changed_graph]
+        if q.predicate.value == "http://schema.org/name" and q.subject.value.endswith(changed.stem)
+    ]
+    assert len(titles) == 1 and titles[0].startswith("Revised — ")
+    unchanged = [
+        g for g in after if g in before and g != changed_graph and g != manifest_graph().value
+    ]
+    assert all(after[g] == before[g] for g in unchanged)
+    manifest = read_current_manifest(open_read_only(store))
+    assert set(manifest) == {g for g in after if g != manifest_graph().value}
+
+
+def test_graphs_not_in_the_manifest_are_never_touched(corpus: Path, tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    foreign = ox.Quad(
+        ox.NamedNode("urn:x:s"),
+        ox.NamedNode("urn:x:p"),
+        ox.Literal("mine"),
+        ox.NamedNode("urn:x:g"),
+    )
+    store = ox.Store(str(store_path))
+    store.add(foreign)
+    del store
+    sorted(corpus.rglob("*.md"))[0].unlink()
+    export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    assert graphs(store_path)["urn:x:g"] == {foreign}
+
+
+def test_a_rejected_document_keeps_its_previous_graph(corpus: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    before = graphs(store)
+    victim = sorted(corpus.rglob("*.md"))[0]
+    victim.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert report.rejected == 1
+    after = graphs(store)
+    assert set(after) == set(before)
+    assert report.store is not None and "kept" in report.store
+
+
+def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
+    """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    sync = StoreSync(store)
+    with sync:
+        text = sync._update_text([(ontology_graph().value, "new-hash", [])], [])
+    assert text.count("INSERT DATA") == 1 and "DROP SILENT GRAPH" in text
+
+
+def test_export_cli_store_options(corpus: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = tmp_path / "s"
+    result = runner.invoke(
+        cli, ["export", str(corpus), "-o", str(tmp_path / "x.ttl"), "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"store {store}: 20 graphs added" in result.stderr
+    result = runner.invoke(
+        cli,
+        [
+            "export",
+            str(corpus),
+            "-o",
+            str(tmp_path / "y.ttl"),
+            "--no-store",
+            "--store",
+            str(tmp_path / "t"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "t").exists()
+    assert "store" not in result.stderr.replace(str(tmp_path), "")
