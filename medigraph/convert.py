@@ -320,6 +320,8 @@ def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 
 _AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?@!$&'()*+,;=]*(?:#[A-Za-z0-9\-._~:/?@!$&'()*+,;=]*)?")
+"""ASCII a URL may hold as is, no ``%``, no brackets, at most one ``#``: to_iri keeps it as typed."""
 
 
 def _percent(char: str) -> str:
@@ -333,6 +335,8 @@ def to_iri(text: str) -> str:
     by two hex digits, ``[``/``]`` outside the host, a second ``#`` and non-ASCII characters
     RFC 3987 does not allow in a path (private use, non-characters, lone surrogates).
     """
+    if _PLAIN_URL.fullmatch(text.strip()):  # the common case: nothing to encode, no loop
+        return text.strip()
     text = _STRAY_PERCENT.sub("%25", text.strip())
     authority = _AUTHORITY.match(text)
     start = authority.end() if authority else 0

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -100,48 +100,101 @@ def _parent_key(key: str) -> str:
     return key[:cut] if cut > 0 else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file found under a root: where it is, and how to name it."""
+    """A file found under a root: where it is, and how to name it.
 
-    file: Path
+    One exists per file of the corpus for the whole run, so it is kept small: slots, and
+    ``file`` a plain string (often the very object ``source`` is) rather than a Path.
+    """
+
+    file: str | os.PathLike[str]
     path: str
     source: str
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every ``*.md`` under ``paths`` (files or folders, recursive), in a deterministic order."""
+def discover(
+    paths: Iterable[str | os.PathLike[str]], keep: Callable[[str], bool] | None = None
+) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every ``*.md`` under ``paths`` (files or folders, recursive), in a deterministic order.
+
+    A file reached twice (overlapping roots, links) is listed once, where it is first met.
+    ``keep`` (given the relative path) selects files, such as one shard of the corpus: the
+    folders are walked lazily, so the others cost nothing to hold.
+    """
     found: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    seen: set[tuple[int, int] | str] = set()
-    for given in paths:
+    given_paths = list(paths)
+    # Identities of the files listed so far. Under a single folder, plain files cannot meet
+    # twice, so only links (and the files they point at) need remembering: memory follows
+    # the number of links, not the size of the corpus.
+    seen: set[int] = set()
+    remember_all = len(given_paths) > 1
+    for given in given_paths:
         root = Path(given)
         shown = os.fspath(given)
         if root.is_file():
-            candidates = [(root, root.name, shown)]
-        elif root.is_dir():
-            candidates = [
-                (file, rel, os.path.join(shown, rel)) for file, rel in _walk(root, problems, shown)
-            ]
-        else:
+            identity = _identity(os.path.realpath(root))
+            if identity not in seen and (keep is None or keep(root.name)):
+                found.append(SourceFile(os.fspath(root), root.name, shown))
+            seen.add(identity)
+            continue
+        if not root.is_dir():
             problems.append(error(shown, None, None, "no such file or folder", "read.missing"))
             continue
-        for file, rel, display in candidates:
-            # The same file reached twice (overlapping roots, symlinks) is read once. Its
-            # (device, inode) says so with one stat; realpath costs an lstat per path part.
-            try:
-                info = os.stat(file)
-                real: tuple[int, int] | str = (info.st_dev, info.st_ino)
-            except OSError:  # a dangling link: the reader reports it
-                real = os.path.realpath(file)
-            if real in seen:
+        top = os.fspath(root)
+        real_root = os.path.realpath(top)
+        same = top == shown and os.sep == "/"
+        for rel, folder, is_link in _walk(root, problems, shown):
+            name = rel.rpartition("/")[2]
+            if is_link:
+                real = os.path.realpath(os.path.join(folder, name))
+                identity = _identity(real)
+                if identity in seen or _listed_before(real, real_root, rel):
+                    continue
+                seen.add(identity)
+            else:
+                identity = _identity(os.path.join(real_root, rel))
+                if identity in seen:
+                    continue
+                if remember_all:
+                    seen.add(identity)
+            if keep is not None and not keep(rel):
                 continue
-            seen.add(real)
+            display = os.path.join(shown, rel)
+            # Then the path to open and the name shown are one string, stored once.
+            file = display if same else os.path.join(folder, name)
             found.append(SourceFile(file, rel, display))
     return found, problems
 
 
-def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[Path, str]]:
+def _identity(real: str) -> int:
+    """A 128-bit digest of a real path: a few bytes per file instead of the whole path."""
+    return int.from_bytes(hashlib.blake2b(real.encode(), digest_size=16).digest())
+
+
+def _listed_before(real: str, real_root: str, rel: str) -> bool:
+    """Whether a link's target is a plain file of the same walk that sorts before the link."""
+    target = os.path.relpath(real, real_root)
+    if target == ".." or target.startswith(".." + os.sep) or os.path.isabs(target):
+        return False
+    target = target.replace(os.sep, "/")
+    return (
+        target < rel
+        and target.endswith(".md")
+        and os.path.lexists(real)
+        and not os.path.isdir(real)
+    )
+
+
+def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[str, str, bool]]:
+    """(relative path, folder, is a link) of every ``*.md``, lazily, sorted by relative path.
+
+    Within a folder, entries are sorted by name with ``/`` after a folder's name: that visits
+    the tree in exactly the order of the sorted relative paths, so nothing but the folders
+    on the current path is held. Like ``os.walk``, linked folders are not entered.
+    """
+
     def on_error(exc: OSError) -> None:
         where = os.path.relpath(exc.filename, root) if exc.filename else "."
         problems.append(
@@ -154,17 +207,37 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             )
         )
 
-    results: list[tuple[str, Path]] = []
-    for folder, dirs, files in os.walk(root, onerror=on_error):
-        dirs.sort()
-        for name in files:
-            if not name.endswith(".md"):
-                continue
-            file = Path(folder, name)
-            rel = file.relative_to(root).as_posix()
-            results.append((rel, file))
-    for rel, file in sorted(results):
-        yield file, rel
+    def scan(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]:
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            on_error(exc)
+            return
+        items: list[tuple[str, bool, bool]] = []  # (sort key, is a folder, is a link)
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                is_link = False
+            if is_dir:
+                if not is_link:
+                    items.append((entry.name + "/", True, False))
+            elif entry.name.endswith(".md"):
+                items.append((entry.name, False, is_link))
+        del listed
+        items.sort()
+        for key, is_dir, is_link in items:
+            if is_dir:
+                yield from scan(os.path.join(folder, key[:-1]), prefix + key)
+            else:
+                yield prefix + key, folder, is_link
+
+    yield from scan(os.fspath(root), "")
 
 
 @dataclass
@@ -179,11 +252,12 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     src = found.source
     try:
         # A FIFO or a device named *.md would block or never end: read regular files only.
-        if not stat.S_ISREG(found.file.stat().st_mode) and not found.file.is_dir():
+        if not stat.S_ISREG(os.stat(found.file).st_mode) and not os.path.isdir(found.file):
             return None, [
                 error(src, None, None, "is not a regular file (pipe, socket or device)", "read.io")
             ]
-        raw = found.file.read_bytes()
+        with open(found.file, "rb") as stream:
+            raw = stream.read()
     except IsADirectoryError:
         return None, [error(src, None, None, "is a folder, not a file", "read.io")]
     except OSError as exc:

@@ -28,6 +28,20 @@ DEFAULT_BASE = "https://medigy.com/"
 _FIELD = re.compile(r"\{(?:(slug|path):)?([^{}]+)\}")
 
 
+_PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {}
+
+
+def _split_pattern(pattern: str) -> list[tuple[str, str | None, str | None]]:
+    """(text before, how, field name) for each ``{how:name}`` of an IRI pattern, then the rest."""
+    parts: list[tuple[str, str | None, str | None]] = []
+    last = 0
+    for match in _FIELD.finditer(pattern):
+        parts.append((pattern[last : match.start()], match.group(1), match.group(2)))
+        last = match.end()
+    parts.append((pattern[last:], None, None))
+    return parts
+
+
 class MappingError(Exception):
     """The mapping file itself is wrong: a fatal error (exit code 2), not a document problem."""
 
@@ -155,23 +169,25 @@ class Mapper:
 
     def expand(self, pattern: str, lookup: Callable[[str], str | None]) -> str | None:
         """An IRI from a pattern, or ``None`` when a field it needs is missing."""
+        parts = _PATTERNS.get(pattern)
+        if parts is None:  # split once: patterns are few, and applied to every document
+            parts = _PATTERNS[pattern] = _split_pattern(pattern)
         missing = False
-
-        def field_value(match: re.Match[str]) -> str:
-            nonlocal missing
-            how, name = match.group(1), match.group(2)
+        out = []
+        for literal, how, name in parts:
+            out.append(literal)
+            if name is None:
+                continue
             text = lookup(name)
             if text is None or text == "":
                 missing = True
-                return ""
-            if how == "slug":
-                return iris.slug(text)
-            if how == "path":
-                return "/".join(iris.segment(part) for part in text.split("/"))
-            return iris.segment(text)
-
-        rel = _FIELD.sub(field_value, pattern)
-        return None if missing else self.base + rel
+            elif how == "slug":
+                out.append(iris.slug(text))
+            elif how == "path":
+                out.append("/".join(iris.segment(part) for part in text.split("/")))
+            else:
+                out.append(iris.segment(text))
+        return None if missing else self.base + "".join(out)
 
     # -- selecting the class ---------------------------------------------------------------
 
@@ -294,7 +310,7 @@ def load_mapping(path: str | Path | None = None, base: str = DEFAULT_BASE) -> Ma
     file = Path(path) if path else data_path("ontology") / "mapping.yaml"
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        spec = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe loader)
+        spec = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)
     except OSError as exc:
         raise MappingError(f"cannot read mapping {file}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

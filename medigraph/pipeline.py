@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.pool import AsyncResult
 
 import pyoxigraph as ox
 
@@ -49,6 +53,8 @@ class Processed:
     keys: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     mapped: MappedDocument | None = None
+    cached: bool = False
+    """True when this result came from the incremental cache rather than from a worker."""
 
     @property
     def rejected(self) -> bool:
@@ -59,6 +65,9 @@ class Processed:
         """Identifies the graph's content: same triples, same hash (N-Quads are sorted)."""
         return hashlib.sha256(self.nquads).hexdigest()
 
+
+Skip = Callable[[SourceFile], Processed | Callable[[], Processed] | None]
+"""A hook that spares the work for a file: a ready result, a loader of one, or None."""
 
 _worker: tuple[Mapper, Settings, dict[str, str]] | None = None
 
@@ -94,13 +103,13 @@ def process(found: SourceFile) -> Processed:
     if settings.fmt is not None:
         result.blocks = serialize_document(mapped, settings.fmt, prefixes)
     if settings.nquads:
-        result.nquads = ox.serialize(list(mapped.quads()), format=ox.RdfFormat.N_QUADS)
+        result.nquads = ox.serialize(list(mapped.quads()), format=ox.RdfFormat.N_QUADS) or b""
     if settings.keep_mapped:
         result.mapped = mapped
     return result
 
 
-def flatten_keys(fm: dict[str, object], prefix: str = "") -> list[str]:
+def flatten_keys(fm: Mapping[str, object], prefix: str = "") -> list[str]:
     keys = []
     for name, value in fm.items():
         full = f"{prefix}{name}"
@@ -116,6 +125,11 @@ def shard_of(path: str, count: int) -> int:
     return zlib.crc32(path.encode("utf-8")) % count
 
 
+def _in_shard(shard: tuple[int, int]) -> Callable[[str], bool]:
+    index, count = shard
+    return lambda path: shard_of(path, count) == index - 1
+
+
 def select_shard(files: list[SourceFile], shard: tuple[int, int] | None) -> list[SourceFile]:
     if shard is None:
         return files
@@ -124,7 +138,9 @@ def select_shard(files: list[SourceFile], shard: tuple[int, int] | None) -> list
 
 
 def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 def run(
@@ -132,51 +148,88 @@ def run(
     settings: Settings,
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
-    skip: Callable[[SourceFile], Processed | None] | None = None,
+    skip: Skip | None = None,
 ) -> tuple[int, Iterator[Processed], list[Diagnostic]]:
     """(number of files, results in file order, problems found while listing the paths).
 
-    ``skip`` may return a ready result for a file (the incremental cache), sparing the work.
+    ``skip`` may return a ready result for a file, or a function that loads it when its turn
+    comes (the incremental cache: hits are not all held in memory at once), sparing the work.
     """
-    files, problems = discover(paths)
-    files = select_shard(files, shard)
-    return len(files), _results(files, settings, jobs, skip), problems
+    # Workers are forked before the file list exists: otherwise each would carry a copy of
+    # the pages holding it (copy-on-write pages are copied as soon as refcounts change).
+    pool = _pool(settings, jobs) if jobs > 1 else None
+    try:
+        # The shard is chosen while listing: a machine holds only its own part of the list.
+        files, problems = discover(paths, keep=None if shard is None else _in_shard(shard))
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+        raise
+    return len(files), _results(files, settings, pool, jobs, skip), problems
+
+
+def _pool(settings: Settings, jobs: int) -> multiprocessing.pool.Pool:
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    return context.Pool(jobs, initializer=_init, initargs=(settings,))
 
 
 def _results(
     files: list[SourceFile],
     settings: Settings,
+    pool: multiprocessing.pool.Pool | None,
     jobs: int,
-    skip: Callable[[SourceFile], Processed | None] | None,
+    skip: Skip | None,
 ) -> Iterator[Processed]:
-    cached: dict[int, Processed] = {}
-    todo: list[SourceFile] = []
-    order: list[int | None] = []
-    for found in files:
-        ready = skip(found) if skip else None
-        if ready is not None:
-            cached[len(order)] = ready
-            order.append(None)
-        else:
-            order.append(len(todo))
-            todo.append(found)
-    computed = _compute(todo, settings, jobs)
-    for position in range(len(order)):
-        if order[position] is None:
-            yield cached.pop(position)
-        else:
-            yield next(computed)
+    try:
+        cached: dict[int, Processed | Callable[[], Processed]] = {}
+        todo: list[SourceFile] = []
+        for position, found in enumerate(files):
+            ready = skip(found) if skip else None
+            if ready is not None:
+                cached[position] = ready
+            else:
+                todo.append(found)
+        if pool is not None and len(todo) < 64:  # not worth the round trips
+            pool.terminate()
+            pool = None
+        computed = _compute(todo, settings, pool, jobs)
+        for position in range(len(files)):
+            ready = cached.pop(position, None)
+            if ready is None:
+                yield next(computed)
+            else:
+                yield ready if isinstance(ready, Processed) else ready()
+    finally:
+        if pool is not None:
+            pool.terminate()
 
 
-def _compute(files: list[SourceFile], settings: Settings, jobs: int) -> Iterator[Processed]:
+def _compute(
+    files: list[SourceFile], settings: Settings, pool: multiprocessing.pool.Pool | None, jobs: int
+) -> Iterator[Processed]:
     if not files:
         return
-    if jobs <= 1 or len(files) < 64:
+    if pool is None:
         _init(settings)
         for found in files:
             yield process(found)
         return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    chunk = max(8, min(256, len(files) // (jobs * 16) or 8))
-    with context.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:
-        yield from pool.imap(process, files, chunksize=chunk)
+    # Chunks amortise the pickling round trip; small enough that the workers finish together.
+    chunk = max(16, min(128, len(files) // (jobs * 32)))
+    parts = (files[start : start + chunk] for start in range(0, len(files), chunk))
+    # Pool.imap has no back-pressure: with a slow consumer (a store, a slow disk) every
+    # result would pile up in this process. A bounded window of chunks keeps memory flat.
+    pending: deque[AsyncResult[list[Processed]]] = deque(
+        pool.apply_async(process_chunk, (part,)) for part in islice(parts, jobs * 3)
+    )
+    while pending:
+        done = pending.popleft().get()
+        part = next(parts, None)
+        if part is not None:
+            pending.append(pool.apply_async(process_chunk, (part,)))
+        yield from done
+
+
+def process_chunk(files: list[SourceFile]) -> list[Processed]:
+    """``process`` for several files: one message each way per chunk, not per file."""
+    return [process(found) for found in files]

@@ -3,14 +3,48 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _BLOCKS = frozenset(
-    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    ]
 )
 _SKIP = frozenset({"script", "style", "template", "head"})
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
+_P_TAG = re.compile(r"(</?p>)")
 
 
 class _TextCollector(HTMLParser):
@@ -49,6 +83,17 @@ def html_to_text(html: str) -> str:
     """Visible text of ``html``: paragraphs separated by a blank line, spaces collapsed."""
     if "<" not in html and "&" not in html:
         return _tidy(html)
+    if html.count("<") == html.count("<p>") + html.count("</p>"):
+        # Only <p> tags, as the curation tool writes bodies: what the parser would collect,
+        # without a Python callback per tag (a tenth of the time of mapping a document).
+        parts = [
+            "\n\n"
+            if piece in ("<p>", "</p>")
+            else _SPACE.sub(" ", unescape(piece)).replace("\n", " ")
+            for piece in _P_TAG.split(html)
+            if piece
+        ]
+        return _tidy("".join(parts))
     collector = _TextCollector()
     collector.feed(html)
     collector.close()

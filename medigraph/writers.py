@@ -43,11 +43,40 @@ Block = tuple[bytes | None, bytes]
 
 
 def prefix_header(prefixes: dict[str, str]) -> bytes:
-    return b"".join(f"@prefix {name}: <{iri}> .\n".encode() for name, iri in sorted(prefixes.items()))
+    return b"".join(
+        f"@prefix {name}: <{iri}> .\n".encode() for name, iri in sorted(prefixes.items())
+    )
 
 
-def _strip_prefixes(data: bytes, count: int) -> bytes:
+def _bytes(data: bytes | None) -> bytes:
+    assert data is not None  # serialize() returns bytes when given no output
+    return data
+
+
+_PROBE = ox.Triple(
+    ox.NamedNode("urn:x-medigraph:s"), ox.NamedNode("urn:x-medigraph:p"), ox.Literal("o")
+)
+_HEADERS: dict[tuple[tuple[str, str], ...], bytes] = {}
+_SHARED_BLOCKS: dict[
+    tuple[str, tuple[tuple[str, str], ...]], dict[tuple[ox.Triple, ...], Block]
+] = {}
+_SHARED_LIMIT = 50_000
+"""Shared blocks remembered per worker: the same topic or person recurs in thousands of documents."""
+
+
+def _header(prefixes: dict[str, str], key: tuple[tuple[str, str], ...]) -> bytes:
+    """The exact prefix lines pyoxigraph writes before the triples, for these prefixes."""
+    header = _HEADERS.get(key)
+    if header is None:
+        probe = _bytes(ox.serialize([_PROBE], format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+        header = _HEADERS[key] = probe[: probe.index(b"<urn:x-medigraph:s>")]
+    return header
+
+
+def _strip_prefixes(data: bytes, count: int, header: bytes | None = None) -> bytes:
     """pyoxigraph writes the prefix lines first; the dump writes them once, at the top."""
+    if header and data.startswith(header):  # one comparison instead of a scan per prefix
+        return data[len(header) :]
     cut = 0
     for _ in range(count):
         if not data.startswith(b"@prefix", cut):
@@ -56,14 +85,20 @@ def _strip_prefixes(data: bytes, count: int) -> bytes:
     return data[cut:]
 
 
-def serialize_document(mapped: MappedDocument, fmt: Format, prefixes: dict[str, str]) -> list[Block]:
+def serialize_document(
+    mapped: MappedDocument, fmt: Format, prefixes: dict[str, str]
+) -> list[Block]:
     """One document's blocks in ``fmt``; the document's own triples first, then shared ones."""
     if fmt.datasets:
         quads = list(mapped.quads())
         if fmt.name == "jsonld":
-            data = ox.serialize(quads, format=fmt.rdf_format)
+            data = _bytes(ox.serialize(quads, format=fmt.rdf_format))
             return [(None, data.strip().removeprefix(b"[").removesuffix(b"]"))]
-        data = ox.serialize(quads, format=fmt.rdf_format, prefixes=prefixes if fmt.name == "trig" else None)
+        data = _bytes(
+            ox.serialize(
+                quads, format=fmt.rdf_format, prefixes=prefixes if fmt.name == "trig" else None
+            )
+        )
         return [(None, _strip_prefixes(data, len(prefixes)) if fmt.name == "trig" else data)]
     own: list[ox.Triple] = []
     shared: dict[ox.NamedNode, list[ox.Triple]] = {}
@@ -72,18 +107,30 @@ def serialize_document(mapped: MappedDocument, fmt: Format, prefixes: dict[str, 
             shared.setdefault(t.subject, []).append(t)  # type: ignore[arg-type]
         else:
             own.append(t)
-    blocks: list[Block] = [(None, _serialize_triples(own, fmt, prefixes))]
+    key = tuple(prefixes.items())
+    header = _header(prefixes, key) if fmt.name == "ttl" else None
+    blocks: list[Block] = [(None, _serialize_triples(own, fmt, prefixes, header))]
+    memo = _SHARED_BLOCKS.setdefault((fmt.name, key), {})
     for _subject, triples in sorted(shared.items(), key=lambda item: str(item[0])):
-        data = _serialize_triples(triples, fmt, prefixes)
-        blocks.append((hashlib.blake2b(data, digest_size=16).digest(), data))
+        # The same triples give the same bytes: serialize and hash each shared block once.
+        known = tuple(triples)
+        block = memo.get(known)
+        if block is None:
+            if len(memo) >= _SHARED_LIMIT:
+                memo.clear()  # bounded memory: forgetting only costs a re-serialization
+            data = _serialize_triples(triples, fmt, prefixes, header)
+            block = memo[known] = (hashlib.blake2b(data, digest_size=16).digest(), data)
+        blocks.append(block)
     return blocks
 
 
-def _serialize_triples(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str]) -> bytes:
+def _serialize_triples(
+    triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str], header: bytes | None = None
+) -> bytes:
     if fmt.name == "ttl":
-        data = ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes)
-        return _strip_prefixes(data, len(prefixes))
-    return ox.serialize(triples, format=fmt.rdf_format)
+        data = _bytes(ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes))
+        return _strip_prefixes(data, len(prefixes), header)
+    return _bytes(ox.serialize(triples, format=fmt.rdf_format))
 
 
 class DumpWriter:

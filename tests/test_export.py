@@ -130,9 +130,11 @@ def test_shared_things_get_one_iri(store: ox.Store) -> None:
     topics = {t for fm in front_matters() for t in fm.get("communityTopics", [])}
     people = {a for fm in front_matters() for a in fm.get("author", [])}
     communities = {fm["identifier"] for fm in front_matters()}
-    count = lambda cls: int(
-        select(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0][0]
-    )  # noqa: E731
+
+    def count(cls: str) -> int:
+        query = f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}"
+        return int(select(store, query)[0][0])
+
     assert count("skos:Concept") == len(topics)
     assert count("schema:Person") == len(people)
     assert count("medigy:Community") == len(communities)

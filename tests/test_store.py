@@ -169,3 +169,28 @@ def test_export_cli_store_options(corpus: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "t").exists()
     assert "store" not in result.stderr.replace(str(tmp_path), "")
+
+
+def test_leftovers_of_an_interrupted_bulk_load_are_replaced_not_merged(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """New graphs are bulk-loaded before their manifest entries: a run killed in between
+    leaves graphs the manifest does not list, which the next run must replace whole."""
+    store_path = tmp_path / "store"
+    reference = tmp_path / "reference"
+    export([corpus], tmp_path / "a.trig", store=reference, jobs=1)
+    expected = graphs(reference)
+    seed = next(g for g in expected if g.endswith("d12da9f4-80a4-53d7-ad46-1e538af2b729"))
+    stale = ox.Quad(
+        ox.NamedNode("https://medigy.com/content/d12da9f4-80a4-53d7-ad46-1e538af2b729"),
+        ox.NamedNode("http://schema.org/name"),
+        ox.Literal("a title from an earlier version"),
+        ox.NamedNode(seed),
+    )
+    store = ox.Store(str(store_path))
+    store.bulk_extend([stale])  # as if the earlier run died before writing its manifest
+    del store
+    export([corpus], tmp_path / "b.trig", store=store_path, jobs=1)
+    found = graphs(store_path)
+    assert stale not in found[seed]
+    assert found[seed] == expected[seed]

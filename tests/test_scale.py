@@ -1,0 +1,199 @@
+"""Scale properties: the dump does not depend on the number of workers, and shards add up."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from medigraph.documents import discover
+from medigraph.export import export
+from medigraph.pipeline import select_shard, shard_of
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "content"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "medigraph_bench_generate", ROOT / "benchmarks" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 generated documents (enough for the process pool to split them into many chunks)."""
+    out = tmp_path_factory.mktemp("corpus")
+    _generator().generate(300, out)
+    return out
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    generate = _generator()
+    first = generate.generate(20, tmp_path / "a")
+    second = generate.generate(20, tmp_path / "b")
+    files = sorted(p.relative_to(first) for p in first.rglob("*.md"))
+    assert len(files) == 20
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes()
+
+
+def test_generated_documents_export_cleanly(corpus: Path, tmp_path: Path) -> None:
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    assert (report.read, report.rejected) == (300, 0)
+    assert not [d for d in report.diagnostics if d.severity.label == "error"]
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nq", "trig", "nt", "jsonld"])
+def test_dump_is_byte_identical_for_any_number_of_jobs(
+    corpus: Path, tmp_path: Path, fmt: str
+) -> None:
+    dumps = []
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"j{jobs}.{fmt}"
+        export([corpus, EXAMPLES], out, jobs=jobs, cache=False)
+        dumps.append(out.read_bytes())
+    assert dumps[0] == dumps[1] == dumps[2]
+
+
+def test_every_file_is_in_exactly_one_shard(corpus: Path) -> None:
+    files, _ = discover([corpus])
+    shards = [select_shard(files, (k, 4)) for k in range(1, 5)]
+    assert sorted(f.path for shard in shards for f in shard) == sorted(f.path for f in files)
+    assert all(shard for shard in shards)  # 300 files: no shard is empty
+    assert shard_of("communities/a/b.md", 4) == shard_of("communities/a/b.md", 4)
+
+
+def _quads(path: Path) -> set[bytes]:
+    return {line for line in path.read_bytes().splitlines() if line.strip()}
+
+
+def test_shards_together_hold_exactly_the_quads_of_the_full_export(
+    corpus: Path, tmp_path: Path
+) -> None:
+    full = tmp_path / "full.nq"
+    export([corpus, EXAMPLES], full, jobs=2, cache=False)
+    union: set[bytes] = set()
+    documents = 0
+    for k in (1, 2, 3):
+        part = tmp_path / f"part{k}.nq"
+        report = export([corpus, EXAMPLES], part, jobs=2, shard=(k, 3), cache=False)
+        documents += report.read
+        union |= _quads(part)
+    assert union == _quads(full)
+    assert documents == len(discover([corpus, EXAMPLES])[0])
+
+
+def test_shard_turtle_dumps_parse_and_add_up_to_the_full_graph(
+    corpus: Path, tmp_path: Path
+) -> None:
+    import pyoxigraph as ox
+
+    full = tmp_path / "full.ttl"
+    export([corpus], full, jobs=2, cache=False)
+    union = ox.Store()
+    for k in (1, 2):
+        part = tmp_path / f"part{k}.ttl"
+        export([corpus], part, shard=(k, 2), cache=False)
+        union.load(path=str(part), format=ox.RdfFormat.TURTLE)
+    whole = ox.Store()
+    whole.load(path=str(full), format=ox.RdfFormat.TURTLE)
+    assert set(union) == set(whole)
+
+
+def test_a_duplicate_document_iri_names_the_first_document(tmp_path: Path) -> None:
+    seed = (
+        EXAMPLES
+        / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+    )
+    for name in ("a.md", "b.md"):
+        (tmp_path / "docs").mkdir(exist_ok=True)
+        (tmp_path / "docs" / name).write_bytes(seed.read_bytes())
+    report = export([tmp_path / "docs"], tmp_path / "d.ttl", jobs=1, cache=False)
+    clashes = [d for d in report.diagnostics if d.code == "map.collision"]
+    assert report.rejected == 1 and len(clashes) == 1
+    assert clashes[0].path.endswith("b.md") and "a.md" in clashes[0].message
+
+
+def test_a_file_reached_twice_is_listed_once(tmp_path: Path) -> None:
+    seed = EXAMPLES / "communities/chronic-care-management/curated-content"
+    root = tmp_path / "root"
+    shutil.copytree(seed, root / "cc")
+    (root / "link.md").symlink_to(root / "cc" / "d12da9f4-80a4-53d7-ad46-1e538af2b729.md")
+    files, _ = discover([root, root / "cc"])
+    # "cc/…" sorts before "link.md": the real file is listed, the link and the second root not.
+    assert [f.path for f in files] == sorted(
+        p.relative_to(root).as_posix() for p in (root / "cc").glob("*.md")
+    )
+
+
+def test_listing_one_shard_is_selecting_it_from_the_full_list(corpus: Path) -> None:
+    files, _ = discover([corpus, EXAMPLES])
+    for k in (1, 2, 3):
+
+        def keep(path: str, k: int = k) -> bool:
+            return shard_of(path, 3) == k - 1
+
+        listed, _ = discover([corpus, EXAMPLES], keep=keep)
+        assert listed == select_shard(files, (k, 3))
+
+
+def _listing_by_os_walk(paths: list[Path]) -> list[tuple[str, str]]:
+    """What discover lists, the slow and obvious way: os.walk, realpath, first one wins."""
+    found, seen = [], set()
+    for root in paths:
+        if root.is_file():
+            candidates = [(root, root.name, str(root))]
+        else:
+            rels = sorted(
+                (Path(folder, name).relative_to(root).as_posix(), Path(folder, name))
+                for folder, dirs, files in os.walk(root)
+                for name in files
+                if name.endswith(".md")
+            )
+            candidates = [(file, rel, os.path.join(str(root), rel)) for rel, file in rels]
+        for file, rel, shown in candidates:
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                found.append((rel, shown))
+    return found
+
+
+def test_lazy_listing_matches_os_walk_on_trees_full_of_links(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    names = ["a", "a-b", "a.md", "ab", "b", "é", "A", "a0"]
+    for trial in range(40):
+        root = tmp_path / str(trial) / "root"
+        folders = [root]
+        root.mkdir(parents=True)
+        for _ in range(rng.randint(1, 8)):
+            folder = rng.choice(folders) / rng.choice(names)
+            if not folder.exists():
+                folder.mkdir()
+                folders.append(folder)
+        files = []
+        for _ in range(rng.randint(1, 12)):
+            file = rng.choice(folders) / (rng.choice(names) + rng.choice([".md", ".md", ".txt"]))
+            if not file.exists():
+                file.write_text("x")
+                files.append(file)
+        for _ in range(rng.randint(0, 6)):  # links to files before and after them, folders, nothing
+            link = rng.choice(folders) / f"{rng.choice(names)}-{rng.randint(0, 9)}.md"
+            if not link.is_symlink():
+                link.symlink_to(rng.choice([*files, *folders, tmp_path / "nowhere.md"]))
+        for paths in ([root], [root, root / "a"], [root / "a" / "..", root]):
+            paths = [p for p in paths if p.is_dir()]
+            listed = [(f.path, f.source) for f in discover(paths)[0]]
+            assert listed == _listing_by_os_walk(paths), (trial, paths)
