@@ -26,7 +26,13 @@ def _is_ucschar(char: str) -> bool:
         0xA0 <= code <= 0xD7FF
         or 0xF900 <= code <= 0xFDCF
         or 0xFDF0 <= code <= 0xFFEF
-        or (0x10000 <= code <= 0xEFFFD and (code & 0xFFFF) < 0xFFFE)
+        # Planes 1-14 minus each plane's last two code points; RFC 3987 leaves out
+        # E0000-E0FFF (tag characters) as well.
+        or (
+            0x10000 <= code <= 0xEFFFD
+            and (code & 0xFFFF) < 0xFFFE
+            and not 0xE0000 <= code <= 0xE0FFF
+        )
     )
 
 

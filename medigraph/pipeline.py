@@ -20,7 +20,7 @@ from multiprocessing.pool import AsyncResult
 
 import pyoxigraph as ox
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, error
 from .documents import SourceFile, discover, read_document
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
 from .writers import Block, Format, serialize_document
@@ -79,7 +79,21 @@ def _init(settings: Settings) -> None:
 
 
 def process(found: SourceFile) -> Processed:
-    """Read, map and serialize one file (in whichever process runs it)."""
+    """Read, map and serialize one file (in whichever process runs it).
+
+    A bug in medigraph must not stop a run over thousands of documents: it becomes an
+    error diagnostic on the file that triggered it (with the exception, for the bug report).
+    """
+    try:
+        return _process(found)
+    except Exception as exc:  # reported as a diagnostic, not swallowed
+        message = f"internal error, please report it: {type(exc).__name__}: {exc}"
+        return Processed(
+            found.path, found.source, None, [error(found.source, None, None, message, "internal")]
+        )
+
+
+def _process(found: SourceFile) -> Processed:
     assert _worker is not None, "call _init first"
     mapper, settings, prefixes = _worker
     doc, problems = read_document(found)

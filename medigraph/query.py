@@ -378,7 +378,8 @@ def run_embedded(
     timeout: float | None = DEFAULT_TIMEOUT_S,
     opened: ox.Store | None = None,
 ) -> Answer:
-    """Run a query on the embedded store; the default graph is the union of all graphs."""
+    """Run a query on the embedded store, whose default graph is the union of the document
+    graphs (kept deduplicated by the store)."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
     check_syntax(text, names)
     target = opened if opened is not None else open_read_only(store)
@@ -389,17 +390,13 @@ def run_embedded(
 
         started = time.perf_counter()
         try:
-            result = target.query(
-                text, prefixes=names, use_default_graph_as_union=True, substitutions=substitutions
-            )
+            result = target.query(text, prefixes=names, substitutions=substitutions)
         except RuntimeError as exc:
             if "projection" not in str(exc):
                 raise QueryError(f"the query failed: {exc}") from None
             # pyoxigraph substitutes only variables a SELECT projects; for the others the
             # terms go into a VALUES block, exactly as for a remote endpoint.
-            result = target.query(
-                insert_values(text, params or {}), prefixes=names, use_default_graph_as_union=True
-            )
+            result = target.query(insert_values(text, params or {}), prefixes=names)
         answer = _read(result)
         answer.seconds = time.perf_counter() - started
         return answer

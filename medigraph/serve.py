@@ -177,8 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             kind = check_syntax(text, server.prefixes)
             if defaults:
                 options["default_graph"] = [ox.NamedNode(g) for g in defaults]
-            else:
-                options["use_default_graph_as_union"] = True
+            # Otherwise the store's default graph: the deduplicated union of the documents.
             if named:
                 options["named_graphs"] = [ox.NamedNode(g) for g in named]
         except QuerySyntaxError as exc:

@@ -5,6 +5,13 @@ It holds the same per-document named graphs and the same manifest as ``push`` (s
 ``rdfs:subClassOf*``. Updates are incremental: a re-export touches only the graphs whose
 content hash changed, each batch in one transaction, and never a graph the manifest does not
 list.
+
+The store's default graph is kept equal to the *deduplicated* union of the document graphs
+and the ontology graph. Every document graph carries its own copy of the shared things it
+mentions (a community, a topic), so a union computed at query time would match a community's
+name once per document that mentions it — on 100k documents a join through a community turns
+into billions of rows. Keeping the union materialised, with a triple removed only when no
+other graph still holds it, makes plain queries without ``GRAPH ?g`` both correct and fast.
 """
 
 from __future__ import annotations
@@ -241,10 +248,13 @@ class StoreSync:
             # then their manifest entries in one transaction. If the run dies in between,
             # the graphs exist without manifest entries; the next run finds them as
             # leftovers and replaces them in a transaction, so they are never left mixed.
-            store.bulk_load(
-                b"".join(_nquads(data) for _graph, _hash, data in fresh),
-                format=ox.RdfFormat.N_QUADS,
+            named = [_nquads(data) for _graph, _hash, data in fresh]
+            store.bulk_load(b"".join(named), format=ox.RdfFormat.N_QUADS)
+            union = b"".join(
+                _in_default_graph(data, graph)
+                for (graph, _h, _d), data in zip(fresh, named, strict=True)
             )
+            store.bulk_load(union, format=ox.RdfFormat.N_QUADS)
             entries: list[ox.Quad] = []
             for graph, content_hash, _data in fresh:
                 entries.extend(manifest_quads(graph, content_hash, self.base))
@@ -270,6 +280,7 @@ class StoreSync:
         old_hashes: list[str] = []
         inserts: list[str] = []
         for graph in removed:
+            drops.append(_forget_in_union(ox.NamedNode(graph)))
             drops.append(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
             old = ox.Literal(self.plan.current[graph])
             old_hashes.append(
@@ -277,13 +288,14 @@ class StoreSync:
             )
         for graph, content_hash, data in batch:
             node = ox.NamedNode(graph)
+            # A graph not in the manifest may hold leftovers of an interrupted run.
+            drops.append(_forget_in_union(node))
+            drops.append(f"DROP SILENT GRAPH {node}")
             if graph in self.plan.current:
-                drops.append(f"DROP SILENT GRAPH {node}")
                 old_hashes.append(f"{node} {CONTENT_HASH} {ox.Literal(self.plan.current[graph])} .")
-            else:
-                drops.append(f"DROP SILENT GRAPH {node}")  # leftovers of an interrupted run
             triples = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in _quads(data))
             inserts.append(f"GRAPH {node} {{ {triples} }}")
+            inserts.append(triples)  # the default graph: the union
             manifest_part = " ".join(
                 f"{q.subject} {q.predicate} {q.object} ."
                 for q in manifest_quads(graph, content_hash, self.base)
@@ -295,6 +307,31 @@ class StoreSync:
         if inserts:
             parts.append(f"INSERT DATA {{ {' '.join(inserts)} }}")
         return " ;\n".join(parts)
+
+
+def _forget_in_union(graph: ox.NamedNode) -> str:
+    """SPARQL that removes from the default graph (the union) what only ``graph`` holds."""
+    return (
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }} }}"
+    )
+
+
+def _in_default_graph(nquads: bytes, graph: str) -> bytes:
+    """The same statements in the default graph: drop the graph name ending every line.
+
+    Safe on bytes: in N-Quads a line break inside a literal is always escaped, so every
+    real line ends with `` <graph> .`` written by the serializer.
+    """
+    suffix = f" {ox.NamedNode(graph)} .\n".encode()
+    out = []
+    for line in nquads.split(b"\n"):
+        if not line:
+            continue
+        if not (line + b"\n").endswith(suffix):
+            raise ValueError(f"a statement of {graph} is not in that graph: {line[:200]!r}")
+        out.append(line[: 1 - len(suffix)] + b" .\n")
+    return b"".join(out)
 
 
 def _nquads(data: bytes | list[ox.Quad]) -> bytes:

@@ -324,3 +324,24 @@ def _flat(fm: dict, prefix: str = ""):
             yield from _flat(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}"
+
+
+def test_a_bug_on_one_document_is_a_diagnostic_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medigraph import mapping
+
+    original = mapping.Mapper.map
+
+    def flaky(self: mapping.Mapper, doc):  # type: ignore[no-untyped-def]
+        if doc.path.endswith("d12da9f4-80a4-53d7-ad46-1e538af2b729.md"):
+            raise RuntimeError("boom")
+        return original(self, doc)
+
+    monkeypatch.setattr(mapping.Mapper, "map", flaky)
+    report = export([EXAMPLES], tmp_path / "x.nq", jobs=1, store=None, cache=False)
+    assert report.exit_code == 1
+    assert report.rejected == 1 and report.exported == len(front_matters()) - 1
+    (problem,) = [d for d in report.diagnostics if d.code == "internal"]
+    assert problem.path.endswith("d12da9f4-80a4-53d7-ad46-1e538af2b729.md")
+    assert "RuntimeError: boom" in problem.message

@@ -23,7 +23,8 @@ def graphs(store_path: Path) -> dict[str, set[ox.Quad]]:
     store = open_read_only(store_path)
     out: dict[str, set[ox.Quad]] = {}
     for quad in store.quads_for_pattern(None, None, None, None):
-        assert isinstance(quad.graph_name, ox.NamedNode)
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            continue  # the union, checked by its own tests
         out.setdefault(quad.graph_name.value, set()).add(quad)
     return out
 
@@ -194,3 +195,62 @@ def test_leftovers_of_an_interrupted_bulk_load_are_replaced_not_merged(
     found = graphs(store_path)
     assert stale not in found[seed]
     assert found[seed] == expected[seed]
+
+
+def union(store_path: Path) -> set[tuple[object, object, object]]:
+    store = open_read_only(store_path)
+    return {
+        (q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    }
+
+
+def test_the_default_graph_is_the_deduplicated_union_of_the_document_graphs(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store_path = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store_path, jobs=1)
+    found = graphs(store_path)
+    expected = {
+        (q.subject, q.predicate, q.object)
+        for g, quads in found.items()
+        if g != manifest_graph().value
+        for q in quads
+    }
+    assert union(store_path) == expected
+    # One community name, not one per document that mentions it.
+    store = open_read_only(store_path)
+    rows = list(
+        store.query(
+            "SELECT ?n WHERE { ?c a <https://medigy.com/ontology/Community> ; "
+            '<http://schema.org/name> ?n FILTER(?n = "Chronic Care Management (CCM)") }'
+        )
+    )
+    assert len(rows) == 1
+
+
+def test_removing_a_document_keeps_shared_triples_others_still_state(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store_path = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store_path, jobs=1)
+    seed = next(corpus.rglob("d12da9f4-80a4-53d7-ad46-1e538af2b729.md"))
+    seed.unlink()
+    other = next(corpus.rglob("*.md"))
+    other.write_text(
+        other.read_text(encoding="utf-8").replace("title: ", "title: Changed ", 1), encoding="utf-8"
+    )
+    export([corpus], tmp_path / "b.trig", store=store_path, jobs=1)
+    found = graphs(store_path)
+    expected = {
+        (q.subject, q.predicate, q.object)
+        for g, quads in found.items()
+        if g != manifest_graph().value
+        for q in quads
+    }
+    got = union(store_path)
+    assert got == expected
+    seed_node = ox.NamedNode("https://medigy.com/content/d12da9f4-80a4-53d7-ad46-1e538af2b729")
+    assert not any(s == seed_node for s, _p, _o in got)
+    telehealth = ox.NamedNode("https://medigy.com/topic/klas.telehealth")
+    assert any(s == telehealth for s, _p, _o in got)  # other documents are about it too

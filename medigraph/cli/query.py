@@ -147,10 +147,9 @@ def query_command(
       medigraph query content-by-topic --param topic="KLAS: Telehealth"
       medigraph query --endpoint http://localhost:7878/query 'ASK { ?s ?p ?o }'
 
-    The embedded store's default graph is the union of all document graphs (no GRAPH ?g
-    needed; shared things such as a community appear once per document that mentions
-    them, so use DISTINCT). The ontology sits in a graph of its own, so class hierarchies
-    work: ?c a/rdfs:subClassOf* medigy:Content. Common prefixes are predeclared
+    The embedded store's default graph is the deduplicated union of the document graphs
+    and the ontology (no GRAPH ?g needed; each document graph is also there by name), so
+    class hierarchies work: ?c a/rdfs:subClassOf* medigy:Content. Common prefixes are predeclared
     (--prefixes). Exit codes: 0 answered (an ASK that is false included), 2 usage error,
     syntax error, timeout, unreachable endpoint or no store.
     """
