@@ -254,3 +254,17 @@ def test_removing_a_document_keeps_shared_triples_others_still_state(
     assert not any(s == seed_node for s, _p, _o in got)
     telehealth = ox.NamedNode("https://medigy.com/topic/klas.telehealth")
     assert any(s == telehealth for s, _p, _o in got)  # other documents are about it too
+
+
+def test_a_large_change_compacts_the_store_and_keeps_its_content(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medigraph.store
+
+    calls: list[int] = []
+    original = ox.Store.optimize
+    monkeypatch.setattr(medigraph.store, "OPTIMIZE_AFTER", DOCUMENTS)
+    monkeypatch.setattr(ox.Store, "optimize", lambda self: calls.append(1) or original(self))
+    export([corpus], tmp_path / "a.trig", store=tmp_path / "store", jobs=1)
+    assert calls == [1]
+    assert len([g for g in graphs(tmp_path / "store") if "/graph/content/" in g]) == DOCUMENTS
