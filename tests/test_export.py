@@ -345,3 +345,36 @@ def test_a_bug_on_one_document_is_a_diagnostic_not_a_crash(
     (problem,) = [d for d in report.diagnostics if d.code == "internal"]
     assert problem.path.endswith("d12da9f4-80a4-53d7-ad46-1e538af2b729.md")
     assert "RuntimeError: boom" in problem.message
+
+
+def test_broken_mapping_and_unwritable_output_are_exit_code_2(tmp_path: Path) -> None:
+    broken = tmp_path / "mapping.yaml"
+    broken.write_text("keys: [not, a, mapping\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["export", str(SEED), "-o", str(tmp_path / "x.ttl"), "--mapping", str(broken)]
+    )
+    assert result.exit_code == 2 and "mapping" in result.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(cli, ["export", str(SEED), "-o", str(blocker / "x.ttl")])
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_a_dump_written_elsewhere_leaves_output_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is written outside the chosen location: no default store or cache in ./output."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    for target in (["-o", "-"], ["-o", "elsewhere/x.ttl"]):
+        result = CliRunner().invoke(cli, ["export", str(SEED), "-q", *target])
+        assert result.exit_code == 0
+    assert not (tmp_path / "output").exists()
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["x.ttl"]
+    result = CliRunner().invoke(cli, ["export", str(SEED), "-q"])
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
+        "cache",
+        "medigraph.ttl",
+        "store",
+    ]

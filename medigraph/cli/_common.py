@@ -12,6 +12,12 @@ import click
 from ..diagnostics import Diagnostic
 
 
+class Fatal(click.ClickException):
+    """An error that ends a command with exit code 2 (usage or fatal), as everywhere."""
+
+    exit_code = 2
+
+
 def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> None:
     """Diagnostics go to stderr, one ``path:line: severity: key: message`` a line."""
     for diagnostic in diagnostics:

@@ -7,13 +7,14 @@ from collections import Counter
 
 import click
 
+from ..cache import default_cache_dir
 from ..export import DEFAULT_OUTPUT, Report, export
 from ..mapping import DEFAULT_BASE, MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
 from ..validation import ValidationSetupError
 from ..writers import FORMATS
 from . import cli
-from ._common import echo_diagnostics, parse_shard, progress
+from ._common import Fatal, echo_diagnostics, parse_shard, progress
 
 
 @cli.command("export")
@@ -49,10 +50,9 @@ from ._common import echo_diagnostics, parse_shard, progress
 @click.option(
     "--store",
     "store_path",
-    default=DEFAULT_STORE,
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Embedded store (for `medigraph query`) to update incrementally.",
+    help="Embedded store (for `medigraph query`) to update incrementally "
+    f"(default: {DEFAULT_STORE} when the dump is written under ./output).",
 )
 @click.option("--no-store", is_flag=True, help="Do not update the embedded store.")
 @click.option(
@@ -76,7 +76,7 @@ def export_command(
     shard: str | None,
     coverage: bool,
     quiet: bool,
-    store_path: str,
+    store_path: str | None,
     no_store: bool,
     cache: bool | None,
     validate: bool,
@@ -98,17 +98,16 @@ def export_command(
                 shard=parse_shard(shard),
                 on_start=start,
                 on_document=lambda _item: advance(),
-                store=None if no_store else store_path,
+                store=_store_for(output, store_path, no_store),
                 cache=cache,
                 validate=validate,
             )
     except (MappingError, StoreError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Fatal(str(exc)) from exc
     except ValidationSetupError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        raise Fatal(str(exc)) from exc
     except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+        raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc
     echo_diagnostics(report.diagnostics, quiet=quiet)
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
@@ -140,3 +139,16 @@ def coverage_table(report: Report, mapping: str | None, base: str) -> str:
         rows.append(f"{key:<40} {report.key_documents[key]:>8}  {how}")
     header = f"{'key':<40} {'documents':>8}  mapping"
     return "\n".join([header, *rows])
+
+
+def _store_for(output: str, store_path: str | None, no_store: bool) -> str | None:
+    """The store to keep in step: as asked, else the default one only for dumps in ./output.
+
+    A dump written elsewhere (or to stdout) leaves ./output alone: nothing is written
+    outside the location the user chose.
+    """
+    if no_store:
+        return None
+    if store_path:
+        return store_path
+    return DEFAULT_STORE if default_cache_dir(output) is not None else None

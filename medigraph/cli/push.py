@@ -10,13 +10,7 @@ from ..mapping import DEFAULT_BASE, MappingError
 from ..push import DEFAULT_BYTE_BUDGET, PushError, push
 from ..sparql import Credentials
 from . import cli
-from ._common import echo_diagnostics, progress
-
-
-class PushFailed(click.ClickException):
-    """A fatal error: exit code 2, as for every command."""
-
-    exit_code = 2
+from ._common import Fatal, echo_diagnostics, progress
 
 
 @cli.command("push")
@@ -151,7 +145,7 @@ def push_command(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except (PushError, MappingError) as exc:
-        raise PushFailed(str(exc)) from None
+        raise Fatal(str(exc)) from None
     echo_diagnostics(report.diagnostics, quiet=quiet)
     if not quiet:
         click.echo(f"medigraph: {report.summary()}", err=True)

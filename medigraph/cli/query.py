@@ -24,13 +24,7 @@ from ..query import (
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
-
-
-class Fatal(click.ClickException):
-    """An error that ends the command with exit code 2 (usage or fatal, as everywhere)."""
-
-    exit_code = 2
-
+from ._common import Fatal
 
 NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
 
