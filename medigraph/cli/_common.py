@@ -5,17 +5,45 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from ..diagnostics import Diagnostic
+from ..mapping import DEFAULT_BASE
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class Fatal(click.ClickException):
     """An error that ends a command with exit code 2 (usage or fatal), as everywhere."""
 
     exit_code = 2
+
+
+def base_option(help: str = "Base IRI for minted IRIs.") -> Callable[[_F], _F]:
+    return click.option("--base", default=DEFAULT_BASE, show_default=True, help=help)
+
+
+mapping_option = click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this mapping file instead of the bundled one.",
+)
+
+
+def jobs_option(help: str = "Worker processes (default: number of cores).") -> Callable[[_F], _F]:
+    return click.option("-j", "--jobs", type=click.IntRange(min=1), help=help)
+
+
+def timeout_option(help: str, default: float) -> Callable[[_F], _F]:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=True,
+        help=help,
+    )
 
 
 def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> None:

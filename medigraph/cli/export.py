@@ -9,12 +9,20 @@ import click
 
 from ..cache import default_cache_dir
 from ..export import DEFAULT_OUTPUT, Report, export
-from ..mapping import DEFAULT_BASE, MappingError, load_mapping
+from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
 from ..validation import ValidationSetupError
 from ..writers import FORMATS
 from . import cli
-from ._common import Fatal, echo_diagnostics, parse_shard, progress
+from ._common import (
+    Fatal,
+    base_option,
+    echo_diagnostics,
+    jobs_option,
+    mapping_option,
+    parse_shard,
+    progress,
+)
 
 
 @cli.command("export")
@@ -29,15 +37,9 @@ from ._common import Fatal, echo_diagnostics, parse_shard, progress
     type=click.Choice(sorted(FORMATS)),
     help="Default: from the output's extension, else ttl.",
 )
-@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI for minted IRIs.")
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Use this mapping file instead of the bundled one.",
-)
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
-)
+@base_option()
+@mapping_option
+@jobs_option()
 @click.option(
     "--shard", help="Export only shard K of N (K/N), for splitting a corpus over machines."
 )

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from ..mapping import DEFAULT_BASE, MappingError
+from ..mapping import MappingError
 from ..push import DEFAULT_BYTE_BUDGET, PushError, push
 from ..sparql import Credentials
 from . import cli
-from ._common import Fatal, echo_diagnostics, progress
+from ._common import Fatal, base_option, echo_diagnostics, jobs_option, mapping_option, progress
 
 
 @cli.command("push")
@@ -63,23 +63,9 @@ from ._common import Fatal, echo_diagnostics, progress
     show_default=True,
     help="Retries (with backoff) after connection errors, timeouts and 5xx answers.",
 )
-@click.option(
-    "--base",
-    default=DEFAULT_BASE,
-    show_default=True,
-    help="Base IRI for minted IRIs (and the manifest).",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Use this mapping file instead of the bundled one.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Worker processes for mapping (default: number of cores).",
-)
+@base_option("Base IRI for minted IRIs (and the manifest).")
+@mapping_option
+@jobs_option("Worker processes for mapping (default: number of cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
 def push_command(
     paths: tuple[str, ...],

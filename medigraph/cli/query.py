@@ -8,7 +8,6 @@ from typing import IO
 
 import click
 
-from ..mapping import DEFAULT_BASE
 from ..query import (
     DEFAULT_TIMEOUT_S,
     FORMATS,
@@ -24,7 +23,7 @@ from ..query import (
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
-from ._common import Fatal
+from ._common import Fatal, base_option, timeout_option
 
 NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
 
@@ -98,19 +97,8 @@ def _list_queries() -> str:
     is_flag=True,
     help="Ask the endpoint to use the union of all graphs as default graph (Oxigraph's protocol option).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
-    help="Give up after this many seconds.",
-)
-@click.option(
-    "--base",
-    default=DEFAULT_BASE,
-    show_default=True,
-    help="Base IRI of the minted IRIs (for the predeclared prefixes).",
-)
+@timeout_option("Give up after this many seconds.", DEFAULT_TIMEOUT_S)
+@base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
 @click.option(
     "--list",
     "list_queries",
@@ -224,19 +212,8 @@ def query_command(
     show_default=True,
     help="Port (0: any free port).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
-    help="Per-query time limit in seconds.",
-)
-@click.option(
-    "--base",
-    default=DEFAULT_BASE,
-    show_default=True,
-    help="Base IRI of the minted IRIs (for the predeclared prefixes).",
-)
+@timeout_option("Per-query time limit in seconds.", DEFAULT_TIMEOUT_S)
+@base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
 def serve_command(store_path: str, host: str, port: int, timeout: float, base: str) -> None:
     """Serve the embedded store as a read-only SPARQL 1.1 endpoint, with a query page.
 

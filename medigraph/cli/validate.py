@@ -7,7 +7,6 @@ import sys
 import click
 
 from ..diagnostics import Severity
-from ..mapping import DEFAULT_BASE
 from ..reports import FORMATTERS, render
 from ..validation import (
     DEFAULT_BATCH_SIZE,
@@ -19,7 +18,7 @@ from ..validation import (
 )
 from ..writers import atomic_output
 from . import cli
-from ._common import progress
+from ._common import base_option, jobs_option, mapping_option, progress
 
 _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -70,12 +69,8 @@ _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Se
     type=click.Path(exists=True, dir_okay=False),
     help="Ontology file (default: the bundled ontology).",
 )
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Mapping file (default: the bundled one).",
-)
-@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI for minted IRIs.")
+@mapping_option
+@base_option()
 @click.option(
     "--inference",
     type=click.Choice(INFERENCE),
@@ -83,9 +78,7 @@ _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Se
     show_default=True,
     help="Inference before validating (rdfs uses the ontology).",
 )
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
-)
+@jobs_option()
 @click.option(
     "--batch-size",
     type=click.IntRange(min=0),
