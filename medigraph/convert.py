@@ -162,7 +162,16 @@ class Emitter:
             value = get_path(self.doc.front_matter, other)
             if isinstance(value, str) and value.strip():
                 convert_iri(
-                    self, KeyRule(other, "iri", rule.properties, None, {}), self.subject, value
+                    self,
+                    KeyRule(
+                        other,
+                        "iri",
+                        rule.properties,
+                        None,
+                        {"schemes": rule.options.get("schemes")},
+                    ),
+                    self.subject,
+                    value,
                 )
                 return
 
@@ -370,6 +379,11 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
         if not iris.is_absolute_iri(candidate):
             em.report(Severity.ERROR, key, f"{text!r} is not a web address (https://…)", "map.iri")
             continue
+        schemes = rule.options.get("schemes")
+        if schemes and candidate.split(":", 1)[0].lower() not in schemes:
+            allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+            em.report(Severity.ERROR, key, f"{text!r} is not a web address ({allowed}…)", "map.iri")
+            continue
         if not resolved and candidate != text.strip():
             em.report(
                 Severity.WARNING,
@@ -502,7 +516,7 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             em.report(
                 Severity.ERROR,
                 key,
-                f"topic {text!r} must name its taxonomy, like 'KLAS: Telehealth'",
+                f"topic {text!r} needs a taxonomy and a term, like 'KLAS: Telehealth'",
                 "map.topic",
             )
             continue

@@ -30,9 +30,11 @@ by two documents (the same ``id``) is checked per batch.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import multiprocessing
 import os
+import re
 import time
 from array import array
 from collections import defaultdict
@@ -69,6 +71,17 @@ _DECLARATIONS = frozenset(
         RDFS.Class,
     }
 )
+
+
+class _IllTypedLiteralNoise(logging.Filter):
+    """rdflib logs a traceback for every ill-typed literal ("2026-13-45"^^xsd:dateTime); the
+    shapes report those values to the editor as violations, so the traceback is only noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralNoise())
 
 
 class ValidationSetupError(Exception):
@@ -126,7 +139,7 @@ class ValidationReport:
     def diagnostics(self) -> list[Diagnostic]:
         found = list(self.general)
         for doc in self.documents:
-            found.extend(doc.diagnostics)
+            found.extend(one_per_problem(doc.diagnostics))
         return sorted(found, key=diagnostic_order)
 
     def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
@@ -152,6 +165,55 @@ class ValidationReport:
             f"{sum(1 for d in self.documents if d.rejected)} rejected by reading or mapping; "
             f"{c['error']} errors, {c['warning']} warnings, {c['info']} infos; {self.seconds:.2f} s."
         )
+
+
+# Mapping warnings about a typed value (a date, a number) that a shape also checks.
+_SHAPE_CHECKED = frozenset(
+    {"map.datetime", "map.timezone", "map.date", "map.integer", "map.boolean"}
+)
+
+
+def _root(key: str) -> str:
+    return re.sub(r"\[\d+\]", "", key)
+
+
+def _related(a: str, b: str) -> bool:
+    ra, rb = _root(a), _root(b)
+    return ra == rb or ra.startswith(rb + ".") or rb.startswith(ra + ".")
+
+
+def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """One report per problem in one document.
+
+    A value the mapping could not represent (an error on ``author``) makes the shapes see no
+    value, so their "author is missing" is a consequence, not a second problem: dropped. A
+    value the mapping wrote but warned about ("not a real date") is judged by the shapes with
+    the severity that decides the exit code: the mapping's warning is dropped. And two
+    constraints with the same message on the same key say it once.
+    """
+    mapping_errors = [
+        d.key
+        for d in diagnostics
+        if d.key and d.severity is Severity.ERROR and not d.code.startswith(("shacl.", "ontology."))
+    ]
+    shape_keys = [d.key for d in diagnostics if d.key and d.code.startswith("shacl.")]
+    kept: list[Diagnostic] = []
+    seen: set[tuple[str, int | None, str | None, Severity, str]] = set()
+    for d in diagnostics:
+        if (
+            d.key
+            and d.code.startswith("shacl.")
+            and any(_related(d.key, k) for k in mapping_errors)
+        ):
+            continue
+        if d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys):
+            continue
+        identity = (d.path, d.line, d.key, d.severity, d.message)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        kept.append(d)
+    return kept
 
 
 def diagnostic_order(d: Diagnostic) -> tuple[str, int, str, str, str, str, str]:

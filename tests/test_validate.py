@@ -426,3 +426,64 @@ def test_pre_commit_hook_runs_validate_on_markdown() -> None:
     assert hook["entry"] == "medigraph validate"
     assert hook["language"] == "python"
     assert hook["files"] == r"\.md$"
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "code"),
+    [
+        # The mapping cannot represent it: the shapes' "author is missing" is a consequence.
+        ({"author:\n- Vinit @maxinovip.com": "author:\n  name: Vinit"}, "author", "map.type"),
+        # The mapping wrote it and warned; the shape's violation is the one report.
+        (
+            {"date: '2021-02-17T04:49:37.317526Z'": "date: '2021-02-17T04:49:37+25:00'"},
+            "date",
+            "shacl.Or",
+        ),
+        # Two constraints with the same message on the same key say it once.
+        ({"id: 4557": "id: 4557.0"}, "id", None),
+        (
+            {"  size:\n  - 2732\n  - 1200": "  size:\n  - 2732\n  - 1200\n  - 5"},
+            "featuredImage.size",
+            "map.type",
+        ),
+    ],
+)
+def test_each_problem_is_reported_once(
+    tmp_path: Path, edit: dict[str, str], key: str, code: str | None
+) -> None:
+    write_doc(tmp_path, "one-problem", edit)
+    report = validate([tmp_path], jobs=1)
+    about = [d for d in report.diagnostics if d.key == key]
+    assert len(about) == 1, [d.format() for d in about]
+    assert about[0].severity is Severity.ERROR
+    if code:
+        assert about[0].code == code
+
+
+def test_a_non_web_link_is_rejected_at_its_key(tmp_path: Path) -> None:
+    href = "https://www.healthleadersmedia.com/telehealth/3-actions-health-systems-should-take-now-bolster-telehealth"
+    write_doc(
+        tmp_path,
+        "js-link",
+        {f"  href: {href}\n  original": "  href: javascript:alert(1)\n  original"},
+    )
+    report = validate([tmp_path], jobs=1)
+    (problem,) = [d for d in report.diagnostics if d.key == "link.href"]
+    assert problem.code == "map.iri" and "http:// or https://" in problem.message
+    assert report.exit_code() == 1
+
+
+def test_ill_typed_literals_do_not_spill_tracebacks(tmp_path: Path) -> None:
+    write_doc(tmp_path, "bad-date", {"date: '2021-02-17T04:49:37.317526Z'": "date: '2026-13-45'"})
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from medigraph.cli import main; main()", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "date: date is not a valid date" in done.stdout
+    assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
