@@ -113,6 +113,11 @@ class Mapper:
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
+        self.known_parents = frozenset(
+            key.rsplit(".", depth)[0]
+            for key in self.known_keys
+            for depth in range(1, key.count(".") + 1)
+        )
         self._iri_cache: dict[str, ox.NamedNode] = {}
         from . import convert  # local: convert imports this module's types
 
@@ -282,7 +287,9 @@ class Mapper:
         if isinstance(value, dict) and value:
             for name, inner in value.items():
                 self._collect_unmapped(f"{key}.{name}", inner, found)
-        else:
+        elif key not in self.known_parents:
+            # A known group left empty or given the wrong shape (`link: ~`, a list for
+            # `featuredImage`) is the mapping's business, reported there, not an unknown key.
             found.append(key)
 
 

@@ -378,3 +378,13 @@ def test_a_dump_written_elsewhere_leaves_output_alone(
         "medigraph.ttl",
         "store",
     ]
+
+
+def test_an_empty_known_group_is_not_an_unknown_key(tmp_path: Path) -> None:
+    doc = tmp_path / "c" / "x.md"
+    doc.parent.mkdir()
+    text = SEED.read_text(encoding="utf-8").replace("link:\n  brand", "link: ~\nxlink:\n  brand")
+    doc.write_text(text, encoding="utf-8")
+    report = export([doc.parent], tmp_path / "x.ttl", jobs=1, store=None, cache=False)
+    assert "link" not in report.unmapped
+    assert {"xlink.brand", "xlink.href", "xlink.original"} <= set(report.unmapped)
