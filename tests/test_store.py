@@ -205,18 +205,22 @@ def union(store_path: Path) -> set[tuple[object, object, object]]:
     }
 
 
+def union_of_named_graphs(store_path: Path) -> set[tuple[object, object, object]]:
+    """What the default graph must hold: every triple of every graph but the manifest."""
+    return {
+        (q.subject, q.predicate, q.object)
+        for g, quads in graphs(store_path).items()
+        if g != manifest_graph().value
+        for q in quads
+    }
+
+
 def test_the_default_graph_is_the_deduplicated_union_of_the_document_graphs(
     corpus: Path, tmp_path: Path
 ) -> None:
     store_path = tmp_path / "store"
     export([corpus], tmp_path / "a.trig", store=store_path, jobs=1)
-    found = graphs(store_path)
-    expected = {
-        (q.subject, q.predicate, q.object)
-        for g, quads in found.items()
-        if g != manifest_graph().value
-        for q in quads
-    }
+    expected = union_of_named_graphs(store_path)
     assert union(store_path) == expected
     # One community name, not one per document that mentions it.
     store = open_read_only(store_path)
@@ -241,13 +245,7 @@ def test_removing_a_document_keeps_shared_triples_others_still_state(
         other.read_text(encoding="utf-8").replace("title: ", "title: Changed ", 1), encoding="utf-8"
     )
     export([corpus], tmp_path / "b.trig", store=store_path, jobs=1)
-    found = graphs(store_path)
-    expected = {
-        (q.subject, q.predicate, q.object)
-        for g, quads in found.items()
-        if g != manifest_graph().value
-        for q in quads
-    }
+    expected = union_of_named_graphs(store_path)
     got = union(store_path)
     assert got == expected
     seed_node = ox.NamedNode("https://medigy.com/content/d12da9f4-80a4-53d7-ad46-1e538af2b729")

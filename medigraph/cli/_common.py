@@ -56,10 +56,10 @@ def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> 
 
 @contextmanager
 def progress(
-    label: str, enabled: bool | None = None
+    label: str, quiet: bool = False
 ) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
-    """(start(total), advance()) — a rich progress bar on a terminal, nothing elsewhere."""
-    show = sys.stderr.isatty() if enabled is None else enabled
+    """(start(total), advance()) — a rich progress bar on a terminal unless quiet."""
+    show = not quiet and sys.stderr.isatty()
     if not show:
         yield (lambda total: None), (lambda: None)
         return

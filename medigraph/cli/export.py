@@ -89,7 +89,7 @@ def export_command(
     document. Rejected documents are reported on stderr and left out (exit code 1).
     """
     try:
-        with progress("exporting", enabled=None if not quiet else False) as (start, advance):
+        with progress("exporting", quiet=quiet) as (start, advance):
             report = export(
                 paths,
                 output,

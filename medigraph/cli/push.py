@@ -108,7 +108,7 @@ def push_command(
             click.echo(f"{action} {graph}")
 
     try:
-        with progress("pushing", enabled=None if not quiet else False) as (start, advance):
+        with progress("pushing", quiet=quiet) as (start, advance):
             report = push(
                 paths,
                 dump=dump,

@@ -54,6 +54,16 @@ def _list_queries() -> str:
     return "\n".join(lines) + "\n"
 
 
+store_option = click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Embedded store written by `medigraph export`.",
+)
+
+
 @cli.command("query")
 @click.argument("query", required=False)
 @click.option(
@@ -79,14 +89,7 @@ def _list_queries() -> str:
     show_default=True,
     help="Output format (turtle/ntriples for CONSTRUCT and DESCRIBE).",
 )
-@click.option(
-    "--store",
-    "store_path",
-    default=DEFAULT_STORE,
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Embedded store written by `medigraph export`.",
-)
+@store_option
 @click.option(
     "--endpoint",
     metavar="URL",
@@ -191,14 +194,7 @@ def query_command(
 
 
 @cli.command("serve")
-@click.option(
-    "--store",
-    "store_path",
-    default=DEFAULT_STORE,
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Embedded store written by `medigraph export`.",
-)
+@store_option
 @click.option(
     "--host",
     default="127.0.0.1",

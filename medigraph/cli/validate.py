@@ -130,7 +130,7 @@ def validate_command(
                 root=root,
             )
         else:
-            with progress("validating", enabled=None if not quiet else False) as (start, advance):
+            with progress("validating", quiet=quiet) as (start, advance):
                 report = validate(
                     paths,
                     shapes=shapes,
