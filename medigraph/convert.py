@@ -9,9 +9,11 @@ datatype is reported as a warning here and as a violation by ``validate``.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -39,6 +41,38 @@ _DOMAIN = re.compile(
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 
 
+Term = ox.NamedNode | ox.Literal
+Order = tuple[tuple[int, str], tuple[int, str], str]
+"""Where a triple goes in a document's output: ((rank, subject), (0 for rdf:type, predicate),
+object), all as N-Triples text. Rank 0 is the document, 1 its graph record, 2 anything else."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Resource:
+    """A shared resource (a topic, a person, an organisation) as one document adds it."""
+
+    node: ox.NamedNode
+    added: tuple[tuple[Order, ox.Triple], ...]
+    shared: tuple[ox.NamedNode, ...]
+    subjects: frozenset[str]
+
+
+_RESOURCE_LIMIT = 4096
+"""Shared resources remembered per mapping; forgetting only costs building them again."""
+_PREDICATES: dict[ox.NamedNode, tuple[int, str]] = {}
+"""The order of each predicate seen (rdf:type first): a few dozen, the same in every document."""
+_PREDICATE_LIMIT = 1024
+
+
+def _predicate_order(p: ox.NamedNode) -> tuple[int, str]:
+    order = _PREDICATES.get(p)
+    if order is None:
+        if len(_PREDICATES) >= _PREDICATE_LIMIT:
+            _PREDICATES.clear()
+        order = _PREDICATES[p] = (0 if p == RDF_TYPE else 1, str(p))
+    return order
+
+
 class Emitter:
     """Collects the triples and diagnostics of one document while the rules run."""
 
@@ -50,12 +84,22 @@ class Emitter:
         self.key = key
         self.key_from = key_from
         self.problems = problems
-        self.triples: list[ox.Triple] = []
+        # Each triple once, under its place in the output; built as an ox.Triple only at the
+        # end (pyoxigraph takes microseconds to build one with a literal object).
+        self._added: dict[Order, ox.Triple | tuple[ox.NamedNode, ox.NamedNode, Term]] = {}
         self.shared: set[ox.NamedNode] = set()
         self.node_iris: dict[str, ox.NamedNode | None] = {}
         spec = mapper.document_spec
         self.subject = self._mint(spec["iri"])
         self.graph_name = self._mint(spec["graph"])
+        self._first = (str(self.subject), str(self.graph_name))
+        self._subjects: dict[ox.NamedNode, tuple[int, str]] = {self.graph_name: (1, self._first[1])}
+        self._subjects[self.subject] = (0, self._first[0])
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """The triples added so far (each once), in the order they were first added."""
+        return [_triple(added) for added in self._added.values()]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -74,8 +118,49 @@ class Emitter:
         assert iri is not None  # the key and the path are never empty
         return ox.NamedNode(iri)
 
-    def add(self, s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
-        self.triples.append(ox.Triple(s, p, o))
+    def add(self, s: ox.NamedNode, p: ox.NamedNode, o: Term) -> None:
+        subject = self._subjects.get(s)
+        if subject is None:
+            subject = self._subjects[s] = (2, str(s))
+        predicate = _PREDICATES.get(p) or _predicate_order(p)
+        self._added.setdefault((subject, predicate, str(o)), (s, p, o))
+
+    def resource(
+        self, key: tuple[str, str], build: Callable[[], ox.NamedNode | None]
+    ) -> ox.NamedNode | None:
+        """A shared resource that ``build`` makes (adding its triples), named by ``key``.
+
+        Its triples depend on nothing but ``key`` and the mapping, and the same topics and
+        people recur in thousands of documents: one built without a problem is remembered
+        (with its triples made) and replayed. Never when one of its subjects is this
+        document or its graph, whose triples are ordered first.
+        """
+        memo = self.m.resources
+        known = memo.get(key)
+        if known is not None and self._apart(known.subjects):
+            self._added.update(known.added)
+            self.shared.update(known.shared)
+            return known.node
+        outer, outer_shared, problems = self._added, self.shared, len(self.problems)
+        self._added, self.shared = {}, set()
+        try:
+            node = build()
+            added = tuple((order, _triple(made)) for order, made in self._added.items())
+            shared = tuple(self.shared)
+        finally:
+            self._added, self.shared = outer, outer_shared
+        self._added.update(added)
+        self.shared.update(shared)
+        subjects = frozenset(order[0][1] for order, _ in added)
+        if node is not None and len(self.problems) == problems and self._apart(subjects):
+            if len(memo) >= _RESOURCE_LIMIT:
+                memo.clear()
+            memo[key] = _Resource(node, added, shared, subjects)
+        return node
+
+    def _apart(self, subjects: frozenset[str]) -> bool:
+        """Whether none of ``subjects`` (N-Triples text) is this document or its graph."""
+        return self._first[0] not in subjects and self._first[1] not in subjects
 
     def report(self, severity: Severity, key: str, message: str, code: str) -> None:
         make = error if severity is Severity.ERROR else warning
@@ -192,12 +277,14 @@ class Emitter:
         self.add(source, self.m.term(prov["text_sha256"]), ox.Literal(self.doc.text_sha256))
 
     def result(self) -> MappedDocument:
-        self.triples = sorted(set(self.triples), key=_order(self.subject, self.graph_name))
+        """The document's triples in output order: the document, its graph record, then the
+        rest by subject; within a subject rdf:type first, then by predicate and object."""
+        added = self._added
         return MappedDocument(
             self.doc,
             self.subject,
             self.graph_name,
-            self.triples,
+            [_triple(added[order]) for order in sorted(added)],
             frozenset(self.shared),
             sorted(self.problems, key=Diagnostic.sort_key),
             self.m.unmapped(self.doc.front_matter),
@@ -208,17 +295,8 @@ def _fields(pattern: str) -> list[str]:
     return [name for name in re.findall(r"\{(?:\w+:)?([^{}]+)\}", pattern) if name != "key"]
 
 
-def _order(
-    main: ox.NamedNode, graph: ox.NamedNode
-) -> Callable[[ox.Triple], tuple[int, str, int, str, str]]:
-    """Document subject first, then its graph record, then the rest by IRI; rdf:type first."""
-
-    def key(t: ox.Triple) -> tuple[int, str, int, str, str]:
-        s = t.subject
-        rank = 0 if s == main else 1 if s == graph else 2
-        return (rank, str(s), 0 if t.predicate == RDF_TYPE else 1, str(t.predicate), str(t.object))
-
-    return key
+def _triple(made: ox.Triple | tuple[ox.NamedNode, ox.NamedNode, Term]) -> ox.Triple:
+    return made if isinstance(made, ox.Triple) else ox.Triple(*made)
 
 
 # -- converters -------------------------------------------------------------------------------
@@ -461,6 +539,12 @@ def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
 
 
 def _organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:
+    return em.resource(
+        ("organization", name), functools.partial(_build_organization, em, name, key)
+    )
+
+
+def _build_organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:
     spec = em.m.kinds["organization"]
     iri = em.m.expand(spec["iri"], lambda field: name if field == "name" else None)
     node = em.named_node(iri, key) if iri else None
@@ -482,35 +566,38 @@ def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
 
 
 def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    spec = em.m.kinds["person"]
-    pattern = re.compile(spec["pattern"])
     for key, text in _items(em, rule, value):
         text = text.strip()
-        match = pattern.match(text)
-        name, domain = (
-            (match.group("name").strip(), match.group("domain")) if match else (text, None)
-        )
-        if not name:
-            name = domain or text
-        fields = {"name": name, "domain": domain}
-        iri = em.m.expand(spec["iri"] if domain else spec["iri_without_domain"], fields.get)
-        node = em.named_node(iri, key) if iri else None
-        if node is None:
-            continue
-        em.shared.add(node)
-        em.add(node, RDF_TYPE, em.m.term(spec["class"]))
-        em.add(node, em.m.term(spec["name"]), ox.Literal(name))
-        if domain:
-            org = _organization(em, domain.lower(), key)
-            if org is not None:
-                em.add(node, em.m.term(spec["affiliation"]), org)
-        em.add(subject, em.m.term_iri(rule.properties[0]), node)
+        node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
+        if node is not None:
+            em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
+    spec = em.m.kinds["person"]
+    match = re.match(spec["pattern"], text)
+    name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
+    if not name:
+        name = domain or text
+    fields = {"name": name, "domain": domain}
+    iri = em.m.expand(spec["iri"] if domain else spec["iri_without_domain"], fields.get)
+    node = em.named_node(iri, key) if iri else None
+    if node is None:
+        return None
+    em.shared.add(node)
+    em.add(node, RDF_TYPE, em.m.term(spec["class"]))
+    em.add(node, em.m.term(spec["name"]), ox.Literal(name))
+    if domain:
+        org = _organization(em, domain.lower(), key)
+        if org is not None:
+            em.add(node, em.m.term(spec["affiliation"]), org)
+    return node
 
 
 def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    spec = em.m.kinds["topic"]
+    separator = em.m.kinds["topic"]["separator"]
     for key, text in _items(em, rule, value):
-        scheme, sep, term = text.partition(spec["separator"])
+        scheme, sep, term = text.partition(separator)
         scheme, term = scheme.strip(), term.strip()
         if not sep or not scheme or not term:
             em.report(
@@ -520,20 +607,30 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
                 "map.topic",
             )
             continue
-        fields = {"scheme": scheme, "term": term}
-        concept = em.named_node(em.m.expand(spec["iri"], fields.get) or "", key)
-        scheme_node = em.named_node(em.m.expand(spec["scheme_iri"], fields.get) or "", key)
-        if concept is None or scheme_node is None:
-            continue
-        em.shared.update((concept, scheme_node))
-        em.add(concept, RDF_TYPE, em.m.term(spec["class"]))
-        em.add(concept, em.m.term(spec["label"]), ox.Literal(term))
-        em.add(concept, em.m.term(spec["notation"]), ox.Literal(f"{scheme}: {term}"))
-        em.add(concept, em.m.term(spec["in_scheme"]), scheme_node)
-        em.add(concept, em.m.term(spec["top_concept_of"]), scheme_node)
-        em.add(scheme_node, RDF_TYPE, em.m.term(spec["scheme_class"]))
-        em.add(scheme_node, em.m.term(spec["scheme_label"]), ox.Literal(scheme))
-        em.add(subject, em.m.term_iri(rule.properties[0]), concept)
+        concept = em.resource(
+            ("topic", f"{scheme}{separator}{term}"),
+            functools.partial(_build_topic, em, scheme, term, key),
+        )
+        if concept is not None:
+            em.add(subject, em.m.term_iri(rule.properties[0]), concept)
+
+
+def _build_topic(em: Emitter, scheme: str, term: str, key: str) -> ox.NamedNode | None:
+    spec = em.m.kinds["topic"]
+    fields = {"scheme": scheme, "term": term}
+    concept = em.named_node(em.m.expand(spec["iri"], fields.get) or "", key)
+    scheme_node = em.named_node(em.m.expand(spec["scheme_iri"], fields.get) or "", key)
+    if concept is None or scheme_node is None:
+        return None
+    em.shared.update((concept, scheme_node))
+    em.add(concept, RDF_TYPE, em.m.term(spec["class"]))
+    em.add(concept, em.m.term(spec["label"]), ox.Literal(term))
+    em.add(concept, em.m.term(spec["notation"]), ox.Literal(f"{scheme}: {term}"))
+    em.add(concept, em.m.term(spec["in_scheme"]), scheme_node)
+    em.add(concept, em.m.term(spec["top_concept_of"]), scheme_node)
+    em.add(scheme_node, RDF_TYPE, em.m.term(spec["scheme_class"]))
+    em.add(scheme_node, em.m.term(spec["scheme_label"]), ox.Literal(scheme))
+    return concept
 
 
 CONVERTERS: dict[str, Converter] = {

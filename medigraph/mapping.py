@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import yaml
@@ -22,6 +22,9 @@ from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
 from .documents import Document, Value
 from .resources import data_path
+
+if TYPE_CHECKING:
+    from .convert import _Resource
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DEFAULT_BASE = "https://medigy.com/"
@@ -119,6 +122,8 @@ class Mapper:
             for depth in range(1, key.count(".") + 1)
         )
         self._iri_cache: dict[str, ox.NamedNode] = {}
+        self.resources: dict[tuple[str, str], _Resource] = {}
+        """Shared resources already built, by kind and text (see ``convert.Emitter.resource``)."""
         from . import convert  # local: convert imports this module's types
 
         self._converters = convert.CONVERTERS
