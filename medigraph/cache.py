@@ -1,16 +1,28 @@
 """The incremental cache: a re-export skips every document whose file has not changed.
 
 One SQLite file per dump (``output/cache/medigraph.ttl.sqlite``) maps each source file to what the
-workers made of it last time (its :class:`~medigraph.pipeline.Processed`: serialized
-blocks, N-Quads, diagnostics). A row is only used when everything that shaped it is the
-same: the file's bytes (sha256), its path and the name it is shown under, and the
-*fingerprint* of the run — mapping, ontology, base IRI, output format and the engine's own
-source code — so a changed mapping or a new medigraph invalidates the cache by itself and
-the result is always byte-identical to a full export.
+workers made of it last time (the bytes of its serialized blocks, N-Quads, diagnostics). A
+row is only used when everything that shaped it is the same: the file's bytes (sha256), its
+path and the name it is shown under, and the *fingerprint* of the run — mapping, ontology,
+base IRI, output format and the engine's own source code — so a changed mapping or a new
+medigraph invalidates the cache by itself and the result is always byte-identical to a full
+export.
 
-A file whose size differs from the cached one is a miss without being read; otherwise its
-bytes are hashed (cheap, and no YAML parsing): modification times alone would trust an edit
-that kept size and mtime (``rsync -t``, ``git checkout`` within a second).
+Whether the bytes are the same is decided the way git decides it for its index:
+
+- the row keeps the file's size, mtime, ctime and inode as they were *before* the bytes that
+  were hashed were read, and when that stat was taken;
+- a file whose stat is exactly the recorded one is trusted without being read, unless its
+  mtime or ctime was less than ``RACY_NS`` (3 s) before the recorded stat was taken: an edit in
+  that same clock tick could leave every field as it was, so such a file is read and hashed,
+  like git's "racily clean" entries (and recorded again, so the next run trusts it);
+- any other file of the same size is read and hashed: touched but unchanged, it is a hit (and
+  its new stat is recorded); an edit that restored size and mtime (``rsync -t``, ``touch -d``)
+  changes the ctime, which no user can set, so it is caught too.
+
+What this cannot see, like git: an edit that keeps size, mtime, ctime and inode (a file system
+whose clock runs more than ``RACY_NS`` behind this machine's, e.g. an NFS server with a skewed
+clock, or someone resetting the system clock).
 """
 
 from __future__ import annotations
@@ -20,6 +32,9 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import stat as stat_mode
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +42,12 @@ from .documents import SourceFile
 from .mapping import Mapper
 from .pipeline import Processed, Settings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+RACY_NS = 3_000_000_000
+"""A stat is trusted only when the file's mtime and ctime are this much older than the moment
+the stat was taken (covers coarse kernel clocks and 2-second FAT timestamps)."""
+_WINDOW = 128
+"""Rows read ahead in one query, in source order (the files come in that order)."""
 _COMMIT_EVERY = 2000
 """Rows per transaction: bounded memory in SQLite's journal, progress kept if a run dies."""
 
@@ -71,12 +91,27 @@ def run_fingerprint(mapper: Mapper, settings: Settings) -> str:
     return digest.hexdigest()
 
 
+_Row = tuple[str, int, str, int, int, int, int, int, str, bytes]
+"""source, rowid, path, size, mtime_ns, ctime_ns, inode, checked_ns, sha256, result."""
+
+_COLUMNS = "source, rowid, path, size, mtime_ns, ctime_ns, inode, checked_ns, sha256, result"
+
+
+def _signed(inode: int) -> int:
+    """SQLite integers are signed 64-bit; inodes may use all 64 bits."""
+    return inode - (1 << 64) if inode >= 1 << 63 else inode
+
+
 class Cache:
     """Cached results of one run's fingerprint; use as a context manager.
 
     ``lookup`` is the ``skip`` hook of :func:`medigraph.pipeline.run`: it answers with a
     loader (so hits are not all held in memory at once) or ``None``. ``store`` records a
     freshly computed result. ``close`` commits and drops rows that can never hit again.
+
+    Files are looked up in listing order, which is the order of their names: rows are read
+    ahead ``_WINDOW`` at a time, in that order, in one query (not one per file); a file out of
+    that order gets a query of its own.
     """
 
     def __init__(
@@ -87,20 +122,37 @@ class Cache:
         self.prune = prune
         self.hits = 0
         self.misses = 0
+        self.verified = 0
+        """Hits whose bytes had to be read and hashed (touched, copied or racily clean files)."""
         self._pending = 0
+        self._refresh: list[tuple[int, int, int, int, int, int]] = []
+        self._window: deque[_Row] = deque()
+        self._exhausted = False
+        self._last: str | None = None
+        self._seen = bytearray()  # one bit per rowid used (hit or stored) by this run
+        self._marked = 0
+        self._keys: dict[str, list[str]] = {}
         self.file.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.file, timeout=30, isolation_level=None)
+        # A new file: pages that hold a whole row (≈ 8 KB) rather than chaining overflow pages.
+        self.db.execute("PRAGMA page_size=16384")
         # Pruning frees pages; let the file give them back instead of only ever growing.
         self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("BEGIN IMMEDIATE")
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:  # a cache of an older medigraph: start afresh
+            self.db.execute("DROP TABLE IF EXISTS documents")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS documents ("
             " fingerprint TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,"
-            " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+            " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+            " inode INTEGER NOT NULL, checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
             " result BLOB NOT NULL, PRIMARY KEY (fingerprint, source))"
         )
-        self.db.execute("CREATE TEMP TABLE seen (source TEXT PRIMARY KEY)")
+        self.db.execute("COMMIT")
         self.db.execute("BEGIN")
 
     def __enter__(self) -> Cache:
@@ -109,51 +161,116 @@ class Cache:
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
         self.close(success=kind is None)
 
+    def expects_hits(self) -> bool:
+        """Whether this fingerprint has rows at all (if not, every file is computed)."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM documents WHERE fingerprint = ? LIMIT 1", (self.fingerprint,)
+            ).fetchone()
+            is not None
+        )
+
     # -- the skip hook -----------------------------------------------------------------------
 
     def lookup(self, found: SourceFile) -> Callable[[], Processed] | None:
         """A loader of the cached result of ``found`` (a SourceFile), or None to compute it."""
-        # One indexed query per file rather than the whole index in memory: memory stays flat.
-        row = self.db.execute(
-            "SELECT path, size, mtime_ns, sha256 FROM documents WHERE fingerprint = ? AND source = ?",
-            (self.fingerprint, found.source),
-        ).fetchone()
         try:
-            stat = os.stat(found.file)
+            row = self._row(found.source)
+        except UnicodeEncodeError:  # a name SQLite cannot store: never cached
+            row = None
+        if row is None or row[2] != found.path:
+            return self._miss()
+        checked = time.time_ns()  # before the stat, as when the row was written
+        try:
+            info = os.stat(found.file)
         except OSError:
             return self._miss()  # the reader reports it, as on any run
-        if row is None or row[0] != found.path or row[1] != stat.st_size:
+        if info.st_size != row[3] or not stat_mode.S_ISREG(info.st_mode):
             return self._miss()
-        try:
-            with open(found.file, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            return self._miss()
-        sha = hashlib.sha256(data).hexdigest()
-        if sha != row[3]:
-            return self._miss()
+        now = (info.st_mtime_ns, info.st_ctime_ns, _signed(info.st_ino))
+        if now != row[4:7] or max(row[4], row[5]) >= row[7] - RACY_NS:
+            # Changed stat, or racily clean: the bytes decide.
+            try:
+                with open(found.file, "rb") as stream:
+                    data = stream.read()
+            except OSError:
+                return self._miss()
+            if hashlib.sha256(data).hexdigest() != row[8]:
+                return self._miss()
+            self.verified += 1
+            self._refresh.append((info.st_size, *now, checked, row[1]))
+            if len(self._refresh) >= _COMMIT_EVERY:
+                self._flush_refresh()
         self.hits += 1
-        self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (found.source,))
-        if row[2] != stat.st_mtime_ns:  # touched but unchanged: remember the new time
-            self.db.execute(
-                "UPDATE documents SET mtime_ns = ? WHERE fingerprint = ? AND source = ?",
-                (stat.st_mtime_ns, self.fingerprint, found.source),
-            )
-        source = found.source
-        return lambda: self._load(source)
+        self._mark(row[1])
+        return lambda: self._load(row, found)
+
+    def _row(self, source: str) -> _Row | None:
+        """The row of ``source``, from the read-ahead window when the files come in order."""
+        if self._last is not None and source <= self._last:
+            row: _Row | None = self.db.execute(
+                f"SELECT {_COLUMNS} FROM documents WHERE fingerprint = ? AND source = ?",
+                (self.fingerprint, source),
+            ).fetchone()
+            return row
+        self._last = source
+        window = self._window
+        while True:
+            while window and window[0][0] < source:
+                window.popleft()
+            if window:
+                return window[0] if window[0][0] == source else None
+            if self._exhausted:
+                return None
+            # Every row from ``source`` on, up to the window's size: when a file is not among
+            # them, it has no row (rows added since are of files looked up before).
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM documents WHERE fingerprint = ? AND source >= ?"
+                " ORDER BY source LIMIT ?",
+                (self.fingerprint, source, _WINDOW),
+            ).fetchall()
+            window.extend(rows)
+            self._exhausted = len(rows) < _WINDOW
 
     def _miss(self) -> Callable[[], Processed] | None:
         self.misses += 1
         return None
 
-    def _load(self, source: str) -> Processed:
-        (blob,) = self.db.execute(
-            "SELECT result FROM documents WHERE fingerprint = ? AND source = ?",
-            (self.fingerprint, source),
-        ).fetchone()
-        result: Processed = pickle.loads(blob)
-        result.cached = True
-        return result
+    def _mark(self, rowid: int) -> None:
+        byte, bit = divmod(rowid, 8)
+        if byte >= len(self._seen):
+            self._seen.extend(bytes(max(byte + 1 - len(self._seen), len(self._seen))))
+        if not self._seen[byte] & (1 << bit):
+            self._seen[byte] |= 1 << bit
+            self._marked += 1
+
+    def _is_marked(self, rowid: int) -> bool:
+        byte, bit = divmod(rowid, 8)
+        return byte < len(self._seen) and bool(self._seen[byte] & (1 << bit))
+
+    def _load(self, row: _Row, found: SourceFile) -> Processed:
+        subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics = pickle.loads(row[9])
+        if isinstance(keys, str):  # most documents share their set of keys: split it once
+            split = self._keys.get(keys)
+            if split is None:
+                if len(self._keys) >= 10_000:
+                    self._keys.clear()
+                split = self._keys[keys] = keys.split("\0") if keys else []
+            keys = split
+        return Processed(
+            found.path,
+            found.source,
+            row[8],
+            list(diagnostics),
+            subject=subject,
+            graph=graph,
+            blocks=blocks,
+            nquads=nquads,
+            triples=triples,
+            keys=list(keys),
+            unmapped=list(unmapped),
+            cached=True,
+        )
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -161,52 +278,88 @@ class Cache:
         """Record a freshly computed result (before the run changes it, e.g. for a collision)."""
         if item.sha256 is None:
             return  # unreadable files are retried every time: the problem may be fixed meanwhile
+        if item.stat is not None:
+            checked, size, mtime, ctime, inode = item.stat
+        else:  # not stat'ed before it was read: recorded as unverified (hashed next time)
+            try:
+                info = os.stat(file)
+            except OSError:
+                return
+            checked, size, mtime, ctime, inode = (
+                0,
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+                info.st_ino,
+            )
+        keys: str | tuple[str, ...] = (
+            tuple(item.keys) if any("\0" in key for key in item.keys) else "\0".join(item.keys)
+        )
+        result = (
+            item.subject,
+            item.graph,
+            item.triples,
+            item.blocks,
+            item.nquads,
+            keys,
+            tuple(item.unmapped),
+            tuple(item.diagnostics),
+        )
         try:
-            stat = os.stat(file)
-        except OSError:
+            cursor = self.db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.fingerprint,
+                    item.source,
+                    item.path,
+                    size,
+                    mtime,
+                    ctime,
+                    _signed(inode),
+                    checked,
+                    item.sha256,
+                    pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
+                ),
+            )
+        except UnicodeEncodeError:  # a name SQLite cannot store (not UTF-8): never cached
             return
-        # Size and time are only hints for the next lookup; the sha256 is of the bytes the
-        # worker read, so an edit made meanwhile is caught by the hash check next time.
-        kept = Processed(
-            item.path,
-            item.source,
-            item.sha256,
-            list(item.diagnostics),
-            subject=item.subject,
-            graph=item.graph,
-            blocks=item.blocks,
-            nquads=item.nquads,
-            triples=item.triples,
-            keys=item.keys,
-            unmapped=item.unmapped,
-        )
-        self.db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.fingerprint,
-                item.source,
-                item.path,
-                stat.st_size,
-                stat.st_mtime_ns,
-                item.sha256,
-                pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL),
-            ),
-        )
-        self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (item.source,))
+        assert cursor.lastrowid is not None
+        self._mark(cursor.lastrowid)
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
+            self._flush_refresh()
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
             self._pending = 0
 
+    def _flush_refresh(self) -> None:
+        """Record the new stat of files found unchanged by their bytes: trusted next time."""
+        if self._refresh:
+            self.db.executemany(
+                "UPDATE documents SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ?,"
+                " checked_ns = ? WHERE rowid = ?",
+                self._refresh,
+            )
+            self._refresh = []
+
     def close(self, success: bool = True) -> None:
         """Commit; after a complete run, forget files that are gone and other fingerprints."""
         try:
+            self._flush_refresh()
             if success and self.prune:
-                self.db.execute(
-                    "DELETE FROM documents WHERE fingerprint = ? AND source NOT IN (SELECT source FROM seen)",
-                    (self.fingerprint,),
-                )
+                (rows,) = self.db.execute(
+                    "SELECT count(*) FROM documents WHERE fingerprint = ?", (self.fingerprint,)
+                ).fetchone()
+                if rows > self._marked:  # rows of files that are gone (or renamed)
+                    stale = [
+                        (rowid,)
+                        for (rowid,) in self.db.execute(
+                            "SELECT rowid FROM documents WHERE fingerprint = ?",
+                            (self.fingerprint,),
+                        ).fetchall()
+                        if not self._is_marked(rowid)
+                    ]
+                    self.db.executemany("DELETE FROM documents WHERE rowid = ?", stale)
                 # One cache per output: rows of an older mapping or engine can never hit again.
                 self.db.execute("DELETE FROM documents WHERE fingerprint != ?", (self.fingerprint,))
             self.db.execute("COMMIT")

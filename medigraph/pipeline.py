@@ -11,12 +11,14 @@ import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
+import time
 import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -55,6 +57,9 @@ class Processed:
     mapped: MappedDocument | None = None
     cached: bool = False
     """True when this result came from the incremental cache rather than from a worker."""
+    stat: tuple[int, int, int, int, int] | None = None
+    """(clock before the stat, size, mtime_ns, ctime_ns, inode) of the file, taken before it
+    was read: what the incremental cache needs to trust the file later without reading it."""
 
     @property
     def rejected(self) -> bool:
@@ -72,8 +77,11 @@ Skip = Callable[[SourceFile], Processed | Callable[[], Processed] | None]
 _worker: tuple[Mapper, Settings, dict[str, str]] | None = None
 
 
-def _init(settings: Settings) -> None:
+def _init(settings: Settings, inherited: bool = False) -> None:
+    """Load the mapping (``inherited``: forked from a process that loaded it for this run)."""
     global _worker
+    if inherited and _worker is not None and _worker[1] == settings:
+        return
     mapper = load_mapping(settings.mapping_path, base=settings.base)
     _worker = (mapper, settings, mapper.all_prefixes())
 
@@ -96,6 +104,13 @@ def process(found: SourceFile) -> Processed:
 def _process(found: SourceFile) -> Processed:
     assert _worker is not None, "call _init first"
     mapper, settings, prefixes = _worker
+    # Before reading: an edit made after this stat gives the file a later ctime (see cache.py).
+    checked = time.time_ns()
+    try:
+        info = os.stat(found.file)
+        stat = (checked, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    except OSError:
+        stat = None
     doc, problems = read_document(found)
     if doc is None:
         return Processed(found.path, found.source, None, problems)
@@ -107,6 +122,7 @@ def _process(found: SourceFile) -> Processed:
         problems + mapped.diagnostics,
         keys=flatten_keys(doc.front_matter),
         unmapped=mapped.unmapped_keys,
+        stat=stat,
     )
     if mapped.rejected:
         return result
@@ -163,85 +179,241 @@ def run(
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
     skip: Skip | None = None,
+    lazy_pool: bool = False,
 ) -> tuple[int, Iterator[Processed], list[Diagnostic]]:
     """(number of files, results in file order, problems found while listing the paths).
 
     ``skip`` may return a ready result for a file, or a function that loads it when its turn
-    comes (the incremental cache: hits are not all held in memory at once), sparing the work.
+    comes (the incremental cache), sparing the work. It is called once per file, in file
+    order, as the results are consumed. ``lazy_pool``: most files are expected to be skipped
+    (a re-export), so worker processes are only started once enough files need the work.
     """
     # Workers are forked before the file list exists: otherwise each would carry a copy of
-    # the pages holding it (copy-on-write pages are copied as soon as refcounts change).
-    pool = _pool(settings, jobs) if jobs > 1 else None
+    # the pages holding it (a forked process's RSS counts every page it shares).
+    pool = _pool(settings, jobs) if jobs > 1 and not lazy_pool else None
     try:
         # The shard is chosen while listing: a machine holds only its own part of the list.
-        files, problems = discover(paths, keep=None if shard is None else _in_shard(shard))
+        files, problems = list_files(paths, keep=None if shard is None else _in_shard(shard))
     except BaseException:
         if pool is not None:
             pool.terminate()
         raise
-    return len(files), _results(files, settings, pool, jobs, skip), problems
+    if pool is not None and len(files) < _IN_PROCESS:  # not worth the round trips
+        pool.terminate()
+        pool = None
+    feeder = _Feeder(settings, pool, jobs, len(files), lazy=jobs > 1 and pool is None)
+    return len(files), feeder.results(files, skip), problems
 
 
-def _pool(settings: Settings, jobs: int) -> multiprocessing.pool.Pool:
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    return context.Pool(jobs, initializer=_init, initargs=(settings,))
+def _pool(settings: Settings, jobs: int, inherited: bool = False) -> multiprocessing.pool.Pool:
+    forking = hasattr(os, "fork")
+    context = multiprocessing.get_context("fork" if forking else "spawn")
+    return context.Pool(jobs, initializer=_init, initargs=(settings, inherited and forking))
 
 
-def _results(
-    files: list[SourceFile],
-    settings: Settings,
-    pool: multiprocessing.pool.Pool | None,
-    jobs: int,
-    skip: Skip | None,
-) -> Iterator[Processed]:
-    try:
-        cached: dict[int, Processed | Callable[[], Processed]] = {}
-        todo: list[SourceFile] = []
-        for position, found in enumerate(files):
-            ready = skip(found) if skip else None
-            if ready is not None:
-                cached[position] = ready
+class FileList:
+    """The files of one folder, in listing order, in a few bytes each.
+
+    A run must know its files before the first result (their number, their order), but one
+    :class:`SourceFile` per file costs ≈ 340 bytes (three path strings): 34 MB for 100 000
+    files, counted again in every process forked while it exists. This keeps each file's
+    name in one byte string and the index of its folder in an array (≈ 45 bytes per file);
+    the SourceFile objects are made again as they are iterated.
+    """
+
+    def __init__(self, top: str, shown: str) -> None:
+        self._top = top
+        self._shown = shown
+        self._folders: list[
+            tuple[str, str, str]
+        ] = []  # (relative folder, file prefix, shown prefix)
+        self._where = array("I")
+        self._names = bytearray()
+
+    def add(self, rel: str) -> None:
+        folder, _, name = rel.rpartition("/")
+        if not self._folders or self._folders[-1][0] != folder:
+            self._folders.append(
+                (
+                    folder,
+                    os.path.join(self._top, folder, ""),
+                    os.path.join(self._shown, folder, ""),
+                )
+            )
+        self._where.append(len(self._folders) - 1)
+        # surrogatepass: names that are not UTF-8 (kept by os.fsdecode as surrogates) round-trip
+        self._names += name.encode("utf-8", "surrogatepass")
+        self._names.append(0)  # no file name contains NUL
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __iter__(self) -> Iterator[SourceFile]:
+        names = self._names
+        folders = self._folders
+        start = 0
+        for index in self._where:
+            end = names.index(0, start)
+            name = names[start:end].decode("utf-8", "surrogatepass")
+            start = end + 1
+            folder, file_prefix, shown_prefix = folders[index]
+            shown = shown_prefix + name
+            yield SourceFile(
+                shown if file_prefix == shown_prefix else file_prefix + name,
+                f"{folder}/{name}" if folder else name,
+                shown,
+            )
+
+    def __getitem__(self, position: int) -> SourceFile:
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        for index, found in enumerate(self):  # only used to name a file in a rare message
+            if index == position:
+                return found
+        raise IndexError(position)  # pragma: no cover
+
+
+def list_files(
+    paths: Iterable[str | os.PathLike[str]], keep: Callable[[str], bool] | None = None
+) -> tuple[FileList | list[SourceFile], list[Diagnostic]]:
+    """What :func:`~medigraph.documents.discover` lists, compactly for a single folder.
+
+    For one folder, ``discover``'s ``keep`` hook sees the relative path of every file it
+    would list, in order; recording them here and answering False keeps discover's own list
+    empty. Several paths (or a file) are listed by ``discover`` as they are.
+    """
+    given = list(paths)
+    if len(given) != 1 or not os.path.isdir(given[0]) or os.path.isfile(given[0]):
+        return discover(given, keep=keep)
+    files = FileList(os.fspath(Path(given[0])), os.fspath(given[0]))
+
+    def record(rel: str) -> bool:
+        if keep is None or keep(rel):
+            files.add(rel)
+        return False
+
+    listed, problems = discover(given, keep=record)
+    assert not listed
+    return files, problems
+
+
+_IN_PROCESS = 64
+"""Below this many files to compute, worker processes are not worth their start."""
+
+_QUEUE_LIMIT = 512
+"""Results (cached ones, mostly) that may wait behind a chunk still being computed."""
+
+_Waiting = Processed | Callable[[], Processed] | tuple["_Chunk", int]
+
+
+class _Chunk:
+    """Files sent to a worker together: one message each way per chunk, not per file."""
+
+    __slots__ = ("files", "pending", "results")
+
+    def __init__(self) -> None:
+        self.files: list[SourceFile] = []
+        self.pending: AsyncResult[list[Processed]] | None = None
+        self.results: list[Processed | None] | None = None
+
+
+class _Feeder:
+    """Results in file order, from the ``skip`` hook, this process or the workers.
+
+    Files are taken one at a time: those the hook answers wait in a queue behind the chunks
+    still being computed; at most ``jobs × 3`` chunks are in flight and at most
+    ``_QUEUE_LIMIT`` results wait, so memory does not grow with the corpus nor with a slow
+    consumer (Pool.imap has no back-pressure).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool: multiprocessing.pool.Pool | None,
+        jobs: int,
+        count: int,
+        lazy: bool,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.jobs = jobs
+        self.lazy = lazy
+        # Chunks amortise the pickling round trip; small enough that the workers finish together.
+        self.chunk_size = max(16, min(128, count // (jobs * 32)))
+        self.window = jobs * 3
+        self.queue: deque[_Waiting] = deque()
+        self.batch: _Chunk | None = None
+        self.in_flight = 0
+        self.computed = 0
+        self.loaded = False
+
+    def results(self, files: Iterable[SourceFile], skip: Skip | None) -> Iterator[Processed]:
+        try:
+            for found in files:
+                ready = skip(found) if skip is not None else None
+                if ready is not None:
+                    self.queue.append(ready)
+                else:
+                    self._compute(found)
+                yield from self._ready(finish=False)
+            yield from self._ready(finish=True)
+        finally:
+            if self.pool is not None:
+                self.pool.terminate()
+
+    def _compute(self, found: SourceFile) -> None:
+        self.computed += 1
+        if self.pool is None and not (self.lazy and self.computed > _IN_PROCESS):
+            if not self.loaded:  # once per run: the mapping file may have changed since
+                _init(self.settings)
+                self.loaded = True
+            self.queue.append(process(found))
+            return
+        if self.pool is None:  # enough work now: the workers inherit this process's mapping
+            self.pool = _pool(self.settings, self.jobs, inherited=self.loaded)
+        if self.batch is None:
+            self.batch = _Chunk()
+        self.queue.append((self.batch, len(self.batch.files)))
+        self.batch.files.append(found)
+        if len(self.batch.files) >= self.chunk_size:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self.batch = self.batch, None
+        assert batch is not None and self.pool is not None
+        batch.pending = self.pool.apply_async(process_chunk, (batch.files,))
+        self.in_flight += 1
+
+    def _ready(self, finish: bool) -> Iterator[Processed]:
+        """Yield the results at the head of the queue that are (or must now be) available."""
+        queue = self.queue
+        while queue:
+            head = queue[0]
+            if isinstance(head, tuple):
+                chunk, index = head
+                if chunk.results is None:
+                    full = finish or len(queue) >= _QUEUE_LIMIT or self.in_flight >= self.window
+                    if chunk.pending is None:
+                        if not full:
+                            return
+                        self._submit()
+                    assert chunk.pending is not None
+                    if not (full or chunk.pending.ready()):
+                        return
+                    chunk.results = list(chunk.pending.get())
+                    chunk.pending = None
+                    chunk.files = []
+                    self.in_flight -= 1
+                queue.popleft()
+                item = chunk.results[index]
+                chunk.results[index] = None  # the consumer may keep it; this chunk does not
+                assert item is not None
+                yield item
             else:
-                todo.append(found)
-        if pool is not None and len(todo) < 64:  # not worth the round trips
-            pool.terminate()
-            pool = None
-        computed = _compute(todo, settings, pool, jobs)
-        for position in range(len(files)):
-            ready = cached.pop(position, None)
-            if ready is None:
-                yield next(computed)
-            else:
-                yield ready if isinstance(ready, Processed) else ready()
-    finally:
-        if pool is not None:
-            pool.terminate()
-
-
-def _compute(
-    files: list[SourceFile], settings: Settings, pool: multiprocessing.pool.Pool | None, jobs: int
-) -> Iterator[Processed]:
-    if not files:
-        return
-    if pool is None:
-        _init(settings)
-        for found in files:
-            yield process(found)
-        return
-    # Chunks amortise the pickling round trip; small enough that the workers finish together.
-    chunk = max(16, min(128, len(files) // (jobs * 32)))
-    parts = (files[start : start + chunk] for start in range(0, len(files), chunk))
-    # Pool.imap has no back-pressure: with a slow consumer (a store, a slow disk) every
-    # result would pile up in this process. A bounded window of chunks keeps memory flat.
-    pending: deque[AsyncResult[list[Processed]]] = deque(
-        pool.apply_async(process_chunk, (part,)) for part in islice(parts, jobs * 3)
-    )
-    while pending:
-        done = pending.popleft().get()
-        part = next(parts, None)
-        if part is not None:
-            pending.append(pool.apply_async(process_chunk, (part,)))
-        yield from done
+                queue.popleft()
+                yield head if isinstance(head, Processed) else head()
 
 
 def process_chunk(files: list[SourceFile]) -> list[Processed]:

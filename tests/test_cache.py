@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from medigraph import cache as cache_module
+from medigraph import pipeline
 from medigraph.cli import cli
 from medigraph.export import export
 from medigraph.resources import data_path
@@ -142,3 +146,166 @@ def test_broken_documents_are_reported_again_from_the_cache(tmp_path: Path) -> N
     again = export([broken], out, cache=True)
     assert again.diagnostics == first.diagnostics
     assert (again.rejected, again.exit_code) == (first.rejected, first.exit_code)
+
+
+# -- the stat fast path (git-index-like): unchanged files are not read again -------------------
+
+
+def _cache_db(out: Path) -> sqlite3.Connection:
+    return sqlite3.connect(out.parent / "cache" / f"{out.name}.sqlite")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the cache opens to hash them (those whose stat alone was not trusted)."""
+    opened: list[str] = []
+
+    def spy(file: str, *args: Any, **kwargs: Any) -> Any:
+        opened.append(os.fspath(file))
+        return open(file, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "open", spy, raising=False)
+    return opened
+
+
+def test_unchanged_files_are_trusted_on_their_stat_without_being_read(
+    corpus: Path, tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    # The files were copied just now: within RACY_NS of the first run, they are hashed once more.
+    again = export([corpus], out, jobs=1, cache=True)
+    assert again.cached == again.read and len(reads) == again.read
+    reads.clear()
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # as if the files were older
+    third = export([corpus], out, jobs=1, cache=True)
+    assert third.cached == third.read and reads == []
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_a_racily_clean_file_is_hashed_and_an_edit_in_the_same_tick_is_caught(
+    corpus: Path, tmp_path: Path, reads: list[str]
+) -> None:
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    seed = str(corpus / SEED)
+    with _cache_db(out) as db:
+        # Simulate an edit that kept size, mtime, ctime and inode, made in the clock tick of
+        # the recorded stat: the row's hash no longer matches the bytes, its stat still does.
+        db.execute("UPDATE documents SET sha256 = 'edited' WHERE source = ?", (seed,))
+        db.execute("UPDATE documents SET checked_ns = ctime_ns + 1 WHERE source = ?", (seed,))
+    report = export([corpus], out, jobs=1, cache=True)
+    assert seed in reads and report.cached == report.read - 1
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_an_edit_invisible_to_stat_outside_the_racy_window_is_trusted(
+    corpus: Path, tmp_path: Path, reads: list[str]
+) -> None:
+    """The documented limitation, as in git: size, mtime, ctime and inode all unchanged and
+    the file older than RACY_NS when its stat was recorded → its bytes are not read."""
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    seed = str(corpus / SEED)
+    with _cache_db(out) as db:
+        db.execute("UPDATE documents SET sha256 = 'edited' WHERE source = ?", (seed,))
+        db.execute(
+            "UPDATE documents SET checked_ns = max(mtime_ns, ctime_ns) + ? WHERE source = ?",
+            (cache_module.RACY_NS + 1, seed),
+        )
+    report = export([corpus], out, jobs=1, cache=True)
+    assert seed not in reads and report.cached == report.read
+
+
+def test_a_touched_file_is_hashed_once_then_trusted_again(
+    corpus: Path, tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    os.utime(corpus / SEED, ns=(1, 1))
+    report = export([corpus], out, jobs=1, cache=True)
+    assert reads == [str(corpus / SEED)] and report.cached == report.read
+    reads.clear()
+    assert export([corpus], out, jobs=1, cache=True).cached == report.read and reads == []
+
+
+def test_a_file_replaced_by_another_with_the_same_size_and_times_is_caught(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    seed = corpus / SEED
+    before = seed.stat()
+    replacement = seed.with_name("replacement.tmp")
+    replacement.write_text(seed.read_text().replace("title: Three", "title: Thr3e"))
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    replacement.replace(seed)  # an editor's atomic save: a new inode
+    report = export([corpus], out, jobs=1, cache=True)
+    assert report.cached == report.read - 1
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_rows_of_deleted_and_renamed_files_are_dropped(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    seed = corpus / SEED
+    seed.rename(corpus / "communities" / "renamed.md")
+    (corpus / "communities" / "chronic-care-management" / "_index.md").unlink(missing_ok=True)
+    report = export([corpus], out, jobs=1, cache=True)
+    with _cache_db(out) as db:
+        sources = {source for (source,) in db.execute("SELECT source FROM documents")}
+    listed = {str(p) for p in corpus.rglob("*.md")}
+    assert sources <= listed and len(sources) == report.read - report.rejected
+    assert str(corpus / "communities" / "renamed.md") in sources
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_roots_out_of_name_order_are_still_cached(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "b")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "extra.md").write_bytes((tmp_path / "b" / SEED).read_bytes())
+    roots = [tmp_path / "b", tmp_path / "a"]  # b/… is listed before a/…
+    out = tmp_path / "out" / "medigraph.ttl"
+    first = export(roots, out, jobs=1, cache=True)
+    again = export(roots, out, jobs=1, cache=True)
+    assert again.cached == again.read == first.read
+    assert again.diagnostics == first.diagnostics
+    full = tmp_path / "full.ttl"
+    export(roots, full, jobs=1, cache=False)
+    assert out.read_bytes() == full.read_bytes()
+
+
+def test_a_cache_of_an_older_schema_is_replaced(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "medigraph.ttl"
+    (tmp_path / "out" / "cache").mkdir(parents=True)
+    with _cache_db(out) as db:
+        db.execute(
+            "CREATE TABLE documents (fingerprint TEXT NOT NULL, source TEXT NOT NULL,"
+            " path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+            " sha256 TEXT NOT NULL, result BLOB NOT NULL, PRIMARY KEY (fingerprint, source))"
+        )
+    assert export([corpus], out, jobs=1, cache=True).cached == 0
+    again = export([corpus], out, jobs=1, cache=True)
+    assert again.cached == again.read
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_a_mostly_cached_run_with_workers_is_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cached results wait behind chunks computed by workers, started late (lazy pool)."""
+    monkeypatch.setattr(pipeline, "_IN_PROCESS", 2)
+    monkeypatch.setattr(pipeline, "_QUEUE_LIMIT", 5)
+    monkeypatch.setattr(cache_module, "_WINDOW", 3)
+    corpus = tmp_path / "content"
+    shutil.copytree(EXAMPLES, corpus)
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=2, cache=True)
+    files = sorted(corpus.rglob("*.md"))
+    for file in files[::3]:
+        file.write_text(file.read_text().replace("title: ", "title: Changed ", 1))
+    report = export([corpus], out, jobs=2, cache=True)
+    assert 0 < report.cached < report.read
+    assert out.read_bytes() == _full(corpus, tmp_path)

@@ -1,0 +1,156 @@
+"""The main-process side of a run: the compact file list, the feeder, the collision index."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from medigraph.diagnostics import Diagnostic
+from medigraph.documents import SourceFile, discover
+from medigraph.export import Collisions
+from medigraph.pipeline import FileList, Processed, Settings, list_files, run, shard_of
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "content"
+
+
+def _tree(root: Path, rng: random.Random) -> None:
+    names = ["a", "a-b", "a.md", "ab", "b", "é", "A", "a0", "z z", "ü.md"]
+    folders = [root]
+    root.mkdir(parents=True)
+    for _ in range(rng.randint(1, 8)):
+        folder = rng.choice(folders) / rng.choice(names)
+        if not folder.exists():
+            folder.mkdir()
+            folders.append(folder)
+    files = []
+    for _ in range(rng.randint(0, 14)):
+        file = rng.choice(folders) / (rng.choice(names) + rng.choice([".md", ".md", ".txt"]))
+        if not file.exists():
+            file.write_text("x")
+            files.append(file)
+    for _ in range(rng.randint(0, 4)):
+        link = rng.choice(folders) / f"{rng.choice(names)}-{rng.randint(0, 9)}.md"
+        if not link.is_symlink():
+            link.symlink_to(rng.choice([*files, *folders, root / "nowhere.md"]))
+
+
+def test_the_compact_list_holds_exactly_what_discover_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(11)
+    monkeypatch.chdir(tmp_path)
+    for trial in range(30):
+        root = tmp_path / str(trial) / "root"
+        _tree(root, rng)
+        given: list[str | os.PathLike[str]] = [
+            root,
+            f"{root}/",
+            os.path.relpath(root),
+            f"./{os.path.relpath(root)}//",
+            f"{root}/../root",
+        ]
+        for path in given:
+            for shard in (None, (1, 2), (2, 2)):
+                keep = None if shard is None else (lambda p, k=shard[0]: shard_of(p, 2) == k - 1)
+                compact, problems = list_files([path], keep=keep)
+                expected, expected_problems = discover([path], keep=keep)
+                assert isinstance(compact, FileList)
+                assert list(compact) == expected, (trial, path, shard)
+                assert len(compact) == len(expected) and problems == expected_problems
+                if expected:
+                    assert compact[len(expected) - 1] == expected[-1]
+                    assert compact[-1] == expected[-1]
+
+
+def test_several_paths_or_a_file_are_listed_by_discover(tmp_path: Path) -> None:
+    seed = next(EXAMPLES.rglob("*.md"))
+    for paths in ([EXAMPLES, seed], [seed], [tmp_path / "missing"]):
+        listed, problems = list_files(paths)
+        assert list(listed) == discover(paths)[0] and problems == discover(paths)[1]
+
+
+def test_a_file_list_is_a_few_dozen_bytes_per_file(tmp_path: Path) -> None:
+    files = FileList("/content", "content")
+    for index in range(20_000):
+        files.add(f"communities/c{index // 1000}/curated-content/{index:036d}.md")
+    held = len(files._names) + files._where.itemsize * len(files._where)
+    assert held < 45 * len(files)
+    assert list(files)[123] == SourceFile(
+        f"/content/communities/c0/curated-content/{123:036d}.md",
+        f"communities/c0/curated-content/{123:036d}.md",
+        f"content/communities/c0/curated-content/{123:036d}.md",
+    )
+
+
+def test_results_come_in_file_order_whatever_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medigraph.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "_IN_PROCESS", 3)
+    monkeypatch.setattr(pipeline, "_QUEUE_LIMIT", 4)
+    corpus = tmp_path / "content"
+    shutil.copytree(EXAMPLES, corpus)
+    settings = Settings()
+    count, results, _ = run([corpus], settings, jobs=1)
+    expected = [(item.source, item.sha256, item.blocks) for item in results]
+    assert len(expected) == count
+    rng = random.Random(5)
+    for lazy in (False, True):
+        for trial in range(4):
+            answered = {source for source, _, _ in expected if rng.random() < trial / 4}
+
+            def skip(found: SourceFile, answered: set[str] = answered) -> Processed | None:
+                if found.source not in answered:
+                    return None
+                return Processed(found.path, found.source, "skipped", [])
+
+            count, results, _ = run([corpus], settings, jobs=2, skip=skip, lazy_pool=lazy)
+            got = [(item.source, item.sha256) for item in results]
+            assert got == [
+                (source, "skipped" if source in answered else sha) for source, sha, _ in expected
+            ]
+
+
+def _item(subject: str | None, position: int) -> Processed:
+    return Processed(f"{position}.md", f"{position}.md", None, [], subject=subject)
+
+
+def test_the_collision_index_finds_every_clash_and_names_the_first_document() -> None:
+    subjects = [f"https://medigy.com/content/{n}" for n in range(5000)]
+    collisions = Collisions(lambda position: (f"{position}.md", subjects[position]))
+    clashes: list[tuple[int, Diagnostic]] = []
+    order = [*range(5000), 17, 4999, 0]
+    for position, index in enumerate(order):
+        clash = collisions.check(_item(subjects[index], position))
+        if clash is not None:
+            clashes.append((position, clash))
+    assert [p for p, _ in clashes] == [5000, 5001, 5002]
+    assert ["17.md" in d.message for _, d in clashes] == [True, False, False]
+    assert "4999.md" in clashes[1][1].message and "0.md" in clashes[2][1].message
+    assert collisions.check(_item(None, 0)) is None
+
+
+def test_a_digest_clash_between_different_iris_is_not_a_collision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import medigraph.export as export_module
+
+    class SameDigest:
+        def __init__(self, data: bytes, digest_size: int) -> None:
+            pass
+
+        def digest(self) -> bytes:
+            return bytes(8)  # 0: also checks that no digest is taken for an empty slot
+
+    monkeypatch.setattr(export_module.hashlib, "blake2b", SameDigest)
+    names = {0: ("0.md", "https://a.example/"), 1: ("1.md", "https://b.example/")}
+    collisions = Collisions(lambda position: names[position])
+    assert collisions.check(_item("https://a.example/", 0)) is None
+    assert collisions.check(_item("https://b.example/", 1)) is None
+    assert collisions.check(_item("https://a.example/", 2)) is not None
