@@ -76,7 +76,14 @@ class _TextCollector(HTMLParser):
         if self.skipping:
             return
         # HTML collapses white space outside <pre>; a marker keeps it apart from block breaks.
-        self.parts.append(data if self.pre else _SPACE.sub(" ", data).replace("\n", " "))
+        self.parts.append(data if self.pre else _collapse(data))
+
+
+def _collapse(text: str) -> str:
+    """Every run of ASCII white space as one space."""
+    if "  " in text or any(char in text for char in "\t\n\r\f\v"):
+        return _SPACE.sub(" ", text)
+    return text  # only single spaces: nothing would change (and sub() is slow on long text)
 
 
 def html_to_text(html: str) -> str:
@@ -87,9 +94,7 @@ def html_to_text(html: str) -> str:
         # Only <p> tags, as the curation tool writes bodies: what the parser would collect,
         # without a Python callback per tag (a tenth of the time of mapping a document).
         parts = [
-            "\n\n"
-            if piece in ("<p>", "</p>")
-            else _SPACE.sub(" ", unescape(piece)).replace("\n", " ")
+            "\n\n" if piece in ("<p>", "</p>") else _collapse(unescape(piece))
             for piece in _P_TAG.split(html)
             if piece
         ]
