@@ -60,6 +60,8 @@ _BOUNDARY = frontmatter.default_handlers.YAMLHandler.FM_BOUNDARY
 _TOML_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _STANDARD_TAG = "tag:yaml.org,2002:"
+_STR_TAG = _STANDARD_TAG + "str"
+_MERGE_TAG = _STANDARD_TAG + "merge"
 _ALLOWED_TAGS = frozenset(
     _STANDARD_TAG + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -284,7 +286,9 @@ def parse_document(
                 "read.encoding",
             )
         ]
+    decoded = len(text)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    as_read = len(text) == decoded  # no BOM, no CRLF: the text's bytes are the file's
 
     opening = _BOUNDARY.match(text)
     if opening is None:
@@ -302,7 +306,7 @@ def parse_document(
                 line = text.count("\n", 0, found.start()) + 1
                 return None, [error(src, line, None, message, "read.framing")]
         return None, [error(src, 1, None, message, "read.framing")]
-    closing = _BOUNDARY.search(text, opening.end())
+    closing = _closing_boundary(text, opening.end())
     if closing is None:
         return None, [
             error(
@@ -317,7 +321,10 @@ def parse_document(
     line_offset = text.count("\n", 0, opening.end()) + 1
     body = text[closing.end() :].removeprefix("\n")
 
-    if len(fm_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+    # (a character takes at most 4 bytes: most front matter needs no encoding to be measured)
+    if len(fm_text) * 4 > MAX_FRONT_MATTER_BYTES and (
+        len(fm_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES
+    ):
         return None, [
             error(
                 src,
@@ -332,19 +339,31 @@ def parse_document(
         problems = parsed.problems if parsed else []
         return None, sorted(problems, key=Diagnostic.sort_key)
 
+    sha256 = hashlib.sha256(raw).hexdigest()
     return (
         Document(
             path=path,
             source=src,
             front_matter=parsed.value,
             body=body,
-            sha256=hashlib.sha256(raw).hexdigest(),
-            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            sha256=sha256,
+            text_sha256=sha256 if as_read else hashlib.sha256(text.encode("utf-8")).hexdigest(),
             lines=parsed.lines,
             first_line=1,
         ),
         parsed.problems,
     )
+
+
+def _closing_boundary(text: str, start: int) -> re.Match[str] | None:
+    """``_BOUNDARY.search(text, start)``, trying only the lines that start with ``---``
+    (the regex alone tries every position of the front matter)."""
+    at = text.find("---", start)
+    while at != -1:
+        if (at == 0 or text[at - 1] == "\n") and (found := _BOUNDARY.match(text, at)):
+            return found
+        at = text.find("---", at + 1)
+    return None
 
 
 def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
@@ -420,17 +439,26 @@ class _LineCounter:
 
 
 class _Builder:
-    """Turns composed YAML nodes into plain values, keeping source text and key lines."""
+    """Turns composed YAML nodes into plain values, keeping source text and key lines.
+
+    It runs once per node of every document, so the common case (an untagged scalar, a key
+    that is a plain name) is decided with few calls; everything else goes to ``_refuse``
+    and ``_bad_key``.
+    """
 
     def __init__(self, src: str, line_offset: int, counter: _LineCounter) -> None:
         self.src = src
         self.offset = line_offset
         self.counter = counter
+        # libyaml's line is the editor's unless the text has other line breaks than \n
+        self.plain_lines = counter.newlines is None
         self.lines: dict[str, int] = {}
         self.problems: list[Diagnostic] = []
         self.nodes = 0
 
     def _line(self, node: yaml.Node) -> int:
+        if self.plain_lines:
+            return self.offset + int(node.start_mark.line)
         return self.offset + self.counter.line(node.start_mark)
 
     def _fail(self, node: yaml.Node, key: str, message: str, code: str = "read.yaml") -> None:
@@ -438,33 +466,22 @@ class _Builder:
 
     def value(self, node: yaml.Node, key: str, depth: int) -> Value:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            if self.nodes == MAX_NODES + 1:
-                self._fail(
-                    node,
-                    key,
-                    f"front matter has more than {MAX_NODES} values (alias bomb?)",
-                    "read.limits",
-                )
-            return None
-        if depth > MAX_DEPTH:
-            self._fail(
-                node, key, f"front matter is nested deeper than {MAX_DEPTH} levels", "read.limits"
-            )
-            return None
-        if node.tag not in _ALLOWED_TAGS:
-            self._fail(node, key, f"YAML tag {_short_tag(node.tag)} is not allowed in front matter")
+        tag = node.tag
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH or tag not in _ALLOWED_TAGS:
+            self._refuse(node, key, depth)
             return None
         if isinstance(node, yaml.ScalarNode):
             text: str = node.value
-            if not node.style and text in _NULLS and node.tag == _STANDARD_TAG + "str":
+            if not node.style and text in _NULLS and tag == _STR_TAG:
                 return None
             return text
         if isinstance(node, yaml.SequenceNode):
             items: list[Value] = []
+            lines = self.lines
             for index, item in enumerate(node.value):
                 item_key = f"{key}[{index}]"
-                self.lines.setdefault(item_key, self._line(item))
+                if item_key not in lines:
+                    lines[item_key] = self._line(item)
                 items.append(self.value(item, item_key, depth + 1))
             return items
         if isinstance(node, yaml.MappingNode):
@@ -474,25 +491,38 @@ class _Builder:
         )  # pragma: no cover - composer gives no others
         return None
 
+    def _refuse(self, node: yaml.Node, key: str, depth: int) -> None:
+        """Too many nodes, too deep, or a tag that front matter does not allow."""
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self._fail(
+                    node,
+                    key,
+                    f"front matter has more than {MAX_NODES} values (alias bomb?)",
+                    "read.limits",
+                )
+        elif depth > MAX_DEPTH:
+            self._fail(
+                node, key, f"front matter is nested deeper than {MAX_DEPTH} levels", "read.limits"
+            )
+        else:
+            self._fail(node, key, f"YAML tag {_short_tag(node.tag)} is not allowed in front matter")
+
     def mapping(self, node: yaml.MappingNode, prefix: str, depth: int) -> dict[str, Value]:
         result: dict[str, Value] = {}
+        lines = self.lines
         for key_node, value_node in node.value:
-            if key_node.tag == _STANDARD_TAG + "merge" or (
-                isinstance(key_node, yaml.ScalarNode)
-                and key_node.value == "<<"
-                and not key_node.style
+            if (
+                not isinstance(key_node, yaml.ScalarNode)
+                or key_node.tag == _MERGE_TAG
+                or (key_node.value == "<<" and not key_node.style)
             ):
-                self._fail(
-                    key_node, prefix, "YAML merge keys (<<) are not supported in front matter"
-                )
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._fail(key_node, prefix, "a key must be a plain name, not a list or mapping")
+                self._bad_key(key_node, prefix)
                 continue
             name = key_node.value
             full = f"{prefix}.{name}" if prefix else name
             if name in result:
-                first = self.lines.get(full)
+                first = lines.get(full)
                 self._fail(
                     key_node,
                     full,
@@ -500,9 +530,15 @@ class _Builder:
                     "read.duplicate-key",
                 )
                 continue
-            self.lines[full] = self._line(key_node)
+            lines[full] = self._line(key_node)
             result[name] = self.value(value_node, full, depth + 1)
         return result
+
+    def _bad_key(self, key_node: yaml.Node, prefix: str) -> None:
+        if key_node.tag == _MERGE_TAG or isinstance(key_node, yaml.ScalarNode):
+            self._fail(key_node, prefix, "YAML merge keys (<<) are not supported in front matter")
+        else:
+            self._fail(key_node, prefix, "a key must be a plain name, not a list or mapping")
 
 
 def _short_tag(tag: str) -> str:

@@ -1,0 +1,33 @@
+"""Reading shortcuts give what the straightforward code gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medigraph import documents
+
+LINES = st.lists(
+    st.sampled_from(["---", "----", "--- ", "---x", "-", "\n", "\r", " ", "\t", "\u2028", "a: b"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(LINES, st.integers(min_value=0, max_value=40))
+def test_closing_boundary_is_the_regex_search(text: str, start: int) -> None:
+    start = min(start, len(text))
+    found = documents._closing_boundary(text, start)
+    expected = documents._BOUNDARY.search(text, start)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+def test_text_digest_is_the_file_digest_only_when_the_text_is_as_read() -> None:
+    plain = b"---\ntitle: T\nowlType: Medigy Communities\n---\nBody\n"
+    reference, _ = documents.parse_document(plain, "x.md")
+    assert reference is not None
+    for raw in (plain, b"\xef\xbb\xbf" + plain, plain.replace(b"\n", b"\r\n")):
+        doc, problems = documents.parse_document(raw, "x.md")
+        assert doc is not None, problems
+        assert doc.text_sha256 == reference.text_sha256
+        assert (doc.sha256 == doc.text_sha256) == (raw == plain)
