@@ -114,6 +114,22 @@ class Result:
         return self.focus[1:-1] if self.focus.startswith("<") else self.focus
 
 
+def result_order(result: Result) -> tuple[str, str, str, str, str, int, str]:
+    """Results in a fixed order; a result without a path or value (a node shape's) first.
+
+    (The dataclass order compares ``None`` with text and fails when one focus node has both.)
+    """
+    return (
+        result.focus,
+        result.path or "",
+        result.value or "",
+        result.shape,
+        result.component,
+        int(result.severity),
+        result.message,
+    )
+
+
 @dataclass
 class DocumentOutcome:
     """One source file: whether it could be mapped, and everything found in it."""
@@ -223,8 +239,8 @@ def diagnostic_order(d: Diagnostic) -> tuple[str, int, str, str, str, str, str]:
 # -- what the shapes and the ontology say ------------------------------------------------------
 
 
-def _parse_rdf(file: Path, what: str) -> rdflib.Graph:
-    graph = rdflib.Graph()
+def _parse_rdf(file: Path, what: str, graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    graph = rdflib.Graph() if graph is None else graph
     try:
         graph.parse(file, format=rdflib.util.guess_format(str(file)) or "turtle")
     except FileNotFoundError:
@@ -234,12 +250,73 @@ def _parse_rdf(file: Path, what: str) -> rdflib.Graph:
     return graph
 
 
+class _FrozenGraph(rdflib.Graph):
+    """A graph that is read far more than written: triple-pattern lookups are remembered.
+
+    pySHACL reads each shape's description from the shapes graph again for every focus node
+    it checks (≈ 90 lookups per document with the bundled shapes), through rdflib's
+    context-aware memory store: a third of the validation time. The shapes do not change
+    while we validate, so the answer to each pattern is kept; any change forgets them all.
+    """
+
+    _MEMO_LIMIT = 200_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._memo: dict[Any, tuple[Any, ...]] = {}
+
+    def triples(self, triple: Any) -> Any:  # rdflib's signature
+        if isinstance(triple[1], rdflib.paths.Path):
+            yield from super().triples(triple)
+            return
+        found = self._memo.get(triple)
+        if found is None:
+            if len(self._memo) >= self._MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[triple] = tuple(super().triples(triple))
+        yield from found
+
+    def add(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().add(triple)
+
+    def addN(self, quads: Any) -> Any:
+        self._memo.clear()
+        return super().addN(quads)
+
+    def remove(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().remove(triple)
+
+
+# SHACL Advanced Features: only with these does pySHACL's ``advanced`` mode change a result.
+_SHACL_AF_PREDICATES = frozenset({SH.rule, SH.target, SH.expression, SH.condition})
+_SHACL_AF_CLASSES = frozenset(
+    {
+        SH.SPARQLTarget,
+        SH.SPARQLTargetType,
+        SH.SPARQLFunction,
+        SH.SPARQLRule,
+        SH.TripleRule,
+        SH.Function,
+        SH.JSTarget,
+        SH.JSTargetType,
+        SH.JSFunction,
+        SH.JSRule,
+    }
+)
+
+
 class Shapes:
     """The shapes graph with stable names for its shapes (blank-node shapes included)."""
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self.graph = _parse_rdf(file, "shapes file")
+        self.graph = _parse_rdf(file, "shapes file", _FrozenGraph())
+        self.advanced = any(p in _SHACL_AF_PREDICATES for p in self.graph.predicates()) or any(
+            o in _SHACL_AF_CLASSES for o in self.graph.objects(None, RDF.type)
+        )
+        """Whether the shapes use SHACL-AF (rules, custom targets, functions, expressions)."""
         if not any(True for _ in self.graph.triples((None, SH.path, None))) and not any(
             True for _ in self.graph.triples((None, RDF.type, SH.NodeShape))
         ):
@@ -519,11 +596,82 @@ def _prepare_sparql_once() -> None:
     processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
 
 
+class _ParameterList(list[Any]):
+    """pySHACL's list of constraint parameters, with membership by hash instead of a scan."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self._members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+    def copy(self) -> _ParameterList:
+        return _ParameterList(self)
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        self._members = self._members | {item}
+
+
+def _fast_parameter_lookup_once() -> None:
+    """Find a shape's constraint parameters by hash lookups instead of list scans.
+
+    For every (shape, focus nodes) evaluation pySHACL tests each predicate of the shape
+    against its list of ~40 constraint parameters with ``in``: a linear scan of rdflib
+    ``URIRef.__eq__`` calls, 3.5 million per 200 documents and a third of the validation
+    time. pySHACL keeps that list in a module attribute that it fills on first use; filling
+    it first with a list whose ``in`` is a set lookup changes no answer (same members, same
+    equality), only the cost. A pySHACL without that attribute is left as it is.
+    """
+    try:
+        from pyshacl import shape
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    except ImportError:  # another pySHACL layout: keep its own lookup
+        return
+    current = getattr(shape, "CONSTRAINT_PARAMS", (None, None))
+    if isinstance(current[0], _ParameterList) or not hasattr(shape, "module"):
+        return
+    shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        _ParameterList(ALL_CONSTRAINT_PARAMETERS),
+        CONSTRAINT_PARAMETERS_MAP,
+    )
+
+
+_describing = True
+"""False while medigraph's own pySHACL call runs: its text report is never read."""
+
+
+def _skip_text_report_once() -> None:
+    """Do not write the text description of each result while medigraph validates.
+
+    pySHACL formats a paragraph of text for every result it makes, including the many that
+    ``sh:or``/``sh:not`` make and throw away while trying alternatives (≈ 10% of the time).
+    Only the report graph is read here, and the text is not part of it; other callers in the
+    same process (``_describing`` is True outside ``Engine.shacl``) get the text as before.
+    """
+    try:
+        from pyshacl.constraints.constraint_component import ConstraintComponent
+    except ImportError:  # another pySHACL layout: keep the text
+        return
+    original = ConstraintComponent.make_v_result_description
+    if getattr(original, "_medigraph", False):
+        return
+
+    def describe(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return original(self, *args, **kwargs) if _describing else ""
+
+    describe._medigraph = True  # type: ignore[attr-defined]
+    ConstraintComponent.make_v_result_description = describe  # type: ignore[method-assign]
+
+
 class Engine:
     """Shapes, ontology and mapping, loaded once per process."""
 
     def __init__(self, options: Options) -> None:
         _prepare_sparql_once()
+        _fast_parameter_lookup_once()
+        _skip_text_report_once()
         if options.inference not in INFERENCE:
             raise ValidationSetupError(
                 f"unknown inference {options.inference!r} (use none or rdfs)"
@@ -543,7 +691,9 @@ class Engine:
         """pySHACL over ``triples``: (result, focus, path, value) with ox terms for tracing."""
         import pyshacl
 
+        global _describing
         data = to_rdflib(triples)
+        _describing = False
         try:
             _conforms, report, _text = pyshacl.validate(
                 data,
@@ -554,7 +704,7 @@ class Engine:
                 allow_infos=True,
                 allow_warnings=True,
                 meta_shacl=False,
-                advanced=True,
+                advanced=self.shapes.advanced,
                 js=False,
                 inplace=True,
                 debug=False,
@@ -563,6 +713,8 @@ class Engine:
             raise ValidationSetupError(
                 f"shapes file {self.shapes.file} cannot be used: {exc}"
             ) from exc
+        finally:
+            _describing = True
         return [
             self._result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)
         ]
@@ -682,12 +834,40 @@ def _curie(iri: str) -> str:
     return "medigy:" + iri[len(MEDIGY) :] if iri.startswith(MEDIGY) else f"<{iri}>"
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
-    """pyoxigraph → rdflib through N-Triples, which rdflib parses fastest."""
+    """pyoxigraph → rdflib, each distinct term converted once.
+
+    The same terms as rdflib's N-Triples parser makes from pyoxigraph's N-Triples (a plain
+    literal has no datatype; blank nodes keep their labels), three times faster.
+    """
     graph = rdflib.Graph()
-    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-    if data:
-        graph.parse(data=data.decode("utf-8"), format="nt")
+    terms: dict[Any, Any] = {}
+
+    def term(t: Any) -> Any:
+        found = terms.get(t)
+        if found is None:
+            if isinstance(t, ox.NamedNode):
+                found = rdflib.URIRef(t.value)
+            elif isinstance(t, ox.BlankNode):
+                found = rdflib.BNode(t.value)
+            elif isinstance(t, ox.Literal):
+                if t.language:
+                    found = rdflib.Literal(t.value, lang=t.language)
+                elif t.datatype.value == _XSD_STRING:
+                    found = rdflib.Literal(t.value)
+                else:
+                    found = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+            else:
+                raise TypeError(f"unexpected term {t!r}")
+            terms[t] = found
+        return found
+
+    add = graph.add
+    for t in triples:
+        add((term(t.subject), term(t.predicate), term(t.object)))
     return graph
 
 
@@ -824,7 +1004,9 @@ def _validate_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
         outcomes[offset_found].diagnostics.append(
             _diagnostic(result, where.doc.source, where.doc.line_of(key), key, _code(result))
         )
-    return _BatchOutcome(outcomes, sorted(results), general, shared_lines, dict(refs))
+    return _BatchOutcome(
+        outcomes, sorted(results, key=result_order), general, shared_lines, dict(refs)
+    )
 
 
 def _attribute_shared(
@@ -930,7 +1112,7 @@ def validate(
     for outcome in report.documents:
         outcome.diagnostics = sorted(set(outcome.diagnostics), key=diagnostic_order)
     report.general = sorted(set(report.general), key=diagnostic_order)
-    report.results = sorted(results)
+    report.results = sorted(results, key=result_order)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -984,7 +1166,7 @@ def validate_graph(
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
     report = ValidationReport(shapes=str(engine.shapes.file))
     raw = engine.shacl(triples) + engine.ontology_check(triples)
-    report.results = sorted({r[0] for r in raw})
+    report.results = sorted({r[0] for r in raw}, key=result_order)
     sources = _sources(triples)
     docs: dict[str, tuple[Document | None, _Traced | None]] = {}
     outcomes: dict[str, DocumentOutcome] = {}

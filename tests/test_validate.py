@@ -487,3 +487,21 @@ def test_ill_typed_literals_do_not_spill_tracebacks(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "date: date is not a valid date" in done.stdout
     assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+
+
+def test_results_with_and_without_a_path_on_one_node_can_be_ordered(tmp_path: Path) -> None:
+    # an unknown work-package type: a node-shape result (no path, no value) on the content
+    # item; no title: a property-shape result on the same item. Sorting them used to compare
+    # None with text and crash the whole run.
+    write_doc(
+        tmp_path,
+        "both",
+        {
+            "openProjectWorkPackageType: Curated Content": "openProjectWorkPackageType: Webinars",
+            "title: Three Actions": "subtitle: Three Actions",
+        },
+    )
+    for report in (validate([tmp_path], jobs=1), validate([tmp_path], jobs=1, batch_size=0)):
+        on_item = [r for r in report.results if r.focus_iri == CONTENT + "both"]
+        assert any(r.path is None for r in on_item) and any(r.path for r in on_item)
+        assert report.exit_code() == 1
