@@ -361,7 +361,11 @@ class Cache:
                     ]
                     self.db.executemany("DELETE FROM documents WHERE rowid = ?", stale)
                 # One cache per output: rows of an older mapping or engine can never hit again.
-                self.db.execute("DELETE FROM documents WHERE fingerprint != ?", (self.fingerprint,))
+                # (Two ranges of the primary key, not ``!=``, which would read every row.)
+                self.db.execute(
+                    "DELETE FROM documents WHERE fingerprint < ? OR fingerprint > ?",
+                    (self.fingerprint, self.fingerprint),
+                )
             self.db.execute("COMMIT")
             if success and self.prune:
                 self.db.execute("PRAGMA incremental_vacuum")

@@ -224,9 +224,8 @@ class FileList:
     def __init__(self, top: str, shown: str) -> None:
         self._top = top
         self._shown = shown
-        self._folders: list[
-            tuple[str, str, str]
-        ] = []  # (relative folder, file prefix, shown prefix)
+        # (relative folder, prefix of the path to open, prefix of the name shown)
+        self._folders: list[tuple[str, str, str]] = []
         self._where = array("I")
         self._names = bytearray()
 
