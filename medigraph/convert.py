@@ -21,7 +21,7 @@ from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
 from .documents import Document, Value
-from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_path
+from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import html_to_text
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -199,8 +199,11 @@ class Emitter:
             self.add(self.subject, RDF_TYPE, self.m.term(cls))
         fm = self.doc.front_matter
         self._check_parents()
-        for rule in self.m.rules:
-            value = self.doc.body if rule.key == "body" else get_path(fm, rule.key)
+        for rule, path in self.m.plan:
+            if path is None:
+                value: Value = self.doc.body
+            else:
+                value = fm.get(path[0]) if len(path) == 1 else get_parts(fm, path)
             if value is None or value == "" or value == []:
                 if rule.converter == "iri" and rule.options.get("same_as"):
                     self._fallback_iri(rule)
@@ -222,23 +225,21 @@ class Emitter:
 
     def _check_parents(self) -> None:
         """``link: https://…`` where the mapping reads ``link.href``: an error, not a silent loss."""
-        parents: dict[str, list[str]] = {}
-        for rule in self.m.rules:
-            parts = rule.key.split(".")
-            for depth in range(1, len(parts)):
-                parents.setdefault(".".join(parts[:depth]), []).append(".".join(parts[: depth + 1]))
-        for parent, children in parents.items():
-            value = get_path(self.doc.front_matter, parent)
+        fm = self.doc.front_matter
+        for parent in self.m.parents:
+            value = get_parts(fm, parent.path)
             if value is None or value == "" or value == [] or isinstance(value, dict):
                 continue
-            if "." in parent and not isinstance(
-                get_path(self.doc.front_matter, parent.rsplit(".", 1)[0]), dict
+            if parent.enclosing is not None and not isinstance(
+                get_parts(fm, parent.enclosing), dict
             ):
                 continue  # the enclosing key is already reported
             kind = "a list" if isinstance(value, list) else "a single value"
-            names = ", ".join(sorted({c.rsplit(".", 1)[-1] for c in children}))
             self.report(
-                Severity.ERROR, parent, f"must be a mapping (with {names}), not {kind}", "map.type"
+                Severity.ERROR,
+                parent.key,
+                f"must be a mapping (with {parent.children}), not {kind}",
+                "map.type",
             )
 
     def _fallback_iri(self, rule: KeyRule) -> None:
@@ -321,9 +322,14 @@ def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
 
 
 def convert_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    prop = em.m.term_iri(rule.properties[0])
+    if isinstance(value, str):  # most keys: one text, nothing to check
+        if value:
+            em.add(subject, prop, ox.Literal(value))
+        return
     for _key, text in _items(em, rule, value):
         if text:
-            em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text))
+            em.add(subject, prop, ox.Literal(text))
 
 
 def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:

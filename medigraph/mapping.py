@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -121,6 +121,13 @@ class Mapper:
             for key in self.known_keys
             for depth in range(1, key.count(".") + 1)
         )
+        # Compiled once, used for every document: each rule with the path of its key (None
+        # for the body), and the keys that must hold a mapping since rules read keys below them.
+        self.plan = tuple(
+            (rule, None if rule.key == "body" else tuple(rule.key.split(".")))
+            for rule in self.rules
+        )
+        self.parents = _parents(self.rules)
         self._iri_cache: dict[str, ox.NamedNode] = {}
         self.resources: dict[tuple[str, str], _Resource] = {}
         """Shared resources already built, by kind and text (see ``convert.Emitter.resource``)."""
@@ -298,6 +305,35 @@ class Mapper:
             found.append(key)
 
 
+@dataclass(frozen=True)
+class ParentKey:
+    """A key that rules read below (``link`` for ``link.href``): it must hold a mapping."""
+
+    key: str
+    path: tuple[str, ...]
+    enclosing: tuple[str, ...] | None
+    """The path of the key it is itself below, if any."""
+    children: str
+    """The names read below it, for the message: ``brand, href, original``."""
+
+
+def _parents(rules: list[KeyRule]) -> tuple[ParentKey, ...]:
+    children: dict[str, list[str]] = {}
+    for rule in rules:
+        parts = rule.key.split(".")
+        for depth in range(1, len(parts)):
+            children.setdefault(".".join(parts[:depth]), []).append(".".join(parts[: depth + 1]))
+    return tuple(
+        ParentKey(
+            parent,
+            tuple(parent.split(".")),
+            tuple(parent.rsplit(".", 1)[0].split(".")) if "." in parent else None,
+            ", ".join(sorted({c.rsplit(".", 1)[-1] for c in names})),
+        )
+        for parent, names in children.items()
+    )
+
+
 def _matches(value: Value, wanted: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -309,8 +345,13 @@ def _matches(value: Value, wanted: Any) -> bool:
 
 def get_path(fm: Mapping[str, Value], dotted: str) -> Value:
     """``link.href`` → ``fm["link"]["href"]``; ``None`` where any step is missing."""
+    return get_parts(fm, dotted.split("."))
+
+
+def get_parts(fm: Mapping[str, Value], parts: Sequence[str]) -> Value:
+    """``get_path`` for a key already split: ``("link", "href")``."""
     current: Value = fm  # type: ignore[assignment]
-    for part in dotted.split("."):
+    for part in parts:
         if not isinstance(current, dict):
             return None
         current = current.get(part)
