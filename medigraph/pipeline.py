@@ -232,11 +232,15 @@ class FileList:
     def add(self, rel: str) -> None:
         folder, _, name = rel.rpartition("/")
         if not self._folders or self._folders[-1][0] != folder:
+            # Built as discover builds them (the same strings with any os.sep): the path to
+            # open joins folder by folder, the name shown joins the relative path.
             self._folders.append(
                 (
                     folder,
-                    os.path.join(self._top, folder, ""),
-                    os.path.join(self._shown, folder, ""),
+                    os.path.join(self._top, *folder.split("/"), "")
+                    if folder
+                    else os.path.join(self._top, ""),
+                    os.path.join(self._shown, folder + "/" if folder else ""),
                 )
             )
         self._where.append(len(self._folders) - 1)
