@@ -14,6 +14,8 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 import pyoxigraph as ox
 
@@ -281,14 +283,28 @@ class Emitter:
         """The document's triples in output order: the document, its graph record, then the
         rest by subject; within a subject rdf:type first, then by predicate and object."""
         added = self._added
+        shared = {str(node) for node in self.shared}
+        triples: list[ox.Triple] = []
+        own: list[ox.Triple] = []
+        by_subject: list[tuple[str, list[ox.Triple]]] = []
+        # Sorted, the triples of each subject are together: one step per subject, not per triple.
+        for (_rank, subject), run in groupby(sorted(added), itemgetter(0)):
+            made = [_triple(added[order]) for order in run]
+            triples += made
+            if subject in shared:
+                by_subject.append((subject, made))
+            else:
+                own += made
+        by_subject.sort(key=itemgetter(0))
         return MappedDocument(
             self.doc,
             self.subject,
             self.graph_name,
-            [_triple(added[order]) for order in sorted(added)],
+            triples,
             frozenset(self.shared),
             sorted(self.problems, key=Diagnostic.sort_key),
             self.m.unmapped(self.doc.front_matter),
+            (own, [made for _subject, made in by_subject]),
         )
 
 

@@ -79,10 +79,26 @@ class MappedDocument:
     """Subjects that other documents may describe too (community, topics, people, …)."""
     diagnostics: list[Diagnostic]
     unmapped_keys: list[str] = field(default_factory=list)
+    by_subject: tuple[list[ox.Triple], list[list[ox.Triple]]] | None = None
+    """``split()``, when the mapping already knew it."""
 
     @property
     def rejected(self) -> bool:
         return self.subject is None or any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def split(self) -> tuple[list[ox.Triple], list[list[ox.Triple]]]:
+        """(the triples whose subject is not shared, then those of each shared subject in the
+        order of their IRIs), each in the order of ``triples``."""
+        if self.by_subject is not None:
+            return self.by_subject
+        own: list[ox.Triple] = []
+        shared: dict[ox.NamedNode, list[ox.Triple]] = {}
+        for t in self.triples:
+            if t.subject in self.shared:
+                shared.setdefault(t.subject, []).append(t)  # type: ignore[arg-type]
+            else:
+                own.append(t)
+        return own, [triples for _, triples in sorted(shared.items(), key=lambda i: str(i[0]))]
 
     def quads(self) -> Iterator[ox.Quad]:
         assert self.graph_name is not None

@@ -100,18 +100,12 @@ def serialize_document(
             )
         )
         return [(None, _strip_prefixes(data, len(prefixes)) if fmt.name == "trig" else data)]
-    own: list[ox.Triple] = []
-    shared: dict[ox.NamedNode, list[ox.Triple]] = {}
-    for t in mapped.triples:
-        if t.subject in mapped.shared:
-            shared.setdefault(t.subject, []).append(t)  # type: ignore[arg-type]
-        else:
-            own.append(t)
+    own, shared = mapped.split()
     key = tuple(prefixes.items())
     header = _header(prefixes, key) if fmt.name == "ttl" else None
     blocks: list[Block] = [(None, _serialize_triples(own, fmt, prefixes, header))]
     memo = _SHARED_BLOCKS.setdefault((fmt.name, key), {})
-    for _subject, triples in sorted(shared.items(), key=lambda item: str(item[0])):
+    for triples in shared:
         # The same triples give the same bytes: serialize and hash each shared block once.
         known = tuple(triples)
         block = memo.get(known)

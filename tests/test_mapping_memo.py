@@ -4,6 +4,7 @@ replays them in later documents: the result must be exactly what a fresh build g
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pyoxigraph as ox
@@ -82,3 +83,11 @@ def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         doc = document(i, author=[f"Person {i} @org{i}.com"], communityTopics=[f"S: T{i}"])
         assert outcome(warm.map(doc)) == outcome(load_mapping().map(doc))
         assert len(warm.resources) <= 3
+
+
+def test_the_split_known_while_mapping_is_the_one_computed_from_the_triples() -> None:
+    mapper = load_mapping()
+    for i, fm in enumerate(DOCUMENTS):
+        mapped = mapper.map(document(i, **fm))
+        assert mapped.by_subject is not None
+        assert mapped.split() == dataclasses.replace(mapped, by_subject=None).split()
