@@ -89,6 +89,8 @@ def serialize_document(
     mapped: MappedDocument, fmt: Format, prefixes: dict[str, str]
 ) -> list[Block]:
     """One document's blocks in ``fmt``; the document's own triples first, then shared ones."""
+    if fmt.name == "nq":
+        return [(None, nquads(mapped))]
     if fmt.datasets:
         quads = list(mapped.quads())
         if fmt.name == "jsonld":
@@ -116,6 +118,18 @@ def serialize_document(
             block = memo[known] = (hashlib.blake2b(data, digest_size=16).digest(), data)
         blocks.append(block)
     return blocks
+
+
+def nquads(mapped: MappedDocument) -> bytes:
+    """The document's graph as N-Quads: its triples as N-Triples with the graph name put in
+    every line, which is the N-Quads pyoxigraph writes for its quads, without making them.
+
+    A line of N-Triples ends with `` .\n`` and nothing else can hold that sequence: a
+    literal's line breaks are escaped and IRIs have no spaces.
+    """
+    assert mapped.graph_name is not None
+    data = _bytes(ox.serialize(mapped.triples, format=ox.RdfFormat.N_TRIPLES))
+    return data.replace(b" .\n", f" {mapped.graph_name} .\n".encode())
 
 
 def _serialize_triples(
