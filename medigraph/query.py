@@ -15,11 +15,12 @@ Failures, all subclasses of :class:`QueryError`::
     └── FormatError        the output format does not fit the kind of result
     (medigraph.store.StoreMissing / StoreError: no embedded store, or it cannot be opened)
 
-Parameters are always bound as RDF terms, never pasted into the query: with the embedded
-store through pyoxigraph's ``substitutions`` (which needs a SELECT to project the variable;
-otherwise as for endpoints); for an endpoint through a ``VALUES`` block put
-at the start of the query's WHERE group, whose terms are written by
-:func:`medigraph.sparql.term`, the project's one escaping function.
+Parameters are always bound as RDF terms, never pasted into the query text as such: on the
+embedded store and on an endpoint alike, each goes into a ``VALUES`` block that opens the WHERE
+group of the innermost SELECT using the variable, its term written by
+:func:`medigraph.sparql.term`, the project's one escaping function. (pyoxigraph's
+``substitutions`` were used before; they do not reach sub-selects, and Oxigraph plans a
+``VALUES`` block better: 0.57 s against 3.4 s for one topic's content at 100 000 documents.)
 """
 
 from __future__ import annotations
@@ -138,7 +139,14 @@ class Param:
 
 @dataclass(frozen=True)
 class SavedQuery:
-    """A ``.rq`` file of the library: its header comment says what it answers and its parameters."""
+    """A ``.rq`` file of the library: its header comment says what it answers and its parameters.
+
+    ``text`` is written for the embedded store, whose default graph is the deduplicated union
+    of the document graphs, and shaped for Oxigraph's planner (each triple pattern in its own
+    sub-select, so that large joins are hash joins). ``endpoint_text`` asks the same question
+    of any SPARQL 1.1 store, whatever its default graph is, through ``GRAPH ?g``: it is read
+    from ``endpoint/NAME.rq`` beside the query, or is ``text`` when there is no such file.
+    """
 
     name: str
     path: Path
@@ -146,6 +154,11 @@ class SavedQuery:
     title: str
     description: str
     params: tuple[Param, ...]
+    endpoint_text: str = ""
+
+    def text_for(self, endpoint: bool) -> str:
+        """The query to send: the portable form for a remote endpoint."""
+        return (self.endpoint_text or self.text) if endpoint else self.text
 
 
 _PARAM_LINE = re.compile(r"^@param\s+(\w+)\s+(\w+)(?:=(\S+))?(?:\s+(required)\b)?\s*(.*)$")
@@ -174,7 +187,9 @@ def parse_saved(path: Path) -> SavedQuery:
     blank = prose.index("") if "" in prose else len(prose)
     title = " ".join(prose[:blank]).strip() or path.stem
     description = " ".join(p for p in prose[blank:] if p).strip()
-    return SavedQuery(path.stem, path, text, title, description, tuple(params))
+    portable = path.parent / "endpoint" / path.name
+    endpoint_text = portable.read_text(encoding="utf-8") if portable.is_file() else ""
+    return SavedQuery(path.stem, path, text, title, description, tuple(params), endpoint_text)
 
 
 def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
@@ -383,20 +398,16 @@ def run_embedded(
     names = dict(default_prefixes() if prefixes is None else prefixes)
     check_syntax(text, names)
     target = opened if opened is not None else open_read_only(store)
-    substitutions = {ox.Variable(k): v for k, v in (params or {}).items()}
+    query = insert_values(text, params or {})
 
     def work() -> Answer:
         import time
 
         started = time.perf_counter()
         try:
-            result = target.query(text, prefixes=names, substitutions=substitutions)
+            result = target.query(query, prefixes=names)
         except RuntimeError as exc:
-            if "projection" not in str(exc):
-                raise QueryError(f"the query failed: {exc}") from None
-            # pyoxigraph substitutes only variables a SELECT projects; for the others the
-            # terms go into a VALUES block, exactly as for a remote endpoint.
-            result = target.query(insert_values(text, params or {}), prefixes=names)
+            raise QueryError(f"the query failed: {exc}") from None
         answer = _read(result)
         answer.seconds = time.perf_counter() - started
         return answer
@@ -539,10 +550,7 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
 
 def where_group_start(text: str) -> int:
     """Index just after the ``{`` that opens the query's WHERE group."""
-    blanked = list(text)
-    for start, end, _what in _scan(text):
-        blanked[start:end] = " " * (end - start)
-    plain = "".join(blanked)
+    plain = _blank(text)
     form = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", plain)
     if form is None:
         raise QueryError("not a query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
@@ -572,19 +580,73 @@ def where_group_start(text: str) -> int:
     return opening + 1
 
 
-def insert_values(text: str, params: Mapping[str, Term]) -> str:
-    """The query with ``VALUES (?a ?b) { (t1 t2) }`` opening its WHERE group.
+def _blank(text: str) -> str:
+    """The query with comments, strings and IRIs blanked (same length)."""
+    blanked = list(text)
+    for start, end, _what in _scan(text):
+        blanked[start:end] = " " * (end - start)
+    return "".join(blanked)
 
-    At the start of the group the values are joined with everything the group matches, which
-    for variables used in that group (and its FILTERs, OPTIONALs, EXISTS) is exactly what the
-    embedded store's substitution does.
+
+def _closing(plain: str, opening: int) -> int:
+    """Index of the ``}`` that closes the brace at ``opening`` (len(plain) if none)."""
+    depth = 0
+    for i in range(opening, len(plain)):
+        if plain[i] == "{":
+            depth += 1
+        elif plain[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(plain)
+
+
+def values_position(text: str, name: str) -> int:
+    """Where the VALUES block for ``?name`` goes: just inside the WHERE group of the innermost
+    SELECT (the query or a sub-select) that holds every use of the variable.
+
+    A sub-select sees only its own variables, so a parameter used only inside one (a filter
+    before a LIMIT, say) must be bound there; a parameter used at several levels is bound at
+    the outermost of them, as substitution would.
+    """
+    outer = where_group_start(text)
+    plain = _blank(text)
+    uses = [m.start() for m in re.finditer(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])", plain)]
+    best = outer
+    if not uses:
+        return best
+    for match in re.finditer(r"(?i)\bSELECT\b", plain[outer:]):
+        select = outer + match.start()
+        opening = plain.find("{", outer + match.end())
+        if opening < 0:
+            break
+        closing = _closing(plain, opening)
+        # The projection counts as inside: a variable the sub-select projects but the outer
+        # query never uses is still the sub-select's own.
+        if all(select < use < closing for use in uses):
+            best = max(best, opening + 1)
+    return best
+
+
+def insert_values(text: str, params: Mapping[str, Term]) -> str:
+    """The query with a ``VALUES ?name { term }`` block for each parameter.
+
+    Each block opens the WHERE group of the innermost SELECT that uses the variable
+    (:func:`values_position`): there the value is joined with everything the group matches,
+    which for the variables used in that group (and its FILTERs, OPTIONALs, EXISTS) is exactly
+    what substituting the term would do. The terms are written by
+    :func:`medigraph.sparql.term`, the project's one escaping function.
     """
     if not params:
         return text
-    at = where_group_start(text)
-    names = " ".join(f"?{name}" for name in params)
-    terms = " ".join(sparql_term(term) for term in params.values())
-    return f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}"
+    at: dict[int, list[str]] = {}
+    for name, term in params.items():
+        at.setdefault(values_position(text, name), []).append(
+            f" VALUES ?{name} {{ {sparql_term(term)} }} "
+        )
+    for position in sorted(at, reverse=True):
+        text = text[:position] + "".join(at[position]) + text[position:]
+    return text
 
 
 # --------------------------------------------------------------------------- output

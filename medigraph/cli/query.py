@@ -162,7 +162,7 @@ def query_command(
                 raise click.UsageError(
                     f"no saved query named {query!r}; see `medigraph query --list`"
                 )
-            text = saved.text
+            text = saved.text_for(endpoint=bool(endpoint))
     try:
         bound = bind_params(saved, text, _params(params), prefixes)
         started = time.perf_counter()

@@ -1,0 +1,116 @@
+"""Each saved query comes in two forms that must ask the same question.
+
+``queries/NAME.rq`` is written for the embedded store (its default graph is the deduplicated
+union, and it is shaped for Oxigraph's planner); ``queries/endpoint/NAME.rq`` asks any SPARQL
+1.1 store through ``GRAPH ?g``. Both run here on the same embedded store, for every
+combination of parameter values (left out, or a value taken from the data), and must give the
+same rows in the same order. tests/test_query_endpoint.py then compares the embedded form with
+a real Oxigraph server answering the portable form.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from medigraph.export import export
+from medigraph.query import (
+    Answer,
+    bind_params,
+    default_prefixes,
+    insert_values,
+    run_embedded,
+    saved_queries,
+    values_position,
+)
+from medigraph.store import open_read_only
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+
+# Where a parameter's values come from: a query over the data, so the test follows the content.
+SAMPLES = {
+    "author": "SELECT DISTINCT ?v { ?c schema:author/schema:name ?v } ORDER BY ?v LIMIT 2",
+    "community": "SELECT DISTINCT ?v { ?c medigy:community/schema:name ?v } ORDER BY ?v LIMIT 2",
+    "topic": "SELECT DISTINCT ?v { ?c schema:about/skos:notation ?v } ORDER BY ?v LIMIT 2",
+    "publisher": "SELECT DISTINCT ?v { ?c schema:publisher/schema:name ?v } ORDER BY ?v LIMIT 2",
+    "scheme": "SELECT DISTINCT ?v { ?c skos:inScheme/skos:prefLabel ?v } ORDER BY ?v LIMIT 2",
+    "id": "SELECT ?v { ?g medigy:describes/schema:identifier ?v } ORDER BY ?v LIMIT 2",
+}
+FIXED = {"since": ["2022-01-01", "2023-06-01T00:00:00Z"], "max": ["1", "3"]}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    where = tmp_path_factory.mktemp("forms")
+    report = export([EXAMPLES], where / "dump.nq", store=where / "store", jobs=1)
+    assert report.exit_code == 0
+    return open_read_only(where / "store")
+
+
+def samples(store: ox.Store, name: str) -> list[str]:
+    if name in FIXED:
+        return FIXED[name]
+    solutions = store.query(SAMPLES[name], prefixes=default_prefixes())
+    assert isinstance(solutions, ox.QuerySolutions)
+    values = [str(row["v"].value) for row in solutions]
+    assert values, f"no sample value for {name}"
+    return values
+
+
+def content(answer: Answer) -> object:
+    if answer.kind == "graph":
+        return sorted(str(t) for t in answer.triples)
+    if answer.kind == "boolean":
+        return answer.boolean
+    return [[str(term) if term is not None else None for term in row] for row in answer.rows]
+
+
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_embedded_and_portable_forms_give_the_same_answers(store: ox.Store, name: str) -> None:
+    saved = saved_queries()[name]
+    portable = saved.text_for(endpoint=True)
+    assert saved.endpoint_text and portable != saved.text, "no portable form in queries/endpoint"
+    assert "GRAPH" in portable
+    for param in saved.params:
+        assert f"?{param.name}" in portable, (name, param.name)
+    choices = [
+        [(p.name, v) for v in samples(store, p.name)] + ([] if p.required else [(p.name, None)])
+        for p in saved.params
+    ]
+    answered = 0
+    for combination in itertools.product(*choices):
+        given = {k: v for k, v in combination if v is not None}
+        bound = bind_params(saved, saved.text, given, default_prefixes())
+        fast = run_embedded(saved.text, params=bound, opened=store, timeout=None)
+        slow = run_embedded(portable, params=bound, opened=store, timeout=None)
+        assert content(fast) == content(slow), (name, given)
+        answered += bool(fast.rows or fast.triples or fast.boolean)
+    assert answered, f"{name} answered nothing for any parameter value: the check proves little"
+
+
+def test_a_parameter_used_only_in_a_sub_select_is_bound_there() -> None:
+    store = ox.Store()
+    for i in range(1, 11):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/v"), ox.Literal(i)))
+    text = (
+        "SELECT ?s ?v WHERE { { SELECT ?s ?v { ?s <http://x/v> ?v FILTER(?v < ?lim) }"
+        " ORDER BY DESC(?v) LIMIT 3 } } ORDER BY ?v"
+    )
+    query = insert_values(text, {"lim": ox.Literal(5)})
+    assert query.index("VALUES ?lim") > query.index("SELECT ?s ?v {")
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert [int(row["v"].value) for row in solutions] == [2, 3, 4]
+
+
+def test_a_parameter_used_at_two_levels_is_bound_at_the_outer_one() -> None:
+    text = "SELECT ?x WHERE { ?x <p> ?y { SELECT ?y { ?y <q> ?x } } }"
+    assert values_position(text, "x") == text.index("{") + 1
+    assert values_position(text, "y") == text.index("{") + 1
+    # A name that merely starts like the parameter does not count as a use.
+    inner = "SELECT * WHERE { ?xs <p> ?o { SELECT ?x { ?x <q> 1 } } }"
+    assert values_position(inner, "x") == inner.index("{", inner.index("SELECT ?x")) + 1
