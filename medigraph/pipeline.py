@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from .diagnostics import Diagnostic, Severity, error
 from .documents import SourceFile, discover, read_document
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
-from .writers import Block, Format, serialize_document
+from .writers import Block, Format, nquads, serialize_document
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def _process(found: SourceFile) -> Processed:
     if settings.fmt is not None:
         result.blocks = serialize_document(mapped, settings.fmt, prefixes)
     if settings.nquads:
-        result.nquads = ox.serialize(list(mapped.quads()), format=ox.RdfFormat.N_QUADS) or b""
+        result.nquads = nquads(mapped)
     if settings.keep_mapped:
         result.mapped = mapped
     return result
