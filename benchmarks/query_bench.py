@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the form with every parameter given (skip the optional ones left out)",
     )
+    parser.add_argument(
+        "--skip", action="append", default=[], metavar="NAME", help="leave out a saved query"
+    )
     args = parser.parse_args(argv)
 
     store = open_read_only(args.store)
@@ -121,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     ratios = []
     for name, saved in saved_queries().items():
+        if name in args.skip:
+            continue
         variants = [{p.name: values[p.name] for p in saved.params if p.required}]
         optional = {p.name: values[p.name] for p in saved.params if not p.required}
         if optional and not args.bound_only:
