@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -187,7 +189,10 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix=_temporary_prefix(path, os.getpid()), suffix=".tmp", dir=path.parent
+    )
     try:
         os.fchmod(fd, _file_mode(path))
         with os.fdopen(fd, "wb") as stream:
@@ -199,6 +204,44 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _temporary_prefix(path: Path, pid: int) -> str:
+    """``.NAME.HOST.PID.``: whose temporary file it is, so a later run can tell a dead one."""
+    host = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
+    return f".{path.name}.{host}.{pid}."
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files that runs killed on this host left beside ``path``.
+
+    Only files named by :func:`_temporary_prefix` for ``path`` with this host's name are
+    considered, and only when their process is gone: a live export's file (or another host's,
+    on a shared file system) is never touched.
+    """
+    own = _temporary_prefix(path, 0)[:-2]  # ".NAME.HOST."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(own) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(own) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(path.parent / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
 
 
 def _file_mode(path: Path) -> int:

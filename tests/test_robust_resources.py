@@ -167,3 +167,25 @@ def test_killed_export_leaves_previous_dump_intact(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert dump.read_bytes() == previous
+    # …and removes what the killed run left (its process is gone), so nothing piles up.
+    assert leftovers, "the killed run should have left its temporary file"
+    assert [p.name for p in out_dir.iterdir()] == ["dump.ttl"]
+
+
+def test_a_live_or_foreign_temporary_file_is_left_alone(tmp_path: Path) -> None:
+    from medigraph.writers import _temporary_prefix, atomic_output
+
+    target = tmp_path / "dump.ttl"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    mine_dead = tmp_path / f"{_temporary_prefix(target, dead.pid)}abc.tmp"
+    mine_live = tmp_path / f"{_temporary_prefix(target, os.getppid())}def.tmp"
+    foreign = tmp_path / ".dump.ttl.other-host.1.ghi.tmp"
+    other_file = tmp_path / f"{_temporary_prefix(tmp_path / 'other.ttl', dead.pid)}jkl.tmp"
+    for path in (mine_dead, mine_live, foreign, other_file):
+        path.write_bytes(b"partial")
+    with atomic_output(target) as stream:
+        stream.write(b"done\n")
+    assert target.read_bytes() == b"done\n"
+    assert not mine_dead.exists()
+    assert mine_live.exists() and foreign.exists() and other_file.exists()
