@@ -13,6 +13,7 @@ from medigraph.diagnostics import Diagnostic
 from medigraph.documents import SourceFile, discover
 from medigraph.export import Collisions
 from medigraph.pipeline import FileList, Processed, Settings, list_files, run, shard_of
+from tests._trees import random_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "content"
@@ -20,23 +21,7 @@ EXAMPLES = ROOT / "examples" / "content"
 
 def _tree(root: Path, rng: random.Random) -> None:
     names = ["a", "a-b", "a.md", "ab", "b", "é", "A", "a0", "z z", "ü.md"]
-    folders = [root]
-    root.mkdir(parents=True)
-    for _ in range(rng.randint(1, 8)):
-        folder = rng.choice(folders) / rng.choice(names)
-        if not folder.exists():
-            folder.mkdir()
-            folders.append(folder)
-    files = []
-    for _ in range(rng.randint(0, 14)):
-        file = rng.choice(folders) / (rng.choice(names) + rng.choice([".md", ".md", ".txt"]))
-        if not file.exists():
-            file.write_text("x")
-            files.append(file)
-    for _ in range(rng.randint(0, 4)):
-        link = rng.choice(folders) / f"{rng.choice(names)}-{rng.randint(0, 9)}.md"
-        if not link.is_symlink():
-            link.symlink_to(rng.choice([*files, *folders, root / "nowhere.md"]))
+    random_tree(root, rng, names, files=(0, 14), links=(0, 4), nowhere=root / "nowhere.md")
 
 
 def test_the_compact_list_holds_exactly_what_discover_lists(

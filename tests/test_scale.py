@@ -15,6 +15,7 @@ import pytest
 from medigraph.documents import discover
 from medigraph.export import export
 from medigraph.pipeline import select_shard, shard_of
+from tests._trees import random_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "content"
@@ -176,23 +177,7 @@ def test_lazy_listing_matches_os_walk_on_trees_full_of_links(tmp_path: Path) -> 
     names = ["a", "a-b", "a.md", "ab", "b", "é", "A", "a0"]
     for trial in range(40):
         root = tmp_path / str(trial) / "root"
-        folders = [root]
-        root.mkdir(parents=True)
-        for _ in range(rng.randint(1, 8)):
-            folder = rng.choice(folders) / rng.choice(names)
-            if not folder.exists():
-                folder.mkdir()
-                folders.append(folder)
-        files = []
-        for _ in range(rng.randint(1, 12)):
-            file = rng.choice(folders) / (rng.choice(names) + rng.choice([".md", ".md", ".txt"]))
-            if not file.exists():
-                file.write_text("x")
-                files.append(file)
-        for _ in range(rng.randint(0, 6)):  # links to files before and after them, folders, nothing
-            link = rng.choice(folders) / f"{rng.choice(names)}-{rng.randint(0, 9)}.md"
-            if not link.is_symlink():
-                link.symlink_to(rng.choice([*files, *folders, tmp_path / "nowhere.md"]))
+        random_tree(root, rng, names, files=(1, 12), links=(0, 6), nowhere=tmp_path / "nowhere.md")
         for paths in ([root], [root, root / "a"], [root / "a" / "..", root]):
             paths = [p for p in paths if p.is_dir()]
             listed = [(f.path, f.source) for f in discover(paths)[0]]
