@@ -11,7 +11,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -201,6 +201,8 @@ def export(
     report = Report(output=out, diagnostics=checked)
     paths = list(paths)
     cached = _open_cache(cache, out, mapper, settings, shard)
+    if cached is not None:
+        settings = replace(settings, stat_files=True)
     count, results, problems = run(
         paths,
         settings,

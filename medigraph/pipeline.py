@@ -7,6 +7,7 @@ workers and yields results in the deterministic order of the files, so every con
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import multiprocessing.pool
@@ -35,6 +36,8 @@ class Settings:
     fmt: Format | None = None
     nquads: bool = False
     keep_mapped: bool = False
+    stat_files: bool = False
+    """Record each file's stat before reading it: what the incremental cache needs, and only it."""
 
 
 @dataclass
@@ -102,13 +105,13 @@ def process(found: SourceFile) -> Processed:
 def _process(found: SourceFile) -> Processed:
     assert _worker is not None, "call _init first"
     mapper, settings, prefixes = _worker
-    # Before reading: an edit made after this stat gives the file a later ctime (see cache.py).
-    checked = time.time_ns()
-    try:
-        info = os.stat(found.file)
-        stat = (checked, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-    except OSError:
-        stat = None
+    stat = None
+    if settings.stat_files:
+        # Before reading: an edit made after this stat gives the file a later ctime (cache.py).
+        checked = time.time_ns()
+        with contextlib.suppress(OSError):
+            info = os.stat(found.file)
+            stat = (checked, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
     doc, problems = read_document(found)
     if doc is None:
         return Processed(found.path, found.source, None, problems)

@@ -550,28 +550,24 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
 
 def where_group_start(text: str) -> int:
     """Index just after the ``{`` that opens the query's WHERE group."""
-    plain = _blank(text)
+    return _where_start(_blank(text))
+
+
+def _where_start(plain: str) -> int:
+    """:func:`where_group_start` on the query with comments, strings and IRIs blanked."""
     form = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", plain)
     if form is None:
         raise QueryError("not a query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
-    where = re.search(r"(?i)\bWHERE\s*\{", plain[form.end() :])
     if form.group(1).upper() == "CONSTRUCT":
         template = re.match(r"\s*\{", plain[form.end() :])
         if template is None:
             raise QueryError("parameters need the long CONSTRUCT form: CONSTRUCT { … } WHERE { … }")
-        # Skip the template; the next top-level brace opens the pattern.
-        depth = 0
-        for i in range(form.end(), len(plain)):
-            if plain[i] == "{":
-                depth += 1
-            elif plain[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    opening = plain.find("{", i + 1)
-                    if opening < 0:
-                        break
-                    return opening + 1
-        raise QueryError("cannot find the WHERE group of this CONSTRUCT query")
+        # Skip the template; the next brace opens the pattern.
+        opening = plain.find("{", _closing(plain, form.end() + template.end() - 1) + 1)
+        if opening < 0:
+            raise QueryError("cannot find the WHERE group of this CONSTRUCT query")
+        return opening + 1
+    where = re.search(r"(?i)\bWHERE\s*\{", plain[form.end() :])
     if where is not None:
         return form.end() + where.end()
     opening = plain.find("{", form.end())
@@ -609,8 +605,11 @@ def values_position(text: str, name: str) -> int:
     before a LIMIT, say) must be bound there; a parameter used at several levels is bound at
     the outermost of them, as substitution would.
     """
-    outer = where_group_start(text)
-    plain = _blank(text)
+    return _values_position(_blank(text), name)
+
+
+def _values_position(plain: str, name: str) -> int:
+    outer = _where_start(plain)
     uses = [m.start() for m in re.finditer(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])", plain)]
     best = outer
     if not uses:
@@ -639,9 +638,10 @@ def insert_values(text: str, params: Mapping[str, Term]) -> str:
     """
     if not params:
         return text
+    plain = _blank(text)
     at: dict[int, list[str]] = {}
     for name, term in params.items():
-        at.setdefault(values_position(text, name), []).append(
+        at.setdefault(_values_position(plain, name), []).append(
             f" VALUES ?{name} {{ {sparql_term(term)} }} "
         )
     for position in sorted(at, reverse=True):

@@ -206,10 +206,15 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise
 
 
+def _temporary_stem(path: Path) -> str:
+    """``.NAME.HOST.``: the start of this host's temporary files for ``path``."""
+    host = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
+    return f".{path.name}.{host}."
+
+
 def _temporary_prefix(path: Path, pid: int) -> str:
     """``.NAME.HOST.PID.``: whose temporary file it is, so a later run can tell a dead one."""
-    host = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
-    return f".{path.name}.{host}.{pid}."
+    return f"{_temporary_stem(path)}{pid}."
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -219,7 +224,7 @@ def _remove_stale_temporaries(path: Path) -> None:
     considered, and only when their process is gone: a live export's file (or another host's,
     on a shared file system) is never touched.
     """
-    own = _temporary_prefix(path, 0)[:-2]  # ".NAME.HOST."
+    own = _temporary_stem(path)
     try:
         names = os.listdir(path.parent)
     except OSError:

@@ -123,38 +123,21 @@ def test_hostile_parameter_stays_a_term_on_the_endpoint(loaded: tuple[Path, str]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["results"]["bindings"] == []
-    count = CliRunner().invoke(
-        cli,
-        [
-            "query",
-            "--endpoint",
-            endpoint,
-            "-q",
-            "--union-default-graph",
-            "ASK { ?s a medigy:Community }",
-        ],
-    )
-    assert count.stdout == "true\n"
+    assert ask_for_communities(endpoint, "--union-default-graph") == "true\n"
 
 
 @pytest.mark.servers
 def test_union_default_graph_option_on_oxigraph(loaded: tuple[Path, str]) -> None:
     _, endpoint = loaded
-    plain = CliRunner().invoke(
-        cli, ["query", "--endpoint", endpoint, "-q", "ASK { ?s a medigy:Community }"]
-    )
-    union = CliRunner().invoke(
-        cli,
-        [
-            "query",
-            "--endpoint",
-            endpoint,
-            "-q",
-            "--union-default-graph",
-            "ASK { ?s a medigy:Community }",
-        ],
-    )
-    assert (plain.stdout, union.stdout) == ("false\n", "true\n")
+    plain = ask_for_communities(endpoint)
+    union = ask_for_communities(endpoint, "--union-default-graph")
+    assert (plain, union) == ("false\n", "true\n")
+
+
+def ask_for_communities(endpoint: str, *flags: str) -> str:
+    """``ASK { ?s a medigy:Community }`` on the endpoint: its output."""
+    query = ["query", "--endpoint", endpoint, "-q", *flags, "ASK { ?s a medigy:Community }"]
+    return CliRunner().invoke(cli, query).stdout
 
 
 def test_unreachable_endpoint_is_named() -> None:
