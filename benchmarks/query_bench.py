@@ -3,9 +3,10 @@
     python benchmarks/query_bench.py --store output/store                    # pyoxigraph only
     python benchmarks/query_bench.py --store S --dump dump.nq                # + rdflib, same data
 
-The store is the one ``medigraph export`` keeps; the dump must be the same export as
+The store is the one ``medigraph export`` keeps; the dump must be the same export, as
 N-Quads or TriG (rdflib reads it into a Dataset whose default graph is the union, as the
-store's is). Each query runs ``--repeat`` times after one warm-up; the best time counts.
+store's is) or as Turtle (one rdflib Graph: the same triples, and ≈ 40 % less memory, which
+is what lets rdflib hold the 100 000-document corpus). Each query runs ``--repeat`` times after one warm-up; the best time counts.
 Each query runs with its optional parameters left out (the answer for everything) and, when
 it has any, with a value for each taken from the data (one community, one topic: a user's
 typical question); required ones always get a value from the data. Wall and CPU time are
@@ -19,6 +20,7 @@ the change that added this script; rerun it to get yours.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -85,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--store", required=True, type=Path)
-    parser.add_argument("--dump", type=Path, help="the same data as N-Quads/TriG, for rdflib")
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        help="the same data for rdflib: N-Quads/TriG (a Dataset), or a Turtle dump (.ttl, one graph)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--portable", action="store_true", help="also time the endpoint (GRAPH ?g) forms"
@@ -108,8 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         import rdflib
 
         started = time.perf_counter()
-        graph = rdflib.Dataset(default_union=True)
-        graph.parse(str(args.dump), format="nquads" if args.dump.suffix == ".nq" else "trig")
+        if args.dump.suffix == ".ttl":  # one graph: what the store's default graph holds
+            graph = rdflib.Graph()
+            graph.parse(str(args.dump), format="turtle")
+        else:
+            graph = rdflib.Dataset(default_union=True)
+            graph.parse(str(args.dump), format="nquads" if args.dump.suffix == ".nq" else "trig")
         print(
             f"rdflib loaded {len(graph):,} quads in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
@@ -151,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                 import rdflib
 
                 text = insert_values(saved.text, bound)
+                if not isinstance(graph, rdflib.Dataset) and re.search(r"\bGRAPH\b", text):
+                    print(f"{line}  (rdflib: needs the named graphs, an N-Quads dump)", flush=True)
+                    continue
                 ns = {k: rdflib.Namespace(v) for k, v in prefixes.items()}
                 rd_s, result, _ = time_it(partial(rdflib_rows, graph, text, ns), 0)
                 if len(result) != size:

@@ -1,0 +1,123 @@
+"""How much of a saved query's time on the embedded store is the engine handing its rows over.
+
+    python benchmarks/listing_floor.py --store /tmp/qb/store100k
+
+For each saved SELECT query that ends in an ``ORDER BY``, with its optional parameters left
+out and again given a value from the data (required ones always get one), as
+``query_bench.py`` does, three timings on the same store, best of ``--repeat``:
+
+- **full**: the saved query as ``medigraph query`` runs it, every row read into Python;
+- **unordered**: the same query without its final ``ORDER BY``, every row read (a query
+  whose ``ORDER BY`` comes with a ``LIMIT`` returns other rows without it, and is left out);
+- **counted**: the unordered query wrapped in ``SELECT (COUNT(*) AS ?n) { … }``: the engine
+  finds every row but hands none of its terms over.
+
+``reading`` = ``unordered − counted`` is what handing the rows' terms over costs: the on-disk
+Oxigraph store keeps each IRI and each literal longer than 15 bytes as an id, and looks its
+text up in RocksDB when it is read (``full − unordered`` is the sort, which looks the texts
+up again at each comparison). Every form of a query that returns the same rows must read the
+same terms, so ``reading`` is a lower bound for all of them on this store: a listing whose
+reading alone takes over a second cannot answer in under one, and no form can be faster than
+another engine by more than that engine's time divided by ``reading``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from query_bench import sample_values
+
+from medigraph.query import (
+    _blank,
+    bind_params,
+    check_syntax,
+    default_prefixes,
+    insert_values,
+    saved_queries,
+)
+from medigraph.store import open_read_only
+
+_TAIL = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+
+
+def unordered(text: str) -> str | None:
+    """``text`` without its final ORDER BY, or None when it has none or limits its rows."""
+    plain = _blank(text)
+    last_brace = plain.rfind("}")
+    found = [m for m in _TAIL.finditer(plain) if m.start() > last_brace]
+    if not found or re.search(r"\b(LIMIT|OFFSET)\b", plain[found[-1].start() :], re.IGNORECASE):
+        return None
+    return text[: found[-1].start()]
+
+
+def best(
+    store: ox.Store, text: str, prefixes: dict[str, str], repeat: int
+) -> tuple[float, int, int]:
+    """Best wall time over ``repeat`` runs (after one warm-up), the rows and the columns."""
+    times, rows, columns = [], 0, 0
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        result = store.query(text, prefixes=prefixes)
+        assert isinstance(result, ox.QuerySolutions)
+        columns, rows = len(result.variables), 0
+        for row in result:
+            for term in row:
+                if term is not None:
+                    term.value  # noqa: B018 - reading the term is what is measured
+            rows += 1
+        times.append(time.perf_counter() - started)
+    return min(times[1:] or times), rows, columns
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    store = open_read_only(args.store)
+    prefixes = default_prefixes()
+    values = sample_values(store, prefixes)
+    print(
+        f"{'query':<30} {'parameters':<40} {'rows':>7} {'cols':>4} {'full s':>7} {'unordered s':>11} "
+        f"{'counted s':>9} {'reading s':>9} {'µs/term':>7}"
+    )
+    for name, saved in saved_queries().items():
+        required = {p.name: values[p.name] for p in saved.params if p.required}
+        optional = {p.name: values[p.name] for p in saved.params if not p.required}
+        for given in [required, {**required, **optional}] if optional else [required]:
+            text = insert_values(saved.text, bind_params(saved, saved.text, given, prefixes))
+            if check_syntax(text, prefixes) != "bindings":
+                continue
+            bare = unordered(text)
+            if bare is None:
+                continue
+            full, rows, columns = best(store, text, prefixes, args.repeat)
+            loose, _, _ = best(store, bare, prefixes, args.repeat)
+            counted, _, _ = best(
+                store, f"SELECT (COUNT(*) AS ?n) {{ {bare} }}", prefixes, args.repeat
+            )
+            reading = max(0.0, loose - counted)
+            per_term = reading / (rows * columns) * 1e6 if rows * columns else 0.0
+            shown = ", ".join(f"{k}={v}" for k, v in given.items() if k in optional) or "(all)"
+            print(
+                f"{name:<30} {shown[:40]:<40} {rows:>7} {columns:>4} {full:>7.2f} "
+                f"{loose:>11.2f} {counted:>9.2f} {reading:>9.2f} {per_term:>7.1f}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
