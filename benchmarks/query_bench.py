@@ -20,7 +20,10 @@ the change that added this script; rerun it to get yours.
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import re
+import signal
 import statistics
 import sys
 import time
@@ -65,6 +68,44 @@ def rdflib_rows(graph: Any, text: str, ns: dict[str, Any]) -> list[Any]:
     return list(graph.query(text, initNs=ns))
 
 
+def rdflib_timed(
+    graph: Any, text: str, ns: dict[str, Any], timeout: float | None
+) -> tuple[float, int] | None:
+    """(seconds, rows) of rdflib's answer, or None when it takes longer than ``timeout``.
+
+    rdflib cannot be interrupted, so with a timeout the query runs in a forked copy of this
+    process (the graph is shared copy-on-write, not loaded again), which is killed when late.
+    """
+    if timeout is None or not hasattr(os, "fork"):
+        seconds, rows, _ = time_it(partial(rdflib_rows, graph, text, ns), 0)
+        return seconds, len(rows)
+    gc.freeze()  # the child's collector would otherwise touch (and copy) every page
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, report, leave without cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            seconds, rows, _ = time_it(partial(rdflib_rows, graph, text, ns), 0)
+            os.write(write_end, f"{seconds} {len(rows)}".encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    try:
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            time.sleep(0.1)
+        answer = os.read(read_end, 100).decode().split()
+    finally:
+        os.close(read_end)
+    return (float(answer[0]), int(answer[1])) if len(answer) == 2 else None
+
+
 def time_it(fn: Any, repeat: int) -> tuple[float, Any, float]:
     """Best wall time, the answer, and the CPU time of the best run."""
     if repeat == 0:  # one run, no warm-up
@@ -100,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         "--bound-only",
         action="store_true",
         help="only the form with every parameter given (skip the optional ones left out)",
+    )
+    parser.add_argument(
+        "--rdflib-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="give up on an rdflib query after S seconds (it runs in a forked child)",
     )
     parser.add_argument(
         "--skip", action="append", default=[], metavar="NAME", help="leave out a saved query"
@@ -165,11 +213,16 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{line}  (rdflib: needs the named graphs, an N-Quads dump)", flush=True)
                     continue
                 ns = {k: rdflib.Namespace(v) for k, v in prefixes.items()}
-                rd_s, result, _ = time_it(partial(rdflib_rows, graph, text, ns), 0)
-                if len(result) != size:
-                    line += f"  (rdflib: {len(result)} rows!)"
-                ratios.append(rd_s / wall)
-                line += f" {rd_s:>9.3f} {rd_s / wall:>8.0f}×"
+                answered = rdflib_timed(graph, text, ns, args.rdflib_timeout)
+                if answered is None:
+                    late = f"> {args.rdflib_timeout:.0f}"
+                    line += f" {late:>9} {'> ' + format(args.rdflib_timeout / wall, '.0f'):>8}×"
+                else:
+                    rd_s, rd_rows = answered
+                    if rd_rows != size:
+                        line += f"  (rdflib: {rd_rows} rows!)"
+                    ratios.append(rd_s / wall)
+                    line += f" {rd_s:>9.3f} {rd_s / wall:>8.0f}×"
             print(line, flush=True)
     if ratios:
         print(
