@@ -418,6 +418,10 @@ class Ontology:
                 items = [str(m) for m in rdflib.collection.Collection(g, members)]
                 pairs.update(frozenset((x, y)) for i, x in enumerate(items) for y in items[i + 1 :])
         self.disjoint = frozenset(p for p in pairs if len(p) == 2)
+        self.disjoint_pairs: tuple[tuple[str, str], ...] = tuple(
+            (a, b) for a, b in sorted(tuple(sorted(pair)) for pair in self.disjoint)
+        )
+        """The disjoint pairs, each in order and in the order they are reported."""
         self._closure: dict[str, frozenset[str]] = {}
 
     def ancestors(self, cls: str) -> frozenset[str]:
@@ -781,6 +785,8 @@ class Engine:
         except Exception as exc:
             raise ValidationSetupError(str(exc)) from exc
         self.tracer = Tracer(self.mapper)
+        self._undeclared: dict[ox.NamedNode, bool] = {}
+        """Whether each IRI seen is a Medigy term the ontology does not declare."""
 
     # SHACL ---------------------------------------------------------------------------------
 
@@ -862,17 +868,23 @@ class Engine:
         """Undeclared Medigy terms and values typed with disjoint classes."""
         out: list[tuple[Result, Any, Any, Any]] = []
         declared = self.ontology.declared
+        undeclared = self._undeclared
+        if len(undeclared) >= _IRI_LIMIT:
+            undeclared.clear()
         types: dict[ox.NamedNode, set[str]] = defaultdict(set)
         seen: set[tuple[str, str, str]] = set()
         for t in triples:
-            if t.predicate == RDF_TYPE and isinstance(t.object, ox.NamedNode):
-                types[t.subject].add(t.object.value)  # type: ignore[index]
-            for term in (t.predicate, t.object):
-                if (
-                    isinstance(term, ox.NamedNode)
-                    and term.value.startswith(MEDIGY)
-                    and term.value not in declared
-                ):
+            predicate, value_term = t.predicate, t.object  # each read makes a new Python object
+            if predicate == RDF_TYPE and isinstance(value_term, ox.NamedNode):
+                types[t.subject].add(value_term.value)  # type: ignore[index]
+            for term in (predicate, value_term):
+                if not isinstance(term, ox.NamedNode):
+                    continue
+                bad = undeclared.get(term)
+                if bad is None:
+                    iri = term.value
+                    bad = undeclared[term] = iri.startswith(MEDIGY) and iri not in declared
+                if bad:
                     marker = (str(t.subject), str(t.predicate), term.value)
                     if marker in seen:
                         continue
@@ -903,8 +915,7 @@ class Engine:
             for cls in sorted(classes):
                 for ancestor in self.ontology.ancestors(cls):
                     closure.setdefault(ancestor, cls)
-            for pair in sorted(self.ontology.disjoint, key=sorted):
-                a, b = sorted(pair)
+            for a, b in self.ontology.disjoint_pairs:
                 if a in closure and b in closure:
                     value = ox.NamedNode(max(closure[a], closure[b]))
                     message = (
@@ -1107,10 +1118,10 @@ def _validate_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
         triples.update(mapped.triples)
         for node in sorted(mapped.shared, key=str):
             refs[node.value].append(start + offset)
-        for t in mapped.triples:
-            if t.subject not in mapped.shared:
-                own.setdefault(t.subject, offset)
-        shared_triples = [t for t in mapped.triples if t.subject in mapped.shared]
+        own_triples, shared_groups = mapped.split()
+        for t in own_triples:
+            own.setdefault(t.subject, offset)
+        shared_triples = [t for group in shared_groups for t in group]
         if shared_triples:
             data = ox.serialize(shared_triples, format=ox.RdfFormat.N_TRIPLES)
             shared_lines.update(line for line in (data or b"").splitlines() if line)
