@@ -7,13 +7,14 @@ batches as ``medigraph validate`` makes them) and measures the CPU time spent
 
 - inside ``pyshacl.validate`` (the SHACL engine itself, on graphs already built),
 - turning each batch's triples into the rdflib graph pySHACL needs,
-- on everything else (reading, mapping, the ontology checks, tracing results to lines).
+- reading and mapping the documents (what the export does too),
+- on everything else (the ontology checks, tracing results to lines, starting up).
 
 Then it times ``medigraph export`` of the same corpus (Turtle, no cache, no store, every
-core) and prints the ratio the issue's target is about. The SHACL engine's CPU time spread
-perfectly over every core, and everything else free, is a lower bound for a validation
-whose results are pySHACL's: when that alone is over 3× the export, no change to medigraph
-can reach 3× without another engine.
+core) and prints the ratio the issue's target is about. pySHACL's CPU time, the rdflib
+graphs it takes and the reading and mapping, spread perfectly over every core with
+everything else free, is a lower bound for a validation whose results are pySHACL's: when
+it is over 3× the export, no change to medigraph reaches 3× without another SHACL engine.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pyshacl  # noqa: E402
 from medigraph import validation  # noqa: E402
 from medigraph.pipeline import default_jobs  # noqa: E402
 
-spent = {"pyshacl": 0.0, "rdflib": 0.0}
+spent = {"pyshacl": 0.0, "rdflib": 0.0, "map": 0.0}
 
 
 def _timed(name: str, fn: Any) -> Any:
@@ -70,27 +71,31 @@ def main(argv: list[str] | None = None) -> int:
 
     pyshacl.validate = _timed("pyshacl", pyshacl.validate)
     validation.to_rdflib = _timed("rdflib", validation.to_rdflib)
+    validation._map = _timed("map", validation._map)
     cpu_started, started = time.process_time(), time.perf_counter()
     report = validation.validate([args.corpus], jobs=1)
     total_cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     documents = len(report.documents)
-    rest = total_cpu - spent["pyshacl"] - spent["rdflib"]
+    rest = total_cpu - spent["pyshacl"] - spent["rdflib"] - spent["map"]
     per_doc = 1000 / max(documents, 1)
     print(f"{documents} documents, {len(report.results)} SHACL results, one process: {wall:.1f} s")
-    print(
-        f"  pySHACL            {spent['pyshacl']:7.1f} s CPU  {spent['pyshacl'] * per_doc:.2f} ms/doc"
-    )
-    print(
-        f"  rdflib graphs      {spent['rdflib']:7.1f} s CPU  {spent['rdflib'] * per_doc:.2f} ms/doc"
-    )
-    print(f"  everything else    {rest:7.1f} s CPU  {rest * per_doc:.2f} ms/doc")
+    for name, label in (
+        ("pyshacl", "pySHACL"),
+        ("rdflib", "rdflib graphs"),
+        ("map", "reading, mapping"),
+    ):
+        print(f"  {label:<18} {spent[name]:7.1f} s CPU  {spent[name] * per_doc:.2f} ms/doc")
+    print(f"  {'everything else':<18} {rest:7.1f} s CPU  {rest * per_doc:.2f} ms/doc")
     export = export_seconds(args.corpus, args.jobs)
-    floor = spent["pyshacl"] / args.jobs
     print(f"export (Turtle, --jobs {args.jobs}): {export:.2f} s")
+    cores = args.jobs
+    alone = spent["pyshacl"] / cores
+    needed = (spent["pyshacl"] + spent["rdflib"] + spent["map"]) / cores
     print(
-        f"pySHACL alone over {args.jobs} cores: ≥ {floor:.1f} s = {floor / export:.1f}× the export "
-        f"(target: 3×; everything else over {args.jobs} cores adds {rest / args.jobs:.1f} s)"
+        f"over {cores} cores, perfectly shared: pySHACL alone ≥ {alone:.1f} s "
+        f"({alone / export:.1f}× the export); with the rdflib graphs it needs and the reading "
+        f"and mapping the export does too ≥ {needed:.1f} s ({needed / export:.1f}×); target 3×"
     )
     return 0
 
