@@ -29,8 +29,6 @@ by two documents (the same ``id``) is checked per batch.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import logging
 import math
@@ -49,6 +47,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
+from . import pyshacl_speed
 from .diagnostics import Diagnostic, Severity
 from .documents import Document, SourceFile, discover, read_document
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
@@ -252,75 +251,6 @@ def _parse_rdf(file: Path, what: str, graph: rdflib.Graph | None = None) -> rdfl
     return graph
 
 
-class _FrozenGraph(rdflib.Graph):
-    """A graph that is read far more than written: triple-pattern lookups are remembered.
-
-    pySHACL reads each shape's description from the shapes graph again for every focus node
-    it checks (≈ 90 lookups per document with the bundled shapes), through rdflib's
-    context-aware memory store: a third of the validation time. The shapes do not change
-    while we validate, so the answer to each pattern is kept; any change forgets them all.
-    """
-
-    _MEMO_LIMIT = 200_000
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._memo: dict[Any, tuple[Any, ...]] = {}
-        # and the answers of objects() and predicate_objects(), which pySHACL calls most
-        self._objects: dict[Any, tuple[Any, ...]] = {}
-        self._predicate_objects: dict[Any, tuple[Any, ...]] = {}
-
-    def _forget(self) -> None:
-        self._memo.clear()
-        self._objects.clear()
-        self._predicate_objects.clear()
-
-    def triples(self, triple: Any) -> Any:  # rdflib's signature
-        if isinstance(triple[1], rdflib.paths.Path):
-            yield from super().triples(triple)
-            return
-        found = self._memo.get(triple)
-        if found is None:
-            if len(self._memo) >= self._MEMO_LIMIT:
-                self._forget()
-            found = self._memo[triple] = tuple(super().triples(triple))
-        yield from found
-
-    def objects(self, subject: Any = None, predicate: Any = None, unique: bool = False) -> Any:
-        if unique or isinstance(predicate, rdflib.paths.Path):
-            return super().objects(subject, predicate, unique)
-        found = self._objects.get((subject, predicate))
-        if found is None:
-            if len(self._objects) >= self._MEMO_LIMIT:
-                self._forget()
-            found = tuple(o for _s, _p, o in self.triples((subject, predicate, None)))
-            self._objects[(subject, predicate)] = found
-        return iter(found)
-
-    def predicate_objects(self, subject: Any = None, unique: bool = False) -> Any:
-        if unique:
-            return super().predicate_objects(subject, unique)
-        found = self._predicate_objects.get(subject)
-        if found is None:
-            if len(self._predicate_objects) >= self._MEMO_LIMIT:
-                self._forget()
-            found = tuple((p, o) for _s, p, o in self.triples((subject, None, None)))
-            self._predicate_objects[subject] = found
-        return iter(found)
-
-    def add(self, triple: Any) -> Any:
-        self._forget()
-        return super().add(triple)
-
-    def addN(self, quads: Any) -> Any:
-        self._forget()
-        return super().addN(quads)
-
-    def remove(self, triple: Any) -> Any:
-        self._forget()
-        return super().remove(triple)
-
-
 # SHACL Advanced Features: only with these does pySHACL's ``advanced`` mode change a result.
 _SHACL_AF_PREDICATES = frozenset({SH.rule, SH.target, SH.expression, SH.condition})
 _SHACL_AF_CLASSES = frozenset(
@@ -344,7 +274,7 @@ class Shapes:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self.graph = _parse_rdf(file, "shapes file", _FrozenGraph())
+        self.graph = _parse_rdf(file, "shapes file", pyshacl_speed.FrozenGraph())
         self.advanced = any(p in _SHACL_AF_PREDICATES for p in self.graph.predicates()) or any(
             o in _SHACL_AF_CLASSES for o in self.graph.objects(None, RDF.type)
         )
@@ -591,188 +521,11 @@ class Options:
     inference: str = "none"
 
 
-_prepared: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
-
-
-def _prepare_sparql_once() -> None:
-    """Parse each SPARQL text once per process instead of once per focus node.
-
-    pySHACL hands rdflib the same query text (``$this`` comes as a binding) for every focus
-    node of a SPARQL-based constraint, and rdflib parses and translates it every time: 40% of
-    the validation time with the bundled shapes. A translated query is what rdflib's own
-    ``prepareQuery`` returns for reuse, so reusing it changes no result.
-    """
-    from rdflib.plugins.sparql import processor
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    if getattr(processor.SPARQLProcessor.query, "_medigraph", False):
-        return
-    original = processor.SPARQLProcessor.query
-
-    def query(  # rdflib's parameter names
-        self: Any,
-        strOrQuery: Any,
-        initBindings: Any = None,
-        initNs: Any = None,
-        base: str | None = None,
-        DEBUG: bool = False,
-    ) -> Any:
-        if isinstance(strOrQuery, str):
-            key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-            prepared = _prepared.get(key)
-            if prepared is None:
-                if len(_prepared) > 1024:
-                    _prepared.clear()
-                prepared = _prepared[key] = translateQuery(parseQuery(strOrQuery), base, initNs)
-            strOrQuery = prepared
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-    query._medigraph = True  # type: ignore[attr-defined]
-    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
-
-
-class _ParameterList(list[Any]):
-    """pySHACL's list of constraint parameters, with membership by hash instead of a scan."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        super().__init__(items)
-        self._members = frozenset(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-    def copy(self) -> _ParameterList:
-        return _ParameterList(self)
-
-    def append(self, item: Any) -> None:
-        super().append(item)
-        self._members = self._members | {item}
-
-
-def _fast_parameter_lookup_once() -> None:
-    """Find a shape's constraint parameters by hash lookups instead of list scans.
-
-    For every (shape, focus nodes) evaluation pySHACL tests each predicate of the shape
-    against its list of ~40 constraint parameters with ``in``: a linear scan of rdflib
-    ``URIRef.__eq__`` calls, 3.5 million per 200 documents and a third of the validation
-    time. pySHACL keeps that list in a module attribute that it fills on first use; filling
-    it first with a list whose ``in`` is a set lookup changes no answer (same members, same
-    equality), only the cost. A pySHACL without that attribute is left as it is.
-    """
-    try:
-        from pyshacl import shape
-        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-    except ImportError:  # another pySHACL layout: keep its own lookup
-        return
-    current = getattr(shape, "CONSTRAINT_PARAMS", (None, None))
-    if isinstance(current[0], _ParameterList) or not hasattr(shape, "module"):
-        return
-    factories: dict[Any, Callable[[Any], Any]] = {}
-    shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
-        _ParameterList(ALL_CONSTRAINT_PARAMETERS),
-        {
-            parameter: factories.setdefault(component, _reused(component))
-            for parameter, component in CONSTRAINT_PARAMETERS_MAP.items()
-        },
-    )
-    _name_shapes_once(shape.Shape)
-
-
-_made: dict[tuple[int, Any], tuple[Any, Any]] = {}
-"""(shape, constraint class) → (the shape, the constraint made for it), for one pySHACL call."""
-_MADE_LIMIT = 100_000
-
-
-def _reused(component: Any) -> Callable[[Any], Any]:
-    """Make ``component``'s constraint for a shape once, instead of at each evaluation.
-
-    pySHACL makes every constraint of a shape again each time it evaluates the shape: for a
-    nested property shape, once per value of every focus node (≈ 10 000 times per batch of
-    100 documents). A constraint is made from the shape alone (its parameters, read from the
-    shapes graph, which does not change during a call) and keeps nothing of an evaluation,
-    so the one made first answers the same. Keyed by the shape object's identity (pySHACL
-    shapes cannot be weakly referenced); the entry holds the shape, so the identity stays its
-    own, and :func:`forget_constraints` empties the table after each call. A constraint that
-    cannot be made (pySHACL warns and skips it) is tried again each time, as before.
-    """
-
-    def make(shape: Any) -> Any:
-        key = (id(shape), component)
-        found = _made.get(key)
-        if found is None:
-            if len(_made) >= _MADE_LIMIT:
-                _made.clear()
-            found = _made[key] = (shape, component(shape))
-        return found[1]
-
-    make.__name__ = make.__qualname__ = getattr(component, "__name__", "constraint")
-    return make
-
-
-_shape_names: dict[int, tuple[Any, str]] = {}
-
-
-def _name_shapes_once(shape_class: Any) -> None:
-    """Remember each shape's ``str()``, which pySHACL builds twice per evaluation for a debug
-    message (formatted whether or not debugging is on). It depends only on the shape's node,
-    names and kind, which a shape never changes."""
-    original = shape_class.__str__
-    if getattr(original, "_medigraph", False):
-        return
-
-    def name(self: Any) -> str:
-        found = _shape_names.get(id(self))
-        if found is None or found[0] is not self:
-            if len(_shape_names) >= _MADE_LIMIT:
-                _shape_names.clear()
-            found = _shape_names[id(self)] = (self, original(self))
-        return found[1]
-
-    name._medigraph = True  # type: ignore[attr-defined]
-    shape_class.__str__ = name
-
-
-def forget_constraints() -> None:
-    """Drop the constraints and names kept for the shapes of the pySHACL call that ended."""
-    _made.clear()
-    _shape_names.clear()
-
-
-_describing = True
-"""False while medigraph's own pySHACL call runs: its text report is never read."""
-
-
-def _skip_text_report_once() -> None:
-    """Do not write the text description of each result while medigraph validates.
-
-    pySHACL formats a paragraph of text for every result it makes, including the many that
-    ``sh:or``/``sh:not`` make and throw away while trying alternatives (≈ 10% of the time).
-    Only the report graph is read here, and the text is not part of it; other callers in the
-    same process (``_describing`` is True outside ``Engine.shacl``) get the text as before.
-    """
-    try:
-        from pyshacl.constraints.constraint_component import ConstraintComponent
-    except ImportError:  # another pySHACL layout: keep the text
-        return
-    original = ConstraintComponent.make_v_result_description
-    if getattr(original, "_medigraph", False):
-        return
-
-    def describe(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return original(self, *args, **kwargs) if _describing else ""
-
-    describe._medigraph = True  # type: ignore[attr-defined]
-    ConstraintComponent.make_v_result_description = describe  # type: ignore[method-assign]
-
-
 class Engine:
     """Shapes, ontology and mapping, loaded once per process."""
 
     def __init__(self, options: Options) -> None:
-        _prepare_sparql_once()
-        _fast_parameter_lookup_once()
-        _skip_text_report_once()
+        pyshacl_speed.install()
         if options.inference not in INFERENCE:
             raise ValidationSetupError(
                 f"unknown inference {options.inference!r} (use none or rdfs)"
@@ -794,31 +547,27 @@ class Engine:
         """pySHACL over ``triples``: (result, focus, path, value) with ox terms for tracing."""
         import pyshacl
 
-        global _describing
         data = to_rdflib(triples)
-        _describing = False
         try:
-            _conforms, report, _text = pyshacl.validate(
-                data,
-                shacl_graph=self.shapes.graph,
-                ont_graph=self.ontology.graph if self.options.inference == "rdfs" else None,
-                inference=self.options.inference,
-                abort_on_first=False,
-                allow_infos=True,
-                allow_warnings=True,
-                meta_shacl=False,
-                advanced=self.shapes.advanced,
-                js=False,
-                inplace=True,
-                debug=False,
-            )
+            with pyshacl_speed.validating():
+                _conforms, report, _text = pyshacl.validate(
+                    data,
+                    shacl_graph=self.shapes.graph,
+                    ont_graph=self.ontology.graph if self.options.inference == "rdfs" else None,
+                    inference=self.options.inference,
+                    abort_on_first=False,
+                    allow_infos=True,
+                    allow_warnings=True,
+                    meta_shacl=False,
+                    advanced=self.shapes.advanced,
+                    js=False,
+                    inplace=True,
+                    debug=False,
+                )
         except Exception as exc:  # pyshacl reports a broken shape by raising
             raise ValidationSetupError(
                 f"shapes file {self.shapes.file} cannot be used: {exc}"
             ) from exc
-        finally:
-            _describing = True
-            forget_constraints()
         return [
             self._result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)
         ]
@@ -1024,38 +773,7 @@ _engine: Engine | None = None
 def _init(options: Options) -> None:
     global _engine
     _engine = Engine(options)
-    _collect_less()
-
-
-_GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def _collect_less() -> None:
-    """Let Python's cycle collector run less often while batches are checked.
-
-    Each batch builds an rdflib graph of ≈ 10 000 triples (hundreds of thousands of small
-    objects) and pySHACL makes as many more; with the default thresholds the collector
-    walks the young ones every 700 allocations and every long-lived object (the shapes, the
-    ontology, the mapping) again and again: ≈ 20 % of the validation time. Those long-lived
-    objects are frozen out of its reach and it runs every 50 000 allocations instead, which
-    keeps the memory held by uncollected graph cycles to a few batches (measured: 111 → 222 MB
-    for one process, and flat with the number of documents).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*_GC_THRESHOLDS)
-
-
-@contextlib.contextmanager
-def _collecting_less() -> Iterator[None]:
-    """:func:`_collect_less` for a validation run in this process, then back as it was."""
-    previous = gc.get_threshold()
-    _collect_less()
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+    pyshacl_speed.collect_less()
 
 
 def _map(
@@ -1275,7 +993,7 @@ def _run_batches(
     if workers <= 1 or len(batches) <= 1:
         global _engine
         _engine = engine
-        with _collecting_less():
+        with pyshacl_speed.collecting_less():
             for batch in batches:
                 yield _validate_batch(batch)
         return
