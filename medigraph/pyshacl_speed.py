@@ -293,13 +293,24 @@ def collect_less() -> None:
     objects) and pySHACL makes as many more; with the default thresholds the collector
     walks the young ones every 700 allocations and every long-lived object (the shapes, the
     ontology, the mapping) again and again: ≈ 20 % of the validation time. Those long-lived
-    objects are frozen out of its reach and it runs every 50 000 allocations instead, which
-    keeps the memory held by uncollected graph cycles to a few batches (measured: 111 → 222 MB
-    for one process, and flat with the number of documents).
+    objects are frozen out of its reach and it runs every 50 000 allocations instead; the
+    cycles a batch leaves (an rdflib graph and its store refer to each other) are collected
+    by :func:`collect_batch` once the batch is done.
     """
     gc.collect()
     gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
+
+
+def collect_batch() -> None:
+    """Free what a checked batch left, now, while :func:`collect_less` is in force.
+
+    Without it the batches' graphs would pile up until a full collection, which the higher
+    thresholds make rare: measured on 10 000 documents with two workers, 190 MB at the peak
+    per worker instead of 79 MB, and more the longer the run. The long-lived objects are
+    frozen, so this walks little more than the batch's own garbage (≈ 2 % of the time).
+    """
+    gc.collect()
 
 
 @contextlib.contextmanager

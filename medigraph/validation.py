@@ -814,6 +814,14 @@ def _code(result: Result) -> str:
     return "shacl." + _local(result.component).removesuffix("ConstraintComponent")
 
 
+def _check_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
+    """:func:`_validate_batch`, then its garbage collected (see ``pyshacl_speed``)."""
+    try:
+        return _validate_batch(batch)
+    finally:
+        pyshacl_speed.collect_batch()
+
+
 def _validate_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
     assert _engine is not None, "call _init first"
     engine = _engine
@@ -995,11 +1003,11 @@ def _run_batches(
         _engine = engine
         with pyshacl_speed.collecting_less():
             for batch in batches:
-                yield _validate_batch(batch)
+                yield _check_batch(batch)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(min(workers, len(batches)), initializer=_init, initargs=(options,)) as pool:
-        yield from pool.imap(_validate_batch, batches)
+        yield from pool.imap(_check_batch, batches)
 
 
 # -- an existing dump --------------------------------------------------------------------------
