@@ -618,7 +618,7 @@ class Engine:
         out: list[tuple[Result, Any, Any, Any]] = []
         declared = self.ontology.declared
         undeclared = self._undeclared
-        if len(undeclared) >= _IRI_LIMIT:
+        if len(undeclared) >= _LIMIT:
             undeclared.clear()
         types: dict[ox.NamedNode, set[str]] = defaultdict(set)
         seen: set[tuple[str, str, str]] = set()
@@ -693,30 +693,29 @@ def _curie(iri: str) -> str:
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_IRIS: dict[ox.NamedNode, rdflib.URIRef] = {}
-"""IRIs converted in earlier batches: predicates, classes, topics and people recur in all."""
-_IRI_LIMIT = 200_000
+_PREDICATES: dict[ox.NamedNode, rdflib.URIRef] = {}
+"""Predicates converted in earlier batches: a few dozen, the same in every batch."""
+_LIMIT = 200_000
+"""Entries kept in a per-process table of IRIs before it is emptied."""
 
 
 def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     """pyoxigraph → rdflib, each distinct term converted once.
 
     The same terms as rdflib's N-Triples parser makes from pyoxigraph's N-Triples (a plain
-    literal has no datatype; blank nodes keep their labels), three times faster; IRIs are
-    kept from one batch to the next.
+    literal has no datatype; blank nodes keep their labels), three times faster; predicates
+    are kept from one batch to the next.
     """
     graph = rdflib.Graph()
     terms: dict[Any, Any] = {}
-    if len(_IRIS) >= _IRI_LIMIT:
-        _IRIS.clear()
+    if len(_PREDICATES) >= _LIMIT:
+        _PREDICATES.clear()
 
     def term(t: Any) -> Any:
         found = terms.get(t)
         if found is None:
             if isinstance(t, ox.NamedNode):
-                found = _IRIS.get(t)
-                if found is None:
-                    found = _IRIS[t] = rdflib.URIRef(t.value)
+                found = rdflib.URIRef(t.value)
             elif isinstance(t, ox.BlankNode):
                 found = rdflib.BNode(t.value)
             elif isinstance(t, ox.Literal):
@@ -735,7 +734,11 @@ def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     # and passes the graph as the context, as here.
     add = graph.store.add
     for t in triples:
-        add((term(t.subject), term(t.predicate), term(t.object)), graph, False)
+        p = t.predicate
+        predicate = _PREDICATES.get(p)
+        if predicate is None:
+            predicate = _PREDICATES[p] = rdflib.URIRef(p.value)
+        add((term(t.subject), predicate, term(t.object)), graph, False)
     return graph
 
 
