@@ -18,11 +18,16 @@ from typing import Any
 
 import rdflib
 
+_describing = True
+"""False while medigraph's own pySHACL call runs (:func:`validating`): its text report is
+never read, and the constraints and names kept are for its shapes. Other pySHACL calls in
+the same process get pySHACL's own behaviour."""
+
 
 def install() -> None:
     """The changes to pySHACL's own code below, each made once per process."""
     _prepare_sparql_once()
-    _fast_parameter_lookup_once()
+    _fast_constraints_once()
     _skip_text_report_once()
 
 
@@ -167,8 +172,10 @@ class _ParameterList(list[Any]):
         self._members = self._members | {item}
 
 
-def _fast_parameter_lookup_once() -> None:
-    """Find a shape's constraint parameters by hash lookups instead of list scans.
+def _fast_constraints_once() -> None:
+    """Find a shape's constraint parameters by hash lookups instead of list scans, make each
+    shape's constraints once per call (:func:`_reused`) and name each shape once
+    (:func:`_name_shapes_once`).
 
     For every (shape, focus nodes) evaluation pySHACL tests each predicate of the shape
     against its list of ~40 constraint parameters with ``in``: a linear scan of rdflib
@@ -215,6 +222,8 @@ def _reused(component: Any) -> Callable[[Any], Any]:
     """
 
     def make(shape: Any) -> Any:
+        if _describing:  # not medigraph's own call: as pySHACL does it
+            return component(shape)
         key = (id(shape), component)
         found = _made.get(key)
         if found is None:
@@ -239,6 +248,8 @@ def _name_shapes_once(shape_class: Any) -> None:
         return
 
     def name(self: Any) -> str:
+        if _describing:  # not medigraph's own call: as pySHACL does it
+            return str(original(self))
         found = _shape_names.get(id(self))
         if found is None or found[0] is not self:
             if len(_shape_names) >= _MADE_LIMIT:
@@ -254,10 +265,6 @@ def forget_constraints() -> None:
     """Drop the constraints and names kept for the shapes of the pySHACL call that ended."""
     _made.clear()
     _shape_names.clear()
-
-
-_describing = True
-"""False while medigraph's own pySHACL call runs: its text report is never read."""
 
 
 def _skip_text_report_once() -> None:
