@@ -27,6 +27,7 @@ import argparse
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,9 +35,10 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from query_bench import sample_values
+from query_bench import parameter_sets, sample_values
 
 from medigraph.query import (
+    SavedQuery,
     _blank,
     bind_params,
     check_syntax,
@@ -57,6 +59,20 @@ def unordered(text: str) -> str | None:
     if not found or re.search(r"\b(LIMIT|OFFSET)\b", plain[found[-1].start() :], re.IGNORECASE):
         return None
     return text[: found[-1].start()]
+
+
+def listings(
+    saved: SavedQuery, values: dict[str, str], prefixes: dict[str, str]
+) -> Iterator[tuple[dict[str, str], str, str]]:
+    """(parameters, query, query without its ORDER BY) for each SELECT form of ``saved`` that
+    this script times, with the parameters of ``query_bench.parameter_sets``."""
+    for given in parameter_sets(saved, values):
+        text = insert_values(saved.text, bind_params(saved, saved.text, given, prefixes))
+        if check_syntax(text, prefixes) != "bindings":
+            continue
+        bare = unordered(text)
+        if bare is not None:
+            yield given, text, bare
 
 
 def best(
@@ -94,15 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'counted s':>9} {'reading s':>9} {'µs/term':>7}"
     )
     for name, saved in saved_queries().items():
-        required = {p.name: values[p.name] for p in saved.params if p.required}
-        optional = {p.name: values[p.name] for p in saved.params if not p.required}
-        for given in [required, {**required, **optional}] if optional else [required]:
-            text = insert_values(saved.text, bind_params(saved, saved.text, given, prefixes))
-            if check_syntax(text, prefixes) != "bindings":
-                continue
-            bare = unordered(text)
-            if bare is None:
-                continue
+        for given, text, bare in listings(saved, values, prefixes):
             full, rows, columns = best(store, text, prefixes, args.repeat)
             loose, _, _ = best(store, bare, prefixes, args.repeat)
             counted, _, _ = best(
@@ -110,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             reading = max(0.0, loose - counted)
             per_term = reading / (rows * columns) * 1e6 if rows * columns else 0.0
+            optional = {p.name for p in saved.params if not p.required}
             shown = ", ".join(f"{k}={v}" for k, v in given.items() if k in optional) or "(all)"
             print(
                 f"{name:<30} {shown[:40]:<40} {rows:>7} {columns:>4} {full:>7.2f} "

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from medigraph.query import (
+    SavedQuery,
     bind_params,
     default_prefixes,
     insert_values,
@@ -62,6 +63,19 @@ def sample_values(store: ox.Store, prefixes: dict[str, str]) -> dict[str, str]:
         for row in store.query(text, prefixes=prefixes):  # type: ignore[union-attr]
             values[name] = row["v"].value
     return values
+
+
+def parameter_sets(
+    saved: SavedQuery, values: dict[str, str], bound_only: bool = False
+) -> list[dict[str, str]]:
+    """The parameters to run ``saved`` with: its optional ones left out (the answer for
+    everything) and then given (``bound_only``: only given); required ones always given."""
+    required = {p.name: values[p.name] for p in saved.params if p.required}
+    optional = {p.name: values[p.name] for p in saved.params if not p.required}
+    if not optional:
+        return [required]
+    given = {**required, **optional}
+    return [given] if bound_only else [required, given]
 
 
 def rdflib_rows(graph: Any, text: str, ns: dict[str, Any]) -> list[Any]:
@@ -184,13 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, saved in saved_queries().items():
         if name in args.skip:
             continue
-        variants = [{p.name: values[p.name] for p in saved.params if p.required}]
-        optional = {p.name: values[p.name] for p in saved.params if not p.required}
-        if optional and not args.bound_only:
-            variants.append({**variants[0], **optional})
-        elif optional:
-            variants = [{**variants[0], **optional}]
-        for given in variants:
+        for given in parameter_sets(saved, values, args.bound_only):
             bound = bind_params(saved, saved.text, given, prefixes)
             wall, answer, cpu = time_it(
                 partial(run_embedded, saved.text, params=bound, opened=store, timeout=None),

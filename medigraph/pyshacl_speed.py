@@ -203,9 +203,23 @@ def _fast_constraints_once() -> None:
     _name_shapes_once(shape.Shape)
 
 
-_made: dict[tuple[int, Any], tuple[Any, Any]] = {}
+_made: dict[Any, tuple[Any, Any]] = {}
 """(shape, constraint class) → (the shape, the constraint made for it), for one pySHACL call."""
 _MADE_LIMIT = 100_000
+
+
+def _kept(table: dict[Any, tuple[Any, Any]], key: Any, shape: Any, make: Callable[[], Any]) -> Any:
+    """What ``make`` gives for ``shape``, made once while ``table`` remembers it.
+
+    Keyed by the shape object's identity (pySHACL shapes cannot be weakly referenced): the
+    entry holds the shape, so the identity stays its own until :func:`forget_constraints`.
+    """
+    found = table.get(key)
+    if found is None:
+        if len(table) >= _MADE_LIMIT:
+            table.clear()
+        found = table[key] = (shape, make())
+    return found[1]
 
 
 def _reused(component: Any) -> Callable[[Any], Any]:
@@ -215,28 +229,21 @@ def _reused(component: Any) -> Callable[[Any], Any]:
     nested property shape, once per value of every focus node (≈ 10 000 times per batch of
     100 documents). A constraint is made from the shape alone (its parameters, read from the
     shapes graph, which does not change during a call) and keeps nothing of an evaluation,
-    so the one made first answers the same. Keyed by the shape object's identity (pySHACL
-    shapes cannot be weakly referenced); the entry holds the shape, so the identity stays its
-    own, and :func:`forget_constraints` empties the table after each call. A constraint that
-    cannot be made (pySHACL warns and skips it) is tried again each time, as before.
+    so the one made first answers the same (:func:`forget_constraints` empties the table after
+    each call). A constraint that cannot be made (pySHACL warns and skips it) is tried again
+    each time, as before.
     """
 
     def make(shape: Any) -> Any:
         if _describing:  # not medigraph's own call: as pySHACL does it
             return component(shape)
-        key = (id(shape), component)
-        found = _made.get(key)
-        if found is None:
-            if len(_made) >= _MADE_LIMIT:
-                _made.clear()
-            found = _made[key] = (shape, component(shape))
-        return found[1]
+        return _kept(_made, (id(shape), component), shape, lambda: component(shape))
 
     make.__name__ = make.__qualname__ = getattr(component, "__name__", "constraint")
     return make
 
 
-_shape_names: dict[int, tuple[Any, str]] = {}
+_shape_names: dict[Any, tuple[Any, Any]] = {}
 
 
 def _name_shapes_once(shape_class: Any) -> None:
@@ -250,12 +257,7 @@ def _name_shapes_once(shape_class: Any) -> None:
     def name(self: Any) -> str:
         if _describing:  # not medigraph's own call: as pySHACL does it
             return str(original(self))
-        found = _shape_names.get(id(self))
-        if found is None or found[0] is not self:
-            if len(_shape_names) >= _MADE_LIMIT:
-                _shape_names.clear()
-            found = _shape_names[id(self)] = (self, original(self))
-        return found[1]
+        return str(_kept(_shape_names, id(self), self, lambda: original(self)))
 
     name._medigraph = True  # type: ignore[attr-defined]
     shape_class.__str__ = name

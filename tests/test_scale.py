@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +13,7 @@ import pytest
 from medigraph.documents import discover
 from medigraph.export import export
 from medigraph.pipeline import select_shard, shard_of
+from tests._bench import load_benchmark
 from tests._trees import random_tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,14 +21,7 @@ EXAMPLES = ROOT / "examples" / "content"
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "medigraph_bench_generate", ROOT / "benchmarks" / "generate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("generate")
 
 
 @pytest.fixture(scope="module")
