@@ -54,3 +54,21 @@ def test_listing_floor_times_the_rows_of_each_saved_query(store: ox.Store) -> No
             assert counted == [(f'"{len(full)}"^^<http://www.w3.org/2001/XMLSchema#integer>',)]
             compared += bool(full)
     assert compared >= 10  # most saved queries, most with rows
+
+
+def test_listing_floor_in_memory_copy_answers_the_same(store: ox.Store) -> None:
+    """``--memory`` times the same data: every quad copied, and each saved query gives the
+    same rows in the same order on the copy."""
+    floor = load_benchmark("listing_floor")
+    copy = floor.in_memory(store)
+    assert len(copy) == len(store) > 1000
+    assert set(copy.named_graphs()) == set(store.named_graphs())
+    prefixes = default_prefixes()
+    values = floor.sample_values(store, prefixes)
+    compared = 0
+    for saved in saved_queries().values():
+        for _given, text, _bare in floor.listings(saved, values, prefixes):
+            assert _rows(copy, text, prefixes) == _rows(store, text, prefixes), saved.name
+            compared += 1
+    assert compared >= 10
+
