@@ -72,3 +72,11 @@ def test_listing_floor_in_memory_copy_answers_the_same(store: ox.Store) -> None:
             compared += 1
     assert compared >= 10
 
+
+def test_compiled_mapping_probe_times_the_package_it_is_given() -> None:
+    """The probe imports the package from the root it is handed (here the checkout, not a
+    compiled copy) and reports a per-document CPU time."""
+    bench = load_benchmark("compiled_mapping")
+    compiled, micros = bench.per_document(ROOT, EXAMPLES, 19)
+    assert compiled is False
+    assert 0 < micros < 1_000_000
