@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
-from medigraph.cli import cli
+from medigraph.cli import all_commands, cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 def _commands() -> list[tuple[str, click.Command]]:
-    return sorted(cli.commands.items())
+    return sorted(all_commands().items())
 
 
 @pytest.mark.parametrize(("name", "command"), _commands(), ids=[n for n, _ in _commands()])
@@ -38,3 +41,32 @@ def test_every_option_is_documented(name: str, command: click.Command) -> None:
 @pytest.mark.parametrize(("name", "command"), _commands(), ids=[n for n, _ in _commands()])
 def test_every_command_has_help(name: str, command: click.Command) -> None:
     assert command.help and len(command.help.split()) > 5
+
+
+@pytest.mark.parametrize("command", ["query", "export"])
+def test_a_command_loads_only_what_it_needs(command: str, tmp_path: Path) -> None:
+    """``medigraph query`` and ``medigraph export`` run without importing rdflib and pySHACL
+    (only validation needs them), in a fresh interpreter."""
+    examples = Path(__file__).resolve().parent.parent / "examples" / "content"
+    args = {
+        "query": ["query", "--list"],
+        "export": ["export", str(examples), "-o", str(tmp_path / "d.ttl"), "--no-store", "-q"],
+    }[command]
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from medigraph.cli import cli\n"
+        f"result = CliRunner().invoke(cli, {args!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in ('rdflib', 'pyshacl', 'medigraph.validation') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert command != "export" or (tmp_path / "d.ttl").stat().st_size > 10_000
+
+
+def test_group_help_lists_every_command() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    listed = re.findall(r"^  (\w+) ", result.output.split("Commands:", 1)[1], re.MULTILINE)
+    assert listed == sorted(all_commands()) == ["export", "push", "query", "serve", "validate"]

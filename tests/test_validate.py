@@ -525,3 +525,25 @@ def test_results_with_and_without_a_path_on_one_node_can_be_ordered(tmp_path: Pa
         on_item = [r for r in report.results if r.focus_iri == CONTENT + "both"]
         assert any(r.path is None for r in on_item) and any(r.path for r in on_item)
         assert report.exit_code() == 1
+
+
+def test_cli_export_validate_with_unusable_shapes_is_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI loads the validation module only for ``--validate``; its setup errors still
+    end the export with exit code 2 and write nothing."""
+    import medigraph.validation
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    empty = tmp_path / "no-shapes.ttl"
+    empty.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    monkeypatch.setattr(medigraph.validation, "default_shapes", lambda: empty)
+    dump = tmp_path / "out" / "dump.ttl"
+    result = CliRunner().invoke(
+        cli, ["export", str(docs), "-o", str(dump), "--validate", "--no-store", "--no-cache"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"shapes file {empty} declares no shapes" in result.stderr
+    assert not dump.exists()

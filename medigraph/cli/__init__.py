@@ -1,13 +1,41 @@
-"""The command line: a thin click layer over the library. Each command lives in its own module."""
+"""The command line: a thin click layer over the library. Each command lives in its own module,
+imported only when that command runs (or when help lists them all), so that ``medigraph query``
+does not pay for rdflib and pySHACL, which only ``validate`` needs."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from .._version import __version__
 
+_MODULES = {
+    "export": "export",
+    "validate": "validate",
+    "push": "push",
+    "query": "query",
+    "serve": "query",
+}
+"""Each command, and the module of this package that defines it (with ``@cli.command``)."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _LazyGroup(click.Group):
+    """click's group, loading a command's module the first time the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _MODULES:
+            importlib.import_module(f"{__name__}.{_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="medigraph")
 def cli() -> None:
     """Turn Medigy content (Markdown + YAML front matter) into a linked-data knowledge graph.
@@ -17,18 +45,11 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from . import export as _export  # noqa: F401  (commands register themselves on import)
-
-    for name in ("validate", "push", "query"):
-        try:
-            __import__(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register()
+def all_commands() -> dict[str, click.Command]:
+    """Every command, loaded (what ``medigraph --help`` lists)."""
+    with click.Context(cli) as ctx:
+        found = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
 
 
 def main() -> None:

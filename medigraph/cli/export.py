@@ -11,7 +11,6 @@ from ..cache import default_cache_dir
 from ..export import DEFAULT_OUTPUT, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
-from ..validation import ValidationSetupError
 from ..writers import FORMATS
 from . import cli
 from ._common import (
@@ -106,10 +105,12 @@ def export_command(
             )
     except (MappingError, StoreError) as exc:
         raise Fatal(str(exc)) from exc
-    except ValidationSetupError as exc:
-        raise Fatal(str(exc)) from exc
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc
+    except Exception as exc:
+        if _validation_setup_error(exc):
+            raise Fatal(str(exc)) from exc
+        raise
     echo_diagnostics(report.diagnostics, quiet=quiet)
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
@@ -121,6 +122,16 @@ def export_command(
         if report.store:
             click.echo(f"medigraph: {report.store}.", err=True)
     sys.exit(report.exit_code)
+
+
+def _validation_setup_error(exc: Exception) -> bool:
+    """Whether ``exc`` is the shapes or ontology failing to load for ``--validate``.
+
+    The validation module (and rdflib and pySHACL with it) is imported only by an export
+    that validates, so an export that did not import it cannot have raised its error.
+    """
+    validation = sys.modules.get("medigraph.validation")
+    return validation is not None and isinstance(exc, validation.ValidationSetupError)
 
 
 def coverage_table(report: Report, mapping: str | None, base: str) -> str:
