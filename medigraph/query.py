@@ -3,7 +3,9 @@
 A query (text, file or one of the saved queries shipped in ``queries/``) is checked with
 Oxigraph's SPARQL 1.1 parser, run with the ontology's and the standard vocabularies' prefixes
 predeclared, and comes back as an :class:`Answer` that :func:`render` writes as a table, CSV,
-TSV, SPARQL results JSON, Turtle or N-Triples.
+TSV, SPARQL results JSON, Turtle or N-Triples. :func:`stream_embedded` writes the answer of the
+embedded store row by row as the engine hands the rows over, so that an answer of any size is
+never held in memory whole (the command line spools it and shows it once it is complete).
 
 Failures, all subclasses of :class:`QueryError`::
 
@@ -29,17 +31,20 @@ import csv
 import io
 import json
 import re
+import tempfile
 import threading
+import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import IO, Literal, TypeVar
 
 import pyoxigraph as ox
 
@@ -331,6 +336,9 @@ def _with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:
         try:
             box["value"] = work()
         except BaseException as exc:
+            # pyoxigraph's results may only be dropped on the thread that made them; the
+            # traceback's frames would keep them alive until the caller lets go of the error.
+            traceback.clear_frames(exc.__traceback__)
             box["error"] = exc
 
     worker = threading.Thread(target=target, name="medigraph-query", daemon=True)
@@ -384,6 +392,9 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
     )
 
 
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
 def run_embedded(
     text: str,
     *,
@@ -395,22 +406,70 @@ def run_embedded(
 ) -> Answer:
     """Run a query on the embedded store, whose default graph is the union of the document
     graphs (kept deduplicated by the store)."""
+    answer, seconds = _on_embedded(
+        text, lambda result, _names: _read(result), store, params, prefixes, timeout, opened
+    )
+    answer.seconds = seconds
+    return answer
+
+
+def stream_embedded(
+    text: str,
+    out: IO[str],
+    fmt: str,
+    *,
+    store: str | Path = DEFAULT_STORE,
+    params: Mapping[str, Term] | None = None,
+    prefixes: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    opened: ox.Store | None = None,
+) -> str:
+    """:func:`run_embedded`, writing the answer to ``out`` as ``fmt`` while the engine hands
+    its rows over, so that no answer is held in memory whole; what it held ("12 rows").
+
+    The timeout covers the writing too. ``out`` is the caller's to discard when an error
+    (a timeout included) leaves it with part of an answer: the command line writes to a
+    spool and shows it only once the answer is complete.
+    """
+    size, _seconds = _on_embedded(
+        text,
+        lambda result, names: write_result(result, fmt, names, out),
+        store,
+        params,
+        prefixes,
+        timeout,
+        opened,
+        fmt,
+    )
+    return size
+
+
+def _on_embedded(
+    text: str,
+    handle: Callable[[Result, dict[str, str]], T],
+    store: str | Path,
+    params: Mapping[str, Term] | None,
+    prefixes: Mapping[str, str] | None,
+    timeout: float | None,
+    opened: ox.Store | None,
+    fmt: str | None = None,
+) -> tuple[T, float]:
+    """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
+    a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    check_syntax(text, names)
+    kind = check_syntax(text, names)
+    if fmt is not None:
+        check_format(kind, fmt)
     target = opened if opened is not None else open_read_only(store)
     query = insert_values(text, params or {})
 
-    def work() -> Answer:
-        import time
-
+    def work() -> tuple[T, float]:
         started = time.perf_counter()
         try:
             result = target.query(query, prefixes=names)
         except RuntimeError as exc:
             raise QueryError(f"the query failed: {exc}") from None
-        answer = _read(result)
-        answer.seconds = time.perf_counter() - started
-        return answer
+        return handle(result, names), time.perf_counter() - started
 
     try:
         return _with_timeout(work, timeout, "the query")
@@ -437,8 +496,6 @@ def run_remote(
     union_default_graph: bool = False,
 ) -> Answer:
     """Run a query on a SPARQL 1.1 endpoint (SPARQL Protocol, POST form)."""
-    import time
-
     names = dict(default_prefixes() if prefixes is None else prefixes)
     kind = check_syntax(text, names)
     scheme = urllib.parse.urlsplit(endpoint).scheme
@@ -652,34 +709,97 @@ def insert_values(text: str, params: Mapping[str, Term]) -> str:
 # --------------------------------------------------------------------------- output
 
 
-def render(answer: Answer, fmt: str, prefixes: Mapping[str, str]) -> str:
-    """The answer as text in one of :data:`FORMATS` (``FormatError`` if it does not fit)."""
-    if answer.kind == "graph":
-        if fmt in ("table", "turtle"):
-            turtle = ox.serialize(
-                answer.triples, format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes)
-            )
-            return (turtle or b"").decode()
-        if fmt == "ntriples":
-            return (ox.serialize(answer.triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+def check_format(kind: Kind, fmt: str) -> None:
+    """:class:`FormatError` when ``fmt`` does not suit a result of ``kind`` (before running)."""
+    if kind == "graph" and fmt not in ("table", "turtle", "ntriples"):
         raise FormatError(
             f"a CONSTRUCT or DESCRIBE query gives triples: use --format turtle or ntriples, not {fmt}"
         )
-    if fmt in ("turtle", "ntriples"):
+    if kind != "graph" and fmt in ("turtle", "ntriples"):
         raise FormatError(
             f"--format {fmt} is for CONSTRUCT and DESCRIBE; use table, csv, tsv or json"
         )
+
+
+def render(answer: Answer, fmt: str, prefixes: Mapping[str, str]) -> str:
+    """The answer as text in one of :data:`FORMATS` (``FormatError`` if it does not fit)."""
+    out = io.StringIO(newline="")
+    write_answer(answer, fmt, prefixes, out)
+    return out.getvalue()
+
+
+def write_answer(answer: Answer, fmt: str, prefixes: Mapping[str, str], out: IO[str]) -> str:
+    """Write ``answer`` to ``out`` as ``fmt``, row by row; what it held ("12 rows", "true")."""
+    check_format(answer.kind, fmt)
+    if answer.kind == "graph":
+        return write_triples(answer.triples, fmt, prefixes, out)
     if answer.kind == "boolean":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(answer.boolean)}) + "\n"
-        return ("true" if answer.boolean else "false") + "\n"
+        return write_boolean(bool(answer.boolean), fmt, out)
+    return write_rows(answer.variables, answer.rows, fmt, prefixes, out)
+
+
+def write_result(
+    result: Result,
+    fmt: str,
+    prefixes: Mapping[str, str],
+    out: IO[str],
+) -> str:
+    """Like :func:`write_answer`, reading the engine's rows as they come: an answer of any
+    size is written without being held in memory."""
+    if isinstance(result, ox.QueryBoolean):
+        check_format("boolean", fmt)
+        return write_boolean(bool(result), fmt, out)
+    if isinstance(result, ox.QueryTriples):
+        check_format("graph", fmt)
+        return write_triples(result, fmt, prefixes, out)
+    check_format("bindings", fmt)
+    names = [v.value for v in result.variables]
+    rows = ([solution[name] for name in names] for solution in result)
+    return write_rows(names, rows, fmt, prefixes, out)
+
+
+def write_boolean(value: bool, fmt: str, out: IO[str]) -> str:
+    text = "true" if value else "false"
+    out.write(json.dumps({"head": {}, "boolean": value}) + "\n" if fmt == "json" else text + "\n")
+    return text
+
+
+def write_triples(
+    triples: Iterable[ox.Triple], fmt: str, prefixes: Mapping[str, str], out: IO[str]
+) -> str:
+    count = 0
+
+    def counted() -> Iterator[ox.Triple]:
+        nonlocal count
+        for triple in triples:
+            count += 1
+            yield triple
+
+    if fmt == "ntriples":
+        data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        data = ox.serialize(counted(), format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+    out.write((data or b"").decode())
+    return f"{count} triples"
+
+
+def write_rows(
+    variables: list[str],
+    rows: Iterable[list[Term | None]],
+    fmt: str,
+    prefixes: Mapping[str, str],
+    out: IO[str],
+) -> str:
+    """Solutions as CSV, TSV, SPARQL results JSON or a table; "N rows"."""
     if fmt == "csv":
-        return _csv(answer, "\r\n", ",", lambda t: _csv_term(t))
-    if fmt == "tsv":
-        return _tsv(answer)
-    if fmt == "json":
-        return _json(answer)
-    return table(answer, prefixes)
+        count = _csv(variables, rows, out)
+    elif fmt == "tsv":
+        count = _tsv(variables, rows, out)
+    elif fmt == "json":
+        count = _json(variables, rows, out)
+    else:
+        count = table(variables, rows, prefixes, out)
+    return f"{count} rows"
 
 
 def _csv_term(term: Term | None) -> str:
@@ -693,20 +813,24 @@ def _csv_term(term: Term | None) -> str:
     return term.value
 
 
-def _csv(answer: Answer, newline: str, delimiter: str, cell: Callable[[Term | None], str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=newline, delimiter=delimiter)
-    writer.writerow(answer.variables)
-    for row in answer.rows:
-        writer.writerow([cell(term) for term in row])
-    return buffer.getvalue()
+def _csv(variables: list[str], rows: Iterable[list[Term | None]], out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_term(term) for term in row])
+        count += 1
+    return count
 
 
-def _tsv(answer: Answer) -> str:
+def _tsv(variables: list[str], rows: Iterable[list[Term | None]], out: IO[str]) -> int:
     # SPARQL 1.1 TSV: terms in N-Triples/Turtle syntax (tabs and newlines escaped by it).
-    lines = ["\t".join(f"?{v}" for v in answer.variables)]
-    lines.extend("\t".join("" if t is None else str(t) for t in row) for row in answer.rows)
-    return "\n".join(lines) + "\n"
+    out.write("\t".join(f"?{v}" for v in variables) + "\n")
+    count = 0
+    for row in rows:
+        out.write("\t".join("" if t is None else str(t) for t in row) + "\n")
+        count += 1
+    return count
 
 
 def json_term(term: Term) -> dict[str, object]:
@@ -732,17 +856,38 @@ def json_term(term: Term) -> dict[str, object]:
     return out
 
 
-def _json(answer: Answer) -> str:
-    bindings = [
-        {
+_JSON_ROW_INDENT = "   "
+"""How deep ``json.dumps(..., indent=1)`` puts each binding: document, results, bindings."""
+
+
+def _json(variables: list[str], rows: Iterable[list[Term | None]], out: IO[str]) -> int:
+    """SPARQL 1.1 results JSON, laid out as ``json.dumps(document, indent=1)`` would, one
+    binding at a time (a line break inside a value is escaped, so re-indenting each line of
+    a binding is safe)."""
+    marker = "\x00rows"
+    shell = json.dumps(
+        {"head": {"vars": variables}, "results": {"bindings": [marker]}},
+        ensure_ascii=False,
+        indent=1,
+    )
+    before, after = shell.split(_JSON_ROW_INDENT + json.dumps(marker))
+    count = 0
+    for row in rows:
+        binding = {
             name: json_term(term)
-            for name, term in zip(answer.variables, row, strict=True)
+            for name, term in zip(variables, row, strict=True)
             if term is not None
         }
-        for row in answer.rows
-    ]
-    document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(binding, ensure_ascii=False, indent=1)
+        out.write((before if count == 0 else ",\n") + _JSON_ROW_INDENT)
+        out.write(text.replace("\n", "\n" + _JSON_ROW_INDENT))
+        count += 1
+    if count:
+        out.write(after + "\n")
+    else:  # json.dumps writes an empty list as [] on the line of its key
+        empty = {"head": {"vars": variables}, "results": {"bindings": []}}
+        out.write(json.dumps(empty, ensure_ascii=False, indent=1) + "\n")
+    return count
 
 
 def display(term: Term | None, prefixes: Mapping[str, str]) -> str:
@@ -758,31 +903,49 @@ def display(term: Term | None, prefixes: Mapping[str, str]) -> str:
     return " ".join(term.value.split())  # one line per row, however long the text
 
 
-def table(answer: Answer, prefixes: Mapping[str, str], max_width: int = 80) -> str:
-    """Plain aligned columns (same on a terminal and in a pipe), cells cut at ``max_width``."""
-    cells = [[_cut(display(t, prefixes), max_width) for t in row] for row in answer.rows]
-    widths = [len(v) for v in answer.variables]
-    for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    numeric = [
-        all(
-            isinstance(r[i], ox.Literal) and _is_number(r[i])
-            for r in answer.rows
-            if r[i] is not None
-        )
-        for i in range(len(answer.variables))
-    ]
+TABLE_SPOOL = 8 << 20
+"""Bytes of table cells kept in memory; a larger answer's cells wait in a temporary file."""
 
-    def line(values: list[str]) -> str:
-        parts = [
-            v.rjust(w) if numeric[i] and values is not answer.variables else v.ljust(w)
-            for i, (v, w) in enumerate(zip(values, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
 
-    out = [line(answer.variables), "  ".join("-" * w for w in widths)]
-    out.extend(line(row) for row in cells)
-    return "\n".join(out) + "\n"
+def table(
+    variables: list[str],
+    rows: Iterable[list[Term | None]],
+    prefixes: Mapping[str, str],
+    out: IO[str],
+    max_width: int = 80,
+) -> int:
+    """Plain aligned columns (same on a terminal and in a pipe), cells cut at ``max_width``.
+
+    The widths need every row, so the cells are made once and kept, one line of
+    tab-separated cells per row, in a spool that moves to a temporary file when large: a
+    cell never holds a tab or a line break (``display`` folds a literal's white space, and an
+    IRI has none).
+    """
+    widths = [len(v) for v in variables]
+    numeric = [True] * len(variables)
+    count = 0
+    with tempfile.SpooledTemporaryFile(
+        max_size=TABLE_SPOOL, mode="w+", encoding="utf-8", newline="\n"
+    ) as spool:
+        for row in rows:
+            cells = [_cut(display(t, prefixes), max_width) for t in row]
+            for i, (term, cell) in enumerate(zip(row, cells, strict=True)):
+                widths[i] = max(widths[i], len(cell))
+                if term is not None and not _is_number(term):
+                    numeric[i] = False
+            spool.write("\t".join(cells) + "\n")
+            count += 1
+        out.write("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip())
+        out.write("\n" + "  ".join("-" * w for w in widths) + "\n")
+        spool.seek(0)
+        for line in spool:
+            cells = line[:-1].split("\t") if variables else []
+            parts = [
+                c.rjust(w) if numeric[i] else c.ljust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ]
+            out.write("  ".join(parts).rstrip() + "\n")
+    return count
 
 
 def _is_number(term: Term | None) -> bool:

@@ -6,6 +6,7 @@ through medigraph.
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from datetime import datetime
@@ -19,13 +20,17 @@ from click.testing import CliRunner, Result
 from medigraph.cli import cli
 from medigraph.export import export
 from medigraph.query import (
+    Answer,
     ParameterError,
     bind_params,
     default_prefixes,
     insert_values,
+    json_term,
     make_term,
+    render,
     run_embedded,
     saved_queries,
+    stream_embedded,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,3 +378,80 @@ def test_library_api_runs_on_the_store(store: Path) -> None:
         "medigy",
         "symplur",
     ]
+
+
+# --------------------------------------------------------------------------- streamed answers
+
+MIXED = """SELECT ?s ?name ?label ?n ?b ?none WHERE {
+  ?s schema:name ?name .
+  BIND(STRLANG(CONCAT("a\\tb\\r\\n", ?name), "en") AS ?label)
+  BIND(STRLEN(?name) AS ?n)
+  BIND(BNODE(STR(?s)) AS ?b)
+} ORDER BY ?s ?name LIMIT 40"""
+"""IRIs, plain, language-tagged and numeric literals with tabs and line breaks, blank nodes
+and a variable never bound: every kind of cell each format writes."""
+
+
+def _reference_json(answer: Answer) -> str:
+    """SPARQL results JSON as one json.dumps of the whole document (what the streamed writer
+    must reproduce byte for byte)."""
+    bindings = [
+        {n: json_term(t) for n, t in zip(answer.variables, row, strict=True) if t is not None}
+        for row in answer.rows
+    ]
+    document = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [MIXED, "SELECT ?s { ?s schema:nope ?o }", "SELECT * {}", "SELECT ?x { VALUES ?x { 1 } }"],
+    ids=["mixed", "no-rows", "no-variables", "one"],
+)
+def test_streamed_json_is_the_whole_document_dumped_at_once(store: Path, text: str) -> None:
+    answer = run_embedded(text, store=store)
+    assert render(answer, "json", default_prefixes()) == _reference_json(answer)
+    streamed = io.StringIO()
+    stream_embedded(text, streamed, "json", store=store)
+    assert streamed.getvalue() == _reference_json(answer)
+    if answer.rows:
+        assert json.loads(streamed.getvalue())["results"]["bindings"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_streaming_and_spooling_change_no_byte(
+    store: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bytes from a materialised answer, from rows written as the engine hands them
+    over, and through the command line with its spools moved to temporary files."""
+    held = render(run_embedded(MIXED, store=store), fmt, default_prefixes())
+    assert held.count("\n") >= 40
+    streamed = io.StringIO(newline="")
+    assert stream_embedded(MIXED, streamed, fmt, store=store) == "40 rows"
+    assert streamed.getvalue() == held
+    monkeypatch.setattr("medigraph.query.TABLE_SPOOL", 10)
+    monkeypatch.setattr("medigraph.cli.query.SPOOL_IN_MEMORY", 10)
+    spooled = query(store, MIXED, "--format", fmt)
+    assert spooled.exit_code == 0, spooled.output
+    assert spooled.stdout_bytes == held.encode()
+
+
+def test_a_timeout_while_rows_are_written_shows_none_of_them(store: Path) -> None:
+    """Rows are written as they come, yet a timeout leaves stdout empty: the answer waits in
+    a spool until it is complete."""
+    endless = "SELECT ?a ?b ?c { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"  # billions of rows
+    for fmt in ("csv", "table"):
+        result = CliRunner().invoke(
+            cli, ["query", "--store", str(store), endless, "--format", fmt, "--timeout", "1"]
+        )
+        assert result.exit_code == 2
+        assert "did not finish within 1 s" in result.stderr
+        assert result.stdout == ""
+
+
+def test_the_format_is_checked_before_the_query_runs(store: Path) -> None:
+    endless = "CONSTRUCT { ?a ?p ?b } WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+    started = datetime.now()
+    result = query(store, endless, "--format", "csv")
+    assert result.exit_code == 2 and "turtle or ntriples" in result.output
+    assert (datetime.now() - started).total_seconds() < 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from typing import IO
 
@@ -14,17 +15,21 @@ from ..query import (
     QueryError,
     SavedQuery,
     bind_params,
+    check_format,
+    check_syntax,
     default_prefixes,
     is_saved_name,
-    render,
-    run_embedded,
     run_remote,
     saved_queries,
+    stream_embedded,
+    write_answer,
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
 from ._common import Fatal, base_option, timeout_option
 
+SPOOL_IN_MEMORY = 16 << 20
+"""Bytes of an answer kept in memory before it is spooled to a temporary file."""
 NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
 
 
@@ -163,32 +168,47 @@ def query_command(
                     f"no saved query named {query!r}; see `medigraph query --list`"
                 )
             text = saved.text_for(endpoint=bool(endpoint))
-    try:
-        bound = bind_params(saved, text, _params(params), prefixes)
-        started = time.perf_counter()
-        if endpoint:
-            answer = run_remote(
-                text,
-                endpoint,
-                params=bound,
-                prefixes=prefixes,
-                timeout=timeout,
-                union_default_graph=union_default_graph,
-            )
-        else:
-            answer = run_embedded(
-                text, store=store_path, params=bound, prefixes=prefixes, timeout=timeout
-            )
-        output = render(answer, fmt, prefixes)
-    except StoreMissing as exc:
-        raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
-    except (QueryError, StoreError) as exc:
-        raise Fatal(str(exc)) from None
-    click.echo(output, nl=False)
+    # The answer is written to a spool as it comes (a temporary file once it is large, so
+    # that an answer of any size does not sit in memory) and shown only when it is complete:
+    # a timeout or an error never leaves half an answer on stdout.
+    with tempfile.SpooledTemporaryFile(
+        max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    ) as spool:
+        try:
+            bound = bind_params(saved, text, _params(params), prefixes)
+            check_format(check_syntax(text, prefixes), fmt)
+            started = time.perf_counter()
+            if endpoint:
+                answer = run_remote(
+                    text,
+                    endpoint,
+                    params=bound,
+                    prefixes=prefixes,
+                    timeout=timeout,
+                    union_default_graph=union_default_graph,
+                )
+                size = write_answer(answer, fmt, prefixes, spool)
+            else:
+                size = stream_embedded(
+                    text,
+                    spool,
+                    fmt,
+                    store=store_path,
+                    params=bound,
+                    prefixes=prefixes,
+                    timeout=timeout,
+                )
+        except StoreMissing as exc:
+            raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
+        except (QueryError, StoreError) as exc:
+            raise Fatal(str(exc)) from None
+        spool.seek(0)
+        while chunk := spool.read(1 << 16):
+            click.echo(chunk, nl=False)
     if not quiet:
         where = endpoint or store_path
         click.echo(
-            f"medigraph: {answer.size()} in {time.perf_counter() - started:.3f} s from {where}.",
+            f"medigraph: {size} in {time.perf_counter() - started:.3f} s from {where}.",
             err=True,
         )
 
