@@ -496,8 +496,65 @@ def run_remote(
     union_default_graph: bool = False,
 ) -> Answer:
     """Run a query on a SPARQL 1.1 endpoint (SPARQL Protocol, POST form)."""
+    started = time.perf_counter()
+    answer = _on_endpoint(
+        text,
+        endpoint,
+        lambda response, media, kind: _parse_response(response.read(), media, kind, endpoint),
+        params,
+        prefixes,
+        timeout,
+        union_default_graph,
+    )
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
+def stream_remote(
+    text: str,
+    endpoint: str,
+    out: IO[str],
+    fmt: str,
+    *,
+    params: Mapping[str, Term] | None = None,
+    prefixes: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    union_default_graph: bool = False,
+) -> str:
+    """:func:`run_remote`, writing the answer to ``out`` as ``fmt`` while it is read from the
+    endpoint's response (never whole in memory); what it held ("12 rows").
+
+    As with :func:`stream_embedded`, ``out`` holds part of an answer when an error stops it.
+    """
+    names = dict(default_prefixes() if prefixes is None else prefixes)
+
+    def write(response: IO[bytes], media: str, kind: Kind) -> str:
+        try:
+            return write_result(_parsed(response, media, kind, endpoint), fmt, names, out)
+        except SyntaxError as exc:  # found while the rows are read
+            raise EndpointError(
+                f"{endpoint} sent results that do not parse as {media}: {exc}"
+            ) from None
+
+    return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
+
+
+def _on_endpoint(
+    text: str,
+    endpoint: str,
+    handle: Callable[[IO[bytes], str, Kind], T],
+    params: Mapping[str, Term] | None,
+    prefixes: Mapping[str, str] | None,
+    timeout: float | None,
+    union_default_graph: bool,
+    fmt: str | None = None,
+) -> T:
+    """Check the query (and that ``fmt`` suits it), POST it to ``endpoint`` and ``handle``
+    the response (its body, media type and the kind of result) while it is open."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
     kind = check_syntax(text, names)
+    if fmt is not None:
+        check_format(kind, fmt)
     scheme = urllib.parse.urlsplit(endpoint).scheme
     if scheme not in ("http", "https"):
         raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL")
@@ -522,49 +579,54 @@ def run_remote(
         },
         method="POST",
     )
-    started = time.perf_counter()
+    late = f"{endpoint} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-            media = response.headers.get_content_type()
+            return handle(response, response.headers.get_content_type(), kind)
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace").strip()[:500]
         raise EndpointError(f"{endpoint} answered HTTP {exc.code} {exc.reason}: {detail}") from None
     except TimeoutError:
-        raise QueryTimeout(
-            f"{endpoint} did not answer within {timeout:g} s (see --timeout)"
-        ) from None
+        raise QueryTimeout(late) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise QueryTimeout(
-                f"{endpoint} did not answer within {timeout:g} s (see --timeout)"
-            ) from None
+            raise QueryTimeout(late) from None
         raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc.reason}") from None
     except OSError as exc:
         raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc}") from None
-    answer = _parse_response(body, media, kind, endpoint)
-    answer.seconds = time.perf_counter() - started
-    return answer
 
 
 def _parse_response(body: bytes, media: str, kind: Kind, endpoint: str) -> Answer:
+    result = _parsed(io.BytesIO(body), media, kind, endpoint)
+    if isinstance(result, list):
+        return Answer("graph", triples=result)
     try:
-        if kind == "graph":
-            rdf_format = ox.RdfFormat.from_media_type(media)
-            if rdf_format is None:
-                raise EndpointError(f"{endpoint} answered a graph query with {media}")
-            return Answer("graph", triples=[q.triple for q in ox.parse(body, format=rdf_format)])
-        results_format = ox.QueryResultsFormat.from_media_type(media)
-        if results_format is None:
-            raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
-        return _read(ox.parse_query_results(body, format=results_format))
+        return _read(result)
     except SyntaxError as exc:
         raise EndpointError(
             f"{endpoint} sent results that do not parse as {media}: {exc}"
         ) from None
 
 
-# --------------------------------------------------------------------------- VALUES for endpoints
+def _parsed(
+    body: IO[bytes], media: str, kind: Kind, endpoint: str
+) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    """The endpoint's response read as it comes: solutions or a boolean, or the triples of a
+    graph result (read whole: pyoxigraph serializes a graph in one call)."""
+    try:
+        if kind == "graph":
+            rdf_format = ox.RdfFormat.from_media_type(media)
+            if rdf_format is None:
+                raise EndpointError(f"{endpoint} answered a graph query with {media}")
+            return [q.triple for q in ox.parse(body, format=rdf_format)]
+        results_format = ox.QueryResultsFormat.from_media_type(media)
+        if results_format is None:
+            raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
+        return ox.parse_query_results(body, format=results_format)
+    except SyntaxError as exc:
+        raise EndpointError(
+            f"{endpoint} sent results that do not parse as {media}: {exc}"
+        ) from None
 
 
 def _strip_comments(text: str) -> str:
@@ -739,7 +801,7 @@ def write_answer(answer: Answer, fmt: str, prefixes: Mapping[str, str], out: IO[
 
 
 def write_result(
-    result: Result,
+    result: Result | list[ox.Triple],
     fmt: str,
     prefixes: Mapping[str, str],
     out: IO[str],
@@ -749,7 +811,7 @@ def write_result(
     if isinstance(result, ox.QueryBoolean):
         check_format("boolean", fmt)
         return write_boolean(bool(result), fmt, out)
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, ox.QueryTriples | list):
         check_format("graph", fmt)
         return write_triples(result, fmt, prefixes, out)
     check_format("bindings", fmt)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -155,3 +157,69 @@ def test_remote_syntax_error_is_reported_before_sending() -> None:
         cli, ["query", "--endpoint", "http://127.0.0.1:9/query", "SELECT ?x {"]
     )
     assert result.exit_code == 2 and "syntax error at line 1" in result.output
+
+
+class _Canned:
+    """A loopback HTTP server answering every POST with one canned response body."""
+
+    def __init__(self, body: bytes, media: str) -> None:
+        canned = (body, media)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", canned[1])
+                self.send_header("Content-Length", str(len(canned[0])))
+                self.end_headers()
+                self.wfile.write(canned[0])
+
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/query"
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _results(count: int) -> dict[str, object]:
+    bindings = [
+        {
+            "s": {"type": "uri", "value": f"https://e.org/{i}"},
+            "n": {"type": "literal", "value": "a,b"},
+        }
+        for i in range(count)
+    ]
+    return {"head": {"vars": ["s", "n"]}, "results": {"bindings": bindings}}
+
+
+def test_endpoint_results_are_written_as_they_are_read() -> None:
+    body = json.dumps(_results(3000)).encode()
+    with _Canned(body, "application/sparql-results+json") as endpoint:
+        result = CliRunner().invoke(
+            cli, ["query", "--endpoint", endpoint, "SELECT ?s ?n {}", "--format", "csv", "-q"]
+        )
+    assert result.exit_code == 0, result.output
+    expected = "s,n\r\n" + "".join(f'https://e.org/{i},"a,b"\r\n' for i in range(3000))
+    assert result.stdout_bytes == expected.encode()
+
+
+def test_endpoint_results_broken_midway_show_no_rows() -> None:
+    """Rows read before the response breaks off are not shown: the answer is incomplete."""
+    body = json.dumps(_results(3000)).encode()
+    with _Canned(body[: len(body) // 2], "application/sparql-results+json") as endpoint:
+        result = CliRunner().invoke(
+            cli, ["query", "--endpoint", endpoint, "SELECT ?s ?n {}", "--format", "csv"]
+        )
+    assert result.exit_code == 2
+    assert f"{endpoint} sent results that do not parse as application/sparql-results+json" in (
+        result.stderr
+    )
+    assert result.stdout == ""

@@ -19,10 +19,9 @@ from ..query import (
     check_syntax,
     default_prefixes,
     is_saved_name,
-    run_remote,
     saved_queries,
     stream_embedded,
-    write_answer,
+    stream_remote,
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
@@ -179,15 +178,16 @@ def query_command(
             check_format(check_syntax(text, prefixes), fmt)
             started = time.perf_counter()
             if endpoint:
-                answer = run_remote(
+                size = stream_remote(
                     text,
                     endpoint,
+                    spool,
+                    fmt,
                     params=bound,
                     prefixes=prefixes,
                     timeout=timeout,
                     union_default_graph=union_default_graph,
                 )
-                size = write_answer(answer, fmt, prefixes, spool)
             else:
                 size = stream_embedded(
                     text,
