@@ -15,8 +15,6 @@ from ..query import (
     QueryError,
     SavedQuery,
     bind_params,
-    check_format,
-    check_syntax,
     default_prefixes,
     is_saved_name,
     saved_queries,
@@ -175,7 +173,6 @@ def query_command(
     ) as spool:
         try:
             bound = bind_params(saved, text, _params(params), prefixes)
-            check_format(check_syntax(text, prefixes), fmt)
             started = time.perf_counter()
             if endpoint:
                 size = stream_remote(
