@@ -112,14 +112,33 @@ class Answer:
         return f"{len(self.rows)} rows"
 
 
-def _read(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Answer:
+def _read(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+    stop: threading.Event | None = None,
+) -> Answer:
     if isinstance(result, ox.QueryBoolean):
         return Answer("boolean", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
-        return Answer("graph", triples=list(result))
+        return Answer("graph", triples=list(_until(result, stop)))
     names = [v.value for v in result.variables]
-    rows: list[list[Term | None]] = [[solution[name] for name in names] for solution in result]
-    return Answer("bindings", variables=names, rows=rows)
+    return Answer("bindings", variables=names, rows=list(_solutions(result, names, stop)))
+
+
+def _solutions(
+    result: ox.QuerySolutions, names: list[str], stop: threading.Event | None = None
+) -> Iterator[list[Term | None]]:
+    """Each solution as a row of terms (None when unbound), in the order of ``names``."""
+    for solution in _until(result, stop):
+        yield [solution[name] for name in names]
+
+
+def _until(items: Iterable[R], stop: threading.Event | None) -> Iterator[R]:
+    """``items``, given up with :class:`QueryTimeout` once ``stop`` is set: a query abandoned
+    on timeout stops at its next row instead of reading (and writing) rows for nobody."""
+    for item in items:
+        if stop is not None and stop.is_set():
+            raise QueryTimeout("abandoned after its timeout")
+        yield item
 
 
 # --------------------------------------------------------------------------- saved queries
@@ -320,13 +339,17 @@ def bind_params(
 
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
-def _with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:
+def _with_timeout(
+    work: Callable[[], T], timeout: float | None, what: str, stop: threading.Event | None = None
+) -> T:
     """Run ``work`` in a worker thread and give up after ``timeout`` seconds.
 
     pyoxigraph releases the GIL while it evaluates, so the caller regains control on time;
-    the abandoned thread is a daemon and cannot keep the process alive.
+    the abandoned thread is a daemon and cannot keep the process alive. On timeout ``stop``
+    is set, for ``work`` to end at its next row (:func:`_until`).
     """
     if timeout is None:
         return work()
@@ -345,6 +368,8 @@ def _with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
+        if stop is not None:
+            stop.set()
         raise QueryTimeout(f"{what} did not finish within {timeout:g} s (see --timeout)")
     if "error" in box:
         error = box["error"]
@@ -407,7 +432,13 @@ def run_embedded(
     """Run a query on the embedded store, whose default graph is the union of the document
     graphs (kept deduplicated by the store)."""
     answer, seconds = _on_embedded(
-        text, lambda result, _names: _read(result), store, params, prefixes, timeout, opened
+        text,
+        lambda result, _names, stop: _read(result, stop),
+        store,
+        params,
+        prefixes,
+        timeout,
+        opened,
     )
     answer.seconds = seconds
     return answer
@@ -433,7 +464,7 @@ def stream_embedded(
     """
     size, _seconds = _on_embedded(
         text,
-        lambda result, names: write_result(result, fmt, names, out),
+        lambda result, names, stop: write_result(result, fmt, names, out, stop),
         store,
         params,
         prefixes,
@@ -446,7 +477,7 @@ def stream_embedded(
 
 def _on_embedded(
     text: str,
-    handle: Callable[[Result, dict[str, str]], T],
+    handle: Callable[[Result, dict[str, str], threading.Event], T],
     store: str | Path,
     params: Mapping[str, Term] | None,
     prefixes: Mapping[str, str] | None,
@@ -463,16 +494,18 @@ def _on_embedded(
     target = opened if opened is not None else open_read_only(store)
     query = insert_values(text, params or {})
 
+    stop = threading.Event()
+
     def work() -> tuple[T, float]:
         started = time.perf_counter()
         try:
             result = target.query(query, prefixes=names)
         except RuntimeError as exc:
             raise QueryError(f"the query failed: {exc}") from None
-        return handle(result, names), time.perf_counter() - started
+        return handle(result, names, stop), time.perf_counter() - started
 
     try:
-        return _with_timeout(work, timeout, "the query")
+        return _with_timeout(work, timeout, "the query", stop)
     except SyntaxError as exc:  # pragma: no cover - check_syntax catches these first
         raise syntax_error(text, str(exc)) from None
     except OSError as exc:
@@ -805,6 +838,7 @@ def write_result(
     fmt: str,
     prefixes: Mapping[str, str],
     out: IO[str],
+    stop: threading.Event | None = None,
 ) -> str:
     """Like :func:`write_answer`, reading the engine's rows as they come: an answer of any
     size is written without being held in memory."""
@@ -813,11 +847,10 @@ def write_result(
         return write_boolean(bool(result), fmt, out)
     if isinstance(result, ox.QueryTriples | list):
         check_format("graph", fmt)
-        return write_triples(result, fmt, prefixes, out)
+        return write_triples(_until(result, stop), fmt, prefixes, out)
     check_format("bindings", fmt)
     names = [v.value for v in result.variables]
-    rows = ([solution[name] for name in names] for solution in result)
-    return write_rows(names, rows, fmt, prefixes, out)
+    return write_rows(names, _solutions(result, names, stop), fmt, prefixes, out)
 
 
 def write_boolean(value: bool, fmt: str, out: IO[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from medigraph.export import export
 from medigraph.query import (
     Answer,
     ParameterError,
+    QueryTimeout,
     bind_params,
     default_prefixes,
     insert_values,
@@ -346,6 +348,7 @@ def test_a_parameter_is_a_term_never_query_text(store: Path) -> None:
     text = insert_values(saved_queries()["content-by-topic"].text, {"topic": ox.Literal(hostile)})
     parsed = ox.Store().query(text, prefixes=default_prefixes())  # still one well-formed query
     assert isinstance(parsed, ox.QuerySolutions)
+    del parsed  # pyoxigraph's results must be dropped on the thread that made them
 
 
 def test_ad_hoc_parameters_bind_strings_and_iris(store: Path) -> None:
@@ -455,3 +458,23 @@ def test_the_format_is_checked_before_the_query_runs(store: Path) -> None:
     result = query(store, endless, "--format", "csv")
     assert result.exit_code == 2 and "turtle or ntriples" in result.output
     assert (datetime.now() - started).total_seconds() < 5
+
+
+def test_a_query_abandoned_on_timeout_stops_at_its_next_row(store: Path) -> None:
+    """The worker thread of a timed-out query does not go on reading and writing rows for
+    nobody (into memory or a temporary file) until the process ends."""
+    endless = "SELECT ?a ?b ?c { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+
+    def workers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "medigraph-query" and t.is_alive()}
+
+    for run in (
+        lambda: stream_embedded(endless, io.StringIO(), "table", store=store, timeout=0.5),
+        lambda: run_embedded(endless, store=store, timeout=0.5),
+    ):
+        before = workers()
+        with pytest.raises(QueryTimeout):
+            run()
+        (abandoned,) = workers() - before
+        abandoned.join(10)
+        assert not abandoned.is_alive()
