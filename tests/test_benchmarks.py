@@ -80,3 +80,15 @@ def test_compiled_mapping_probe_times_the_package_it_is_given() -> None:
     compiled, micros = bench.per_document(ROOT, EXAMPLES, 19)
     assert compiled is False
     assert 0 < micros < 1_000_000
+
+
+def test_rank_sort_orders_content_by_topic_as_shipped(store: ox.Store) -> None:
+    """The rank-keyed form the benchmark times answers content-by-topic exactly: same rows,
+    same order."""
+    bench = load_benchmark("rank_sort")
+    prefixes = default_prefixes()
+    _, expected = bench.timed(store, saved_queries()["content-by-topic"].text, prefixes)
+    _, ranked = bench.timed(store, bench.RANKED, prefixes)
+    assert len(expected) > 20 and ranked == expected
+    _, ranks = bench.timed(store, bench.RANK_OF.format(k=5), prefixes)
+    assert sorted(int(rank) for _, rank in ranks) == [0, 1, 2, 3, 4]
