@@ -30,7 +30,7 @@ from typing import Any
 import maplib  # type: ignore[import-not-found,unused-ignore]
 import pyoxigraph as ox
 
-from medigraph.query import _blank, default_prefixes, saved_queries
+from medigraph.query import blank_literals, default_prefixes, saved_queries
 from medigraph.resources import data_path
 from medigraph.store import open_read_only
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, saved in saved_queries().items():
         if any(p.required for p in saved.params):
             continue
-        if re.search(r"\bGRAPH\b", _blank(saved.text), re.IGNORECASE):
+        if re.search(r"\bGRAPH\b", blank_literals(saved.text), re.IGNORECASE):
             print(f"{name:<30} {'not run: GRAPH patterns':>9}")
             continue
 

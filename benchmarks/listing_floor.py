@@ -44,8 +44,8 @@ from query_bench import parameter_sets, sample_values
 
 from medigraph.query import (
     SavedQuery,
-    _blank,
     bind_params,
+    blank_literals,
     check_syntax,
     default_prefixes,
     insert_values,
@@ -58,7 +58,7 @@ _TAIL = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
 
 def unordered(text: str) -> str | None:
     """``text`` without its final ORDER BY, or None when it has none or limits its rows."""
-    plain = _blank(text)
+    plain = blank_literals(text)
     last_brace = plain.rfind("}")
     found = [m for m in _TAIL.finditer(plain) if m.start() > last_brace]
     if not found or re.search(r"\b(LIMIT|OFFSET)\b", plain[found[-1].start() :], re.IGNORECASE):

@@ -702,7 +702,7 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
 
 def where_group_start(text: str) -> int:
     """Index just after the ``{`` that opens the query's WHERE group."""
-    return _where_start(_blank(text))
+    return _where_start(blank_literals(text))
 
 
 def _where_start(plain: str) -> int:
@@ -728,8 +728,10 @@ def _where_start(plain: str) -> int:
     return opening + 1
 
 
-def _blank(text: str) -> str:
-    """The query with comments, strings and IRIs blanked (same length)."""
+def blank_literals(text: str) -> str:
+    """The query with comments, strings and IRIs blanked (same length): what is left is the
+    query's own syntax, where a keyword such as ORDER BY or GRAPH can be searched for without
+    matching text inside a literal, an IRI or a comment."""
     blanked = list(text)
     for start, end, _what in _scan(text):
         blanked[start:end] = " " * (end - start)
@@ -757,7 +759,7 @@ def values_position(text: str, name: str) -> int:
     before a LIMIT, say) must be bound there; a parameter used at several levels is bound at
     the outermost of them, as substitution would.
     """
-    return _values_position(_blank(text), name)
+    return _values_position(blank_literals(text), name)
 
 
 def _values_position(plain: str, name: str) -> int:
@@ -790,7 +792,7 @@ def insert_values(text: str, params: Mapping[str, Term]) -> str:
     """
     if not params:
         return text
-    plain = _blank(text)
+    plain = blank_literals(text)
     at: dict[int, list[str]] = {}
     for name, term in params.items():
         at.setdefault(_values_position(plain, name), []).append(
