@@ -16,9 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error
-from .documents import discover, read_document
+from .documents import SourceFile, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
-from .pipeline import Processed, Settings, default_jobs, run, select_shard
+from .pipeline import (
+    FileList,
+    Processed,
+    Settings,
+    default_jobs,
+    in_shard,
+    list_files,
+    run,
+)
 from .writers import DumpWriter, atomic_output, format_for
 
 if TYPE_CHECKING:
@@ -214,9 +222,7 @@ def export(
     report.diagnostics.extend(problems)
     if on_start:
         on_start(count)
-    collisions = Collisions(
-        lambda position: _first_user(paths, shard, mapper, position), expected=count
-    )
+    collisions = Collisions(_FirstUser(paths, shard, mapper), expected=count)
     keysets: Counter[tuple[str, ...]] = Counter()
     with ExitStack() as stack:
         if cached is not None:
@@ -275,18 +281,28 @@ def _open_cache(
     return Cache(cache_file(folder, out), run_fingerprint(mapper, settings), prune=shard is None)
 
 
-def _first_user(
-    paths: list[str | os.PathLike[str]],
-    shard: tuple[int, int] | None,
-    mapper: Mapper,
-    position: int,
-) -> tuple[str, str | None]:
-    """(name, document IRI) of the document at ``position``: only needed to explain a clash."""
-    files = select_shard(discover(paths)[0], shard)
-    found = files[position]
-    doc, _ = read_document(found)
-    subject = mapper.map(doc).subject if doc is not None else None
-    return found.source, subject.value if subject is not None else None
+class _FirstUser:
+    """(name, document IRI) of the document at a position of the run: only needed to explain
+    a clash. The export keeps no file list of its own, so the corpus is listed again at the
+    first clash, as the run listed it, and kept for the next ones (a copied folder can
+    clash hundreds of times)."""
+
+    def __init__(
+        self, paths: list[str | os.PathLike[str]], shard: tuple[int, int] | None, mapper: Mapper
+    ) -> None:
+        self.paths = paths
+        self.shard = shard
+        self.mapper = mapper
+        self.files: FileList | list[SourceFile] | None = None
+
+    def __call__(self, position: int) -> tuple[str, str | None]:
+        if self.files is None:
+            keep = None if self.shard is None else in_shard(self.shard)
+            self.files = list_files(self.paths, keep=keep)[0]
+        found = self.files[position]
+        doc, _ = read_document(found)
+        subject = self.mapper.map(doc).subject if doc is not None else None
+        return found.source, subject.value if subject is not None else None
 
 
 def _account(

@@ -156,7 +156,8 @@ def shard_of(path: str, count: int) -> int:
     return zlib.crc32(path.encode("utf-8")) % count
 
 
-def _in_shard(shard: tuple[int, int]) -> Callable[[str], bool]:
+def in_shard(shard: tuple[int, int]) -> Callable[[str], bool]:
+    """Whether a relative path belongs to ``shard`` (K, N): the ``keep`` hook of :func:`list_files`."""
     index, count = shard
     return lambda path: shard_of(path, count) == index - 1
 
@@ -194,7 +195,7 @@ def run(
     pool = _pool(settings, jobs) if jobs > 1 and not lazy_pool else None
     try:
         # The shard is chosen while listing: a machine holds only its own part of the list.
-        files, problems = list_files(paths, keep=None if shard is None else _in_shard(shard))
+        files, problems = list_files(paths, keep=None if shard is None else in_shard(shard))
     except BaseException:
         if pool is not None:
             pool.terminate()

@@ -119,6 +119,40 @@ def test_a_duplicate_document_iri_names_the_first_document(tmp_path: Path) -> No
     assert clashes[0].path.endswith("b.md") and "a.md" in clashes[0].message
 
 
+@pytest.mark.parametrize("shard", [None, (1, 2), (2, 2)])
+def test_many_clashes_name_the_first_document_and_list_the_corpus_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shard: tuple[int, int] | None
+) -> None:
+    """Each clash names the first document with that IRI in the run (the shard's, when
+    sharded); the corpus is listed again once for all of them, not once per clash."""
+    import medigraph.export as export_module
+
+    seed = (
+        EXAMPLES
+        / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    names = [f"copy-{n:02}.md" for n in range(12)]
+    for name in names:
+        (docs / name).write_bytes(seed.read_bytes())
+    listed = []
+    real = export_module.list_files
+
+    def counting(*args: object, **kwargs: object) -> object:
+        listed.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export_module, "list_files", counting)
+    report = export([docs], tmp_path / "d.ttl", jobs=1, cache=False, shard=shard)
+    mine = [n for n in names if shard is None or shard_of(n, shard[1]) == shard[0] - 1]
+    clashes = [d for d in report.diagnostics if d.code == "map.collision"]
+    assert len(mine) >= 3 and report.exported == 1
+    assert sorted(Path(d.path).name for d in clashes) == mine[1:]
+    assert all(f"already used by {docs / mine[0]};" in d.message for d in clashes)
+    assert len(listed) == 1
+
+
 def test_a_file_reached_twice_is_listed_once(tmp_path: Path) -> None:
     seed = EXAMPLES / "communities/chronic-care-management/curated-content"
     root = tmp_path / "root"
