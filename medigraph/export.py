@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error
-from .documents import SourceFile, read_document
+from .documents import Document, SourceFile, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
     FileList,
@@ -97,10 +97,15 @@ class Collisions:
     """
 
     def __init__(
-        self, name_of: Callable[[int], tuple[str, str | None]] | None = None, expected: int = 0
+        self,
+        name_of: Callable[[int], tuple[str, str | None]] | None = None,
+        expected: int = 0,
+        where_of: Callable[[int], tuple[int, str | None]] | None = None,
     ) -> None:
         self.seen = 0
         self.name_of = name_of
+        self.where_of = where_of
+        """(line, key) that gave the document at a position its IRI, for the diagnostic."""
         self._count = 0
         size = 1024  # a power of two, at least twice the documents expected: no regrowth
         while size < 2 * expected:
@@ -122,10 +127,11 @@ class Collisions:
         )
         if subject is not None and subject != item.subject:
             return None  # two IRIs with the same digest: not a clash
+        line, key = self.where_of(position) if self.where_of else (1, None)
         return error(
             item.source,
-            1,
-            None,
+            line,
+            key,
             f"document IRI {item.subject} is already used by {source}; give it its own mdName",
             "map.collision",
         )
@@ -222,7 +228,8 @@ def export(
     report.diagnostics.extend(problems)
     if on_start:
         on_start(count)
-    collisions = Collisions(_FirstUser(paths, shard, mapper), expected=count)
+    clashes = _Clashes(paths, shard, mapper)
+    collisions = Collisions(clashes.name, expected=count, where_of=clashes.where)
     keysets: Counter[tuple[str, ...]] = Counter()
     with ExitStack() as stack:
         if cached is not None:
@@ -281,11 +288,14 @@ def _open_cache(
     return Cache(cache_file(folder, out), run_fingerprint(mapper, settings), prune=shard is None)
 
 
-class _FirstUser:
-    """(name, document IRI) of the document at a position of the run: only needed to explain
-    a clash. The export keeps no file list of its own, so the corpus is listed again at the
-    first clash, as the run listed it, and kept for the next ones (a copied folder can
-    clash hundreds of times)."""
+class _Clashes:
+    """What a clash diagnostic says about the documents at two positions of the run: the
+    first one's name and IRI, and the line and key that gave the second its IRI.
+
+    The export keeps no file list of its own, so the corpus is listed again at the first
+    clash, as the run listed it, and kept for the next ones (a copied folder can clash
+    hundreds of times); each document concerned is read and mapped again.
+    """
 
     def __init__(
         self, paths: list[str | os.PathLike[str]], shard: tuple[int, int] | None, mapper: Mapper
@@ -295,14 +305,26 @@ class _FirstUser:
         self.mapper = mapper
         self.files: FileList | list[SourceFile] | None = None
 
-    def __call__(self, position: int) -> tuple[str, str | None]:
+    def _read(self, position: int) -> tuple[SourceFile, Document | None]:
         if self.files is None:
             keep = None if self.shard is None else in_shard(self.shard)
             self.files = list_files(self.paths, keep=keep)[0]
         found = self.files[position]
-        doc, _ = read_document(found)
+        return found, read_document(found)[0]
+
+    def name(self, position: int) -> tuple[str, str | None]:
+        found, doc = self._read(position)
         subject = self.mapper.map(doc).subject if doc is not None else None
         return found.source, subject.value if subject is not None else None
+
+    def where(self, position: int) -> tuple[int, str | None]:
+        _found, doc = self._read(position)
+        if doc is None:
+            return 1, None
+        _key, key_from = self.mapper.document_key(doc)
+        if key_from == "path":  # the IRI comes from the file's path: no key to point at
+            return doc.first_line, None
+        return doc.line_of(key_from), key_from
 
 
 def _account(

@@ -287,14 +287,16 @@ class Mapper:
         from .convert import Emitter
 
         classes, problems = self.select_class(doc)
-        key_text, key_from = self._document_key(doc)
+        key_text, key_from = self.document_key(doc)
         if not classes:
             return MappedDocument(doc, None, None, [], frozenset(), problems)
         emitter = Emitter(self, doc, key_text, key_from, problems)
         emitter.run(classes)
         return emitter.result()
 
-    def _document_key(self, doc: Document) -> tuple[str, str]:
+    def document_key(self, doc: Document) -> tuple[str, str]:
+        """(the text the document's IRI is made from, the front-matter key it came from, or
+        ``"path"`` when no key of the mapping's ``document.key`` list is set)."""
         for name in self.document_spec["key"]:
             value = get_path(doc.front_matter, name)
             if isinstance(value, str) and value.strip():

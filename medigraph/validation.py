@@ -398,7 +398,7 @@ class Tracer:
         from .convert import CONVERTERS, Emitter, convert_iri
         from .mapping import KeyRule
 
-        key_text, key_from = self.m._document_key(doc)
+        key_text, key_from = self.m.document_key(doc)
         owner: dict[ox.Triple, str] = {}
         nodes: dict[str, str] = {}
         classes, _ = self.m.select_class(doc)

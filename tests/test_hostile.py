@@ -160,6 +160,13 @@ def test_collisions_are_reported(
     clash = [d for d in report.diagnostics if d.code == "map.collision"]
     assert [(d.path, d.severity) for d in clash] == [(str(b), Severity.ERROR)]
     assert str(a) in clash[0].message
+    lines = b.read_text(encoding="utf-8").splitlines()
+    if second.get("mdName"):  # pointed at the key the IRI was made from
+        assert clash[0].key == "mdName"
+        assert lines[clash[0].line - 1].startswith("mdName:")
+    else:  # made from the path: the document's first line
+        assert clash[0].key is None
+        assert clash[0].line == 1 and lines[0] == "---"
     assert report.exported == 1 and report.rejected == 1 and report.exit_code == 1
     paths = {
         q.object.value for q in parse_dump(out, "nq") if q.predicate.value.endswith("sourcePath")

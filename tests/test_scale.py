@@ -150,6 +150,10 @@ def test_many_clashes_name_the_first_document_and_list_the_corpus_once(
     assert len(mine) >= 3 and report.exported == 1
     assert sorted(Path(d.path).name for d in clashes) == mine[1:]
     assert all(f"already used by {docs / mine[0]};" in d.message for d in clashes)
+    md_name = next(
+        n for n, text in enumerate(seed.read_text().splitlines(), 1) if text.startswith("mdName:")
+    )
+    assert {(d.line, d.key) for d in clashes} == {(md_name, "mdName")}
     assert len(listed) == 1
 
 
