@@ -266,3 +266,30 @@ def test_a_large_change_compacts_the_store_and_keeps_its_content(
     export([corpus], tmp_path / "a.trig", store=tmp_path / "store", jobs=1)
     assert calls == [1]
     assert len([g for g in graphs(tmp_path / "store") if "/graph/content/" in g]) == DOCUMENTS
+
+
+def test_statements_move_to_the_default_graph_whole_lines_only() -> None:
+    from medigraph.store import _in_default_graph
+
+    graph = "https://medigy.com/graph/x"
+    quads = [
+        ox.Quad(
+            ox.NamedNode("https://e.org/a"), ox.NamedNode("https://e.org/p"), o, ox.NamedNode(graph)
+        )
+        for o in (
+            ox.Literal(f"ends like a quad <{graph}> .\n and goes on"),
+            ox.NamedNode("https://e.org/b"),
+            ox.Literal("x", language="en"),
+        )
+    ]
+    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    expected = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    assert _in_default_graph(data, graph) == expected  # one replacement per line
+    assert _in_default_graph(data.rstrip(b"\n") + b"\n\n", graph) == expected  # line by line
+    assert _in_default_graph(b"", graph) == b""
+    other = ox.serialize(
+        [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph + "y")) for q in quads[:1]],
+        format=ox.RdfFormat.N_QUADS,
+    )
+    with pytest.raises(ValueError, match="is not in that graph"):
+        _in_default_graph(data + (other or b""), graph)
