@@ -533,7 +533,7 @@ def run_remote(
     answer = _on_endpoint(
         text,
         endpoint,
-        lambda response, media, kind: _parse_response(response.read(), media, kind, endpoint),
+        lambda response, media, kind: _answer(_parsed(response, media, kind, endpoint)),
         params,
         prefixes,
         timeout,
@@ -562,12 +562,7 @@ def stream_remote(
     names = dict(default_prefixes() if prefixes is None else prefixes)
 
     def write(response: IO[bytes], media: str, kind: Kind) -> str:
-        try:
-            return write_result(_parsed(response, media, kind, endpoint), fmt, names, out)
-        except SyntaxError as exc:  # found while the rows are read
-            raise EndpointError(
-                f"{endpoint} sent results that do not parse as {media}: {exc}"
-            ) from None
+        return write_result(_parsed(response, media, kind, endpoint), fmt, names, out)
 
     return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
 
@@ -583,7 +578,8 @@ def _on_endpoint(
     fmt: str | None = None,
 ) -> T:
     """Check the query (and that ``fmt`` suits it), POST it to ``endpoint`` and ``handle``
-    the response (its body, media type and the kind of result) while it is open."""
+    the response (its body, media type and the kind of result) while it is open; results
+    that stop parsing, at once or while ``handle`` reads them, are the endpoint's error."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
     kind = check_syntax(text, names)
     if fmt is not None:
@@ -613,9 +609,15 @@ def _on_endpoint(
         method="POST",
     )
     late = f"{endpoint} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
+    media = ""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return handle(response, response.headers.get_content_type(), kind)
+            media = response.headers.get_content_type()
+            return handle(response, media, kind)
+    except SyntaxError as exc:
+        raise EndpointError(
+            f"{endpoint} sent results that do not parse as {media}: {exc}"
+        ) from None
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace").strip()[:500]
         raise EndpointError(f"{endpoint} answered HTTP {exc.code} {exc.reason}: {detail}") from None
@@ -629,16 +631,8 @@ def _on_endpoint(
         raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc}") from None
 
 
-def _parse_response(body: bytes, media: str, kind: Kind, endpoint: str) -> Answer:
-    result = _parsed(io.BytesIO(body), media, kind, endpoint)
-    if isinstance(result, list):
-        return Answer("graph", triples=result)
-    try:
-        return _read(result)
-    except SyntaxError as exc:
-        raise EndpointError(
-            f"{endpoint} sent results that do not parse as {media}: {exc}"
-        ) from None
+def _answer(result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]) -> Answer:
+    return Answer("graph", triples=result) if isinstance(result, list) else _read(result)
 
 
 def _parsed(
@@ -646,20 +640,15 @@ def _parsed(
 ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
     """The endpoint's response read as it comes: solutions or a boolean, or the triples of a
     graph result (read whole: pyoxigraph serializes a graph in one call)."""
-    try:
-        if kind == "graph":
-            rdf_format = ox.RdfFormat.from_media_type(media)
-            if rdf_format is None:
-                raise EndpointError(f"{endpoint} answered a graph query with {media}")
-            return [q.triple for q in ox.parse(body, format=rdf_format)]
-        results_format = ox.QueryResultsFormat.from_media_type(media)
-        if results_format is None:
-            raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
-        return ox.parse_query_results(body, format=results_format)
-    except SyntaxError as exc:
-        raise EndpointError(
-            f"{endpoint} sent results that do not parse as {media}: {exc}"
-        ) from None
+    if kind == "graph":
+        rdf_format = ox.RdfFormat.from_media_type(media)
+        if rdf_format is None:
+            raise EndpointError(f"{endpoint} answered a graph query with {media}")
+        return [q.triple for q in ox.parse(body, format=rdf_format)]
+    results_format = ox.QueryResultsFormat.from_media_type(media)
+    if results_format is None:
+        raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
+    return ox.parse_query_results(body, format=results_format)
 
 
 def _strip_comments(text: str) -> str:
