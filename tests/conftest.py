@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +34,25 @@ def fresh_oxigraph() -> Iterator[OxigraphServer]:
     require_servers(OxigraphServer)
     with OxigraphServer() as server:
         yield server
+
+
+MIXED_DATES = {
+    0: "2023-12-01",  # a date without a time of day: an xsd:date
+    1: "2023-12-01T05:00:00-05:00",  # an offset: 10:00 UTC
+    2: "'2023-06-01'",  # a date exactly at a `since` boundary
+}
+"""The dates given to the first documents of the example content by ``mixed_dates_corpus``."""
+
+
+@pytest.fixture(scope="session")
+def mixed_dates_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example content with some documents dated as editors also write dates."""
+    corpus = tmp_path_factory.mktemp("mixed-dates") / "content"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "content", corpus)
+    files = sorted(corpus.rglob("*.md"))
+    for index, date in MIXED_DATES.items():
+        text = files[index].read_text(encoding="utf-8")
+        redated = re.sub(r"(?m)^date: .*$", f"date: {date}", text, count=1)
+        assert redated != text
+        files[index].write_text(redated, encoding="utf-8")
+    return corpus

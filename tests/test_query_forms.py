@@ -40,13 +40,18 @@ SAMPLES = {
     "scheme": "SELECT DISTINCT ?v { ?c skos:inScheme/skos:prefLabel ?v } ORDER BY ?v LIMIT 2",
     "id": "SELECT ?v { ?g medigy:describes/schema:identifier ?v } ORDER BY ?v LIMIT 2",
 }
-FIXED = {"since": ["2022-01-01", "2023-06-01T00:00:00Z"], "max": ["1", "3"]}
+FIXED = {"since": ["2022-01-01", "2023-06-01T00:00:00Z", "2023-12-01"], "max": ["1", "3"]}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+@pytest.fixture(scope="module", params=["examples", "mixed dates"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """The example content, and a copy with dates written as editors also write them
+    (a date without a time of day, an offset): both forms must compare them alike."""
+    corpus = (
+        EXAMPLES if request.param == "examples" else request.getfixturevalue("mixed_dates_corpus")
+    )
     where = tmp_path_factory.mktemp("forms")
-    report = export([EXAMPLES], where / "dump.nq", store=where / "store", jobs=1)
+    report = export([corpus], where / "dump.nq", store=where / "store", jobs=1)
     assert report.exit_code == 0
     return open_read_only(where / "store")
 
