@@ -149,9 +149,12 @@ PARAM_TYPES = ("string", "iri", "integer", "decimal", "boolean", "date", "dateTi
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter a saved query declares: ``# @param NAME TYPE[=DEFAULT] [required] DESCRIPTION``.
+    """A parameter a saved query declares:
+    ``# @param NAME TYPE[=DEFAULT] [required] [as ?VARIABLE] DESCRIPTION``.
 
-    An optional parameter left out stays unbound, which the saved queries read as "all".
+    Its value is bound to ``?NAME``, or to ``?VARIABLE`` when the query needs the name for
+    something else (a column showing one spelling of a name, while the parameter matches
+    any). An optional parameter left out stays unbound, which the saved queries read as "all".
     """
 
     name: str
@@ -159,6 +162,12 @@ class Param:
     description: str
     required: bool = False
     default: str | None = None
+    var: str = ""
+    """The variable the value is bound to (``name`` when empty)."""
+
+    @property
+    def variable(self) -> str:
+        return self.var or self.name
 
 
 @dataclass(frozen=True)
@@ -185,7 +194,9 @@ class SavedQuery:
         return (self.endpoint_text or self.text) if endpoint else self.text
 
 
-_PARAM_LINE = re.compile(r"^@param\s+(\w+)\s+(\w+)(?:=(\S+))?(?:\s+(required)\b)?\s*(.*)$")
+_PARAM_LINE = re.compile(
+    r"^@param\s+(\w+)\s+(\w+)(?:=(\S+))?(?:\s+(required)\b)?(?:\s+as\s+\?(\w+)\b)?\s*(.*)$"
+)
 
 
 def parse_saved(path: Path) -> SavedQuery:
@@ -203,8 +214,17 @@ def parse_saved(path: Path) -> SavedQuery:
             match = _PARAM_LINE.match(line)
             if not match or match.group(2) not in PARAM_TYPES:
                 raise ValueError(f"{path}: malformed parameter line {line!r}")
-            name, kind, default, required, description = match.groups()
-            params.append(Param(name, kind, description, required=bool(required), default=default))
+            name, kind, default, required, variable, description = match.groups()
+            params.append(
+                Param(
+                    name,
+                    kind,
+                    description,
+                    required=bool(required),
+                    default=default,
+                    var=variable or "",
+                )
+            )
         else:
             prose.append(line)
     # The first paragraph is the title (what it answers); the rest explains.
@@ -302,7 +322,8 @@ def bind_params(
     """Check ``--param`` values against the query and turn them into RDF terms.
 
     For a saved query the declared types apply and defaults fill in; for an ad-hoc query a
-    value is a plain string, or an IRI when written ``<…>``.
+    value is a plain string, or an IRI when written ``<…>``. The result maps each variable to
+    bind (:attr:`Param.variable`) to its term.
     """
     used = set(re.findall(r"[?$]([A-Za-z0-9_]+)", _strip_comments(text)))
     bound: dict[str, Term] = {}
@@ -329,7 +350,7 @@ def bind_params(
                 )
             continue
         try:
-            bound[param.name] = make_term(chosen, param.type, prefixes)
+            bound[param.variable] = make_term(chosen, param.type, prefixes)
         except ParameterError as exc:
             raise ParameterError(f"--param {param.name}: {exc}") from None
     return bound

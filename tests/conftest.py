@@ -56,3 +56,32 @@ def mixed_dates_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert redated != text
         files[index].write_text(redated, encoding="utf-8")
     return corpus
+
+
+NAME_VARIANTS = [
+    ("identifier: Chronic Care Management (CCM)", "identifier: chronic care management (ccm)"),
+    ("brand: fiercehealthcare.com", "brand: FierceHealthcare.com"),
+    ("- Vinit @maxinovip.com", "- vinit @MaxinoVIP.com"),
+    ("- 'KLAS: Telehealth'", "- 'klas: telehealth'"),
+]
+"""(as the example content writes it, as ``name_variants_corpus`` writes it in one document)."""
+
+
+@pytest.fixture(scope="session")
+def name_variants_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example content where a few documents spell a shared thing (a community, a
+    publisher, an author and their affiliation, a topic and its scheme) differently from the
+    others: the same up to case and punctuation, so the same IRI."""
+    corpus = tmp_path_factory.mktemp("name-variants") / "content"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "content", corpus)
+    changed: set[Path] = set()
+    for usual, variant in NAME_VARIANTS:
+        for path in sorted(corpus.rglob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            if path not in changed and f"\n{usual}\n" in text.replace("\n  ", "\n"):
+                path.write_text(text.replace(usual, variant, 1), encoding="utf-8")
+                changed.add(path)
+                break
+        else:
+            raise AssertionError(f"no document left with {usual!r}")
+    return corpus

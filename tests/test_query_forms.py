@@ -43,12 +43,16 @@ SAMPLES = {
 FIXED = {"since": ["2022-01-01", "2023-06-01T00:00:00Z", "2023-12-01"], "max": ["1", "3"]}
 
 
-@pytest.fixture(scope="module", params=["examples", "mixed dates"])
+@pytest.fixture(scope="module", params=["examples", "mixed dates", "name variants"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    """The example content, and a copy with dates written as editors also write them
-    (a date without a time of day, an offset): both forms must compare them alike."""
+    """The example content, a copy with dates written as editors also write them (a date
+    without a time of day, an offset), and one where a few documents spell a community, a
+    publisher, an author and a topic differently: both forms must answer alike."""
+    fixtures = {"mixed dates": "mixed_dates_corpus", "name variants": "name_variants_corpus"}
     corpus = (
-        EXAMPLES if request.param == "examples" else request.getfixturevalue("mixed_dates_corpus")
+        EXAMPLES
+        if request.param == "examples"
+        else request.getfixturevalue(fixtures[request.param])
     )
     where = tmp_path_factory.mktemp("forms")
     report = export([corpus], where / "dump.nq", store=where / "store", jobs=1)
@@ -81,7 +85,7 @@ def test_embedded_and_portable_forms_give_the_same_answers(store: ox.Store, name
     assert saved.endpoint_text and portable != saved.text, "no portable form in queries/endpoint"
     assert "GRAPH" in portable
     for param in saved.params:
-        assert f"?{param.name}" in portable, (name, param.name)
+        assert f"?{param.variable}" in portable, (name, param.name)
     choices = [
         [(p.name, v) for v in samples(store, p.name)] + ([] if p.required else [(p.name, None)])
         for p in saved.params
