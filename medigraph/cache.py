@@ -42,7 +42,7 @@ from .documents import SourceFile
 from .mapping import Mapper
 from .pipeline import Processed, Settings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RACY_NS = 3_000_000_000
 """A stat is trusted only when the file's mtime and ctime are this much older than the moment
 the stat was taken (covers coarse kernel clocks and 2-second FAT timestamps)."""
@@ -249,7 +249,9 @@ class Cache:
         return byte < len(self._seen) and bool(self._seen[byte] & (1 << bit))
 
     def _load(self, row: _Row, found: SourceFile) -> Processed:
-        subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics = pickle.loads(row[9])
+        subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics, spellings = (
+            pickle.loads(row[9])
+        )
         if isinstance(keys, str):  # most documents share their set of keys: split it once
             split = self._keys.get(keys)
             if split is None:
@@ -270,6 +272,7 @@ class Cache:
             keys=list(keys),
             unmapped=list(unmapped),
             cached=True,
+            spellings=list(spellings),
         )
 
     # -- recording ---------------------------------------------------------------------------
@@ -304,6 +307,7 @@ class Cache:
             keys,
             tuple(item.unmapped),
             tuple(item.diagnostics),
+            tuple(item.spellings),
         )
         try:
             cursor = self.db.execute(

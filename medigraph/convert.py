@@ -90,6 +90,7 @@ class Emitter:
         # end (pyoxigraph takes microseconds to build one with a literal object).
         self._added: dict[Order, ox.Triple | tuple[ox.NamedNode, ox.NamedNode, Term]] = {}
         self.shared: set[ox.NamedNode] = set()
+        self.spellings: list[tuple[str, str, str]] = []
         self.node_iris: dict[str, ox.NamedNode | None] = {}
         spec = mapper.document_spec
         self.subject = self._mint(spec["iri"])
@@ -192,6 +193,10 @@ class Emitter:
             self.add(owner, self.m.term(rule.link), node)
             if "{slug:" in rule.iri:
                 self.shared.add(node)
+                for field in _slug_fields(rule.iri):
+                    written = self.lookup(field)
+                    if written:
+                        self.spellings.append((node.value, written, field))
         return node
 
     # -- the run ---------------------------------------------------------------------------
@@ -305,7 +310,15 @@ class Emitter:
             sorted(self.problems, key=Diagnostic.sort_key),
             self.m.unmapped(self.doc.front_matter),
             (own, [made for _subject, made in by_subject]),
+            self.spellings,
         )
+
+
+@functools.cache
+def _slug_fields(pattern: str) -> tuple[str, ...]:
+    """The keys whose folded value makes an IRI pattern: ``identifier`` in
+    ``community/{slug:identifier}``."""
+    return tuple(re.findall(r"\{slug:([^{}]+)\}", pattern))
 
 
 def _fields(pattern: str) -> list[str]:
@@ -584,6 +597,7 @@ def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
     for key, text in _items(em, rule, value):
         node = _organization(em, text.strip(), key)
         if node is not None:
+            em.spellings.append((node.value, text.strip(), key))
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
 
 
@@ -592,15 +606,25 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
         text = text.strip()
         node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
         if node is not None:
+            em.spellings.append((node.value, _person(em, text)[0], key))
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+def _person(em: Emitter, text: str) -> tuple[str, str | None]:
+    """(name, affiliation domain) of an author as written: ``Vinit @maxinovip.com``."""
+    return _split_person(em.m.kinds["person"]["pattern"], text)
+
+
+@functools.lru_cache(maxsize=4096)  # the same authors recur in thousands of documents
+def _split_person(pattern: str, text: str) -> tuple[str, str | None]:
+    match = re.match(pattern, text)
+    name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
+    return name or domain or text, domain
 
 
 def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
     spec = em.m.kinds["person"]
-    match = re.match(spec["pattern"], text)
-    name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
-    if not name:
-        name = domain or text
+    name, domain = _person(em, text)
     fields = {"name": name, "domain": domain}
     iri = em.m.expand(spec["iri"] if domain else spec["iri_without_domain"], fields.get)
     node = em.named_node(iri, key) if iri else None
@@ -634,6 +658,7 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             functools.partial(_build_topic, em, scheme, term, key),
         )
         if concept is not None:
+            em.spellings.append((concept.value, f"{scheme}: {term}", key))
             em.add(subject, em.m.term_iri(rule.properties[0]), concept)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .diagnostics import Diagnostic, Severity, error
+from .diagnostics import Diagnostic, Severity, error, warning
 from .documents import Document, SourceFile, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
@@ -231,6 +231,7 @@ def export(
     clashes = _Clashes(paths, shard, mapper)
     collisions = Collisions(clashes.name, expected=count, where_of=clashes.where)
     keysets: Counter[tuple[str, ...]] = Counter()
+    spellings = Spellings(mapper.base)
     with ExitStack() as stack:
         if cached is not None:
             stack.enter_context(cached)  # closed last: commits even when the dump fails
@@ -248,12 +249,13 @@ def export(
                     report.cached += 1
                 else:  # recorded before _account, which may reject it for a clash in this run
                     cached.store(item, item.source)
-            if _account(report, item, collisions, keysets):
+            if _account(report, item, collisions, keysets, spellings):
                 writer.write(item.blocks)
             if sync is not None:
                 sync.document(item)
             if on_document:
                 on_document(item)
+        report.diagnostics.extend(spellings.diagnostics(clashes.sources))
         for keys, documents in keysets.items():
             for key in set(keys):
                 report.key_documents[key] += documents
@@ -312,6 +314,20 @@ class _Clashes:
         found = self.files[position]
         return found, read_document(found)[0]
 
+    def sources(self, positions: set[int]) -> dict[int, str]:
+        """The names of the files at ``positions`` (one pass over the listing)."""
+        if self.files is None:
+            keep = None if self.shard is None else in_shard(self.shard)
+            self.files = list_files(self.paths, keep=keep)[0]
+        last = max(positions, default=-1)
+        named = {}
+        for position, found in enumerate(self.files):
+            if position > last:
+                break
+            if position in positions:
+                named[position] = found.source
+        return named
+
     def name(self, position: int) -> tuple[str, str | None]:
         found, doc = self._read(position)
         subject = self.mapper.map(doc).subject if doc is not None else None
@@ -327,11 +343,106 @@ class _Clashes:
         return doc.line_of(key_from), key_from
 
 
+_SPELLING_EXAMPLES = 10
+"""Documents remembered per spelling of a shared thing, to be named in a warning."""
+
+
+class _Spelling:
+    __slots__ = ("count", "examples")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.examples: list[tuple[int, int, str]] = []
+        """(position in the run, line, key) of the first few documents."""
+
+
+class Spellings:
+    """A community, topic, person or organization gets its IRI from its name folded (case and
+    punctuation aside), so documents may spell one thing differently; the saved queries then
+    show one spelling (the first in code-point order). Only the whole run can tell: at its
+    end, each document that writes a thing otherwise than most documents do is warned at its
+    key and line.
+
+    Memory does not grow with the documents: a count per spelling of each shared thing, and
+    the positions of its first few documents (the files are named from a listing at the end).
+    """
+
+    def __init__(self, base: str = DEFAULT_BASE) -> None:
+        self.base = base
+        self._seen: dict[str, dict[str, _Spelling]] = {}
+        """IRI → spelling → documents that write it, and where the first few do."""
+
+    def note(self, position: int, item: Processed) -> None:
+        seen = self._seen
+        for iri, written, key, line in item.spellings:
+            spellings = seen.get(iri)
+            if spellings is None:
+                spellings = seen[iri] = {}
+            entry = spellings.get(written)
+            if entry is None:
+                entry = spellings[written] = _Spelling()
+            entry.count += 1
+            if len(entry.examples) < _SPELLING_EXAMPLES:
+                entry.examples.append((position, line, key))
+
+    def diagnostics(self, sources: Callable[[set[int]], dict[int, str]]) -> list[Diagnostic]:
+        """Warnings for the documents that spell a thing as fewer documents do."""
+        differing = {iri: spellings for iri, spellings in self._seen.items() if len(spellings) > 1}
+        if not differing:
+            return []
+        names = sources(
+            {
+                position
+                for spellings in differing.values()
+                for entry in spellings.values()
+                for position, _line, _key in entry.examples
+            }
+        )
+        found = []
+        for iri, spellings in sorted(differing.items()):
+            usual = min(spellings, key=lambda written: (-spellings[written].count, written))
+            count = spellings[usual].count
+            first, line, _key = spellings[usual].examples[0]
+            shown = min(spellings)
+            for written in sorted(spellings):
+                if written == usual:
+                    continue
+                others, mine = spellings[written].count, spellings[written].examples
+                message = (
+                    f"{written!r} is written {usual!r} in {count} document"
+                    f"{'s' if count > 1 else ''} (first {names.get(first, '?')}:{line}); both are "
+                    f"one {self._kind(iri)} (case and punctuation aside), which queries show as "
+                    f"{shown!r}: write it the same way"
+                )
+                for position, at, key in mine:
+                    found.append(
+                        warning(names.get(position, "?"), at, key, message, "map.spelling")
+                    )
+                if others > len(mine):
+                    position, at, key = mine[0]
+                    found.append(
+                        warning(
+                            names.get(position, "?"),
+                            at,
+                            key,
+                            f"and {others - len(mine)} more documents write {written!r}",
+                            "map.spelling",
+                        )
+                    )
+        return found
+
+    def _kind(self, iri: str) -> str:
+        """``community`` for ``https://medigy.com/community/x``: the mapping's IRI pattern."""
+        kind = iri[len(self.base) :].split("/", 1)[0] if iri.startswith(self.base) else ""
+        return kind if kind.isalpha() else "thing"
+
+
 def _account(
     report: Report,
     item: Processed,
     collisions: Collisions,
     keysets: Counter[tuple[str, ...]],
+    spellings: Spellings,
 ) -> bool:
     """Count ``item`` in the report; whether it is exported (False: rejected)."""
     report.read += 1
@@ -339,6 +450,8 @@ def _account(
     if clash is not None:
         item.diagnostics.append(clash)
         item.graph = None
+    if not item.rejected:
+        spellings.note(report.read - 1, item)
     if item.diagnostics:
         report.diagnostics.extend(item.diagnostics)
     keysets[tuple(item.keys)] += 1  # most documents have one of a few sets of keys

@@ -81,6 +81,10 @@ class MappedDocument:
     unmapped_keys: list[str] = field(default_factory=list)
     by_subject: tuple[list[ox.Triple], list[list[ox.Triple]]] | None = None
     """``split()``, when the mapping already knew it."""
+    spellings: list[tuple[str, str, str]] = field(default_factory=list)
+    """(IRI, name as written, key) of each shared thing a key names (a community, a topic, a
+    person, an organization): its IRI comes from a folded name, so other documents may spell
+    the same thing differently, which only the whole run can see."""
 
     @property
     def rejected(self) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from sys import intern
 
 from .diagnostics import Diagnostic, Severity, error
 from .documents import SourceFile, discover, read_document
@@ -61,6 +62,9 @@ class Processed:
     stat: tuple[int, int, int, int, int] | None = None
     """(clock before the stat, size, mtime_ns, ctime_ns, inode) of the file, taken before it
     was read: what the incremental cache needs to trust the file later without reading it."""
+    spellings: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """(IRI, name as written, key, line) of the shared things the document names
+    (:attr:`medigraph.mapping.MappedDocument.spellings`)."""
 
     @property
     def rejected(self) -> bool:
@@ -124,6 +128,12 @@ def _process(found: SourceFile) -> Processed:
         keys=flatten_keys(doc.front_matter),
         unmapped=mapped.unmapped_keys,
         stat=stat,
+        # Interned: the same few names recur in every document, and a chunk's pickle then
+        # holds each once.
+        spellings=[
+            (intern(iri), intern(written), intern(key), doc.line_of(key))
+            for iri, written, key in mapped.spellings
+        ],
     )
     if mapped.rejected:
         return result

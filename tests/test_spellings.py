@@ -1,0 +1,114 @@
+"""A shared thing that documents spell differently: the run warns each document that writes it
+otherwise than most documents do, at its key and line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from medigraph.diagnostics import Diagnostic, Severity
+from medigraph.export import _SPELLING_EXAMPLES, export
+from tests._robust import seed_document, write_doc
+from tests.conftest import NAME_VARIANTS
+
+
+def spelling_warnings(report_diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in report_diagnostics if d.code == "map.spelling"]
+
+
+def expected_warnings(corpus: Path) -> set[tuple[str, int, str, str, str]]:
+    """(file, line, key, spelling, usual spelling), found in the files themselves."""
+    expected = set()
+    for usual, variant in NAME_VARIANTS:
+        for path in sorted(corpus.rglob("*.md")):
+            lines = path.read_text(encoding="utf-8").split("\n")
+            for number, line in enumerate(lines, start=1):
+                if line.strip() != variant:
+                    continue
+                if variant.startswith("- "):  # a list item: its index among the key's items
+                    start = max(i for i in range(number - 1) if not lines[i].startswith(("-", " ")))
+                    index = number - 2 - start
+                    key = f"{lines[start].rstrip(':')}[{index}]"
+                else:
+                    name = variant.split(":", 1)[0]
+                    key = "link.brand" if name == "brand" else name
+                written = variant.removeprefix("- ").split(": ", 1)[-1].strip("'")
+                common = usual.removeprefix("- ").split(": ", 1)[-1].strip("'")
+                if key.startswith("author"):
+                    written, common = written.split(" @")[0], common.split(" @")[0]
+                if key.startswith("communityTopics"):
+                    written = variant.removeprefix("- ").strip("'")
+                    common = usual.removeprefix("- ").strip("'")
+                expected.add((str(path), number, key, written, common))
+    return expected
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_document_spelling_a_thing_otherwise_is_warned_at_its_key_and_line(
+    name_variants_corpus: Path, tmp_path: Path, jobs: int
+) -> None:
+    report = export([name_variants_corpus], tmp_path / "d.ttl", jobs=jobs, cache=False)
+    assert report.exit_code == 0
+    got = {
+        (
+            d.path,
+            d.line,
+            d.key,
+            re.match(r"'(.*?)' is written '(.*?)'", d.message).groups(),  # type: ignore[union-attr]
+        )
+        for d in spelling_warnings(report.diagnostics)
+    }
+    expected = expected_warnings(name_variants_corpus)
+    assert len(expected) == len(NAME_VARIANTS)
+    assert got == {(f, n, k, (w, u)) for f, n, k, w, u in expected}
+    assert all(d.severity is Severity.WARNING for d in spelling_warnings(report.diagnostics))
+
+
+def test_the_warnings_are_the_same_from_the_cache(
+    name_variants_corpus: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = export([name_variants_corpus], tmp_path / "a.ttl", jobs=1, cache=cache)
+    second = export([name_variants_corpus], tmp_path / "a.ttl", jobs=1, cache=cache)
+    assert second.cached == second.read > 0
+    assert spelling_warnings(second.diagnostics) == spelling_warnings(first.diagnostics)
+    assert len(spelling_warnings(first.diagnostics)) == len(NAME_VARIANTS)
+
+
+def test_the_spelling_of_most_documents_stands_and_many_others_are_summed_up(
+    tmp_path: Path,
+) -> None:
+    """Memory stays flat: past a few documents per spelling, the rest are counted."""
+    corpus = tmp_path / "c"
+    usual, other = "Chronic Care Management (CCM)", "CHRONIC care management (ccm)"
+    many = _SPELLING_EXAMPLES + 3
+    for index in range(many * 2 + 1):
+        # the odd spelling comes first in file order: the majority still decides
+        written = other if index % 2 == 0 and index < many * 2 else usual
+        fm = seed_document(mdName=f"doc-{index:03d}", identifier=written)
+        write_doc(corpus, f"d{index:03d}.md", fm)
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    warned = spelling_warnings(report.diagnostics)
+    named = [d for d in warned if d.message.startswith(f"'{other}'")]
+    assert len(named) == _SPELLING_EXAMPLES
+    assert {Path(d.path).name for d in named} == {
+        f"d{index:03d}.md" for index in range(0, 2 * _SPELLING_EXAMPLES, 2)
+    }
+    assert all(d.key == "identifier" for d in named)
+    assert f"in {many + 1} documents" in named[0].message
+    assert f"which queries show as '{other}'" in named[0].message  # code-point order
+    summary = [d for d in warned if d not in named]
+    assert [d.message for d in summary] == [
+        f"and {many - _SPELLING_EXAMPLES} more documents write '{other}'"
+    ]
+
+
+def test_one_spelling_everywhere_gives_no_warning(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    for index in range(3):
+        write_doc(corpus, f"d{index}.md", seed_document(mdName=f"doc-{index}"))
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    assert report.exit_code == 0
+    assert spelling_warnings(report.diagnostics) == []
