@@ -5,17 +5,31 @@ offers only the SPARQL 1.1 Protocol *query* operation (GET and POST, results neg
 the ``Accept`` header) with the same defaults as ``medigraph query`` — union default graph,
 predeclared prefixes, a time limit — and a page at ``/`` to type a query and see a table.
 It holds the store's lock while it runs, so an export cannot change the data under it.
+
+Queries run in worker processes that open the store read-only: pyoxigraph cannot interrupt a
+query, but a process can be ended, so a query past its time does not run on for nobody.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 import urllib.parse
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -25,7 +39,6 @@ from .query import (
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
-    _with_timeout,
     check_syntax,
     default_prefixes,
     saved_queries,
@@ -58,13 +71,25 @@ class QueryServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], store: ox.Store, prefixes: dict[str, str], timeout: float
+        self,
+        address: tuple[str, int],
+        store: ox.Store,
+        prefixes: dict[str, str],
+        timeout: float,
+        store_path: str | Path = "",
+        workers: int = 2,
     ) -> None:
         super().__init__(address, Handler)
         self.store = store
+        """Held open for writing (never written) so that no export changes it meanwhile."""
         self.prefixes = prefixes
         self.timeout = timeout
         self.page = _page(prefixes)
+        self.workers = _Workers(os.fspath(store_path), prefixes, workers)
+
+    def server_close(self) -> None:
+        self.workers.close()
+        super().server_close()
 
     @property
     def url(self) -> str:
@@ -79,14 +104,19 @@ def make_server(
     port: int = 0,
     timeout: float = DEFAULT_TIMEOUT_S,
     base: str = DEFAULT_BASE,
+    workers: int | None = None,
 ) -> QueryServer:
-    """A server bound to ``host:port`` (0: a free port), not yet serving (call ``serve_forever``)."""
+    """A server bound to ``host:port`` (0: a free port), not yet serving (call ``serve_forever``).
+
+    ``workers`` queries run at once, each in a process of its own (default: the cores, at
+    most 4); ``server_close`` ends them."""
     if not _is_store(Path(store_path)):
         raise StoreMissing(f"no medigraph store at {store_path}")
     # Holding the writer's lock (without ever writing) keeps an export from changing the
     # files under a running server; a read-only RocksDB open would not notice it.
     store = open_writable(store_path, wait=0)
-    return QueryServer((host, port), store, default_prefixes(base), timeout)
+    size = workers or min(4, os.cpu_count() or 1)
+    return QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
 
 
 def _choose(accept: str, offered: dict[str, object], default: str) -> str | None:
@@ -170,16 +200,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         text = queries[0]
         server = self.server
-        options: dict[str, object] = {"prefixes": server.prefixes}
         defaults = form.get("default-graph-uri", [])
         named = form.get("named-graph-uri", [])
         try:
             kind = check_syntax(text, server.prefixes)
-            if defaults:
-                options["default_graph"] = [ox.NamedNode(g) for g in defaults]
-            # Otherwise the store's default graph: the deduplicated union of the documents.
-            if named:
-                options["named_graphs"] = [ox.NamedNode(g) for g in named]
+            for graph in defaults + named:
+                ox.NamedNode(graph)  # checked here, for a clear error before any work
         except QuerySyntaxError as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc))
             return
@@ -196,40 +222,207 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_ACCEPTABLE, "acceptable: " + ", ".join(offered))
             return
 
-        def work() -> bytes:
-            result = server.store.query(text, **options)  # type: ignore[arg-type]
-            if isinstance(result, ox.QueryTriples):
-                triples = list(result)
-                rdf_format = GRAPH_TYPES[media]
-                if rdf_format in (ox.RdfFormat.TURTLE,):
-                    return ox.serialize(triples, format=rdf_format, prefixes=server.prefixes) or b""
-                return ox.serialize(triples, format=rdf_format) or b""
-            output = result.serialize(format=RESULTS_TYPES[media])
-            assert output is not None
-            return output
-
+        # A worker process answers into a temporary file, sent once complete (with its
+        # length): an answer of any size does not sit in memory, an error is still an error
+        # status, and a query past its time is stopped by ending its process.
+        fd, answer = tempfile.mkstemp(prefix="medigraph-serve-", suffix=".answer")
+        os.close(fd)
         try:
-            payload = _with_timeout(work, server.timeout, "the query")
-        except QueryTimeout as exc:
-            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
-            return
-        except (QueryError, OSError, RuntimeError, SyntaxError) as exc:
-            self._error(HTTPStatus.BAD_REQUEST, f"the query failed: {exc}")
-            return
-        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", payload)
+            try:
+                server.workers.run(_Job(text, defaults, named, media, answer), server.timeout)
+            except QueryTimeout as exc:
+                self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+                return
+            except QueryError as exc:
+                self._error(HTTPStatus.BAD_REQUEST, f"the query failed: {exc}")
+                return
+            with open(answer, "rb") as payload:
+                payload.seek(0, os.SEEK_END)
+                self._send_file(HTTPStatus.OK, f"{media}; charset=utf-8", payload)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(answer)
 
     def _error(self, status: HTTPStatus, message: str) -> None:
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode())
 
     def _send(self, status: HTTPStatus, media: str, payload: bytes) -> None:
+        self._headers(status, media, len(payload))
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _send_file(self, status: HTTPStatus, media: str, payload: IO[bytes]) -> None:
+        size = payload.tell()
+        payload.seek(0)
+        self._headers(status, media, size)
+        if self.command != "HEAD":
+            shutil.copyfileobj(payload, self.wfile, 1 << 20)
+
+    def _headers(self, status: HTTPStatus, media: str, size: int) -> None:
         self.send_response(status)
         self.send_header("Content-Type", media)
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(size))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One query for a worker process (plain data: it crosses a pipe)."""
+
+    text: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+    media: str
+    answer: str
+    """The file to write the answer to."""
+
+
+class _Workers:
+    """The processes that run the queries, at most ``size`` at a time.
+
+    pyoxigraph cannot stop a query it is evaluating: in a thread, a query past its time would
+    run on (a count over a cross product, for ever) and take a core from every later one.
+    A process can be ended. Each worker opens the store read-only once and answers queries
+    one after the other; one that runs past its time is killed and replaced when needed.
+    """
+
+    def __init__(self, store_path: str, prefixes: dict[str, str], size: int) -> None:
+        self.store_path = store_path
+        self.prefixes = prefixes
+        self.size = size
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._running: set[_Worker] = set()
+        self._closed = False
+
+    def run(self, job: _Job, timeout: float | None) -> None:
+        """Run ``job``; :class:`QueryTimeout` past ``timeout`` seconds (the wait for a free
+        worker included; None: no limit), :class:`QueryError` with the engine's message if it
+        fails."""
+        started = time.monotonic()
+        worker = self._take(timeout)
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+        try:
+            worker.send(job)
+            if not worker.poll(left):
+                raise QueryTimeout(f"the query did not finish within {timeout:g} s (see --timeout)")
+            reply = worker.recv()
+        except (QueryTimeout, OSError, EOFError) as exc:
+            self._end(worker)
+            if isinstance(exc, QueryTimeout):
+                raise
+            ended = str(exc) or type(exc).__name__
+            raise QueryError(f"the query process ended unexpectedly ({ended})") from None
+        self._idle.put(worker)
+        if reply is not None:
+            raise QueryError(reply)
+
+    def _take(self, timeout: float | None) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._closed:
+                raise QueryError("the server is shutting down")
+            if len(self._running) < self.size:
+                worker = _Worker(self.store_path, self.prefixes)
+                self._running.add(worker)
+                return worker
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(
+                f"no query process was free within {timeout or 0:g} s (all {self.size} busy)"
+            ) from None
+
+    def _end(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._running.discard(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            running, self._running = self._running, set()
+        for worker in running:
+            worker.kill()
+
+
+class _Worker:
+    """One query process: ``python -m medigraph.serve --worker STORE``, spoken to over its
+    stdin and stdout (a new interpreter, so it never runs the caller's own main module)."""
+
+    def __init__(self, store: str, prefixes: dict[str, str]) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "medigraph.serve", "--worker", store],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._to = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self._from = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self._to.send(prefixes)
+
+    def send(self, job: _Job) -> None:
+        self._to.send(job)
+
+    def poll(self, timeout: float | None) -> bool:
+        return self._from.poll(timeout)
+
+    def recv(self) -> str | None:
+        reply: str | None = self._from.recv()
+        return reply
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+        self._to.close()
+        self._from.close()
+
+
+def _answer_queries(store_path: str) -> None:
+    """A worker process: answer each job read from stdin; write None, or the error's text."""
+    jobs = Connection(os.dup(0), writable=False)
+    replies = Connection(os.dup(1), readable=False)
+    sys.stdout = sys.stderr  # nothing may write into the replies
+    prefixes: dict[str, str] = jobs.recv()
+    store = ox.Store.read_only(store_path)
+    while True:
+        try:
+            job: _Job = jobs.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            options: dict[str, object] = {"prefixes": prefixes}
+            if job.default_graphs:
+                options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+            # Otherwise the store's default graph: the deduplicated union of the documents.
+            if job.named_graphs:
+                options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+            result = store.query(job.text, **options)  # type: ignore[arg-type]
+            with open(job.answer, "wb") as out:
+                if isinstance(result, ox.QueryTriples):
+                    rdf_format = GRAPH_TYPES[job.media]
+                    turtle = rdf_format == ox.RdfFormat.TURTLE
+                    ox.serialize(result, out, rdf_format, prefixes=prefixes if turtle else None)
+                else:
+                    result.serialize(out, RESULTS_TYPES[job.media])
+        except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+            replies.send(str(exc) or type(exc).__name__)
+        else:
+            replies.send(None)
 
 
 def serve_in_thread(server: QueryServer) -> threading.Thread:
@@ -308,3 +501,7 @@ const initial = new URLSearchParams(location.search).get("query");
 if (initial) { document.getElementById("query").value = initial; run(initial); }
 </script></body></html>
 """
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
+    _answer_queries(sys.argv[2])

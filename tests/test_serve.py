@@ -13,12 +13,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
 from medigraph.cli import cli
 from medigraph.export import export
 from medigraph.serve import QueryServer, make_server, serve_in_thread
+from medigraph.store import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "content"
@@ -112,6 +114,55 @@ def test_syntax_errors_and_timeouts(server: QueryServer) -> None:
         server, "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     )
     assert status == 503 and b"did not finish within 2 s" in body
+
+
+CROSS = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+"""Runs for ever (and writes no row): only ending its process stops it."""
+
+
+def test_a_query_past_its_time_is_stopped_and_the_server_goes_on(tmp_path: Path) -> None:
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    running = make_server(tmp_path / "store", port=0, timeout=1, workers=1)
+    serve_in_thread(running)
+    try:
+        assert get(running, COUNT)[0] == 200
+        (first,) = running.workers._running
+        status, _, body = get(running, CROSS)
+        assert status == 503 and b"did not finish within 1 s" in body
+        assert not first.alive()  # ended, not left running for nobody
+        assert json.loads(get(running, COUNT)[2])["results"]["bindings"][0]["n"]["value"] == str(
+            DOCUMENTS
+        )
+        (second,) = running.workers._running
+        assert second is not first and second.alive()
+    finally:
+        running.shutdown()
+        running.server_close()
+    assert not second.alive()  # closing the server ends its workers
+
+
+def test_an_answer_is_sent_whole_from_its_file(server: QueryServer, tmp_path: Path) -> None:
+    """Every format the server offers gives exactly what pyoxigraph writes for the query."""
+    from medigraph.query import default_prefixes
+    from medigraph.serve import GRAPH_TYPES, RESULTS_TYPES
+
+    store = open_read_only(Path(server.workers.store_path))
+    select = "SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    for media, fmt in RESULTS_TYPES.items():
+        status, got_media, body = get(server, select, media)
+        assert (status, got_media) == (200, media)
+        expected = store.query(select, prefixes=default_prefixes()).serialize(format=fmt)
+        assert body == expected and len(body) > 100_000, media
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    for media in ("application/n-triples", "text/turtle"):
+        status, _, body = get(server, construct, media)
+        assert status == 200
+        got = {
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(body, format=GRAPH_TYPES[media])  # type: ignore[arg-type]
+        }
+        expected_triples = set(store.query(construct, prefixes=default_prefixes()))  # type: ignore[arg-type]
+        assert got == expected_triples and len(got) > 1000, media
 
 
 def test_serve_command_without_a_store_says_how_to_build_one(tmp_path: Path) -> None:
