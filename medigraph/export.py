@@ -255,7 +255,7 @@ def export(
                 sync.document(item)
             if on_document:
                 on_document(item)
-        report.diagnostics.extend(spellings.diagnostics(clashes.sources))
+        report.diagnostics.extend(d for _at, d in spellings.diagnostics(clashes.sources))
         for keys, documents in keysets.items():
             for key in set(keys):
                 report.key_documents[key] += documents
@@ -372,9 +372,10 @@ class Spellings:
         self._seen: dict[str, dict[str, _Spelling]] = {}
         """IRI → spelling → documents that write it, and where the first few do."""
 
-    def note(self, position: int, item: Processed) -> None:
+    def note(self, position: int, named: Iterable[tuple[str, str, str, int]]) -> None:
+        """Count the (IRI, spelling, key, line) of the document at ``position`` in the run."""
         seen = self._seen
-        for iri, written, key, line in item.spellings:
+        for iri, written, key, line in named:
             spellings = seen.get(iri)
             if spellings is None:
                 spellings = seen[iri] = {}
@@ -385,8 +386,10 @@ class Spellings:
             if len(entry.examples) < _SPELLING_EXAMPLES:
                 entry.examples.append((position, line, key))
 
-    def diagnostics(self, sources: Callable[[set[int]], dict[int, str]]) -> list[Diagnostic]:
-        """Warnings for the documents that spell a thing as fewer documents do."""
+    def diagnostics(
+        self, sources: Callable[[set[int]], dict[int, str]]
+    ) -> list[tuple[int, Diagnostic]]:
+        """(position, warning) for the documents that spell a thing as fewer documents do."""
         differing = {iri: spellings for iri, spellings in self._seen.items() if len(spellings) > 1}
         if not differing:
             return []
@@ -398,7 +401,7 @@ class Spellings:
                 for position, _line, _key in entry.examples
             }
         )
-        found = []
+        found: list[tuple[int, Diagnostic]] = []
         for iri, spellings in sorted(differing.items()):
             usual = min(spellings, key=lambda written: (-spellings[written].count, written))
             count = spellings[usual].count
@@ -416,18 +419,16 @@ class Spellings:
                 )
                 for position, at, key in mine:
                     found.append(
-                        warning(names.get(position, "?"), at, key, message, "map.spelling")
+                        (
+                            position,
+                            warning(names.get(position, "?"), at, key, message, "map.spelling"),
+                        )
                     )
                 if others > len(mine):
                     position, at, key = mine[0]
+                    more = f"and {others - len(mine)} more documents write {written!r}"
                     found.append(
-                        warning(
-                            names.get(position, "?"),
-                            at,
-                            key,
-                            f"and {others - len(mine)} more documents write {written!r}",
-                            "map.spelling",
-                        )
+                        (position, warning(names.get(position, "?"), at, key, more, "map.spelling"))
                     )
         return found
 
@@ -451,7 +452,7 @@ def _account(
         item.diagnostics.append(clash)
         item.graph = None
     if not item.rejected:
-        spellings.note(report.read - 1, item)
+        spellings.note(report.read - 1, item.spellings)
     if item.diagnostics:
         report.diagnostics.extend(item.diagnostics)
     keysets[tuple(item.keys)] += 1  # most documents have one of a few sets of keys

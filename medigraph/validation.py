@@ -139,6 +139,8 @@ class DocumentOutcome:
     subject: str | None
     rejected: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    spellings: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """(IRI, name as written, key, line) of the shared things the document names."""
 
 
 @dataclass
@@ -791,6 +793,7 @@ def _map(
         mapped.subject.value if mapped.subject is not None else None,
         mapped.rejected,
         list(problems) + list(mapped.diagnostics),
+        [(iri, written, key, doc.line_of(key)) for iri, written, key in mapped.spellings],
     )
     # a document with mapping errors still has a graph: check it too, so one run shows all
     return outcome, doc, mapped if mapped.subject is not None else None
@@ -940,7 +943,7 @@ def validate(
     processes run batches side by side. Raises ``ValidationSetupError`` for unusable shapes,
     ontology or mapping.
     """
-    from .export import Collisions
+    from .export import Collisions, Spellings
     from .pipeline import Processed, default_jobs
 
     started = time.perf_counter()
@@ -959,6 +962,7 @@ def validate(
     shared_lines: set[bytes] = set()
     refs: dict[str, array[int]] = {}
     collisions = Collisions()
+    spellings = Spellings(base)
     for outcome_batch in _run_batches(files, size, workers, options, engine):
         results.update(outcome_batch.results)
         report.general.extend(outcome_batch.general)
@@ -972,6 +976,9 @@ def validate(
             if clash is not None:
                 outcome.diagnostics.append(clash)
                 outcome.rejected = True
+            if not outcome.rejected:
+                spellings.note(len(report.documents), outcome.spellings)
+            outcome.spellings = []  # counted: the report need not keep them
             report.documents.append(outcome)
             if on_document:
                 on_document(outcome)
@@ -989,6 +996,12 @@ def validate(
             report.documents[position].diagnostics.extend(
                 _attribute_shared(engine, files[position], wanted[position])
             )
+
+    def sources(wanted: set[int]) -> dict[int, str]:
+        return {position: files[position].source for position in wanted}
+
+    for position, spelled in spellings.diagnostics(sources):
+        report.documents[position].diagnostics.append(spelled)
     for outcome in report.documents:
         outcome.diagnostics = sorted(set(outcome.diagnostics), key=diagnostic_order)
     report.general = sorted(set(report.general), key=diagnostic_order)

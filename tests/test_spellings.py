@@ -112,3 +112,14 @@ def test_one_spelling_everywhere_gives_no_warning(tmp_path: Path) -> None:
     report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
     assert report.exit_code == 0
     assert spelling_warnings(report.diagnostics) == []
+
+
+def test_validate_warns_the_same_documents(name_variants_corpus: Path, tmp_path: Path) -> None:
+    from medigraph.validation import validate
+
+    exported = export([name_variants_corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    checked = validate([name_variants_corpus], jobs=2)
+    assert sorted(spelling_warnings(checked.diagnostics), key=str) == sorted(
+        spelling_warnings(exported.diagnostics), key=str
+    )
+    assert len(spelling_warnings(checked.diagnostics)) == len(NAME_VARIANTS)
