@@ -319,14 +319,7 @@ class _Clashes:
         if self.files is None:
             keep = None if self.shard is None else in_shard(self.shard)
             self.files = list_files(self.paths, keep=keep)[0]
-        last = max(positions, default=-1)
-        named = {}
-        for position, found in enumerate(self.files):
-            if position > last:
-                break
-            if position in positions:
-                named[position] = found.source
-        return named
+        return sources_at(self.files, positions)
 
     def name(self, position: int) -> tuple[str, str | None]:
         found, doc = self._read(position)
@@ -341,6 +334,18 @@ class _Clashes:
         if key_from == "path":  # the IRI comes from the file's path: no key to point at
             return doc.first_line, None
         return doc.line_of(key_from), key_from
+
+
+def sources_at(files: Iterable[SourceFile], positions: set[int]) -> dict[int, str]:
+    """The names of the files at ``positions`` of a run's listing (one pass over it)."""
+    last = max(positions, default=-1)
+    named = {}
+    for position, found in enumerate(files):
+        if position > last:
+            break
+        if position in positions:
+            named[position] = found.source
+    return named
 
 
 _SPELLING_EXAMPLES = 10

@@ -26,9 +26,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, warning
-from .export import Collisions
+from .export import Collisions, Spellings, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
-from .pipeline import Processed, Settings, default_jobs, run
+from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
     Credentials,
     Endpoint,
@@ -406,11 +406,14 @@ def push(
         if on_start and count >= 0:
             on_start(count)
         collisions = Collisions()
+        spellings = Spellings(base)
         for entry in source:
             report.read += 1
             if isinstance(entry, Processed):
                 unnamed = entry.graph is None
                 doc = _accept(entry, report, collisions, plan)
+                if doc is not None:
+                    spellings.note(report.read - 1, entry.spellings)
                 if on_document:
                     on_document(entry.source)
                 if doc is None:
@@ -433,6 +436,9 @@ def push(
         if not dry_run:
             sender.flush()
             sender.wait()
+        report.diagnostics.extend(
+            d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
+        )
         removed = plan.removed()
         if removed and keep_all:
             report.diagnostics.append(

@@ -12,6 +12,7 @@ from medigraph.diagnostics import Diagnostic, Severity
 from medigraph.export import _SPELLING_EXAMPLES, export
 from tests._robust import seed_document, write_doc
 from tests.conftest import NAME_VARIANTS
+from tests.servers import OxigraphServer
 
 
 def spelling_warnings(report_diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -123,3 +124,19 @@ def test_validate_warns_the_same_documents(name_variants_corpus: Path, tmp_path:
         spelling_warnings(exported.diagnostics), key=str
     )
     assert len(spelling_warnings(checked.diagnostics)) == len(NAME_VARIANTS)
+
+
+def test_push_warns_the_same_documents(
+    name_variants_corpus: Path, tmp_path: Path, fresh_oxigraph: OxigraphServer
+) -> None:
+    from medigraph.push import push
+
+    exported = export([name_variants_corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    pushed = push(
+        [name_variants_corpus],
+        endpoint=fresh_oxigraph.query_endpoint,
+        update_endpoint=fresh_oxigraph.update_endpoint,
+        jobs=1,
+    )
+    assert pushed.exit_code == 0
+    assert spelling_warnings(pushed.diagnostics) == spelling_warnings(exported.diagnostics)
