@@ -61,12 +61,17 @@ def published(fm: dict[str, object]) -> datetime:
     return datetime.fromisoformat(str(fm["date"]).replace("Z", "+00:00"))
 
 
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exported_store(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded store of an export of ``corpus`` (its N-Quads dump beside it)."""
     where = tmp_path_factory.mktemp("query")
-    report = export([EXAMPLES], where / "dump.nq", store=where / "store", jobs=1)
+    report = export([corpus], where / "dump.nq", store=where / "store", jobs=1)
     assert report.exit_code == 0
     return where / "store"
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return exported_store(EXAMPLES, tmp_path_factory)
 
 
 def query(store: Path, *args: str) -> Result:
@@ -188,10 +193,7 @@ def moment(fm: dict[str, object]) -> datetime:
 
 @pytest.fixture(scope="module")
 def mixed(mixed_dates_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("mixed-query")
-    report = export([mixed_dates_corpus], where / "dump.nq", store=where / "store", jobs=1)
-    assert report.exit_code == 0
-    return where / "store"
+    return exported_store(mixed_dates_corpus, tmp_path_factory)
 
 
 def mixed_front_matters(corpus: Path) -> list[dict[str, object]]:
@@ -243,10 +245,7 @@ def fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def variants(name_variants_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("variants-query")
-    report = export([name_variants_corpus], where / "dump.nq", store=where / "store", jobs=1)
-    assert report.exit_code == 0
-    return where / "store"
+    return exported_store(name_variants_corpus, tmp_path_factory)
 
 
 def spelled(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
