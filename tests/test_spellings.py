@@ -140,3 +140,16 @@ def test_push_warns_the_same_documents(
     )
     assert pushed.exit_code == 0
     assert spelling_warnings(pushed.diagnostics) == spelling_warnings(exported.diagnostics)
+
+
+def test_a_topic_spelled_differently_is_a_warning_not_a_violation(
+    name_variants_corpus: Path,
+) -> None:
+    """As for a community, an author or a publisher: the content itself is fine."""
+    from medigraph.validation import validate
+
+    checked = validate([name_variants_corpus], jobs=1)
+    assert not checked.failed()
+    topic = [d for d in checked.diagnostics if "topic's name is spelled differently" in d.message]
+    assert topic and all(d.severity is Severity.WARNING for d in topic)
+    assert all(d.key and d.key.startswith("communityTopics[") for d in topic)
