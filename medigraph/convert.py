@@ -595,9 +595,10 @@ def _build_organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None
 
 def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        node = _organization(em, text.strip(), key)
+        name = text.strip()
+        node = _organization(em, name, key)
         if node is not None:
-            em.spellings.append((node.value, text.strip(), key))
+            em.spellings.append((node.value, name, key))
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
 
 

@@ -291,11 +291,12 @@ def _open_cache(
 
 
 class _Clashes:
-    """What a clash diagnostic says about the documents at two positions of the run: the
-    first one's name and IRI, and the line and key that gave the second its IRI.
+    """What a diagnostic made after the fact says about documents at positions of the run:
+    for a clash, the first one's name and IRI and the line and key that gave the second its
+    IRI; for a spelling, the files' names.
 
-    The export keeps no file list of its own, so the corpus is listed again at the first
-    clash, as the run listed it, and kept for the next ones (a copied folder can clash
+    The export keeps no file list of its own, so the corpus is listed again when first
+    needed, as the run listed it, and kept for the next ones (a copied folder can clash
     hundreds of times); each document concerned is read and mapped again.
     """
 
@@ -307,19 +308,19 @@ class _Clashes:
         self.mapper = mapper
         self.files: FileList | list[SourceFile] | None = None
 
-    def _read(self, position: int) -> tuple[SourceFile, Document | None]:
+    def _listing(self) -> FileList | list[SourceFile]:
         if self.files is None:
             keep = None if self.shard is None else in_shard(self.shard)
             self.files = list_files(self.paths, keep=keep)[0]
-        found = self.files[position]
+        return self.files
+
+    def _read(self, position: int) -> tuple[SourceFile, Document | None]:
+        found = self._listing()[position]
         return found, read_document(found)[0]
 
     def sources(self, positions: set[int]) -> dict[int, str]:
         """The names of the files at ``positions`` (one pass over the listing)."""
-        if self.files is None:
-            keep = None if self.shard is None else in_shard(self.shard)
-            self.files = list_files(self.paths, keep=keep)[0]
-        return sources_at(self.files, positions)
+        return sources_at(self._listing(), positions)
 
     def name(self, position: int) -> tuple[str, str | None]:
         found, doc = self._read(position)
