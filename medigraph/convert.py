@@ -36,6 +36,13 @@ _DATETIME = re.compile(
     r"^-?\d{4,}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
 )
 _DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}$")
+# A YAML 1.1 timestamp (what PyYAML and Hugo read as a moment) that is not in xsd:dateTime's
+# lexical form: a space or lower-case t before the time, one-digit month, day or hour, a
+# space before the zone, a zone in hours alone (2001-12-14 21:59:43.10 -5).
+_YAML_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d\d?)-(\d\d?)(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.(\d*))?"
+    r"(?:[ \t]*(Z|[+-]\d\d?(?::\d\d)?))?$"
+)
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -369,10 +376,25 @@ def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
 
 
 def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    for key, text in _items(em, rule, value):
+    for key, typed in _items(em, rule, value):
+        text = typed
         match = _DATETIME.match(text)
         is_date = _DATE.match(text) is not None
-        if not _real_calendar_value(text, is_date, match):
+        if match is None and not is_date and (xsd_form := _xsd_datetime(text)) is not None:
+            # The same moment in the form RDF requires, so that it compares and sorts.
+            text, match = xsd_form, _DATETIME.match(xsd_form)
+            zone = (
+                ""
+                if match and match.group(7)
+                else "; it has no timezone: add Z for UTC or an offset such as +05:30"
+            )
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{typed!r} is written as {text}, the xsd:dateTime form of the same moment{zone}",
+                "map.datetime",
+            )
+        elif not _real_calendar_value(text, is_date, match):
             em.report(
                 Severity.WARNING,
                 key,
@@ -392,6 +414,22 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
             )
         datatype = XSD_DATE if is_date else XSD_DATETIME
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=datatype))
+
+
+def _xsd_datetime(text: str) -> str | None:
+    """A YAML timestamp that xsd:dateTime does not accept, in the form it does; else None."""
+    found = _YAML_TIMESTAMP.match(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    xsd = f"{year}-{month:0>2}-{day:0>2}T{hour:0>2}:{minute}:{second}"
+    if fraction:
+        xsd += "." + fraction
+    if zone and zone != "Z":
+        hours, _, minutes = zone[1:].partition(":")
+        zone = f"{zone[0]}{hours:0>2}:{minutes or '00'}"
+    xsd += zone or ""
+    return xsd if _real_calendar_value(xsd, False, _DATETIME.match(xsd)) else None
 
 
 def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) -> bool:

@@ -40,6 +40,9 @@ MIXED_DATES = {
     0: "2023-12-01",  # a date without a time of day: an xsd:date
     1: "2023-12-01T05:00:00-05:00",  # an offset: 10:00 UTC
     2: "'2023-06-01'",  # a date exactly at a `since` boundary
+    3: "2023-12-01 07:30:00",  # a YAML timestamp with a space, no timezone: 07:30 UTC
+    4: "2023-12-01T08:00:00",  # no timezone: 08:00 UTC, undefined in SPARQL near a boundary
+    5: "2023-11-30 23:15:00.5 -5",  # a space before an offset in hours: 04:15:00.5 UTC
 }
 """The dates given to the first documents of the example content by ``mixed_dates_corpus``."""
 

@@ -11,7 +11,8 @@ import json
 import re
 import threading
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -186,9 +187,12 @@ def test_stale_topics_have_no_content_since_a_date(store: Path) -> None:
 
 
 def moment(fm: dict[str, object]) -> datetime:
-    """When a document was published; a date alone counts from midnight UTC."""
-    text = str(fm["date"])
-    return datetime.fromisoformat(text + "T00:00:00+00:00" if len(text) == 10 else text)
+    """When a document was published, read as PyYAML reads a YAML timestamp; a date alone
+    counts from midnight UTC, and a time without a timezone is UTC (as Hugo reads it)."""
+    value = yaml.safe_load(f"date: {fm['date']}")["date"]
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +208,18 @@ def mixed_front_matters(corpus: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(
-    "since", ["2022-01-01", "2023-06-01", "2023-12-01", "2023-12-01T10:00:00Z", "2023-12-02"]
+    "since",
+    [
+        "2022-01-01",
+        "2023-06-01",
+        "2023-12-01",
+        "2023-12-01T04:15:00.5Z",
+        "2023-12-01T07:30:00Z",
+        "2023-12-01T08:00:00Z",
+        "2023-12-01T08:00:01Z",
+        "2023-12-01T10:00:00Z",
+        "2023-12-02",
+    ],
 )
 def test_recent_content_counts_a_date_without_time_from_midnight_utc(
     mixed: Path, mixed_dates_corpus: Path, since: str
@@ -225,7 +240,9 @@ def test_recent_content_counts_a_date_without_time_from_midnight_utc(
     ]
 
 
-@pytest.mark.parametrize("since", ["2023-06-01", "2023-12-01", "2023-12-01T09:59:59Z"])
+@pytest.mark.parametrize(
+    "since", ["2023-06-01", "2023-12-01", "2023-12-01T07:30:00Z", "2023-12-01T09:59:59Z"]
+)
 def test_stale_topics_count_a_date_without_time_from_midnight_utc(
     mixed: Path, mixed_dates_corpus: Path, since: str
 ) -> None:
@@ -236,6 +253,42 @@ def test_stale_topics_count_a_date_without_time_from_midnight_utc(
     got = rows(mixed, "stale-topics", "--param", f"since={since}")
     assert {r["topic"] for r in got} == every - recent
     assert every - recent != every  # some topic is recent: the test can tell
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [("community-content", lambda fm: [fm["identifier"]]), ("content-by-topic", topics)],
+)
+def test_listings_put_the_newest_first_whatever_the_form_of_its_date(
+    mixed: Path, mixed_dates_corpus: Path, name: str, group: Callable[[dict[str, object]], object]
+) -> None:
+    """Newest first within each group, by the moment: a date alone at midnight UTC and a
+    time without a timezone as UTC (SPARQL leaves their order against others undefined)."""
+    fms = mixed_front_matters(mixed_dates_corpus)
+    expected = sorted(
+        ((str(key), -moment(fm).timestamp(), str(fm["mdName"])) for fm in fms for key in group(fm)),
+    )
+    got = rows(mixed, name)
+    column = "community" if name == "community-content" else "topic"
+    assert [
+        (r[column], -moment({"date": r["published"]}).timestamp(), r["content"].rsplit("/", 1)[1])
+        for r in got
+    ] == expected
+
+
+def test_first_and_latest_are_the_earliest_and_latest_moments(
+    mixed: Path, mixed_dates_corpus: Path
+) -> None:
+    """A community's first and latest documents are found by their moments, whatever the form
+    of their dates (the columns give the moment: a date alone as midnight UTC)."""
+    moments: dict[str, list[datetime]] = {}
+    for fm in mixed_front_matters(mixed_dates_corpus):
+        moments.setdefault(str(fm["identifier"]), []).append(moment(fm))
+    got = {
+        r["community"]: (moment({"date": r["first"]}), moment({"date": r["latest"]}))
+        for r in rows(mixed, "communities")
+    }
+    assert got == {name: (min(when), max(when)) for name, when in moments.items()}
 
 
 def fold(text: str) -> str:

@@ -65,11 +65,33 @@ TABLE = [
         ox.Literal("2024-01-05", datatype=DATE),
         "map.date",
     ),
+    # YAML timestamps that are not xsd:dateTime's form: the same moment in that form.
     (
         "date: 2024-01-05 10:00:00",
         "date",
         SCHEMA + "datePublished",
-        ox.Literal("2024-01-05 10:00:00", datatype=DATETIME),
+        ox.Literal("2024-01-05T10:00:00", datatype=DATETIME),
+        "map.datetime",
+    ),
+    (
+        "date: 2001-12-14 21:59:43.10 -5",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2001-12-14T21:59:43.10-05:00", datatype=DATETIME),
+        "map.datetime",
+    ),
+    (
+        "date: '2024-1-5 9:30:00Z'",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05T09:30:00Z", datatype=DATETIME),
+        "map.datetime",
+    ),
+    (
+        "date: 2024-02-30 10:00:00",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-02-30 10:00:00", datatype=DATETIME),
         "map.datetime",
     ),
     (
