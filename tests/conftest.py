@@ -46,10 +46,14 @@ MIXED_DATES = {
 }
 """The dates given to the first documents of the example content by ``mixed_dates_corpus``."""
 
+LEFT_OUT = {6: "date", 7: "title"}
+"""Keys that ``mixed_dates_corpus`` removes from the next documents: one undated, one untitled."""
+
 
 @pytest.fixture(scope="session")
 def mixed_dates_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example content with some documents dated as editors also write dates."""
+    """The example content with some documents dated as editors also write dates, one without
+    a date and one without a title."""
     corpus = tmp_path_factory.mktemp("mixed-dates") / "content"
     shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "content", corpus)
     files = sorted(corpus.rglob("*.md"))
@@ -58,6 +62,11 @@ def mixed_dates_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         redated = re.sub(r"(?m)^date: .*$", f"date: {date}", text, count=1)
         assert redated != text
         files[index].write_text(redated, encoding="utf-8")
+    for index, key in LEFT_OUT.items():
+        text = files[index].read_text(encoding="utf-8")
+        without = re.sub(rf"(?m)^{key}: .*\n", "", text, count=1)
+        assert without != text
+        files[index].write_text(without, encoding="utf-8")
     return corpus
 
 

@@ -186,13 +186,25 @@ def test_stale_topics_have_no_content_since_a_date(store: Path) -> None:
     assert {r["topic"] for r in got} == every - recent
 
 
-def moment(fm: dict[str, object]) -> datetime:
+def moment(fm: dict[str, object]) -> datetime | None:
     """When a document was published, read as PyYAML reads a YAML timestamp; a date alone
     counts from midnight UTC, and a time without a timezone is UTC (as Hugo reads it)."""
+    if "date" not in fm:
+        return None
     value = yaml.safe_load(f"date: {fm['date']}")["date"]
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def newest_first(when: datetime | None) -> float:
+    """The sort key of DESC(?moment): the newest first, undated documents last."""
+    return -when.timestamp() if when else float("inf")
+
+
+def answered_moment(row: dict[str, str], column: str) -> datetime | None:
+    """The moment in a column of an answer (the store writes lexical forms canonically)."""
+    return moment({"date": row[column]}) if column in row else None
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +217,10 @@ def mixed_front_matters(corpus: Path) -> list[dict[str, object]]:
         yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=yaml.BaseLoader)
         for path in sorted(corpus.rglob("*.md"))
     ]
+
+
+def since_moment(since: str) -> datetime:
+    return datetime.fromisoformat(since + "T00:00:00+00:00" if len(since) == 10 else since)
 
 
 @pytest.mark.parametrize(
@@ -227,17 +243,14 @@ def test_recent_content_counts_a_date_without_time_from_midnight_utc(
     """xsd:date and xsd:dateTime do not compare in SPARQL: a document dated 2023-12-01 must
     still be recent since 2023-06-01 (and since 2023-12-01, which is its own midnight)."""
     fms = mixed_front_matters(mixed_dates_corpus)
-    assert any(len(str(fm["date"])) == 10 for fm in fms)
-    cutoff = datetime.fromisoformat(since + "T00:00:00+00:00" if len(since) == 10 else since)
-    expected = sorted(
-        (fm for fm in fms if moment(fm) >= cutoff),
-        key=lambda fm: (-moment(fm).timestamp(), str(fm["mdName"])),
-    )
+    assert any(len(str(fm.get("date"))) == 10 for fm in fms)
+    cutoff = since_moment(since)
+    dated = [(when, fm) for fm in fms if (when := moment(fm)) is not None and when >= cutoff]
+    expected = sorted((newest_first(when), str(fm["mdName"])) for when, fm in dated)
     got = rows(mixed, "recent-content", "--param", f"since={since}")
-    # (the store writes the lexical forms canonically: compare the moments)
-    assert [(moment({"date": r["published"]}), r["content"].rsplit("/", 1)[1]) for r in got] == [
-        (moment(fm), str(fm["mdName"])) for fm in expected
-    ]
+    assert [
+        (newest_first(answered_moment(r, "published")), r["content"].rsplit("/", 1)[1]) for r in got
+    ] == expected
 
 
 @pytest.mark.parametrize(
@@ -246,49 +259,104 @@ def test_recent_content_counts_a_date_without_time_from_midnight_utc(
 def test_stale_topics_count_a_date_without_time_from_midnight_utc(
     mixed: Path, mixed_dates_corpus: Path, since: str
 ) -> None:
+    """Stale: no document about the topic is recent; last published: the latest moment of the
+    dated documents about it (an undated one must not blank it)."""
     fms = mixed_front_matters(mixed_dates_corpus)
-    cutoff = datetime.fromisoformat(since + "T00:00:00+00:00" if len(since) == 10 else since)
-    recent = {t for fm in fms if moment(fm) >= cutoff for t in topics(fm)}
+    cutoff = since_moment(since)
+    recent = {t for fm in fms if (when := moment(fm)) and when >= cutoff for t in topics(fm)}
     every = {t for fm in fms for t in topics(fm)}
     got = rows(mixed, "stale-topics", "--param", f"since={since}")
     assert {r["topic"] for r in got} == every - recent
     assert every - recent != every  # some topic is recent: the test can tell
+    latest = latest_per(fms, topics)
+    assert {r["topic"]: answered_moment(r, "lastPublished") for r in got} == {
+        t: latest[t][1] for t in every - recent
+    }
 
 
 @pytest.mark.parametrize(
     ("name", "group"),
-    [("community-content", lambda fm: [fm["identifier"]]), ("content-by-topic", topics)],
+    [
+        ("community-content", lambda fm: [fm["identifier"]]),
+        ("content-by-topic", topics),
+        ("authors", lambda fm: [a.split(" @")[0] for a in fm.get("author", [])]),
+    ],
 )
 def test_listings_put_the_newest_first_whatever_the_form_of_its_date(
     mixed: Path, mixed_dates_corpus: Path, name: str, group: Callable[[dict[str, object]], object]
 ) -> None:
-    """Newest first within each group, by the moment: a date alone at midnight UTC and a
-    time without a timezone as UTC (SPARQL leaves their order against others undefined)."""
+    """Every document, titled or not, newest first within each group, by the moment: a date
+    alone at midnight UTC and a time without a timezone as UTC (SPARQL leaves their order
+    against others undefined); undated documents last."""
     fms = mixed_front_matters(mixed_dates_corpus)
     expected = sorted(
-        ((str(key), -moment(fm).timestamp(), str(fm["mdName"])) for fm in fms for key in group(fm)),
+        (str(key), newest_first(moment(fm)), str(fm["mdName"])) for fm in fms for key in group(fm)
     )
+    assert any("title" not in fm for fm in fms) and any("date" not in fm for fm in fms)
     got = rows(mixed, name)
-    column = "community" if name == "community-content" else "topic"
+    column = {"community-content": "community", "content-by-topic": "topic"}.get(name, "author")
     assert [
-        (r[column], -moment({"date": r["published"]}).timestamp(), r["content"].rsplit("/", 1)[1])
+        (r[column], newest_first(answered_moment(r, "published")), r["content"].rsplit("/", 1)[1])
         for r in got
     ] == expected
 
 
-def test_first_and_latest_are_the_earliest_and_latest_moments(
-    mixed: Path, mixed_dates_corpus: Path
-) -> None:
-    """A community's first and latest documents are found by their moments, whatever the form
-    of their dates (the columns give the moment: a date alone as midnight UTC)."""
+def latest_per(
+    fms: list[dict[str, object]], group: Callable[[dict[str, object]], object]
+) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """key → (first, latest) moment of the dated documents in the group, None if none is."""
     moments: dict[str, list[datetime]] = {}
-    for fm in mixed_front_matters(mixed_dates_corpus):
-        moments.setdefault(str(fm["identifier"]), []).append(moment(fm))
+    for fm in fms:
+        for key in group(fm):  # type: ignore[attr-defined]
+            moments.setdefault(str(key), [])
+            if (when := moment(fm)) is not None:
+                moments[str(key)].append(when)
+    return {key: (min(when), max(when)) if when else (None, None) for key, when in moments.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "group", "first", "latest"),
+    [
+        ("communities", "community", lambda fm: [fm["identifier"]], "first", "latest"),
+        (
+            "content-per-publisher",
+            "publisher",
+            lambda fm: [fm["link"]["brand"]] if "brand" in fm.get("link", {}) else [],
+            "first",
+            "latest",
+        ),
+        ("orphan-topics", "topic", topics, None, "lastPublished"),
+        (
+            "authors-summary",
+            "author",
+            lambda fm: [a.split(" @")[0] for a in fm.get("author", [])],
+            None,
+            "latest",
+        ),
+    ],
+)
+def test_first_and_latest_are_the_earliest_and_latest_moments(
+    mixed: Path,
+    mixed_dates_corpus: Path,
+    name: str,
+    column: str,
+    group: Callable[[dict[str, object]], object],
+    first: str | None,
+    latest: str,
+) -> None:
+    """First and latest are found by the moments of the dated documents, whatever the form of
+    their dates, and an undated document does not blank them (the columns give the moment: a
+    date alone as midnight UTC)."""
+    fms = mixed_front_matters(mixed_dates_corpus)
+    expected = latest_per(fms, group)
+    undated = [fm for fm in fms if "date" not in fm]
+    assert undated and any(expected[str(k)][1] for k in group(undated[0]))  # type: ignore[attr-defined]
+    params = ("--param", "max=1000") if name == "orphan-topics" else ()
     got = {
-        r["community"]: (moment({"date": r["first"]}), moment({"date": r["latest"]}))
-        for r in rows(mixed, "communities")
+        r[column]: (answered_moment(r, first) if first else None, answered_moment(r, latest))
+        for r in rows(mixed, name, *params)
     }
-    assert got == {name: (min(when), max(when)) for name, when in moments.items()}
+    assert got == {key: (when[0] if first else None, when[1]) for key, when in expected.items()}
 
 
 def fold(text: str) -> str:
