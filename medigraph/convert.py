@@ -576,6 +576,7 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
             continue
         twin_key = rule.options.get("same_as_key")
         twin = get_path(em.doc.front_matter, twin_key) if twin_key else None
+        twin = _json_text_list(twin) or twin
         if twin_key and isinstance(twin, list) and decoded != twin:
             em.report(
                 Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json"
@@ -679,8 +680,31 @@ def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
     return node
 
 
+def _json_text_list(value: Value) -> list[str] | None:
+    """The items of a JSON list of texts kept in one string (``'["a", "b"]'``), else None."""
+    if not isinstance(value, str) or not value.lstrip().startswith("["):
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
+        return decoded
+    return None
+
+
 def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     separator = em.m.kinds["topic"]["separator"]
+    if (listed := _json_text_list(value)) is not None:
+        # As OpenProject keeps medigyTopics: the topics are meant, not one odd topic.
+        em.report(
+            Severity.WARNING,
+            rule.key,
+            f"is a JSON list written as text; read as its {len(listed)} topics"
+            " (write it as a YAML list)",
+            "map.json",
+        )
+        value = listed
     for key, text in _items(em, rule, value):
         scheme, sep, term = text.partition(separator)
         scheme, term = scheme.strip(), term.strip()

@@ -8,6 +8,7 @@ doubtful is reported with the file, line and key. Duplicate keys are never resol
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -257,3 +258,24 @@ def test_validate_flags_impossible_date(tmp_path: Path) -> None:
     done = run_cli("validate", str(source.parent), cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"{source}:{line}: error: date: " in done.stdout + done.stderr
+
+
+def test_topics_written_as_a_json_list_in_text_are_read_as_the_topics(tmp_path: Path) -> None:
+    """As OpenProject keeps medigyTopics: ``'["KLAS: Telehealth", …]'`` means those topics,
+    the same as the YAML list, with a warning at the key, not one topic named '["KLAS'."""
+    topics = ["KLAS: Telehealth", "Medigy: Care Management"]
+    as_list = ["communityTopics:"] + [f"- '{topic}'" for topic in topics]
+    as_text = ["communityTopics: '" + json.dumps(topics) + "'"]
+    found = []
+    for name, raw in (("list", as_list), ("text", as_text)):
+        folder = tmp_path / name
+        folder.mkdir()
+        source, line = _document(folder, raw, drop=("communityTopics",))
+        out = folder / "dump.nt"
+        report = export_to([source], out, "nt")
+        assert report.exported == 1, [d.format() for d in report.diagnostics]
+        about = [d for d in report.diagnostics if d.key == "communityTopics"]
+        found.append((_value(parse_dump(out, "nt"), SCHEMA + "about"), about, line))
+    (listed, none, _), (texted, about, line) = found
+    assert len(listed) == 2 and texted == listed and none == []
+    assert [(d.code, d.severity, d.line) for d in about] == [("map.json", Severity.WARNING, line)]
