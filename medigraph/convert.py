@@ -680,7 +680,7 @@ def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
     return node
 
 
-def _json_text_list(value: Value) -> list[str] | None:
+def _json_text_list(value: Value) -> list[Value] | None:
     """The items of a JSON list of texts kept in one string (``'["a", "b"]'``), else None."""
     if not isinstance(value, str) or not value.lstrip().startswith("["):
         return None
@@ -689,7 +689,8 @@ def _json_text_list(value: Value) -> list[str] | None:
     except ValueError:
         return None
     if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
-        return decoded
+        texts: list[Value] = decoded
+        return texts
     return None
 
 
