@@ -820,7 +820,11 @@ def _code(result: Result) -> str:
     return "shacl." + _local(result.component).removesuffix("ConstraintComponent")
 
 
-def _check_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
+Batch = tuple[int, list[SourceFile], frozenset[int]]
+"""(position of the first file in the run, the files, offsets of files to map but not check)."""
+
+
+def _check_batch(batch: Batch) -> _BatchOutcome:
     """:func:`_validate_batch`, then its garbage collected (see ``pyshacl_speed``)."""
     try:
         return _validate_batch(batch)
@@ -828,16 +832,16 @@ def _check_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
         pyshacl_speed.collect_batch()
 
 
-def _validate_batch(batch: tuple[int, list[SourceFile]]) -> _BatchOutcome:
+def _validate_batch(batch: Batch) -> _BatchOutcome:
     assert _engine is not None, "call _init first"
     engine = _engine
-    start, files = batch
+    start, files, unchecked = batch
     outcomes: list[DocumentOutcome] = []
     mapped_docs: list[tuple[int, Document, MappedDocument]] = []
     for offset, found in enumerate(files):
         outcome, doc, mapped = _map(engine, found)
         outcomes.append(outcome)
-        if doc is not None and mapped is not None:
+        if doc is not None and mapped is not None and offset not in unchecked:
             mapped_docs.append((offset, doc, mapped))
 
     shared_nodes: set[ox.NamedNode] = set()
@@ -919,9 +923,10 @@ def _attribute_shared(
     return out
 
 
-def _batches(files: list[SourceFile], size: int) -> Iterator[tuple[int, list[SourceFile]]]:
-    for start in range(0, len(files), size):
-        yield start, files[start : start + size]
+def _batches(files: list[SourceFile], size: int) -> list[Batch]:
+    return [
+        (start, files[start : start + size], frozenset()) for start in range(0, len(files), size)
+    ]
 
 
 def validate(
@@ -943,7 +948,7 @@ def validate(
     processes run batches side by side. Raises ``ValidationSetupError`` for unusable shapes,
     ontology or mapping.
     """
-    from .export import Collisions, Spellings
+    from .export import Collisions, Spellings, _Clashes
     from .pipeline import Processed, default_jobs
 
     started = time.perf_counter()
@@ -961,21 +966,34 @@ def validate(
     results: set[Result] = set()
     shared_lines: set[bytes] = set()
     refs: dict[str, array[int]] = {}
-    collisions = Collisions()
+    clashes = _Clashes([], None, engine.mapper)
+    clashes.files = files
+    collisions = Collisions(clashes.name, expected=len(files), where_of=clashes.where)
     spellings = Spellings(base)
-    for outcome_batch in _run_batches(files, size, workers, options, engine):
+    batches = _batches(files, size)
+    for batch, outcome_batch in zip(
+        batches, _run_batches(batches, workers, options, engine), strict=True
+    ):
+        clashed: dict[int, Diagnostic] = {}
+        for offset, outcome in enumerate(outcome_batch.documents):
+            clash = collisions.check(
+                Processed(outcome.path, outcome.path, None, [], subject=outcome.subject)
+            )
+            if clash is not None:
+                clashed[offset] = clash
+        if clashed:
+            # As export leaves the second document out, check the batch without it: its
+            # triples would be merged with the first document's (the same IRIs).
+            outcome_batch = _recheck(engine, (batch[0], batch[1], frozenset(clashed)))
+            for offset, clash in clashed.items():
+                outcome_batch.documents[offset].diagnostics.append(clash)
+                outcome_batch.documents[offset].rejected = True
         results.update(outcome_batch.results)
         report.general.extend(outcome_batch.general)
         shared_lines |= outcome_batch.shared
         for node, positions in outcome_batch.refs.items():
             refs.setdefault(node, array("l")).extend(positions)
         for outcome in outcome_batch.documents:
-            clash = collisions.check(
-                Processed(outcome.path, outcome.path, None, [], subject=outcome.subject)
-            )
-            if clash is not None:
-                outcome.diagnostics.append(clash)
-                outcome.rejected = True
             if not outcome.rejected:
                 spellings.note(len(report.documents), outcome.spellings)
             outcome.spellings = []  # counted: the report need not keep them
@@ -1010,10 +1028,16 @@ def validate(
     return report
 
 
+def _recheck(engine: Engine, batch: Batch) -> _BatchOutcome:
+    """A batch checked again in this process (rare: a document clashed with an earlier one)."""
+    global _engine
+    _engine = engine
+    return _check_batch(batch)
+
+
 def _run_batches(
-    files: list[SourceFile], size: int, workers: int, options: Options, engine: Engine
+    batches: list[Batch], workers: int, options: Options, engine: Engine
 ) -> Iterator[_BatchOutcome]:
-    batches = list(_batches(files, size))
     if workers <= 1 or len(batches) <= 1:
         global _engine
         _engine = engine

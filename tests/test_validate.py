@@ -281,6 +281,9 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
     write_doc(corpus, "x2", {"- 'KLAS: Telehealth'": "- 'KLAS: TeleHealth'", "- news\n": "- ''\n"})
     # a document that is exported but breaks a value shape (a negative image width)
     write_doc(corpus, "x3", {"  - 2732\n": "  - -2732\n"})
+    # a copy under the same mdName, titled otherwise: left out, as export leaves it out
+    (corpus / "zz").mkdir()
+    write_doc(corpus / "zz", "x3", {"  - 2732\n": "  - -2732\n", "\ntitle: ": "\ntitle: Other, "})
     expected = _whole_graph_results([corpus], tmp_path)
     assert len({r[3] for r in expected}) >= 4, expected  # several kinds of constraint
     assert any("mastHead" in r[1] for r in expected)
@@ -301,6 +304,28 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
         }
         got = {(f, p, str(v), c, s) for f, p, v, c, s in got}
         assert got == expected, (batch_size, jobs)
+
+
+@pytest.mark.parametrize(("batch_size", "jobs"), [(0, 1), (1, 1), (2, 2)])
+def test_a_document_whose_iri_is_taken_is_left_out_of_the_checks(
+    tmp_path: Path, batch_size: int, jobs: int
+) -> None:
+    """As export leaves the second document with an IRI out, validate does not check it
+    together with the first (two titles, two dates would be merged into one document)."""
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b")
+    (tmp_path / "sub").mkdir()
+    copy = write_doc(tmp_path / "sub", "a", {"\ntitle: ": "\ntitle: Another title, "})
+    alone = validate([tmp_path / "a.md", tmp_path / "b.md"], jobs=1)
+    report = validate([tmp_path], jobs=jobs, batch_size=batch_size)
+    assert report.results == alone.results
+    assert rows(report) == rows(alone)
+    clash = [d for d in report.diagnostics if d.code == "map.collision"]
+    mdname_line = copy.read_text(encoding="utf-8").split("\n").index("mdName: a") + 1
+    assert [(d.path, d.line, d.key, d.severity) for d in clash] == [
+        (str(copy), mdname_line, "mdName", Severity.ERROR)
+    ]
+    assert str(tmp_path / "a.md") in clash[0].message
 
 
 # -- an existing dump --------------------------------------------------------------------------
