@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
@@ -519,14 +520,15 @@ def to_iri(text: str) -> str:
 
 def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        candidate = to_iri(text)
+        candidate = encoded = to_iri(text)
         relative_to = rule.options.get("relative_to")
         resolved = bool(relative_to) and not iris.is_absolute_iri(candidate)
         if resolved:
-            base_path = em.lookup(str(relative_to)) or ""
-            candidate = em.m.base + "/".join(
-                iris.segment(p) for p in (base_path.strip("/") + "/" + text.strip()).split("/") if p
-            )
+            # A URL reference, resolved as a browser on the page would (RFC 3986): a query,
+            # a fragment and %XX escapes are kept, / starts at the site's root, ../ goes up.
+            folder = to_iri(em.lookup(str(relative_to)) or "").replace("?", "%3F")
+            folder = folder.replace("#", "%23").strip("/")
+            candidate = urljoin(em.m.base + (folder + "/" if folder else ""), candidate)
         if not iris.is_absolute_iri(candidate):
             em.report(Severity.ERROR, key, f"{text!r} is not a web address (https://…)", "map.iri")
             continue
@@ -535,7 +537,7 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             allowed = " or ".join(f"{scheme}://" for scheme in schemes)
             em.report(Severity.ERROR, key, f"{text!r} is not a web address ({allowed}…)", "map.iri")
             continue
-        if not resolved and candidate != text.strip():
+        if encoded != text.strip():
             em.report(
                 Severity.WARNING,
                 key,

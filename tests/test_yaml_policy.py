@@ -279,3 +279,32 @@ def test_topics_written_as_a_json_list_in_text_are_read_as_the_topics(tmp_path: 
     (listed, none, _), (texted, about, line) = found
     assert len(listed) == 2 and texted == listed and none == []
     assert [(d.code, d.severity, d.line) for d in about] == [("map.json", Severity.WARNING, line)]
+
+
+@pytest.mark.parametrize(
+    ("href", "url", "warned"),
+    [
+        ("photo.jpg", "https://medigy.com/communities/x/news/photo.jpg", False),
+        ("photo.jpg?w=800#top", "https://medigy.com/communities/x/news/photo.jpg?w=800#top", False),
+        ("my%20photo.jpg", "https://medigy.com/communities/x/news/my%20photo.jpg", False),
+        ("'my photo.jpg'", "https://medigy.com/communities/x/news/my%20photo.jpg", True),
+        ("/img/a.png", "https://medigy.com/img/a.png", False),
+        ("../a.png", "https://medigy.com/communities/x/a.png", False),
+        ("../../../../a.png", "https://medigy.com/a.png", False),
+        ("https://cdn.example.org/i.jpg?w=10#x", "https://cdn.example.org/i.jpg?w=10#x", False),
+    ],
+)
+def test_image_href_is_resolved_against_base_path_as_a_browser_would(
+    href: str, url: str, warned: bool, tmp_path: Path
+) -> None:
+    """A relative featuredImage.href is a URL reference on the page at basePath (RFC 3986):
+    its query, fragment and escapes are kept, / is the site's root and ../ goes up."""
+    raw = ["basePath: /communities/x/news/", "featuredImage:", f"  href: {href}"]
+    source, line = _document(tmp_path, raw, drop=("basePath", "featuredImage"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exported == 1, [d.format() for d in report.diagnostics]
+    urls = {q.object for q in parse_dump(out, "nt") if q.predicate.value == SCHEMA + "contentUrl"}
+    assert urls == {ox.NamedNode(url)}
+    about = [(d.code, d.line) for d in report.diagnostics if d.key == "featuredImage.href"]
+    assert about == ([("map.iri", line + 2)] if warned else [])
