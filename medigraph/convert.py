@@ -648,7 +648,10 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
         text = text.strip()
         node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
         if node is not None:
-            em.spellings.append((node.value, _person(em, text)[0], key))
+            name, domain = _person(em, text)
+            em.spellings.append((node.value, name, key))
+            if domain and (org := _organization(em, domain, key)) is not None:
+                em.spellings.append((org.value, domain, key))  # the publisher's, perhaps
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
 
 
@@ -676,7 +679,7 @@ def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
     em.add(node, RDF_TYPE, em.m.term(spec["class"]))
     em.add(node, em.m.term(spec["name"]), ox.Literal(name))
     if domain:
-        org = _organization(em, domain.lower(), key)
+        org = _organization(em, domain, key)  # as written, like a publisher's name
         if org is not None:
             em.add(node, em.m.term(spec["affiliation"]), org)
     return node

@@ -308,3 +308,18 @@ def test_image_href_is_resolved_against_base_path_as_a_browser_would(
     assert urls == {ox.NamedNode(url)}
     about = [(d.code, d.line) for d in report.diagnostics if d.key == "featuredImage.href"]
     assert about == ([("map.iri", line + 2)] if warned else [])
+
+
+def test_an_affiliation_is_named_as_written(tmp_path: Path) -> None:
+    """``Ann @Health.Example.co.uk``: the organisation is named as the editor wrote it (as a
+    publisher's name is), its web address in the lower case hosts are compared in."""
+    source, _ = _document(tmp_path, ["author:", "- Ann @Health.Example.co.uk"], drop=("author",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exported == 1, [d.format() for d in report.diagnostics]
+    quads = parse_dump(out, "nt")
+    org = "https://medigy.com/organization/health-example-co-uk"
+    about = {(q.predicate.value, q.object) for q in quads if q.subject.value == org}
+    assert (SCHEMA + "name", ox.Literal("Health.Example.co.uk")) in about
+    assert (SCHEMA + "url", ox.NamedNode("https://health.example.co.uk/")) in about
+    assert [o for p, o in about if p == SCHEMA + "name"] == [ox.Literal("Health.Example.co.uk")]
