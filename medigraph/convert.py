@@ -122,10 +122,15 @@ class Emitter:
         value = get_path(self.doc.front_matter, name)
         return value.strip() if isinstance(value, str) else None
 
-    def _mint(self, pattern: str) -> ox.NamedNode:
+    def _keyed(self, pattern: str) -> str:
+        """A key that is the file's path keeps its folders as IRI segments, in every IRI made
+        from it (a document's, its graph's, its image's): ``sub/x`` is not mdName ``sub/x``."""
         if "{key}" in pattern and self.key_from == "path":
-            pattern = pattern.replace("{key}", "{path:key}")
-        iri = self.m.expand(pattern, self.lookup)
+            return pattern.replace("{key}", "{path:key}")
+        return pattern
+
+    def _mint(self, pattern: str) -> ox.NamedNode:
+        iri = self.m.expand(self._keyed(pattern), self.lookup)
         assert iri is not None  # the key and the path are never empty
         return ox.NamedNode(iri)
 
@@ -189,7 +194,7 @@ class Emitter:
         if name in self.node_iris:
             return self.node_iris[name]
         rule: NodeRule = self.m.nodes[name]
-        iri = self.m.expand(rule.iri, self.lookup)
+        iri = self.m.expand(self._keyed(rule.iri), self.lookup)
         node = ox.NamedNode(iri) if iri else None
         self.node_iris[name] = node
         if node is not None:

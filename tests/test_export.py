@@ -388,3 +388,25 @@ def test_an_empty_known_group_is_not_an_unknown_key(tmp_path: Path) -> None:
     report = export([doc.parent], tmp_path / "x.ttl", jobs=1, store=None, cache=False)
     assert "link" not in report.unmapped
     assert {"xlink.brand", "xlink.href", "xlink.original"} <= set(report.unmapped)
+
+
+def test_a_document_keyed_by_its_path_and_one_keyed_by_the_same_text_keep_apart(
+    tmp_path: Path,
+) -> None:
+    """``sub/x.md`` without mdName or id is keyed by its path, whose folders stay IRI
+    segments (content/sub/x); mdName ``sub/x`` is one segment (content/sub%2Fx). Every IRI
+    made from the key — the document's, its graph's, its image's — must keep them apart."""
+    from tests._robust import export_to, parse_dump, seed_document, write_doc
+
+    write_doc(tmp_path, "sub/x.md", seed_document(mdName=None, id=None))
+    write_doc(tmp_path, "other.md", seed_document(mdName="sub/x"))
+    out = tmp_path / "dump.nq"
+    report = export_to([tmp_path], out, "nq")
+    assert report.exported == 2, [d.format() for d in report.diagnostics]
+    quads = parse_dump(out, "nq")
+    image = "http://schema.org/image"
+    images = {q.graph_name.value: q.object.value for q in quads if q.predicate.value == image}
+    assert images == {
+        "https://medigy.com/graph/content/sub/x": "https://medigy.com/image/sub/x",
+        "https://medigy.com/graph/content/sub%2Fx": "https://medigy.com/image/sub%2Fx",
+    }
