@@ -31,6 +31,7 @@ from .resources import data_path
 from .sync import (
     CONTENT_HASH,
     LISTS,
+    MANIFEST_CLASS,
     SyncPlan,
     manifest_graph,
     manifest_quads,
@@ -157,9 +158,12 @@ class StoreSync:
         self._finished = False
         self._pending: list[tuple[str, str, bytes | list[ox.Quad]]] = []
         """(graph, content hash, N-Quads or quads) waiting for the next transaction."""
+        self.other_bases: dict[str, int] = {}
+        """Base IRI → graphs removed because an export under another base made them."""
 
     def __enter__(self) -> Self:
         self._store = open_writable(self.path)
+        self._drop_other_bases()
         self.plan = SyncPlan(read_current_manifest(self._store, self.base), delete=self.delete)
         quads = ontology_quads(self.base)
         nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
@@ -177,6 +181,38 @@ class StoreSync:
                 self.finish()
         finally:
             self._store = None  # closes RocksDB and releases the lock
+
+    def _drop_other_bases(self) -> None:
+        """The store follows the export: the graphs an export under another base IRI made
+        (listed by that base's manifest) go, or the union would count every document twice.
+        Graphs no manifest lists were not made by medigraph and stay."""
+        store = self._store
+        assert store is not None
+        ours = manifest_graph(self.base).value
+        listed: dict[str, list[str]] = {}
+        query = f"SELECT ?m ?g WHERE {{ GRAPH ?m {{ ?m a {MANIFEST_CLASS} ; {LISTS} ?g }} }}"
+        for row in store.query(query):  # type: ignore[union-attr]
+            manifest, graph = row["m"].value, row["g"].value
+            if manifest != ours:
+                listed.setdefault(manifest, []).append(graph)
+        if not listed:
+            return
+        suffix = ours.removeprefix(self.base)
+        for manifest, graphs in listed.items():
+            self.other_bases[manifest.removesuffix(suffix)] = len(graphs)
+        everything = {g.value for g in store.named_graphs()}
+        theirs = set(listed) | {g for graphs in listed.values() for g in graphs}
+        if everything <= theirs:  # nothing else in the store: start afresh (fast)
+            store.clear()
+            return
+        drops = [
+            f"{_forget_in_union(ox.NamedNode(graph))} ;\nDROP SILENT GRAPH {ox.NamedNode(graph)}"
+            for graph in sorted(theirs - set(listed))
+        ]
+        for start in range(0, len(drops), self.batch_size):
+            store.update(" ;\n".join(drops[start : start + self.batch_size]))
+        for manifest in sorted(listed):
+            store.update(f"DROP SILENT GRAPH {ox.NamedNode(manifest)}")
 
     def document(self, item: Processed) -> None:
         """Take one document of the export into account (rejected ones keep their old graph)."""
@@ -232,6 +268,8 @@ class StoreSync:
             f"{len(self.plan.added)} graphs added, {len(self.plan.replaced)} replaced, "
             f"{len(self.removed())} removed, {self.plan.unchanged} unchanged"
         )
+        for base, count in sorted(self.other_bases.items()):
+            text += f"; {count} graphs of an export under base {base} removed"
         if self.kept_removals:
             text += (
                 f"; {len(self.kept_removals)} graphs of documents no longer exported were kept "

@@ -293,3 +293,34 @@ def test_statements_move_to_the_default_graph_whole_lines_only() -> None:
     )
     with pytest.raises(ValueError, match="is not in that graph"):
         _in_default_graph(data + (other or b""), graph)
+
+
+@pytest.mark.parametrize("foreign_graph", [False, True])
+def test_an_export_under_another_base_replaces_the_graphs_of_the_old_one(
+    corpus: Path, tmp_path: Path, foreign_graph: bool
+) -> None:
+    """The store follows the export: after ``--base`` changes, the old base's graphs go (the
+    union would count every document twice), graphs no manifest lists stay."""
+    store_path, fresh = tmp_path / "store", tmp_path / "fresh"
+    export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    foreign = ox.Quad(
+        ox.NamedNode("urn:x:s"),
+        ox.NamedNode("urn:x:p"),
+        ox.Literal("mine"),
+        ox.NamedNode("urn:x:g"),
+    )
+    if foreign_graph:
+        store = ox.Store(str(store_path))
+        store.add(foreign)
+        del store
+    base = "https://kg.example.com/"
+    report = export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1, base=base)
+    assert f"{DOCUMENTS + 1} graphs of an export under base https://medigy.com/ removed" in str(
+        report.store
+    )
+    export([corpus], tmp_path / "b.ttl", store=fresh, jobs=1, base=base)
+    got = graphs(store_path)
+    if foreign_graph:
+        assert got.pop("urn:x:g") == {foreign}
+    assert got == graphs(fresh)
+    assert union(store_path) == union(fresh)
