@@ -59,6 +59,8 @@ class _TextCollector(HTMLParser):
             self.skipping += 1
         elif tag == "br":
             self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("\t")  # cells apart; the row's leading tab is trimmed
         elif tag in _BLOCKS:
             self.parts.append("\n\n")
             if tag == "pre":

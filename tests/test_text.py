@@ -33,3 +33,9 @@ def test_paragraph_bodies_match_the_parser(html: str) -> None:
 @given(BODIES)
 def test_collapse_is_the_regex(value: str) -> None:
     assert text._collapse(value) == text._SPACE.sub(" ", value)
+
+
+def test_table_cells_are_kept_apart() -> None:
+    """A row's cells are separated by a tab, rows by a blank line: "Code Fee", not "CodeFee"."""
+    html = "<table><tr><th>Code</th><th>Fee</th></tr><tr><td>99490</td><td>$42</td></tr></table>"
+    assert text.html_to_text(html) == "Code\tFee\n\n99490\t$42"
