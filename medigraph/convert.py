@@ -227,6 +227,8 @@ class Emitter:
             if value is None or value == "" or value == []:
                 if rule.converter == "iri" and rule.options.get("same_as"):
                     self._fallback_iri(rule)
+                elif rule.converter == "topic":
+                    self._fallback_topics(rule)
                 continue
             subject = self.node(rule.node) if rule.node else self.subject
             if subject is None:
@@ -279,6 +281,20 @@ class Emitter:
                     self.subject,
                     value,
                 )
+                return
+
+    def _fallback_topics(self, rule: KeyRule) -> None:
+        """No communityTopics: the JSON list OpenProject keeps as their twin stands in."""
+        for twin, _path in self.m.plan:
+            if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
+                listed = _json_text_list(get_path(self.doc.front_matter, twin.key))
+                if listed:
+                    convert_topic(
+                        self,
+                        KeyRule(twin.key, "topic", rule.properties, None, {}),
+                        self.subject,
+                        listed,
+                    )
                 return
 
     def _provenance(self) -> None:

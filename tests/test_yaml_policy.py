@@ -323,3 +323,21 @@ def test_an_affiliation_is_named_as_written(tmp_path: Path) -> None:
     assert (SCHEMA + "name", ox.Literal("Health.Example.co.uk")) in about
     assert (SCHEMA + "url", ox.NamedNode("https://health.example.co.uk/")) in about
     assert [o for p, o in about if p == SCHEMA + "name"] == [ox.Literal("Health.Example.co.uk")]
+
+
+def test_without_community_topics_the_json_list_of_medigy_topics_stands_in(
+    tmp_path: Path,
+) -> None:
+    """As link.original stands in for a missing link.href: the topics are not lost."""
+    with_both, without = tmp_path / "both", tmp_path / "without"
+    with_both.mkdir()
+    without.mkdir()
+    full, _ = _document(with_both, [], drop=())
+    alone, _ = _document(without, [], drop=("communityTopics",))
+    found = []
+    for source, folder in ((full, with_both), (alone, without)):
+        out = folder / "dump.nt"
+        report = export_to([source], out, "nt")
+        assert report.exported == 1 and report.exit_code == 0
+        found.append(_value(parse_dump(out, "nt"), SCHEMA + "about"))
+    assert len(found[0]) == 3 and found[1] == found[0]
