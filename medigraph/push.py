@@ -16,6 +16,7 @@ after, so an interruption between the two makes the next push send it again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ from .sparql import (
     public_url,
     triple_line,
 )
+from .store import ontology_graph, ontology_quads
 from .sync import (
     CONTENT_HASH,
     LISTS,
@@ -79,6 +81,12 @@ class DocumentGraph:
 
     def size(self) -> int:
         return sum(len(line.encode("utf-8")) + 1 for line in self.lines)
+
+
+def ontology_document(base: str = DEFAULT_BASE) -> DocumentGraph:
+    """The bundled ontology's graph, pushed with the documents as the embedded store has it."""
+    lines = [triple_line(q.subject, q.predicate, q.object) for q in ontology_quads(base)]
+    return DocumentGraph(ontology_graph(base).value, "ontology", lines)
 
 
 def content_hash(lines: Iterable[str]) -> str:
@@ -407,8 +415,13 @@ def push(
             on_start(count)
         collisions = Collisions()
         spellings = Spellings(base)
+        # The ontology goes with the documents, as in the embedded store: the saved queries
+        # follow rdfs:subClassOf* through it, and must answer the same on both.
+        ontology = ontology_graph(base).value
+        source = itertools.chain([ontology_document(base)], source)
         for entry in source:
-            report.read += 1
+            if isinstance(entry, Processed) or entry.graph != ontology:
+                report.read += 1
             if isinstance(entry, Processed):
                 unnamed = entry.graph is None
                 doc = _accept(entry, report, collisions, plan)
@@ -421,7 +434,7 @@ def push(
                     continue
             else:
                 doc = entry
-                if on_document:
+                if on_document and doc.graph != ontology:
                     on_document(doc.source)
             value = doc.content_hash
             action = plan.consider(doc.graph, value)

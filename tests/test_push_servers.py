@@ -23,7 +23,14 @@ from click.testing import CliRunner
 
 from medigraph.cli import cli
 from medigraph.pipeline import Settings, run
-from medigraph.push import DocumentGraph, PushError, content_hash, graphs_from_processed, push
+from medigraph.push import (
+    DocumentGraph,
+    PushError,
+    content_hash,
+    graphs_from_processed,
+    ontology_document,
+    push,
+)
 from medigraph.sparql import Credentials, Endpoint, triple_line
 from medigraph.sync import manifest_graph, manifest_query
 from tests.servers import LOOPBACK, OxigraphServer, SparqlServer
@@ -78,8 +85,10 @@ def do_push(server: SparqlServer, source: Path | str, base: str, **options: obje
 
 
 def corpus_graphs(source: Path, base: str) -> list[DocumentGraph]:
+    """The graphs a push of ``source`` must leave: the documents' and the ontology's."""
     _, items, _ = run([source], Settings(base=base, nquads=True))
-    return [graphs_from_processed(item) for item in items if not item.rejected and item.graph]
+    documents = [graphs_from_processed(item) for item in items if not item.rejected and item.graph]
+    return [ontology_document(base), *documents]
 
 
 def expected_graphs(source: Path, base: str) -> dict[str, str]:
@@ -240,11 +249,12 @@ def test_graphs_medigraph_did_not_write_are_never_touched(
         path.unlink()
     (corpus / "empty").mkdir()
     report = do_push(server, corpus / "empty", base)
-    assert len(report.removed) == len(expected_graphs(EXAMPLES, base))  # type: ignore[attr-defined]
+    # every document's graph goes; the ontology's stays, pushed with every run
+    assert len(report.removed) == len(expected_graphs(EXAMPLES, base)) - 1  # type: ignore[attr-defined]
     for graph in foreign:
         assert store_lines(server, graph) == ['<urn:s> <urn:p> "keep me" .']
         client(server).update(f"DROP SILENT GRAPH <{graph}>")
-    assert manifest(server, base) == {}
+    assert set(manifest(server, base)) == {ontology_document(base).graph}
 
 
 def test_injection_corpus_round_trips_exactly(
@@ -277,7 +287,7 @@ def test_injection_corpus_round_trips_exactly(
             base=base,
             **options,  # type: ignore[arg-type]
         )
-        assert len(report.added) == len(INJECTION)
+        assert len(report.added) == len(INJECTION) + 1  # and the ontology
         for i, text in enumerate(INJECTION):
             graph = f"{base}graph/injection/{i}"
             rows = client(server).select(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
@@ -393,7 +403,7 @@ def test_cli_rejected_documents_exit_1_and_keep_their_graph(
     assert result.exit_code == 1, result.output
     assert victim.name in result.stderr
     assert "removed 0" in result.stderr
-    assert len(manifest(oxigraph_server, base)) == len(documents(corpus))
+    assert len(manifest(oxigraph_server, base)) == len(documents(corpus)) + 1  # + the ontology
 
 
 def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:

@@ -6,7 +6,6 @@ import http.server
 import json
 import socket
 import threading
-import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,8 +14,8 @@ from click.testing import CliRunner
 
 from medigraph.cli import cli
 from medigraph.export import export
+from medigraph.push import push
 from medigraph.query import saved_queries
-from medigraph.store import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "content"
@@ -37,27 +36,17 @@ PARAMS: dict[str, list[str]] = {
 
 @pytest.fixture(scope="module")
 def loaded(fresh_oxigraph: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """(embedded store, endpoint URL) holding the same quads."""
+    """(embedded store, endpoint URL): the same corpus exported, and pushed to the server."""
     where = tmp_path_factory.mktemp("endpoint")
     export([EXAMPLES], where / "dump.ttl", store=where / "store", jobs=1)
-    store = open_read_only(where / "store")
-    # The named graphs only, as `push` sends them (the store's default graph is its own union).
-    named = [
-        q
-        for q in store.quads_for_pattern(None, None, None)
-        if isinstance(q.graph_name, ox.NamedNode)
-    ]
-    body = ox.serialize(named, format=ox.RdfFormat.N_QUADS)
-    assert body
     server = fresh_oxigraph
-    request = urllib.request.Request(
-        server.graph_store_endpoint,  # type: ignore[attr-defined]
-        data=body,
-        headers={"Content-Type": "application/n-quads"},
-        method="POST",
+    report = push(
+        [EXAMPLES],
+        endpoint=server.query_endpoint,  # type: ignore[attr-defined]
+        update_endpoint=server.update_endpoint,  # type: ignore[attr-defined]
+        jobs=1,
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status in (200, 204)
+    assert report.exit_code == 0 and report.added  # type: ignore[attr-defined]
     return where / "store", server.query_endpoint  # type: ignore[attr-defined]
 
 
@@ -105,6 +94,41 @@ def test_saved_query_answers_identically_on_oxigraph_server(
             f"{name} answered nothing: the comparison would prove little"
         )
         assert a == b
+
+
+@pytest.fixture(scope="module", params=["mixed_dates_corpus", "name_variants_corpus"])
+def edited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """(embedded store, endpoint URL) for a copy of the examples edited as editors write:
+    dates without a time, without a timezone, undated and untitled documents; names spelled
+    differently."""
+    from tests.servers import OxigraphServer, require_servers
+
+    require_servers(OxigraphServer)
+    corpus = request.getfixturevalue(request.param)
+    where = tmp_path_factory.mktemp("edited")
+    export([corpus], where / "dump.ttl", store=where / "store", jobs=1)
+    with OxigraphServer() as server:
+        report = push(
+            [corpus], endpoint=server.query_endpoint, update_endpoint=server.update_endpoint
+        )
+        assert report.exit_code == 0
+        yield where / "store", server.query_endpoint
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("name", sorted(set(saved_queries()) - {"content-graph"}))
+def test_saved_queries_agree_on_edited_content_pushed_to_oxigraph(
+    edited: tuple[Path, str], name: str
+) -> None:
+    store, endpoint = edited
+    required = [p for p in saved_queries()[name].params if p.required]
+    extra = [arg for value in PARAMS[name] for arg in ("--param", value)] if required else []
+    answers = []
+    for where in (["--store", str(store)], ["--endpoint", endpoint]):
+        result = CliRunner().invoke(cli, ["query", *where, "-q", name, *extra, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        answers.append(json.loads(result.stdout))
+    assert answers[0] == answers[1]
 
 
 @pytest.mark.servers
