@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import json
 import os
 import queue
@@ -42,6 +43,7 @@ from .query import (
     check_syntax,
     default_prefixes,
     saved_queries,
+    write_rows,
 )
 from .store import StoreMissing, _is_store, open_writable
 
@@ -417,6 +419,12 @@ def _answer_queries(store_path: str) -> None:
                     rdf_format = GRAPH_TYPES[job.media]
                     turtle = rdf_format == ox.RdfFormat.TURTLE
                     ox.serialize(result, out, rdf_format, prefixes=prefixes if turtle else None)
+                elif isinstance(result, ox.QuerySolutions) and job.media == "text/csv":
+                    # pyoxigraph leaves an IRI with a comma unquoted; the CLI's writer is right.
+                    variables = [v.value for v in result.variables]
+                    rows = ([solution[v] for v in variables] for solution in result)
+                    with io.TextIOWrapper(out, encoding="utf-8", newline="") as text:
+                        write_rows(variables, rows, "csv", prefixes, text)
                 else:
                     result.serialize(out, RESULTS_TYPES[job.media])
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
