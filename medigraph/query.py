@@ -272,6 +272,32 @@ def compact(iri: str, prefixes: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- parameters
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INT64 = (-(2**63), 2**63 - 1)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+
+
+_FORMS = {
+    "integer": "digits, e.g. 3, between -9223372036854775808 and 9223372036854775807",
+    "decimal": "e.g. 2.5",
+    "date": "e.g. 2022-01-31",
+    "dateTime": "e.g. 2022-01-31 or 2022-01-31T10:00:00+02:00; an offset is at most ±14:00",
+}
+
+
+def _zone_in_range(zone: str) -> bool:
+    """A timezone xsd:dateTime allows: Z, or an offset of at most 14 hours."""
+    if zone == "Z":
+        return True
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    return minutes < 60 and hours * 60 + minutes <= 14 * 60
+
+
 def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """The RDF term for a parameter value of a declared type (``ParameterError`` if invalid)."""
     try:
@@ -280,18 +306,29 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
         if kind == "iri":
             return ox.NamedNode(_expand_iri(value, prefixes or {}))
         if kind == "integer":
+            if not _INTEGER.fullmatch(value) or not _INT64[0] <= int(value) <= _INT64[1]:
+                raise ValueError(value)  # 1_0, ٣ or beyond the store's 64-bit integers
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
         if kind == "decimal":
+            if not _DECIMAL.fullmatch(value):
+                raise ValueError(value)
             return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
         if kind == "boolean":
             if value.lower() not in ("true", "false", "1", "0"):
                 raise ValueError(value)
             return ox.Literal(value.lower() in ("true", "1"))
         if kind == "date":
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
             return ox.Literal(
                 date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date")
             )
         if kind == "dateTime":
+            # xsd:dateTime's own form (or a date alone): Python also reads 2022-W01, 20220101
+            # and offsets beyond ±14:00 or with seconds, which no SPARQL store compares.
+            found = _DATETIME.fullmatch(value)
+            if not found or (found["zone"] and not _zone_in_range(found["zone"])):
+                raise ValueError(value)
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
                 # The corpus's dates carry a timezone; comparing with a zoneless value is
@@ -300,7 +337,10 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
             text = moment.isoformat().replace("+00:00", "Z")
             return ox.Literal(text, datatype=ox.NamedNode(XSD + "dateTime"))
     except (ValueError, InvalidOperation) as exc:
-        raise ParameterError(f"{value!r} is not a valid {kind}") from exc
+        hint = _FORMS.get(kind)
+        raise ParameterError(
+            f"{value!r} is not a valid {kind}" + (f" ({hint})" if hint else "")
+        ) from exc
     raise ParameterError(f"unknown parameter type {kind!r}")
 
 

@@ -666,6 +666,51 @@ def test_parameter_types() -> None:
         make_term("yesterday", "date")
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("2022-01-01T00:00:00+20:00", "dateTime"),  # Python reads it; no store compares it
+        ("2022-01-01T00:00:00+05:30:15", "dateTime"),
+        ("2022-W01", "dateTime"),
+        ("20220101", "dateTime"),
+        ("2022-02-30", "dateTime"),
+        ("9223372036854775808", "integer"),  # beyond the store's 64-bit integers
+        ("1_0", "integer"),
+        (" 2 ", "integer"),
+        ("٣", "integer"),
+        ("1e3", "decimal"),
+        ("2022-1-1", "date"),
+    ],
+)
+def test_a_value_no_store_would_compare_is_refused(value: str, kind: str) -> None:
+    """Else the query answers nothing (or everything) without a word: every comparison with
+    an invalid literal is an error in SPARQL."""
+    with pytest.raises(ParameterError, match=f"not a valid {kind} "):
+        make_term(value, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "lexical"),
+    [
+        ("2022-01-01T10:00:00.5-14:00", "dateTime", "2022-01-01T10:00:00.500000-14:00"),
+        ("2022-01-01T10:00:00", "dateTime", "2022-01-01T10:00:00Z"),
+        ("9223372036854775807", "integer", "9223372036854775807"),
+        ("-007", "integer", "-7"),
+        (".5", "decimal", "0.5"),
+    ],
+)
+def test_values_at_the_edges_are_taken(value: str, kind: str, lexical: str) -> None:
+    term = make_term(value, kind)
+    assert isinstance(term, ox.Literal) and term.value == lexical
+
+
+def test_a_parameter_given_twice_is_refused(store: Path) -> None:
+    result = query(
+        store, "content-by-topic", "--param", "topic=KLAS: Telehealth", "--param", "topic=KLAS: HIE"
+    )
+    assert result.exit_code == 2 and "topic is given twice" in result.output
+
+
 def test_library_api_runs_on_the_store(store: Path) -> None:
     answer = run_embedded("SELECT DISTINCT ?s { ?s a skos:ConceptScheme } ORDER BY ?s", store=store)
     assert [t.value.rsplit("/", 1)[1] for row in answer.rows for t in row if t is not None] == [

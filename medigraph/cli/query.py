@@ -36,7 +36,13 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
         name, equals, text = value.partition("=")
         if not equals or not name.strip():
             raise click.BadParameter(f"{value!r}: use NAME=VALUE", param_hint="--param")
-        params[name.strip().lstrip("?$")] = text
+        name = name.strip().lstrip("?$")
+        if name in params:
+            raise click.BadParameter(
+                f"{name} is given twice ({params[name]!r} and {text!r}); give one value",
+                param_hint="--param",
+            )
+        params[name] = text
     return params
 
 
