@@ -722,6 +722,16 @@ def _strip_comments(text: str) -> str:
 
 
 _IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
+
+
+def uses_service(text: str) -> bool:
+    """Whether the query has a SERVICE clause (a federated query that fetches another URL);
+    the word in a comment, a string, an IRI, a variable or a prefixed name does not count."""
+    out = list(text)
+    for start, end, _what in _scan(text):
+        out[start:end] = " " * (end - start)
+    return _SERVICE.search("".join(out)) is not None
 
 
 def _scan(text: str) -> list[tuple[int, int, str]]:

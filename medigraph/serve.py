@@ -43,6 +43,7 @@ from .query import (
     check_syntax,
     default_prefixes,
     saved_queries,
+    uses_service,
     write_rows,
 )
 from .store import StoreMissing, _is_store, open_writable
@@ -204,6 +205,14 @@ class Handler(BaseHTTPRequestHandler):
         server = self.server
         defaults = form.get("default-graph-uri", [])
         named = form.get("named-graph-uri", [])
+        if uses_service(text):
+            # The page is reachable from any web page the user opens: a federated query
+            # would let one make this machine fetch other addresses.
+            self._error(
+                HTTPStatus.FORBIDDEN,
+                "this endpoint does not run SERVICE (federated) queries; use medigraph query",
+            )
+            return
         try:
             kind = check_syntax(text, server.prefixes)
             for graph in defaults + named:

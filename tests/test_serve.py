@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import urllib.error
 import urllib.parse
@@ -62,6 +63,25 @@ def test_get_query_answers_sparql_json_by_default(server: QueryServer) -> None:
     status, media, body = get(server, COUNT)
     assert (status, media) == (200, "application/sparql-results+json")
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == str(DOCUMENTS)
+
+
+def test_federated_queries_are_refused(server: QueryServer) -> None:
+    """Any web page the user opens can send this endpoint a query: SERVICE would let it make
+    the machine fetch other addresses. The word elsewhere (a string, a variable) is fine."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    with listener:
+        status, _, body = get(
+            server, f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"
+        )
+        assert status == 403 and b"SERVICE" in body
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing was fetched
+    status, _, _ = get(server, 'SELECT ?service { BIND("SERVICE" AS ?service) }')
+    assert status == 200
 
 
 def test_content_negotiation(server: QueryServer) -> None:
