@@ -365,7 +365,7 @@ def bind_params(
     value is a plain string, or an IRI when written ``<…>``. The result maps each variable to
     bind (:attr:`Param.variable`) to its term.
     """
-    used = set(re.findall(r"[?$]([A-Za-z0-9_]+)", _strip_comments(text)))
+    used = set(re.findall(r"[?$]([A-Za-z0-9_]+)", _blank(text)))  # not "?x" in a string
     bound: dict[str, Term] = {}
     if query is None:
         for name, value in given.items():
@@ -714,9 +714,15 @@ def _parsed(
 
 def _strip_comments(text: str) -> str:
     """The query with comments blanked (same length), leaving strings and IRIs intact."""
+    return _blank(text, ("comment",))
+
+
+def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> str:
+    """The query with its spans of these kinds blanked (same length): what is left is SPARQL
+    syntax, where a keyword or a variable is one."""
     out = list(text)
     for start, end, what in _scan(text):
-        if what == "comment":
+        if what in kinds:
             out[start:end] = " " * (end - start)
     return "".join(out)
 
@@ -728,10 +734,7 @@ _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 def uses_service(text: str) -> bool:
     """Whether the query has a SERVICE clause (a federated query that fetches another URL);
     the word in a comment, a string, an IRI, a variable or a prefixed name does not count."""
-    out = list(text)
-    for start, end, _what in _scan(text):
-        out[start:end] = " " * (end - start)
-    return _SERVICE.search("".join(out)) is not None
+    return _SERVICE.search(_blank(text)) is not None
 
 
 def _scan(text: str) -> list[tuple[int, int, str]]:

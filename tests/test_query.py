@@ -653,6 +653,9 @@ def test_ad_hoc_parameters_bind_strings_and_iris(store: Path) -> None:
     assert got == [{"name": "Chronic Care Management (CCM)"}]
     with pytest.raises(ParameterError, match="does not occur"):
         bind_params(None, "SELECT * {}", {"x": "1"}, {})
+    for elsewhere in ('BIND("?x" AS ?y)', "?y <http://e/?x=1> ?z", "# ?x\n"):
+        with pytest.raises(ParameterError, match="does not occur"):
+            bind_params(None, f"SELECT * {{ {elsewhere} }}", {"x": "1"}, {})
 
 
 def test_parameter_types() -> None:
