@@ -852,11 +852,15 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
     for offset, _doc, mapped in mapped_docs:
         shared_nodes.update(mapped.shared)
         triples.update(mapped.triples)
-        for node in sorted(mapped.shared, key=str):
-            refs[node.value].append(start + offset)
         own_triples, shared_groups = mapped.split()
         for t in own_triples:
             own.setdefault(t.subject, offset)
+        if mapped.rejected:
+            # Its own nodes are checked, so one run shows all its problems; what it says of
+            # shared things is not exported, and must not put other documents in the wrong.
+            continue
+        for node in sorted(mapped.shared, key=str):
+            refs[node.value].append(start + offset)
         shared_triples = [t for group in shared_groups for t in group]
         if shared_triples:
             data = ox.serialize(shared_triples, format=ox.RdfFormat.N_TRIPLES)

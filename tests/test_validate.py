@@ -328,6 +328,31 @@ def test_a_document_whose_iri_is_taken_is_left_out_of_the_checks(
     assert str(tmp_path / "a.md") in clash[0].message
 
 
+def test_a_rejected_document_does_not_put_others_in_the_wrong_about_shared_things(
+    tmp_path: Path,
+) -> None:
+    """A document rejected by the mapping is checked for its own problems, but what it says
+    of a community (another mastHead, another spelling) is not exported: the documents that
+    are must not be warned about it."""
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b")
+    write_doc(
+        tmp_path,
+        "c",
+        {
+            "  href: https://www.healthleadersmedia.com/": "  href: see website #",
+            "mastHead: Chronic Care Management (CCM) CoP": "mastHead: Another masthead",
+            "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
+        },
+    )
+    report = validate([tmp_path], jobs=1)
+    assert [
+        (Path(d.path).name, d.key, d.code) for d in report.diagnostics if d.severity > Severity.INFO
+    ] == [("c.md", "link.href", "map.iri")]
+    alone = validate([tmp_path / "a.md", tmp_path / "b.md"], jobs=1)
+    assert rows(report) == rows(alone)
+
+
 # -- an existing dump --------------------------------------------------------------------------
 
 
