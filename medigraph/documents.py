@@ -383,9 +383,21 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
         return _Parsed(
             {}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")]
         )
-    except yaml.YAMLError as exc:
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+000C
+        at = min(max(exc.position, 0), len(fm_text))
+        line = fm_text.count("\n", 0, at)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        message = (
+            f"the character U+{code:04X} is not allowed in YAML ({exc.reason}); remove it,"
+            f' or write it as "\\u{code:04X}" in a double-quoted value'
+        )
         return _Parsed(
-            {}, {}, [error(src, line_offset, None, f"YAML does not parse: {exc}", "read.yaml")]
+            {}, {}, [error(src, line_offset + line, _key_at(fm_text, line), message, "read.yaml")]
+        )
+    except yaml.YAMLError as exc:
+        what = " ".join(str(exc).split())  # one line: diagnostics are one line each
+        return _Parsed(
+            {}, {}, [error(src, line_offset, None, f"YAML does not parse: {what}", "read.yaml")]
         )
     finally:
         loader.dispose()
@@ -418,6 +430,28 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     builder = _Builder(src, line_offset, _LineCounter(fm_text))
     value = builder.mapping(node, "", 0)
     return _Parsed(value, builder.lines, builder.problems)
+
+
+_KEY_LINE = re.compile(r"^( *)(?:- +)?([^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?: |$)")
+
+
+def _key_at(fm_text: str, line: int) -> str | None:
+    """The dotted key a line of block YAML belongs to (``link.href``), read from the line
+    and the lines above it by indentation; for a document YAML cannot parse."""
+    lines = fm_text.split("\n")
+    keys: list[str] = []
+    indent = None
+    for text in reversed(lines[: line + 1]):
+        found = _KEY_LINE.match(text)
+        if found is None:
+            continue
+        depth = len(found.group(1))
+        if indent is None or depth < indent:
+            keys.append(found.group(2).strip("'\""))
+            indent = depth
+            if depth == 0:
+                break
+    return ".".join(reversed(keys)) or None
 
 
 class _LineCounter:

@@ -31,3 +31,17 @@ def test_text_digest_is_the_file_digest_only_when_the_text_is_as_read() -> None:
         assert doc is not None, problems
         assert doc.text_sha256 == reference.text_sha256
         assert (doc.sha256 == doc.text_sha256) == (raw == plain)
+
+
+def test_a_control_character_is_reported_at_its_line_and_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """YAML forbids raw control characters; the editor is told where, in one line."""
+    from medigraph.documents import SourceFile, read_document
+
+    for char in ("\x0c", "\x00", "\x1b", "\x9b"):
+        text = f"---\ntitle: T\nlink:\n  href: https://e.org/\n  brand: a{char}b\nmdName: x\n---\nBody\n"
+        path = tmp_path / "doc.md"
+        path.write_text(text, encoding="utf-8")
+        doc, problems = read_document(SourceFile(str(path), "doc.md", str(path)))
+        assert doc is None
+        assert [(p.line, p.key, p.code) for p in problems] == [(5, "link.brand", "read.yaml")]
+        assert f"U+{ord(char):04X}" in problems[0].message and "\n" not in problems[0].message
