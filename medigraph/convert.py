@@ -495,7 +495,7 @@ def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
 
 def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        if text not in ("true", "false"):
+        if text not in ("true", "false", "1", "0"):  # xsd:boolean's lexical space
             em.report(Severity.WARNING, key, f"{text!r} is not true or false", "map.boolean")
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_BOOLEAN))
 

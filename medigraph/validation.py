@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import re
 import time
+import warnings
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -549,7 +550,12 @@ class Engine:
         """pySHACL over ``triples``: (result, focus, path, value) with ox terms for tracing."""
         import pyshacl
 
-        data = to_rdflib(triples)
+        with warnings.catch_warnings():
+            # rdflib warns on stderr for an ill-typed boolean ("maybe"); a shape reports it.
+            warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+            return self._shacl(pyshacl, to_rdflib(triples))
+
+    def _shacl(self, pyshacl: Any, data: rdflib.Graph) -> list[tuple[Result, Any, Any, Any]]:
         try:
             with pyshacl_speed.validating():
                 _conforms, report, _text = pyshacl.validate(

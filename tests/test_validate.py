@@ -597,3 +597,34 @@ def test_cli_export_validate_with_unusable_shapes_is_fatal(
     assert result.exit_code == 2, result.output
     assert f"shapes file {empty} declares no shapes" in result.stderr
     assert not dump.exists()
+
+
+@pytest.mark.parametrize(
+    ("valid", "expected"),
+    [
+        ("1", []),  # xsd:boolean's lexical space is true, false, 1 and 0
+        ("0", [("shacl.In", Severity.INFO, "is not true")]),
+        (
+            "maybe",
+            [
+                ("shacl.Datatype", Severity.ERROR, "must be true or false"),
+                ("shacl.In", Severity.INFO, "is not true"),
+            ],
+        ),
+    ],
+)
+def test_image_validated_flag(
+    tmp_path: Path, valid: str, expected: list[tuple[str, Severity, str]]
+) -> None:
+    write_doc(tmp_path, "a", {"  valid: true\n": f"  valid: {valid}\n"})
+    code, out, err = run("validate", str(tmp_path))
+    assert "weird boolean" not in err  # rdflib's own complaint does not reach the editor
+    report = validate([tmp_path], jobs=1)
+    got = [
+        (d.code, d.severity, d.message)
+        for d in report.diagnostics
+        if d.key == "featuredImage.valid"
+    ]
+    assert sorted((c, s) for c, s, _m in got) == sorted((c, s) for c, s, _m in expected)
+    messages = {c: m for c, _s, m in got}
+    assert all(part in messages[c] for c, _s, part in expected)
