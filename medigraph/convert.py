@@ -9,6 +9,7 @@ datatype is reported as a warning here and as a violation by ``validate``.
 from __future__ import annotations
 
 import datetime
+import difflib
 import functools
 import json
 import re
@@ -313,9 +314,34 @@ class Emitter:
         self.add(source, self.m.term(prov["source_path"]), ox.Literal(self.doc.path))
         self.add(source, self.m.term(prov["text_sha256"]), ox.Literal(self.doc.text_sha256))
 
+    def _unknown_keys(self) -> list[str]:
+        """The keys the mapping neither maps nor ignores; those that look like a mapped key
+        written wrong (a typo, a dotted name at the wrong level) are told to the editor."""
+        unmapped = self.m.unmapped(self.doc.front_matter)
+        for key in unmapped:
+            if key in self.m.known_keys:  # `link.href:` written as one key with a dot
+                parent, _, leaf = key.rpartition(".")
+                self.report(
+                    Severity.WARNING,
+                    key,
+                    f"'{key}' is one key with a dot in its name, so it is not written; the"
+                    f" mapping reads {leaf} indented under {parent}:",
+                    "map.key",
+                )
+            elif close := difflib.get_close_matches(key, self.m.known_keys, n=1, cutoff=0.8):
+                self.report(
+                    Severity.WARNING,
+                    key,
+                    f"'{key}' is not a key the mapping knows, so it is not written;"
+                    f" did you mean {close[0]}?",
+                    "map.key",
+                )
+        return unmapped
+
     def result(self) -> MappedDocument:
         """The document's triples in output order: the document, its graph record, then the
         rest by subject; within a subject rdf:type first, then by predicate and object."""
+        unmapped = self._unknown_keys()
         added = self._added
         shared = {str(node) for node in self.shared}
         triples: list[ox.Triple] = []
@@ -337,7 +363,7 @@ class Emitter:
             triples,
             frozenset(self.shared),
             sorted(self.problems, key=Diagnostic.sort_key),
-            self.m.unmapped(self.doc.front_matter),
+            unmapped,
             (own, [made for _subject, made in by_subject]),
             self.spellings,
         )

@@ -309,10 +309,16 @@ class Mapper:
         return stem, "path"
 
     def unmapped(self, fm: Mapping[str, Value]) -> list[str]:
-        """Front-matter keys (dotted, leaves and mappings) that neither map nor are ignored."""
+        """Front-matter keys (dotted, leaves and mappings) that neither map nor are ignored.
+
+        A key whose own name holds a dot (``link.href:`` at the top) is one of them: the
+        mapping's ``link.href`` is ``href`` under ``link``."""
         found: list[str] = []
         for name, value in fm.items():
-            self._collect_unmapped(name, value, found)
+            if "." in name:
+                found.append(name)
+            else:
+                self._collect_unmapped(name, value, found)
         return found
 
     def _collect_unmapped(self, key: str, value: Value, found: list[str]) -> None:
@@ -320,7 +326,10 @@ class Mapper:
             return
         if isinstance(value, dict) and value:
             for name, inner in value.items():
-                self._collect_unmapped(f"{key}.{name}", inner, found)
+                if "." in name:
+                    found.append(f"{key}.{name}")
+                else:
+                    self._collect_unmapped(f"{key}.{name}", inner, found)
         elif key not in self.known_parents:
             # A known group left empty or given the wrong shape (`link: ~`, a list for
             # `featuredImage`) is the mapping's business, reported there, not an unknown key.

@@ -617,7 +617,7 @@ def test_image_validated_flag(
     tmp_path: Path, valid: str, expected: list[tuple[str, Severity, str]]
 ) -> None:
     write_doc(tmp_path, "a", {"  valid: true\n": f"  valid: {valid}\n"})
-    code, out, err = run("validate", str(tmp_path))
+    _code, _out, err = run("validate", str(tmp_path))
     assert "weird boolean" not in err  # rdflib's own complaint does not reach the editor
     report = validate([tmp_path], jobs=1)
     got = [

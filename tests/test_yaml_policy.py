@@ -341,3 +341,26 @@ def test_without_community_topics_the_json_list_of_medigy_topics_stands_in(
         assert report.exported == 1 and report.exit_code == 0
         found.append(_value(parse_dump(out, "nt"), SCHEMA + "about"))
     assert len(found[0]) == 3 and found[1] == found[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "says"),
+    [
+        (["link.href: https://e.org/x"], ("link",), "link.href", "reads href indented under link:"),
+        (["titel: Hello"], ("title",), "titel", "did you mean title?"),
+        (["link:", "  hreff: https://e.org/x"], ("link",), "link.hreff", "did you mean link.href?"),
+    ],
+)
+def test_a_key_written_wrong_is_told_at_its_line(
+    raw: list[str], drop: tuple[str, ...], key: str, says: str, tmp_path: Path
+) -> None:
+    """A mapped key with a typo, or dotted at the wrong level, would be dropped in silence
+    (only counted among the keys not in the mapping)."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [d for d in report.diagnostics if d.code == "map.key"]
+    assert [(d.key, d.line, d.severity) for d in told] == [
+        (key, line + len(raw) - 1, Severity.WARNING)
+    ]
+    assert says in told[0].message
+    assert report.unmapped == {key: 1}
