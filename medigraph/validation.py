@@ -928,7 +928,17 @@ def _attribute_shared(
             and ox.Triple(focus, path, value) not in own
         ):
             continue
-        key = _attribute(engine.tracer, traced, shape_name, focus, path, value)
+        # The key that wrote this thing here (an organisation is a publisher in one document,
+        # an author's @domain in another): the mapping recorded each one with its spelling.
+        spelled = [(written, key) for iri, written, key in mapped.spellings if iri == focus.value]
+        key: str | None
+        if spelled:
+            key = next(
+                (k for w, k in spelled if isinstance(value, ox.Literal) and w == value.value),
+                spelled[0][1],
+            )
+        else:
+            key = _attribute(engine.tracer, traced, shape_name, focus, path, value)
         out.append(_diagnostic(result, doc.source, doc.line_of(key), key, _code(result)))
     return out
 

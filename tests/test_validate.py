@@ -353,6 +353,22 @@ def test_a_rejected_document_does_not_put_others_in_the_wrong_about_shared_thing
     assert rows(report) == rows(alone)
 
 
+def test_an_organisation_spelled_differently_is_told_at_the_key_that_names_it(
+    tmp_path: Path,
+) -> None:
+    """An organisation is a publisher in one place and an author's @domain in another: the
+    warning points at the key each document names it with (author[0] here, not link.brand)."""
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b", {"- Vinit @maxinovip.com": "- Vinit @MAXINOVIP.com"})
+    report = validate([tmp_path], jobs=1)
+    told = {
+        (Path(d.path).name, d.line, d.key)
+        for d in report.diagnostics
+        if d.code == "shacl.MaxCount" and "organisation" in d.message
+    }
+    assert told == {("a.md", 5, "author[0]"), ("b.md", 5, "author[0]")}
+
+
 # -- an existing dump --------------------------------------------------------------------------
 
 
