@@ -369,6 +369,30 @@ def test_an_organisation_spelled_differently_is_told_at_the_key_that_names_it(
     assert told == {("a.md", 5, "author[0]"), ("b.md", 5, "author[0]")}
 
 
+def test_an_unknown_or_missing_kind_is_told_at_its_key(tmp_path: Path) -> None:
+    """The kind shape has no path of its own: its result goes to openProjectWorkPackageType,
+    at its line, or at the document's first line when the key is missing."""
+    unknown = write_doc(
+        tmp_path,
+        "a",
+        {"openProjectWorkPackageType: Curated Content": "openProjectWorkPackageType: Webinar"},
+    )
+    write_doc(tmp_path, "b", {"openProjectWorkPackageType: Curated Content\n": ""})
+    report = validate([tmp_path], jobs=1)
+    told = {
+        (Path(d.path).name, d.line, d.key)
+        for d in report.diagnostics
+        if "missing or unknown" in d.message
+    }
+    line = (
+        unknown.read_text(encoding="utf-8").split("\n").index("openProjectWorkPackageType: Webinar")
+    )
+    assert told == {
+        ("a.md", line + 1, "openProjectWorkPackageType"),
+        ("b.md", 1, "openProjectWorkPackageType"),
+    }
+
+
 # -- an existing dump --------------------------------------------------------------------------
 
 
