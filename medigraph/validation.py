@@ -450,8 +450,13 @@ class Tracer:
                     ),
                     rule.key,
                 )
+            pair = {  # size: [width, height] — each number is an item of its own
+                self.m.term_iri(prop): f"{key}[{i}]"
+                for i, prop in enumerate(rule.properties)
+                if rule.converter == "integer-pair" and isinstance(value, list)
+            }
             for t in run(rule, value, key):
-                owner.setdefault(t, key)
+                owner.setdefault(t, pair.get(t.predicate, key))
             if isinstance(value, list) and rule.converter != "integer-pair":
                 for i, item in enumerate(value):
                     for t in run(rule, item, f"{rule.key}[{i}]"):

@@ -214,8 +214,8 @@ def test_examples_conform_and_broken_examples_point_at_their_lines() -> None:
     ) in rows(report)
     assert (
         "0c68b674-ffbf-5b7b-b83b-5d780fce5977.md",
-        32,
-        "featuredImage.size",
+        33,  # the width, the first item of size
+        "featuredImage.size[0]",
         Severity.ERROR,
         "shacl.MinExclusive",
         "https://medigy.com/image/0c68b674-ffbf-5b7b-b83b-5d780fce5977",
