@@ -235,11 +235,13 @@ class Emitter:
             if subject is None:
                 if rule.converter not in ("variant", "integer-pair"):
                     _items(self, rule, value)  # a mapping or nested list is an error all the same
-                needs = self.m.nodes[rule.node].iri if rule.node else ""
+                needs = _fields(self.m.nodes[rule.node].iri if rule.node else "")
+                # the fields that are missing or not one text, else (an owner missing) all
+                lacking = [name for name in needs if not self.lookup(name)] or needs
                 self.report(
                     Severity.WARNING,
                     rule.key,
-                    f"not written: the {rule.node} it describes needs {', '.join(_fields(needs))}",
+                    f"not written: the {rule.node} it describes needs {', '.join(lacking)}",
                     "map.node",
                 )
                 continue

@@ -364,3 +364,20 @@ def test_a_key_written_wrong_is_told_at_its_line(
     ]
     assert says in told[0].message
     assert report.unmapped == {key: 1}
+
+
+def test_a_node_not_written_names_only_the_field_it_lacks(tmp_path: Path) -> None:
+    raw = [
+        "featuredImage:",
+        "  href: x.jpg",
+        "  workPackage: 9105",
+        "  wpAttachment:",
+        "    fileName: [a.jpg, b.jpg]",
+        "    link: /api/v3/attachments/1/content",
+    ]
+    source, _ = _document(tmp_path, raw, drop=("featuredImage",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = {d.message for d in report.diagnostics if d.code == "map.node"}
+    assert told == {
+        "not written: the imageAttachment it describes needs featuredImage.wpAttachment.fileName"
+    }
