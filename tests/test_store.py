@@ -29,6 +29,18 @@ def graphs(store_path: Path) -> dict[str, set[ox.Quad]]:
     return out
 
 
+FOREIGN = ox.Quad(
+    ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("mine"), ox.NamedNode("urn:x:g")
+)
+"""A statement medigraph did not write, in a graph no manifest lists."""
+
+
+def add_to_store(store_path: Path, quad: ox.Quad) -> None:
+    store = ox.Store(str(store_path))
+    store.add(quad)
+    del store  # closes RocksDB and releases its lock
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     copy = tmp_path / "content"
@@ -110,15 +122,8 @@ def test_a_changed_document_replaces_its_graph_and_a_deleted_one_is_removed(
 def test_graphs_not_in_the_manifest_are_never_touched(corpus: Path, tmp_path: Path) -> None:
     store_path = tmp_path / "store"
     export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
-    foreign = ox.Quad(
-        ox.NamedNode("urn:x:s"),
-        ox.NamedNode("urn:x:p"),
-        ox.Literal("mine"),
-        ox.NamedNode("urn:x:g"),
-    )
-    store = ox.Store(str(store_path))
-    store.add(foreign)
-    del store
+    foreign = FOREIGN
+    add_to_store(store_path, foreign)
     sorted(corpus.rglob("*.md"))[0].unlink()
     export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
     assert graphs(store_path)["urn:x:g"] == {foreign}
@@ -303,16 +308,9 @@ def test_an_export_under_another_base_replaces_the_graphs_of_the_old_one(
     union would count every document twice), graphs no manifest lists stay."""
     store_path, fresh = tmp_path / "store", tmp_path / "fresh"
     export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
-    foreign = ox.Quad(
-        ox.NamedNode("urn:x:s"),
-        ox.NamedNode("urn:x:p"),
-        ox.Literal("mine"),
-        ox.NamedNode("urn:x:g"),
-    )
+    foreign = FOREIGN
     if foreign_graph:
-        store = ox.Store(str(store_path))
-        store.add(foreign)
-        del store
+        add_to_store(store_path, foreign)
     base = "https://kg.example.com/"
     report = export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1, base=base)
     assert f"{DOCUMENTS + 1} graphs of an export under base https://medigy.com/ removed" in str(
