@@ -44,6 +44,8 @@ BATCH_SIZE = 500
 OPTIMIZE_AFTER = 2000
 """Graphs changed in one export above which the store is compacted afterwards."""
 LOCK_WAIT_S = 10.0
+PENDING = "pending"
+"""The manifest's hash for a graph being bulk-loaded: no content has it (hashes are hex)."""
 
 
 class StoreError(Exception):
@@ -290,9 +292,12 @@ class StoreSync:
         fresh = [entry for entry in batch if entry[0] not in self.plan.current]
         if len(fresh) == len(batch) and not removed and not self._leftovers(fresh):
             # Only new graphs: the bulk loader (several times faster than a transaction),
-            # then their manifest entries in one transaction. If the run dies in between,
-            # the graphs exist without manifest entries; the next run finds them as
-            # leftovers and replaces them in a transaction, so they are never left mixed.
+            # which is not one transaction. So the manifest lists the graphs first, with a
+            # hash no content has, and gets their real hashes once they are loaded: a run
+            # killed in between leaves graphs the next run replaces (their document is
+            # still there) or removes (it is gone), never graphs nothing lists.
+            pending = [q for g, _h, _d in fresh for q in manifest_quads(g, PENDING, self.base)]
+            store.extend(pending)
             named = [_nquads(data) for _graph, _hash, data in fresh]
             store.bulk_load(b"".join(named), format=ox.RdfFormat.N_QUADS)
             union = b"".join(
@@ -300,16 +305,25 @@ class StoreSync:
                 for (graph, _h, _d), data in zip(fresh, named, strict=True)
             )
             store.bulk_load(union, format=ox.RdfFormat.N_QUADS)
-            entries: list[ox.Quad] = []
-            for graph, content_hash, _data in fresh:
-                entries.extend(manifest_quads(graph, content_hash, self.base))
-            store.extend(entries)
+            store.update(self._confirm_text(fresh))
             return
         # Replacing a graph is "drop then insert"; only a SPARQL update does both in one
         # transaction in pyoxigraph. The terms are written by pyoxigraph's own N-Triples
         # serializer (str(term)), whose escaping is valid SPARQL, so document text is
         # never pasted in raw.
         store.update(self._update_text(batch, removed))
+
+    def _confirm_text(self, fresh: list[tuple[str, str, bytes | list[ox.Quad]]]) -> str:
+        """SPARQL that gives loaded graphs their real hashes in the manifest (one transaction)."""
+        manifest = manifest_graph(self.base)
+        pending, real = ox.Literal(PENDING), []
+        for graph, content_hash, _data in fresh:
+            real.append(f"{ox.NamedNode(graph)} {CONTENT_HASH} {ox.Literal(content_hash)} .")
+        old = " ".join(f"{ox.NamedNode(g)} {CONTENT_HASH} {pending} ." for g, _h, _d in fresh)
+        return (
+            f"DELETE DATA {{ GRAPH {manifest} {{ {old} }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {manifest} {{ {' '.join(real)} }} }}"
+        )
 
     def _leftovers(self, fresh: list[tuple[str, str, bytes | list[ox.Quad]]]) -> bool:
         """Whether a graph about to be added already holds data (from an interrupted run)."""

@@ -202,6 +202,29 @@ def test_leftovers_of_an_interrupted_bulk_load_are_replaced_not_merged(
     assert found[seed] == expected[seed]
 
 
+def test_a_run_killed_between_bulk_load_and_manifest_leaves_nothing_unlisted(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after loading new graphs but before recording their hashes, then some of those
+    documents deleted: the next run must remove their graphs, as a fresh build would."""
+    store_path, fresh = tmp_path / "store", tmp_path / "fresh"
+
+    def killed(self: StoreSync, batch: object) -> str:
+        raise KeyboardInterrupt  # the process dies here
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StoreSync, "_confirm_text", killed)
+        with pytest.raises(KeyboardInterrupt):
+            export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    assert len(graphs(store_path)) > DOCUMENTS  # the graphs were loaded
+    for path in sorted(corpus.rglob("*.md"))[:3]:
+        path.unlink()
+    export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    export([corpus], tmp_path / "b.ttl", store=fresh, jobs=1)
+    assert graphs(store_path) == graphs(fresh)
+    assert union(store_path) == union(fresh)
+
+
 def union(store_path: Path) -> set[tuple[object, object, object]]:
     store = open_read_only(store_path)
     return {
