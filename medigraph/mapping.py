@@ -110,6 +110,13 @@ class MappedDocument:
             yield ox.Quad(t.subject, t.predicate, t.object, self.graph_name)
 
 
+def _check_iri(iri: str, what: str) -> None:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise MappingError(f"{what} is not a valid IRI: {iri!r} ({exc})") from exc
+
+
 class Mapper:
     """A loaded mapping: compiled once, applied to many documents."""
 
@@ -120,6 +127,7 @@ class Mapper:
         self.source = source
         if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
             raise MappingError(f"base IRI must be an absolute IRI ending in '/': {base!r}")
+        _check_iri(base, "base IRI")  # a%zz passes the pattern; every minted IRI would fail
         self.base = base
         try:
             self.prefixes: dict[str, str] = dict(spec["prefixes"])
@@ -135,6 +143,8 @@ class Mapper:
             self.rules = [self._rule(key, r) for key, r in spec["keys"].items()]
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
+        for name, iri in self.prefixes.items():
+            _check_iri(str(iri), f"{source}: prefix {name}")
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self.known_parents = frozenset(
             key.rsplit(".", depth)[0]

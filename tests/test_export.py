@@ -410,3 +410,32 @@ def test_a_document_keyed_by_its_path_and_one_keyed_by_the_same_text_keep_apart(
         "https://medigy.com/graph/content/sub/x": "https://medigy.com/image/sub/x",
         "https://medigy.com/graph/content/sub%2Fx": "https://medigy.com/image/sub%2Fx",
     }
+
+
+@pytest.mark.parametrize("base", ["https://ex.org/a%zz/", "https://ex.org/a b/"])
+def test_an_invalid_base_iri_is_a_usage_error_and_the_dump_stays(tmp_path: Path, base: str) -> None:
+    """Every IRI would be minted from it: refused before anything is written (exit 2)."""
+    out = tmp_path / "d.ttl"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["export", str(EXAMPLES), "-o", str(out), "--no-store", "-q"])
+    assert first.exit_code == 0
+    before = out.read_bytes()
+    result = runner.invoke(
+        cli,
+        ["export", str(EXAMPLES), "-o", str(out), "--store", str(tmp_path / "s"), "--base", base],
+    )
+    assert result.exit_code == 2 and "base IRI" in result.output
+    assert out.read_bytes() == before and not (tmp_path / "s").exists()
+
+
+def test_a_mapping_prefix_that_is_no_iri_is_refused(tmp_path: Path) -> None:
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(
+        text.replace("http://schema.org/", "http://schema.org/a b/", 1), encoding="utf-8"
+    )
+    with pytest.raises(MappingError, match="not a valid IRI"):
+        load_mapping(bad)
