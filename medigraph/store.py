@@ -222,8 +222,9 @@ class StoreSync:
             if item.graph is not None:
                 # Its last good version stays; a broken edit must not erase published content.
                 self.plan.seen.add(item.graph)
-            else:
+            elif item.subject is None:
                 self.unidentified_rejects += 1
+            # else a clash: its IRI, and so its graph, is another document's, which is kept
             return
         assert item.graph is not None
         if not item.nquads and item.triples:

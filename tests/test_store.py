@@ -202,6 +202,26 @@ def test_leftovers_of_an_interrupted_bulk_load_are_replaced_not_merged(
     assert found[seed] == expected[seed]
 
 
+def test_a_clashing_copy_does_not_stop_the_removal_of_deleted_documents(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A document rejected for a clash has no graph of its own (its IRI is the first
+    document's), so unlike an unreadable one it cannot be hiding one: removals go on."""
+    seed = next(corpus.rglob("d12da9f4-80a4-53d7-ad46-1e538af2b729.md"))
+    (corpus / "zz").mkdir()
+    shutil.copy(seed, corpus / "zz" / "copy.md")
+    store_path, fresh = tmp_path / "store", tmp_path / "fresh"
+    export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    sorted(p for p in corpus.rglob("*.md") if p.name != seed.name and p.parent.name != "zz")[
+        0
+    ].unlink()
+    report = export([corpus], tmp_path / "a.ttl", store=store_path, jobs=1)
+    assert report.rejected == 1 and "1 removed" in str(report.store)
+    export([corpus], tmp_path / "b.ttl", store=fresh, jobs=1)
+    assert graphs(store_path) == graphs(fresh)
+    assert union(store_path) == union(fresh)
+
+
 def test_a_run_killed_between_bulk_load_and_manifest_leaves_nothing_unlisted(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
