@@ -731,6 +731,19 @@ _IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 
 
+_UPDATE = re.compile(
+    r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*"
+    r"(?:INSERT|DELETE|DROP|CLEAR|CREATE|LOAD|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_update(text: str) -> bool:
+    """Whether the text starts as a SPARQL update does (after its prologue), to tell an
+    update sent as a query from a query with a syntax error."""
+    return _UPDATE.match(_blank(text)) is not None
+
+
 def uses_service(text: str) -> bool:
     """Whether the query has a SERVICE clause (a federated query that fetches another URL);
     the word in a comment, a string, an IRI, a variable or a prefixed name does not count."""

@@ -42,6 +42,7 @@ from .query import (
     QueryTimeout,
     check_syntax,
     default_prefixes,
+    looks_like_update,
     saved_queries,
     uses_service,
     write_rows,
@@ -218,7 +219,10 @@ class Handler(BaseHTTPRequestHandler):
             for graph in defaults + named:
                 ox.NamedNode(graph)  # checked here, for a clear error before any work
         except QuerySyntaxError as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            if looks_like_update(text):  # an update sent as a query: refused as one
+                self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: no SPARQL updates")
+            else:
+                self._error(HTTPStatus.BAD_REQUEST, str(exc))
             return
         except ValueError as exc:
             self._error(HTTPStatus.BAD_REQUEST, f"invalid graph IRI: {exc}")

@@ -84,6 +84,14 @@ def test_federated_queries_are_refused(server: QueryServer) -> None:
     assert status == 200
 
 
+def test_an_update_sent_as_a_query_is_refused_as_an_update(server: QueryServer) -> None:
+    for update in ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "PREFIX ex: <urn:x#>\nDROP ALL"):
+        status, _, body = get(server, update)
+        assert status == 403 and b"read-only" in body
+    status, _, _ = get(server, "SELECT * WHERE { ?s ?p }")  # a plain syntax error stays 400
+    assert status == 400
+
+
 def test_content_negotiation(server: QueryServer) -> None:
     status, media, body = get(server, COUNT, "text/csv")
     assert (status, media, body) == (200, "text/csv", f"n\r\n{DOCUMENTS}\r\n".encode())
