@@ -18,6 +18,7 @@ import io
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -40,8 +41,11 @@ from .query import (
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
+    SavedQuery,
+    bind_params,
     check_syntax,
     default_prefixes,
+    insert_values,
     looks_like_update,
     saved_queries,
     uses_service,
@@ -453,8 +457,30 @@ def serve_in_thread(server: QueryServer) -> threading.Thread:
     return thread
 
 
+_EXAMPLE = re.compile(r"""e\.g\. "?([^"\s(,;]+)"?""")
+
+
+def _page_text(query: SavedQuery, prefixes: dict[str, str]) -> str:
+    """A saved query as the page offers it: defaults bound, and each required parameter bound
+    to the example its description gives, in a VALUES block the person can edit. Left
+    unbound, `since` would make every topic stale and `max` would match nothing."""
+    examples = {}
+    for param in query.params:
+        found = _EXAMPLE.search(param.description) if param.required else None
+        if found:
+            examples[param.name] = found.group(1)
+    try:
+        bound = bind_params(query, query.text, examples, prefixes)
+    except QueryError:
+        return query.text  # no usable example: as written
+    return insert_values(query.text, bound) if bound else query.text
+
+
 def _page(prefixes: dict[str, str]) -> str:
-    saved = {q.name: {"title": q.title, "text": q.text} for q in saved_queries().values()}
+    saved = {
+        q.name: {"title": q.title, "text": _page_text(q, prefixes)}
+        for q in saved_queries().values()
+    }
     listing = "\n".join(f"PREFIX {n}: <{iri}>" for n, iri in sorted(prefixes.items()))
     data = json.dumps(saved).replace("</", "<\\/")  # never let a query close the script
     return PAGE.replace("@SAVED@", data).replace("@PREFIXES@", html.escape(listing))

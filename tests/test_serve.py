@@ -92,6 +92,30 @@ def test_an_update_sent_as_a_query_is_refused_as_an_update(server: QueryServer) 
     assert status == 400
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("stale-topics", ["since=2022-01-01"]), ("orphan-topics", []), ("recent-content", [])],
+)
+def test_the_page_offers_saved_queries_with_their_parameters_bound(
+    server: QueryServer, name: str, params: list[str]
+) -> None:
+    """A required parameter is bound to its description's example and a default to itself,
+    in a VALUES block: the page's query answers as `medigraph query NAME --param …` does."""
+    status, _, page = fetch(server.url)
+    assert status == 200
+    data = page.decode().split("const saved = ", 1)[1].split(";\n", 1)[0]
+    text = json.loads(data.replace("<\\/", "</"))[name]["text"]
+    status, _, body = get(server, text, "application/sparql-results+json")
+    assert status == 200
+    args = ["query", "--store", server.workers.store_path, "-q", name, "--format", "json"]
+    for value in params:
+        args += ["--param", value]
+    expected = CliRunner().invoke(cli, args)
+    assert expected.exit_code == 0, expected.output
+    got = json.loads(body)["results"]["bindings"]
+    assert got == json.loads(expected.stdout)["results"]["bindings"] and got
+
+
 def test_content_negotiation(server: QueryServer) -> None:
     status, media, body = get(server, COUNT, "text/csv")
     assert (status, media, body) == (200, "text/csv", f"n\r\n{DOCUMENTS}\r\n".encode())
