@@ -102,6 +102,7 @@ class Emitter:
         self.spellings: list[tuple[str, str, str]] = []
         self.node_iris: dict[str, ox.NamedNode | None] = {}
         spec = mapper.document_spec
+        self.local: set[ox.NamedNode] = set()
         self.subject = self._mint(spec["iri"])
         self.graph_name = self._mint(spec["graph"])
         self._first = (str(self.subject), str(self.graph_name))
@@ -133,7 +134,9 @@ class Emitter:
     def _mint(self, pattern: str) -> ox.NamedNode:
         iri = self.m.expand(self._keyed(pattern), self.lookup)
         assert iri is not None  # the key and the path are never empty
-        return ox.NamedNode(iri)
+        node = ox.NamedNode(iri)
+        self.local.add(node)
+        return node
 
     def add(self, s: ox.NamedNode, p: ox.NamedNode, o: Term) -> None:
         subject = self._subjects.get(s)
@@ -198,6 +201,8 @@ class Emitter:
         iri = self.m.expand(self._keyed(rule.iri), self.lookup)
         node = ox.NamedNode(iri) if iri else None
         self.node_iris[name] = node
+        if node is not None and "{key}" in rule.iri:
+            self.local.add(node)
         if node is not None:
             owner = self.node(rule.owner) if rule.owner else self.subject
             if owner is None:
@@ -368,6 +373,7 @@ class Emitter:
             unmapped,
             (own, [made for _subject, made in by_subject]),
             self.spellings,
+            frozenset(self.local),
         )
 
 

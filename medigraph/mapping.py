@@ -85,6 +85,10 @@ class MappedDocument:
     """(IRI, name as written, key) of each shared thing a key names (a community, a topic, a
     person, an organization): its IRI comes from a folded name, so other documents may spell
     the same thing differently, which only the whole run can see."""
+    local: frozenset[ox.NamedNode] = frozenset()
+    """Subjects minted from this document's own key (it, its graph, its image, its source
+    file): no other document describes them. Anything else it describes (a community, a
+    work package another document also has) may be described elsewhere too."""
 
     @property
     def rejected(self) -> bool:

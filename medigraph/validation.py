@@ -781,6 +781,9 @@ class _BatchOutcome:
     """N-Triples lines of the shared nodes' descriptions in this batch."""
     refs: dict[str, list[int]]
     """Shared node → positions (in the whole run) of the documents that refer to it."""
+    held: list[tuple[Result, Any, Any, Any]] = field(default_factory=list)
+    """Results on shared nodes within this batch: the final ones for a node no other document
+    describes (most work packages and attachments), which then needs no second pass."""
 
 
 _engine: Engine | None = None
@@ -855,40 +858,60 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         if doc is not None and mapped is not None and offset not in unchecked:
             mapped_docs.append((offset, doc, mapped))
 
-    shared_nodes: set[ox.NamedNode] = set()
+    shared_nodes: set[Any] = set()
     triples: set[ox.Triple] = set()
     own: dict[Any, int] = {}
     shared_lines: set[bytes] = set()
     refs: dict[str, list[int]] = defaultdict(list)
+    rejected_triples: set[ox.Triple] = set()
+    rejected_local: set[ox.NamedNode] = set()
     for offset, _doc, mapped in mapped_docs:
-        shared_nodes.update(mapped.shared)
-        triples.update(mapped.triples)
-        own_triples, shared_groups = mapped.split()
+        # What only this document describes is checked here; anything else it describes (a
+        # community, a work package another document has too) is checked once, over every
+        # document's description of it, so that the results are those of the whole graph.
+        own_triples = [t for t in mapped.triples if t.subject in mapped.local]
+        shared_triples = [t for t in mapped.triples if t.subject not in mapped.local]
+        shared_here = {t.subject for t in shared_triples}
+        shared_nodes.update(shared_here)
         for t in own_triples:
             own.setdefault(t.subject, offset)
         if mapped.rejected:
-            # Its own nodes are checked, so one run shows all its problems; what it says of
-            # shared things is not exported, and must not put other documents in the wrong.
+            # Its own nodes are checked, so one run shows all its problems, but apart: what it
+            # says of other things is not exported, and must not put other documents in the
+            # wrong (nor right). Its results are not the exported graph's.
+            rejected_triples.update(mapped.triples)
+            rejected_local.update(mapped.local)
             continue
-        for node in sorted(mapped.shared, key=str):
-            refs[node.value].append(start + offset)
-        shared_triples = [t for group in shared_groups for t in group]
-        if shared_triples:
-            data = ox.serialize(shared_triples, format=ox.RdfFormat.N_TRIPLES)
+        triples.update(mapped.triples)
+        for node in sorted(shared_here, key=str):
+            refs[str(node)[1:-1]].append(start + offset)  # an IRI: <…>
+        # Descriptions of things many documents share (a community, a topic) come along;
+        # those of a work package or an attachment, mostly one document's own, are read
+        # again at the end in the rare case that another document describes them too.
+        common = [t for t in shared_triples if t.subject in mapped.shared]
+        if common:
+            data = ox.serialize(common, format=ox.RdfFormat.N_TRIPLES)
             shared_lines.update(line for line in (data or b"").splitlines() if line)
 
     raw: list[tuple[Result, Any, Any, Any]] = []
+    held: list[tuple[Result, Any, Any, Any]] = []
     if triples:
-        raw = [r for r in engine.shacl(triples) if r[1] not in shared_nodes]
+        for r in engine.shacl(triples):
+            (held if r[1] in shared_nodes else raw).append(r)
     for _offset, _doc, mapped in mapped_docs:
         raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
+    apart: list[tuple[Result, Any, Any, Any]] = []
+    if rejected_triples:
+        apart = [r for r in engine.shacl(rejected_triples) if r[1] in rejected_local]
 
     traced: dict[int, _Traced] = {}
     general: list[Diagnostic] = []
     results: set[Result] = set()
     by_offset = {offset: (doc, mapped) for offset, doc, mapped in mapped_docs}
-    for result, focus, path, (value, shape_name) in raw:
-        results.add(result)
+    exported = len(raw)
+    for index, (result, focus, path, (value, shape_name)) in enumerate(raw + apart):
+        if index < exported:
+            results.add(result)
         offset_found = own.get(focus)
         if offset_found is None:
             offset_found = next(
@@ -907,7 +930,7 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
             _diagnostic(result, where.doc.source, where.doc.line_of(key), key, _code(result))
         )
     return _BatchOutcome(
-        outcomes, sorted(results, key=result_order), general, shared_lines, dict(refs)
+        outcomes, sorted(results, key=result_order), general, shared_lines, dict(refs), held
     )
 
 
@@ -921,9 +944,10 @@ def _attribute_shared(
     owner, nodes = engine.tracer.keys_of(doc)
     traced = _Traced(doc, mapped, owner, nodes)
     own = set(mapped.triples)
+    described = {t.subject for t in mapped.triples if t.subject not in mapped.local}
     out = []
     for result, focus, path, (value, shape_name) in raw:
-        if focus not in mapped.shared:
+        if focus not in described:
             continue
         # a value only some documents wrote: tell those documents only
         if (
@@ -990,6 +1014,7 @@ def validate(
         size = max(1, min(size, math.ceil(len(files) / workers)))
     results: set[Result] = set()
     shared_lines: set[bytes] = set()
+    held: list[tuple[Result, Any, Any, Any]] = []
     refs: dict[str, array[int]] = {}
     clashes = _Clashes([], None, engine.mapper)
     clashes.files = files
@@ -1016,6 +1041,7 @@ def validate(
         results.update(outcome_batch.results)
         report.general.extend(outcome_batch.general)
         shared_lines |= outcome_batch.shared
+        held += outcome_batch.held
         for node, positions in outcome_batch.refs.items():
             refs.setdefault(node, array("l")).extend(positions)
         for outcome in outcome_batch.documents:
@@ -1026,10 +1052,18 @@ def validate(
             if on_document:
                 on_document(outcome)
 
-    # shared nodes: one pass over every document's description of them
-    if shared_lines:
-        parsed = ox.parse(b"\n".join(sorted(shared_lines)) + b"\n", format=ox.RdfFormat.N_TRIPLES)
-        shared_raw = [r for r in engine.shacl(parsed) if str(r[1])[1:-1] in refs]
+    # Shared nodes: a node only one document describes was checked in its batch; the others,
+    # in one pass over every document's description of them.
+    several = {node for node, positions in refs.items() if len(positions) > 1}
+    lines = [line for line in shared_lines if line[1 : line.index(b">")].decode() in several]
+    lines += _descriptions(
+        engine, files, several - {ln[1 : ln.index(b">")].decode() for ln in lines}, refs
+    )
+    shared_raw = [r for r in held if str(r[1])[1:-1] in refs and str(r[1])[1:-1] not in several]
+    if lines:
+        parsed = ox.parse(b"\n".join(sorted(lines)) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        shared_raw += [r for r in engine.shacl(parsed) if str(r[1])[1:-1] in several]
+    if shared_raw:
         results.update(r[0] for r in shared_raw)
         wanted: dict[int, list[tuple[Result, Any, Any, Any]]] = defaultdict(list)
         for raw in shared_raw:
@@ -1058,6 +1092,21 @@ def _recheck(engine: Engine, batch: Batch) -> _BatchOutcome:
     global _engine
     _engine = engine
     return _check_batch(batch)
+
+
+def _descriptions(
+    engine: Engine, files: list[SourceFile], nodes: set[str], refs: dict[str, array[int]]
+) -> list[bytes]:
+    """N-Triples lines of every description of ``nodes`` (IRIs), read again from the
+    documents that describe them (``refs``): work packages several documents share."""
+    positions = sorted({p for node in nodes for p in refs[node]})
+    triples: set[ox.Triple] = set()
+    for position in positions:
+        _outcome, _doc, mapped = _map(engine, files[position])
+        if mapped is not None:
+            triples.update(t for t in mapped.triples if str(t.subject)[1:-1] in nodes)
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+    return [line for line in (data or b"").splitlines() if line]
 
 
 def _run_batches(

@@ -281,6 +281,21 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
     write_doc(corpus, "x2", {"- 'KLAS: Telehealth'": "- 'KLAS: TeleHealth'", "- news\n": "- ''\n"})
     # a document that is exported but breaks a value shape (a negative image width)
     write_doc(corpus, "x3", {"  - 2732\n": "  - -2732\n"})
+    # the same work package as another document, of another type (one node, two types), and
+    # an image naming a work package that is another document's: checked over every document
+    write_doc(
+        corpus,
+        "x4",
+        {
+            "\nid: 4557\n": "\nid: 5467\n",
+            "openProjectWorkPackageType: Curated Content": "openProjectWorkPackageType: Events",
+            "  workPackage: 4557": "  workPackage: 5467",
+            "    link: /api/v3/attachments/": "    link: /api/v3/attachments/9",
+        },
+    )
+    write_doc(corpus, "x5", {"  workPackage: 4557": "  workPackage: 5467"})
+    # rejected (a topic without a taxonomy), with an id an exported document has: left out
+    write_doc(corpus, "x6", {"\nid: 4557\n": "\nid: 5467\n", "- 'KLAS: Telehealth'": "- NoColon"})
     # a copy under the same mdName, titled otherwise: left out, as export leaves it out
     (corpus / "zz").mkdir()
     write_doc(corpus / "zz", "x3", {"  - 2732\n": "  - -2732\n", "\ntitle: ": "\ntitle: Other, "})
@@ -288,8 +303,9 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
     assert len({r[3] for r in expected}) >= 4, expected  # several kinds of constraint
     assert any("mastHead" in r[1] for r in expected)
     assert any("SPARQL" in r[3] for r in expected)
+    assert any("work-package/5467" in r[0] and "MaxCount" in r[3] for r in expected)
     sev = {Severity.ERROR: "Violation", Severity.WARNING: "Warning", Severity.INFO: "Info"}
-    for batch_size, jobs in ((1, 1), (3, 2), (0, 1)):
+    for batch_size, jobs in ((1, 1), (3, 2), (7, 2), (100, 2), (0, 1)):
         report = validate([corpus], jobs=jobs, batch_size=batch_size)
         got = {
             (
