@@ -27,7 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, warning
-from .export import Collisions, Spellings, sources_at
+from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
@@ -182,6 +182,22 @@ def remove_graphs_update(graphs: list[str], manifest: str) -> str:
             f"DELETE DATA {{ GRAPH {iri(manifest)} {{ {iri(manifest)} {iri(LISTS.value)} {iri(graph)} }} }}"
         )
     return " ;\n".join(ops)
+
+
+def _removal_chunks(graphs: list[str], manifest: str, budget: int) -> Iterator[list[str]]:
+    """The graphs to remove in requests of at most ``budget`` bytes (and 200 graphs): long
+    IRIs make long requests, which the server's form limit would refuse."""
+    chunk: list[str] = []
+    size = 0
+    for graph in graphs:
+        cost = len(remove_graphs_update([graph], manifest).encode("utf-8")) + 4
+        if chunk and (size + cost > budget or len(chunk) >= REMOVALS_PER_REQUEST):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(graph)
+        size += cost
+    if chunk:
+        yield chunk
 
 
 def ntriples_body(lines: list[str]) -> bytes:
@@ -400,20 +416,22 @@ def push(
         plan = SyncPlan(_read_manifest(client, base), delete=delete)
         sender = _Sender(client, manifest, report, byte_budget, on_sent)
         keep_all = False
+        collisions = Collisions()
         if dump is not None:
             count, problems = -1, list[Diagnostic]()
             source: Iterator[DocumentGraph | Processed] = graphs_from_dump(
                 os.fspath(dump), manifest
             )
         else:
-            load_mapping(mapping, base=base)  # fail fast on a broken mapping
+            mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
+            clashes = _Clashes(list(paths), None, mapper)  # a clash names the first file
+            collisions = Collisions(clashes.name, where_of=clashes.where)
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
             count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
             source = iter(items)
         report.diagnostics.extend(problems)
         if on_start and count >= 0:
             on_start(count)
-        collisions = Collisions()
         spellings = Spellings(base)
         # The ontology goes with the documents, as in the embedded store: the saved queries
         # follow rdfs:subClassOf* through it, and must answer the same on both.
@@ -468,8 +486,7 @@ def push(
             if plan_out:
                 plan_out("remove", graph)
         if not dry_run:
-            for start in range(0, len(removed), REMOVALS_PER_REQUEST):
-                chunk = removed[start : start + REMOVALS_PER_REQUEST]
+            for chunk in _removal_chunks(removed, manifest, byte_budget):
                 client.update(
                     remove_graphs_update(chunk, manifest),
                     f"removing {len(chunk)} graphs of deleted documents",

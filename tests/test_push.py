@@ -82,3 +82,17 @@ def test_cli_needs_paths_or_dump_but_not_both(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/q", "not a url"])
 def test_cli_refuses_non_http_endpoints(tmp_path: Path, url: str) -> None:
     assert CliRunner().invoke(cli, ["push", str(tmp_path), "--endpoint", url]).exit_code == 2
+
+
+def test_removals_are_sent_within_the_byte_budget() -> None:
+    """Long graph IRIs make long removal requests; each stays within the budget."""
+    from medigraph.push import _removal_chunks, remove_graphs_update
+
+    manifest = "https://medigy.com/graph/medigraph-manifest"
+    graphs = [f"https://medigy.com/graph/content/{'x' * 800}{i}" for i in range(210)]
+    chunks = list(_removal_chunks(graphs, manifest, 150_000))
+    assert [g for chunk in chunks for g in chunk] == graphs
+    assert len(chunks) > 1
+    assert all(len(remove_graphs_update(c, manifest).encode()) <= 150_000 for c in chunks)
+    short = [f"https://medigy.com/graph/content/{i}" for i in range(450)]
+    assert [len(c) for c in _removal_chunks(short, manifest, 150_000)] == [200, 200, 50]

@@ -740,3 +740,25 @@ def test_virtuoso_killed_mid_push_leaves_old_or_new_graphs(corpus: Path, base: s
             assert value in (old[graph], new[graph]), graph  # never empty, never mixed
         assert set(listed) <= set(old)
         assert_store_holds(server, corpus, base)
+
+
+def test_a_clash_names_the_first_file_at_the_mdname_line(
+    oxigraph_server: OxigraphServer, corpus: Path
+) -> None:
+    """As export and validate say it: the first file's name, at the key the IRI came from."""
+    first = documents(corpus)[0]
+    copy = corpus / "zz" / "copy.md"
+    copy.parent.mkdir()
+    copy.write_bytes(first.read_bytes())
+    base = f"https://clash-{uuid.uuid4().hex[:8]}.example.org/"
+    report = do_push(oxigraph_server, corpus, base)
+    (clash,) = [d for d in report.diagnostics if d.code == "map.collision"]  # type: ignore[attr-defined]
+    line = (
+        copy.read_text(encoding="utf-8")
+        .split("\n")
+        .index(
+            next(x for x in copy.read_text(encoding="utf-8").split("\n") if x.startswith("mdName:"))
+        )
+    )
+    assert (clash.path, clash.line, clash.key) == (str(copy), line + 1, "mdName")
+    assert str(first) in clash.message
