@@ -59,6 +59,15 @@ def fresh_oxigraph() -> object:  # module-scoped twin of the conftest fixture
         yield server
 
 
+def ask_both(store: Path, endpoint: str, name: str) -> tuple[bool, bytes, bytes]:
+    """(whether it is a graph query, the embedded store's answer, the endpoint's)."""
+    graph = "CONSTRUCT" in saved_queries()[name].text
+    fmt = ["--format", "ntriples" if graph else "json"]
+    _, local = ask(["--store", str(store)], name, fmt)
+    _, remote = ask(["--endpoint", endpoint], name, fmt)
+    return graph, local, remote
+
+
 def ask(where: list[str], name: str, extra: list[str]) -> tuple[int, bytes]:
     args = ["query", *where, "-q", name, *extra]
     for value in PARAMS.get(name, []):
@@ -73,11 +82,7 @@ def ask(where: list[str], name: str, extra: list[str]) -> tuple[int, bytes]:
 def test_saved_query_answers_identically_on_oxigraph_server(
     loaded: tuple[Path, str], name: str
 ) -> None:
-    store, endpoint = loaded
-    graph = "CONSTRUCT" in saved_queries()[name].text
-    fmt = ["--format", "ntriples" if graph else "json"]
-    _, local = ask(["--store", str(store)], name, fmt)
-    _, remote = ask(["--endpoint", endpoint], name, fmt)
+    graph, local, remote = ask_both(*loaded, name)
     if graph:
         a = ox.Dataset(
             ox.Quad(t.subject, t.predicate, t.object)
@@ -277,11 +282,7 @@ def test_saved_query_runs_on_virtuoso_with_the_same_rows(
 ) -> None:
     """Virtuoso answers every portable form (it could not compile one), with as many rows;
     values are not compared: Virtuoso writes a date-time's fraction its own way."""
-    store, endpoint = virtuoso_loaded
-    graph = "CONSTRUCT" in saved_queries()[name].text
-    fmt = ["--format", "ntriples" if graph else "json"]
-    _, local = ask(["--store", str(store)], name, fmt)
-    _, remote = ask(["--endpoint", endpoint], name, fmt)
+    graph, local, remote = ask_both(*virtuoso_loaded, name)
     if graph:
         assert len(local.splitlines()) == len(remote.splitlines()) > 0
     else:

@@ -18,6 +18,10 @@ from tests._trees import random_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "content"
+SEED = (
+    EXAMPLES
+    / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
+)
 
 
 def _generator() -> ModuleType:
@@ -123,10 +127,7 @@ def test_documents_clashing_across_shards_are_found_after_loading(tmp_path: Path
     from medigraph.pipeline import shard_of
     from medigraph.query import default_prefixes
 
-    seed = (
-        EXAMPLES
-        / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
-    )
+    seed = SEED
     docs = tmp_path / "docs"
     docs.mkdir()
     names = [f"copy{i}.md" for i in range(20)]
@@ -148,10 +149,7 @@ def test_documents_clashing_across_shards_are_found_after_loading(tmp_path: Path
 
 
 def test_a_duplicate_document_iri_names_the_first_document(tmp_path: Path) -> None:
-    seed = (
-        EXAMPLES
-        / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
-    )
+    seed = SEED
     for name in ("a.md", "b.md"):
         (tmp_path / "docs").mkdir(exist_ok=True)
         (tmp_path / "docs" / name).write_bytes(seed.read_bytes())
@@ -169,10 +167,7 @@ def test_many_clashes_name_the_first_document_and_list_the_corpus_once(
     sharded); the corpus is listed again once for all of them, not once per clash."""
     import medigraph.export as export_module
 
-    seed = (
-        EXAMPLES
-        / "communities/chronic-care-management/curated-content/d12da9f4-80a4-53d7-ad46-1e538af2b729.md"
-    )
+    seed = SEED
     docs = tmp_path / "docs"
     docs.mkdir()
     names = [f"copy-{n:02}.md" for n in range(12)]
