@@ -116,8 +116,8 @@ class Collisions:
     def check(self, item: Processed) -> Diagnostic | None:
         position = self.seen
         self.seen += 1
-        if item.subject is None:
-            return None
+        if item.subject is None or item.rejected:
+            return None  # a rejected document claims no IRI: a good one may have it
         digest = hashlib.blake2b(item.subject.encode(), digest_size=8).digest()
         first = self._add(int.from_bytes(digest) or 1, position)
         if first == position:

@@ -135,11 +135,14 @@ def _process(found: SourceFile) -> Processed:
             for iri, written, key in mapped.spellings
         ],
     )
+    if mapped.subject is not None and mapped.graph_name is not None:
+        # Known even when the document is rejected: its last good graph can be kept, and the
+        # graphs of deleted documents removed, which an unknown name would hold back.
+        result.subject = mapped.subject.value
+        result.graph = mapped.graph_name.value
     if mapped.rejected:
         return result
     assert mapped.subject is not None and mapped.graph_name is not None
-    result.subject = mapped.subject.value
-    result.graph = mapped.graph_name.value
     result.triples = len(mapped.triples)
     if settings.fmt is not None:
         result.blocks = serialize_document(mapped, settings.fmt, prefixes)

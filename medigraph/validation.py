@@ -1026,8 +1026,12 @@ def validate(
     ):
         clashed: dict[int, Diagnostic] = {}
         for offset, outcome in enumerate(outcome_batch.documents):
+            # (a rejected document claims no IRI, as in export: graph None marks it)
+            claim = None if outcome.rejected else outcome.subject
             clash = collisions.check(
-                Processed(outcome.path, outcome.path, None, [], subject=outcome.subject)
+                Processed(
+                    outcome.path, outcome.path, None, [], subject=outcome.subject, graph=claim
+                )
             )
             if clash is not None:
                 clashed[offset] = clash

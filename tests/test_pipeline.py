@@ -103,7 +103,8 @@ def test_results_come_in_file_order_whatever_is_skipped(
 
 
 def _item(subject: str | None, position: int) -> Processed:
-    return Processed(f"{position}.md", f"{position}.md", None, [], subject=subject)
+    """A mapped document (its graph named after its subject: a document that maps)."""
+    return Processed(f"{position}.md", f"{position}.md", None, [], subject=subject, graph=subject)
 
 
 def test_the_collision_index_finds_every_clash_and_names_the_first_document() -> None:

@@ -142,6 +142,27 @@ def test_a_rejected_document_keeps_its_previous_graph(corpus: Path, tmp_path: Pa
     assert report.store is not None and "kept" in report.store
 
 
+def test_a_document_the_mapping_rejects_keeps_its_graph_and_holds_nothing_back(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Its IRI is known (it was read and keyed), so its last good graph stays and the graph
+    of a document deleted meanwhile goes, as the summary says."""
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    before = graphs(store)
+    broken, deleted = sorted(corpus.rglob("*.md"))[:2]
+    text = broken.read_text(encoding="utf-8")
+    title = next(line for line in text.split("\n") if line.startswith("title:"))
+    broken.write_text(text.replace(title, "title: [a, [b]]"), encoding="utf-8")
+    deleted.unlink()
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert report.rejected == 1 and "1 removed" in str(report.store)
+    after = graphs(store)
+    assert len(after) == len(before) - 1
+    kept = [g for g in before if g.endswith(broken.stem)]
+    assert len(kept) == 1 and after[kept[0]] == before[kept[0]]
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"
