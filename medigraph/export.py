@@ -113,26 +113,26 @@ class Collisions:
         self._digests = array("Q", bytes(8 * size))  # 0: an empty slot
         self._owners = array("I", bytes(4 * size))
 
-    def check(self, item: Processed) -> Diagnostic | None:
+    def check(self, source: str, subject: str | None) -> Diagnostic | None:
+        """The clash of the next document of the run, ``source``, claiming ``subject`` (None:
+        it claims no IRI, being rejected, so that a good document may have it)."""
         position = self.seen
         self.seen += 1
-        if item.subject is None or item.rejected:
-            return None  # a rejected document claims no IRI: a good one may have it
-        digest = hashlib.blake2b(item.subject.encode(), digest_size=8).digest()
+        if subject is None:
+            return None
+        digest = hashlib.blake2b(subject.encode(), digest_size=8).digest()
         first = self._add(int.from_bytes(digest) or 1, position)
         if first == position:
             return None
-        source, subject = (
-            self.name_of(first) if self.name_of else (f"document #{first + 1}", item.subject)
-        )
-        if subject is not None and subject != item.subject:
+        name, named = self.name_of(first) if self.name_of else (f"document #{first + 1}", subject)
+        if named is not None and named != subject:
             return None  # two IRIs with the same digest: not a clash
         line, key = self.where_of(position) if self.where_of else (1, None)
         return error(
-            item.source,
+            source,
             line,
             key,
-            f"document IRI {item.subject} is already used by {source}; give it its own mdName",
+            f"document IRI {subject} is already used by {name}; give it its own mdName",
             "map.collision",
         )
 
@@ -453,7 +453,7 @@ def _account(
 ) -> bool:
     """Count ``item`` in the report; whether it is exported (False: rejected)."""
     report.read += 1
-    clash = collisions.check(item)
+    clash = collisions.check(item.source, item.claim)
     if clash is not None:
         item.diagnostics.append(clash)
         item.graph = None

@@ -71,6 +71,11 @@ class Processed:
         return self.graph is None or any(d.severity is Severity.ERROR for d in self.diagnostics)
 
     @property
+    def claim(self) -> str | None:
+        """The IRI this document claims in the run: none when it is rejected."""
+        return None if self.rejected else self.subject
+
+    @property
     def graph_hash(self) -> str:
         """Identifies the graph's content: same triples, same hash (N-Quads are sorted)."""
         return hashlib.sha256(self.nquads).hexdigest()

@@ -16,7 +16,6 @@ after, so an interruption between the two makes the next push send it again.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +44,7 @@ from .sync import (
     CONTENT_HASH,
     LISTS,
     MANIFEST_CLASS,
+    PENDING,
     RDF_TYPE,
     SyncPlan,
     manifest_graph,
@@ -59,7 +59,6 @@ MAX_TRIPLES_PER_STATEMENT = 4_000
 MAX_LINES_PER_REQUEST = 9_000
 """Virtuoso compiles a request into SQL text with a 10,000-line limit."""
 REMOVALS_PER_REQUEST = 200
-PENDING = "pending"
 """Manifest hash of a graph whose Graph Store upload may not have completed."""
 
 
@@ -433,13 +432,25 @@ def push(
         if on_start and count >= 0:
             on_start(count)
         spellings = Spellings(base)
+
+        def offer(doc: DocumentGraph) -> None:
+            """Send ``doc`` if the store does not hold it as it is."""
+            value = doc.content_hash
+            action = plan.consider(doc.graph, value)
+            if action == "unchanged":
+                return
+            if plan_out:
+                plan_out(action, doc.graph)
+            if dry_run:
+                report.triples_sent += len(doc.lines)
+            else:
+                sender.add(doc, value)
+
         # The ontology goes with the documents, as in the embedded store: the saved queries
         # follow rdfs:subClassOf* through it, and must answer the same on both.
-        ontology = ontology_graph(base).value
-        source = itertools.chain([ontology_document(base)], source)
+        offer(ontology_document(base))
         for entry in source:
-            if isinstance(entry, Processed) or entry.graph != ontology:
-                report.read += 1
+            report.read += 1
             if isinstance(entry, Processed):
                 unnamed = entry.graph is None
                 doc = _accept(entry, report, collisions, plan)
@@ -452,18 +463,9 @@ def push(
                     continue
             else:
                 doc = entry
-                if on_document and doc.graph != ontology:
+                if on_document:
                     on_document(doc.source)
-            value = doc.content_hash
-            action = plan.consider(doc.graph, value)
-            if action == "unchanged":
-                continue
-            if plan_out:
-                plan_out(action, doc.graph)
-            if dry_run:
-                report.triples_sent += len(doc.lines)
-            else:
-                sender.add(doc, value)
+            offer(doc)
         if not dry_run:
             sender.flush()
             sender.wait()
@@ -521,7 +523,7 @@ def _read_manifest(client: Endpoint, base: str) -> dict[str, str]:
 def _accept(
     item: Processed, report: PushReport, collisions: Collisions, plan: SyncPlan
 ) -> DocumentGraph | None:
-    clash = collisions.check(item)
+    clash = collisions.check(item.source, item.claim)
     if clash is not None:
         item.diagnostics.append(clash)
         plan.seen.add(item.graph or "")

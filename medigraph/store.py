@@ -32,6 +32,7 @@ from .sync import (
     CONTENT_HASH,
     LISTS,
     MANIFEST_CLASS,
+    PENDING,
     SyncPlan,
     manifest_graph,
     manifest_quads,
@@ -44,8 +45,6 @@ BATCH_SIZE = 500
 OPTIMIZE_AFTER = 2000
 """Graphs changed in one export above which the store is compacted afterwards."""
 LOCK_WAIT_S = 10.0
-PENDING = "pending"
-"""The manifest's hash for a graph being bulk-loaded: no content has it (hashes are hex)."""
 
 
 class StoreError(Exception):

@@ -20,6 +20,9 @@ CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
 MANIFEST_CLASS = ox.NamedNode(MEDIGY + "SyncManifest")
 LISTS = ox.NamedNode(MEDIGY + "listsGraph")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PENDING = "pending"
+"""The hash the manifest records while a graph is being written: no content has it (hashes
+are hex), so a run that dies meanwhile leaves a graph the next one replaces or removes."""
 
 
 def manifest_graph(base: str = DEFAULT_BASE) -> ox.NamedNode:

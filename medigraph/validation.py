@@ -858,7 +858,7 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         if doc is not None and mapped is not None and offset not in unchecked:
             mapped_docs.append((offset, doc, mapped))
 
-    shared_nodes: set[Any] = set()
+    shared_nodes: set[ox.NamedNode] = set()
     triples: set[ox.Triple] = set()
     own: dict[Any, int] = {}
     shared_lines: set[bytes] = set()
@@ -871,7 +871,7 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         # document's description of it, so that the results are those of the whole graph.
         own_triples = [t for t in mapped.triples if t.subject in mapped.local]
         shared_triples = [t for t in mapped.triples if t.subject not in mapped.local]
-        shared_here = {t.subject for t in shared_triples}
+        shared_here = {t.subject for t in shared_triples if isinstance(t.subject, ox.NamedNode)}
         shared_nodes.update(shared_here)
         for t in own_triples:
             own.setdefault(t.subject, offset)
@@ -884,7 +884,7 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
             continue
         triples.update(mapped.triples)
         for node in sorted(shared_here, key=str):
-            refs[str(node)[1:-1]].append(start + offset)  # an IRI: <…>
+            refs[node.value].append(start + offset)
         # Descriptions of things many documents share (a community, a topic) come along;
         # those of a work package or an attachment, mostly one document's own, are read
         # again at the end in the rare case that another document describes them too.
@@ -908,10 +908,8 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
     general: list[Diagnostic] = []
     results: set[Result] = set()
     by_offset = {offset: (doc, mapped) for offset, doc, mapped in mapped_docs}
-    exported = len(raw)
-    for index, (result, focus, path, (value, shape_name)) in enumerate(raw + apart):
-        if index < exported:
-            results.add(result)
+    results.update(r[0] for r in raw)  # a rejected document's (apart) are not the graph's
+    for result, focus, path, (value, shape_name) in raw + apart:
         offset_found = own.get(focus)
         if offset_found is None:
             offset_found = next(
@@ -998,7 +996,7 @@ def validate(
     ontology or mapping.
     """
     from .export import Collisions, Spellings, _Clashes
-    from .pipeline import Processed, default_jobs
+    from .pipeline import default_jobs
 
     started = time.perf_counter()
     options = Options(shapes, ontology, mapping, base, inference)
@@ -1026,13 +1024,8 @@ def validate(
     ):
         clashed: dict[int, Diagnostic] = {}
         for offset, outcome in enumerate(outcome_batch.documents):
-            # (a rejected document claims no IRI, as in export: graph None marks it)
-            claim = None if outcome.rejected else outcome.subject
-            clash = collisions.check(
-                Processed(
-                    outcome.path, outcome.path, None, [], subject=outcome.subject, graph=claim
-                )
-            )
+            claim = None if outcome.rejected else outcome.subject  # as export does
+            clash = collisions.check(outcome.path, claim)
             if clash is not None:
                 clashed[offset] = clash
         if clashed:
@@ -1059,14 +1052,12 @@ def validate(
     # Shared nodes: a node only one document describes was checked in its batch; the others,
     # in one pass over every document's description of them.
     several = {node for node, positions in refs.items() if len(positions) > 1}
-    lines = [line for line in shared_lines if line[1 : line.index(b">")].decode() in several]
-    lines += _descriptions(
-        engine, files, several - {ln[1 : ln.index(b">")].decode() for ln in lines}, refs
-    )
-    shared_raw = [r for r in held if str(r[1])[1:-1] in refs and str(r[1])[1:-1] not in several]
+    lines = [line for line in shared_lines if _subject_of(line) in several]
+    lines += _descriptions(engine, files, several - {_subject_of(line) for line in lines}, refs)
+    shared_raw = [r for r in held if r[1].value in refs and r[1].value not in several]
     if lines:
         parsed = ox.parse(b"\n".join(sorted(lines)) + b"\n", format=ox.RdfFormat.N_TRIPLES)
-        shared_raw += [r for r in engine.shacl(parsed) if str(r[1])[1:-1] in several]
+        shared_raw += [r for r in engine.shacl(parsed) if r[1].value in several]
     if shared_raw:
         results.update(r[0] for r in shared_raw)
         wanted: dict[int, list[tuple[Result, Any, Any, Any]]] = defaultdict(list)
@@ -1091,6 +1082,11 @@ def validate(
     return report
 
 
+def _subject_of(line: bytes) -> str:
+    """The subject IRI of an N-Triples line (medigraph writes no blank nodes)."""
+    return line[1 : line.index(b">")].decode()
+
+
 def _recheck(engine: Engine, batch: Batch) -> _BatchOutcome:
     """A batch checked again in this process (rare: a document clashed with an earlier one)."""
     global _engine
@@ -1108,7 +1104,11 @@ def _descriptions(
     for position in positions:
         _outcome, _doc, mapped = _map(engine, files[position])
         if mapped is not None:
-            triples.update(t for t in mapped.triples if str(t.subject)[1:-1] in nodes)
+            triples.update(
+                t
+                for t in mapped.triples
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value in nodes
+            )
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
     return [line for line in (data or b"").splitlines() if line]
 

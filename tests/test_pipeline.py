@@ -102,24 +102,19 @@ def test_results_come_in_file_order_whatever_is_skipped(
             ]
 
 
-def _item(subject: str | None, position: int) -> Processed:
-    """A mapped document (its graph named after its subject: a document that maps)."""
-    return Processed(f"{position}.md", f"{position}.md", None, [], subject=subject, graph=subject)
-
-
 def test_the_collision_index_finds_every_clash_and_names_the_first_document() -> None:
     subjects = [f"https://medigy.com/content/{n}" for n in range(5000)]
     collisions = Collisions(lambda position: (f"{position}.md", subjects[position]))
     clashes: list[tuple[int, Diagnostic]] = []
     order = [*range(5000), 17, 4999, 0]
     for position, index in enumerate(order):
-        clash = collisions.check(_item(subjects[index], position))
+        clash = collisions.check(f"{position}.md", subjects[index])
         if clash is not None:
             clashes.append((position, clash))
     assert [p for p, _ in clashes] == [5000, 5001, 5002]
     assert ["17.md" in d.message for _, d in clashes] == [True, False, False]
     assert "4999.md" in clashes[1][1].message and "0.md" in clashes[2][1].message
-    assert collisions.check(_item(None, 0)) is None
+    assert collisions.check("0.md", None) is None
 
 
 def test_a_digest_clash_between_different_iris_is_not_a_collision(
@@ -137,6 +132,6 @@ def test_a_digest_clash_between_different_iris_is_not_a_collision(
     monkeypatch.setattr(export_module.hashlib, "blake2b", SameDigest)
     names = {0: ("0.md", "https://a.example/"), 1: ("1.md", "https://b.example/")}
     collisions = Collisions(lambda position: names[position])
-    assert collisions.check(_item("https://a.example/", 0)) is None
-    assert collisions.check(_item("https://b.example/", 1)) is None
-    assert collisions.check(_item("https://a.example/", 2)) is not None
+    assert collisions.check("0.md", "https://a.example/") is None
+    assert collisions.check("1.md", "https://b.example/") is None
+    assert collisions.check("2.md", "https://a.example/") is not None
