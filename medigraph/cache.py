@@ -29,18 +29,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import pickle
 import sqlite3
 import stat as stat_mode
 import time
 from collections import deque
-from collections.abc import Callable
 from pathlib import Path
 
+from .diagnostics import Diagnostic, Severity
 from .documents import SourceFile
 from .mapping import Mapper
 from .pipeline import Processed, Settings
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock between runs
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 3
 RACY_NS = 3_000_000_000
@@ -50,6 +56,30 @@ _WINDOW = 128
 """Rows read ahead in one query, in source order (the files come in that order)."""
 _COMMIT_EVERY = 2000
 """Rows per transaction: bounded memory in SQLite's journal, progress kept if a run dies."""
+LOCK_WAIT_S = 10.0
+"""How long a run waits for another run that uses the same cache before giving up."""
+
+
+class CacheError(Exception):
+    """The cache cannot be used now: another run holds it."""
+
+
+_ALLOWED = {
+    ("medigraph.diagnostics", "Diagnostic"): Diagnostic,
+    ("medigraph.diagnostics", "Severity"): Severity,
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Rows are read back as data only: a row can name no class but the two a result holds,
+    so a tampered cache file cannot make ``pickle`` run code."""
+
+    def find_class(self, module: str, name: str) -> type:
+        try:
+            return _ALLOWED[module, name]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache") from None
+
 
 _ENGINE_MODULES = (
     "documents",
@@ -132,28 +162,78 @@ class Cache:
         self._seen = bytearray()  # one bit per rowid used (hit or stored) by this run
         self._marked = 0
         self._keys: dict[str, list[str]] = {}
+        self.reset: str | None = None
+        """Why the cache file was found unusable and started afresh, if it was."""
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.file, timeout=30, isolation_level=None)
-        # A new file: pages that hold a whole row (≈ 8 KB) rather than chaining overflow pages.
-        self.db.execute("PRAGMA page_size=16384")
-        # Pruning frees pages; let the file give them back instead of only ever growing.
-        self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("BEGIN IMMEDIATE")
-        (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        if version != SCHEMA_VERSION:  # a cache of an older medigraph: start afresh
-            self.db.execute("DROP TABLE IF EXISTS documents")
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS documents ("
-            " fingerprint TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,"
-            " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
-            " inode INTEGER NOT NULL, checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
-            " result BLOB NOT NULL, PRIMARY KEY (fingerprint, source))"
-        )
-        self.db.execute("COMMIT")
-        self.db.execute("BEGIN")
+        self._lock = self._take_lock()
+        try:
+            try:
+                self.db = self._connect()
+            except sqlite3.DatabaseError as exc:  # not a cache (damaged, or another file)
+                self.db = self._afresh(exc)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _afresh(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """An empty cache in place of a file found damaged (``reset`` says why)."""
+        self.reset = f"{exc}"
+        for stale in (self.file, Path(f"{self.file}-wal"), Path(f"{self.file}-shm")):
+            stale.unlink(missing_ok=True)
+        return self._connect()
+
+    def _take_lock(self) -> int | None:
+        """One run at a time per cache: a second one waits a little, then says why it stops."""
+        if fcntl is None:
+            return None
+        fd = os.open(f"{self.file}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                os.close(fd)
+                raise CacheError(
+                    f"the cache {self.file} is in use by another export of the same output; "
+                    "wait for it to finish, or run with --no-cache"
+                ) from None
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.file, timeout=30, isolation_level=None)
+        try:
+            # A new file: pages that hold a whole row (≈ 8 KB) rather than chaining overflow pages.
+            db.execute("PRAGMA page_size=16384")
+            # Pruning frees pages; let the file give them back instead of only ever growing.
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("BEGIN IMMEDIATE")
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            if version != SCHEMA_VERSION:  # a cache of an older medigraph: start afresh
+                db.execute("DROP TABLE IF EXISTS documents")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS documents ("
+                " fingerprint TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,"
+                " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+                " inode INTEGER NOT NULL, checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+                " result BLOB NOT NULL, PRIMARY KEY (fingerprint, source))"
+            )
+            db.execute("COMMIT")
+            db.execute("BEGIN")
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def __enter__(self) -> Cache:
         return self
@@ -172,12 +252,20 @@ class Cache:
 
     # -- the skip hook -----------------------------------------------------------------------
 
-    def lookup(self, found: SourceFile) -> Callable[[], Processed] | None:
-        """A loader of the cached result of ``found`` (a SourceFile), or None to compute it."""
+    def lookup(self, found: SourceFile) -> Processed | None:
+        """The cached result of ``found`` (a SourceFile), or None to compute it."""
         try:
             row = self._row(found.source)
         except UnicodeEncodeError:  # a name SQLite cannot store: never cached
             row = None
+        except sqlite3.DatabaseError as exc:  # damaged past its header: start afresh
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = self._afresh(exc)
+            self._window.clear()
+            self._exhausted, self._last = True, None
+            self._seen, self._marked = bytearray(), 0
+            return self._miss()
         if row is None or row[2] != found.path:
             return self._miss()
         checked = time.time_ns()  # before the stat, as when the row was written
@@ -201,9 +289,13 @@ class Cache:
             self._refresh.append((info.st_size, *now, checked, row[1]))
             if len(self._refresh) >= _COMMIT_EVERY:
                 self._flush_refresh()
+        try:
+            loaded = self._load(row, found)
+        except Exception:  # a row this medigraph did not write: computed again, and replaced
+            return self._miss()
         self.hits += 1
         self._mark(row[1])
-        return lambda: self._load(row, found)
+        return loaded
 
     def _row(self, source: str) -> _Row | None:
         """The row of ``source``, from the read-ahead window when the files come in order."""
@@ -232,7 +324,7 @@ class Cache:
             window.extend(rows)
             self._exhausted = len(rows) < _WINDOW
 
-    def _miss(self) -> Callable[[], Processed] | None:
+    def _miss(self) -> Processed | None:
         self.misses += 1
         return None
 
@@ -250,8 +342,14 @@ class Cache:
 
     def _load(self, row: _Row, found: SourceFile) -> Processed:
         subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics, spellings = (
-            pickle.loads(row[9])
+            _Unpickler(io.BytesIO(row[9])).load()
         )
+        if not (
+            isinstance(nquads, bytes)
+            and isinstance(blocks, list)
+            and all(isinstance(d, Diagnostic) for d in diagnostics)
+        ):
+            raise ValueError("not a result of this medigraph")
         if isinstance(keys, str):  # most documents share their set of keys: split it once
             split = self._keys.get(keys)
             if split is None:
@@ -375,3 +473,4 @@ class Cache:
                 self.db.execute("PRAGMA incremental_vacuum")
         finally:
             self.db.close()
+            self._release_lock()

@@ -627,7 +627,7 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
     """A JSON array kept in a string (OpenProject custom fields): checked against its twin key."""
     for key, text in _items(em, rule, value):
         try:
-            decoded = json.loads(text)
+            decoded = _decode_json(text)
         except ValueError:
             em.report(Severity.WARNING, key, "is not a JSON list", "map.json")
             continue
@@ -740,12 +740,21 @@ def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
     return node
 
 
+def _decode_json(text: str) -> object:
+    """JSON text decoded; ValueError also for nesting too deep for the decoder (which would
+    otherwise raise RecursionError from a 10 KB value of ``[[[[…``)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _json_text_list(value: Value) -> list[Value] | None:
     """The items of a JSON list of texts kept in one string (``'["a", "b"]'``), else None."""
     if not isinstance(value, str) or not value.lstrip().startswith("["):
         return None
     try:
-        decoded = json.loads(value)
+        decoded = _decode_json(value)
     except ValueError:
         return None
     if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):

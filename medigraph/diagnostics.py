@@ -7,6 +7,7 @@ front-matter key where there is one, a severity and a message written for a cont
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -48,12 +49,43 @@ class Diagnostic:
         return (self.path, self.line or 0, self.key or "", self.message)
 
     def format(self) -> str:
-        """``path:line: severity: key: message`` — the form editors and IDEs understand."""
-        location = self.path or "medigraph"
+        """``path:line: severity: key: message`` — the form editors and IDEs understand.
+
+        One line whatever a file name or a quoted value holds: control characters are shown
+        as escapes, so a name cannot move the cursor, retitle the terminal or forge a line
+        (a CI log reads ``::error …`` at the start of a line as a command)."""
+        location = visible(self.path) or "medigraph"
         if self.line is not None:
             location += f":{self.line}"
-        key = f"{self.key}: " if self.key else ""
-        return f"{location}: {self.severity.label}: {key}{self.message}"
+        key = f"{visible(self.key)}: " if self.key else ""
+        return f"{location}: {self.severity.label}: {key}{visible(_shortened(self.message))}"
+
+
+LONGEST_MESSAGE = 400
+"""Characters of a message shown in the text form; a message that quotes a huge value keeps
+its start and its end (where the advice is), the full text stays in the JSON and SARIF forms."""
+
+
+def _shortened(message: str) -> str:
+    if len(message) <= LONGEST_MESSAGE:
+        return message
+    left = message[: LONGEST_MESSAGE // 2]
+    right = message[-LONGEST_MESSAGE // 2 :]
+    return f"{left} […{len(message) - len(left) - len(right)} characters…] {right}"
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters (C0, DEL, C1, line and paragraph separators)
+    written as ``\\xNN``/``\\uNNNN`` escapes: safe to print on a terminal or in a log."""
+    return _CONTROLS.sub(_escape, text) if _CONTROLS.search(text) else text
 
 
 def error(path: str, line: int | None, key: str | None, message: str, code: str) -> Diagnostic:

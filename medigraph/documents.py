@@ -53,6 +53,9 @@ if hasattr(yaml, "CBaseLoader") and not (
     _Loader = _DefaultTagLoader
 
 MAX_FRONT_MATTER_BYTES = 1 << 20
+MAX_FILE_BYTES = 32 << 20
+"""A document larger than this (front matter and body) is refused without being read: the
+body's text costs many times its size in memory while it is mapped."""
 MAX_NODES = 50_000
 MAX_DEPTH = 64
 
@@ -254,17 +257,33 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     src = found.source
     try:
         # A FIFO or a device named *.md would block or never end: read regular files only.
-        if not stat.S_ISREG(os.stat(found.file).st_mode) and not os.path.isdir(found.file):
+        info = os.stat(found.file)
+        if not stat.S_ISREG(info.st_mode) and not os.path.isdir(found.file):
             return None, [
                 error(src, None, None, "is not a regular file (pipe, socket or device)", "read.io")
             ]
+        if info.st_size > MAX_FILE_BYTES:
+            return None, [_too_large(src)]
         with open(found.file, "rb") as stream:
-            raw = stream.read()
+            raw = stream.read(MAX_FILE_BYTES + 1)  # it may have grown since the stat
+        if len(raw) > MAX_FILE_BYTES:
+            return None, [_too_large(src)]
     except IsADirectoryError:
         return None, [error(src, None, None, "is a folder, not a file", "read.io")]
     except OSError as exc:
         return None, [error(src, None, None, f"cannot read file: {exc.strerror}", "read.io")]
     return parse_document(raw, found.path, src)
+
+
+def _too_large(source: str) -> Diagnostic:
+    return error(
+        source,
+        None,
+        None,
+        f"file is larger than {MAX_FILE_BYTES >> 20} MiB; not read (is a large file embedded "
+        "in the text? link to it instead)",
+        "read.limits",
+    )
 
 
 def parse_document(

@@ -263,6 +263,17 @@ def export(
         if sync is not None:
             sync.finish()
             report.store = f"store {sync.path}: {sync.summary()}"
+    if cached is not None and cached.reset is not None:
+        report.diagnostics.append(
+            warning(
+                "",
+                None,
+                None,
+                f"the cache {cached.file} could not be read ({cached.reset}); it was started "
+                "afresh, and every document was read again",
+                "cache.reset",
+            )
+        )
     report.seconds = time.perf_counter() - started
     return report
 

@@ -48,6 +48,7 @@ from typing import IO, Literal, TypeVar
 
 import pyoxigraph as ox
 
+from .diagnostics import visible
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import term as sparql_term
@@ -1073,7 +1074,8 @@ def display(term: Term | None, prefixes: Mapping[str, str]) -> str:
         return f"_:{term.value}"
     if isinstance(term, ox.Triple):
         return f"<< {display(term.subject, prefixes)} {display(term.predicate, prefixes)} {display(term.object, prefixes)} >>"
-    return " ".join(term.value.split())  # one line per row, however long the text
+    # One line per row, however long the text, and nothing a terminal would act on.
+    return visible(" ".join(term.value.split()))
 
 
 TABLE_SPOOL = 8 << 20

@@ -309,3 +309,84 @@ def test_a_mostly_cached_run_with_workers_is_byte_identical(
     report = export([corpus], out, jobs=2, cache=True)
     assert 0 < report.cached < report.read
     assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+class _Planted:
+    """What a tampered row would run, were it unpickled with ``pickle.loads``."""
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (os.system, ("touch PLANTED",))
+
+
+def test_a_tampered_row_runs_no_code_and_the_file_is_mapped_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    monkeypatch.chdir(tmp_path)
+    db = sqlite3.connect(tmp_path / "out" / "cache" / "medigraph.ttl.sqlite")
+    with db:
+        db.execute("UPDATE documents SET result = ?", (pickle.dumps(_Planted()),))
+    db.close()
+    again = export([corpus], out, jobs=1, cache=True)
+    assert not (tmp_path / "PLANTED").exists()
+    assert again.cached == 0 and again.exported == again.read
+    assert out.read_bytes() == _full(corpus, tmp_path)
+    assert export([corpus], out, jobs=1, cache=True).cached == again.read  # rows replaced
+
+
+def test_a_row_of_the_wrong_shape_is_a_miss(corpus: Path, tmp_path: Path) -> None:
+    import pickle
+
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    db = sqlite3.connect(tmp_path / "out" / "cache" / "medigraph.ttl.sqlite")
+    with db:
+        db.execute("UPDATE documents SET result = ?", (pickle.dumps(("a", "b")),))
+        db.execute("UPDATE documents SET result = ? WHERE rowid = 1", (b"not a pickle",))
+    db.close()
+    again = export([corpus], out, jobs=1, cache=True)
+    assert again.cached == 0
+    assert out.read_bytes() == _full(corpus, tmp_path)
+
+
+def test_a_damaged_cache_file_is_started_afresh_with_a_warning(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    file = tmp_path / "out" / "cache" / "medigraph.ttl.sqlite"
+    file.write_bytes(b"this is not a database" * 1000)
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: the cache" in result.stderr and "started afresh" in result.stderr
+    assert out.read_bytes() == _full(corpus, tmp_path)
+    again = export([corpus], out, jobs=1, cache=True)
+    assert again.cached == again.read and not any(
+        d.code == "cache.reset" for d in again.diagnostics
+    )
+
+
+def test_a_second_run_on_the_same_cache_waits_then_stops_with_exit_2(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    before = out.read_bytes()
+    monkeypatch.setattr(cache_module, "LOCK_WAIT_S", 0.3)
+    with open(tmp_path / "out" / "cache" / "medigraph.ttl.sqlite.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run holds the cache
+        result = CliRunner().invoke(
+            cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
+        )
+    assert result.exit_code == 2
+    assert "in use by another export" in result.stderr and "--no-cache" in result.stderr
+    assert "Traceback" not in result.output
+    assert out.read_bytes() == before
+    assert export([corpus], out, jobs=1, cache=True).cached > 0  # released: usable again

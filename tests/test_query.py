@@ -818,3 +818,13 @@ def test_a_query_abandoned_on_timeout_stops_at_its_next_row(store: Path) -> None
         (abandoned,) = workers() - before
         abandoned.join(10)
         assert not abandoned.is_alive()
+
+
+def test_a_table_shows_control_characters_as_escapes_and_csv_keeps_them(store: Path) -> None:
+    question = 'SELECT ?t WHERE { VALUES ?t { "a\\u001b]0;owned\\u0007b\\u0000c" } }'
+    shown = query(store, question)
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "a\\x1b]0;owned\\x07b\\x00c" in shown.stdout
+    kept = query(store, question, "--format", "csv")
+    assert "a\x1b]0;owned\x07b\x00c" in kept.stdout

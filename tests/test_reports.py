@@ -180,3 +180,22 @@ def test_reports_of_a_real_run_are_deterministic() -> None:
         for r in sarif_log["runs"][0]["results"]
     }
     assert ("2d17fe5a-682d-580e-b356-af49467a076e.md", 1) in lines
+
+
+def test_a_text_diagnostic_is_one_line_whatever_the_file_name_holds(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    corpus = tmp_path / "content"
+    corpus.mkdir()
+    name = "a\n::error file=x::forged\x1b[2J.md"
+    (corpus / name).write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(tmp_path / "d.ttl"), "--no-store"]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("::error") for line in lines), lines
+    assert "\x1b" not in result.stderr
+    assert any("a\\x0a::error file=x::forged\\x1b[2J.md:" in line for line in lines), lines

@@ -189,3 +189,52 @@ def test_a_live_or_foreign_temporary_file_is_left_alone(tmp_path: Path) -> None:
     assert target.read_bytes() == b"done\n"
     assert not mine_dead.exists()
     assert mine_live.exists() and foreign.exists() and other_file.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_run_goes_on(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.documents import MAX_FILE_BYTES
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.md").write_bytes(SEED_BYTES)
+    with open(corpus / "huge.md", "wb") as stream:  # sparse: large to stat, nothing on disk
+        stream.write(SEED_BYTES)
+        stream.truncate(MAX_FILE_BYTES + 1)
+    for command in ("export", "validate"):
+        arguments = [command, str(corpus)]
+        if command == "export":
+            arguments += ["-o", str(tmp_path / "out.ttl"), "--no-store", "-j", "1"]
+        result = CliRunner().invoke(cli, arguments)
+        assert result.exit_code == 1, result.output
+        lines = [line for line in result.output.splitlines() if "huge.md" in line]
+        assert len(lines) == 1 and "error: file is larger than 32 MiB" in lines[0], lines
+    assert len(parse_dump(tmp_path / "out.ttl", "ttl")) > 50  # the seed is exported
+
+
+def test_json_text_nested_too_deeply_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    deep = "[" * 5000 + "]" * 5000
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.md").write_bytes(SEED_BYTES)
+    text = SEED_BYTES.decode().replace("mdName: d12da9f4", "mdName: deep-d12da9f4")
+    text = text.replace("communityTopics:", f"communityTopics: '{deep}'\nwasTopics:", 1)
+    (corpus / "deep.md").write_text(text)
+    line = text.splitlines().index(f"communityTopics: '{deep}'") + 1
+    for command in ("export", "validate"):
+        arguments = [command, str(corpus)]
+        if command == "export":
+            arguments += ["-o", str(tmp_path / "out.ttl"), "--no-store", "-j", "1"]
+        result = CliRunner().invoke(cli, arguments)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output and "internal error" not in result.output
+        at = [row for row in result.output.splitlines() if row.startswith(f"{corpus}/deep.md")]
+        assert any(f"deep.md:{line}: error: communityTopics:" in row for row in at), at
+        assert all(len(row) < 700 for row in at)  # the 10 KB value is not printed whole
+    assert len(parse_dump(tmp_path / "out.ttl", "ttl")) > 50

@@ -7,7 +7,7 @@ from collections import Counter
 
 import click
 
-from ..cache import default_cache_dir
+from ..cache import CacheError, default_cache_dir
 from ..export import DEFAULT_OUTPUT, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
@@ -103,7 +103,7 @@ def export_command(
                 cache=cache,
                 validate=validate,
             )
-    except (MappingError, StoreError) as exc:
+    except (MappingError, StoreError, CacheError) as exc:
         raise Fatal(str(exc)) from exc
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc
