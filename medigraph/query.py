@@ -728,7 +728,8 @@ def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> 
     return "".join(out)
 
 
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_IRI = re.compile(r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
+"""An IRI as Oxigraph reads one: the grammar's characters, and ``\\u``/``\\U`` escapes."""
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 
 
@@ -772,6 +773,8 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
         elif char == "<" and (match := _IRI.match(text, i)):
             spans.append((i, match.end(), "iri"))
             i = match.end()
+        elif char == "\\":  # an escape in a prefixed name (ex:a\#b): the next one is a letter
+            i += 2
         else:
             i += 1
     return spans

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import ipaddress
 import json
 import os
 import queue
@@ -54,6 +55,9 @@ from .query import (
 from .store import StoreMissing, _is_store, open_writable
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+"""The names a browser uses for this machine: on a loopback address, requests naming any
+other host are refused, so a web page cannot reach the endpoint by DNS rebinding."""
 
 RESULTS_TYPES = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -127,6 +131,14 @@ def make_server(
     return QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
 
 
+def _host_name(header: str) -> str:
+    """The host named by a ``Host`` header, without its port (``[::1]:80`` → ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 def _choose(accept: str, offered: dict[str, object], default: str) -> str | None:
     """The offered media type the Accept header prefers; ``None`` if it accepts none."""
     if not accept.strip():
@@ -157,10 +169,47 @@ class Handler(BaseHTTPRequestHandler):
     server: QueryServer
     server_version = "medigraph-serve"
 
+    timeout = 60
+    """Seconds a connection may stay silent (reading a request, taking an answer)."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet by default: queries may be long and personal
 
+    def _trusted(self) -> bool:
+        """Whether the request comes to this endpoint by its own name, and from its own page
+        or from no page at all: answers ``False`` (after sending 403) otherwise.
+
+        A web page the user opens elsewhere can send requests to a loopback port: by a form
+        (no ``Origin`` check in the browser for a simple POST) or, once its own name resolves
+        to 127.0.0.1 (DNS rebinding), as the same origin, reading every answer."""
+        bound = str(self.server.server_address[0])
+        with contextlib.suppress(ValueError):
+            if not ipaddress.ip_address(bound).is_loopback:
+                return True  # served to the network on purpose: any name reaches it
+        own = LOOPBACK_NAMES | {bound}
+        host = _host_name(self.headers.get("Host", ""))
+        origin = self.headers.get("Origin")
+        if host not in own:
+            self._error(HTTPStatus.FORBIDDEN, "unknown host; use http://127.0.0.1:PORT/")
+            return False
+        if origin is not None:
+            parts = urllib.parse.urlsplit(origin)
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if not (
+                parts.scheme == "http"
+                and (parts.hostname or "") in own
+                and port == self.server.server_address[1]
+            ):
+                self._error(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
+                return False
+        return True
+
     def do_GET(self) -> None:
+        if not self._trusted():
+            return
         url = urllib.parse.urlsplit(self.path)
         form = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         if url.path in ("/", "/index.html"):
@@ -171,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, "not found; the SPARQL endpoint is /query")
 
     def do_POST(self) -> None:
+        if not self._trusted():
+            return
         url = urllib.parse.urlsplit(self.path)
         if url.path in ("/update", "/store"):
             self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only")
@@ -178,7 +229,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path != "/query":
             self._error(HTTPStatus.NOT_FOUND, "not found; the SPARQL endpoint is /query")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        length = int(declared) if declared.isascii() and declared.isdigit() else -1
+        if length < 0:
+            self._error(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+            return
         if length > MAX_BODY:
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
             return

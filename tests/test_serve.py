@@ -73,15 +73,62 @@ def test_federated_queries_are_refused(server: QueryServer) -> None:
     listener.listen(1)
     listener.settimeout(0.5)
     port = listener.getsockname()[1]
+    service = f"SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }}"
+    hidden = [
+        f"SELECT * {{ {service} }}",
+        # what a scanner could take for a comment or a string, and Oxigraph does not
+        f"SELECT * {{ BIND(schema:a\\#b AS ?x) {service} }}",
+        f"SELECT * {{ BIND(schema:a\\'b AS ?x) {service} }} #'",
+        f"SELECT * {{ BIND(<http://x/#\\u0041> AS ?x) {service} }}",
+        f'SELECT * {{ BIND(<http://x/\\u0022> AS ?x) {service} }} #"',
+    ]
     with listener:
-        status, _, body = get(
-            server, f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"
-        )
-        assert status == 403 and b"SERVICE" in body
+        for query in hidden:
+            status, _, body = get(server, query)
+            assert status == 403 and b"SERVICE" in body, query
         with pytest.raises(TimeoutError):
             listener.accept()  # nothing was fetched
     status, _, _ = get(server, 'SELECT ?service { BIND("SERVICE" AS ?service) }')
     assert status == 200
+
+
+def test_only_its_own_name_and_its_own_page_reach_it(server: QueryServer) -> None:
+    """DNS rebinding (a page whose own name resolves to 127.0.0.1) and other pages' forms."""
+    port = server.server_address[1]
+    url = server.url + "query?" + urllib.parse.urlencode({"query": COUNT})
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost"):
+        assert fetch(urllib.request.Request(url, headers={"Host": host}))[0] == 200, host
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+        status, _, body = fetch(urllib.request.Request(url, headers={"Host": host}))
+        assert status == 403 and b"unknown host" in body, host
+    form = urllib.parse.urlencode({"query": COUNT}).encode()
+    for origin, expected in (
+        (f"http://127.0.0.1:{port}", 200),
+        (f"http://localhost:{port}", 200),
+        ("http://evil.example", 403),
+        (f"http://127.0.0.1:{port + 1}", 403),
+        ("null", 403),
+    ):
+        request = urllib.request.Request(
+            server.url + "query", data=form, headers={"Origin": origin}
+        )
+        assert fetch(request)[0] == expected, origin
+
+
+def test_a_bad_content_length_is_a_400(
+    server: QueryServer,
+) -> None:
+    host, port = server.server_address[:2]
+    for declared in ("-1", "abc", "1_0", "+5"):
+        with socket.create_connection((str(host), port), timeout=5) as connection:
+            body = b"query=ASK%7B%7D" * 1000
+            connection.sendall(
+                b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: " + declared.encode() + b"\r\n\r\n" + body
+            )
+            reply = connection.recv(200)
+        assert reply.startswith(b"HTTP/1.0 400") or reply.startswith(b"HTTP/1.1 400"), reply
 
 
 def test_an_update_sent_as_a_query_is_refused_as_an_update(server: QueryServer) -> None:
