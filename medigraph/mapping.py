@@ -121,6 +121,14 @@ def _check_iri(iri: str, what: str) -> None:
         raise MappingError(f"{what} is not a valid IRI: {iri!r} ({exc})") from exc
 
 
+def check_base(base: str) -> str:
+    """``base`` if it can be the base of minted IRIs, else :class:`MappingError` saying why."""
+    if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
+        raise MappingError(f"base IRI must be an absolute IRI ending in '/': {base!r}")
+    _check_iri(base, "base IRI")  # a%zz passes the pattern; every minted IRI would fail
+    return base
+
+
 class Mapper:
     """A loaded mapping: compiled once, applied to many documents."""
 
@@ -129,10 +137,7 @@ class Mapper:
     ) -> None:
         self.spec = spec
         self.source = source
-        if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
-            raise MappingError(f"base IRI must be an absolute IRI ending in '/': {base!r}")
-        _check_iri(base, "base IRI")  # a%zz passes the pattern; every minted IRI would fail
-        self.base = base
+        self.base = check_base(base)
         try:
             self.prefixes: dict[str, str] = dict(spec["prefixes"])
             self.document_spec: dict[str, Any] = spec["document"]

@@ -416,13 +416,15 @@ def push(
         sender = _Sender(client, manifest, report, byte_budget, on_sent)
         keep_all = False
         collisions = Collisions()
+        mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
+        # Where the names of document graphs start: a dump's other graphs are not pushed.
+        own = mapper.base + mapper.document_spec["graph"].split("{", 1)[0]
         if dump is not None:
             count, problems = -1, list[Diagnostic]()
             source: Iterator[DocumentGraph | Processed] = graphs_from_dump(
                 os.fspath(dump), manifest
             )
         else:
-            mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
             clashes = _Clashes(list(paths), None, mapper)  # a clash names the first file
             collisions = Collisions(clashes.name, where_of=clashes.where)
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
@@ -465,6 +467,20 @@ def push(
                 doc = entry
                 if on_document:
                     on_document(doc.source)
+                if not doc.graph.startswith(own):  # a dump names its graphs itself
+                    report.rejected += 1
+                    report.diagnostics.append(
+                        error(
+                            os.fspath(dump or ""),
+                            None,
+                            None,
+                            f"graph <{doc.graph}> is not a document graph of {base} (names "
+                            f"start with {own}; exported with another --base?): not pushed, "
+                            "as push never touches graphs it did not write",
+                            "push.graph",
+                        )
+                    )
+                    continue
             offer(doc)
         if not dry_run:
             sender.flush()

@@ -28,6 +28,7 @@ group of the innermost SELECT using the variable, its term written by
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import re
@@ -38,6 +39,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+from base64 import b64encode
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -51,6 +53,7 @@ import pyoxigraph as ox
 from .diagnostics import visible
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
+from .sparql import Credentials, check_endpoint_url, public_url
 from .sparql import term as sparql_term
 from .store import DEFAULT_STORE, open_read_only
 
@@ -646,9 +649,12 @@ def _on_endpoint(
     kind = check_syntax(text, names)
     if fmt is not None:
         check_format(kind, fmt)
-    scheme = urllib.parse.urlsplit(endpoint).scheme
-    if scheme not in ("http", "https"):
-        raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL")
+    try:
+        check_endpoint_url(endpoint)  # never a password in the URL: it would be shown
+        credentials = Credentials.lookup(endpoint)
+    except ValueError as exc:
+        raise EndpointError(str(exc)) from None
+    shown = public_url(endpoint)
     query = with_prologue(insert_values(text, params) if params else text, names)
     form: dict[str, str] = {"query": query}
     url = endpoint
@@ -670,27 +676,35 @@ def _on_endpoint(
         },
         method="POST",
     )
-    late = f"{endpoint} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
+    if credentials is not None:  # HTTP basic, never copied to a redirect's target
+        token = f"{credentials.user}:{credentials.password}".encode()
+        request.add_unredirected_header("Authorization", "Basic " + b64encode(token).decode())
+    late = f"{shown} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
     media = ""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
             return handle(response, media, kind)
     except SyntaxError as exc:
-        raise EndpointError(
-            f"{endpoint} sent results that do not parse as {media}: {exc}"
-        ) from None
+        raise EndpointError(f"{shown} sent results that do not parse as {media}: {exc}") from None
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace").strip()[:500]
-        raise EndpointError(f"{endpoint} answered HTTP {exc.code} {exc.reason}: {detail}") from None
+        if credentials is not None:
+            detail = credentials.redact(detail)
+        hint = ""
+        if exc.code in (401, 403) and credentials is None:
+            hint = " (set MEDIGRAPH_USER and MEDIGRAPH_PASSWORD or use ~/.netrc)"
+        raise EndpointError(
+            f"{shown} answered HTTP {exc.code} {exc.reason}{hint}: {detail}"
+        ) from None
     except TimeoutError:
         raise QueryTimeout(late) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise QueryTimeout(late) from None
-        raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc.reason}") from None
-    except OSError as exc:
-        raise EndpointError(f"cannot reach the endpoint {endpoint}: {exc}") from None
+        raise EndpointError(f"cannot reach the endpoint {shown}: {exc.reason}") from None
+    except (OSError, http.client.InvalidURL) as exc:
+        raise EndpointError(f"cannot reach the endpoint {shown}: {exc}") from None
 
 
 def _answer(result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]) -> Answer:

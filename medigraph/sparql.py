@@ -119,9 +119,16 @@ class Credentials:
     user: str
     password: str = field(repr=False)
     scheme: Literal["basic", "digest"] = "basic"
+    host: str | None = None
+    """The one host they are sent to (the one they were found for); None: any endpoint's."""
 
     def __repr__(self) -> str:
         return f"Credentials(user={self.user!r}, password='***', scheme={self.scheme!r})"
+
+    def for_url(self, url: str) -> bool:
+        """Whether a request to ``url`` may carry them: a ``~/.netrc`` entry, or the password
+        given for one endpoint, must not reach another host (a query endpoint elsewhere)."""
+        return self.host is None or (urllib.parse.urlsplit(url).hostname or "") == self.host
 
     __str__ = __repr__
 
@@ -135,7 +142,8 @@ class Credentials:
         environ: Mapping[str, str] | None = None,
         netrc_file: str | None = None,
     ) -> Credentials | None:
-        """Credentials from ``MEDIGRAPH_USER``/``MEDIGRAPH_PASSWORD`` or ``~/.netrc``.
+        """Credentials from ``MEDIGRAPH_USER``/``MEDIGRAPH_PASSWORD`` or ``~/.netrc``, for the
+        host of ``endpoint`` only (:meth:`for_url`).
 
         The password never comes from the command line (it would show in ``ps`` and in
         shell history). ``None`` when no password is found: requests go unauthenticated.
@@ -143,8 +151,8 @@ class Credentials:
         env = os.environ if environ is None else environ
         user = user or env.get("MEDIGRAPH_USER") or None
         password = env.get("MEDIGRAPH_PASSWORD")
+        host = urllib.parse.urlsplit(endpoint).hostname or ""
         if password is None:
-            host = urllib.parse.urlsplit(endpoint).hostname or ""
             entry = _netrc_entry(host, netrc_file)
             if entry is not None and (user is None or entry[0] in (user, "")):
                 user = user or entry[0]
@@ -153,7 +161,7 @@ class Credentials:
             return None
         if not user:
             raise ValueError("a password is set but no user: give --user or MEDIGRAPH_USER")
-        return cls(user, password, scheme)
+        return cls(user, password, scheme, host)
 
     def secrets(self) -> list[str]:
         """Every form in which the password could appear in a server's echo of a request."""
@@ -232,6 +240,10 @@ def check_endpoint_url(url: str, option: str = "endpoint") -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"--{option} must be an http(s) URL")
+    try:
+        parts.port  # noqa: B018 (read to check it)
+    except ValueError:
+        raise ValueError(f"--{option} has a port that is not a number") from None
     if parts.password is not None:
         raise ValueError(
             f"--{option} contains a password; put it in MEDIGRAPH_PASSWORD or ~/.netrc instead"
@@ -378,7 +390,7 @@ class Endpoint:
 
     def _authorize(self, request: urllib.request.Request) -> None:
         credentials = self._credentials
-        if credentials is None:
+        if credentials is None or not credentials.for_url(request.full_url):
             return
         # Unredirected headers are never copied to a redirect target.
         if credentials.scheme == "basic":

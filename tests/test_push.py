@@ -32,7 +32,7 @@ def test_credentials_from_netrc(tmp_path: Path) -> None:
     creds = Credentials.lookup(
         "http://127.0.0.1:8890/sparql", environ={}, netrc_file=str(netrc), scheme="digest"
     )
-    assert creds == Credentials("etl", "s3cret", "digest")
+    assert creds == Credentials("etl", "s3cret", "digest", "127.0.0.1")
     assert (
         Credentials.lookup(
             "http://127.0.0.1/sparql", user="other", environ={}, netrc_file=str(netrc)
@@ -96,3 +96,51 @@ def test_removals_are_sent_within_the_byte_budget() -> None:
     assert all(len(remove_graphs_update(c, manifest).encode()) <= 150_000 for c in chunks)
     short = [f"https://medigy.com/graph/content/{i}" for i in range(450)]
     assert [len(c) for c in _removal_chunks(short, manifest, 150_000)] == [200, 200, 50]
+
+
+def test_credentials_go_only_to_the_host_they_were_found_for(tmp_path: Path) -> None:
+    """A ~/.netrc entry for the update endpoint's host must not reach a query endpoint on
+    another host (here: localhost vs 127.0.0.1, two names the netrc tells apart)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            seen.append((self.headers.get("Host", ""), self.headers.get("Authorization")))
+            body = json.dumps({"head": {"vars": []}, "results": {"bindings": []}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine localhost login etl password s3cret\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    try:
+        update = f"http://localhost:{port}/update"
+        creds = Credentials.lookup(update, environ={}, netrc_file=str(netrc))
+        assert creds is not None and creds.host == "localhost"
+        client = Endpoint(f"http://127.0.0.1:{port}/query", update, credentials=creds)
+        client.select("SELECT * WHERE { }")
+        client.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [(host.split(":")[0], auth is not None) for host, auth in seen] == [
+        ("127.0.0.1", False),
+        ("localhost", True),
+    ]

@@ -340,6 +340,37 @@ def test_dump_and_documents_agree(
     assert again.triples_sent == 0 and again.unchanged == len(first.added)  # type: ignore[attr-defined]
 
 
+def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path
+) -> None:
+    from medigraph.export import export
+
+    foreign = f"urn:payroll:{uuid.uuid4()}"
+    client(server).update(f'INSERT DATA {{ GRAPH <{foreign}> {{ <urn:s> <urn:p> "keep me" }} }}')
+    dump = tmp_path / "evil.trig"
+    export([corpus], dump, base=base, jobs=1)
+    with dump.open("a", encoding="utf-8") as stream:
+        for graph in (foreign, ontology_document(base).graph, f"{base}graph/elsewhere"):
+            stream.write(f'<{graph}> {{ <urn:x> <urn:y> "pwned" . }}\n')
+    report = push(
+        dump=dump,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+    )
+    assert report.exit_code == 1 and report.rejected == 3
+    refused = [d for d in report.diagnostics if d.code == "push.graph"]
+    assert [d.message.split(">")[0] for d in refused] == [
+        f"graph <{graph}"
+        for graph in (foreign, ontology_document(base).graph, f"{base}graph/elsewhere")
+    ]
+    assert store_lines(server, foreign) == ['<urn:s> <urn:p> "keep me" .']
+    assert foreign not in manifest(server, base)
+    assert_store_holds(server, corpus, base)  # the documents (and the ontology) went as usual
+    client(server).update(f"DROP SILENT GRAPH <{foreign}>")
+
+
 # --------------------------------------------------------------------------- CLI
 
 

@@ -828,3 +828,65 @@ def test_a_table_shows_control_characters_as_escapes_and_csv_keeps_them(store: P
     assert "a\\x1b]0;owned\\x07b\\x00c" in shown.stdout
     kept = query(store, question, "--format", "csv")
     assert "a\x1b]0;owned\x07b\x00c" in kept.stdout
+
+
+def test_endpoint_credentials_come_from_the_environment_and_are_never_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import base64
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    secret = "S3cret PW"
+    seen: list[str | None] = []
+
+    class Guarded(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            auth = self.headers.get("Authorization")
+            seen.append(auth)
+            ok = auth == "Basic " + base64.b64encode(f"etl:{secret}".encode()).decode()
+            body = b'{"head": {}, "boolean": true}' if ok else f"denied {auth}".encode()
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/query"
+    runner = CliRunner()
+    try:
+        monkeypatch.setenv("MEDIGRAPH_USER", "etl")
+        monkeypatch.setenv("MEDIGRAPH_PASSWORD", secret)
+        good = runner.invoke(cli, ["query", "--endpoint", url, "ASK {}", "--format", "json"])
+        assert good.exit_code == 0 and json.loads(good.stdout)["boolean"] is True, good.output
+        monkeypatch.setenv("MEDIGRAPH_PASSWORD", secret + "x")
+        refused = runner.invoke(cli, ["query", "--endpoint", url, "ASK {}"])
+        assert refused.exit_code == 2 and "HTTP 401" in refused.output
+        assert secret not in refused.output  # the server's echo is redacted
+        monkeypatch.delenv("MEDIGRAPH_PASSWORD")
+        in_url = url.replace("http://", f"http://etl:{secret.replace(' ', '%20')}@")
+        given = runner.invoke(cli, ["query", "--endpoint", in_url, "ASK {}"])
+        assert given.exit_code == 2 and "MEDIGRAPH_PASSWORD" in given.output
+        assert "S3cret" not in given.output
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 2  # the URL with a password was never sent
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--endpoint", "http://example.invalid:abc/query"], "port"),
+        (["--base", "nope"], "--base"),
+    ],
+)
+def test_bad_endpoint_or_base_is_a_usage_error(args: list[str], words: str) -> None:
+    result = CliRunner().invoke(cli, ["query", *args, "ASK {}"])
+    assert result.exit_code == 2 and words in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ..diagnostics import Diagnostic
-from ..mapping import DEFAULT_BASE
+from ..mapping import DEFAULT_BASE, MappingError, check_base
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -21,8 +21,17 @@ class Fatal(click.ClickException):
     exit_code = 2
 
 
+def _valid_base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        return check_base(value)
+    except MappingError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def base_option(help: str = "Base IRI for minted IRIs.") -> Callable[[_F], _F]:
-    return click.option("--base", default=DEFAULT_BASE, show_default=True, help=help)
+    return click.option(
+        "--base", default=DEFAULT_BASE, show_default=True, help=help, callback=_valid_base
+    )
 
 
 mapping_option = click.option(
