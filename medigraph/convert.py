@@ -457,6 +457,14 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 f"{text!r} is not a real date and time like 2021-02-17T04:49:37Z",
                 "map.datetime",
             )
+        elif "T24:00:00" in text:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: 24:00:00 is the end of the day, which SPARQL stores read as 00:00:00 "
+                "of the next day and validate refuses (rdflib cannot read it); write that instead",
+                "map.datetime",
+            )
         elif is_date:
             em.report(
                 Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date"

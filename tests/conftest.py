@@ -43,6 +43,8 @@ MIXED_DATES = {
     3: "2023-12-01 07:30:00",  # a YAML timestamp with a space, no timezone: 07:30 UTC
     4: "2023-12-01T08:00:00",  # no timezone: 08:00 UTC, undefined in SPARQL near a boundary
     5: "2023-11-30 23:15:00.5 -5",  # a space before an offset in hours: 04:15:00.5 UTC
+    8: "March 2, 2099",  # not a moment (the export warns): counts as undated
+    9: "2099-02-30",  # not a day: counts as undated
 }
 """The dates given to the first documents of the example content by ``mixed_dates_corpus``."""
 

@@ -191,7 +191,12 @@ def moment(fm: dict[str, object]) -> datetime | None:
     counts from midnight UTC, and a time without a timezone is UTC (as Hugo reads it)."""
     if "date" not in fm:
         return None
-    value = yaml.safe_load(f"date: {fm['date']}")["date"]
+    try:
+        value = yaml.safe_load(f"date: {fm['date']}")["date"]
+    except ValueError:  # 2099-02-30: a timestamp's form, not a day
+        return None
+    if isinstance(value, str):  # "March 2, 2099": not a moment at all
+        return None
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo else value.replace(tzinfo=UTC)

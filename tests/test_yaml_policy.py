@@ -102,6 +102,13 @@ TABLE = [
         ox.Literal("2024-01-05T10:00:00", datatype=DATETIME),
         "map.timezone",
     ),
+    (  # valid XSD, read by SPARQL stores as the next day; rdflib (so validate) refuses it
+        "date: 2024-01-05T24:00:00Z",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-01-05T24:00:00Z", datatype=DATETIME),
+        "map.datetime",
+    ),
     (
         "date: 2024-01-05T10:00:00+02:00",
         "date",
