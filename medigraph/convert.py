@@ -214,8 +214,8 @@ class Emitter:
                 self.shared.add(node)
                 for field in _slug_fields(rule.iri):
                     written = self.lookup(field)
-                    if written:
-                        self.spellings.append((node.value, written, field))
+                    if written and written.strip():
+                        self.spellings.append((node.value, written.strip(), field))
         return node
 
     # -- the run ---------------------------------------------------------------------------
@@ -422,6 +422,29 @@ def convert_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value
     for _key, text in _items(em, rule, value):
         if text:
             em.add(subject, prop, ox.Literal(text))
+
+
+def _name(em: Emitter, key: str, text: str) -> str:
+    """The name of a shared thing (community, publisher, person, topic) as written, without
+    the spaces around it, which are never part of a name: one that has some is told, since
+    queries would otherwise show (and match) it with them."""
+    name = text.strip()
+    if name != text and name:
+        em.report(
+            Severity.WARNING,
+            key,
+            f"{text!r} has spaces around it; written as {name!r}",
+            "map.spaces",
+        )
+    return name
+
+
+def convert_name(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """The name of a shared thing: as written, the spaces around it aside (:func:`_name`)."""
+    prop = em.m.term_iri(rule.properties[0])
+    for key, text in _items(em, rule, value):
+        if name := _name(em, key, text):
+            em.add(subject, prop, ox.Literal(name))
 
 
 def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -699,7 +722,9 @@ def _build_organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None
 
 def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        name = text.strip()
+        name = _name(em, key, text)
+        if not name:
+            continue
         node = _organization(em, name, key)
         if node is not None:
             em.spellings.append((node.value, name, key))
@@ -708,7 +733,18 @@ def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
 
 def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        text = text.strip()
+        text = _name(em, key, text)
+        if not text:
+            continue
+        if not _split_person(em.m.kinds["person"]["pattern"], text)[0]:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text!r} names no person, only an affiliation; not written (write the name "
+                "before it, like 'Vinit @maxinovip.com')",
+                "map.person",
+            )
+            continue
         node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
         if node is not None:
             name, domain = _person(em, text)
@@ -725,9 +761,9 @@ def _person(em: Emitter, text: str) -> tuple[str, str | None]:
 
 @functools.lru_cache(maxsize=4096)  # the same authors recur in thousands of documents
 def _split_person(pattern: str, text: str) -> tuple[str, str | None]:
+    """("", domain) when the text names only an affiliation (``@maxinovip.com``)."""
     match = re.match(pattern, text)
-    name, domain = (match.group("name").strip(), match.group("domain")) if match else (text, None)
-    return name or domain or text, domain
+    return (match.group("name").strip(), match.group("domain")) if match else (text, None)
 
 
 def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
@@ -783,7 +819,10 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             "map.json",
         )
         value = listed
-    for key, text in _items(em, rule, value):
+    for key, written in _items(em, rule, value):
+        if not written.strip():
+            continue  # an empty item is no topic, as ~ is none
+        text = _name(em, key, written)
         scheme, sep, term = text.partition(separator)
         scheme, term = scheme.strip(), term.strip()
         if not sep or not scheme or not term:
@@ -794,16 +833,19 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
                 "map.topic",
             )
             continue
+        # The notation is the topic as written (what editors and the saved queries' topic
+        # parameter use); taxonomy and term are its parts.
         concept = em.resource(
-            ("topic", f"{scheme}{separator}{term}"),
-            functools.partial(_build_topic, em, scheme, term, key),
+            ("topic", text), functools.partial(_build_topic, em, text, scheme, term, key)
         )
         if concept is not None:
-            em.spellings.append((concept.value, f"{scheme}: {term}", key))
+            em.spellings.append((concept.value, text, key))
             em.add(subject, em.m.term_iri(rule.properties[0]), concept)
 
 
-def _build_topic(em: Emitter, scheme: str, term: str, key: str) -> ox.NamedNode | None:
+def _build_topic(
+    em: Emitter, notation: str, scheme: str, term: str, key: str
+) -> ox.NamedNode | None:
     spec = em.m.kinds["topic"]
     fields = {"scheme": scheme, "term": term}
     concept = em.named_node(em.m.expand(spec["iri"], fields.get) or "", key)
@@ -813,7 +855,7 @@ def _build_topic(em: Emitter, scheme: str, term: str, key: str) -> ox.NamedNode 
     em.shared.update((concept, scheme_node))
     em.add(concept, RDF_TYPE, em.m.term(spec["class"]))
     em.add(concept, em.m.term(spec["label"]), ox.Literal(term))
-    em.add(concept, em.m.term(spec["notation"]), ox.Literal(f"{scheme}: {term}"))
+    em.add(concept, em.m.term(spec["notation"]), ox.Literal(notation))
     em.add(concept, em.m.term(spec["in_scheme"]), scheme_node)
     em.add(concept, em.m.term(spec["top_concept_of"]), scheme_node)
     em.add(scheme_node, RDF_TYPE, em.m.term(spec["scheme_class"]))
@@ -824,6 +866,7 @@ def _build_topic(em: Emitter, scheme: str, term: str, key: str) -> ox.NamedNode 
 CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "html-text": convert_html_text,
+    "name": convert_name,
     "dateTime": convert_datetime,
     "integer": convert_integer,
     "integer-pair": convert_integer_pair,

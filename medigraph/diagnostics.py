@@ -58,7 +58,8 @@ class Diagnostic:
         if self.line is not None:
             location += f":{self.line}"
         key = f"{visible(self.key)}: " if self.key else ""
-        return f"{location}: {self.severity.label}: {key}{visible(_shortened(self.message))}"
+        message = _BREAKS.sub(" ", _shortened(self.message))  # a message's own line breaks
+        return f"{location}: {self.severity.label}: {key}{visible(message)}"
 
 
 LONGEST_MESSAGE = 400
@@ -74,6 +75,7 @@ def _shortened(message: str) -> str:
     return f"{left} […{len(message) - len(left) - len(right)} characters…] {right}"
 
 
+_BREAKS = re.compile("[\\t\\n\\v\\f\\r\\x1c-\\x1e\\x85\\u2028\\u2029]+")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 

@@ -262,7 +262,7 @@ def test_injection_corpus_round_trips_exactly(
 ) -> None:
     quads = []
     for i, text in enumerate(INJECTION):
-        graph = ox.NamedNode(f"{base}graph/injection/{i}")
+        graph = ox.NamedNode(f"{base}graph/content/injection-{i}")
         subject = ox.NamedNode(f"{base}thing/é-😀-{i}")
         quads.append(
             ox.Quad(subject, ox.NamedNode("https://schema.org/name"), ox.Literal(text), graph)
@@ -289,7 +289,7 @@ def test_injection_corpus_round_trips_exactly(
         )
         assert len(report.added) == len(INJECTION) + 1  # and the ontology
         for i, text in enumerate(INJECTION):
-            graph = f"{base}graph/injection/{i}"
+            graph = f"{base}graph/content/injection-{i}"
             rows = client(server).select(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
             assert [row["o"] for row in rows] == [text, text], (options, text)
             expected = DocumentGraph(

@@ -158,3 +158,50 @@ def test_a_topic_spelled_differently_is_a_warning_not_a_violation(
     topic = [d for d in checked.diagnostics if "topic's name is spelled differently" in d.message]
     assert topic and all(d.severity is Severity.WARNING for d in topic)
     assert all(d.key and d.key.startswith("communityTopics[") for d in topic)
+
+
+def test_names_are_kept_as_written_but_for_the_spaces_around_them(tmp_path: Path) -> None:
+    """A topic keeps the exact spelling its document uses (its notation), a name with spaces
+    around it is written without them (and told), an empty topic is none, and an author
+    written as an affiliation alone names no person."""
+
+    from medigraph.query import run_embedded
+
+    corpus = tmp_path / "content"
+    usual = seed_document(mdName="usual-one", communityTopics=["KLAS: Telehealth"])
+    write_doc(corpus, "usual.md", usual)
+    write_doc(corpus, "usual-2.md", {**usual, "mdName": "usual-two"})
+    odd = seed_document(
+        mdName="odd-one",
+        communityTopics=["KLAS:Telehealth", ""],
+        identifier=" " + str(usual["identifier"]),
+        link={**usual["link"], "brand": " " + usual["link"]["brand"] + " "},
+        author=["@maxinovip.com", "Vinit @maxinovip.com"],
+    )
+    write_doc(corpus, "odd.md", odd)
+    report = export([corpus], tmp_path / "d.nq", store=tmp_path / "store", jobs=1, cache=False)
+    assert report.exported == 3 and report.rejected == 0, report.diagnostics
+    told = {(Path(d.path).name, d.key, d.code) for d in report.diagnostics}
+    assert {
+        ("odd.md", "identifier", "map.spaces"),
+        ("odd.md", "link.brand", "map.spaces"),
+        ("odd.md", "author[0]", "map.person"),
+        ("odd.md", "communityTopics[0]", "map.spelling"),
+    } <= told
+    assert not any(key and key.startswith("communityTopics[1]") for _, key, _ in told)
+
+    def ask(query: str) -> list[tuple[str, ...]]:
+        answer = run_embedded(query, store=tmp_path / "store")
+        return sorted(tuple(t.value for t in row if t is not None) for row in answer.rows)
+
+    assert ask("SELECT ?n { ?c skos:notation ?n }") == [("KLAS: Telehealth",), ("KLAS:Telehealth",)]
+    names = ask("SELECT DISTINCT ?n { ?c a medigy:Community ; schema:name ?n }")
+    assert names == [(str(usual["identifier"]),)]
+    assert ask("SELECT DISTINCT ?n { ?o a schema:Organization ; schema:name ?n }") == sorted(
+        [(usual["link"]["brand"],), ("maxinovip.com",)]
+    )
+    assert ask("SELECT DISTINCT ?n { ?p a schema:Person ; schema:name ?n }") == [("Vinit",)]
+    both = ask(
+        'SELECT ?c { VALUES ?n { "KLAS:Telehealth" } ?t skos:notation ?n . ?c schema:about ?t }'
+    )
+    assert len(both) == 3  # one concept: every document about it, whichever spelling is asked
