@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import time
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -428,11 +429,18 @@ class Spellings:
                 if written == usual:
                     continue
                 others, mine = spellings[written].count, spellings[written].examples
+                same = unicodedata.normalize("NFC", written) == unicodedata.normalize("NFC", usual)
                 message = (
                     f"{written!r} is written {usual!r} in {count} document"
                     f"{'s' if count > 1 else ''} (first {names.get(first, '?')}:{line}); both are "
                     f"one {self._kind(iri)} (case and punctuation aside), which queries show as "
                     f"{shown!r}: write it the same way"
+                    + (
+                        " (they look alike but differ in Unicode normalisation: an accent typed"
+                        " as one character or as a letter and a combining mark)"
+                        if same
+                        else ""
+                    )
                 )
                 for position, at, key in mine:
                     found.append(

@@ -205,3 +205,21 @@ def test_names_are_kept_as_written_but_for_the_spaces_around_them(tmp_path: Path
         'SELECT ?c { VALUES ?n { "KLAS:Telehealth" } ?t skos:notation ?n . ?c schema:about ?t }'
     )
     assert len(both) == 3  # one concept: every document about it, whichever spelling is asked
+
+
+def test_spellings_that_differ_only_in_unicode_normalisation_say_so(tmp_path: Path) -> None:
+    import unicodedata
+
+    corpus = tmp_path / "content"
+    composed = "Santé Publique (SP)"
+    decomposed = unicodedata.normalize("NFD", composed)
+    for index, name in enumerate((composed, composed, decomposed)):
+        write_doc(corpus, f"d{index}.md", seed_document(mdName=f"doc-{index}", identifier=name))
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    (told,) = spelling_warnings(report.diagnostics)
+    assert Path(told.path).name == "d2.md" and "Unicode normalisation" in told.message
+    plain = tmp_path / "plain"
+    for index, name in enumerate(("Alpha", "Alpha", "ALPHA")):
+        write_doc(plain, f"d{index}.md", seed_document(mdName=f"doc-{index}", identifier=name))
+    (other,) = spelling_warnings(export([plain], tmp_path / "p.ttl", jobs=1).diagnostics)
+    assert "Unicode" not in other.message
