@@ -149,7 +149,10 @@ class DumpWriter:
     def __init__(self, stream: BinaryIO, fmt: Format, prefixes: dict[str, str]) -> None:
         self.stream = stream
         self.fmt = fmt
+        self.prefixes = prefixes
         self.seen: set[bytes] = set()
+        self.subjects: dict[bytes, list[bytes]] = {}
+        """First token (the subject) of each shared block written → those blocks."""
         self.documents = 0
         if fmt.name in ("ttl", "trig"):
             stream.write(prefix_header(prefixes))
@@ -163,6 +166,7 @@ class DumpWriter:
                 if key in self.seen:
                     continue
                 self.seen.add(key)
+                data = self._unwritten(data)
             parts.append(data)
         if not parts or not any(parts):
             return
@@ -173,6 +177,31 @@ class DumpWriter:
         else:
             self.stream.write(b"".join(parts))
         self.documents += 1
+
+    def _unwritten(self, block: bytes) -> bytes:
+        """A shared block without the triples an earlier block of its subject wrote.
+
+        Documents that spell a shared thing differently (one IRI, two names) give two blocks
+        for it, which share its type and links: written as they are, those triples would be
+        in the dump twice. Only a subject seen before is read back, which is rare."""
+        subject = block.split(None, 1)[0] if block else b""
+        earlier = self.subjects.get(subject)
+        if earlier is None:
+            self.subjects[subject] = [block]
+            return block
+        written = {t for data in earlier for t in self._triples(data)}
+        earlier.append(block)
+        fresh = [t for t in self._triples(block) if t not in written]
+        if not fresh:
+            return b""
+        header = (
+            _header(self.prefixes, tuple(self.prefixes.items())) if self.fmt.name == "ttl" else None
+        )
+        return _serialize_triples(fresh, self.fmt, self.prefixes, header)
+
+    def _triples(self, block: bytes) -> list[ox.Triple]:
+        text = prefix_header(self.prefixes) + block if self.fmt.name == "ttl" else block
+        return [q.triple for q in ox.parse(text, format=self.fmt.rdf_format)]
 
     def close(self) -> None:
         if self.fmt.name == "jsonld":

@@ -223,3 +223,21 @@ def test_spellings_that_differ_only_in_unicode_normalisation_say_so(tmp_path: Pa
         write_doc(plain, f"d{index}.md", seed_document(mdName=f"doc-{index}", identifier=name))
     (other,) = spelling_warnings(export([plain], tmp_path / "p.ttl", jobs=1).diagnostics)
     assert "Unicode" not in other.message
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt"])
+def test_a_thing_spelled_two_ways_has_each_triple_once_in_the_dump(
+    name_variants_corpus: Path, tmp_path: Path, fmt: str
+) -> None:
+    """Each spelling brings its own block for the shared thing; the triples the blocks share
+    (its type, its links) are written once, and nothing is lost."""
+    import pyoxigraph as ox
+
+    out = tmp_path / f"d.{fmt}"
+    export([name_variants_corpus], out, jobs=2, cache=False)
+    written = [q.triple for q in ox.parse(path=out, format=ox.RdfFormat.from_extension(fmt))]
+    assert len(written) == len(set(written))
+    quads = tmp_path / "d.nq"
+    export([name_variants_corpus], quads, jobs=1, cache=False)
+    every = {q.triple for q in ox.parse(path=quads, format=ox.RdfFormat.N_QUADS)}
+    assert set(written) == every
