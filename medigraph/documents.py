@@ -175,7 +175,7 @@ def discover(
 
 def _identity(real: str) -> int:
     """A 128-bit digest of a real path: a few bytes per file instead of the whole path."""
-    return int.from_bytes(hashlib.blake2b(real.encode(), digest_size=16).digest())
+    return int.from_bytes(hashlib.blake2b(os.fsencode(real), digest_size=16).digest())
 
 
 def _listed_before(real: str, real_root: str, rel: str) -> bool:
@@ -255,6 +255,11 @@ class _Parsed:
 def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]:
     """Read one file. Problems that make it unusable give ``None`` and at least one error."""
     src = found.source
+    if not _utf8(found.path):
+        # Named by its bytes (bad\xffname.md): reports are text, and so is the graph.
+        shown = os.fsencode(src).decode("utf-8", "backslashreplace")
+        message = "file name is not UTF-8; rename it (the name goes into the graph as text)"
+        return None, [error(shown, None, None, message, "read.name")]
     try:
         # A FIFO or a device named *.md would block or never end: read regular files only.
         info = os.stat(found.file)
@@ -273,6 +278,15 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     except OSError as exc:
         return None, [error(src, None, None, f"cannot read file: {exc.strerror}", "read.io")]
     return parse_document(raw, found.path, src)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a name read from the file system is text (not bytes kept as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _too_large(source: str) -> Diagnostic:

@@ -15,23 +15,28 @@ from typing import Any
 import pyoxigraph as ox
 
 from ._version import __version__
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, visible
 from .validation import ValidationReport
 
 SH = "http://www.w3.org/ns/shacl#"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+MEDIGRAPH_LINE = "urn:medigraph:line"
+"""The line of the file a problem is on (SHACL has no term for it)."""
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _SH_SEVERITY = {Severity.ERROR: "Violation", Severity.WARNING: "Warning", Severity.INFO: "Info"}
 
 
-def text(report: ValidationReport) -> str:
+def text(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     """One ``path:line: severity: key: message`` line per result, then focus and shape."""
     lines = []
     for d in report.diagnostics:
         lines.append(_one_line(d.format()))  # one result, one line: grep and IDEs rely on it
         if d.focus or d.shape:
             lines.append(f"    focus {d.focus or '-'}  shape {d.shape or '-'}")
-    lines.append(("conforms: " if not report.failed() else "does not conform: ") + report.summary())
+    lines.append(
+        ("does not conform: " if report.failed(fail_on) else "conforms: ") + report.summary()
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -48,9 +53,9 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def to_json(report: ValidationReport) -> str:
+def to_json(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     data = {
-        "conforms": not report.failed(),
+        "conforms": not report.failed(fail_on),  # as the exit code: nothing at or above --fail-on
         "summary": report.counts(),
         "documents": len(report.documents),
         "rejected": sum(1 for d in report.documents if d.rejected),
@@ -59,11 +64,15 @@ def to_json(report: ValidationReport) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def turtle(report: ValidationReport) -> str:
+def turtle(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     """The standard SHACL validation report graph (sh:ValidationReport, sh:result …).
 
-    Results are named ``urn:medigraph:result:N`` (in report order) rather than blank nodes,
-    so two reports of the same input are byte-identical.
+    The SHACL and ontology results, then every other problem of the run (a document that
+    could not be read or mapped) as a result of its own: focus the file (a ``file:`` IRI),
+    constraint component ``urn:medigraph:check:CODE``. ``sh:conforms`` is true only when there
+    is no result at all, as SHACL defines it (warnings included; ``--fail-on`` sets only the
+    exit code). Results are named ``urn:medigraph:result:N`` (in report order) rather than
+    blank nodes, so two reports of the same input are byte-identical.
     """
 
     def sh(name: str) -> ox.NamedNode:
@@ -71,13 +80,14 @@ def turtle(report: ValidationReport) -> str:
 
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     top = ox.NamedNode("urn:medigraph:report")
+    others = [d for d in report.diagnostics if not d.code.startswith(("shacl.", "ontology."))]
     triples = [
         ox.Triple(top, rdf_type, sh("ValidationReport")),
         ox.Triple(
             top,
             sh("conforms"),
             ox.Literal(
-                "true" if report.conforms else "false",
+                "false" if report.results or others else "true",
                 datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"),
             ),
         ),
@@ -98,12 +108,36 @@ def turtle(report: ValidationReport) -> str:
             triples.append(ox.Triple(node, sh("resultPath"), ox.NamedNode(r.path.strip("<>"))))
         if r.value is not None:
             triples.append(ox.Triple(node, sh("value"), _term(r.value)))
+    for index, d in enumerate(others, len(report.results) + 1):
+        node = ox.NamedNode(f"urn:medigraph:result:{index}")
+        focus = _file_iri(d.path) if d.path else ox.NamedNode("urn:medigraph:run")
+        message = f"{d.key}: {d.message}" if d.key else d.message
+        triples += [
+            ox.Triple(top, sh("result"), node),
+            ox.Triple(node, rdf_type, sh("ValidationResult")),
+            ox.Triple(node, sh("focusNode"), focus),
+            ox.Triple(node, sh("resultSeverity"), sh(_SH_SEVERITY[d.severity])),
+            ox.Triple(
+                node, sh("sourceConstraintComponent"), ox.NamedNode(f"urn:medigraph:check:{d.code}")
+            ),
+            ox.Triple(node, sh("resultMessage"), ox.Literal(message)),
+        ]
+        if d.line is not None:
+            line = ox.Literal(str(d.line), datatype=ox.NamedNode(XSD_INTEGER))
+            triples.append(ox.Triple(node, ox.NamedNode(MEDIGRAPH_LINE), line))
     data = ox.serialize(
         triples,
         format=ox.RdfFormat.TURTLE,
         prefixes={"sh": SH, "medigy": "https://medigy.com/ontology/"},
     )
     return (data or b"").decode("utf-8")
+
+
+def _file_iri(path: str) -> ox.NamedNode:
+    """The file a problem is in, as an absolute ``file:`` IRI."""
+    from pathlib import Path
+
+    return ox.NamedNode(Path(os.fsencode(path).decode("utf-8", "replace")).resolve().as_uri())
 
 
 def _term(ntriples: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -118,16 +152,17 @@ def _term(ntriples: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     return term
 
 
-def junit(report: ValidationReport) -> str:
-    """JUnit XML: one test case per document, one failure per error (Jenkins, GitHub)."""
+def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
+    """JUnit XML: one test case per document, failed when it has a problem at or above
+    ``--fail-on`` (as the exit code says). A test case holds at most one ``failure`` (several
+    consumers, Jenkins among them, read only the first): its message is the first problem,
+    its text every failing problem; the others go to ``system-out``."""
     diagnostics = report.diagnostics
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_path.setdefault(d.path, []).append(d)
     paths = sorted({d.path for d in report.documents} | set(by_path))
-    failures = sum(
-        1 for p in paths if any(d.severity is Severity.ERROR for d in by_path.get(p, []))
-    )
+    failures = sum(1 for p in paths if any(d.severity >= fail_on for d in by_path.get(p, [])))
     root = ET.Element(
         "testsuites",
         name="medigraph validate",
@@ -146,22 +181,32 @@ def junit(report: ValidationReport) -> str:
         time=f"{report.seconds:.3f}",
     )
     for path in paths:
+        # XML 1.0 cannot hold most control characters at all, escaped or not.
         case = ET.SubElement(
-            suite, "testcase", classname="medigraph.validate", name=path or "medigraph", time="0"
+            suite,
+            "testcase",
+            classname="medigraph.validate",
+            name=visible(path) or "medigraph",
+            time="0",
         )
         found = by_path.get(path, [])
-        for d in found:
-            if d.severity is Severity.ERROR:
-                failure = ET.SubElement(
-                    case,
-                    "failure",
-                    message=_one_line(f"{d.key + ': ' if d.key else ''}{d.message}"),
-                    type=d.code,
-                )
-                failure.text = d.format() + (
-                    f"\nfocus {d.focus}\nshape {d.shape}" if d.focus else ""
-                )
-        others = [d.format() for d in found if d.severity is not Severity.ERROR]
+        failing = [d for d in found if d.severity >= fail_on]
+        if failing:
+            first = failing[0]
+            more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=visible(
+                    _one_line(f"{first.key + ': ' if first.key else ''}{first.message}{more}")
+                ),
+                type=first.code,
+            )
+            failure.text = "\n".join(
+                d.format() + (f"\n    focus {d.focus}  shape {d.shape}" if d.focus else "")
+                for d in failing
+            )
+        others = [d.format() for d in found if d.severity < fail_on]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(others)
     ET.indent(root)
@@ -172,6 +217,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def visible_text(text: str) -> str:
+    """A message's control characters as escapes, its line breaks kept (GitHub encodes them)."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -180,18 +230,32 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(report: ValidationReport) -> str:
-    """GitHub Actions workflow commands: ``::error file=F,line=L,title=KEY::message``."""
+GITHUB_SHOWN = 10
+"""Annotations of each kind GitHub shows per step; the log keeps every line."""
+
+
+def github(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
+    """GitHub Actions workflow commands: ``::error file=F,line=L,title=KEY::message``, and a
+    last notice with the counts when GitHub would not show every annotation."""
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     lines = []
     for d in report.diagnostics:
         props = []
         if d.path:
-            props.append(f"file={_escape_property(d.path)}")
+            props.append(f"file={_escape_property(visible(d.path))}")
         if d.line is not None:
             props.append(f"line={d.line}")
-        props.append(f"title={_escape_property(d.key or d.code)}")
-        lines.append(f"::{command[d.severity]} {','.join(props)}::{_escape_data(d.message)}")
+        props.append(f"title={_escape_property(visible(d.key or d.code))}")
+        lines.append(
+            f"::{command[d.severity]} {','.join(props)}::{_escape_data(visible_text(d.message))}"
+        )
+    counts = report.counts()
+    if max(counts.values(), default=0) > GITHUB_SHOWN:
+        told = ", ".join(f"{n} {kind}s" for kind, n in counts.items() if n)
+        lines.append(
+            f"::notice title=medigraph validate::{told}; GitHub shows at most {GITHUB_SHOWN} "
+            "annotations of each kind per step: the step's log lists them all"
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -201,8 +265,11 @@ def _rule_id(d: Diagnostic) -> str:
     return d.code
 
 
-def sarif(report: ValidationReport) -> str:
-    """SARIF 2.1.0 for GitHub code scanning: rules per shape and constraint, results per line."""
+def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
+    """SARIF 2.1.0 for GitHub code scanning: rules per shape and constraint, results per line.
+
+    Every result has a location (GitHub refuses a log with one that has none): a problem of
+    no file is placed on what was checked (the dump, or the first path given)."""
     rules: dict[str, dict[str, Any]] = {}
     results = []
     for d in report.diagnostics:
@@ -223,13 +290,13 @@ def sarif(report: ValidationReport) -> str:
             "level": _SARIF_LEVELS[d.severity],
             "message": {"text": f"{d.key + ': ' if d.key else ''}{d.message}"},
         }
-        if d.path:
-            location: dict[str, Any] = {
-                "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
-            }
-            if d.line is not None:
-                location["region"] = {"startLine": d.line}
-            result["locations"] = [{"physicalLocation": location}]
+        where = d.path or report.origin or "."
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": _uri(where), "uriBaseId": "%SRCROOT%"},
+        }
+        if d.line is not None and d.path:
+            location["region"] = {"startLine": d.line}
+        result["locations"] = [{"physicalLocation": location}]
         properties = {
             k: v for k, v in (("key", d.key), ("focus", d.focus), ("shape", d.shape)) if v
         }
@@ -271,7 +338,7 @@ def _srcroot() -> str:
     return Path.cwd().as_uri() + "/"
 
 
-FORMATTERS: dict[str, Callable[[ValidationReport], str]] = {
+FORMATTERS: dict[str, Callable[[ValidationReport, Severity], str]] = {
     "text": text,
     "json": to_json,
     "turtle": turtle,
@@ -281,8 +348,11 @@ FORMATTERS: dict[str, Callable[[ValidationReport], str]] = {
 }
 
 
-def render(report: ValidationReport, fmt: str) -> str:
+def render(report: ValidationReport, fmt: str, fail_on: Severity = Severity.ERROR) -> str:
+    """The report in ``fmt``; ``fail_on`` is the lowest severity that fails the run (the
+    exit code), which the formats that say "failed" follow."""
     try:
-        return FORMATTERS[fmt](report)
+        formatter = FORMATTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown report format {fmt!r} (use {', '.join(FORMATTERS)})") from None
+    return formatter(report, fail_on)

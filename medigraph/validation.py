@@ -154,6 +154,8 @@ class ValidationReport:
     """Diagnostics that belong to no document (a missing path, a result with no source)."""
     shapes: str = ""
     seconds: float = 0.0
+    origin: str = ""
+    """What was checked (the dump, or the first path given): where a problem of no file is."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -1002,8 +1004,16 @@ def validate(
     options = Options(shapes, ontology, mapping, base, inference)
     engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
     engine.shacl([])
+    paths = list(paths)
     files, problems = discover(paths)
-    report = ValidationReport(general=list(problems), shapes=str(engine.shapes.file))
+    if not files and not problems:
+        shown = ", ".join(os.fspath(p) for p in paths)
+        raise ValidationSetupError(f"no documents (*.md files) under {shown}: nothing to check")
+    report = ValidationReport(
+        general=list(problems),
+        shapes=str(engine.shapes.file),
+        origin=os.fspath(paths[0]) if paths else "",
+    )
     if on_start:
         on_start(len(files))
     workers = max(1, jobs or default_jobs())
@@ -1160,7 +1170,7 @@ def validate_graph(
     except (SyntaxError, ValueError) as exc:
         raise ValidationSetupError(f"{file} is not valid RDF: {exc}") from exc
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    report = ValidationReport(shapes=str(engine.shapes.file))
+    report = ValidationReport(shapes=str(engine.shapes.file), origin=os.fspath(file))
     raw = engine.shacl(triples) + engine.ontology_check(triples)
     report.results = sorted({r[0] for r in raw}, key=result_order)
     sources = _sources(triples)

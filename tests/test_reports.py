@@ -155,7 +155,16 @@ def test_turtle_is_a_shacl_validation_report() -> None:
     graph = rdflib.Graph().parse(data=turtle(sample()), format="turtle")
     (report,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
     assert graph.value(report, SH.conforms).toPython() is False
-    (result,) = graph.objects(report, SH.result)
+    result, unread = sorted(graph.objects(report, SH.result))
+    # the document that could not be read is a result too: its file, its check, its line
+    assert graph.value(unread, SH.focusNode) == rdflib.URIRef(
+        (Path.cwd() / "docs" / "c.md").as_uri()
+    )
+    assert graph.value(unread, SH.sourceConstraintComponent) == rdflib.URIRef(
+        "urn:medigraph:check:read.framing"
+    )
+    assert graph.value(unread, SH.resultMessage).toPython() == "no front matter"
+    assert graph.value(unread, rdflib.URIRef("urn:medigraph:line")).toPython() == 1
     assert graph.value(result, SH.focusNode) == rdflib.URIRef("https://medigy.com/content/a")
     assert graph.value(result, SH.resultPath) == rdflib.URIRef("http://schema.org/name")
     assert graph.value(result, SH.resultSeverity) == SH.Violation
@@ -199,3 +208,122 @@ def test_a_text_diagnostic_is_one_line_whatever_the_file_name_holds(tmp_path: Pa
     assert not any(line.startswith("::error") for line in lines), lines
     assert "\x1b" not in result.stderr
     assert any("a\\x0a::error file=x::forged\\x1b[2J.md:" in line for line in lines), lines
+
+
+def _only(severity: Severity, code: str = "shacl.MinCount", path: str = "a.md") -> ValidationReport:
+    problem = Diagnostic(path, 4, "description", severity, "is missing", code)
+    return ValidationReport(
+        documents=[DocumentOutcome(path, None, code.startswith("read."), [problem])]
+    )
+
+
+def test_turtle_conforms_only_without_any_result_and_lists_reading_errors() -> None:
+    """SHACL: sh:conforms is true only when there is no result at all, whatever its severity;
+    a document that could not be read or mapped fails the report as it fails the run."""
+    for report, conforms in (
+        (ValidationReport(documents=[DocumentOutcome("a.md", None, False, [])]), True),
+        (_only(Severity.ERROR, "map.iri"), False),
+    ):
+        graph = rdflib.Graph().parse(data=turtle(report), format="turtle")
+        (top,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
+        assert graph.value(top, SH.conforms).toPython() is conforms
+        assert len(list(graph.objects(top, SH.result))) == (0 if conforms else 1)
+    warned = ValidationReport(
+        documents=[DocumentOutcome("a.md", None, False, [])],
+        results=[
+            Result(
+                "<https://medigy.com/content/a>",
+                None,
+                None,
+                "https://medigy.com/shapes/T",
+                str(SH.MinCountConstraintComponent),
+                Severity.WARNING,
+                "recommended",
+            )
+        ],
+    )
+    graph = rdflib.Graph().parse(data=turtle(warned), format="turtle")
+    assert graph.value(rdflib.URIRef("urn:medigraph:report"), SH.conforms).toPython() is False
+
+
+def test_fail_on_decides_what_json_and_junit_call_failed() -> None:
+    warned = _only(Severity.WARNING)
+    assert json.loads(to_json(warned))["conforms"] is True
+    assert json.loads(to_json(warned, Severity.WARNING))["conforms"] is False
+    for fail_on, failures in ((Severity.ERROR, "0"), (Severity.WARNING, "1")):
+        root = ET.fromstring(junit(warned, fail_on))
+        assert root.get("failures") == failures
+        assert len(root.findall(".//failure")) == int(failures)
+
+
+def test_junit_has_one_failure_per_test_case_and_no_control_characters() -> None:
+    name = "ctl\x01name\x1b.md"
+    problems = [
+        Diagnostic(name, 2, "x\x01y", Severity.ERROR, "is written twice", "read.duplicate-key"),
+        Diagnostic(name, 5, "date", Severity.ERROR, "is not a date", "shacl.Datatype"),
+    ]
+    report = ValidationReport(documents=[DocumentOutcome(name, None, True, problems)])
+    xml = junit(report)
+    root = ET.fromstring(xml)  # expat refuses the characters XML 1.0 cannot hold
+    (case,) = root.iter("testcase")
+    (failure,) = case.findall("failure")
+    assert case.get("name") == "ctl\\x01name\\x1b.md"
+    assert "(and 1 more)" in (failure.get("message") or "")
+    assert "is written twice" in (failure.text or "") and "is not a date" in (failure.text or "")
+
+
+def test_github_escapes_control_characters_and_says_when_it_hides_annotations() -> None:
+    name = "ctl\x1bname.md"
+    report = ValidationReport(
+        documents=[
+            DocumentOutcome(
+                name,
+                None,
+                False,
+                [
+                    Diagnostic(name, n, f"k{n}", Severity.ERROR, "bad", "shacl.MinCount")
+                    for n in range(1, 13)
+                ],
+            )
+        ]
+    )
+    lines = github(report).splitlines()
+    assert "\x1b" not in "".join(lines) and "ctl\\x1bname.md" in lines[0]
+    assert len(lines) == 13 and lines[-1].startswith("::notice title=medigraph validate::12 errors")
+
+
+def test_sarif_gives_every_result_a_location() -> None:
+    report = _only(Severity.ERROR, "ontology.declared-term", path="")
+    report.origin = "dump.ttl"
+    (result,) = json.loads(sarif(report))["runs"][0]["results"]
+    (location,) = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "dump.ttl"
+    assert "region" not in location["physicalLocation"]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(tmp_path: Path) -> None:
+    import os
+
+    import pyoxigraph as ox
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    seed = next((ROOT / "examples" / "content").rglob("*.md")).read_bytes()
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.md").write_bytes(seed)
+    with open(os.path.join(os.fsencode(corpus), b"bad\xffname.md"), "wb") as stream:
+        stream.write(seed.replace(b"mdName: ", b"mdName: other-", 1))
+    for fmt in ("text", "json", "turtle", "junit", "github", "sarif"):
+        out = tmp_path / f"report.{fmt}"
+        result = CliRunner().invoke(cli, ["validate", str(corpus), "-f", fmt, "-o", str(out)])
+        assert result.exit_code == 1, (fmt, result.output)
+        written = out.read_bytes().decode("utf-8")  # valid UTF-8
+        assert "xffname.md" in written, fmt  # named by its bytes, as an escape
+        if fmt in ("json", "sarif"):
+            json.loads(written)
+        elif fmt == "junit":
+            ET.fromstring(written)
+        elif fmt == "turtle":
+            assert list(ox.parse(written.encode(), format=ox.RdfFormat.TURTLE))

@@ -549,3 +549,27 @@ def test_broken_example_negative_width(shapes: rdflib.Graph) -> None:
     assert mapped.rejected  # link.href "see website" is refused by the mapping itself
     found = violations(validate(to_rdflib([mapped]), shapes))
     assert (SCHEMA.width, "featuredImage.size") in {(r["path"], str(r["key"])) for r in found}
+
+
+@pytest.mark.parametrize(
+    ("last_mod", "before"),
+    [
+        ("'2024-01-05T10:00:00'", False),  # no timezone, years later: UTC, not before
+        ("2024-01-05", False),  # a date alone, years later
+        ("2021-02-17", False),  # the day of publication: not before
+        ("2021-02-16", True),  # the day before
+        ("'2021-02-16T23:00:00'", True),  # no timezone, the evening before (UTC)
+        ("'2021-02-17T09:00:00+05:30'", True),  # 03:30Z, before 04:49Z
+        ("'2021-02-17T05:00:00'", False),  # no timezone, after 04:49 UTC
+    ],
+)
+def test_lastmod_before_date_whatever_the_form_of_either(
+    shapes: rdflib.Graph, last_mod: str, before: bool
+) -> None:
+    text = seed_with({"lastMod": f"lastMod: {last_mod}"})
+    found = [
+        r
+        for r in violations(validate(to_rdflib([map_text(text)]), shapes))
+        if "is before date" in str(r["message"])
+    ]
+    assert len(found) == (1 if before else 0), found

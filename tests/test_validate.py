@@ -515,13 +515,19 @@ def test_cli_ontology_mapping_base_jobs(tmp_path: Path) -> None:
 
 
 def test_cli_rdfs_inference_applies_the_ontology(tmp_path: Path) -> None:
-    # RDFS makes medigy:workPackage (a sub-property of prov:wasDerivedFrom) count for the
-    # image's wasDerivedFrom, which the shapes want to be attachments only
+    # A shape on schema:CreativeWork reaches the documents (typed medigy:CuratedContent, a
+    # subclass) only when the ontology's subclasses are inferred.
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix schema: <http://schema.org/> .\n"
+        "<urn:s> a sh:NodeShape ; sh:targetClass schema:CreativeWork ;\n"
+        '  sh:property [ sh:path schema:name ; sh:maxCount 0 ; sh:message "no name" ] .\n'
+    )
     seed = SEED.parent
-    assert run(str(seed), "-q")[0] == 0
-    code, out, _ = run(str(seed), "-q", "--inference", "rdfs")
-    assert code == 1
-    assert "featuredImage.wpAttachment must describe an OpenProject attachment" in out
+    assert run(str(seed), "-q", "--shapes", str(shapes))[0] == 0
+    code, out, _ = run(str(seed), "-q", "--shapes", str(shapes), "--inference", "rdfs")
+    assert code == 1 and "no name" in out
 
 
 def test_cli_export_validate_refuses_and_keeps_the_previous_dump(tmp_path: Path) -> None:
@@ -684,3 +690,12 @@ def test_image_validated_flag(
     assert sorted((c, s) for c, s, _m in got) == sorted((c, s) for c, s, _m in expected)
     messages = {c: m for c, _s, m in got}
     assert all(part in messages[c] for c, _s, part in expected)
+
+
+def test_rdfs_inference_finds_nothing_new_in_good_content() -> None:
+    """With --inference rdfs, an image's work package is also a prov:wasDerivedFrom value
+    (medigy:workPackage is a subproperty): no reason for a violation."""
+    plain = validate([EXAMPLES], jobs=1)
+    inferred = validate([EXAMPLES], jobs=1, inference="rdfs")
+    assert inferred.counts()["error"] == 0
+    assert [d.format() for d in inferred.diagnostics] == [d.format() for d in plain.diagnostics]

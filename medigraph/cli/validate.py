@@ -146,14 +146,15 @@ def validate_command(
     except ValidationSetupError as exc:
         click.echo(f"medigraph: error: {exc}", err=True)
         sys.exit(2)
-    data = render(report, fmt).encode("utf-8")
+    # A name the file system gave as bytes that are not UTF-8 is written as escapes.
+    threshold = _FAIL_ON[fail_on]
+    data = render(report, fmt, threshold).encode("utf-8", "backslashreplace")
     try:
         with atomic_output(output) as stream:
             stream.write(data)
     except OSError as exc:
         click.echo(f"medigraph: error: cannot write {output}: {exc.strerror or exc}", err=True)
         sys.exit(2)
-    threshold = _FAIL_ON[fail_on]
     if not quiet and (fmt != "text" or output != "-"):
         click.echo(f"medigraph: {report.summary()}", err=True)
     sys.exit(report.exit_code(threshold))
