@@ -226,6 +226,10 @@ def export(
         skip=cached.lookup if cached else None,
         lazy_pool=cached is not None and cached.expects_hits(),
     )
+    if count == 0 and shard is None:  # a shard may hold nothing; a whole corpus may not
+        if cached is not None:
+            cached.close(success=False)
+        raise NothingFound(paths)
     report.diagnostics.extend(problems)
     if on_start:
         on_start(count)
@@ -277,6 +281,14 @@ def export(
         )
     report.seconds = time.perf_counter() - started
     return report
+
+
+class NothingFound(ValueError):
+    """No document under the paths given: a mistyped or empty folder, not a corpus."""
+
+    def __init__(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        shown = ", ".join(os.fspath(p) for p in paths)
+        super().__init__(f"no documents (*.md files) under {shown}; nothing written")
 
 
 def _open_cache(

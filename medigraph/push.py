@@ -124,12 +124,16 @@ class PushReport:
 
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
-        sent = "to send" if self.dry_run else "sent"
         return (
             f"{self.read} documents read, {self.rejected} rejected; graphs {verb}added {len(self.added)}, "
             f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}; "
-            f"{self.triples_sent} triples {sent} in {self.requests} requests ({self.bytes_sent / 1000:.1f} kB); "
-            f"{self.seconds:.2f} s."
+            + (
+                f"{self.triples_sent} triples to send"  # how they would be batched is not known
+                if self.dry_run
+                else f"{self.triples_sent} triples sent in {self.requests} requests "
+                f"({self.bytes_sent / 1000:.1f} kB)"
+            )
+            + f"; {self.seconds:.2f} s."
         )
 
 
@@ -378,6 +382,7 @@ def push(
     byte_budget: int = DEFAULT_BYTE_BUDGET,
     delete: bool = True,
     dry_run: bool = False,
+    allow_empty: bool = False,
     jobs: int | None = None,
     base: str = DEFAULT_BASE,
     mapping: str | None = None,
@@ -393,6 +398,8 @@ def push(
     Raises :class:`PushError` when the store cannot be read or written; graphs sent before
     the failure are complete and recorded, the rest keep their previous state.
     ``plan_out(action, graph)`` is told every add/replace/remove (for ``--dry-run``).
+    No document under ``paths`` is a :class:`PushError` unless ``allow_empty``: pushing
+    nothing removes every graph a push wrote (an empty checkout must not unpublish the site).
     """
     started = time.perf_counter()
     paths = list(paths)
@@ -429,6 +436,12 @@ def push(
             collisions = Collisions(clashes.name, where_of=clashes.where)
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
             count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
+            if count == 0 and not allow_empty:
+                shown = ", ".join(os.fspath(p) for p in paths)
+                raise PushError(
+                    f"no documents (*.md files) under {shown}: nothing pushed (pushing none "
+                    "removes every graph a push wrote; give --allow-empty to do that)"
+                )
             source = iter(items)
         report.diagnostics.extend(problems)
         if on_start and count >= 0:
@@ -469,6 +482,7 @@ def push(
                     on_document(doc.source)
                 if not doc.graph.startswith(own):  # a dump names its graphs itself
                     report.rejected += 1
+                    keep_all = True  # which graph did it mean to replace? none is removed
                     report.diagnostics.append(
                         error(
                             os.fspath(dump or ""),
@@ -495,7 +509,7 @@ def push(
                     "",
                     None,
                     None,
-                    f"{len(removed)} graphs not removed: some documents were rejected before their graph name was known",
+                    f"{len(removed)} graphs not removed: a document (or a dump's graph) was refused before its graph name was known, and any of them could be its last version",
                     "push.keep",
                 )
             )

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import socket
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -211,12 +212,25 @@ class DumpWriter:
 
 @contextlib.contextmanager
 def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Write to a temporary file beside ``target``; replace ``target`` only on success."""
+    """Write to a temporary file beside ``target``; replace ``target`` only on success.
+
+    A ``target`` that is a pipe, a terminal or a device (``/dev/stdout``, ``/dev/null``,
+    ``>(cmd)``), or a link to one, is written as it comes: there is no file to replace, and
+    replacing the device's name would be wrong. A link to a file is itself replaced, not
+    followed: a link planted in a shared folder cannot make the run overwrite another file."""
     if os.fspath(target) == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     path = Path(target)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        with open(path, "wb") as stream:
+            yield stream
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(

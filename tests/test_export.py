@@ -439,3 +439,28 @@ def test_a_mapping_prefix_that_is_no_iri_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(MappingError, match="not a valid IRI"):
         load_mapping(bad)
+
+
+def test_a_folder_without_documents_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    """A mistyped or empty checkout must not replace a good dump with an empty one, nor pass
+    a CI gate with "0 documents checked"."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    empty = tmp_path / "empty"
+    (empty / "notes").mkdir(parents=True)
+    (empty / "notes" / "README.txt").write_text("no markdown here")
+    dump = tmp_path / "out" / "d.ttl"
+    dump.parent.mkdir()
+    dump.write_text("previous")
+    runner = CliRunner()
+    exported = runner.invoke(cli, ["export", str(empty), "-o", str(dump), "--no-store"])
+    assert exported.exit_code == 2 and "no documents (*.md files)" in exported.output
+    assert dump.read_text() == "previous"
+    checked = runner.invoke(cli, ["validate", str(empty)])
+    assert checked.exit_code == 2 and "no documents (*.md files)" in checked.output
+    shard = runner.invoke(
+        cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "s.ttl"), "--shard", "1/1000"]
+    )
+    assert shard.exit_code == 0, shard.output  # one shard of a corpus may hold nothing

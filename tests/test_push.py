@@ -144,3 +144,24 @@ def test_credentials_go_only_to_the_host_they_were_found_for(tmp_path: Path) -> 
         ("127.0.0.1", False),
         ("localhost", True),
     ]
+
+
+def test_user_without_a_password_is_refused_before_anything_is_sent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MEDIGRAPH_PASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    result = CliRunner().invoke(
+        cli,
+        ["push", "examples/content", "--endpoint", "http://127.0.0.1:9/q", "--user", "etl"],
+    )
+    assert result.exit_code == 2 and "no password" in result.output
+
+
+def test_a_dry_run_does_not_pretend_to_know_its_requests() -> None:
+    from medigraph.push import PushReport
+
+    planned = PushReport(endpoint="http://x/update", dry_run=True, read=3, triples_sent=120)
+    assert "120 triples to send;" in planned.summary() and "requests" not in planned.summary()
+    done = PushReport(endpoint="http://x/update", read=3, triples_sent=120, requests=2)
+    assert "120 triples sent in 2 requests" in done.summary()

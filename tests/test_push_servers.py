@@ -248,7 +248,10 @@ def test_graphs_medigraph_did_not_write_are_never_touched(
     for path in documents(corpus):
         path.unlink()
     (corpus / "empty").mkdir()
-    report = do_push(server, corpus / "empty", base)
+    with pytest.raises(PushError, match="--allow-empty"):  # an empty checkout unpublishes nothing
+        do_push(server, corpus / "empty", base)
+    assert len(manifest(server, base)) == len(expected_graphs(EXAMPLES, base))
+    report = do_push(server, corpus / "empty", base, allow_empty=True)
     # every document's graph goes; the ontology's stays, pushed with every run
     assert len(report.removed) == len(expected_graphs(EXAMPLES, base)) - 1  # type: ignore[attr-defined]
     for graph in foreign:
@@ -360,6 +363,7 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
         base=base,
     )
     assert report.exit_code == 1 and report.rejected == 3
+    assert report.removed == []
     refused = [d for d in report.diagnostics if d.code == "push.graph"]
     assert [d.message.split(">")[0] for d in refused] == [
         f"graph <{graph}"
@@ -368,6 +372,19 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
     assert store_lines(server, foreign) == ['<urn:s> <urn:p> "keep me" .']
     assert foreign not in manifest(server, base)
     assert_store_holds(server, corpus, base)  # the documents (and the ontology) went as usual
+    # A dump of another base, every graph refused: nothing of this base is removed either.
+    other = tmp_path / "other.trig"
+    export([corpus], other, base="https://other.example/", jobs=1)
+    refused = push(
+        dump=other,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+    )
+    assert refused.rejected == len(expected_graphs(corpus, base)) - 1  # all but the ontology
+    assert refused.removed == []
+    assert_store_holds(server, corpus, base)
     client(server).update(f"DROP SILENT GRAPH <{foreign}>")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,3 +27,42 @@ def test_nquads_are_the_serialized_quads(title: str, tag: str) -> None:
     mapped = MAPPER.map(document(1, title=title, tags=[tag, "x .\ny"], description=title))
     expected = ox.serialize(list(mapped.quads()), format=ox.RdfFormat.N_QUADS)
     assert nquads(mapped) == expected
+
+
+def test_a_pipe_or_a_link_to_one_is_written_as_it_comes(tmp_path: Path) -> None:
+    """``-o /dev/stdout``, ``-o >(cmd)``, a FIFO: nothing to replace, and replacing the name
+    of a device (as root, ``/dev/null``) would break the machine."""
+    import os
+    import threading
+
+    from medigraph.writers import atomic_output
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "link"
+    link.symlink_to(fifo)
+    got: list[bytes] = []
+    for target in (fifo, link):
+        got.clear()
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+        reader.start()
+        with atomic_output(target) as stream:
+            stream.write(b"answer\n")
+        reader.join(10)
+        assert got == [b"answer\n"]
+        assert fifo.is_fifo() and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "pipe"]  # no temporaries
+
+
+def test_a_link_to_a_file_is_replaced_not_followed(tmp_path: Path) -> None:
+
+    from medigraph.writers import atomic_output
+
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep me")
+    link = tmp_path / "report.json"
+    link.symlink_to(elsewhere)
+    with atomic_output(link) as stream:
+        stream.write(b"{}")
+    assert elsewhere.read_text() == "keep me"
+    assert not link.is_symlink() and link.read_text() == "{}"

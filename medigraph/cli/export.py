@@ -8,7 +8,7 @@ from collections import Counter
 import click
 
 from ..cache import CacheError, default_cache_dir
-from ..export import DEFAULT_OUTPUT, Report, export
+from ..export import DEFAULT_OUTPUT, NothingFound, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
 from ..writers import FORMATS
@@ -84,8 +84,8 @@ def export_command(
 ) -> None:
     """Map the documents under PATHS and write one RDF dump.
 
-    Turtle by default (output/medigraph.ttl); TriG and N-Quads keep one named graph per
-    document. Rejected documents are reported on stderr and left out (exit code 1).
+    Turtle by default (output/medigraph.ttl); TriG, N-Quads and JSON-LD keep one named graph
+    per document. Rejected documents are reported on stderr and left out (exit code 1).
     """
     try:
         with progress("exporting", quiet=quiet) as (start, advance):
@@ -103,7 +103,7 @@ def export_command(
                 cache=cache,
                 validate=validate,
             )
-    except (MappingError, StoreError, CacheError) as exc:
+    except (MappingError, StoreError, CacheError, NothingFound) as exc:
         raise Fatal(str(exc)) from exc
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc

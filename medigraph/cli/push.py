@@ -48,6 +48,11 @@ from ._common import Fatal, base_option, echo_diagnostics, jobs_option, mapping_
 @click.option(
     "--no-delete", is_flag=True, help="Keep the graphs of documents that no longer exist."
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Push even when PATHS hold no document: every graph a push wrote is then removed.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
 @click.option(
     "--timeout",
@@ -77,6 +82,7 @@ def push_command(
     scheme: str,
     byte_budget: int,
     no_delete: bool,
+    allow_empty: bool,
     dry_run: bool,
     timeout: float,
     retries: int,
@@ -102,6 +108,11 @@ def push_command(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if user and credentials is None:
+        raise click.UsageError(
+            f"--user {user} given but no password for it: set MEDIGRAPH_PASSWORD or add the "
+            "host to ~/.netrc (nothing was sent)"
+        )
 
     def show(action: str, graph: str) -> None:
         if dry_run:
@@ -118,6 +129,7 @@ def push_command(
                 credentials=credentials,
                 byte_budget=byte_budget,
                 delete=not no_delete,
+                allow_empty=allow_empty,
                 dry_run=dry_run,
                 jobs=jobs,
                 base=base,
