@@ -966,6 +966,10 @@ def write_triples(
             count += 1
             yield triple
 
+    if fmt == "table":  # asked for: one row per triple, as for any answer
+        rows: Iterator[list[Term | None]] = ([t.subject, t.predicate, t.object] for t in counted())
+        table(["subject", "predicate", "object"], rows, prefixes, out)
+        return f"{count} triples"
     if fmt == "ntriples":
         data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
     else:

@@ -895,3 +895,15 @@ def test_bad_endpoint_or_base_is_a_usage_error(args: list[str], words: str) -> N
     result = CliRunner().invoke(cli, ["query", *args, "ASK {}"])
     assert result.exit_code == 2 and words in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_construct_is_turtle_by_default_and_a_table_when_asked(store: Path) -> None:
+    construct = "CONSTRUCT { ?c a medigy:Community } WHERE { ?c a medigy:Community }"
+    default = query(store, construct)
+    assert default.exit_code == 0 and "@prefix" in default.stdout
+    shown = query(store, construct, "--format", "table")
+    lines = shown.stdout.splitlines()
+    assert shown.exit_code == 0 and lines[0].split() == ["subject", "predicate", "object"]
+    communities = {fm["identifier"] for fm in FM}
+    assert len(lines) == 2 + len(communities)
+    assert all(line.split()[1:] == ["rdf:type", "medigy:Community"] for line in lines[2:])

@@ -15,6 +15,7 @@ from ..query import (
     QueryError,
     SavedQuery,
     bind_params,
+    check_syntax,
     default_prefixes,
     is_saved_name,
     saved_queries,
@@ -93,9 +94,8 @@ store_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format (turtle/ntriples for CONSTRUCT and DESCRIBE).",
+    help="Output format (default: an aligned table; Turtle for CONSTRUCT and DESCRIBE, which "
+    "also take ntriples, or table for one row per triple).",
 )
 @store_option
 @click.option(
@@ -122,7 +122,7 @@ def query_command(
     query: str | None,
     file: IO[str] | None,
     params: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     store_path: str,
     endpoint: str | None,
     union_default_graph: bool,
@@ -178,6 +178,8 @@ def query_command(
         max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
     ) as spool:
         try:
+            if fmt is None:  # a table, but triples read best as Turtle
+                fmt = "turtle" if check_syntax(text, prefixes) == "graph" else "table"
             bound = bind_params(saved, text, _params(params), prefixes)
             started = time.perf_counter()
             if endpoint:
@@ -237,8 +239,10 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
     """Serve the embedded store as a read-only SPARQL 1.1 endpoint, with a query page.
 
     GET/POST /query (SPARQL 1.1 Protocol, results as JSON, XML, CSV, TSV, Turtle,
-    N-Triples by Accept header); a page at / to type queries and see tables. Updates are
-    refused. The store is opened when the server starts: restart it after an export.
+    N-Triples by Accept header); a page at / to type queries and see tables. Updates and
+    federated (SERVICE) queries are refused, and so are requests naming another host or
+    sent by another web page. The server holds the store: stop it to export, then start it
+    again.
     """
     from ..serve import make_server
 
