@@ -240,6 +240,8 @@ def export(
     with ExitStack() as stack:
         if cached is not None:
             stack.enter_context(cached)  # closed last: commits even when the dump fails
+        # A failed write (a closed pipe) ends the workers now, not at the interpreter's exit.
+        stack.callback(getattr(results, "close", lambda: None))
         sync = None
         if store is not None:
             from .store import StoreSync  # only exports that keep a store pay for it

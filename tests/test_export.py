@@ -464,3 +464,25 @@ def test_a_folder_without_documents_is_a_usage_error_and_writes_nothing(tmp_path
         cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "s.ttl"), "--shard", "1/1000"]
     )
     assert shard.exit_code == 0, shard.output  # one shard of a corpus may hold nothing
+
+
+def test_a_reader_that_stops_early_gets_one_error_line(tmp_path: Path) -> None:
+    """``medigraph export … -o - | head -c 0``: exit 2 and one line, no traceback from the
+    worker pool left to the interpreter's exit."""
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    corpus = tmp_path / "c"
+    for index in range(300):
+        folder = corpus / f"f{index % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        text = SEED.read_text().replace("mdName: ", f"mdName: n{index}-", 1)
+        (folder / f"d{index}.md").write_text(text)
+    command = [*medigraph_command(), "export", str(corpus), "-o", "-", "--no-store", "-j", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the first byte
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert err.decode().strip().splitlines() == ["Error: cannot write -: Broken pipe"]
