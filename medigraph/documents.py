@@ -270,8 +270,8 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
         if info.st_size > MAX_FILE_BYTES:
             return None, [_too_large(src)]
         with open(found.file, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)  # it may have grown since the stat
-        if len(raw) > MAX_FILE_BYTES:
+            raw = stream.read()
+        if len(raw) > MAX_FILE_BYTES:  # it grew since the stat
             return None, [_too_large(src)]
     except IsADirectoryError:
         return None, [error(src, None, None, "is a folder, not a file", "read.io")]

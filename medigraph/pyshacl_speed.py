@@ -27,6 +27,7 @@ the same process get pySHACL's own behaviour."""
 def install() -> None:
     """The changes to pySHACL's own code below, each made once per process."""
     _prepare_sparql_once()
+    _check_sparql_once()
     _fast_constraints_once()
     _skip_text_report_once()
 
@@ -154,6 +155,66 @@ def _prepare_sparql_once() -> None:
     processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
 
 
+_checked: set[tuple[str, bool, frozenset[str]]] = set()
+_prebound: dict[tuple[Any, bool, bool, frozenset[str]], tuple[dict[str, Any], str]] = {}
+
+
+def _check_sparql_once() -> None:
+    """Check each SPARQL constraint's text once per process, not once per focus node.
+
+    Before every evaluation pySHACL scans the same text with seven regular expressions for
+    what a SPARQL constraint may not hold (MINUS, VALUES, SERVICE, a nested SELECT without
+    ``$this``, ``AS ?this``): 0.5 ms per focus node for a query of 25 lines. The answer depends
+    only on the text and on which variables may be pre-bound, so a text that passed passes
+    again; one that fails is checked (and fails) every time, as before.
+    """
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    if getattr(SPARQLQueryHelper.check_invalid_sparql, "_medigraph", False):
+        return
+    original: Any = SPARQLQueryHelper.check_invalid_sparql
+    prebind: Any = SPARQLQueryHelper.pre_bind_variables
+
+    def check_invalid_sparql(  # pySHACL's parameter names
+        self: Any, sparql_text: str, valuenode: Any = None, extravars: Any = None
+    ) -> Any:
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key in _checked:
+            return True
+        passed = original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+        if len(_checked) > 1024:
+            _checked.clear()
+        _checked.add(key)
+        return passed
+
+    def pre_bind_variables(  # pySHACL's parameter names
+        self: Any, thisnode: Any, valuenode: Any = None, extravars: Any = None
+    ) -> Any:
+        """The text with its ``$PATH`` written in, and which variables come pre-bound, are the
+        same for every focus node of a constraint: worked out once per pySHACL call."""
+        if _describing:
+            return prebind(self, thisnode, valuenode, extravars)
+        key = (self, bool(valuenode), valuenode is not None, frozenset(extravars or ()))
+        known = _prebound.get(key)
+        if known is None:
+            bindings, text = prebind(self, thisnode, valuenode, extravars)
+            which = {
+                name: "this" if bound is thisnode else "value" if bound is valuenode else bound
+                for name, bound in bindings.items()
+            }
+            known = _prebound[key] = (which, text)
+        which, text = known
+        given = {"this": thisnode, "value": valuenode}
+        return {
+            name: given.get(bound, bound) if isinstance(bound, str) else bound
+            for name, bound in which.items()
+        }, text
+
+    check_invalid_sparql._medigraph = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
+    SPARQLQueryHelper.pre_bind_variables = pre_bind_variables  # type: ignore[method-assign]
+
+
 class _ParameterList(list[Any]):
     """pySHACL's list of constraint parameters, with membership by hash instead of a scan."""
 
@@ -267,6 +328,7 @@ def forget_constraints() -> None:
     """Drop the constraints and names kept for the shapes of the pySHACL call that ended."""
     _made.clear()
     _shape_names.clear()
+    _prebound.clear()
 
 
 def _skip_text_report_once() -> None:
