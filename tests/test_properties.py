@@ -178,10 +178,17 @@ def _bad_shapes(name: str, value: Any) -> set[str]:
     return set()
 
 
-def _strings(value: Any) -> set[str]:
+NAMES = {"identifier"}
+"""Names of shared things: written without the spaces around them (a map.spaces warning)."""
+
+
+def _strings(value: Any, name: str = "") -> set[str]:
     """The strings that must be in the graph (an empty string or null means "no value")."""
     items = value if isinstance(value, list) else [value]
-    return {item for item in items if isinstance(item, str) and item != ""}
+    texts = [item for item in items if isinstance(item, str) and item != ""]
+    if name in NAMES:
+        texts = [text.strip() for text in texts if text.strip()]
+    return set(texts)
 
 
 def _follow(quads: set[ox.Quad], start: set[Any], path: list[str]) -> set[Any]:
@@ -237,8 +244,10 @@ def test_front_matter_is_kept_exactly_or_reported(
     documents = {q.object for q in quads if q.predicate.value == MEDIGY + "describes"}
     assert len(documents) == 1
     for name, value in fields.items():
-        wanted = {ox.Literal(s) for s in _strings(value)}
+        wanted = {ox.Literal(s) for s in _strings(value, name)}
         got = _follow(quads, documents, TEXT_FIELDS[name])
+        if name in NAMES and any(s.strip() and s != s.strip() for s in _strings(value)):
+            assert any(d.code == "map.spaces" and d.key == name for d in report.diagnostics)
         if got == wanted:
             continue
         # only allowed when a diagnostic names the key (e.g. the community it belongs to has
