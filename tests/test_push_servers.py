@@ -26,6 +26,7 @@ from medigraph.pipeline import Settings, run
 from medigraph.push import (
     DocumentGraph,
     PushError,
+    PushReport,
     content_hash,
     graphs_from_processed,
     ontology_document,
@@ -82,6 +83,18 @@ def do_push(server: SparqlServer, source: Path | str, base: str, **options: obje
         **options,
     }
     return push([source], **kwargs)  # type: ignore[arg-type]
+
+
+def push_dump(server: SparqlServer, dump: Path, base: str, **options: object) -> PushReport:
+    """Push a TriG or N-Quads dump (the Python API, as ``push --dump``)."""
+    return push(
+        dump=dump,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 def corpus_graphs(source: Path, base: str) -> list[DocumentGraph]:
@@ -282,14 +295,7 @@ def test_injection_corpus_round_trips_exactly(
     dump.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
     for options in ({}, {"graph_store": server.graph_store_endpoint, "byte_budget": 1000}):
         client(server).update(f"DROP SILENT GRAPH <{manifest_graph(base).value}>")
-        report = push(
-            dump=dump,
-            endpoint=server.query_endpoint,
-            update_endpoint=server.update_endpoint,
-            credentials=credentials(server),
-            base=base,
-            **options,  # type: ignore[arg-type]
-        )
+        report = push_dump(server, dump, base, **options)
         assert len(report.added) == len(INJECTION) + 1  # and the ontology
         for i, text in enumerate(INJECTION):
             graph = f"{base}graph/content/injection-{i}"
@@ -331,13 +337,7 @@ def test_dump_and_documents_agree(
 
     dump = tmp_path / "corpus.trig"
     export([corpus], dump, base=base, jobs=1)
-    first = push(
-        dump=dump,
-        endpoint=server.query_endpoint,
-        update_endpoint=server.update_endpoint,
-        credentials=credentials(server),
-        base=base,
-    )
+    first = push_dump(server, dump, base)
     assert len(first.added) == len(expected_graphs(corpus, base))
     again = do_push(server, corpus, base)
     assert again.triples_sent == 0 and again.unchanged == len(first.added)  # type: ignore[attr-defined]
@@ -355,13 +355,7 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
     with dump.open("a", encoding="utf-8") as stream:
         for graph in (foreign, ontology_document(base).graph, f"{base}graph/elsewhere"):
             stream.write(f'<{graph}> {{ <urn:x> <urn:y> "pwned" . }}\n')
-    report = push(
-        dump=dump,
-        endpoint=server.query_endpoint,
-        update_endpoint=server.update_endpoint,
-        credentials=credentials(server),
-        base=base,
-    )
+    report = push_dump(server, dump, base)
     assert report.exit_code == 1 and report.rejected == 3
     assert report.removed == []
     refused = [d for d in report.diagnostics if d.code == "push.graph"]
@@ -375,15 +369,9 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
     # A dump of another base, every graph refused: nothing of this base is removed either.
     other = tmp_path / "other.trig"
     export([corpus], other, base="https://other.example/", jobs=1)
-    refused = push(
-        dump=other,
-        endpoint=server.query_endpoint,
-        update_endpoint=server.update_endpoint,
-        credentials=credentials(server),
-        base=base,
-    )
-    assert refused.rejected == len(expected_graphs(corpus, base)) - 1  # all but the ontology
-    assert refused.removed == []
+    elsewhere = push_dump(server, other, base)
+    assert elsewhere.rejected == len(expected_graphs(corpus, base)) - 1  # all but the ontology
+    assert elsewhere.removed == []
     assert_store_holds(server, corpus, base)
     client(server).update(f"DROP SILENT GRAPH <{foreign}>")
 
