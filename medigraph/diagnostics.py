@@ -85,8 +85,9 @@ def _escape(found: re.Match[str]) -> str:
 
 
 def visible(text: str) -> str:
-    """``text`` with its control characters (C0, DEL, C1, line and paragraph separators)
-    written as ``\\xNN``/``\\uNNNN`` escapes: safe to print on a terminal or in a log."""
+    """``text`` with its control characters (C0, DEL, C1, line and paragraph separators) and
+    lone surrogates (the bytes of a file name that are not UTF-8) written as ``\\xNN`` or
+    ``\\uNNNN`` escapes: safe to print on a terminal, in a log or in any UTF-8 file."""
     return _CONTROLS.sub(_escape, text) if _CONTROLS.search(text) else text
 
 
