@@ -189,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
         own = LOOPBACK_NAMES | {bound}
         host = _host_name(self.headers.get("Host", ""))
         origin = self.headers.get("Origin")
-        if host not in own:
+        if host and host not in own:  # browsers always name the host; old clients may not
             self._error(HTTPStatus.FORBIDDEN, "unknown host; use http://127.0.0.1:PORT/")
             return False
         if origin is not None:
