@@ -580,7 +580,8 @@ def to_iri(text: str) -> str:
 
     Besides spaces and the other characters no IRI may hold, that covers a ``%`` not followed
     by two hex digits, ``[``/``]`` outside the host, a second ``#`` and non-ASCII characters
-    RFC 3987 does not allow in a path (private use, non-characters, lone surrogates).
+    RFC 3987 does not allow in a path (private use, non-characters, lone surrogates), or that
+    are spaces all the same (a no-break space pasted from a web page, U+3000, U+2028).
     """
     if _PLAIN_URL.fullmatch(text.strip()):  # the common case: nothing to encode, no loop
         return text.strip()
@@ -596,7 +597,7 @@ def to_iri(text: str) -> str:
         elif (
             _IRI_FORBIDDEN.match(char)
             or char in "[]#"
-            or (ord(char) > 0x7F and not iris._is_ucschar(char))
+            or (ord(char) > 0x7F and (char.isspace() or not iris._is_ucschar(char)))
         ):
             out.append(_percent(char))
         else:
@@ -762,7 +763,7 @@ def _person(em: Emitter, text: str) -> tuple[str, str | None]:
 @functools.lru_cache(maxsize=4096)  # the same authors recur in thousands of documents
 def _split_person(pattern: str, text: str) -> tuple[str, str | None]:
     """("", domain) when the text names only an affiliation (``@maxinovip.com``)."""
-    match = re.match(pattern, text)
+    match = re.match(pattern, text, re.DOTALL)  # a name may hold a line break
     return (match.group("name").strip(), match.group("domain")) if match else (text, None)
 
 

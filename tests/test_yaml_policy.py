@@ -56,6 +56,8 @@ TABLE = [
     ("title: 0x1F", "title", SCHEMA + "name", ox.Literal("0x1F"), None),
     ("title: .inf", "title", SCHEMA + "name", ox.Literal(".inf"), None),
     ("title: 'null'", "title", SCHEMA + "name", ox.Literal("null"), None),
+    ("title: !!str null", "title", SCHEMA + "name", ox.Literal("null"), None),
+    ("title: !!str ~", "title", SCHEMA + "name", ox.Literal("~"), None),
     ('title: "a\\tb"', "title", SCHEMA + "name", ox.Literal("a\tb"), None),
     ("title: a\tb", "title", SCHEMA + "name", ox.Literal("a\tb"), None),
     ("mdName: 012345", "mdName", SCHEMA + "identifier", ox.Literal("012345"), None),
