@@ -528,7 +528,10 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
             datetime.date.fromisoformat(text)
         else:
             # 24:00:00 is valid xsd:dateTime but not Python; years beyond 9999 likewise.
-            datetime.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))
+            moment = datetime.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))
+            offset = moment.utcoffset()
+            if offset is not None and abs(offset) > datetime.timedelta(hours=14):
+                return False  # +15:00: Python reads it, xsd:dateTime (and every store) not
     except ValueError:
         return text.startswith("-") or len(text.split("-", 1)[0]) > 4
     return True

@@ -42,7 +42,7 @@ import urllib.request
 from base64 import b64encode
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -333,12 +333,13 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
             found = _DATETIME.fullmatch(value)
             if not found or (found["zone"] and not _zone_in_range(found["zone"])):
                 raise ValueError(value)
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                # The corpus's dates carry a timezone; comparing with a zoneless value is
-                # indeterminate in SPARQL (the filter would drop everything), so assume UTC.
-                moment = moment.replace(tzinfo=UTC)
-            text = moment.isoformat().replace("+00:00", "Z")
+            datetime.fromisoformat(value)  # the ranges: no 2022-02-30, no 25:00
+            # The value as given, to the last digit (Python's datetime would cut the seconds
+            # at microseconds); with no timezone it is UTC, as the documents' dates are taken:
+            # SPARQL compares a zoneless value with none of them near it.
+            text = value if "T" in value else value + "T00:00:00"
+            if not found["zone"]:
+                text += "Z"
             return ox.Literal(text, datatype=ox.NamedNode(XSD + "dateTime"))
     except (ValueError, InvalidOperation) as exc:
         hint = _FORMS.get(kind)

@@ -99,3 +99,31 @@ def name_variants_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             raise AssertionError(f"no document left with {usual!r}")
     return corpus
+
+
+@pytest.fixture(scope="session")
+def spread_names_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example content where a shared thing's other spelling is in another document's
+    graph than the thing it names: a topic only one document has, under a scheme it spells
+    `Klas` (the others `KLAS`); an author's affiliation `acme.com` that another document
+    writes `Acme.com` as its publisher."""
+    corpus = tmp_path_factory.mktemp("spread-names") / "content"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "content", corpus)
+    first, second, third = sorted(corpus.rglob("*.md"))[:3]
+    text = first.read_text(encoding="utf-8")
+    topics = re.compile(r"(?m)^communityTopics:\n(?: {0,2}- .*\n)+")
+    assert topics.search(text)
+    first.write_text(
+        topics.sub("communityTopics:\n  - 'Klas: Brand New Topic'\n", text, count=1),
+        encoding="utf-8",
+    )
+    text = second.read_text(encoding="utf-8")
+    authors = re.compile(r"(?m)^author:\n(?: {0,2}- .*\n)+")
+    assert authors.search(text)
+    second.write_text(
+        authors.sub("author:\n  - Ann Lee @acme.com\n", text, count=1), encoding="utf-8"
+    )
+    text = third.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^  brand: .*$", text)
+    third.write_text(re.sub(r"(?m)^  brand: .*$", "  brand: Acme.com", text, count=1), "utf-8")
+    return corpus

@@ -700,8 +700,11 @@ def test_a_value_no_store_would_compare_is_refused(value: str, kind: str) -> Non
 @pytest.mark.parametrize(
     ("value", "kind", "lexical"),
     [
-        ("2022-01-01T10:00:00.5-14:00", "dateTime", "2022-01-01T10:00:00.500000-14:00"),
+        ("2022-01-01T10:00:00.5-14:00", "dateTime", "2022-01-01T10:00:00.5-14:00"),
         ("2022-01-01T10:00:00", "dateTime", "2022-01-01T10:00:00Z"),
+        # every digit kept: Python's datetime would cut it to 00:00:00, a moment earlier
+        ("2024-01-01T00:00:00.0000001Z", "dateTime", "2024-01-01T00:00:00.0000001Z"),
+        ("2024-01-01", "dateTime", "2024-01-01T00:00:00Z"),
         ("9223372036854775807", "integer", "9223372036854775807"),
         ("-007", "integer", "-7"),
         (".5", "decimal", "0.5"),
@@ -907,3 +910,17 @@ def test_construct_is_turtle_by_default_and_a_table_when_asked(store: Path) -> N
     communities = {fm["identifier"] for fm in FM}
     assert len(lines) == 2 + len(communities)
     assert all(line.split()[1:] == ["rdf:type", "medigy:Community"] for line in lines[2:])
+
+
+def test_recent_content_lists_only_documents_with_a_real_moment(
+    mixed: Path, mixed_dates_corpus: Path
+) -> None:
+    """A date that is not a moment (2099-02-30, "March 2, 2099") is never recent, with or
+    without ``since``; it was listed first, its year being the latest."""
+    fms = mixed_front_matters(mixed_dates_corpus)
+    dated = sorted(
+        ((moment(fm), str(fm["mdName"])) for fm in fms if moment(fm) is not None),
+        key=lambda pair: (newest_first(pair[0]), pair[1]),
+    )
+    got = rows(mixed, "recent-content")
+    assert [r["content"].rsplit("/", 1)[1] for r in got] == [name for _, name in dated][:50]

@@ -101,7 +101,9 @@ def test_saved_query_answers_identically_on_oxigraph_server(
         assert a == b
 
 
-@pytest.fixture(scope="module", params=["mixed_dates_corpus", "name_variants_corpus"])
+@pytest.fixture(
+    scope="module", params=["mixed_dates_corpus", "name_variants_corpus", "spread_names_corpus"]
+)
 def edited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
     """(embedded store, endpoint URL) for a copy of the examples edited as editors write:
     dates without a time, without a timezone, undated and untitled documents; names spelled

@@ -104,6 +104,13 @@ TABLE = [
         ox.Literal("2024-01-05T10:00:00", datatype=DATETIME),
         "map.timezone",
     ),
+    (  # an offset beyond ±14:00: Python reads it, xsd:dateTime and every store do not
+        "date: '2024-06-01T00:00:00+15:00'",
+        "date",
+        SCHEMA + "datePublished",
+        ox.Literal("2024-06-01T00:00:00+15:00", datatype=DATETIME),
+        "map.datetime",
+    ),
     (  # valid XSD, read by SPARQL stores as the next day; rdflib (so validate) refuses it
         "date: 2024-01-05T24:00:00Z",
         "date",
