@@ -573,3 +573,28 @@ def test_lastmod_before_date_whatever_the_form_of_either(
         if "is before date" in str(r["message"])
     ]
     assert len(found) == (1 if before else 0), found
+
+
+@pytest.mark.parametrize(
+    ("date", "last_mod", "before"),
+    [
+        ("'2024-03-10T12:00:00'", "'2024-03-01T00:00:00Z'", True),  # date without timezone
+        ("'2024-03-11'", "'2024-03-01T00:00:00Z'", True),  # date alone
+        ("'2024-03-11'", "'2024-03-01T00:00:00'", True),  # neither has a timezone
+        ("'2024-03-10T12:00:00.5'", "'2024-03-01T12:00:00Z'", True),
+        ("'2024-03-10T12:00:00'", "'2024-03-10T12:00:01Z'", False),
+        ("'2024-03-10'", "'2024-03-10T00:00:00Z'", False),  # the day itself
+        ("'2024-03-10T12:00:00+02:00'", "'2024-03-10T11:00:00Z'", False),  # 10:00Z then 11:00Z
+        ("'2024-03-10T12:00:00Z'", "'2024-03-10T11:00:00Z'", True),
+    ],
+)
+def test_lastmod_before_date_whatever_the_form_of_the_date(
+    shapes: rdflib.Graph, date: str, last_mod: str, before: bool
+) -> None:
+    text = seed_with({"date": f"date: {date}", "lastMod": f"lastMod: {last_mod}"})
+    found = [
+        r
+        for r in violations(validate(to_rdflib([map_text(text)]), shapes))
+        if "is before date" in str(r["message"])
+    ]
+    assert len(found) == (1 if before else 0), found
