@@ -960,8 +960,18 @@ def _attribute_shared(
         # The key that wrote this thing here (an organisation is a publisher in one document,
         # an author's @domain in another): the mapping recorded each one with its spelling.
         spelled = [(written, key) for iri, written, key in mapped.spellings if iri == focus.value]
+        names = {written for written, _key in spelled}
+        # A result about the thing's name goes to the key that spelled it; one about another
+        # of its values (a community's mastHead or type) to the key that wrote that value.
+        about_name = path is None or any(
+            t.subject == focus
+            and t.predicate == path
+            and isinstance(t.object, ox.Literal)
+            and t.object.value in names
+            for t in own
+        )
         key: str | None
-        if spelled:
+        if spelled and about_name:
             key = next(
                 (k for w, k in spelled if isinstance(value, ox.Literal) and w == value.value),
                 spelled[0][1],

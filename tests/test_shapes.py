@@ -520,7 +520,7 @@ def test_shared_community_spelled_differently_is_a_warning(shapes: rdflib.Graph)
     results = validate(to_rdflib([one, other]), shapes)
     assert violations(results) == []
     assert _only(results)["message"] == rdflib.Literal(
-        "mastHead differs between documents of the same community"
+        "mastHead has more than one value for this community (a list, or documents that disagree)"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -699,3 +700,19 @@ def test_rdfs_inference_finds_nothing_new_in_good_content() -> None:
     inferred = validate([EXAMPLES], jobs=1, inference="rdfs")
     assert inferred.counts()["error"] == 0
     assert [d.format() for d in inferred.diagnostics] == [d.format() for d in plain.diagnostics]
+
+
+def test_a_community_value_is_reported_at_the_key_that_wrote_it(tmp_path: Path) -> None:
+    """Not at ``identifier``, the key that names the community."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^mastHead: .*$", "mastHead: [A, B]", text, count=1)
+    text = re.sub(r"(?m)^type: .*$", "type: medigy-value-based-care", text, count=1)
+    (docs / "x.md").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    report = validate([docs], jobs=1)
+    where = {(d.key, d.line) for d in report.diagnostics if d.code.startswith("shacl.")}
+    assert ("mastHead[0]", lines.index("mastHead: [A, B]") + 1) in where
+    assert ("type", lines.index("type: medigy-value-based-care") + 1) in where
+    assert not any(key == "identifier" for key, _ in where)
