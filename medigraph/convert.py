@@ -246,12 +246,23 @@ class Emitter:
                 self.report(
                     Severity.WARNING,
                     rule.key,
-                    f"not written: the {rule.node} it describes needs {', '.join(lacking)}",
+                    f"not written: the {rule.node} it describes needs "
+                    + ", ".join(self._wanted(name) for name in lacking),
                     "map.node",
                 )
                 continue
             CONVERTERS[rule.converter](self, rule, subject, value)
         self._provenance()
+
+    def _wanted(self, name: str) -> str:
+        """A field a node needs, and what is wrong with it when it is there (``identifier as
+        one text, not a list``)."""
+        written = get_path(self.doc.front_matter, name)
+        if isinstance(written, list):
+            return f"{name} as one text, not a list"
+        if isinstance(written, dict):
+            return f"{name} as one text, not a mapping"
+        return name
 
     def _check_parents(self) -> None:
         """``link: https://…`` where the mapping reads ``link.href``: an error, not a silent loss."""

@@ -395,5 +395,6 @@ def test_a_node_not_written_names_only_the_field_it_lacks(tmp_path: Path) -> Non
     report = export_to([source], tmp_path / "dump.nt", "nt")
     told = {d.message for d in report.diagnostics if d.code == "map.node"}
     assert told == {
-        "not written: the imageAttachment it describes needs featuredImage.wpAttachment.fileName"
+        "not written: the imageAttachment it describes needs"
+        " featuredImage.wpAttachment.fileName as one text, not a list"
     }
