@@ -751,7 +751,8 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
         text = _name(em, key, text)
         if not text:
             continue
-        if not _split_person(em.m.kinds["person"]["pattern"], text)[0]:
+        name, domain = _person(em, text)
+        if not name:
             em.report(
                 Severity.WARNING,
                 key,
@@ -762,7 +763,6 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
             continue
         node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
         if node is not None:
-            name, domain = _person(em, text)
             em.spellings.append((node.value, name, key))
             if domain and (org := _organization(em, domain, key)) is not None:
                 em.spellings.append((org.value, domain, key))  # the publisher's, perhaps

@@ -280,6 +280,11 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     return parse_document(raw, found.path, src)
 
 
+def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """What to say when :func:`discover` finds no document under ``paths``."""
+    return f"no documents (*.md files) under {', '.join(os.fspath(p) for p in paths)}"
+
+
 def _utf8(name: str) -> bool:
     """Whether a name read from the file system is text (not bytes kept as surrogates)."""
     try:

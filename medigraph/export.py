@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import Document, SourceFile, read_document
+from .documents import Document, SourceFile, no_documents, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
     FileList,
@@ -289,8 +289,7 @@ class NothingFound(ValueError):
     """No document under the paths given: a mistyped or empty folder, not a corpus."""
 
     def __init__(self, paths: Iterable[str | os.PathLike[str]]) -> None:
-        shown = ", ".join(os.fspath(p) for p in paths)
-        super().__init__(f"no documents (*.md files) under {shown}; nothing written")
+        super().__init__(f"{no_documents(paths)}; nothing written")
 
 
 def _open_cache(

@@ -26,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, warning
+from .documents import no_documents
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -437,10 +438,9 @@ def push(
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
             count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
             if count == 0 and not allow_empty:
-                shown = ", ".join(os.fspath(p) for p in paths)
                 raise PushError(
-                    f"no documents (*.md files) under {shown}: nothing pushed (pushing none "
-                    "removes every graph a push wrote; give --allow-empty to do that)"
+                    f"{no_documents(paths)}: nothing pushed (pushing none removes every graph "
+                    "a push wrote; give --allow-empty to do that)"
                 )
             source = iter(items)
         report.diagnostics.extend(problems)

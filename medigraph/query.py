@@ -39,7 +39,6 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
-from base64 import b64encode
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -678,8 +677,7 @@ def _on_endpoint(
         method="POST",
     )
     if credentials is not None:  # HTTP basic, never copied to a redirect's target
-        token = f"{credentials.user}:{credentials.password}".encode()
-        request.add_unredirected_header("Authorization", "Basic " + b64encode(token).decode())
+        request.add_unredirected_header("Authorization", f"Basic {credentials.basic_token}")
     late = f"{shown} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
     media = ""
     try:

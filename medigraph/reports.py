@@ -111,7 +111,6 @@ def turtle(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     for index, d in enumerate(others, len(report.results) + 1):
         node = ox.NamedNode(f"urn:medigraph:result:{index}")
         focus = _file_iri(d.path) if d.path else ox.NamedNode("urn:medigraph:run")
-        message = f"{d.key}: {d.message}" if d.key else d.message
         triples += [
             ox.Triple(top, sh("result"), node),
             ox.Triple(node, rdf_type, sh("ValidationResult")),
@@ -120,7 +119,7 @@ def turtle(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             ox.Triple(
                 node, sh("sourceConstraintComponent"), ox.NamedNode(f"urn:medigraph:check:{d.code}")
             ),
-            ox.Triple(node, sh("resultMessage"), ox.Literal(message)),
+            ox.Triple(node, sh("resultMessage"), ox.Literal(_keyed(d))),
         ]
         if d.line is not None:
             line = ox.Literal(str(d.line), datatype=ox.NamedNode(XSD_INTEGER))
@@ -138,6 +137,11 @@ def _file_iri(path: str) -> ox.NamedNode:
     from pathlib import Path
 
     return ox.NamedNode(Path(os.fsencode(path).decode("utf-8", "replace")).resolve().as_uri())
+
+
+def _keyed(d: Diagnostic) -> str:
+    """``key: message``, or the message alone when no key is known."""
+    return f"{d.key}: {d.message}" if d.key else d.message
 
 
 def _term(ntriples: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -197,9 +201,7 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             failure = ET.SubElement(
                 case,
                 "failure",
-                message=visible(
-                    _one_line(f"{first.key + ': ' if first.key else ''}{first.message}{more}")
-                ),
+                message=visible(_one_line(_keyed(first) + more)),
                 type=first.code,
             )
             failure.text = "\n".join(
@@ -288,7 +290,7 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             "ruleId": rule_id,
             "ruleIndex": list(rules).index(rule_id),
             "level": _SARIF_LEVELS[d.severity],
-            "message": {"text": f"{d.key + ': ' if d.key else ''}{d.message}"},
+            "message": {"text": _keyed(d)},
         }
         where = d.path or report.origin or "."
         location: dict[str, Any] = {

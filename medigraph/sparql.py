@@ -163,10 +163,14 @@ class Credentials:
             raise ValueError("a password is set but no user: give --user or MEDIGRAPH_USER")
         return cls(user, password, scheme, host)
 
+    @property
+    def basic_token(self) -> str:
+        """The token of an HTTP basic ``Authorization`` header."""
+        return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+
     def secrets(self) -> list[str]:
         """Every form in which the password could appear in a server's echo of a request."""
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        forms = {self.password, urllib.parse.quote(self.password, safe=""), token}
+        forms = {self.password, urllib.parse.quote(self.password, safe=""), self.basic_token}
         return sorted((f for f in forms if f), key=len, reverse=True)
 
     def redact(self, text: str) -> str:
@@ -394,8 +398,7 @@ class Endpoint:
             return
         # Unredirected headers are never copied to a redirect target.
         if credentials.scheme == "basic":
-            token = base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
-            request.add_unredirected_header("Authorization", f"Basic {token}")
+            request.add_unredirected_header("Authorization", f"Basic {credentials.basic_token}")
             return
         digest = self._digest_for(request.full_url)
         if digest.challenge is None:

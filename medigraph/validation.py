@@ -50,7 +50,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
 from .diagnostics import Diagnostic, Severity
-from .documents import Document, SourceFile, discover, read_document
+from .documents import Document, SourceFile, discover, no_documents, read_document
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
 
@@ -169,10 +169,6 @@ class ValidationReport:
 
     def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
         return 1 if self.failed(fail_on) else 0
-
-    @property
-    def conforms(self) -> bool:
-        return not any(r.severity is Severity.ERROR for r in self.results)
 
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
@@ -1017,8 +1013,7 @@ def validate(
     paths = list(paths)
     files, problems = discover(paths)
     if not files and not problems:
-        shown = ", ".join(os.fspath(p) for p in paths)
-        raise ValidationSetupError(f"no documents (*.md files) under {shown}: nothing to check")
+        raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
     report = ValidationReport(
         general=list(problems),
         shapes=str(engine.shapes.file),

@@ -152,8 +152,9 @@ class DumpWriter:
         self.fmt = fmt
         self.prefixes = prefixes
         self.seen: set[bytes] = set()
-        self.subjects: dict[bytes, list[bytes]] = {}
-        """First token (the subject) of each shared block written → those blocks."""
+        self.subjects: dict[bytes, bytes | set[ox.Triple]] = {}
+        """First token (the subject) of each shared block written → that block, or once a
+        second block of the subject came, the triples written for it."""
         self.documents = 0
         if fmt.name in ("ttl", "trig"):
             stream.write(prefix_header(prefixes))
@@ -186,13 +187,14 @@ class DumpWriter:
         for it, which share its type and links: written as they are, those triples would be
         in the dump twice. Only a subject seen before is read back, which is rare."""
         subject = block.split(None, 1)[0] if block else b""
-        earlier = self.subjects.get(subject)
-        if earlier is None:
-            self.subjects[subject] = [block]
+        written = self.subjects.get(subject)
+        if written is None:
+            self.subjects[subject] = block
             return block
-        written = {t for data in earlier for t in self._triples(data)}
-        earlier.append(block)
+        if isinstance(written, bytes):
+            written = self.subjects[subject] = set(self._triples(written))
         fresh = [t for t in self._triples(block) if t not in written]
+        written.update(fresh)
         if not fresh:
             return b""
         header = (
