@@ -30,6 +30,7 @@ def install() -> None:
     _check_sparql_once()
     _fast_constraints_once()
     _skip_text_report_once()
+    _filter_without_repr_once()
 
 
 @contextlib.contextmanager
@@ -213,6 +214,37 @@ def _check_sparql_once() -> None:
     check_invalid_sparql._medigraph = True  # type: ignore[attr-defined]
     SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
     SPARQLQueryHelper.pre_bind_variables = pre_bind_variables  # type: ignore[method-assign]
+
+
+def _filter_without_repr_once() -> None:
+    """Evaluate a SPARQL ``FILTER`` without first formatting its whole expression.
+
+    rdflib's ``FILTER`` first tries the expression itself as a boolean, which only a literal
+    is: for any other expression that try raises a type error whose message holds the
+    expression tree formatted with ``%r`` (≈ 60 objects for the ``lastMod`` order), and only
+    then evaluates it. An expression (``Expr``) always fails that try, so it is evaluated
+    directly, as rdflib would next; anything else takes rdflib's own path.
+    """
+    from rdflib.plugins.sparql import evaluate, evalutils
+    from rdflib.plugins.sparql.operators import EBV
+    from rdflib.plugins.sparql.parserutils import Expr
+    from rdflib.plugins.sparql.sparql import SPARQLError
+
+    original: Any = evalutils._ebv
+    if getattr(original, "_medigraph", False):
+        return
+
+    def _ebv(expr: Any, ctx: Any) -> bool:
+        if isinstance(expr, Expr):
+            try:
+                return bool(EBV(expr.eval(ctx)))
+            except SPARQLError:
+                return False  # an error is false, as in rdflib
+        return bool(original(expr, ctx))
+
+    _ebv._medigraph = True  # type: ignore[attr-defined]
+    evalutils._ebv = _ebv
+    evaluate._ebv = _ebv  # type: ignore[attr-defined]  # imported there by name
 
 
 class _ParameterList(list[Any]):
