@@ -861,9 +861,15 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
     own: dict[Any, int] = {}
     shared_lines: set[bytes] = set()
     refs: dict[str, list[int]] = defaultdict(list)
-    rejected_triples: set[ox.Triple] = set()
-    rejected_local: set[ox.NamedNode] = set()
+    rejected: list[tuple[int, MappedDocument]] = []
     for offset, _doc, mapped in mapped_docs:
+        if mapped.rejected:
+            # Its own nodes are checked, so one run shows all its problems, but alone: what it
+            # says of other things is not exported, and must not put other documents in the
+            # wrong (nor right), nor may another rejected copy of it (the same mdName). Its
+            # results are not the exported graph's.
+            rejected.append((offset, mapped))
+            continue
         # What only this document describes is checked here; anything else it describes (a
         # community, a work package another document has too) is checked once, over every
         # document's description of it, so that the results are those of the whole graph.
@@ -873,13 +879,6 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         shared_nodes.update(shared_here)
         for t in own_triples:
             own.setdefault(t.subject, offset)
-        if mapped.rejected:
-            # Its own nodes are checked, so one run shows all its problems, but apart: what it
-            # says of other things is not exported, and must not put other documents in the
-            # wrong (nor right). Its results are not the exported graph's.
-            rejected_triples.update(mapped.triples)
-            rejected_local.update(mapped.local)
-            continue
         triples.update(mapped.triples)
         for node in sorted(shared_here, key=str):
             refs[node.value].append(start + offset)
@@ -897,22 +896,25 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         for r in engine.shacl(triples):
             (held if r[1] in shared_nodes else raw).append(r)
     for _offset, _doc, mapped in mapped_docs:
-        raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
-    apart: list[tuple[Result, Any, Any, Any]] = []
-    if rejected_triples:
-        apart = [r for r in engine.shacl(rejected_triples) if r[1] in rejected_local]
+        if not mapped.rejected:
+            raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
+    exported = [(o, m) for o, _d, m in mapped_docs if not m.rejected]
+    placed: list[tuple[int | None, tuple[Result, Any, Any, Any]]] = []
+    for r in raw:
+        at = own.get(r[1])
+        if at is None:
+            at = next((o for o, m in exported if any(t.object == r[1] for t in m.triples)), None)
+        placed.append((at, r))
+    for offset, mapped in rejected:
+        apart = engine.shacl(mapped.triples) + engine.ontology_check(mapped.triples)
+        placed.extend((offset, r) for r in apart if r[1] in mapped.local)
 
     traced: dict[int, _Traced] = {}
     general: list[Diagnostic] = []
     results: set[Result] = set()
     by_offset = {offset: (doc, mapped) for offset, doc, mapped in mapped_docs}
     results.update(r[0] for r in raw)  # a rejected document's (apart) are not the graph's
-    for result, focus, path, (value, shape_name) in raw + apart:
-        offset_found = own.get(focus)
-        if offset_found is None:
-            offset_found = next(
-                (o for o, _d, m in mapped_docs if any(t.object == focus for t in m.triples)), None
-            )
+    for offset_found, (result, focus, path, (value, shape_name)) in placed:
         if offset_found is None:
             general.append(_diagnostic(result, "", None, None, _code(result)))
             continue

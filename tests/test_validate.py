@@ -716,3 +716,36 @@ def test_a_community_value_is_reported_at_the_key_that_wrote_it(tmp_path: Path) 
     assert ("mastHead[0]", lines.index("mastHead: [A, B]") + 1) in where
     assert ("type", lines.index("type: medigy-value-based-care") + 1) in where
     assert not any(key == "identifier" for key, _ in where)
+
+
+@pytest.mark.parametrize("rejected_first", [True, False])
+def test_a_rejected_copy_under_the_same_mdname_is_checked_alone(
+    tmp_path: Path, rejected_first: bool
+) -> None:
+    """An editor copies a file and keeps its mdName; the copy is rejected (a link that is no
+    address). Each file's problems are its own, whichever sorts first and however the files
+    are batched: the copy's invalid date is not told to the original, nor the reverse."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    good = write_doc(
+        tmp_path / ("two" if rejected_first else "one"),
+        "same",
+        {"date: '2021-02-17T04:49:37.317526Z'": "date: '2024-02-30T10:00:00Z'"},
+    )
+    copy = write_doc(
+        tmp_path / ("one" if rejected_first else "two"),
+        "same",
+        {"  href: https://www.healthleadersmedia.com/": "  href: see website"},
+    )
+    runs = [validate([tmp_path], jobs=j, batch_size=b) for j, b in ((1, 100), (2, 1), (1, 0))]
+    for report in runs[1:]:
+        assert rows(report) == rows(runs[0])
+    by_file = {
+        (Path(d.path).parent.name, d.key, d.code)
+        for d in runs[0].diagnostics
+        if d.severity is Severity.ERROR
+    }
+    assert by_file == {
+        (good.parent.name, "date", "shacl.Or"),
+        (copy.parent.name, "link.href", "map.iri"),
+    }
