@@ -15,14 +15,18 @@ import unicodedata
 _SAFE_ASCII = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
 )
-_NON_SLUG = re.compile(r"[^\w]+", re.UNICODE)
 _ALL_SAFE_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]+")
+_BIDI_FORMATTING = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""RFC 3987 §4.1: an IRI must not hold bidirectional formatting characters (LRM, RLM, LRE,
+RLE, LRO, RLO, PDF; and the isolates Unicode added since): they would show it reordered."""
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_DIGITS = re.compile(r"\+?[0-9]+")
 
 
 def _is_ucschar(char: str) -> bool:
     """RFC 3987 ``ucschar``: non-ASCII characters allowed unescaped in an IRI."""
     code = ord(char)
-    return (
+    return char not in _BIDI_FORMATTING and (
         0xA0 <= code <= 0xD7FF
         or 0xF900 <= code <= 0xFDCF
         or 0xFDF0 <= code <= 0xFFEF
@@ -65,10 +69,41 @@ def segment(text: str) -> str:
 # The same topics, people and communities recur in every document.
 @functools.lru_cache(maxsize=8192)
 def slug(text: str) -> str:
-    """A readable, case- and punctuation-folded segment: ``"KLAS: Telehealth"`` → ``klas-telehealth``."""
+    """A readable, case- and punctuation-folded segment: ``"KLAS: Telehealth"`` → ``klas-telehealth``.
+
+    Each run of spaces and punctuation becomes one ``-``; letters, digits and their marks
+    (the vowel signs of ``किताब``) are kept, and so are the signs that tell names apart:
+    ``+`` and ``#`` (``C++``, ``C#``, ``A+``) and symbols beyond ASCII (``🙂``, ``€``).
+    """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    words = _NON_SLUG.sub("-", folded).strip("-_")
-    return segment(words) if words else segment(text)
+    words = "".join(char if _in_slug(char) else " " for char in folded).split()
+    joined = "-".join(words).strip("-_")
+    return segment(joined) if joined else segment(folded)
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_slug(char: str) -> bool:
+    if char.isalnum() or char in "_+#":
+        return True
+    category = unicodedata.category(char)
+    return category[0] == "M" or (category[0] == "S" and ord(char) > 0x7F)
+
+
+@functools.lru_cache(maxsize=8192)
+def host(text: str) -> str:
+    """A web domain as it is, case folded (``News-Medical.net`` → ``news-medical.net``): its
+    dots and hyphens tell sites apart, so they are not folded; any other text is a :func:`slug`."""
+    folded = text.strip().casefold()
+    return folded if _HOST.fullmatch(folded) else slug(text)
+
+
+def integer(text: str) -> str:
+    """A whole number written as a number is (``04557``, ``+4557`` → ``4557``); any other text
+    is a :func:`segment` of itself."""
+    written = text.strip()
+    if _DIGITS.fullmatch(written):
+        return written.lstrip("+").lstrip("0") or "0"
+    return segment(text)
 
 
 def is_absolute_iri(text: str) -> bool:

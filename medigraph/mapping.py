@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DEFAULT_BASE = "https://medigy.com/"
-_FIELD = re.compile(r"\{(?:(slug|path):)?([^{}]+)\}")
+_FIELD = re.compile(r"\{(?:(slug|path|host|integer):)?([^{}]+)\}")
 
 
 _PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {}
@@ -239,6 +239,10 @@ class Mapper:
                 missing = True
             elif how == "slug":
                 out.append(iris.slug(text))
+            elif how == "host":
+                out.append(iris.host(text))
+            elif how == "integer":
+                out.append(iris.integer(text))
             elif how == "path":
                 out.append("/".join(iris.segment(part) for part in text.split("/")))
             else:

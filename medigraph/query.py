@@ -55,6 +55,7 @@ from .resources import data_path
 from .sparql import Credentials, check_endpoint_url, public_url
 from .sparql import term as sparql_term
 from .store import DEFAULT_STORE, open_read_only
+from .writers import rdflib_readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Kind = Literal["bindings", "boolean", "graph"]
@@ -972,7 +973,10 @@ def write_triples(
     if fmt == "ntriples":
         data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
     else:
-        data = ox.serialize(counted(), format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+        names = dict(prefixes)
+        data = rdflib_readable(
+            ox.serialize(counted(), format=ox.RdfFormat.TURTLE, prefixes=names) or b"", names
+        )
     out.write((data or b"").decode())
     return f"{count} triples"
 

@@ -32,7 +32,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -53,6 +53,7 @@ from .query import (
     write_rows,
 )
 from .store import StoreMissing, _is_store, open_writable
+from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -490,7 +491,14 @@ def _answer_queries(store_path: str) -> None:
                 if isinstance(result, ox.QueryTriples):
                     rdf_format = GRAPH_TYPES[job.media]
                     turtle = rdf_format == ox.RdfFormat.TURTLE
-                    ox.serialize(result, out, rdf_format, prefixes=prefixes if turtle else None)
+                    if turtle:  # IRIs that end in a dot written in full, for rdflib
+                        readable = ReadableLines(out, prefixes)
+                        ox.serialize(
+                            result, cast("IO[bytes]", readable), rdf_format, prefixes=prefixes
+                        )
+                        readable.flush()
+                    else:
+                        ox.serialize(result, out, rdf_format)
                 elif isinstance(result, ox.QuerySolutions) and job.media == "text/csv":
                     # pyoxigraph leaves an IRI with a comma unquoted; the CLI's writer is right.
                     variables = [v.value for v in result.variables]

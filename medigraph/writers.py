@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import socket
@@ -18,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -76,6 +77,55 @@ def _header(prefixes: dict[str, str], key: tuple[tuple[str, str], ...]) -> bytes
     return header
 
 
+_TRAILING_DOT = re.compile(rb"(^|[\s^])([A-Za-z][\w.-]*)?:(\S*?)(?<!\\)\\\.(?=\s|$)", re.MULTILINE)
+"""A prefixed name whose local part ends in an escaped dot (``content:report-v2\\.``), which
+Turtle allows and pyoxigraph writes, but rdflib cannot read. In a literal a backslash is
+always doubled, so its ``\\.`` is never taken for one."""
+
+
+def rdflib_readable(data: bytes, prefixes: dict[str, str]) -> bytes:
+    """Turtle or TriG with every IRI that ends in a dot written in full (``<…report-v2.>``)
+    rather than as a prefixed name, so that rdflib reads it too; anything else as it is."""
+    if b"\\." not in data:  # nearly always: one scan
+        return data
+
+    def full(found: re.Match[bytes]) -> bytes:
+        namespace = prefixes.get((found.group(2) or b"").decode())
+        if namespace is None:
+            return found.group(0)
+        local = re.sub(rb"\\(.)", rb"\1", found.group(3)) + b"."
+        return found.group(1) + b"<" + namespace.encode() + local + b">"
+
+    return _TRAILING_DOT.sub(full, data)
+
+
+class ReadableLines(io.RawIOBase):
+    """A binary stream that passes Turtle through :func:`rdflib_readable` line by line (no
+    term spans lines in what pyoxigraph writes), for answers streamed to a file."""
+
+    def __init__(self, stream: BinaryIO, prefixes: dict[str, str]) -> None:
+        super().__init__()
+        self.stream = stream
+        self.prefixes = prefixes
+        self.pending = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        lines, _, self.pending = (self.pending + chunk).rpartition(b"\n")
+        if lines:
+            self.stream.write(rdflib_readable(lines + b"\n", self.prefixes))
+        return len(chunk)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(rdflib_readable(self.pending, self.prefixes))
+            self.pending = b""
+        self.stream.flush()
+
+
 def _strip_prefixes(data: bytes, count: int, header: bytes | None = None) -> bytes:
     """pyoxigraph writes the prefix lines first; the dump writes them once, at the top."""
     if header and data.startswith(header):  # one comparison instead of a scan per prefix
@@ -104,7 +154,9 @@ def serialize_document(
                 quads, format=fmt.rdf_format, prefixes=prefixes if fmt.name == "trig" else None
             )
         )
-        return [(None, _strip_prefixes(data, len(prefixes)) if fmt.name == "trig" else data)]
+        if fmt.name == "trig":
+            data = rdflib_readable(_strip_prefixes(data, len(prefixes)), prefixes)
+        return [(None, data)]
     own, shared = mapped.split()
     key = tuple(prefixes.items())
     header = _header(prefixes, key) if fmt.name == "ttl" else None
@@ -140,7 +192,7 @@ def _serialize_triples(
 ) -> bytes:
     if fmt.name == "ttl":
         data = _bytes(ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes))
-        return _strip_prefixes(data, len(prefixes), header)
+        return rdflib_readable(_strip_prefixes(data, len(prefixes), header), prefixes)
     return _bytes(ox.serialize(triples, format=fmt.rdf_format))
 
 

@@ -50,3 +50,46 @@ def test_an_author_name_with_a_line_break_keeps_its_affiliation() -> None:
 
     pattern = load_mapping().kinds["person"]["pattern"]
     assert _split_person(pattern, "Nl\nOrg @example.org") == ("Nl\nOrg", "example.org")
+
+
+@pytest.mark.parametrize(
+    "different",
+    [
+        ("Medigy: Blood Type A+", "Medigy: Blood Type A-"),
+        ("KLAS: C++", "KLAS: C#", "KLAS: C"),
+        ("🙂 Care", "Care"),
+        ("किताब", "कीताब"),  # a vowel sign is part of the word, not punctuation
+        ("???", "!!!"),
+    ],
+)
+def test_slugs_keep_what_tells_names_apart(different: tuple[str, ...]) -> None:
+    slugs = [iris.slug(name) for name in different]
+    assert len(set(slugs)) == len(slugs), slugs
+    for value in slugs:
+        ox.NamedNode("https://medigy.com/topic/" + value)
+
+
+def test_slugs_still_fold_what_does_not() -> None:
+    assert iris.slug("C++ ") == iris.slug("c++") == "c++"
+    assert iris.slug("???") == iris.slug("？？？")  # fullwidth folds (NFKC) even with no word
+    assert iris.slug("value-based care") == iris.slug("Value Based, Care") == "value-based-care"
+
+
+def test_a_web_domain_keeps_its_dots_and_hyphens() -> None:
+    assert iris.host("News-Medical.NET") == "news-medical.net"
+    assert iris.host("news.medical.net") == "news.medical.net"
+    assert iris.host("Fierce Healthcare") == iris.slug("Fierce Healthcare") == "fierce-healthcare"
+
+
+@pytest.mark.parametrize(("written", "number"), [("04557", "4557"), ("+4557", "4557"), ("0", "0")])
+def test_a_work_package_number_is_the_number(written: str, number: str) -> None:
+    assert iris.integer(written) == number
+    assert iris.integer("12-3") == iris.segment("12-3")
+
+
+@pytest.mark.parametrize("control", ["\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069"])
+def test_bidirectional_formatting_characters_are_percent_encoded(control: str) -> None:
+    from medigraph.convert import to_iri
+
+    assert control not in iris.segment(f"invoice{control}gpj.exe")
+    assert control not in to_iri(f"https://example.com/invoice{control}gpj.exe")

@@ -1,0 +1,105 @@
+"""One thing, one IRI; two things, two IRIs — across documents, and in every dump format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from medigraph.diagnostics import Severity
+from medigraph.export import export
+from medigraph.validation import validate
+from tests.test_validate import write_doc
+
+WP = "https://medigy.com/work-package/"
+
+
+def _quads(path: Path) -> set[ox.Quad]:
+    return set(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+
+
+def test_a_work_package_number_with_leading_zeros_is_the_same_work_package(
+    tmp_path: Path,
+) -> None:
+    doc = write_doc(tmp_path, "a", {"\nid: 4557\n": "\nid: 04557\n"})
+    out = tmp_path / "d.nq"
+    assert export([doc], out, jobs=1, cache=False).exit_code == 0
+    quads = _quads(out)
+    wps = {q.object.value for q in quads if q.object.value.startswith(WP)}
+    assert wps == {WP + "4557"}
+    assert ox.Literal("04557", datatype=ox.NamedNode(str(rdflib.XSD.integer))) in {
+        q.object for q in quads if q.subject.value == WP + "4557"
+    }
+    report = validate([doc], jobs=1)
+    assert [d.key for d in report.diagnostics if d.key == "featuredImage.workPackage"] == []
+
+
+def test_two_web_domains_are_two_organisations(tmp_path: Path) -> None:
+    """news-medical.net and news.medical.net are two sites: neither document is told that its
+    publisher has two web sites."""
+    write_doc(tmp_path, "a", {"  brand: healthleadersmedia.com": "  brand: news-medical.net"})
+    write_doc(tmp_path, "b", {"  brand: healthleadersmedia.com": "  brand: news.medical.net"})
+    report = validate([tmp_path], jobs=1)
+    assert [d.format() for d in report.diagnostics if d.severity is Severity.ERROR] == []
+    assert not [d for d in report.diagnostics if d.code == "map.spelling"]
+    out = tmp_path / "d.nt"
+    export([tmp_path], out, jobs=1, cache=False)
+    urls = {t.object.value for t in ox.parse(path=str(out), format=ox.RdfFormat.N_TRIPLES)}
+    assert {"https://news-medical.net/", "https://news.medical.net/"} <= urls
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "trig"])
+@pytest.mark.parametrize("name", ["report-v2.", "a..", "x~."])
+def test_an_iri_that_ends_in_a_dot_is_read_back_by_rdflib(
+    tmp_path: Path, fmt: str, name: str
+) -> None:
+    """Turtle lets a prefixed name end in an escaped dot (content:report-v2\\.); rdflib cannot
+    read it, so such an IRI is written in full."""
+    doc = write_doc(tmp_path, "doc")
+    doc.write_text(doc.read_text(encoding="utf-8").replace("mdName: doc", f"mdName: '{name}'"))
+    out, reference = tmp_path / f"d.{fmt}", tmp_path / "d.nq"
+    export([doc], out, jobs=1, cache=False)
+    export([doc], reference, jobs=1, cache=False)
+    expected = {(q.subject, q.predicate, q.object) for q in _quads(reference)}
+    assert any(t[0].value.endswith("/" + name) for t in expected)
+    data = out.read_bytes()
+    assert f"<https://medigy.com/content/{name}>".encode() in data
+    if fmt == "ttl":
+        graph = rdflib.Graph().parse(data=data, format="turtle")
+    else:
+        graph = rdflib.Dataset().parse(data=data, format="trig")
+    assert len(graph) == len(expected)
+    parsed = ox.parse(data, format=ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.TRIG)
+    assert {(q.subject, q.predicate, q.object) for q in parsed} == expected
+
+
+def test_answers_streamed_in_chunks_are_made_readable_whole() -> None:
+    """serve streams a CONSTRUCT answer through ReadableLines; a chunk may end anywhere."""
+    import io
+
+    from medigraph.writers import ReadableLines, rdflib_readable
+
+    prefixes = {"content": "https://medigy.com/content/", "schema": "http://schema.org/"}
+    triples = [
+        ox.Triple(
+            ox.NamedNode(f"https://medigy.com/content/{name}"),
+            ox.NamedNode("http://schema.org/name"),
+            ox.Literal(f"back\\. slash content:{name}\\."),
+        )
+        for name in ("a.", "b", "c..", "d~.")
+    ]
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
+    whole = rdflib_readable(data, prefixes)
+    for size in (1, 7, 64):
+        out = io.BytesIO()
+        readable = ReadableLines(out, prefixes)
+        for at in range(0, len(data), size):
+            readable.write(data[at : at + size])
+        readable.flush()
+        assert out.getvalue() == whole
+    graph = rdflib.Graph().parse(data=whole, format="turtle")
+    assert {(str(s), str(o)) for s, _p, o in graph} == {
+        (t.subject.value, t.object.value) for t in triples
+    }
