@@ -182,9 +182,12 @@ class Emitter:
         """Whether none of ``subjects`` (N-Triples text) is this document or its graph."""
         return self._first[0] not in subjects and self._first[1] not in subjects
 
-    def report(self, severity: Severity, key: str, message: str, code: str) -> None:
+    def report(
+        self, severity: Severity, key: str, message: str, code: str, line: int | None = None
+    ) -> None:
         make = error if severity is Severity.ERROR else warning
-        self.problems.append(make(self.doc.source, self.doc.line_of(key), key, message, code))
+        where = line if line is not None else self.doc.line_of(key)
+        self.problems.append(make(self.doc.source, where, key, message, code))
 
     def named_node(self, iri: str, key: str) -> ox.NamedNode | None:
         try:
@@ -345,6 +348,7 @@ class Emitter:
                     f"'{key}' is one key with a dot in its name, so it is not written; the"
                     f" mapping reads {leaf} indented under {parent}:",
                     "map.key",
+                    self.doc.lines.get(f'"{key}"'),
                 )
             elif close := difflib.get_close_matches(key, self.m.known_keys, n=1, cutoff=0.8):
                 self.report(

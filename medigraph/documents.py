@@ -70,6 +70,15 @@ _ALLOWED_TAGS = frozenset(
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 ) | {_PLAIN_TAG}
 
+_COLLECTION_TAGS = frozenset(_STANDARD_TAG + name for name in ("seq", "map"))
+_MISMATCHED: dict[type[yaml.Node], frozenset[str]] = {
+    yaml.ScalarNode: _COLLECTION_TAGS,
+    yaml.SequenceNode: _ALLOWED_TAGS - {_STANDARD_TAG + "seq"},
+    yaml.MappingNode: _ALLOWED_TAGS - {_STANDARD_TAG + "map"},
+}
+"""Tags that PyYAML refuses on such a node (``link: !!null`` above a mapping): what the editor
+meant is unclear, so it is an error rather than a silent choice."""
+
 Value = str | list["Value"] | dict[str, "Value"] | None
 
 
@@ -422,7 +431,10 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
             {}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")]
         )
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+000C
-        at = min(max(exc.position, 0), len(fm_text))
+        at = max(exc.position, 0)
+        if _Base is not yaml.BaseLoader:  # libyaml counts the bytes of the UTF-8 text
+            at = len(fm_text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        at = min(at, len(fm_text))
         line = fm_text.count("\n", 0, at)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
         message = (
@@ -542,6 +554,10 @@ class _Builder:
         if self.nodes > MAX_NODES or depth > MAX_DEPTH or tag not in _ALLOWED_TAGS:
             self._refuse(node, key, depth)
             return None
+        if tag in _MISMATCHED.get(type(node), ()):
+            kind = "a single value" if isinstance(node, yaml.ScalarNode) else "a list or mapping"
+            self._fail(node, key, f"YAML tag {_short_tag(tag)} does not fit {kind}")
+            return None
         if isinstance(node, yaml.ScalarNode):
             text: str = node.value
             if tag == _NULL_TAG or (tag == _PLAIN_TAG and not node.style and text in _NULLS):
@@ -602,7 +618,14 @@ class _Builder:
                     "read.duplicate-key",
                 )
                 continue
-            lines[full] = self._line(key_node)
+            line = self._line(key_node)
+            if "." in name:
+                # One key with a dot in its name (`link.href:` at the top): its own line is
+                # kept under its quoted name; `link.href` is the nested key's wherever it is.
+                lines[f'"{full}"'] = line
+                lines.setdefault(full, line)
+            else:
+                lines[full] = line
             result[name] = self.value(value_node, full, depth + 1)
         return result
 

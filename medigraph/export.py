@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .diagnostics import Diagnostic, Severity, error, warning
+from .diagnostics import Diagnostic, Severity, error, visible, warning
 from .documents import Document, SourceFile, no_documents, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
@@ -80,7 +80,7 @@ class Report:
         ]
         text = "; ".join(parts) + "."
         if self.unmapped:
-            top = ", ".join(f"{k} ({n})" for k, n in sorted(self.unmapped.items())[:10])
+            top = ", ".join(f"{visible(k)} ({n})" for k, n in sorted(self.unmapped.items())[:10])
             more = f" and {len(self.unmapped) - 10} more" if len(self.unmapped) > 10 else ""
             text += f" Keys not in the mapping (documents): {top}{more}; see --coverage."
         return text

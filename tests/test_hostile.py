@@ -189,3 +189,21 @@ def test_nothing_written_outside_the_output(tmp_path: Path) -> None:
     assert strays == set()
     assert "out/dump.ttl" in created
     parse_dump(tmp_path / "out" / "dump.ttl", "ttl")
+
+
+def test_a_key_name_cannot_add_a_line_to_the_summary_or_the_coverage(tmp_path: Path) -> None:
+    """A key is the editor's text too: a line break in one must not forge a CI log line."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    doc = tmp_path / "a.md"
+    doc.write_text(
+        '---\ntitle: t\nowlType: Medigy Communities\nmdName: k1\n"x\\n::error file=R,line=1::forged\\n": 1\n---\n',
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(cli, ["export", str(doc), "-o", str(tmp_path / "o.nt"), "--coverage"])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert not [line for line in lines if line.startswith("::error")]
+    assert sum("x\\x0a::error" in line for line in lines) == 2  # the table and the summary

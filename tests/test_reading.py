@@ -45,3 +45,53 @@ def test_a_control_character_is_reported_at_its_line_and_key(tmp_path) -> None: 
         assert doc is None
         assert [(p.line, p.key, p.code) for p in problems] == [(5, "link.brand", "read.yaml")]
         assert f"U+{ord(char):04X}" in problems[0].message and "\n" not in problems[0].message
+
+
+def test_a_control_character_after_wide_characters_is_at_its_own_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """libyaml gives the position in bytes: three per CJK character above the error."""
+    from medigraph.documents import SourceFile, read_document
+
+    text = f'---\ntitle: "{"中文" * 15}"\nmdName: a1\ntags:\n- news\x01\ndescription: d\nslug: s\n---\n'
+    path = tmp_path / "doc.md"
+    path.write_text(text, encoding="utf-8")
+    _doc, problems = read_document(SourceFile(str(path), "doc.md", str(path)))
+    assert [(p.line, p.key) for p in problems] == [(5, "tags")]
+
+
+def test_a_dotted_key_keeps_its_own_line_and_leaves_the_nested_one_its_line() -> None:
+    """`link.href:` at the top (a key with a dot in its name) beside `link:` / `href:`."""
+    from medigraph.mapping import load_mapping
+
+    for dotted_first in (False, True):
+        nested = ["link:", "  brand: healthleadersmedia.com", "  href: see website"]
+        dotted = ['"link.href": https://example.org/a']
+        body = (dotted + nested) if dotted_first else (nested + dotted)
+        text = "\n".join(["---", "title: t", "owlType: Medigy Communities", "mdName: c1", *body])
+        doc, _ = documents.parse_document((text + "\n---\n").encode(), "doc.md")
+        assert doc is not None
+        href_line = 5 + body.index("  href: see website")
+        dotted_line = 5 + body.index(dotted[0])
+        assert doc.line_of("link.href") == href_line
+        mapped = load_mapping().map(doc)
+        found = {(d.key, d.code): d.line for d in mapped.diagnostics}
+        assert found[("link.href", "map.iri")] == href_line
+        assert found[("link.href", "map.key")] == dotted_line
+
+
+def test_a_value_tag_on_a_list_or_mapping_is_an_error_not_ignored() -> None:
+    """`link: !!null` above a mapping: PyYAML refuses it; writing the link anyway would be a
+    guess at what the editor meant."""
+    for yaml_text, line, key in [
+        ("link: !!null\n  href: https://example.org/withdrawn\n", 3, "link"),
+        ("tags: !!int [a, b]\n", 3, "tags"),
+        ("x: !!map text\n", 3, "x"),
+    ]:
+        doc, problems = documents.parse_document(
+            f"---\ntitle: t\n{yaml_text}---\n".encode(), "d.md"
+        )
+        assert doc is None
+        assert [(p.line, p.key, p.code) for p in problems] == [(line, key, "read.yaml")]
+    doc, problems = documents.parse_document(
+        b"---\ntags: !!seq [a]\nl: !!map {a: b}\n---\n", "d.md"
+    )
+    assert doc is not None and problems == []

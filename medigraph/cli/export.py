@@ -8,6 +8,7 @@ from collections import Counter
 import click
 
 from ..cache import CacheError, default_cache_dir
+from ..diagnostics import visible
 from ..export import DEFAULT_OUTPUT, NothingFound, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
@@ -149,7 +150,7 @@ def coverage_table(report: Report, mapping: str | None, base: str) -> str:
             )
             how = ", ".join(rule.properties) or f"checked ({rule.converter})" if rule else "mapped"
         status[how.split(":")[0]] += 1
-        rows.append(f"{key:<40} {report.key_documents[key]:>8}  {how}")
+        rows.append(f"{visible(key):<40} {report.key_documents[key]:>8}  {how}")
     header = f"{'key':<40} {'documents':>8}  mapping"
     return "\n".join([header, *rows])
 
