@@ -127,6 +127,16 @@ class SourceFile:
     source: str
 
 
+def path_list(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+) -> list[str | os.PathLike[str]]:
+    """The paths given, as a list; one path (``"content/"``) is one path, not its letters
+    (a string is an iterable of strings, and ``/`` among them would be the whole disk)."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [os.fsdecode(paths) if isinstance(paths, bytes) else paths]
+    return list(paths)
+
+
 def discover(
     paths: Iterable[str | os.PathLike[str]], keep: Callable[[str], bool] | None = None
 ) -> tuple[list[SourceFile], list[Diagnostic]]:
@@ -138,7 +148,7 @@ def discover(
     """
     found: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    given_paths = list(paths)
+    given_paths = path_list(paths)
     # Identities of the files listed so far. Under a single folder, plain files cannot meet
     # twice, so only links (and the files they point at) need remembering: memory follows
     # the number of links, not the size of the corpus.
@@ -644,7 +654,7 @@ def read_documents(
     paths: Iterable[str | os.PathLike[str]],
 ) -> Iterator[tuple[Document | None, list[Diagnostic]]]:
     """Read every document under ``paths`` in order; problems come with the document they concern."""
-    files, problems = discover(paths)
+    files, problems = discover(path_list(paths))
     if problems:
         yield None, problems
     for found in files:

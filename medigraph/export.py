@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error, visible, warning
-from .documents import Document, SourceFile, no_documents, read_document
+from .documents import Document, SourceFile, no_documents, path_list, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
     FileList,
     Processed,
     Settings,
+    check_shard,
     default_jobs,
     in_shard,
     list_files,
@@ -167,6 +168,10 @@ class Collisions:
                 self._add(digest, position)
 
 
+class BadOutput(ValueError):
+    """The output cannot be a dump (a ``*.md`` file: a document, or one the next run reads)."""
+
+
 def export(
     paths: Iterable[str | os.PathLike[str]],
     output: str | os.PathLike[str] = DEFAULT_OUTPUT,
@@ -196,13 +201,17 @@ def export(
     """
     started = time.perf_counter()
     out = os.fspath(output)
+    if out.lower().endswith(".md"):
+        # Over a document, or beside the content where the next export reads it as one.
+        raise BadOutput(f"{out}: a dump is not a *.md file; name it .ttl, .nt, .trig, …")
+    check_shard(shard)
+    paths = path_list(paths)
     fmt = format_for(format, out)
     mapper = load_mapping(mapping, base=base)  # fails fast (exit 2) on a broken mapping
     checked: list[Diagnostic] = []
     if validate:
         from .validation import validate as check
 
-        paths = list(paths)
         verdict = check(paths, mapping=mapping, base=base, jobs=jobs)
         if verdict.failed():
             refused = Report(output=out, refused=True, read=len(verdict.documents))
@@ -214,7 +223,6 @@ def export(
         checked = [d for d in verdict.diagnostics if d.code.startswith(("shacl.", "ontology."))]
     settings = Settings(mapping_path=mapping, base=base, fmt=fmt, nquads=store is not None)
     report = Report(output=out, diagnostics=checked)
-    paths = list(paths)
     cached = _open_cache(cache, out, mapper, settings, shard)
     if cached is not None:
         settings = replace(settings, stat_files=True)

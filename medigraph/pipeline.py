@@ -23,7 +23,7 @@ from pathlib import Path
 from sys import intern
 
 from .diagnostics import Diagnostic, Severity, error
-from .documents import SourceFile, discover, read_document
+from .documents import SourceFile, discover, path_list, read_document
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
 from .writers import Block, Format, nquads, serialize_document
 
@@ -174,8 +174,18 @@ def shard_of(path: str, count: int) -> int:
     return zlib.crc32(path.encode("utf-8")) % count
 
 
+def check_shard(shard: tuple[int, int] | None) -> None:
+    """ValueError unless ``shard`` is (K, N) with 1 ≤ K ≤ N: shards are counted from 1."""
+    if shard is None:
+        return
+    index, count = shard
+    if not (isinstance(index, int) and isinstance(count, int) and 1 <= index <= count):
+        raise ValueError(f"shard {index}/{count}: K must be between 1 and N (shards count from 1)")
+
+
 def in_shard(shard: tuple[int, int]) -> Callable[[str], bool]:
     """Whether a relative path belongs to ``shard`` (K, N): the ``keep`` hook of :func:`list_files`."""
+    check_shard(shard)
     index, count = shard
     return lambda path: shard_of(path, count) == index - 1
 
@@ -183,6 +193,7 @@ def in_shard(shard: tuple[int, int]) -> Callable[[str], bool]:
 def select_shard(files: list[SourceFile], shard: tuple[int, int] | None) -> list[SourceFile]:
     if shard is None:
         return files
+    check_shard(shard)
     index, count = shard
     return [f for f in files if shard_of(f.path, count) == index - 1]
 
@@ -307,7 +318,7 @@ def list_files(
     would list, in order; recording them here and answering False keeps discover's own list
     empty. Several paths (or a file) are listed by ``discover`` as they are.
     """
-    given = list(paths)
+    given = path_list(paths)
     if len(given) != 1 or not os.path.isdir(given[0]) or os.path.isfile(given[0]):
         return discover(given, keep=keep)
     files = FileList(os.fspath(Path(given[0])), os.fspath(given[0]))

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import no_documents
+from .documents import no_documents, path_list
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -403,7 +403,7 @@ def push(
     nothing removes every graph a push wrote (an empty checkout must not unpublish the site).
     """
     started = time.perf_counter()
-    paths = list(paths)
+    paths = path_list(paths)
     if (dump is None) == (not paths):
         raise ValueError("give either document paths or a dump, not both or neither")
     if byte_budget < 1_000:

@@ -21,6 +21,7 @@ import os
 import queue
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -92,8 +93,10 @@ class QueryServer(ThreadingHTTPServer):
         store_path: str | Path = "",
         workers: int = 2,
     ) -> None:
+        if ":" in address[0]:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
-        self.store = store
+        self.store: ox.Store | None = store
         """Held open for writing (never written) so that no export changes it meanwhile."""
         self.prefixes = prefixes
         self.timeout = timeout
@@ -101,13 +104,19 @@ class QueryServer(ThreadingHTTPServer):
         self.workers = _Workers(os.fspath(store_path), prefixes, workers)
 
     def server_close(self) -> None:
-        self.workers.close()
+        """End the query processes and let go of the store (an export may write it again).
+        Also called by the base class when binding failed, before there are any."""
+        workers = getattr(self, "workers", None)
+        if workers is not None:
+            workers.close()
+        self.store = None  # the last reference: RocksDB's lock goes with it
         super().server_close()
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        shown = f"[{host!s}]" if ":" in str(host) else str(host)  # an IPv6 address
+        return f"http://{shown}:{port}/"
 
 
 def make_server(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from pathlib import Path
 from types import TracebackType
@@ -103,9 +104,26 @@ def open_read_only(path: str | os.PathLike[str]) -> ox.Store:
         raise StoreError(f"cannot open the store at {where}: {exc}") from exc
 
 
+_ROCKSDB_FILE = re.compile(
+    r"CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|blob|dbtmp)"
+)
+"""What RocksDB keeps in a store's folder (also one that a killed run left half made)."""
+
+
 def open_writable(path: str | os.PathLike[str], wait: float = LOCK_WAIT_S) -> ox.Store:
-    """Open (creating) a store for writing, waiting a little if another process holds it."""
+    """Open (creating) a store for writing, waiting a little if another process holds it.
+
+    A folder that holds anything else (the content, the output folder itself) is refused:
+    RocksDB would put its files among the user's.
+    """
     where = Path(path)
+    if where.is_dir() and not _is_store(where):
+        foreign = sorted(e.name for e in where.iterdir() if not _ROCKSDB_FILE.fullmatch(e.name))
+        if foreign:
+            raise StoreError(
+                f"{where} is not a medigraph store and holds other files ({foreign[0]}"
+                f"{', …' if len(foreign) > 1 else ''}); give a new or empty folder for the store"
+            )
     deadline = time.monotonic() + wait
     while True:
         try:

@@ -50,7 +50,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
 from .diagnostics import Diagnostic, Severity
-from .documents import Document, SourceFile, discover, no_documents, read_document
+from .documents import Document, SourceFile, discover, no_documents, path_list, read_document
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
 
@@ -1012,7 +1012,7 @@ def validate(
     options = Options(shapes, ontology, mapping, base, inference)
     engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
     engine.shacl([])
-    paths = list(paths)
+    paths = path_list(paths)
     files, problems = discover(paths)
     if not files and not problems:
         raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")

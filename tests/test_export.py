@@ -486,3 +486,69 @@ def test_a_reader_that_stops_early_gets_one_error_line(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2
     assert err.decode().strip().splitlines() == ["Error: cannot write -: Broken pipe"]
+
+
+@pytest.mark.parametrize("shard", [(0, 3), (4, 3), (-2, 3)])
+def test_the_api_refuses_a_shard_that_does_not_exist(
+    tmp_path: Path, shard: tuple[int, int]
+) -> None:
+    out = tmp_path / "s.ttl"
+    with pytest.raises(ValueError, match="K must be between 1 and N"):
+        export([EXAMPLES], out, shard=shard, jobs=1)
+    assert not out.exists()
+
+
+def test_one_path_given_as_a_string_is_one_path(tmp_path: Path) -> None:
+    """A str is an iterable of one-letter strings; "content/" must not mean c, o, …, /."""
+    from medigraph.documents import discover
+
+    as_list, _ = discover([str(EXAMPLES)])
+    alone, _ = discover(str(EXAMPLES))
+    assert [f.path for f in alone] == [f.path for f in as_list]
+    report = export(str(EXAMPLES), tmp_path / "d.ttl", jobs=1)  # type: ignore[arg-type]
+    assert report.exported == len(as_list)
+
+
+def test_a_dump_is_never_written_over_a_markdown_file(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    doc = next(EXAMPLES.rglob("*.md"))
+    target = content / doc.name
+    target.write_bytes(doc.read_bytes())
+    done = CliRunner().invoke(cli, ["export", str(content), "-o", str(target)])
+    assert done.exit_code == 2
+    assert "not a *.md file" in done.output
+    assert target.read_bytes() == doc.read_bytes()
+
+
+def test_a_folder_that_is_not_a_store_is_not_made_one(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    doc = next(EXAMPLES.rglob("*.md"))
+    (content / doc.name).write_bytes(doc.read_bytes())
+    done = CliRunner().invoke(
+        cli, ["export", str(content), "-o", str(tmp_path / "d.ttl"), "--store", str(content)]
+    )
+    assert done.exit_code == 2, done.output
+    assert "not a medigraph store" in done.output
+    assert sorted(p.name for p in content.iterdir()) == [doc.name]
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "1e300", "0"])
+def test_a_timeout_must_be_a_time(seconds: str) -> None:
+    done = CliRunner().invoke(cli, ["query", "--timeout", seconds, "ASK {}"])
+    assert done.exit_code == 2
+    assert "--timeout" in done.output and "Traceback" not in done.output
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    import medigraph
+
+    done = subprocess.run(
+        [sys.executable, "-m", "medigraph", "--version"], capture_output=True, text=True, check=True
+    )
+    assert medigraph.__version__ in done.stdout
+    assert (ROOT / "medigraph" / "py.typed").is_file()

@@ -327,3 +327,48 @@ def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_pat
     assert 'data-rows="5"' in dom
     for name in ("Chronic Care Management (CCM)", "Value-Based Care (VBC)"):
         assert f"<td>{name}</td>" in dom
+
+
+def test_a_closed_server_lets_go_of_the_store(tmp_path: Path) -> None:
+    """As the README says to stop one (shutdown, then server_close): an export in the same
+    process can write the store again, and a second server can open it."""
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    for _ in range(2):
+        running = make_server(store, port=0)
+        serve_in_thread(running)
+        running.shutdown()
+        running.server_close()
+    assert export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False).exit_code == 0
+
+
+def test_a_port_in_use_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = CliRunner().invoke(cli, ["serve", "--store", str(store), "--port", str(port)])
+    assert done.exit_code == 2, done.output
+    assert f"cannot listen on 127.0.0.1:{port}" in done.output
+    assert "Traceback" not in done.output
+
+
+def test_ipv6_loopback(tmp_path: Path) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    try:
+        running = make_server(store, host="::1", port=0)
+    except OSError:
+        pytest.skip("::1 cannot be bound here")
+    serve_in_thread(running)
+    try:
+        assert running.url.startswith("http://[::1]:")
+        status, _type, body = fetch(running.url + "query?query=ASK%7B%7D")
+        assert status == 200 and json.loads(body)["boolean"] is True
+    finally:
+        running.shutdown()
+        running.server_close()

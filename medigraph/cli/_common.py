@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -45,10 +46,29 @@ def jobs_option(help: str = "Worker processes (default: number of cores).") -> C
     return click.option("-j", "--jobs", type=click.IntRange(min=1), help=help)
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds: above ``min`` and at most a year (``inf`` and ``nan`` are no time
+    a clock can be set to; ``1e300`` overflows it)."""
+
+    name = "seconds"
+
+    def __init__(self, min: float = 0, min_open: bool = True) -> None:
+        super().__init__(min=min, min_open=min_open, max=YEAR)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return number
+
+
+YEAR = 365 * 24 * 3600.0
+
+
 def timeout_option(help: str, default: float) -> Callable[[_F], _F]:
     return click.option(
         "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=Seconds(),
         default=default,
         show_default=True,
         help=help,

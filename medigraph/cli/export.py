@@ -9,7 +9,7 @@ import click
 
 from ..cache import CacheError, default_cache_dir
 from ..diagnostics import visible
-from ..export import DEFAULT_OUTPUT, NothingFound, Report, export
+from ..export import DEFAULT_OUTPUT, BadOutput, NothingFound, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
 from ..writers import FORMATS
@@ -104,7 +104,7 @@ def export_command(
                 cache=cache,
                 validate=validate,
             )
-    except (MappingError, StoreError, CacheError, NothingFound) as exc:
+    except (MappingError, StoreError, CacheError, NothingFound, BadOutput) as exc:
         raise Fatal(str(exc)) from exc
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc

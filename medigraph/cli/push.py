@@ -10,7 +10,15 @@ from ..mapping import MappingError
 from ..push import DEFAULT_BYTE_BUDGET, PushError, push
 from ..sparql import Credentials
 from . import cli
-from ._common import Fatal, base_option, echo_diagnostics, jobs_option, mapping_option, progress
+from ._common import (
+    Fatal,
+    Seconds,
+    base_option,
+    echo_diagnostics,
+    jobs_option,
+    mapping_option,
+    progress,
+)
 
 
 @cli.command("push")
@@ -56,7 +64,7 @@ from ._common import Fatal, base_option, echo_diagnostics, jobs_option, mapping_
 @click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=Seconds(min=0.1, min_open=False),
     default=60.0,
     show_default=True,
     help="Seconds to wait for each request.",
