@@ -97,3 +97,8 @@ def error(path: str, line: int | None, key: str | None, message: str, code: str)
 
 def warning(path: str, line: int | None, key: str | None, message: str, code: str) -> Diagnostic:
     return Diagnostic(path, line, key, Severity.WARNING, message, code)
+
+
+def plural(number: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: a count and its noun, in the plural unless it is one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

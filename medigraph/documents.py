@@ -169,7 +169,9 @@ def discover(
         top = os.fspath(root)
         real_root = os.path.realpath(top)
         same = top == shown and os.sep == "/"
+        empty = True
         for rel, folder, is_link in _walk(root, problems, shown):
+            empty = False
             name = rel.rpartition("/")[2]
             if is_link:
                 real = os.path.realpath(os.path.join(folder, name))
@@ -189,7 +191,15 @@ def discover(
             # Then the path to open and the name shown are one string, stored once.
             file = display if same else os.path.join(folder, name)
             found.append(SourceFile(file, rel, display))
+        if empty and len(given_paths) > 1:
+            # One of several: a mistyped folder must not pass a CI gate unnoticed. (One
+            # folder alone with none is the callers' usage error.)
+            problems.append(error(shown, None, None, no_documents([shown]), EMPTY_FOLDER))
     return found, problems
+
+
+EMPTY_FOLDER = "read.empty"
+"""The code of a folder given among several that holds no ``*.md`` file."""
 
 
 def _identity(real: str) -> int:

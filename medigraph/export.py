@@ -69,8 +69,19 @@ class Report:
 
     def summary(self) -> str:
         if self.refused:
+            errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+            checked = sum(1 for d in errors if d.code.startswith(("shacl.", "ontology.")))
+            why = [
+                *([f"{self.rejected} rejected by reading or mapping"] if self.rejected else []),
+                *(
+                    [f"{len(errors) - checked} other errors"]
+                    if not self.rejected and len(errors) > checked
+                    else []
+                ),
+                *([f"{checked} violations of the shapes or the ontology"] if checked else []),
+            ]
             return (
-                f"{self.read} documents checked; they do not conform to the shapes, "
+                f"{self.read} documents checked; {', '.join(why) or 'they do not conform'}, "
                 "so nothing was written."
             )
         parts = [

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import no_documents, path_list
+from .diagnostics import Diagnostic, Severity, error, plural, warning
+from .documents import EMPTY_FOLDER, no_documents, path_list
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -131,7 +131,8 @@ class PushReport:
             + (
                 f"{self.triples_sent} triples to send"  # how they would be batched is not known
                 if self.dry_run
-                else f"{self.triples_sent} triples sent in {self.requests} requests "
+                else f"{plural(self.triples_sent, 'triple')} sent in"
+                f" {plural(self.requests, 'request')} "
                 f"({self.bytes_sent / 1000:.1f} kB)"
             )
             + f"; {self.seconds:.2f} s."
@@ -437,6 +438,12 @@ def push(
             collisions = Collisions(clashes.name, where_of=clashes.where)
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
             count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
+            empty = [p.path for p in problems if p.code == EMPTY_FOLDER]
+            if empty and not allow_empty:
+                raise PushError(
+                    f"{no_documents(empty)}: nothing pushed (pushing them empty removes the "
+                    "graphs of the documents they held; give --allow-empty to do that)"
+                )
             if count == 0 and not allow_empty:
                 raise PushError(
                     f"{no_documents(paths)}: nothing pushed (pushing none removes every graph "

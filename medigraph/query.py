@@ -49,7 +49,7 @@ from typing import IO, Literal, TypeVar
 
 import pyoxigraph as ox
 
-from .diagnostics import visible
+from .diagnostics import plural, visible
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import Credentials, check_endpoint_url, public_url
@@ -113,7 +113,7 @@ class Answer:
             return "true" if self.boolean else "false"
         if self.kind == "graph":
             return f"{len(self.triples)} triples"
-        return f"{len(self.rows)} rows"
+        return plural(len(self.rows), "row")
 
 
 def _read(
@@ -451,10 +451,29 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
     try:
         result = ox.Store().query(text, prefixes=dict(prefixes))
     except SyntaxError as exc:
+        if _is_update(text, prefixes):
+            raise QuerySyntaxError(
+                "this is a SPARQL update (INSERT, DELETE, LOAD, CLEAR, …): medigraph query only"
+                " asks questions (SELECT, ASK, CONSTRUCT, DESCRIBE); export and push write the"
+                " stores"
+            ) from None
         raise syntax_error(text, str(exc)) from None
     if isinstance(result, ox.QueryBoolean):
         return "boolean"
     return "graph" if isinstance(result, ox.QueryTriples) else "bindings"
+
+
+def _is_update(text: str, prefixes: Mapping[str, str]) -> bool:
+    """Whether ``text`` parses as a SPARQL update (tried on a new, empty in-memory store, so
+    that nothing is read or written anywhere; one that could reach the network, with LOAD or
+    SERVICE, is not tried and gets the plain syntax error)."""
+    if re.search(r"\b(LOAD|SERVICE)\b", text, re.IGNORECASE):
+        return False
+    try:
+        ox.Store().update(text, prefixes=dict(prefixes))
+    except (SyntaxError, OSError, ValueError):
+        return False
+    return True
 
 
 def syntax_error(text: str, message: str) -> QuerySyntaxError:
@@ -969,7 +988,7 @@ def write_triples(
     if fmt == "table":  # asked for: one row per triple, as for any answer
         rows: Iterator[list[Term | None]] = ([t.subject, t.predicate, t.object] for t in counted())
         table(["subject", "predicate", "object"], rows, prefixes, out)
-        return f"{count} triples"
+        return plural(count, "triple")
     if fmt == "ntriples":
         data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
     else:
@@ -978,7 +997,7 @@ def write_triples(
             ox.serialize(counted(), format=ox.RdfFormat.TURTLE, prefixes=names) or b"", names
         )
     out.write((data or b"").decode())
-    return f"{count} triples"
+    return plural(count, "triple")
 
 
 def write_rows(
@@ -997,7 +1016,7 @@ def write_rows(
         count = _json(variables, rows, out)
     else:
         count = table(variables, rows, prefixes, out)
-    return f"{count} rows"
+    return plural(count, "row")
 
 
 def _csv_term(term: Term | None) -> str:

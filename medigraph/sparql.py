@@ -160,7 +160,9 @@ class Credentials:
         if password is None:
             return None
         if not user:
-            raise ValueError("a password is set but no user: give --user or MEDIGRAPH_USER")
+            raise ValueError(
+                "a password is set but no user: set MEDIGRAPH_USER (or give push --user)"
+            )
         return cls(user, password, scheme, host)
 
     @property

@@ -1232,11 +1232,18 @@ def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:
     from .writers import FORMATS
 
     if name:
-        if name in FORMATS:
-            return FORMATS[name].rdf_format
-        found = ox.RdfFormat.from_extension(name)
-    else:
-        found = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
+        wanted = name.lower()
+        if wanted in FORMATS:
+            return FORMATS[wanted].rdf_format
+        if wanted == "turtle":
+            return ox.RdfFormat.TURTLE
+        found = ox.RdfFormat.from_extension(wanted) or ox.RdfFormat.from_media_type(wanted)
+        if found is None:
+            raise ValidationSetupError(
+                f"unknown --graph-format {name!r}; use ttl, nt, trig, nq, jsonld or rdf"
+            )
+        return found
+    found = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
     if found is None:
         raise ValidationSetupError(f"cannot tell the RDF format of {path}; give --graph-format")
     return found

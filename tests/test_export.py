@@ -552,3 +552,31 @@ def test_python_dash_m_runs_the_command_line() -> None:
     )
     assert medigraph.__version__ in done.stdout
     assert (ROOT / "medigraph" / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("command", ["export", "validate"])
+def test_an_empty_folder_among_several_paths_fails_the_run(tmp_path: Path, command: str) -> None:
+    """A CI gate given two folders, one of them mistyped into an empty one, must not pass."""
+    (tmp_path / "empty").mkdir()
+    args = [command, str(EXAMPLES), str(tmp_path / "empty")]
+    if command == "export":
+        args += ["-o", str(tmp_path / "d.ttl")]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 1, done.output
+    assert f"{tmp_path / 'empty'}: error: no documents (*.md files) under" in done.output
+
+
+def test_validate_before_export_says_why_it_wrote_nothing(tmp_path: Path) -> None:
+    """A file that cannot be read is not a shapes problem: the summary says which it was."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for doc in list(EXAMPLES.rglob("*.md"))[:3]:
+        (content / doc.name).write_bytes(doc.read_bytes())
+    (content / "notes.md").write_text("hello\n", encoding="utf-8")
+    out = tmp_path / "x.ttl"
+    done = CliRunner().invoke(cli, ["export", str(content), "-o", str(out), "--validate"])
+    assert done.exit_code == 1
+    assert "4 documents checked; 1 rejected by reading or mapping, so nothing was written" in (
+        done.output
+    )
+    assert f"{out} was not written." in done.output and not out.exists()

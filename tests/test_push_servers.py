@@ -798,3 +798,23 @@ def test_a_clash_names_the_first_file_at_the_mdname_line(
     )
     assert (clash.path, clash.line, clash.key) == (str(copy), line + 1, "mdName")
     assert str(first) in clash.message
+
+
+def test_an_empty_folder_among_several_is_not_pushed_empty(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """`push content/a content/b` with b emptied (or mistyped to an empty folder): the
+    documents b held are not unpublished unless asked."""
+    do_push(server, corpus, base)
+    before = dict(manifest(server, base))
+    (corpus.parent / "empty-sibling").mkdir()
+    with pytest.raises(PushError, match="--allow-empty"):
+        push(
+            [corpus, corpus.parent / "empty-sibling"],
+            endpoint=server.query_endpoint,
+            update_endpoint=server.update_endpoint,
+            credentials=credentials(server),
+            base=base,
+            jobs=1,
+        )
+    assert dict(manifest(server, base)) == before

@@ -924,3 +924,39 @@ def test_recent_content_lists_only_documents_with_a_real_moment(
     )
     got = rows(mixed, "recent-content")
     assert [r["content"].rsplit("/", 1)[1] for r in got] == [name for _, name in dated][:50]
+
+
+def test_the_command_line_says_what_went_wrong(store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    bom = tmp_path / "q.rq"
+    bom.write_bytes(b"\xef\xbb\xbfASK { ?s ?p ?o }\n")  # saved by a Windows editor
+    done = runner.invoke(cli, ["query", "--store", str(store), "-f", str(bom)])
+    assert done.exit_code == 0 and "true" in done.output, done.output
+    update = runner.invoke(cli, ["query", "--store", str(store), "INSERT DATA { <a:b> <a:c> 1 }"])
+    assert update.exit_code == 2 and "this is a SPARQL update" in update.output
+    typo = runner.invoke(cli, ["query", "--store", str(store), "SELECT ?x WHERE { ?x ?y }"])
+    assert typo.exit_code == 2 and "syntax error at line 1" in typo.output
+    nothing = runner.invoke(cli, ["query", "--store", str(store)])
+    assert nothing.exit_code == 2 and "not both" not in nothing.output
+    one = runner.invoke(
+        cli, ["query", "--store", str(store), "SELECT ?c WHERE { ?c a medigy:Community } LIMIT 1"]
+    )
+    assert one.exit_code == 0 and "medigraph: 1 row in" in one.output
+
+
+def test_quiet_silences_the_retry_warnings(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    url = f"http://127.0.0.1:{port}/query"
+    base = [sys.executable, "-m", "medigraph", "push", str(EXAMPLES), "--endpoint", url]
+    base += ["--retries", "1", "--timeout", "1"]
+    loud = subprocess.run(base, capture_output=True, text=True, cwd=tmp_path)
+    quiet = subprocess.run([*base, "-q"], capture_output=True, text=True, cwd=tmp_path)
+    assert loud.returncode == quiet.returncode == 2
+    assert "medigraph: warning: reading the medigraph manifest" in loud.stderr
+    assert "warning" not in quiet.stderr and "Error:" in quiet.stderr

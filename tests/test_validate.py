@@ -749,3 +749,13 @@ def test_a_rejected_copy_under_the_same_mdname_is_checked_alone(
         (good.parent.name, "date", "shacl.Or"),
         (copy.parent.name, "link.href", "map.iri"),
     }
+
+
+def test_an_unknown_graph_format_is_named(tmp_path: Path) -> None:
+    dump = tmp_path / "a.nq"
+    export([EXAMPLES], dump, jobs=1, cache=False)
+    done = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", "foo"])
+    assert done.exit_code == 2
+    assert "unknown --graph-format 'foo'" in done.output
+    ok = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", "NQ"])
+    assert "unknown" not in ok.output

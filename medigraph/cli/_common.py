@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, visible
 from ..mapping import DEFAULT_BASE, MappingError, check_base
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -73,6 +74,23 @@ def timeout_option(help: str, default: float) -> Callable[[_F], _F]:
         show_default=True,
         help=help,
     )
+
+
+class _LogLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"medigraph: {record.levelname.lower()}: {visible(record.getMessage())}"
+
+
+def log_to_stderr(quiet: bool) -> None:
+    """medigraph's own log (an endpoint retried, …) on stderr as ``medigraph: warning: …``;
+    with ``--quiet`` errors only."""
+    logger = logging.getLogger("medigraph")
+    if not any(isinstance(h.formatter, _LogLine) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_LogLine())
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
 def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 
@@ -106,6 +107,8 @@ def export_command(
             )
     except (MappingError, StoreError, CacheError, NothingFound, BadOutput) as exc:
         raise Fatal(str(exc)) from exc
+    except BrokenPipeError:
+        raise  # stdout closed (`| head`): click ends quietly, as for every command
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc
     except Exception as exc:
@@ -116,7 +119,8 @@ def export_command(
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
     if report.refused:
-        click.echo(f"medigraph: {report.summary()} {output} was left as it was.", err=True)
+        kept = "was left as it was" if os.path.exists(output) else "was not written"
+        click.echo(f"medigraph: {report.summary()} {output} {kept}.", err=True)
     elif not quiet:
         where = "stdout" if output == "-" else output
         click.echo(f"medigraph: {report.summary()} Written to {where}.", err=True)

@@ -16,6 +16,7 @@ from ._common import (
     base_option,
     echo_diagnostics,
     jobs_option,
+    log_to_stderr,
     mapping_option,
     progress,
 )
@@ -108,6 +109,7 @@ def push_command(
     """
     if bool(paths) == bool(dump):
         raise click.UsageError("give document PATHS or --dump FILE (not both)")
+    log_to_stderr(quiet)
     try:
         credentials = Credentials.lookup(
             update_endpoint or endpoint,

@@ -24,7 +24,7 @@ from ..query import (
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
-from ._common import Fatal, base_option, timeout_option
+from ._common import Fatal, base_option, log_to_stderr, timeout_option
 
 SPOOL_IN_MEMORY = 16 << 20
 """Bytes of an answer kept in memory before it is spooled to a temporary file."""
@@ -79,7 +79,7 @@ store_option = click.option(
     "-f",
     "--file",
     "file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8-sig"),  # a BOM (Windows editors) is not SPARQL
     help="Read the query from a file (- for stdin).",
 )
 @click.option(
@@ -146,6 +146,7 @@ def query_command(
     (--prefixes). Exit codes: 0 answered (an ASK that is false included), 2 usage error,
     syntax error, timeout, unreachable endpoint or no store.
     """
+    log_to_stderr(quiet)
     prefixes = default_prefixes(base)
     if list_prefixes:
         lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))
@@ -154,9 +155,14 @@ def query_command(
     if list_queries:
         click.echo(_list_queries(), nl=False)
         return
-    if (query is None) == (file is None):
+    if query is not None and file is not None:
         raise click.UsageError(
             "give a query (SPARQL text or a saved query's name) or -f FILE, not both"
+        )
+    if query is None and file is None:
+        raise click.UsageError(
+            "give a query (SPARQL text or a saved query's name) or -f FILE; --list shows the"
+            " saved queries"
         )
     saved: SavedQuery | None = None
     if file is not None:

@@ -152,6 +152,8 @@ def validate_command(
     try:
         with atomic_output(output) as stream:
             stream.write(data)
+    except BrokenPipeError:
+        raise  # stdout closed (`| head`): click ends quietly, as for every command
     except OSError as exc:
         click.echo(f"medigraph: error: cannot write {output}: {exc.strerror or exc}", err=True)
         sys.exit(2)
