@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -193,9 +194,9 @@ def test_export_cli_store_options(corpus: Path, tmp_path: Path) -> None:
             str(tmp_path / "t"),
         ],
     )
-    assert result.exit_code == 0, result.output
-    assert not (tmp_path / "t").exists()
-    assert "store" not in result.stderr.replace(str(tmp_path), "")
+    assert result.exit_code == 2, result.output  # contradictory: refused, nothing done
+    assert "--store and --no-store" in result.output
+    assert not (tmp_path / "t").exists() and not (tmp_path / "y.ttl").exists()
 
 
 def test_leftovers_of_an_interrupted_bulk_load_are_replaced_not_merged(
@@ -386,3 +387,22 @@ def test_an_export_under_another_base_replaces_the_graphs_of_the_old_one(
         assert got.pop("urn:x:g") == {foreign}
     assert got == graphs(fresh)
     assert union(store_path) == union(fresh)
+
+
+def test_only_the_default_dump_keeps_the_default_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another dump under ./output (one community's) must not make the analysts' store hold
+    only its documents."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["export", str(EXAMPLES), "-q"]).exit_code == 0
+    store = tmp_path / "output" / "store"
+    before = sorted(open_read_only(store).named_graphs(), key=str)
+    one = next(p for p in EXAMPLES.iterdir() if p.is_dir())
+    part = runner.invoke(cli, ["export", str(one), "-o", "output/one.ttl"])
+    assert part.exit_code == 0, part.output
+    assert "store" not in part.stderr
+    assert sorted(open_read_only(store).named_graphs(), key=str) == before
+    trig = runner.invoke(cli, ["export", str(EXAMPLES), "-o", "output/medigraph.trig"])
+    assert f"store {os.path.join('output', 'store')}" in trig.stderr

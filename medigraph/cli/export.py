@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from pathlib import Path
 
 import click
 
-from ..cache import CacheError, default_cache_dir
+from ..cache import CacheError
 from ..diagnostics import visible
 from ..export import DEFAULT_OUTPUT, BadOutput, NothingFound, Report, export
 from ..mapping import MappingError, load_mapping
@@ -55,14 +56,15 @@ from ._common import (
     "store_path",
     type=click.Path(file_okay=False),
     help="Embedded store (for `medigraph query`) to update incrementally "
-    f"(default: {DEFAULT_STORE} when the dump is written under ./output).",
+    f"(default: {DEFAULT_STORE} for the default dump, output/medigraph.ttl or another"
+    " format of it).",
 )
 @click.option("--no-store", is_flag=True, help="Do not update the embedded store.")
 @click.option(
     "--cache/--no-cache",
     default=None,
-    help="Skip unchanged files using cache/ beside the output "
-    "(default: on when writing under ./output).",
+    help="Skip unchanged files using a cache: output/cache for a dump under ./output (the"
+    " default there), else cache/ beside the dump.",
 )
 @click.option(
     "--validate",
@@ -160,13 +162,21 @@ def coverage_table(report: Report, mapping: str | None, base: str) -> str:
 
 
 def _store_for(output: str, store_path: str | None, no_store: bool) -> str | None:
-    """The store to keep in step: as asked, else the default one only for dumps in ./output.
+    """The store to keep in step: as asked, else the default one for the default dump only
+    (``output/medigraph.ttl``, ``.trig``, …).
 
     A dump written elsewhere (or to stdout) leaves ./output alone: nothing is written
-    outside the location the user chose.
+    outside the location the user chose. Nor does another dump under ./output (one
+    community's, say) make the store hold only its documents.
     """
+    if no_store and store_path:
+        raise click.UsageError("--store and --no-store contradict each other; give one")
     if no_store:
         return None
     if store_path:
         return store_path
-    return DEFAULT_STORE if default_cache_dir(output) is not None else None
+    if output == "-":
+        return None
+    target = Path(output).resolve()
+    default = Path(DEFAULT_OUTPUT).resolve()
+    return DEFAULT_STORE if (target.parent, target.stem) == (default.parent, default.stem) else None
