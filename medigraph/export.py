@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .diagnostics import Diagnostic, Severity, error, visible, warning
+from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
 from .documents import Document, SourceFile, no_documents, path_list, read_document
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
@@ -81,12 +81,13 @@ class Report:
                 *([f"{checked} violations of the shapes or the ontology"] if checked else []),
             ]
             return (
-                f"{self.read} documents checked; {', '.join(why) or 'they do not conform'}, "
+                f"{plural(self.read, 'document')} checked; {', '.join(why) or 'they do not conform'}, "
                 "so nothing was written."
             )
         parts = [
-            f"{self.read} documents read, {self.exported} exported, {self.rejected} rejected",
-            f"{self.triples} triples",
+            f"{plural(self.read, 'document')} read, {self.exported} exported,"
+            f" {self.rejected} rejected",
+            plural(self.triples, "triple"),
             *([f"{self.cached} unchanged (from the cache)"] if self.cached else []),
             f"{self.seconds:.2f} s",
         ]

@@ -49,7 +49,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, plural
 from .documents import Document, SourceFile, discover, no_documents, path_list, read_document
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
@@ -179,9 +179,10 @@ class ValidationReport:
     def summary(self) -> str:
         c = self.counts()
         return (
-            f"{len(self.documents)} documents checked, "
+            f"{plural(len(self.documents), 'document')} checked, "
             f"{sum(1 for d in self.documents if d.rejected)} rejected by reading or mapping; "
-            f"{c['error']} errors, {c['warning']} warnings, {c['info']} infos; {self.seconds:.2f} s."
+            f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, "
+            f"{plural(c['info'], 'info')}; {self.seconds:.2f} s."
         )
 
 

@@ -467,7 +467,7 @@ def test_cli_formats_and_output_file(tmp_path: Path) -> None:
         code, out, err = run(str(docs), "--format", fmt, "-o", str(target), "--batch-size", "1")
         assert code == 1, fmt
         assert out == ""
-        assert "1 errors" in err
+        assert "1 error," in err
         assert target.read_text(encoding="utf-8")
     assert "::error file=" in (tmp_path / "report.github").read_text(encoding="utf-8")
 
@@ -759,3 +759,21 @@ def test_an_unknown_graph_format_is_named(tmp_path: Path) -> None:
     assert "unknown --graph-format 'foo'" in done.output
     ok = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", "NQ"])
     assert "unknown" not in ok.output
+
+
+def test_options_that_do_nothing_here_are_refused(tmp_path: Path) -> None:
+    dump = tmp_path / "a.ttl"
+    export([EXAMPLES], dump, jobs=1, cache=False)
+    runner = CliRunner()
+    for args, says in [
+        (["validate", str(EXAMPLES), "--graph-format", "ttl"], "--graph-format only applies"),
+        (["validate", str(EXAMPLES), "--root", str(EXAMPLES)], "--root only applies"),
+        (["validate", "--graph", str(dump), "-j", "2"], "--jobs only applies"),
+        (["validate", "--graph", str(dump), "--batch-size", "5"], "--batch-size only applies"),
+        (["query", "--union-default-graph", "ASK {}"], "--union-default-graph only applies"),
+        (["query", "--list", "ASK {}"], "take no query"),
+        (["query", "--list", "--prefixes"], "not both"),
+    ]:
+        done = runner.invoke(cli, args)
+        assert done.exit_code == 2, (args, done.output)
+        assert says in done.output, (args, done.output)

@@ -76,6 +76,24 @@ def timeout_option(help: str, default: float) -> Callable[[_F], _F]:
     )
 
 
+def given(*names: str) -> list[str]:
+    """Which of the current command's options (by parameter name) the user gave."""
+    ctx = click.get_current_context()
+    found = []
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source is not click.core.ParameterSource.DEFAULT:
+            found.append(name)
+    return found
+
+
+def refuse_unless(condition: bool, options: list[str], where: str) -> None:
+    """A usage error naming ``options`` (given where they do nothing) unless ``condition``."""
+    if options and not condition:
+        shown = ", ".join("--" + name.replace("_", "-") for name in options)
+        raise click.UsageError(f"{shown} only applies {where}")
+
+
 class _LogLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"medigraph: {record.levelname.lower()}: {visible(record.getMessage())}"

@@ -24,7 +24,7 @@ from ..query import (
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
-from ._common import Fatal, base_option, log_to_stderr, timeout_option
+from ._common import Fatal, base_option, given, log_to_stderr, refuse_unless, timeout_option
 
 SPOOL_IN_MEMORY = 16 << 20
 """Bytes of an answer kept in memory before it is spooled to a temporary file."""
@@ -147,6 +147,11 @@ def query_command(
     syntax error, timeout, unreachable endpoint or no store.
     """
     log_to_stderr(quiet)
+    refuse_unless(bool(endpoint), given("union_default_graph"), "with --endpoint")
+    if list_queries and list_prefixes:
+        raise click.UsageError("give --list or --prefixes, not both")
+    if (list_queries or list_prefixes) and (query is not None or file is not None):
+        raise click.UsageError("--list and --prefixes take no query")
     prefixes = default_prefixes(base)
     if list_prefixes:
         lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))

@@ -18,7 +18,7 @@ from ..validation import (
 )
 from ..writers import atomic_output
 from . import cli
-from ._common import base_option, jobs_option, mapping_option, progress
+from ._common import base_option, given, jobs_option, mapping_option, progress, refuse_unless
 
 _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -114,8 +114,8 @@ def validate_command(
         raise click.UsageError(
             "give PATHS to validate documents, or --graph FILE to validate a dump (not both)"
         )
-    if root and not graph:
-        raise click.UsageError("--root only applies with --graph")
+    refuse_unless(bool(graph), given("root", "graph_format"), "with --graph")
+    refuse_unless(not graph, given("jobs", "batch_size"), "to documents, not with --graph")
     try:
         report: ValidationReport
         if graph:
