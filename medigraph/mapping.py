@@ -109,7 +109,10 @@ class MappedDocument:
         return own, [triples for _, triples in sorted(shared.items(), key=lambda i: str(i[0]))]
 
     def quads(self) -> Iterator[ox.Quad]:
-        assert self.graph_name is not None
+        """The triples in the document's graph; none for a document that has no graph (an
+        unknown owlType: nothing was mapped)."""
+        if self.graph_name is None:
+            return
         for t in self.triples:
             yield ox.Quad(t.subject, t.predicate, t.object, self.graph_name)
 

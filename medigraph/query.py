@@ -921,6 +921,8 @@ def insert_values(text: str, params: Mapping[str, Term]) -> str:
 
 def check_format(kind: Kind, fmt: str) -> None:
     """:class:`FormatError` when ``fmt`` does not suit a result of ``kind`` (before running)."""
+    if fmt not in FORMATS:
+        raise FormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if kind == "graph" and fmt not in ("table", "turtle", "ntriples"):
         raise FormatError(
             f"a CONSTRUCT or DESCRIBE query gives triples: use --format turtle or ntriples, not {fmt}"

@@ -273,8 +273,14 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     replacing the device's name would be wrong. A link to a file is itself replaced, not
     followed: a link planted in a shared folder cannot make the run overwrite another file."""
     if os.fspath(target) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text stream, as contextlib.redirect_stdout(io.StringIO()) sets
+            held = io.BytesIO()
+            yield held
+            sys.stdout.write(held.getvalue().decode("utf-8"))
+            return
+        yield buffer
+        buffer.flush()
         return
     path = Path(target)
     try:
@@ -358,11 +364,14 @@ def _file_mode(path: Path) -> int:
 
 def format_for(name: str | None, output: str | None) -> Format:
     """The format named, else the one the output file's extension implies, else Turtle."""
+    aliases = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}
     if name:
-        return FORMATS[name]
+        wanted = aliases.get(name.lower(), name.lower())
+        if wanted not in FORMATS:
+            raise ValueError(f"unknown format {name!r}; use one of {', '.join(FORMATS)}")
+        return FORMATS[wanted]
     if output and output != "-":
         ext = Path(output).suffix.lstrip(".").lower()
-        aliases = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}
         ext = aliases.get(ext, ext)
         if ext in FORMATS:
             return FORMATS[ext]

@@ -580,3 +580,31 @@ def test_validate_before_export_says_why_it_wrote_nothing(tmp_path: Path) -> Non
         done.output
     )
     assert f"{out} was not written." in done.output and not out.exists()
+
+
+def test_api_rough_edges(tmp_path: Path) -> None:
+    """What a programmer tries: a format's full name, stdout redirected to a string, a
+    rejected document's quads, a query format that does not exist."""
+    import contextlib
+    import io
+
+    from medigraph.documents import parse_document
+    from medigraph.mapping import load_mapping
+    from medigraph.query import FormatError, stream_embedded
+
+    out = tmp_path / "d.out"
+    export([EXAMPLES], out, format="turtle", jobs=1)
+    assert out.read_bytes().startswith(b"@prefix")
+    with pytest.raises(ValueError, match="unknown format 'bogus'"):
+        export([EXAMPLES], out, format="bogus", jobs=1)
+    held = io.StringIO()
+    with contextlib.redirect_stdout(held):
+        export([EXAMPLES], "-", format="nt", jobs=1)
+    assert held.getvalue().count(" .\n") > 1000
+    doc, _ = parse_document(b"---\ntitle: t\nowlType: Nothing Known\n---\n", "x.md")
+    assert doc is not None
+    assert list(load_mapping().map(doc).quads()) == []
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "s.ttl", store=store, jobs=1)
+    with pytest.raises(FormatError, match="unknown format 'xml'"):
+        stream_embedded("ASK {}", io.StringIO(), "xml", store=store)
