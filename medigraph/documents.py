@@ -363,13 +363,20 @@ def parse_document(
             message = "TOML front matter (+++) is not supported; use YAML between --- lines"
         elif text.strip() == "":
             message = "file is empty; a document needs YAML front matter between --- lines"
+        elif _BOUNDARY.match(text.lstrip("\ufeff\u200b\u2060")):
+            message = (
+                "an invisible character (a second byte-order mark U+FEFF, or a zero-width"
+                " space) comes before the first --- line; remove it"
+            )
         else:
             found = _BOUNDARY.search(text)
             if found is not None and text[: found.start()].strip() == "":
+                line = text.count("\n", 0, found.start()) + 1
                 message = "front matter must start on the first line"
-            else:
-                message = "no front matter: the file must start with a --- line"
-            if found is not None:
+                return None, [error(src, line, None, message, "read.framing")]
+            message = "no front matter: the file must start with a --- line"
+            if found is not None and _closing_boundary(text, found.end()) is not None:
+                # text above something shaped like front matter: told where that starts
                 line = text.count("\n", 0, found.start()) + 1
                 return None, [error(src, line, None, message, "read.framing")]
         return None, [error(src, 1, None, message, "read.framing")]
@@ -461,9 +468,10 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
             f"the character U+{code:04X} is not allowed in YAML ({exc.reason}); remove it,"
             f' or write it as "\\u{code:04X}" in a double-quoted value'
         )
-        return _Parsed(
-            {}, {}, [error(src, line_offset + line, _key_at(fm_text, line), message, "read.yaml")]
-        )
+        key = _key_holding(fm_text, at)
+        if key is None:
+            key = _key_at(fm_text, line)
+        return _Parsed({}, {}, [error(src, line_offset + line, key, message, "read.yaml")])
     except yaml.YAMLError as exc:
         what = " ".join(str(exc).split())  # one line: diagnostics are one line each
         return _Parsed(
@@ -500,6 +508,57 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     builder = _Builder(src, line_offset, _LineCounter(fm_text))
     value = builder.mapping(node, "", 0)
     return _Parsed(value, builder.lines, builder.problems)
+
+
+def _key_holding(fm_text: str, at: int, tries: int = 20) -> str | None:
+    """The key (``extra[0].value``) whose value holds the character at ``at`` that YAML
+    refused: the text is composed again with that character (and any other YAML refuses)
+    made a space, and the nodes say where each value starts and ends. None if it still
+    does not parse."""
+    chars = list(fm_text)
+    bad = at
+    for _ in range(tries):
+        chars[bad] = " "
+        loader = _Loader("".join(chars))
+        try:
+            node = loader.get_single_node()
+            break
+        except yaml.reader.ReaderError as exc:
+            bad = max(exc.position, 0)
+            if _Base is not yaml.BaseLoader:
+                bad = len("".join(chars).encode("utf-8")[:bad].decode("utf-8", "ignore"))
+            if bad >= len(chars):
+                return None
+        except yaml.YAMLError:
+            return None
+        finally:
+            loader.dispose()
+    else:
+        return None
+    target = (fm_text.count("\n", 0, at), at - fm_text.rfind("\n", 0, at) - 1)
+    path = ""
+
+    def holds(node: yaml.Node, start: yaml.Node | None = None) -> bool:
+        first = (start or node).start_mark
+        last = node.end_mark
+        return (first.line, first.column) <= target <= (last.line, last.column)
+
+    while node is not None:
+        inner: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if holds(value_node, key_node):
+                    path = f"{path}.{key_node.value}" if path else str(key_node.value)
+                    inner = value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                if holds(item):
+                    path += f"[{index}]"
+                    inner = item
+                    break
+        node = inner
+    return path or None
 
 
 _KEY_LINE = re.compile(r"^( *)(?:- +)?([^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?: |$)")

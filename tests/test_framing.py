@@ -203,3 +203,21 @@ def test_cli_all_bad_files_together(tmp_path: Path) -> None:
         where = f"{corpus / name}:{line}: error: " if line else f"{corpus / name}: error: "
         assert where in bad.stderr, (name, bad.stderr)
     assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()
+
+
+def test_an_invisible_character_before_the_front_matter_is_named_at_line_one() -> None:
+    from medigraph.documents import parse_document
+
+    for raw in (
+        b"\xef\xbb\xbf\xef\xbb\xbf---\ntitle: t\n---\n",
+        "\u200b---\ntitle: t\n---\n".encode(),
+    ):
+        doc, problems = parse_document(raw, "d.md")
+        assert doc is None
+        assert [(p.line, p.code) for p in problems] == [(1, "read.framing")]
+        assert "invisible character" in problems[0].message
+    # a Markdown file with a rule further down has no front matter: told at the top
+    doc, problems = parse_document(b"# Title\n\nText\n\n---\n\nMore\n", "d.md")
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "no front matter: the file must start with a --- line")
+    ]

@@ -55,7 +55,7 @@ def test_a_control_character_after_wide_characters_is_at_its_own_line(tmp_path) 
     path = tmp_path / "doc.md"
     path.write_text(text, encoding="utf-8")
     _doc, problems = read_document(SourceFile(str(path), "doc.md", str(path)))
-    assert [(p.line, p.key) for p in problems] == [(5, "tags")]
+    assert [(p.line, p.key) for p in problems] == [(5, "tags[0]")]
 
 
 def test_a_dotted_key_keeps_its_own_line_and_leaves_the_nested_one_its_line() -> None:
@@ -95,3 +95,16 @@ def test_a_value_tag_on_a_list_or_mapping_is_an_error_not_ignored() -> None:
         b"---\ntags: !!seq [a]\nl: !!map {a: b}\n---\n", "d.md"
     )
     assert doc is not None and problems == []
+
+
+def test_a_control_character_is_told_at_the_key_whose_value_holds_it() -> None:
+    """In a block scalar a line of text is no key; in a list of mappings the item counts."""
+    for yaml_text, line, key in [
+        ("description: |\n  Note: see below\n  bad\x01 here\nslug: s\n", 4, "description"),
+        ("extra:\n- name: x\n  value: y\x01\n", 4, "extra[0].value"),
+        ("title: t\x01\nx: y\x02\n", 2, "title"),
+        ('a:\n  b:\n  - [1, 2]\n  - [3, "x\x07"]\n', 5, "a.b[1][1]"),
+    ]:
+        doc, problems = documents.parse_document(f"---\n{yaml_text}---\n".encode(), "d.md")
+        assert doc is None
+        assert [(p.line, p.key) for p in problems] == [(line, key)], yaml_text
