@@ -202,6 +202,12 @@ EMPTY_FOLDER = "read.empty"
 """The code of a folder given among several that holds no ``*.md`` file."""
 
 
+def unlisted(problems: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The problems of listing that may hide documents (a folder that cannot be read, a path
+    that is gone): graphs of documents not seen must then be kept, not removed."""
+    return [p for p in problems if p.severity is Severity.ERROR and p.code != EMPTY_FOLDER]
+
+
 def _identity(real: str) -> int:
     """A 128-bit digest of a real path: a few bytes per file instead of the whole path."""
     return int.from_bytes(hashlib.blake2b(os.fsencode(real), digest_size=16).digest())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
-from .documents import Document, SourceFile, no_documents, path_list, read_document
+from .documents import Document, SourceFile, no_documents, path_list, read_document, unlisted
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
     FileList,
@@ -268,6 +268,8 @@ def export(
 
             # A shard sees only part of the corpus, so it cannot tell which graphs are gone.
             sync = stack.enter_context(StoreSync(store, base=base, delete=shard is None))
+            # A folder that cannot be listed hides its documents: they are not gone.
+            sync.unlisted = len(unlisted(problems))
         stream = stack.enter_context(_large_writes(stack.enter_context(atomic_output(out))))
         writer = DumpWriter(stream, fmt, mapper.all_prefixes())
         for item in results:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, plural, warning
-from .documents import EMPTY_FOLDER, no_documents, path_list
+from .documents import EMPTY_FOLDER, no_documents, path_list, unlisted
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -450,6 +450,7 @@ def push(
                     "a push wrote; give --allow-empty to do that)"
                 )
             source = iter(items)
+            keep_all = bool(unlisted(problems))  # a folder not listed hides its documents
         report.diagnostics.extend(problems)
         if on_start and count >= 0:
             on_start(count)
@@ -516,7 +517,7 @@ def push(
                     "",
                     None,
                     None,
-                    f"{len(removed)} graphs not removed: a document (or a dump's graph) was refused before its graph name was known, and any of them could be its last version",
+                    f"{len(removed)} graphs not removed: a document (or a dump's graph) was refused before its graph name was known, or a folder could not be listed, and any of them could be a document's last version",
                     "push.keep",
                 )
             )

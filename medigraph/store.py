@@ -173,6 +173,8 @@ class StoreSync:
         self.plan = SyncPlan({}, delete=delete)
         self.kept_removals: list[str] = []
         self.unidentified_rejects = 0
+        self.unlisted = 0
+        """Files or folders that could not be listed: the documents in them are unknown."""
         self._store: ox.Store | None = None
         self._finished = False
         self._pending: list[tuple[str, str, bytes | list[ox.Quad]]] = []
@@ -264,7 +266,7 @@ class StoreSync:
         self._finished = True
         self._flush()
         removed = self.plan.removed()
-        if removed and self.unidentified_rejects:
+        if removed and (self.unidentified_rejects or self.unlisted):
             # A document that could not be mapped has no graph name, so any graph could be
             # its previous version: keep them all rather than drop published content.
             self.kept_removals = removed
@@ -291,9 +293,16 @@ class StoreSync:
         for base, count in sorted(self.other_bases.items()):
             text += f"; {count} graphs of an export under base {base} removed"
         if self.kept_removals:
+            why = []
+            if self.unidentified_rejects:
+                why.append(
+                    f"{self.unidentified_rejects} rejected documents could not be identified"
+                )
+            if self.unlisted:
+                why.append(f"{self.unlisted} files or folders could not be listed")
             text += (
                 f"; {len(self.kept_removals)} graphs of documents no longer exported were kept "
-                f"because {self.unidentified_rejects} rejected documents could not be identified"
+                f"because {' and '.join(why)}"
             )
         return text
 

@@ -406,3 +406,31 @@ def test_only_the_default_dump_keeps_the_default_store(
     assert sorted(open_read_only(store).named_graphs(), key=str) == before
     trig = runner.invoke(cli, ["export", str(EXAMPLES), "-o", "output/medigraph.trig"])
     assert f"store {os.path.join('output', 'store')}" in trig.stderr
+
+
+def test_a_folder_that_cannot_be_listed_unpublishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chmod 000 on a community's folder (or a network share gone) hides its documents; they
+    are not deleted, and their graphs stay in the store."""
+    import medigraph.documents as documents
+
+    corpus = tmp_path / "content"
+    shutil.copytree(EXAMPLES, corpus)
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    before = sorted(open_read_only(store).named_graphs(), key=str)
+    hidden = next(p for p in sorted((corpus / "communities").iterdir()) if p.is_dir())
+    real_scandir = os.scandir
+
+    def scandir(folder):  # type: ignore[no-untyped-def]
+        if os.fspath(folder) == os.fspath(hidden):
+            raise PermissionError(13, "Permission denied", os.fspath(folder))
+        return real_scandir(folder)
+
+    monkeypatch.setattr(documents.os, "scandir", scandir)
+    report = export([corpus], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    assert report.exit_code == 1
+    assert any("cannot list folder" in d.message for d in report.diagnostics)
+    assert sorted(open_read_only(store).named_graphs(), key=str) == before
+    assert "could not be listed" in (report.store or "")
