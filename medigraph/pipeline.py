@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
 import time
 import zlib
 from array import array
@@ -94,6 +95,18 @@ def _init(settings: Settings, inherited: bool = False) -> None:
         return
     mapper = load_mapping(settings.mapping_path, base=settings.base)
     _worker = (mapper, settings, mapper.all_prefixes())
+
+
+def ignore_interrupts() -> None:
+    """In a worker process: Ctrl-C is the main process's to handle. A terminal sends SIGINT
+    to the whole process group; workers that die of it mid-message can leave
+    ``Pool.terminate`` waiting forever, while the main process ends them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _init_worker(settings: Settings, inherited: bool = False) -> None:
+    ignore_interrupts()
+    _init(settings, inherited)
 
 
 def process(found: SourceFile) -> Processed:
@@ -239,7 +252,7 @@ def run(
 def _pool(settings: Settings, jobs: int, inherited: bool = False) -> multiprocessing.pool.Pool:
     forking = hasattr(os, "fork")
     context = multiprocessing.get_context("fork" if forking else "spawn")
-    return context.Pool(jobs, initializer=_init, initargs=(settings, inherited and forking))
+    return context.Pool(jobs, initializer=_init_worker, initargs=(settings, inherited and forking))
 
 
 class FileList:

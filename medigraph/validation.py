@@ -794,6 +794,13 @@ def _init(options: Options) -> None:
     pyshacl_speed.collect_less()
 
 
+def _init_worker(options: Options) -> None:
+    from .pipeline import ignore_interrupts
+
+    ignore_interrupts()
+    _init(options)
+
+
 def _map(
     engine: Engine, found: SourceFile
 ) -> tuple[DocumentOutcome, Document | None, MappedDocument | None]:
@@ -1142,7 +1149,9 @@ def _run_batches(
                 yield _check_batch(batch)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(min(workers, len(batches)), initializer=_init, initargs=(options,)) as pool:
+    with context.Pool(
+        min(workers, len(batches)), initializer=_init_worker, initargs=(options,)
+    ) as pool:
         yield from pool.imap(_check_batch, batches)
 
 

@@ -249,3 +249,44 @@ def test_lazy_listing_matches_os_walk_on_trees_full_of_links(tmp_path: Path) -> 
             paths = [p for p in paths if p.is_dir()]
             listed = [(f.path, f.source) for f in discover(paths)[0]]
             assert listed == _listing_by_os_walk(paths), (trial, paths)
+
+
+@pytest.mark.parametrize("command", ["export", "validate"])
+def test_ctrl_c_ends_a_parallel_run_promptly_with_130(tmp_path: Path, command: str) -> None:
+    """A terminal sends SIGINT to the whole process group. Workers that died of it could leave
+    Pool.terminate waiting forever (a run in three hung); the run must end, with 130 — not 1,
+    which CI would read as "documents rejected" or "violations found"."""
+    import signal
+    import subprocess
+    import time
+
+    from tests._robust import medigraph_command
+
+    corpus = tmp_path / "c"
+    _generator().generate(2000, corpus)
+    args = [*medigraph_command(), command, str(corpus), "-j", "2", "-q"]
+    if command == "export":
+        args += ["-o", str(tmp_path / "d.ttl"), "--store", str(tmp_path / "s"), "--cache"]
+    interrupted = 0
+    for delay in (0.4, 0.8, 1.2, 1.6):
+        process = subprocess.Popen(
+            args,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            _out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"{command} hung after Ctrl-C at {delay} s")
+        if process.returncode == 0:
+            continue  # it finished first
+        assert process.returncode == 130, err.decode()
+        assert err.decode().strip().splitlines()[-1] == "medigraph: interrupted"
+        interrupted += 1
+    assert interrupted, "no run was interrupted; the corpus is too small for this machine"

@@ -5,6 +5,7 @@ does not pay for rdflib and pySHACL, which only ``validate`` needs."""
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -53,4 +54,16 @@ def all_commands() -> dict[str, click.Command]:
 
 
 def main() -> None:
-    cli(prog_name="medigraph")
+    """The ``medigraph`` command: click's own handling, except for Ctrl-C, which ends the run
+    with 130 (128 + SIGINT, as a shell reports it), not 1: a CI gate must not take an
+    interrupted export for one that rejected documents, or validate for one that found
+    violations."""
+    try:
+        code = cli.main(prog_name="medigraph", standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C (click's form of KeyboardInterrupt)
+        click.echo("medigraph: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
