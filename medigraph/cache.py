@@ -471,6 +471,11 @@ class Cache:
             self.db.execute("COMMIT")
             if success and self.prune:
                 self.db.execute("PRAGMA incremental_vacuum")
+        except sqlite3.Error as exc:
+            # A full disk (SQLite has then rolled back): the rows of this run are not kept,
+            # the earlier ones are. After a failed run that is all there is to say.
+            if success:
+                raise CacheError(f"cannot write the cache {self.file}: {exc}") from exc
         finally:
             self.db.close()
             self._release_lock()

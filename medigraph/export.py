@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sqlite3
 import time
 import unicodedata
 from array import array
@@ -180,6 +181,18 @@ class Collisions:
                 self._add(digest, position)
 
 
+@contextlib.contextmanager
+def _cache_errors(cached: Cache | None) -> Iterator[None]:
+    """SQLite's errors while the cache is written (a full disk) as a :class:`CacheError`."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        from .cache import CacheError
+
+        where = f" {cached.file}" if cached is not None else ""
+        raise CacheError(f"cannot write the cache{where}: {exc}") from exc
+
+
 class BadOutput(ValueError):
     """The output cannot be a dump (a ``*.md`` file: a document, or one the next run reads)."""
 
@@ -257,7 +270,7 @@ def export(
     collisions = Collisions(clashes.name, expected=count, where_of=clashes.where)
     keysets: Counter[tuple[str, ...]] = Counter()
     spellings = Spellings(mapper.base)
-    with ExitStack() as stack:
+    with _cache_errors(cached), ExitStack() as stack:
         if cached is not None:
             stack.enter_context(cached)  # closed last: commits even when the dump fails
         # A failed write (a closed pipe) ends the workers now, not at the interpreter's exit.

@@ -390,3 +390,26 @@ def test_a_second_run_on_the_same_cache_waits_then_stops_with_exit_2(
     assert "Traceback" not in result.output
     assert out.read_bytes() == before
     assert export([corpus], out, jobs=1, cache=True).cached > 0  # released: usable again
+
+
+def test_a_full_disk_under_the_cache_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" (then a COMMIT with no transaction left) was a
+    traceback and exit 1; it is exit 2 and a message naming the cache, nothing written."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from medigraph.cache import Cache
+    from medigraph.cli import cli
+
+    def full(self, item, file):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Cache, "store", full)
+    out = tmp_path / "d.ttl"
+    done = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(out), "--cache", "-j", "1"])
+    assert done.exit_code == 2, done.output
+    assert "cannot write the cache" in done.output and "disk is full" in done.output
+    assert not out.exists()

@@ -960,3 +960,20 @@ def test_quiet_silences_the_retry_warnings(tmp_path: Path) -> None:
     assert loud.returncode == quiet.returncode == 2
     assert "medigraph: warning: reading the medigraph manifest" in loud.stderr
     assert "warning" not in quiet.stderr and "Error:" in quiet.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_is_an_error_not_a_traceback(store: Path) -> None:
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    for args in (["--store", str(store), "--format", "csv", "SELECT * { ?s ?p ?o }"], ["--list"]):
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                [*medigraph_command(), "query", *args], stdout=full, stderr=subprocess.PIPE
+            )
+        assert done.returncode == 2
+        assert done.stderr.decode().strip().splitlines() == [
+            "Error: cannot write standard output: No space left on device"
+        ]

@@ -66,4 +66,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except OSError as exc:  # standard output full (`> /dev/full`) or gone; click ends EPIPE
+        where = exc.filename or "standard output"
+        click.echo(f"Error: cannot write {where}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
