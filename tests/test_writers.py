@@ -66,3 +66,18 @@ def test_a_link_to_a_file_is_replaced_not_followed(tmp_path: Path) -> None:
         stream.write(b"{}")
     assert elsewhere.read_text() == "keep me"
     assert not link.is_symlink() and link.read_text() == "{}"
+
+
+def test_a_long_output_name_gets_a_short_temporary_name(tmp_path: Path) -> None:
+    """The temporary file beside the dump adds the host name and the pid: with a 250-byte
+    name it was longer than the file system allows, and the export failed."""
+    from medigraph.writers import atomic_output
+
+    for name in ("d" * 250 + ".nt", "é" * 120 + ".nt"):
+        target = tmp_path / name
+        with atomic_output(target) as stream:
+            stream.write(b"x")
+        assert target.read_bytes() == b"x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["d" * 250 + ".nt", "é" * 120 + ".nt"]
+    )
