@@ -16,6 +16,7 @@ other graph still holds it, makes plain queries without ``GRAPH ?g`` both correc
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import re
@@ -34,6 +35,7 @@ from .sync import (
     LISTS,
     MANIFEST_CLASS,
     PENDING,
+    UPDATING,
     SyncPlan,
     manifest_graph,
     manifest_quads,
@@ -91,6 +93,29 @@ def ontology_quads(base: str = DEFAULT_BASE) -> list[ox.Quad]:
 
 def _is_store(path: Path) -> bool:
     return (path / "CURRENT").is_file()
+
+
+def _marking(base: str, started: bool) -> str:
+    """SPARQL that marks the manifest as being updated (``started``), or clears the mark."""
+    manifest = manifest_graph(base)
+    clear = f"DELETE WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
+    if not started:
+        return clear
+    now = ox.Literal(
+        datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
+    )
+    return f"{clear} ;\nINSERT DATA {{ GRAPH {manifest} {{ {manifest} {UPDATING} {now} }} }}"
+
+
+def unfinished_update(path: str | os.PathLike[str], base: str = DEFAULT_BASE) -> str | None:
+    """When an export that did not finish began to update the store at ``path`` (its answers
+    may then mix documents before and after that export), else None."""
+    manifest = manifest_graph(base)
+    query = f"SELECT ?since WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
+    for row in open_read_only(path).query(query):  # type: ignore[union-attr]
+        return str(row["since"].value)
+    return None
 
 
 def open_read_only(path: str | os.PathLike[str]) -> ox.Store:
@@ -189,6 +214,7 @@ class StoreSync:
         quads = ontology_quads(self.base)
         nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         self._consider(ontology_graph(self.base).value, hashlib.sha256(nquads).hexdigest(), quads)
+        self._store.update(_marking(self.base, started=True))
         return self
 
     def __exit__(
@@ -274,6 +300,7 @@ class StoreSync:
         if removed:
             self._apply([], removed)
         assert self._store is not None
+        self._store.update(_marking(self.base, started=False))
         self._store.flush()
         changed = len(self.plan.added) + len(self.plan.replaced) + len(removed)
         if changed >= OPTIMIZE_AFTER:

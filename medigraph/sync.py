@@ -20,6 +20,9 @@ CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
 MANIFEST_CLASS = ox.NamedNode(MEDIGY + "SyncManifest")
 LISTS = ox.NamedNode(MEDIGY + "listsGraph")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+UPDATING = ox.NamedNode(MEDIGY + "updating")
+"""On the manifest while an export brings the embedded store up to date; an export that
+did not finish leaves it, and ``query`` says so."""
 PENDING = "pending"
 """The hash the manifest records while a graph is being written: no content has it (hashes
 are hex), so a run that dies meanwhile leaves a graph the next one replaces or removes."""

@@ -434,3 +434,35 @@ def test_a_folder_that_cannot_be_listed_unpublishes_nothing(
     assert any("cannot list folder" in d.message for d in report.diagnostics)
     assert sorted(open_read_only(store).named_graphs(), key=str) == before
     assert "could not be listed" in (report.store or "")
+
+
+def test_a_store_an_export_left_half_updated_is_told_to_the_querier(tmp_path: Path) -> None:
+    """A killed or failed export leaves the store part old, part new; query and serve say so
+    until an export finishes."""
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    runner = CliRunner()
+    ask = ["query", "--store", str(store), "ASK { ?s ?p ?o }"]
+    assert "did not finish" not in runner.invoke(cli, ask).stderr
+
+    seen = []
+
+    def stop_midway(item: object) -> None:
+        seen.append(item)
+        if len(seen) == 5:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        export(
+            [EXAMPLES],
+            tmp_path / "d.ttl",
+            store=store,
+            jobs=1,
+            cache=False,
+            on_document=stop_midway,
+        )
+    warned = runner.invoke(cli, ask)
+    assert warned.exit_code == 0
+    assert "did not finish" in warned.stderr and "export again" in warned.stderr
+    export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
+    assert "did not finish" not in runner.invoke(cli, ask).stderr

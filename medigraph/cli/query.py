@@ -221,10 +221,29 @@ def query_command(
         spool.seek(0)
         while chunk := spool.read(1 << 16):
             click.echo(chunk, nl=False)
+    if not endpoint:
+        _warn_if_unfinished(store_path, base)
     if not quiet:
         where = endpoint or store_path
         click.echo(
             f"medigraph: {size} in {time.perf_counter() - started:.3f} s from {where}.",
+            err=True,
+        )
+
+
+def _warn_if_unfinished(store_path: str, base: str) -> None:
+    """Say so when an export that did not finish left the store half updated."""
+    from ..store import unfinished_update
+
+    try:
+        since = unfinished_update(store_path, base)
+    except (StoreError, StoreMissing, OSError):
+        return
+    if since is not None:
+        click.echo(
+            f"medigraph: warning: an export that began updating {store_path} at {since} did not"
+            " finish: answers may mix documents from before and after it; export again to"
+            " repair the store",
             err=True,
         )
 
@@ -257,6 +276,7 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
     """
     from ..serve import make_server
 
+    _warn_if_unfinished(store_path, base)
     try:
         server = make_server(store_path, host=host, port=port, timeout=timeout, base=base)
     except StoreMissing as exc:
