@@ -154,13 +154,15 @@ def discover(
     # the number of links, not the size of the corpus.
     seen: set[int] = set()
     remember_all = len(given_paths) > 1
+    under = _relative_roots(given_paths)
     for given in given_paths:
         root = Path(given)
         shown = os.fspath(given)
         if root.is_file():
             identity = _identity(os.path.realpath(root))
-            if identity not in seen and (keep is None or keep(root.name)):
-                found.append(SourceFile(os.fspath(root), root.name, shown))
+            rel = under.get(shown, root.name)
+            if identity not in seen and (keep is None or keep(rel)):
+                found.append(SourceFile(os.fspath(root), rel, shown))
             seen.add(identity)
             continue
         if not root.is_dir():
@@ -170,6 +172,7 @@ def discover(
         real_root = os.path.realpath(top)
         same = top == shown and os.sep == "/"
         empty = True
+        prefix = under.get(shown, "")
         for rel, folder, is_link in _walk(root, problems, shown):
             empty = False
             name = rel.rpartition("/")[2]
@@ -185,12 +188,13 @@ def discover(
                     continue
                 if remember_all:
                     seen.add(identity)
-            if keep is not None and not keep(rel):
+            path = f"{prefix}/{rel}" if prefix else rel
+            if keep is not None and not keep(path):
                 continue
             display = os.path.join(shown, rel)
             # Then the path to open and the name shown are one string, stored once.
             file = display if same else os.path.join(folder, name)
-            found.append(SourceFile(file, rel, display))
+            found.append(SourceFile(file, path, display))
         if empty and len(given_paths) > 1:
             # One of several: a mistyped folder must not pass a CI gate unnoticed. (One
             # folder alone with none is the callers' usage error.)
@@ -206,6 +210,25 @@ def unlisted(problems: Iterable[Diagnostic]) -> list[Diagnostic]:
     """The problems of listing that may hide documents (a folder that cannot be read, a path
     that is gone): graphs of documents not seen must then be kept, not removed."""
     return [p for p in problems if p.severity is Severity.ERROR and p.code != EMPTY_FOLDER]
+
+
+def _relative_roots(given: list[str | os.PathLike[str]]) -> dict[str, str]:
+    """With several PATHs, where each lies under their common folder (``/``-separated; "" for
+    the folder itself): a document's path is then relative to that folder, as if it had been
+    given alone, so that ``a/index.md`` and ``b/index.md`` stay two paths (and two IRIs).
+    With one PATH, nothing: paths are relative to it."""
+    if len(given) < 2:
+        return {}
+    absolute = {os.fspath(path): os.path.abspath(path) for path in given}
+    try:
+        common = os.path.commonpath(list(absolute.values()))
+    except ValueError:  # different drives: no common folder; paths as before
+        return {}
+    out = {}
+    for shown, full in absolute.items():
+        rel = os.path.relpath(full, common)
+        out[shown] = "" if rel == "." else rel.replace(os.sep, "/")
+    return out
 
 
 def _identity(real: str) -> int:

@@ -44,11 +44,13 @@ def _escape(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
 
 
-def segment(text: str) -> str:
+def segment(text: str, normalize: bool = True) -> str:
     """One IRI path segment that stands for exactly ``text`` (percent-encoding what must be).
 
     ``%`` itself is encoded, so the mapping is injective; ``.`` and ``..`` are encoded so that
-    no IRI resolver treats them as dot-segments.
+    no IRI resolver treats them as dot-segments. An identifier is first made NFC (``é`` typed
+    as ``e`` + accent is the same name); a file name is not (``normalize=False``): two files
+    whose names differ only so are two files.
     """
     if text == "":
         raise ValueError("an IRI segment cannot be empty")
@@ -56,7 +58,8 @@ def segment(text: str) -> str:
         return "%2E" * len(text)
     if _ALL_SAFE_ASCII.fullmatch(text):  # the common case (UUIDs, numbers): nothing to encode
         return text
-    text = unicodedata.normalize("NFC", text)
+    if normalize:
+        text = unicodedata.normalize("NFC", text)
     out = []
     for char in text:
         if char in _SAFE_ASCII or (ord(char) > 0x7F and _is_ucschar(char)):

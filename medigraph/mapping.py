@@ -247,7 +247,7 @@ class Mapper:
             elif how == "integer":
                 out.append(iris.integer(text))
             elif how == "path":
-                out.append("/".join(iris.segment(part) for part in text.split("/")))
+                out.append("/".join(iris.segment(part, False) for part in text.split("/")))
             else:
                 out.append(iris.segment(text))
         return None if missing else self.base + "".join(out)

@@ -103,3 +103,41 @@ def test_answers_streamed_in_chunks_are_made_readable_whole() -> None:
     assert {(str(s), str(o)) for s, _p, o in graph} == {
         (t.subject.value, t.object.value) for t in triples
     }
+
+
+def test_files_with_the_same_name_under_several_paths_are_two_source_files(
+    tmp_path: Path,
+) -> None:
+    """`a/index.md` and `b/index.md` given as `a` and `b`: their paths are relative to the
+    common folder, so each has its own medigy:SourceFile, and validate (over the whole graph,
+    whatever the batches) finds nothing wrong."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        write_doc(tmp_path / name, "index", {"mdName: index": f"mdName: doc-{name}"})
+    paths = [tmp_path / "a", tmp_path / "b"]
+    out = tmp_path / "d.nq"
+    export(paths, out, jobs=1, cache=False)
+    sources = {q.subject.value for q in _quads(out) if "/source/" in q.subject.value}
+    assert sources == {
+        "https://medigy.com/source/a/index.md",
+        "https://medigy.com/source/b/index.md",
+    }
+    whole = export([tmp_path], tmp_path / "whole.nq", jobs=1, cache=False)
+    assert whole.exit_code == 0
+    assert _quads(out) == _quads(tmp_path / "whole.nq")  # as if the common folder was given
+    for jobs, batch in ((1, 100), (2, 1)):
+        report = validate(paths, jobs=jobs, batch_size=batch)
+        assert [d.format() for d in report.diagnostics if d.severity is Severity.ERROR] == []
+
+
+def test_file_names_that_differ_only_in_normalisation_are_two_source_files(
+    tmp_path: Path,
+) -> None:
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    for name, key in ((composed, "one"), (decomposed, "two")):
+        doc = write_doc(tmp_path, key)
+        doc.rename(tmp_path / f"{name}.md")
+    out = tmp_path / "d.nq"
+    export([tmp_path], out, jobs=1, cache=False)
+    sources = {q.subject.value for q in _quads(out) if "/source/" in q.subject.value}
+    assert len(sources) == 2
