@@ -226,6 +226,11 @@ def export(
     """
     started = time.perf_counter()
     out = os.fspath(output)
+    if out == "":
+        raise BadOutput("the output needs a file name (or - for standard output)")
+    parent = Path(out).parent
+    if out != "-" and parent.exists() and not parent.is_dir():
+        raise BadOutput(f"{out}: {parent} is a file, not a folder")
     if out.lower().endswith(".md"):
         # Over a document, or beside the content where the next export reads it as one.
         raise BadOutput(f"{out}: a dump is not a *.md file; name it .ttl, .nt, .trig, …")
@@ -248,7 +253,12 @@ def export(
         checked = [d for d in verdict.diagnostics if d.code.startswith(("shacl.", "ontology."))]
     settings = Settings(mapping_path=mapping, base=base, fmt=fmt, nquads=store is not None)
     report = Report(output=out, diagnostics=checked)
-    cached = _open_cache(cache, out, mapper, settings, shard)
+    try:
+        cached = _open_cache(cache, out, mapper, settings, shard)
+    except (OSError, sqlite3.Error) as exc:  # a read-only or full disk, a folder in the way
+        from .cache import CacheError
+
+        raise CacheError(f"cannot open the cache for {out}: {exc}") from exc
     if cached is not None:
         settings = replace(settings, stat_files=True)
     count, results, problems = run(

@@ -300,13 +300,16 @@ class StoreSync:
         if removed:
             self._apply([], removed)
         assert self._store is not None
-        self._store.update(_marking(self.base, started=False))
-        self._store.flush()
-        changed = len(self.plan.added) + len(self.plan.replaced) + len(removed)
-        if changed >= OPTIMIZE_AFTER:
-            # Bulk loads leave RocksDB with many small uncompacted files; measured on 100k
-            # documents, compacting (13 s) made default-graph queries 5x faster.
-            self._store.optimize()
+        try:
+            self._store.update(_marking(self.base, started=False))
+            self._store.flush()
+            changed = len(self.plan.added) + len(self.plan.replaced) + len(removed)
+            if changed >= OPTIMIZE_AFTER:
+                # Bulk loads leave RocksDB with many small uncompacted files; measured on 100k
+                # documents, compacting (13 s) made default-graph queries 5x faster.
+                self._store.optimize()
+        except OSError as exc:
+            raise StoreError(f"cannot write the store at {self.path}: {exc}") from exc
 
     def removed(self) -> list[str]:
         """Graphs this sync removed (after :meth:`finish`)."""
@@ -339,6 +342,14 @@ class StoreSync:
             self._apply(batch, [])
 
     def _apply(
+        self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
+    ) -> None:
+        try:
+            self._write(batch, removed)
+        except OSError as exc:  # RocksDB: a full or read-only disk
+            raise StoreError(f"cannot write the store at {self.path}: {exc}") from exc
+
+    def _write(
         self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
     ) -> None:
         store = self._store

@@ -608,3 +608,22 @@ def test_api_rough_edges(tmp_path: Path) -> None:
     export([EXAMPLES], tmp_path / "s.ttl", store=store, jobs=1)
     with pytest.raises(FormatError, match="unknown format 'xml'"):
         stream_embedded("ASK {}", io.StringIO(), "xml", store=store)
+
+
+def test_an_output_that_cannot_be_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """Not "File exists" or "Device or resource busy": what is wrong with the place."""
+    runner = CliRunner()
+    (tmp_path / "afile").write_text("x")
+    for output, says in [
+        (str(tmp_path / "afile" / "out.ttl"), "is a file, not a folder"),
+        ("", "the output needs a file name"),
+    ]:
+        done = runner.invoke(cli, ["export", str(EXAMPLES), "-o", output])
+        assert done.exit_code == 2 and says in done.output, done.output
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "cache").write_text("x")  # where the cache would go
+    done = runner.invoke(
+        cli, ["export", str(EXAMPLES), "-o", str(tmp_path / "o" / "g.ttl"), "--cache"]
+    )
+    assert done.exit_code == 2 and "cannot open the cache" in done.output
+    assert not (tmp_path / "o" / "g.ttl").exists()
