@@ -272,7 +272,7 @@ def export(
     if count == 0 and shard is None:  # a shard may hold nothing; a whole corpus may not
         if cached is not None:
             cached.close(success=False)
-        raise NothingFound(paths)
+        raise NothingFound(paths, problems)
     report.diagnostics.extend(problems)
     if on_start:
         on_start(count)
@@ -333,8 +333,11 @@ def export(
 class NothingFound(ValueError):
     """No document under the paths given: a mistyped or empty folder, not a corpus."""
 
-    def __init__(self, paths: Iterable[str | os.PathLike[str]]) -> None:
-        super().__init__(f"{no_documents(paths)}; nothing written")
+    def __init__(
+        self, paths: Iterable[str | os.PathLike[str]], problems: Iterable[Diagnostic] = ()
+    ) -> None:
+        why = "; ".join(d.format() for d in unlisted(problems))
+        super().__init__(f"{no_documents(paths)}{f' ({why})' if why else ''}; nothing written")
 
 
 def _open_cache(
