@@ -434,7 +434,7 @@ def test_negative_width(shapes: rdflib.Graph) -> None:
     assert r["key"] == rdflib.Literal("featuredImage.size")
     assert r["value"] == rdflib.Literal(-1200)
     assert r["component"] == SH.MinExclusiveConstraintComponent
-    assert str(r["message"]).startswith("featuredImage.size: the width")
+    assert str(r["message"]).startswith("featuredImage.size's width")
 
 
 def _without_scheme(remove_type_only: bool) -> rdflib.Graph:
