@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import threading
 import time
 import zlib
 from array import array
@@ -107,6 +108,23 @@ def ignore_interrupts() -> None:
 def _init_worker(settings: Settings, inherited: bool = False) -> None:
     ignore_interrupts()
     _init(settings, inherited)
+
+
+def worker_pool(
+    jobs: int, initializer: Callable[..., None], initargs: tuple[object, ...]
+) -> multiprocessing.pool.Pool:
+    """A pool of worker processes (forked where the platform can) that leave Ctrl-C to this
+    process: they are started with SIGINT ignored, so one that arrives while they start
+    cannot interrupt them before their initializer says so too."""
+    forking = hasattr(os, "fork")
+    context = multiprocessing.get_context("fork" if forking else "spawn")
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        return context.Pool(jobs, initializer=initializer, initargs=initargs)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def process(found: SourceFile) -> Processed:
@@ -250,9 +268,7 @@ def run(
 
 
 def _pool(settings: Settings, jobs: int, inherited: bool = False) -> multiprocessing.pool.Pool:
-    forking = hasattr(os, "fork")
-    context = multiprocessing.get_context("fork" if forking else "spawn")
-    return context.Pool(jobs, initializer=_init_worker, initargs=(settings, inherited and forking))
+    return worker_pool(jobs, _init_worker, (settings, inherited and hasattr(os, "fork")))
 
 
 class FileList:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import multiprocessing
 import os
 import re
 import time
@@ -1148,10 +1147,9 @@ def _run_batches(
             for batch in batches:
                 yield _check_batch(batch)
         return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(
-        min(workers, len(batches)), initializer=_init_worker, initargs=(options,)
-    ) as pool:
+    from .pipeline import worker_pool
+
+    with worker_pool(min(workers, len(batches)), _init_worker, (options,)) as pool:
         yield from pool.imap(_check_batch, batches)
 
 

@@ -155,7 +155,11 @@ def test_a_topic_spelled_differently_is_a_warning_not_a_violation(
 
     checked = validate([name_variants_corpus], jobs=1)
     assert not checked.failed()
-    topic = [d for d in checked.diagnostics if "topic of communityTopics is spelled differently" in d.message]
+    topic = [
+        d
+        for d in checked.diagnostics
+        if "topic of communityTopics is spelled differently" in d.message
+    ]
     assert topic and all(d.severity is Severity.WARNING for d in topic)
     assert all(d.key and d.key.startswith("communityTopics[") for d in topic)
 
