@@ -112,6 +112,8 @@ class PushReport:
     unchanged: int = 0
     triples_sent: int = 0
     requests: int = 0
+    writes: int = 0
+    """Of the requests, those that changed the store."""
     bytes_sent: int = 0
     retries: int = 0
     seconds: float = 0.0
@@ -132,8 +134,10 @@ class PushReport:
                 f"{self.triples_sent} triples to send"  # how they would be batched is not known
                 if self.dry_run
                 else f"{plural(self.triples_sent, 'triple')} sent in"
-                f" {plural(self.requests, 'request')} "
-                f"({self.bytes_sent / 1000:.1f} kB)"
+                f" {plural(self.writes, 'update')} ({self.bytes_sent / 1000:.1f} kB,"
+                f" {plural(self.requests, 'request')} in all)"
+                if self.writes
+                else f"nothing sent ({plural(self.requests, 'request')} to read the manifest)"
             )
             + f"; {self.seconds:.2f} s."
         )
@@ -538,6 +542,7 @@ def push(
             sender.close()
     report.added, report.replaced, report.removed = plan.added, plan.replaced, removed
     report.unchanged = plan.unchanged
+    report.writes = client.traffic.writes
     report.requests, report.bytes_sent, report.retries = (
         client.traffic.requests,
         client.traffic.bytes_sent,

@@ -305,6 +305,8 @@ class Traffic:
     """What went over the wire (for the report and the benchmark)."""
 
     requests: int = 0
+    writes: int = 0
+    """Of the requests, those that change the store (updates, Graph Store PUTs)."""
     bytes_sent: int = 0
     retries: int = 0
 
@@ -378,6 +380,7 @@ class Endpoint:
         wrapper.queryString = text
         request = wrapper._createRequest()
         request.full_url = self.update_url  # SPARQLWrapper appends an empty "?"
+        self.traffic.writes += 1
         self._send(request, what, idempotent=idempotent)
 
     # -- Graph Store HTTP Protocol -------------------------------------------------
@@ -390,6 +393,7 @@ class Endpoint:
         url += urllib.parse.urlencode({"graph": graph})
         request = urllib.request.Request(url, data=ntriples, method="PUT")
         request.add_header("Content-Type", "application/n-triples; charset=utf-8")
+        self.traffic.writes += 1
         self._send(request, what, idempotent=True)
 
     # -- transport -----------------------------------------------------------------

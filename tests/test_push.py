@@ -163,5 +163,8 @@ def test_a_dry_run_does_not_pretend_to_know_its_requests() -> None:
 
     planned = PushReport(endpoint="http://x/update", dry_run=True, read=3, triples_sent=120)
     assert "120 triples to send;" in planned.summary() and "requests" not in planned.summary()
-    done = PushReport(endpoint="http://x/update", read=3, triples_sent=120, requests=2)
-    assert "120 triples sent in 2 requests" in done.summary()
+    done = PushReport(endpoint="http://x/update", read=3, triples_sent=120, requests=3, writes=2)
+    assert "120 triples sent in 2 updates (" in done.summary()
+    assert "3 requests in all" in done.summary()
+    unchanged = PushReport(endpoint="http://x/update", read=3, requests=1)
+    assert "nothing sent (1 request to read the manifest)" in unchanged.summary()
