@@ -9,15 +9,18 @@ graph is in its old or its new state and the manifest says which. Graphs the man
 not list are never touched, apart from the document graphs being written.
 
 A graph too large for the byte budget goes through the Graph Store Protocol (one PUT)
-when the store offers it; its manifest entry is set to "pending" first and to the new hash
-after, so an interruption between the two makes the next push send it again.
+when the store offers it; its manifest entry is set to this push's "pending" mark first and
+to the new hash after, only where the mark is still there: an interruption between the two,
+or another push writing the same graph meanwhile, makes the next push send it again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,6 +185,24 @@ def set_hashes_update(entries: list[tuple[str, str]], manifest: str, forget: Ite
     return " ;\n".join(ops)
 
 
+def _record_if_marked(graph: str, hash_value: str, token: str, manifest: str) -> str:
+    """SPARQL that records ``hash_value`` for ``graph`` only if the manifest still has this
+    push's pending ``token`` for it (one transaction: no other push can come in between)."""
+    marked = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(CONTENT_HASH.value)} {literal(token)} }}"
+    recorded = (
+        f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(CONTENT_HASH.value)} {literal(hash_value)} }}"
+    )
+    return f"DELETE {{ {marked} }} INSERT {{ {recorded} }} WHERE {{ {marked} }}"
+
+
+def _hashes_query(graphs: list[str], manifest: str) -> str:
+    values = " ".join(iri(g) for g in graphs)
+    return (
+        f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} "
+        f"GRAPH {iri(manifest)} {{ ?g {iri(CONTENT_HASH.value)} ?h }} }}"
+    )
+
+
 def remove_graphs_update(graphs: list[str], manifest: str) -> str:
     ops = []
     for graph in graphs:
@@ -229,7 +250,9 @@ def graphs_from_processed(item: Processed) -> DocumentGraph:
     return DocumentGraph(item.graph, item.source, lines)
 
 
-def graphs_from_dump(path: str, manifest: str) -> Iterator[DocumentGraph]:
+def graphs_from_dump(
+    path: str, manifest: str, done: set[str] | None = None
+) -> Iterator[DocumentGraph]:
     """One DocumentGraph per named graph of a TriG/N-Quads dump, streamed.
 
     Terms are kept exactly as written (a store would canonicalise typed literals and so
@@ -241,7 +264,7 @@ def graphs_from_dump(path: str, manifest: str) -> Iterator[DocumentGraph]:
         raise PushError(
             f"{path}: a dump to push must be TriG (.trig) or N-Quads (.nq), one named graph per document"
         )
-    done: set[str] = set()
+    done = set() if done is None else done  # shared by the dumps of one push
     current: str | None = None
     lines: list[str] = []
     try:
@@ -297,6 +320,8 @@ class _Sender:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medigraph-push")
         self.inflight: Future[None] | None = None
         self.overhead = len(_manifest_entry("urn:" + "x" * 80, "0" * 64, manifest)) + 200
+        self.token = f"{PENDING}:{uuid.uuid4().hex}"
+        """This push's pending mark: no content hash, and no other push's."""
 
     def add(self, doc: DocumentGraph, hash_value: str) -> None:
         size = doc.size() + self.overhead
@@ -355,10 +380,16 @@ class _Sender:
         self._sent(docs)
 
     def put(self, docs: list[tuple[DocumentGraph, str]]) -> None:
-        """Graph Store uploads, bracketed by manifest updates so no state is ever claimed early."""
+        """Graph Store uploads, bracketed by manifest updates so no state is ever claimed early.
+
+        The graph is marked pending with this push's own token; the new hash is recorded only
+        where that mark is still there. Another push that marked, uploaded or recorded the
+        same graph meanwhile (two pushes at once) leaves its mark or hash instead, and the
+        graph may then hold either push's content: it is marked pending, so the next push
+        sends it again, rather than claimed by either."""
         graphs = [doc.graph for doc, _ in docs]
         self.endpoint.update(
-            set_hashes_update([(g, PENDING) for g in graphs], self.manifest, graphs),
+            set_hashes_update([(g, self.token) for g in graphs], self.manifest, graphs),
             f"marking {docs[0][0].source} as pending",
         )
         for doc, _ in docs:
@@ -366,9 +397,30 @@ class _Sender:
                 doc.graph, ntriples_body(doc.lines), f"uploading the graph of {doc.source}"
             )
         self.endpoint.update(
-            set_hashes_update([(doc.graph, value) for doc, value in docs], self.manifest, graphs),
+            " ;\n".join(_record_if_marked(d.graph, v, self.token, self.manifest) for d, v in docs),
             f"recording {docs[0][0].source}",
         )
+        recorded = {
+            row["g"]: row.get("h")
+            for row in self.endpoint.select(_hashes_query(graphs, self.manifest), "checking")
+        }
+        raced = [doc for doc, value in docs if recorded.get(doc.graph) != value]
+        if raced:
+            moved = [doc.graph for doc in raced]
+            self.endpoint.update(
+                set_hashes_update([(g, PENDING) for g in moved], self.manifest, moved),
+                f"marking {raced[0].source} for the next push",
+            )
+            self.report.diagnostics.append(
+                warning(
+                    raced[0].source,
+                    None,
+                    None,
+                    f"another push wrote {len(raced)} of the same graphs at the same time; they"
+                    " are marked to be sent again: push again once the other push is done",
+                    "push.race",
+                )
+            )
         self._sent(docs)
 
     def _sent(self, docs: list[tuple[DocumentGraph, str]]) -> None:
@@ -383,7 +435,7 @@ def push(
     endpoint: str,
     update_endpoint: str | None = None,
     graph_store: str | None = None,
-    dump: str | os.PathLike[str] | None = None,
+    dump: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
     credentials: Credentials | None = None,
     byte_budget: int = DEFAULT_BYTE_BUDGET,
     delete: bool = True,
@@ -432,10 +484,16 @@ def push(
         mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
         # Where the names of document graphs start: a dump's other graphs are not pushed.
         own = mapper.base + mapper.document_spec["graph"].split("{", 1)[0]
+        dump_names = ""
         if dump is not None:
             count, problems = -1, list[Diagnostic]()
-            source: Iterator[DocumentGraph | Processed] = graphs_from_dump(
-                os.fspath(dump), manifest
+            # Several dumps (the shards of one export) are one corpus: a graph none of them
+            # holds is a deleted document's; one shard alone would delete all the others'.
+            dumps = [dump] if isinstance(dump, (str, os.PathLike)) else list(dump)
+            dump_names = ", ".join(os.fspath(one) for one in dumps)
+            seen_graphs: set[str] = set()
+            source: Iterator[DocumentGraph | Processed] = itertools.chain.from_iterable(
+                graphs_from_dump(os.fspath(one), manifest, seen_graphs) for one in dumps
             )
         else:
             clashes = _Clashes(list(paths), None, mapper)  # a clash names the first file
@@ -497,7 +555,7 @@ def push(
                     keep_all = True  # which graph did it mean to replace? none is removed
                     report.diagnostics.append(
                         error(
-                            os.fspath(dump or ""),
+                            dump_names,
                             None,
                             None,
                             f"graph <{doc.graph}> is not a document graph of {base} (names "

@@ -842,3 +842,90 @@ def test_a_folder_that_cannot_be_listed_is_not_unpublished(
     assert report.removed == []  # type: ignore[attr-defined]
     assert any(d.code == "push.keep" for d in report.diagnostics)  # type: ignore[attr-defined]
     assert set(store_graphs(server, base)) == before
+
+
+def test_two_pushes_at_once_never_leave_a_graph_claimed_by_the_wrong_content(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Push A uploads a large graph; push B (another corpus) marks, uploads and records the
+    same graph before A records it. The store then holds B's content: A must not record its
+    hash over it (the next push of A would say "unchanged" forever). The graph is marked for
+    the next push, which makes the store A's."""
+    from medigraph.sparql import Endpoint
+
+    other = tmp_path / "other"
+    shutil.copytree(corpus, other)
+    for path in documents(other):
+        edit_title(path, "Other")
+    large = {"graph_store": server.graph_store_endpoint, "byte_budget": 2_000}
+    do_push(server, corpus, base, **large)
+    for path in documents(corpus):
+        edit_title(path, "Mine")
+    real_put = Endpoint.put_graph
+    raced: list[str] = []
+
+    def put_then_race(self, graph, ntriples, what):  # type: ignore[no-untyped-def]
+        real_put(self, graph, ntriples, what)
+        if not raced:  # once: the other push runs to its end right after A's first upload
+            raced.append(graph)
+            monkeypatch.setattr(Endpoint, "put_graph", real_put)
+            do_push(server, other, base, **large)
+            monkeypatch.setattr(Endpoint, "put_graph", put_then_race)
+
+    monkeypatch.setattr(Endpoint, "put_graph", put_then_race)
+    report = do_push(server, corpus, base, **large)
+    monkeypatch.setattr(Endpoint, "put_graph", real_put)
+    assert raced
+    assert any(d.code == "push.race" for d in report.diagnostics)  # type: ignore[attr-defined]
+    again = do_push(server, corpus, base, **large)
+    assert raced[0] in again.replaced or raced[0] in again.added  # type: ignore[attr-defined]
+    assert_store_holds(server, corpus, base)
+
+
+def test_the_dumps_of_every_shard_push_as_one_corpus(
+    server: SparqlServer,
+    corpus: Path,
+    base: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One shard's dump alone would delete the other shards' graphs; all of them together
+    are the corpus: the store then holds exactly what a push of the documents gives."""
+    from medigraph.export import export
+
+    dumps = []
+    for k in (1, 2, 3):
+        dump = tmp_path / f"s{k}.nq"
+        export([corpus], dump, shard=(k, 3), base=base, jobs=1, cache=False)
+        dumps.append(dump)
+    report = push(
+        [],
+        dump=dumps,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+    )
+    assert report.removed == []
+    assert_store_holds(server, corpus, base)
+    args = []
+    if server.password:
+        monkeypatch.setenv("MEDIGRAPH_USER", server.user or "")
+        monkeypatch.setenv("MEDIGRAPH_PASSWORD", server.password)
+        args = ["--auth", "digest"]
+    done = CliRunner().invoke(
+        cli,
+        [
+            "push",
+            *args,
+            *(arg for dump in dumps for arg in ("--dump", str(dump))),
+            "--endpoint",
+            server.query_endpoint,
+            "--update-endpoint",
+            server.update_endpoint,
+            "--base",
+            base,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "unchanged" in done.stderr and "removed 0" in done.stderr

@@ -27,7 +27,9 @@ from ._common import (
 @click.option(
     "--dump",
     type=click.Path(exists=True, dir_okay=False),
-    help="Push a TriG or N-Quads dump instead of documents.",
+    multiple=True,
+    help="Push a TriG or N-Quads dump instead of documents; give every shard's dump of a"
+    " sharded export (--dump s1.nq --dump s2.nq …): one alone would delete the others'.",
 )
 @click.option("--endpoint", required=True, help="SPARQL 1.1 query endpoint URL.")
 @click.option("--update-endpoint", help="SPARQL 1.1 update endpoint URL (default: --endpoint).")
@@ -83,7 +85,7 @@ from ._common import (
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
 def push_command(
     paths: tuple[str, ...],
-    dump: str | None,
+    dump: tuple[str, ...],
     endpoint: str,
     update_endpoint: str | None,
     graph_store: str | None,
@@ -132,7 +134,7 @@ def push_command(
         with progress("pushing", quiet=quiet) as (start, advance):
             report = push(
                 paths,
-                dump=dump,
+                dump=dump or None,
                 endpoint=endpoint,
                 update_endpoint=update_endpoint,
                 graph_store=graph_store,
