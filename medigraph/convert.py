@@ -46,9 +46,8 @@ _YAML_TIMESTAMP = re.compile(
     r"(?:[ \t]*(Z|[+-]\d\d?(?::\d\d)?))?$"
 )
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_DOMAIN = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$")
+"""A web domain name, internationalised ones (``münchen.de``) included."""
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 
 
@@ -756,6 +755,14 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
         if not text:
             continue
         name, domain = _person(em, text)
+        if domain is None and "@" in text:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text!r}: what follows @ is not a web domain, so no affiliation is written"
+                " and the whole text is the name (write it like 'Vinit @maxinovip.com')",
+                "map.person",
+            )
         if not name:
             em.report(
                 Severity.WARNING,

@@ -141,3 +141,27 @@ def test_file_names_that_differ_only_in_normalisation_are_two_source_files(
     export([tmp_path], out, jobs=1, cache=False)
     sources = {q.subject.value for q in _quads(out) if "/source/" in q.subject.value}
     assert len(sources) == 2
+
+
+def test_an_author_at_an_internationalised_domain_keeps_the_affiliation(tmp_path: Path) -> None:
+    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- Emilie @münchen.de"})
+    out = tmp_path / "d.nt"
+    report = export([doc], out, jobs=1, cache=False)
+    assert not [d for d in report.diagnostics if d.code == "map.person"]
+    triples = {q.triple for q in ox.parse(path=str(out), format=ox.RdfFormat.N_TRIPLES)}
+    person = ox.NamedNode("https://medigy.com/person/emilie.münchen.de")
+    org = ox.NamedNode("https://medigy.com/organization/münchen.de")
+    schema = "http://schema.org/"
+    assert ox.Triple(person, ox.NamedNode(schema + "name"), ox.Literal("Emilie")) in triples
+    assert ox.Triple(person, ox.NamedNode(schema + "affiliation"), org) in triples
+    assert (
+        ox.Triple(org, ox.NamedNode(schema + "url"), ox.NamedNode("https://münchen.de/")) in triples
+    )
+
+
+def test_an_at_sign_before_no_domain_is_told(tmp_path: Path) -> None:
+    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- Bob @localhost"})
+    report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
+    told = [d for d in report.diagnostics if d.code == "map.person"]
+    assert [(d.key, d.severity) for d in told] == [("author[0]", Severity.WARNING)]
+    assert "not a web domain" in told[0].message
