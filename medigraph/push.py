@@ -114,6 +114,8 @@ class PushReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     triples_sent: int = 0
+    kept: int = 0
+    """Graphs of documents gone, kept by ``--no-delete``."""
     requests: int = 0
     writes: int = 0
     """Of the requests, those that changed the store."""
@@ -132,7 +134,9 @@ class PushReport:
         verb = "would be " if self.dry_run else ""
         return (
             f"{self.read} documents read, {self.rejected} rejected; graphs {verb}added {len(self.added)}, "
-            f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}; "
+            f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}"
+            + (f", kept {self.kept} of deleted documents (--no-delete)" if self.kept else "")
+            + "; "
             + (
                 f"{self.triples_sent} triples to send"  # how they would be batched is not known
                 if self.dry_run
@@ -599,6 +603,7 @@ def push(
         if sender is not None:
             sender.close()
     report.added, report.replaced, report.removed = plan.added, plan.replaced, removed
+    report.kept = len(plan.kept())
     report.unchanged = plan.unchanged
     report.writes = client.traffic.writes
     report.requests, report.bytes_sent, report.retries = (

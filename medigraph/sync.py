@@ -87,6 +87,10 @@ class SyncPlan:
             return []
         return sorted(set(self.current) - self.seen)
 
+    def kept(self) -> list[str]:
+        """Graphs of documents gone that ``delete=False`` keeps."""
+        return [] if self.delete else sorted(set(self.current) - self.seen)
+
     def summary(self) -> str:
         return (
             f"{len(self.added)} graphs added, {len(self.replaced)} replaced, "

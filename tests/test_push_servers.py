@@ -248,6 +248,8 @@ def test_no_delete_keeps_graphs_of_deleted_documents(
     documents(corpus)[0].unlink()
     report = do_push(server, corpus, base, delete=False)
     assert report.removed == []  # type: ignore[attr-defined]
+    assert report.kept == 1  # type: ignore[attr-defined]
+    assert "kept 1 of deleted documents (--no-delete)" in report.summary()  # type: ignore[attr-defined]
     assert set(store_graphs(server, base)) == before
 
 
