@@ -251,3 +251,20 @@ def objects(quads: Iterable[ox.Quad], subject: ox.NamedNode | None, predicate: s
         for q in quads
         if q.predicate.value == predicate and (subject is None or q.subject == subject)
     }
+
+
+def hide_a_community(corpus: Path, monkeypatch: Any) -> Path:
+    """Make the first community folder of ``corpus`` one that cannot be listed (as chmod 000
+    would for another user; the tests run as root, which chmod does not stop)."""
+    import medigraph.documents as documents
+
+    hidden = next(p for p in sorted((corpus / "communities").iterdir()) if p.is_dir())
+    real_scandir = os.scandir
+
+    def scandir(folder: Any) -> Any:
+        if os.fspath(folder) == os.fspath(hidden):
+            raise PermissionError(13, "Permission denied", os.fspath(folder))
+        return real_scandir(folder)
+
+    monkeypatch.setattr(documents.os, "scandir", scandir)
+    return hidden

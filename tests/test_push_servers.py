@@ -825,21 +825,11 @@ def test_an_empty_folder_among_several_is_not_pushed_empty(
 def test_a_folder_that_cannot_be_listed_is_not_unpublished(
     server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
-    import medigraph.documents as documents
+    from tests._robust import hide_a_community
 
     do_push(server, corpus, base)
     before = set(store_graphs(server, base))
-    hidden = next(p for p in sorted((corpus / "communities").iterdir()) if p.is_dir())
-    real_scandir = os.scandir
-
-    def scandir(folder):  # type: ignore[no-untyped-def]
-        if os.fspath(folder) == os.fspath(hidden):
-            raise PermissionError(13, "Permission denied", os.fspath(folder))
-        return real_scandir(folder)
-
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    hide_a_community(corpus, monkeypatch)
     report = do_push(server, corpus, base)
     assert report.removed == []  # type: ignore[attr-defined]
     assert any(d.code == "push.keep" for d in report.diagnostics)  # type: ignore[attr-defined]

@@ -413,22 +413,14 @@ def test_a_folder_that_cannot_be_listed_unpublishes_nothing(
 ) -> None:
     """chmod 000 on a community's folder (or a network share gone) hides its documents; they
     are not deleted, and their graphs stay in the store."""
-    import medigraph.documents as documents
+    from tests._robust import hide_a_community
 
     corpus = tmp_path / "content"
     shutil.copytree(EXAMPLES, corpus)
     store = tmp_path / "store"
     export([corpus], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
     before = sorted(open_read_only(store).named_graphs(), key=str)
-    hidden = next(p for p in sorted((corpus / "communities").iterdir()) if p.is_dir())
-    real_scandir = os.scandir
-
-    def scandir(folder):  # type: ignore[no-untyped-def]
-        if os.fspath(folder) == os.fspath(hidden):
-            raise PermissionError(13, "Permission denied", os.fspath(folder))
-        return real_scandir(folder)
-
-    monkeypatch.setattr(documents.os, "scandir", scandir)
+    hide_a_community(corpus, monkeypatch)
     report = export([corpus], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
     assert report.exit_code == 1
     assert any("cannot list folder" in d.message for d in report.diagnostics)
