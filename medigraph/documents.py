@@ -539,7 +539,7 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     return _Parsed(value, builder.lines, builder.problems)
 
 
-def _key_holding(fm_text: str, at: int, tries: int = 20) -> str | None:
+def _key_holding(fm_text: str, at: int, tries: int = 8) -> str | None:
     """The key (``extra[0].value``) whose value holds the character at ``at`` that YAML
     refused: the text is composed again with that character (and any other YAML refuses)
     made a space, and the nodes say where each value starts and ends. None if it still

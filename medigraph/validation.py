@@ -912,9 +912,23 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         if at is None:
             at = next((o for o, m in exported if any(t.object == r[1] for t in m.triples)), None)
         placed.append((at, r))
+    # Rejected documents are checked together, except two that describe the same node (copies
+    # under one mdName): those go to separate calls.
+    groups: list[dict[ox.NamedNode, int]] = []
     for offset, mapped in rejected:
-        apart = engine.shacl(mapped.triples) + engine.ontology_check(mapped.triples)
-        placed.extend((offset, r) for r in apart if r[1] in mapped.local)
+        group = next((g for g in groups if g.keys().isdisjoint(mapped.local)), None)
+        if group is None:
+            group = {}
+            groups.append(group)
+        group.update(dict.fromkeys(mapped.local, offset))
+    for group in groups:
+        members = {offset for offset in group.values()}
+        together = [t for o, m in rejected if o in members for t in m.triples]
+        apart = engine.shacl(together)
+        for o, m in rejected:
+            if o in members:
+                apart += engine.ontology_check(m.triples)
+        placed.extend((group[r[1]], r) for r in apart if r[1] in group)
 
     traced: dict[int, _Traced] = {}
     general: list[Diagnostic] = []
