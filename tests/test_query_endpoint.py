@@ -290,3 +290,54 @@ def test_saved_query_runs_on_virtuoso_with_the_same_rows(
     else:
         a, b = json.loads(local), json.loads(remote)
         assert len(a["results"]["bindings"]) == len(b["results"]["bindings"]) > 0
+
+
+@pytest.fixture(scope="module")
+def virtuoso_dated(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The examples plus a document dated by a day alone (xsd:date), in the embedded store and
+    pushed to Virtuoso."""
+    import shutil
+
+    from medigraph.sparql import Credentials
+    from tests.servers import VirtuosoServer, require_servers
+
+    require_servers(VirtuosoServer)
+    where = tmp_path_factory.mktemp("virtuoso-dated")
+    corpus = where / "content"
+    shutil.copytree(EXAMPLES, corpus)
+    seed = next(corpus.rglob("d12da9f4-80a4-53d7-ad46-1e538af2b729.md"))
+    text = seed.read_text(encoding="utf-8").replace("d12da9f4-80a4-53d7-ad46-1e538af2b729", "day")
+    text = text.replace("date: '2021-02-17T04:49:37.317526Z'", "date: '2024-01-05'")
+    (seed.parent / "day.md").write_text(text, encoding="utf-8")
+    export([corpus], where / "dump.ttl", store=where / "store", jobs=1)
+    with VirtuosoServer() as server:
+        push(
+            [corpus],
+            endpoint=server.query_endpoint,
+            update_endpoint=server.update_endpoint,
+            credentials=Credentials(str(server.user), str(server.password), "digest"),
+            jobs=1,
+        )
+        yield where / "store", server.query_endpoint
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("since", ["2020-01-01", "2021-06-01", "2024-01-05"])
+def test_a_date_parameter_selects_the_same_documents_on_virtuoso(
+    virtuoso_dated: tuple[Path, str], since: str
+) -> None:
+    """Virtuoso compared a date given in a VALUES block with the store's dates wrongly (only
+    the day-only document was recent); parameters go to endpoints as a BIND."""
+    store, endpoint = virtuoso_dated
+
+    def contents(where: list[str]) -> list[str]:
+        args = ["query", *where, "-q", "recent-content", "--param", f"since={since}"]
+        result = CliRunner().invoke(cli, [*args, "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        return [line.rsplit(",", 1)[-1] for line in result.stdout.splitlines()[1:]]
+
+    local = contents(["--store", str(store)])
+    remote = contents(["--endpoint", endpoint])
+
+    assert local, since
+    assert remote == local
