@@ -894,6 +894,19 @@ def _values_position(plain: str, name: str) -> int:
     return best
 
 
+def _used_in_exists(plain: str, name: str) -> bool:
+    """Whether ``?name`` occurs inside an ``EXISTS { … }`` (or ``NOT EXISTS``) of the query."""
+    spans = []
+    for found in re.finditer(r"(?i)\bEXISTS\s*\{", plain):
+        opening = found.end() - 1
+        spans.append((opening, _closing(plain, opening)))
+    return any(
+        start < use.start() < end
+        for use in re.finditer(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])", plain)
+        for start, end in spans
+    )
+
+
 def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) -> str:
     """The query with a ``VALUES ?name { term }`` block for each parameter.
 
@@ -903,10 +916,12 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
     what substituting the term would do. The terms are written by
     :func:`medigraph.sparql.term`, the project's one escaping function.
 
-    ``bind``: a ``BIND(term AS ?name)`` in the same place instead, the same solution (the
-    group's first step, one row). For endpoints: Virtuoso compares a date from a VALUES block
-    with the store's dates wrongly (``recent-content`` with ``since`` kept 1 document of 50),
-    and one from a BIND rightly; Oxigraph, which plans from VALUES, answers both alike.
+    ``bind``: a ``BIND(term AS ?name)`` in the same place instead, for a variable no
+    ``EXISTS`` uses — the same solution (the group's first step, one row). For endpoints,
+    around two Virtuoso faults: it compares a date from a VALUES block with the store's dates
+    wrongly (``recent-content`` with ``since`` kept 1 document of 50, or hung), and it does not
+    see a BIND's value inside ``FILTER EXISTS`` (a name parameter then matched every name).
+    Oxigraph answers every form alike.
     """
     if not params:
         return text
@@ -915,7 +930,7 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
     for name, term in params.items():
         at.setdefault(_values_position(plain, name), []).append(
             f" BIND({sparql_term(term)} AS ?{name}) "
-            if bind
+            if bind and not _used_in_exists(plain, name)
             else f" VALUES ?{name} {{ {sparql_term(term)} }} "
         )
     for position in sorted(at, reverse=True):
