@@ -6,6 +6,7 @@ import http.server
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -298,7 +299,6 @@ def virtuoso_dated(tmp_path_factory: pytest.TempPathFactory) -> object:
     pushed to Virtuoso."""
     import shutil
 
-    from medigraph.sparql import Credentials
     from tests.servers import VirtuosoServer, require_servers
 
     require_servers(VirtuosoServer)
@@ -309,16 +309,7 @@ def virtuoso_dated(tmp_path_factory: pytest.TempPathFactory) -> object:
     text = seed.read_text(encoding="utf-8").replace("d12da9f4-80a4-53d7-ad46-1e538af2b729", "day")
     text = text.replace("date: '2021-02-17T04:49:37.317526Z'", "date: '2024-01-05'")
     (seed.parent / "day.md").write_text(text, encoding="utf-8")
-    export([corpus], where / "dump.ttl", store=where / "store", jobs=1)
-    with VirtuosoServer() as server:
-        push(
-            [corpus],
-            endpoint=server.query_endpoint,
-            update_endpoint=server.update_endpoint,
-            credentials=Credentials(str(server.user), str(server.password), "digest"),
-            jobs=1,
-        )
-        yield where / "store", server.query_endpoint
+    yield from _on_virtuoso(corpus, where)
 
 
 @pytest.mark.servers
@@ -348,17 +339,25 @@ def virtuoso_generated(tmp_path_factory: pytest.TempPathFactory) -> object:
     """400 generated documents (many per community, topic and author), in the embedded store
     and pushed to Virtuoso: enough for Virtuoso's planner to choose other joins than on the
     examples."""
-    from medigraph.sparql import Credentials
     from tests._bench import load_benchmark
     from tests.servers import VirtuosoServer, require_servers
 
     require_servers(VirtuosoServer)
     where = tmp_path_factory.mktemp("virtuoso-generated")
     load_benchmark("generate").generate(400, where / "content")
-    export([where / "content"], where / "dump.ttl", store=where / "store", jobs=1)
+    yield from _on_virtuoso(where / "content", where)
+
+
+def _on_virtuoso(corpus: Path, where: Path) -> Iterator[tuple[Path, str]]:
+    """(embedded store, Virtuoso query endpoint) for ``corpus``: exported, and pushed to a
+    Virtuoso server that runs while the caller's fixture is alive."""
+    from medigraph.sparql import Credentials
+    from tests.servers import VirtuosoServer
+
+    export([corpus], where / "dump.ttl", store=where / "store", jobs=1)
     with VirtuosoServer() as server:
         push(
-            [where / "content"],
+            [corpus],
             endpoint=server.query_endpoint,
             update_endpoint=server.update_endpoint,
             credentials=Credentials(str(server.user), str(server.password), "digest"),
