@@ -46,8 +46,8 @@ _YAML_TIMESTAMP = re.compile(
     r"(?:[ \t]*(Z|[+-]\d\d?(?::\d\d)?))?$"
 )
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$")
-"""A web domain name, internationalised ones (``münchen.de``) included."""
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){iris.DOMAIN}$")
+"""A web domain name (:data:`medigraph.iris.DOMAIN`) of at most 253 characters."""
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 
 
@@ -347,7 +347,7 @@ class Emitter:
                     f"'{key}' is one key with a dot in its name, so it is not written; the"
                     f" mapping reads {leaf} indented under {parent}:",
                     "map.key",
-                    self.doc.lines.get(f'"{key}"'),
+                    self.doc.line_of_dotted_name(key),
                 )
             elif close := difflib.get_close_matches(key, self.m.known_keys, n=1, cutoff=0.8):
                 self.report(

@@ -100,6 +100,11 @@ class Document:
     """Line of each front-matter key: ``title``, ``link.href``, ``author[1]``."""
     first_line: int = 1
 
+    def line_of_dotted_name(self, name: str) -> int | None:
+        """The line of a key whose own name holds a dot (``link.href:`` at the top level),
+        which :meth:`line_of` gives to the nested key of the same path."""
+        return self.lines.get(_dotted(name))
+
     def line_of(self, key: str | None) -> int:
         """The line of ``key``, else of its nearest parent key, else the document's first line."""
         while key:
@@ -107,6 +112,12 @@ class Document:
                 return self.lines[key]
             key = _parent_key(key)
         return self.first_line
+
+
+def _dotted(name: str) -> str:
+    """Where :attr:`Document.lines` keeps the line of a key named with a dot: quoted, which
+    no path of keys is."""
+    return f'"{name}"'
 
 
 def _parent_key(key: str) -> str:
@@ -487,10 +498,7 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
             {}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")]
         )
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+000C
-        at = max(exc.position, 0)
-        if _Base is not yaml.BaseLoader:  # libyaml counts the bytes of the UTF-8 text
-            at = len(fm_text.encode("utf-8")[:at].decode("utf-8", "ignore"))
-        at = min(at, len(fm_text))
+        at = min(_reader_position(fm_text, exc), len(fm_text))
         line = fm_text.count("\n", 0, at)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
         message = (
@@ -539,6 +547,15 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     return _Parsed(value, builder.lines, builder.problems)
 
 
+def _reader_position(text: str, exc: yaml.reader.ReaderError) -> int:
+    """The character position of the character a ReaderError names: libyaml counts the bytes
+    of the UTF-8 text, PyYAML's own reader characters."""
+    at = max(exc.position, 0)
+    if _Base is not yaml.BaseLoader:
+        at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+    return int(at)
+
+
 def _key_holding(fm_text: str, at: int, tries: int = 8) -> str | None:
     """The key (``extra[0].value``) whose value holds the character at ``at`` that YAML
     refused: the text is composed again with that character (and any other YAML refuses)
@@ -548,14 +565,13 @@ def _key_holding(fm_text: str, at: int, tries: int = 8) -> str | None:
     bad = at
     for _ in range(tries):
         chars[bad] = " "
-        loader = _Loader("".join(chars))
+        blanked = "".join(chars)
+        loader = _Loader(blanked)
         try:
             node = loader.get_single_node()
             break
         except yaml.reader.ReaderError as exc:
-            bad = max(exc.position, 0)
-            if _Base is not yaml.BaseLoader:
-                bad = len("".join(chars).encode("utf-8")[:bad].decode("utf-8", "ignore"))
+            bad = _reader_position(blanked, exc)
             if bad >= len(chars):
                 return None
         except yaml.YAMLError:
@@ -730,7 +746,7 @@ class _Builder:
             if "." in name:
                 # One key with a dot in its name (`link.href:` at the top): its own line is
                 # kept under its quoted name; `link.href` is the nested key's wherever it is.
-                lines[f'"{full}"'] = line
+                lines[_dotted(full)] = line
                 lines.setdefault(full, line)
             else:
                 lines[full] = line

@@ -19,8 +19,9 @@ _ALL_SAFE_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]+")
 _BIDI_FORMATTING = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """RFC 3987 §4.1: an IRI must not hold bidirectional formatting characters (LRM, RLM, LRE,
 RLE, LRO, RLO, PDF; and the isolates Unicode added since): they would show it reordered."""
-_HOST = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}")
-"""A web domain, internationalised ones (``münchen.de``) included."""
+DOMAIN = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}"
+"""A web domain's labels, internationalised ones (``münchen.de``) included."""
+_HOST = re.compile(DOMAIN)
 _DIGITS = re.compile(r"\+?[0-9]+")
 
 

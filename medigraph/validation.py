@@ -902,10 +902,9 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
     if triples:
         for r in engine.shacl(triples):
             (held if r[1] in shared_nodes else raw).append(r)
-    for _offset, _doc, mapped in mapped_docs:
-        if not mapped.rejected:
-            raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
     exported = [(o, m) for o, _d, m in mapped_docs if not m.rejected]
+    for _offset, mapped in exported:
+        raw.extend(r for r in engine.ontology_check(mapped.triples) if r[1] not in shared_nodes)
     placed: list[tuple[int | None, tuple[Result, Any, Any, Any]]] = []
     for r in raw:
         at = own.get(r[1])
@@ -914,21 +913,19 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         placed.append((at, r))
     # Rejected documents are checked together, except two that describe the same node (copies
     # under one mdName): those go to separate calls.
-    groups: list[dict[ox.NamedNode, int]] = []
+    groups: list[tuple[dict[ox.NamedNode, int], list[MappedDocument]]] = []
     for offset, mapped in rejected:
-        group = next((g for g in groups if g.keys().isdisjoint(mapped.local)), None)
+        group = next((g for g in groups if g[0].keys().isdisjoint(mapped.local)), None)
         if group is None:
-            group = {}
+            group = ({}, [])
             groups.append(group)
-        group.update(dict.fromkeys(mapped.local, offset))
-    for group in groups:
-        members = {offset for offset in group.values()}
-        together = [t for o, m in rejected if o in members for t in m.triples]
-        apart = engine.shacl(together)
-        for o, m in rejected:
-            if o in members:
-                apart += engine.ontology_check(m.triples)
-        placed.extend((group[r[1]], r) for r in apart if r[1] in group)
+        group[0].update(dict.fromkeys(mapped.local, offset))  # its own nodes → the document
+        group[1].append(mapped)
+    for owners, members in groups:
+        apart = engine.shacl([t for m in members for t in m.triples])
+        for m in members:
+            apart += engine.ontology_check(m.triples)
+        placed.extend((owners[r[1]], r) for r in apart if r[1] in owners)
 
     traced: dict[int, _Traced] = {}
     general: list[Diagnostic] = []

@@ -313,12 +313,12 @@ def _temporary_stem(path: Path) -> str:
     """``.NAME.HOST.``: the start of this host's temporary files for ``path``."""
     host = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
     name = path.name
-    if len(os.fsencode(name)) > 120:
+    encoded = os.fsencode(name)
+    if len(encoded) > 120:
         # A name near the file system's 255 bytes leaves no room for the rest: its start and
         # a digest of the whole name stand for it.
-        digest = hashlib.blake2b(os.fsencode(name), digest_size=8).hexdigest()
-        start = os.fsencode(name)[:60].decode("utf-8", "ignore")  # whole characters only
-        name = f"{start}~{digest}"
+        digest = hashlib.blake2b(encoded, digest_size=8).hexdigest()
+        name = f"{encoded[:60].decode('utf-8', 'ignore')}~{digest}"  # whole characters only
     return f".{name}.{host}."
 
 

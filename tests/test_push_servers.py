@@ -69,6 +69,15 @@ def credentials(server: SparqlServer) -> Credentials | None:
     return Credentials(server.user, server.password, "digest")
 
 
+def cli_auth(server: SparqlServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command line's way to the server's credentials: the environment, and the options."""
+    if not server.password:
+        return []
+    monkeypatch.setenv("MEDIGRAPH_USER", server.user or "")
+    monkeypatch.setenv("MEDIGRAPH_PASSWORD", server.password)
+    return ["--auth", "digest"]
+
+
 def client(server: SparqlServer) -> Endpoint:
     return Endpoint(server.query_endpoint, server.update_endpoint, credentials=credentials(server))
 
@@ -384,9 +393,6 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
 def test_cli_push_and_dry_run(
     server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if server.password:
-        monkeypatch.setenv("MEDIGRAPH_USER", server.user or "")
-        monkeypatch.setenv("MEDIGRAPH_PASSWORD", server.password)
     args = [
         "push",
         str(corpus),
@@ -398,9 +404,8 @@ def test_cli_push_and_dry_run(
         base,
         "-j",
         "1",
+        *cli_auth(server, monkeypatch),
     ]
-    if server.password:
-        args += ["--auth", "digest"]
     runner = CliRunner()
     dry = runner.invoke(cli, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -900,16 +905,11 @@ def test_the_dumps_of_every_shard_push_as_one_corpus(
     )
     assert report.removed == []
     assert_store_holds(server, corpus, base)
-    args = []
-    if server.password:
-        monkeypatch.setenv("MEDIGRAPH_USER", server.user or "")
-        monkeypatch.setenv("MEDIGRAPH_PASSWORD", server.password)
-        args = ["--auth", "digest"]
     done = CliRunner().invoke(
         cli,
         [
             "push",
-            *args,
+            *cli_auth(server, monkeypatch),
             *(arg for dump in dumps for arg in ("--dump", str(dump))),
             "--endpoint",
             server.query_endpoint,

@@ -47,6 +47,9 @@ def jobs_option(help: str = "Worker processes (default: number of cores).") -> C
     return click.option("-j", "--jobs", type=click.IntRange(min=1), help=help)
 
 
+YEAR = 365 * 24 * 3600.0
+
+
 class Seconds(click.FloatRange):
     """A number of seconds: above ``min`` and at most a year (``inf`` and ``nan`` are no time
     a clock can be set to; ``1e300`` overflows it)."""
@@ -61,9 +64,6 @@ class Seconds(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
         return number
-
-
-YEAR = 365 * 24 * 3600.0
 
 
 def timeout_option(help: str, default: float) -> Callable[[_F], _F]:

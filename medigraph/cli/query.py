@@ -237,7 +237,7 @@ def _warn_if_unfinished(store_path: str, base: str) -> None:
 
     try:
         since = unfinished_update(store_path, base)
-    except (StoreError, StoreMissing, OSError):
+    except (StoreError, OSError):  # no store (StoreMissing) or one that cannot be read
         return
     if since is not None:
         click.echo(
