@@ -886,10 +886,13 @@ def _values_position(plain: str, name: str) -> int:
         opening = plain.find("{", outer + match.end())
         if opening < 0:
             break
-        closing = _closing(plain, opening)
-        # The projection counts as inside: a variable the sub-select projects but the outer
-        # query never uses is still the sub-select's own.
-        if all(select < use < closing for use in uses):
+        # The projection and the modifiers after the WHERE group (GROUP BY, HAVING, ORDER BY)
+        # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
+        # outer query never uses is still the sub-select's own. A sub-select is the one thing
+        # in its braces; the query itself runs to the end.
+        before = plain[:select].rstrip()
+        end = _closing(plain, len(before) - 1) if before.endswith("{") else len(plain)
+        if all(select < use < end for use in uses):
             best = max(best, opening + 1)
     return best
 

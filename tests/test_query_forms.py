@@ -116,6 +116,28 @@ def test_a_parameter_used_only_in_a_sub_select_is_bound_there() -> None:
     assert [int(row["v"].value) for row in solutions] == [2, 3, 4]
 
 
+def test_a_parameter_tested_in_a_sub_selects_having_is_bound_in_that_sub_select() -> None:
+    """HAVING comes after the sub-select's WHERE group and is still the sub-select's: a value
+    bound outside it would not reach it (a sub-select sees only its own variables)."""
+    store = ox.Store()
+    for group, value in [("a", 1), ("a", 2), ("b", 3)]:
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"http://x/{group}"), ox.NamedNode("http://x/v"), ox.Literal(value)
+            )
+        )
+    text = (
+        "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) { ?s <http://x/v> ?v } GROUP BY ?s"
+        " HAVING (MAX(IF(!BOUND(?want) || ?v = ?want, 1, 0)) = 1) } } ORDER BY ?s"
+    )
+    for bind in (False, True):
+        query = insert_values(text, {"want": ox.Literal(3)}, bind=bind)
+        assert query.index("AS ?want)" if bind else "VALUES ?want") > query.index("(COUNT(*)")
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        assert [row["s"].value for row in solutions] == ["http://x/b"]
+
+
 def test_a_parameter_used_at_two_levels_is_bound_at_the_outer_one() -> None:
     text = "SELECT ?x WHERE { ?x <p> ?y { SELECT ?y { ?y <q> ?x } } }"
     assert values_position(text, "x") == text.index("{") + 1
