@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import io
 import os
 import pickle
@@ -113,12 +114,22 @@ def run_fingerprint(mapper: Mapper, settings: Settings) -> str:
     digest = hashlib.sha256()
     digest.update(f"schema {SCHEMA_VERSION}\n{mapper.fingerprint}\n{mapper.base}\n".encode())
     digest.update(f"{settings.fmt.name if settings.fmt else None} {settings.nquads}\n".encode())
+    # Libraries whose output is part of the result: the bodies' Markdown rendering, the terms.
+    for distribution in ("markdown-it-py", "pyoxigraph", "PyYAML"):
+        digest.update(f"{distribution} {_version(distribution)}\n".encode())
     # The engine's version string does not change on every edit of the code; its source does.
     package = Path(__file__).resolve().parent
     for name in _ENGINE_MODULES:
         with contextlib.suppress(OSError):
             digest.update((package / f"{name}.py").read_bytes())
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 _Row = tuple[str, int, str, int, int, int, int, int, str, bytes]

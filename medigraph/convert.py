@@ -26,7 +26,7 @@ from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
 from .documents import Document, Value
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
-from .text import html_to_text
+from .text import markdown_to_text, visible_text
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
@@ -462,8 +462,43 @@ def convert_name(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value
 
 
 def convert_html_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    for _key, text in _items(em, rule, value):
-        plain = html_to_text(text)
+    """HTML reduced to its visible text."""
+    _visible_text(em, rule, subject, value, visible_text)
+
+
+def convert_markdown_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """Markdown (with the raw HTML it allows) rendered as Hugo renders it, then reduced to
+    its visible text."""
+    _visible_text(em, rule, subject, value, markdown_to_text)
+
+
+def _visible_text(
+    em: Emitter,
+    rule: KeyRule,
+    subject: ox.NamedNode,
+    value: Value,
+    reduce: Callable[[str], tuple[str, str | None]],
+) -> None:
+    for key, text in _items(em, rule, value):
+        plain, unclosed = reduce(text)
+        if unclosed is not None:
+            line = None
+            if rule.key == "body":  # the line of the tag itself, the last one left open
+                opened = [m.start() for m in re.finditer(rf"(?i)<{unclosed}\b", text)]
+                last = next(
+                    (at for at in reversed(opened) if f"</{unclosed}" not in text[at:].lower()),
+                    0,
+                )
+                line = em.doc.body_line + text.count("\n", 0, last)
+            em.report(
+                Severity.WARNING,
+                key,
+                f"<{unclosed}> is never closed, so all the text after it is hidden (as a browser"
+                f" hides it); close it with </{unclosed}>, or write &lt;{unclosed}&gt; if it is"
+                " meant as text",
+                "map.text",
+                line,
+            )
         if plain:
             em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(plain))
 
@@ -892,6 +927,7 @@ def _build_topic(
 CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "html-text": convert_html_text,
+    "markdown-text": convert_markdown_text,
     "name": convert_name,
     "dateTime": convert_datetime,
     "integer": convert_integer,

@@ -99,6 +99,8 @@ class Document:
     lines: dict[str, int] = field(default_factory=dict)
     """Line of each front-matter key: ``title``, ``link.href``, ``author[1]``."""
     first_line: int = 1
+    body_line: int = 1
+    """The line the body starts on (the one after the closing ``---``)."""
 
     def line_of_dotted_name(self, name: str) -> int | None:
         """The line of a key whose own name holds a dot (``link.href:`` at the top level),
@@ -434,6 +436,7 @@ def parse_document(
     fm_text = text[opening.end() : closing.start()]
     line_offset = text.count("\n", 0, opening.end()) + 1
     body = text[closing.end() :].removeprefix("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
 
     # (a character takes at most 4 bytes: most front matter needs no encoding to be measured)
     if len(fm_text) * 4 > MAX_FRONT_MATTER_BYTES and (
@@ -464,6 +467,7 @@ def parse_document(
             text_sha256=sha256 if as_read else hashlib.sha256(text.encode("utf-8")).hexdigest(),
             lines=parsed.lines,
             first_line=1,
+            body_line=body_line,
         ),
         parsed.problems,
     )

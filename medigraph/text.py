@@ -1,10 +1,14 @@
-"""The document body as plain text: HTML (as the site stores it) reduced to paragraphs."""
+"""The document body as plain text: HTML (as the site stores it) reduced to paragraphs, and
+Markdown rendered as Hugo renders it first."""
 
 from __future__ import annotations
 
+import functools
 import re
 from html import unescape
 from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
 
 _BLOCKS = frozenset(
     [
@@ -53,9 +57,14 @@ class _TextCollector(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
         self.pre = 0
+        self.unclosed: str | None = None
+        """The element whose content is hidden (``script``, ``style``…) that was opened first
+        and is still open: one that is never closed hides the rest of the body."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
+            if not self.skipping:
+                self.unclosed = tag
             self.skipping += 1
         elif tag == "br":
             self.parts.append("\n")
@@ -69,6 +78,8 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self.skipping = max(0, self.skipping - 1)
+            if not self.skipping:
+                self.unclosed = None
         elif tag in _BLOCKS:
             self.parts.append("\n\n")
             if tag == "pre":
@@ -77,8 +88,16 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
-        # HTML collapses white space outside <pre>; a marker keeps it apart from block breaks.
-        self.parts.append(data if self.pre else _collapse(data))
+        if self.pre:
+            self.parts.append(data)
+            return
+        # HTML collapses white space outside <pre>, also across the inline tags between two
+        # pieces of text ("a <b></b> b" shows "a b").
+        data = _collapse(data)
+        if data[:1] == " " and self.parts and self.parts[-1][-1:] in (" ", "\n"):
+            data = data[1:]
+        if data:
+            self.parts.append(data)
 
 
 def _collapse(text: str) -> str:
@@ -90,8 +109,15 @@ def _collapse(text: str) -> str:
 
 def html_to_text(html: str) -> str:
     """Visible text of ``html``: paragraphs separated by a blank line, spaces collapsed."""
+    return visible_text(html)[0]
+
+
+def visible_text(html: str) -> tuple[str, str | None]:
+    """:func:`html_to_text`, and the hidden element (``script``, ``style``, ``template``,
+    ``head``) that is never closed, if one is: the rest of the body after it is not text, as
+    a browser shows it, which the editor should hear about."""
     if "<" not in html and "&" not in html:
-        return _tidy(html)
+        return _tidy(html), None
     if html.count("<") == html.count("<p>") + html.count("</p>"):
         # Only <p> tags, as the curation tool writes bodies: what the parser would collect,
         # without a Python callback per tag (a tenth of the time of mapping a document).
@@ -100,11 +126,53 @@ def html_to_text(html: str) -> str:
             for piece in _P_TAG.split(html)
             if piece
         ]
-        return _tidy("".join(parts))
+        return _tidy("".join(parts)), None
     collector = _TextCollector()
     collector.feed(html)
     collector.close()
-    return _tidy("".join(collector.parts))
+    return _tidy("".join(collector.parts)), collector.unclosed
+
+
+# CommonMark's HTML blocks of kind 6: a chunk of the body between blank lines that starts with
+# one of these tags is passed through as HTML, not read as Markdown. (Kinds 1 and 2, such as
+# <pre> and comments, end at their closing tag, and Markdown may follow on the next line.)
+_HTML_BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|"
+    "dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|"
+    "frameset|h1|h2|h3|h4|h5|h6|head|header|hr|html|iframe|legend|li|link|main|menu|"
+    "menuitem|nav|noframes|ol|optgroup|option|p|param|section|summary|table|tbody|td|"
+    "tfoot|th|thead|title|tr|track|ul"
+)
+_HTML_BLOCK = re.compile(
+    r" {0,3}</?(?:" + _HTML_BLOCK_TAGS + r")(?=[ \t\r\n>]|/>|$)", re.IGNORECASE
+)
+_CHUNKS = re.compile(r"\n[ \t\r]*\n")
+_SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
+"""A Hugo shortcode tag, ``{{< figure src="x.png" >}}`` or ``{{% note %}}``: the site's
+templates replace it, so it is not the document's text (a paired one's inner text is)."""
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # CommonMark with the raw HTML it allows, and the tables and strikethrough of Hugo's
+    # Goldmark; no typographer, which would change the text's quotes and dashes.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def markdown_to_text(body: str) -> tuple[str, str | None]:
+    """The visible text of a Markdown body, as Hugo renders it (CommonMark, raw HTML kept,
+    shortcodes left to the site's templates), and :func:`visible_text`'s unclosed element.
+
+    A body made only of HTML blocks, as the curation tool writes them, is HTML as it stands
+    (CommonMark passes such blocks through): read directly, with no Markdown step.
+    """
+    if "{{" in body:
+        body = _SHORTCODE.sub("", body)
+    if all(
+        _HTML_BLOCK.match(chunk) for chunk in _CHUNKS.split(body.strip("\r\n")) if chunk.strip()
+    ):
+        return visible_text(body)
+    return visible_text(_markdown().render(body))
 
 
 def _tidy(text: str) -> str:

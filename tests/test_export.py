@@ -627,3 +627,32 @@ def test_an_output_that_cannot_be_is_named_for_what_it_is(tmp_path: Path) -> Non
     )
     assert done.exit_code == 2 and "cannot open the cache" in done.output
     assert not (tmp_path / "o" / "g.ttl").exists()
+
+
+def test_a_markdown_body_is_the_text_hugo_renders(tmp_path: Path) -> None:
+    """The body of a Hugo page is Markdown: its paragraphs stay apart whatever inline HTML or
+    entity it holds, its markup and shortcodes are not text, and a tag never closed that hides
+    the rest is told, on the body's line."""
+    head, _, _ = SEED.read_text(encoding="utf-8").partition("\n---\n")
+    body = (
+        "First **paragraph** with 2<sup>nd</sup> & a [link](https://example.org).\n\n"
+        '{{< figure src="x.jpeg" >}}\n\n'
+        "- one\n- two\n\nEmbed it with a `<script>` tag.\n\nNever <template> closed.\n\nLost."
+    )
+    (tmp_path / "doc.md").write_text(f"{head}\n---\n{body}\n", encoding="utf-8")
+    out = tmp_path / "out.nt"
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "doc.md"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    # the body starts two lines below the front matter's last; the tag is further down
+    line = head.count("\n") + 3 + body[: body.index("<template>")].count("\n")
+    assert (
+        f"doc.md:{line}: warning: body: <template> is never closed, so all the text after it"
+        in result.stderr
+    )
+    store = ox.Store()
+    store.load(path=str(out), format=ox.RdfFormat.N_TRIPLES)
+    rows = store.query("SELECT ?b { ?c <http://schema.org/articleBody> ?b }")
+    assert isinstance(rows, ox.QuerySolutions)
+    assert [row["b"].value for row in rows] == [
+        "First paragraph with 2nd & a link.\n\none\n\ntwo\n\nEmbed it with a <script> tag.\n\nNever"
+    ]
