@@ -807,6 +807,22 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
                 "map.person",
             )
             continue
+        if domain is not None and "@" in name:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text!r} holds more than one @: written as one person named {name!r} with"
+                f" {domain}; write each author as an item of its own, like 'Vinit @maxinovip.com'",
+                "map.person",
+            )
+        elif domain is not None and not text[text.rfind("@") - 1].isspace():
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text!r} looks like an e-mail address: written as a person named {name!r} with"
+                f" {domain}; write the name, a space and @domain, like 'Vinit @maxinovip.com'",
+                "map.person",
+            )
         node = em.resource(("person", text), functools.partial(_build_person, em, text, key))
         if node is not None:
             em.spellings.append((node.value, name, key))

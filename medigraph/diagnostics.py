@@ -99,6 +99,13 @@ def warning(path: str, line: int | None, key: str | None, message: str, code: st
     return Diagnostic(path, line, key, Severity.WARNING, message, code)
 
 
+def internal_error(path: str, exc: Exception) -> Diagnostic:
+    """A bug in medigraph met while handling one file: an error on that file (with the
+    exception, for the bug report), so the run goes on with the others."""
+    message = f"internal error, please report it: {type(exc).__name__}: {exc}"
+    return error(path, None, None, message, "internal")
+
+
 def plural(number: int, noun: str) -> str:
     """``1 row``, ``2 rows``: a count and its noun, in the plural unless it is one."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

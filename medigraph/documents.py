@@ -215,6 +215,23 @@ def discover(
     return found, problems
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+"""The names of Markdown files, as Hugo knows them (its ``markdown`` media type)."""
+
+
+def is_markdown(name: str) -> bool:
+    return name.endswith(MARKDOWN_SUFFIXES)
+
+
+def markdown_stem(path: str) -> str:
+    """``path`` without its Markdown suffix (a file named ``.md`` alone keeps its name)."""
+    name = path.rpartition("/")[2]
+    for suffix in MARKDOWN_SUFFIXES:
+        if name.endswith(suffix) and name != suffix:
+            return path[: -len(suffix)]
+    return path
+
+
 EMPTY_FOLDER = "read.empty"
 """The code of a folder given among several that holds no ``*.md`` file."""
 
@@ -257,7 +274,8 @@ def _listed_before(real: str, real_root: str, rel: str) -> bool:
     target = target.replace(os.sep, "/")
     return (
         target < rel
-        and target.endswith(".md")
+        and is_markdown(target)
+        and not any(part.startswith(".") for part in target.split("/"))
         and os.path.lexists(real)
         and not os.path.isdir(real)
     )
@@ -300,10 +318,12 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
                 is_link = entry.is_symlink()
             except OSError:
                 is_link = False
+            if entry.name.startswith("."):
+                continue  # hidden, as Hugo ignores them: .git/, editors' .#locks, ._AppleDouble
             if is_dir:
                 if not is_link:
                     items.append((entry.name + "/", True, False))
-            elif entry.name.endswith(".md"):
+            elif is_markdown(entry.name):
                 items.append((entry.name, False, is_link))
         del listed
         items.sort()
@@ -353,7 +373,7 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
 
 def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
     """What to say when :func:`discover` finds no document under ``paths``."""
-    return f"no documents (*.md files) under {', '.join(os.fspath(p) for p in paths)}"
+    return f"no documents (*.md, *.markdown or *.mdown files; hidden ones are skipped) under {', '.join(os.fspath(p) for p in paths)}"
 
 
 def _utf8(name: str) -> bool:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
-from .documents import Document, SourceFile, no_documents, path_list, read_document, unlisted
+from .documents import (
+    Document,
+    SourceFile,
+    is_markdown,
+    no_documents,
+    path_list,
+    read_document,
+    unlisted,
+)
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import (
     FileList,
@@ -231,9 +239,9 @@ def export(
     parent = Path(out).parent
     if out != "-" and parent.exists() and not parent.is_dir():
         raise BadOutput(f"{out}: {parent} is a file, not a folder")
-    if out.lower().endswith(".md"):
+    if is_markdown(out.lower()):
         # Over a document, or beside the content where the next export reads it as one.
-        raise BadOutput(f"{out}: a dump is not a *.md file; name it .ttl, .nt, .trig, …")
+        raise BadOutput(f"{out}: a dump is not a Markdown file; name it .ttl, .nt, .trig, …")
     check_shard(shard)
     paths = path_list(paths)
     fmt = format_for(format, out)

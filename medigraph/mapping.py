@@ -20,7 +20,7 @@ import yaml
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import Document, Value
+from .documents import Document, Value, markdown_stem
 from .resources import data_path
 
 if TYPE_CHECKING:
@@ -319,7 +319,13 @@ class Mapper:
         classes, problems = self.select_class(doc)
         key_text, key_from = self.document_key(doc)
         if not classes:
-            return MappedDocument(doc, None, None, [], frozenset(), problems)
+            if not any(p.severity is Severity.ERROR for p in problems):
+                return MappedDocument(doc, None, None, [], frozenset(), problems)
+            # Rejected, but its names do not depend on its class: known, they keep its last
+            # good graph where it has one, and let the graphs of deleted documents go (an
+            # unnamed reject, such as a Hugo section's _index.md, would hold them all back).
+            named = Emitter(self, doc, key_text, key_from, problems)
+            return MappedDocument(doc, named.subject, named.graph_name, [], frozenset(), problems)
         emitter = Emitter(self, doc, key_text, key_from, problems)
         emitter.run(classes)
         return emitter.result()
@@ -331,8 +337,7 @@ class Mapper:
             value = get_path(doc.front_matter, name)
             if isinstance(value, str) and value.strip():
                 return value.strip(), name
-        stem = doc.path[:-3] if doc.path.endswith(".md") else doc.path
-        return stem, "path"
+        return markdown_stem(doc.path), "path"
 
     def unmapped(self, fm: Mapping[str, Value]) -> list[str]:
         """Front-matter keys (dotted, leaves and mappings) that neither map nor are ignored.

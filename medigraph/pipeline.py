@@ -24,7 +24,7 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from sys import intern
 
-from .diagnostics import Diagnostic, Severity, error
+from .diagnostics import Diagnostic, Severity, internal_error
 from .documents import SourceFile, discover, path_list, read_document
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
 from .writers import Block, Format, nquads, serialize_document
@@ -136,10 +136,7 @@ def process(found: SourceFile) -> Processed:
     try:
         return _process(found)
     except Exception as exc:  # reported as a diagnostic, not swallowed
-        message = f"internal error, please report it: {type(exc).__name__}: {exc}"
-        return Processed(
-            found.path, found.source, None, [error(found.source, None, None, message, "internal")]
-        )
+        return Processed(found.path, found.source, None, [internal_error(found.source, exc)])
 
 
 def _process(found: SourceFile) -> Processed:

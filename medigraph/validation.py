@@ -48,7 +48,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
-from .diagnostics import Diagnostic, Severity, plural
+from .diagnostics import Diagnostic, Severity, internal_error, plural
 from .documents import Document, SourceFile, discover, no_documents, path_list, read_document
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
@@ -801,6 +801,18 @@ def _init_worker(options: Options) -> None:
 
 
 def _map(
+    engine: Engine, found: SourceFile
+) -> tuple[DocumentOutcome, Document | None, MappedDocument | None]:
+    """Read and map one file; a bug in medigraph becomes an error on that file, as in the
+    export (:func:`medigraph.pipeline.process`), not the end of the run."""
+    try:
+        return _map_unguarded(engine, found)
+    except Exception as exc:  # reported as a diagnostic, not swallowed
+        problem = internal_error(found.source, exc)
+        return DocumentOutcome(found.source, None, True, [problem]), None, None
+
+
+def _map_unguarded(
     engine: Engine, found: SourceFile
 ) -> tuple[DocumentOutcome, Document | None, MappedDocument | None]:
     doc, problems = read_document(found)

@@ -165,3 +165,29 @@ def test_an_at_sign_before_no_domain_is_told(tmp_path: Path) -> None:
     told = [d for d in report.diagnostics if d.code == "map.person"]
     assert [(d.key, d.severity) for d in told] == [("author[0]", Severity.WARNING)]
     assert "not a web domain" in told[0].message
+
+
+@pytest.mark.parametrize(
+    ("written", "told"),
+    [
+        ("- Vinit @maxinovip.com, Geetha @citrusinformatics.com", "holds more than one @"),
+        ("- Shahid N. Shah @netspective.com @medigy.com", "holds more than one @"),
+        ("- jane@doe.com", "looks like an e-mail address"),
+    ],
+)
+def test_an_author_the_pattern_reads_doubtfully_is_told(
+    tmp_path: Path, written: str, told: str
+) -> None:
+    """Two authors in one item, or an e-mail address, give a person nobody meant: the editor
+    hears it, at the item."""
+    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": written})
+    report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
+    found = [d for d in report.diagnostics if d.code == "map.person"]
+    assert [(d.key, d.severity) for d in found] == [("author[0]", Severity.WARNING)]
+    assert told in found[0].message
+
+
+def test_authors_written_as_the_seed_writes_them_are_not_told(tmp_path: Path) -> None:
+    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- Dr. Ngô Bảo Châu @medigy.com"})
+    report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
+    assert not [d for d in report.diagnostics if d.code == "map.person"]

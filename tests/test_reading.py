@@ -108,3 +108,23 @@ def test_a_control_character_is_told_at_the_key_whose_value_holds_it() -> None:
         doc, problems = documents.parse_document(f"---\n{yaml_text}---\n".encode(), "d.md")
         assert doc is None
         assert [(p.line, p.key) for p in problems] == [(line, key)], yaml_text
+
+
+def test_hidden_files_and_folders_are_skipped_and_hugos_markdown_names_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As Hugo: every Markdown file it renders (`.md`, `.markdown`, `.mdown`) is a document,
+    and nothing hidden is — version control, editors' locks and macOS's shadow files."""
+    for name in [
+        "a.md", "b.markdown", "c.mdown", "sub/d.md", ".hidden.md", "._a.md", ".git/x.md",
+        "sub/.obsidian/t.md", "e.md~", "f.txt",
+    ]:  # fmt: skip
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (tmp_path / ".#a.md").symlink_to("user@host.1234:1700000000")  # an Emacs lock: dangling
+    found, problems = documents.discover([tmp_path])
+    assert [f.path for f in found] == ["a.md", "b.markdown", "c.mdown", "sub/d.md"]
+    assert problems == []
+    assert documents.markdown_stem("x/b.markdown") == "x/b"
+    # Named on the command line, a hidden file is read: the user asked for it.
+    found, _ = documents.discover([tmp_path / ".hidden.md"])
+    assert [f.path for f in found] == [".hidden.md"]

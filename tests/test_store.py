@@ -164,6 +164,23 @@ def test_a_document_the_mapping_rejects_keeps_its_graph_and_holds_nothing_back(
     assert len(kept) == 1 and after[kept[0]] == before[kept[0]]
 
 
+def test_a_document_without_owltype_holds_nothing_back(corpus: Path, tmp_path: Path) -> None:
+    """A Hugo section page (`_index.md`, no owlType) is rejected, but its IRI does not depend
+    on its class: known, it does not stop the graph of a deleted document from going (the
+    store and the dump would disagree for as long as the section page is there)."""
+    (corpus / "_index.md").write_text("---\ntitle: Communities\n---\n", encoding="utf-8")
+    store = tmp_path / "store"
+    first = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert first.rejected == 1
+    before = graphs(store)
+    deleted = sorted(corpus.rglob("*.md"))[-1]
+    deleted.unlink()
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert report.rejected == 1 and "1 removed" in str(report.store), report.store
+    assert "kept" not in str(report.store)
+    assert len(graphs(store)) == len(before) - 1
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"

@@ -777,3 +777,29 @@ def test_options_that_do_nothing_here_are_refused(tmp_path: Path) -> None:
         done = runner.invoke(cli, args)
         assert done.exit_code == 2, (args, done.output)
         assert says in done.output, (args, done.output)
+
+
+def test_a_file_named_only_md_is_a_document_not_a_crash(tmp_path: Path) -> None:
+    """Named on the command line, a file called `.md` (no mdName, no id) is keyed by its name;
+    and whatever goes wrong inside mapping one file is an error on that file, not a traceback
+    that ends validate with the exit code of "violations found"."""
+    text = SEED.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(mdName|id): .*\n", "", text)
+    (tmp_path / "news").mkdir()
+    odd = tmp_path / "news" / ".md"
+    odd.write_text(text, encoding="utf-8")
+    for command in (["validate", str(odd)], ["export", str(odd), "-o", str(tmp_path / "x.nt")]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "internal error" not in result.output, result.output
+        assert result.exit_code in (0, 1), result.output
+    assert "<https://medigy.com/content/.md>" in (tmp_path / "x.nt").read_text(encoding="utf-8")
+
+
+def test_a_report_is_never_written_over_a_markdown_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.md"
+    target.write_bytes(SEED.read_bytes())
+    result = CliRunner().invoke(cli, ["validate", str(target), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "a report is not a Markdown file" in result.output
+    assert target.read_bytes() == SEED.read_bytes()

@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..diagnostics import Severity
+from ..documents import is_markdown
 from ..reports import FORMATTERS, render
 from ..validation import (
     DEFAULT_BATCH_SIZE,
@@ -113,6 +114,12 @@ def validate_command(
     if bool(paths) == bool(graph):
         raise click.UsageError(
             "give PATHS to validate documents, or --graph FILE to validate a dump (not both)"
+        )
+    if output != "-" and is_markdown(output.lower()):
+        raise click.BadParameter(
+            "a report is not a Markdown file: it would replace a document, or be read as one"
+            " by the next run; name it .txt, .json, .xml, …",
+            param_hint="'-o' / '--output'",
         )
     refuse_unless(bool(graph), given("root", "graph_format"), "with --graph")
     refuse_unless(not graph, given("jobs", "batch_size"), "to documents, not with --graph")
