@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -349,6 +349,8 @@ class Emitter:
                     "map.key",
                     self.doc.line_of_dotted_name(key),
                 )
+            elif _hugos_own(key, self.m.known_keys):
+                continue  # Hugo's own (resources, publishDate): not a Medigy key written wrong
             elif close := difflib.get_close_matches(key, self.m.known_keys, n=1, cutoff=0.8):
                 self.report(
                     Severity.WARNING,
@@ -389,6 +391,50 @@ class Emitter:
             self.spellings,
             frozenset(self.local),
         )
+
+
+_HUGO_KEYS = frozenset(
+    {
+        "aliases",
+        "build",
+        "cascade",
+        "date",
+        "description",
+        "draft",
+        "expirydate",
+        "headless",
+        "iscjklanguage",
+        "keywords",
+        "lastmod",
+        "layout",
+        "linktitle",
+        "markup",
+        "menus",
+        "outputs",
+        "params",
+        "publishdate",
+        "pubdate",
+        "resources",
+        "sitemap",
+        "slug",
+        "summary",
+        "title",
+        "translationkey",
+        "type",
+        "url",
+        "weight",
+    }
+)
+"""Hugo's own front-matter keys (in lower case: Hugo reads keys without case): a key the
+mapping does not know but Hugo does is left unmapped quietly, never offered as a typo of a
+Medigy key (``resources`` is not ``source``). They are still counted in the coverage."""
+
+
+def _hugos_own(key: str, known: Iterable[str]) -> bool:
+    """Whether ``key`` is one of Hugo's own keys that the mapping does not know under another
+    case (``lastmod`` is the mapping's ``lastMod`` written as Hugo allows: worth a hint)."""
+    top = key.partition(".")[0].lower()
+    return top in _HUGO_KEYS and all(name.lower() != top for name in known)
 
 
 @functools.cache

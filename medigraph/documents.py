@@ -8,6 +8,7 @@ duplicate keys, foreign tags and alias bombs become diagnostics instead of silen
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -396,11 +397,21 @@ def _too_large(source: str) -> Diagnostic:
     )
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """Mostly ASCII written as UTF-16 without a byte-order mark: every other byte is NUL."""
+    half = len(head) // 2
+    return half >= 8 and max(head[0::2].count(0), head[1::2].count(0)) >= half * 3 // 4
+
+
 def parse_document(
     raw: bytes, path: str, source: str | None = None
 ) -> tuple[Document | None, list[Diagnostic]]:
     """Parse the bytes of one file (the part of reading that needs no file system)."""
     src = source or path
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(raw[:64]):
+        return None, [
+            error(src, 1, None, "file is UTF-16, not UTF-8; save it as UTF-8", "read.encoding")
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -423,6 +434,8 @@ def parse_document(
     if opening is None:
         if _TOML_BOUNDARY.match(text):
             message = "TOML front matter (+++) is not supported; use YAML between --- lines"
+        elif text.lstrip().startswith("{"):
+            message = "JSON front matter ({ … }) is not supported; use YAML between --- lines"
         elif text.strip() == "":
             message = "file is empty; a document needs YAML front matter between --- lines"
         elif _BOUNDARY.match(text.lstrip("\ufeff\u200b\u2060")):
@@ -518,6 +531,10 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
         mark = exc.problem_mark or exc.context_mark
         line = line_offset + _LineCounter(fm_text).line(mark) if mark is not None else line_offset
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        lines = fm_text.split("\n")
+        text = lines[line - line_offset] if 0 <= line - line_offset < len(lines) else ""
+        if "\t" in text[: len(text) - len(text.lstrip())]:
+            what += " (a tab in the indentation: YAML indents with spaces only)"
         return _Parsed(
             {}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")]
         )

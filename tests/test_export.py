@@ -563,7 +563,10 @@ def test_an_empty_folder_among_several_paths_fails_the_run(tmp_path: Path, comma
         args += ["-o", str(tmp_path / "d.ttl")]
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 1, done.output
-    assert f"{tmp_path / 'empty'}: error: no documents (*.md under" in done.output
+    assert (
+        f"{tmp_path / 'empty'}: error: no documents (*.md, *.markdown or *.mdown files; hidden ones are skipped) under"
+        in done.output
+    )
 
 
 def test_validate_before_export_says_why_it_wrote_nothing(tmp_path: Path) -> None:

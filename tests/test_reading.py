@@ -128,3 +128,22 @@ def test_hidden_files_and_folders_are_skipped_and_hugos_markdown_names_read(tmp_
     # Named on the command line, a hidden file is read: the user asked for it.
     found, _ = documents.discover([tmp_path / ".hidden.md"])
     assert [f.path for f in found] == [".hidden.md"]
+
+
+def test_utf16_json_and_tabs_are_named_for_what_they_are() -> None:
+    """What a Hugo site may hold and medigraph does not read gets a message that says what
+    it is, not "no front matter" or a bare YAML scanner error."""
+    text = "---\ntitle: x\n---\nbody\n"
+    for raw in (text.encode("utf-16"), text.encode("utf-16-le"), text.encode("utf-16-be")):
+        doc, problems = documents.parse_document(raw, "a.md")
+        assert doc is None and [p.message for p in problems] == [
+            "file is UTF-16, not UTF-8; save it as UTF-8"
+        ]
+    doc, problems = documents.parse_document(b'{"title": "x"}\nbody\n', "a.md")
+    assert doc is None and "JSON front matter" in problems[0].message
+    doc, problems = documents.parse_document(b"---\nlink:\n\thref: x\n---\n", "a.md")
+    assert doc is None and (problems[0].line, problems[0].code) == (3, "read.yaml")
+    assert "a tab in the indentation" in problems[0].message
+    # A NUL inside a value is not UTF-16: it is told as the character it is.
+    doc, problems = documents.parse_document(b"---\ntitle: a\x00b\n---\n", "a.md")
+    assert doc is None and "U+0000" in problems[0].message

@@ -383,6 +383,18 @@ def test_a_key_written_wrong_is_told_at_its_line(
     assert report.unmapped == {key: 1}
 
 
+def test_hugos_own_keys_are_not_taken_for_typos(tmp_path: Path) -> None:
+    """`resources` is Hugo's page-resources key, not `source` written wrong; `lastmod` is the
+    mapping's `lastMod` in Hugo's spelling, which is worth the hint."""
+    raw = ["resources:", "  - src: a.jpg", "publishDate: 2024-01-01", "lastmod: 2024-01-02"]
+    source, line = _document(tmp_path, raw, drop=())
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.message) for d in report.diagnostics if d.code == "map.key"]
+    assert len(told) == 1 and told[0][:2] == ("lastmod", line + 3)
+    assert "did you mean lastMod?" in told[0][2]
+    assert set(report.unmapped) == {"resources", "publishDate", "lastmod"}
+
+
 def test_a_node_not_written_names_only_the_field_it_lacks(tmp_path: Path) -> None:
     raw = [
         "featuredImage:",
