@@ -250,7 +250,8 @@ def export(
     if validate:
         from .validation import validate as check
 
-        verdict = check(paths, mapping=mapping, base=base, jobs=jobs)
+        # Only the shard's documents: the others are another machine's (docs/scaling.md).
+        verdict = check(paths, mapping=mapping, base=base, jobs=jobs, shard=shard)
         if verdict.failed():
             refused = Report(output=out, refused=True, read=len(verdict.documents))
             refused.rejected = sum(1 for d in verdict.documents if d.rejected)

@@ -1026,25 +1026,30 @@ def validate(
     inference: str = "none",
     jobs: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    shard: tuple[int, int] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentOutcome], None] | None = None,
 ) -> ValidationReport:
     """Map every document under ``paths`` and check it against the shapes and the ontology.
 
     ``batch_size`` documents share one pySHACL call (0: all in one call); ``jobs`` worker
-    processes run batches side by side. Raises ``ValidationSetupError`` for unusable shapes,
-    ontology or mapping.
+    processes run batches side by side. ``shard`` (K, N) checks only the documents of that
+    shard, as ``export --shard`` exports them: what documents of other shards say of a shared
+    thing (a community's mastHead), a clash or a spelling across shards, is not seen. Raises
+    ``ValidationSetupError`` for unusable shapes, ontology or mapping.
     """
     from .export import Collisions, Spellings, _Clashes
-    from .pipeline import default_jobs
+    from .pipeline import check_shard, default_jobs, in_shard
 
     started = time.perf_counter()
     options = Options(shapes, ontology, mapping, base, inference)
     engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
     engine.shacl([])
+    check_shard(shard)
     paths = path_list(paths)
-    files, problems = discover(paths)
-    if not files and not problems:
+    # As the export does, the shard is chosen while listing: the others' files are not read.
+    files, problems = discover(paths, keep=None if shard is None else in_shard(shard))
+    if not files and not problems and shard is None:  # a shard may hold nothing
         raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
     report = ValidationReport(
         general=list(problems),

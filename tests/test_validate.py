@@ -551,6 +551,37 @@ def test_cli_export_validate_refuses_and_keeps_the_previous_dump(tmp_path: Path)
     assert dump.read_bytes() == before
 
 
+def test_export_shard_validate_checks_only_the_shards_documents(tmp_path: Path) -> None:
+    """A shard refuses its own bad documents, not another shard's: it sees only its part."""
+    from medigraph.pipeline import shard_of
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    names = [f"doc-{i}" for i in range(40)]
+    good = next(n for n in names if shard_of(f"{n}.md", 2) == 0)
+    bad = next(n for n in names if shard_of(f"{n}.md", 2) == 1)
+    write_doc(docs, good)
+    write_doc(docs, bad, {"  size:\n  - 2732": "  size:\n  - -2732"})
+    runner = CliRunner()
+
+    def export_shard(k: int) -> tuple[int, str, Path]:
+        dump = tmp_path / f"s{k}.nq"
+        args = ["export", str(docs), "-o", str(dump), "--shard", f"{k}/2", "--validate"]
+        done = runner.invoke(cli, [*args, "--no-store", "--no-cache", "-j", "1"])
+        return done.exit_code, done.stderr, dump
+
+    code, err, dump = export_shard(1)
+    assert code == 0, err
+    assert bad not in err and dump.exists()
+    code, err, dump = export_shard(2)
+    assert code == 1
+    assert f"{bad}.md:" in err and good not in err
+    assert "1 document checked;" in err
+    assert not dump.exists()
+    checked = validate([docs], jobs=1, shard=(1, 2))
+    assert [Path(d.path).name for d in checked.documents] == [f"{good}.md"]
+
+
 def test_pre_commit_hook_runs_validate_on_markdown() -> None:
     import yaml
 
