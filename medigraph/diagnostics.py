@@ -76,7 +76,7 @@ def _shortened(message: str) -> str:
 
 
 _BREAKS = re.compile("[\\t\\n\\v\\f\\r\\x1c-\\x1e\\x85\\u2028\\u2029]+")
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape(found: re.Match[str]) -> str:
@@ -85,9 +85,10 @@ def _escape(found: re.Match[str]) -> str:
 
 
 def visible(text: str) -> str:
-    """``text`` with its control characters (C0, DEL, C1, line and paragraph separators) and
-    lone surrogates (the bytes of a file name that are not UTF-8) written as ``\\xNN`` or
-    ``\\uNNNN`` escapes: safe to print on a terminal, in a log or in any UTF-8 file."""
+    """``text`` with its control characters (C0, DEL, C1, line and paragraph separators),
+    lone surrogates (the bytes of a file name that are not UTF-8) and the noncharacters
+    U+FFFE and U+FFFF written as ``\\xNN`` or ``\\uNNNN`` escapes: safe to print on a
+    terminal, in a log or in any UTF-8 file, and holding no character XML 1.0 forbids."""
     return _CONTROLS.sub(_escape, text) if _CONTROLS.search(text) else text
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -100,7 +101,7 @@ def turtle(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             ox.Triple(node, sh("focusNode"), _term(r.focus)),
             ox.Triple(node, sh("resultSeverity"), sh(_SH_SEVERITY[r.severity])),
             ox.Triple(node, sh("sourceConstraintComponent"), ox.NamedNode(r.component)),
-            ox.Triple(node, sh("resultMessage"), ox.Literal(r.message)),
+            ox.Triple(node, sh("resultMessage"), ox.Literal(_storable(r.message))),
         ]
         if r.shape:
             triples.append(ox.Triple(node, sh("sourceShape"), ox.NamedNode(r.shape)))
@@ -119,7 +120,7 @@ def turtle(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             ox.Triple(
                 node, sh("sourceConstraintComponent"), ox.NamedNode(f"urn:medigraph:check:{d.code}")
             ),
-            ox.Triple(node, sh("resultMessage"), ox.Literal(_keyed(d))),
+            ox.Triple(node, sh("resultMessage"), ox.Literal(_storable(_keyed(d)))),
         ]
         if d.line is not None:
             line = ox.Literal(str(d.line), datatype=ox.NamedNode(XSD_INTEGER))
@@ -136,7 +137,21 @@ def _file_iri(path: str) -> ox.NamedNode:
     """The file a problem is in, as an absolute ``file:`` IRI."""
     from pathlib import Path
 
-    return ox.NamedNode(Path(os.fsencode(path).decode("utf-8", "replace")).resolve().as_uri())
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a surrogate that no file name's bytes give (an API caller's)
+        raw = visible(path).encode("utf-8")
+    return ox.NamedNode(Path(raw.decode("utf-8", "replace")).resolve().as_uri())
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """``text`` with its lone surrogates (a file name's bytes that are not UTF-8, a YAML
+    ``"\\ud800"``) as ``\\uNNNN`` escapes: an RDF literal cannot hold them, and the rest of
+    the message, line breaks included, stays as it is."""
+    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _keyed(d: Diagnostic) -> str:
@@ -205,7 +220,12 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
                 type=first.code,
             )
             failure.text = "\n".join(
-                d.format() + (f"\n    focus {d.focus}  shape {d.shape}" if d.focus else "")
+                d.format()
+                + (
+                    f"\n    focus {visible(d.focus)}  shape {visible(d.shape or '-')}"
+                    if d.focus
+                    else ""
+                )
                 for d in failing
             )
         others = [d.format() for d in found if d.severity < fail_on]
@@ -331,7 +351,11 @@ def _uri(path: str) -> str:
     from urllib.parse import quote
 
     rel = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
-    return quote(rel.replace(os.sep, "/"), safe="/-._~")
+    rel = rel.replace(os.sep, "/")
+    try:  # a name's bytes that are not UTF-8 (kept as surrogates) as those bytes, %XX
+        return quote(rel, safe="/-._~", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name's bytes give: shown as an escape
+        return quote(visible(rel), safe="/-._~")
 
 
 def _srcroot() -> str:

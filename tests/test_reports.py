@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import rdflib
 
 from medigraph.diagnostics import Diagnostic, Severity
@@ -327,3 +329,54 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(tmp_path: Path
             ET.fromstring(written)
         elif fmt == "turtle":
             assert list(ox.parse(written.encode(), format=ox.RdfFormat.TURTLE))
+
+
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What XML 1.0 cannot hold, escaped or not (its ``Char`` production, negated)."""
+
+
+@pytest.mark.parametrize("odd", ["\x01", "\x1b", "\ud800", "\udcff", "\ufffe", "\uffff"])
+def test_every_format_holds_a_character_xml_forbids(odd: str) -> None:
+    """A file name, a key, a message or a value may hold anything a file system or YAML gives
+    (``"a\\uFFFFb": 1``): every format is still what its reader accepts, the JUnit report
+    well-formed XML, the text one line per result with the character shown as an escape."""
+    import pyoxigraph as ox
+
+    path, key, message = f"x{odd}.md", f"a{odd}b", f"is {odd} wrong"
+    problems = [
+        Diagnostic(path, 3, key, Severity.ERROR, message, "read.duplicate-key"),
+        Diagnostic(path, 4, key, Severity.WARNING, message, "shacl.Pattern", "urn:x", "urn:s"),
+    ]
+    report = ValidationReport(documents=[DocumentOutcome(path, None, True, problems)])
+    escaped = f"\\u{ord(odd):04x}" if ord(odd) > 0xFF else f"\\x{ord(odd):02x}"
+    for fmt in ("text", "json", "turtle", "junit", "github", "sarif"):
+        written = render(report, fmt).encode("utf-8", "backslashreplace").decode("utf-8")
+        if fmt == "junit":
+            root = ET.fromstring(written.split("\n", 1)[1])  # expat refuses what XML forbids
+            (case,) = root.iter("testcase")
+            assert case.get("name") == f"x{escaped}.md"
+            (failure,) = case.findall("failure")
+            assert f"a{escaped}b: is {escaped} wrong" in (failure.get("message") or "")
+        elif fmt in ("json", "sarif"):
+            json.loads(written)
+        elif fmt == "turtle":
+            assert list(ox.parse(written.encode(), format=ox.RdfFormat.TURTLE))
+        else:  # text and github: shown as an escape, never as the character itself
+            assert not _XML_FORBIDDEN.search(written), fmt
+            assert f"a{escaped}b" in written, fmt
+
+
+def test_a_junit_report_of_a_key_holding_uffff_is_well_formed(tmp_path: Path) -> None:
+    """YAML writes U+FFFF as ``"\\uFFFF"``; the key is quoted in the report, escaped."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    seed = next((ROOT / "examples" / "content").rglob("*.md")).read_text(encoding="utf-8")
+    twice = '"a\\uFFFFb": 1\n"a\\uFFFFb": 2\n'
+    (tmp_path / "dup.md").write_text(seed.replace("---\n", "---\n" + twice, 1), encoding="utf-8")
+    out = tmp_path / "report.xml"
+    done = CliRunner().invoke(cli, ["validate", str(tmp_path), "-f", "junit", "-o", str(out)])
+    assert done.exit_code == 1, done.output
+    (failure,) = ET.parse(out).getroot().iter("failure")
+    assert "a\\uffffb" in (failure.get("message") or "")
