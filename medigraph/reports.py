@@ -16,7 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ._version import __version__
-from .diagnostics import Diagnostic, Severity, visible
+from .diagnostics import Diagnostic, Severity, plural, visible
 from .validation import ValidationReport
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -257,10 +257,20 @@ GITHUB_SHOWN = 10
 
 
 def github(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
-    """GitHub Actions workflow commands: ``::error file=F,line=L,title=KEY::message``, and a
-    last notice with the counts when GitHub would not show every annotation."""
+    """GitHub Actions workflow commands: ``::error file=F,line=L,title=KEY::message``, after a
+    notice with the counts when GitHub would not show every annotation.
+
+    The counts come first: GitHub keeps the first annotations of each kind, so a last notice
+    would be hidden exactly when there are too many notices (infos) to show."""
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     lines = []
+    counts = report.counts()
+    if max(counts.values(), default=0) > GITHUB_SHOWN:
+        told = ", ".join(plural(n, kind) for kind, n in counts.items() if n)
+        lines.append(
+            f"::notice title=medigraph validate::{told}; GitHub shows at most {GITHUB_SHOWN} "
+            "annotations of each kind per step: the step's log lists them all"
+        )
     for d in report.diagnostics:
         props = []
         if d.path:
@@ -270,13 +280,6 @@ def github(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
         props.append(f"title={_escape_property(visible(d.key or d.code))}")
         lines.append(
             f"::{command[d.severity]} {','.join(props)}::{_escape_data(visible_text(d.message))}"
-        )
-    counts = report.counts()
-    if max(counts.values(), default=0) > GITHUB_SHOWN:
-        told = ", ".join(f"{n} {kind}s" for kind, n in counts.items() if n)
-        lines.append(
-            f"::notice title=medigraph validate::{told}; GitHub shows at most {GITHUB_SHOWN} "
-            "annotations of each kind per step: the step's log lists them all"
         )
     return "\n".join(lines) + ("\n" if lines else "")
 

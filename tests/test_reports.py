@@ -290,8 +290,32 @@ def test_github_escapes_control_characters_and_says_when_it_hides_annotations() 
         ]
     )
     lines = github(report).splitlines()
-    assert "\x1b" not in "".join(lines) and "ctl\\x1bname.md" in lines[0]
-    assert len(lines) == 13 and lines[-1].startswith("::notice title=medigraph validate::12 errors")
+    assert "\x1b" not in "".join(lines)
+    assert len(lines) == 13 and lines[0].startswith("::notice title=medigraph validate::12 errors")
+    assert "ctl\\x1bname.md" in lines[1]
+
+
+def test_github_tells_the_counts_first_where_github_shows_them() -> None:
+    """GitHub keeps the first 10 notices of a step: with 12 infos, a counts notice after them
+    would be the 13th, hidden exactly when it is needed."""
+    report = ValidationReport(
+        documents=[
+            DocumentOutcome(
+                "a.md",
+                None,
+                False,
+                [Diagnostic("a.md", n, "k", Severity.INFO, "style", "shacl.In") for n in range(12)]
+                + [Diagnostic("a.md", 20, "t", Severity.ERROR, "bad", "shacl.MinCount")],
+            )
+        ]
+    )
+    lines = github(report).splitlines()
+    notices = [line for line in lines if line.startswith("::notice")]
+    assert notices[0] == (
+        "::notice title=medigraph validate::1 error, 12 infos; GitHub shows at most 10 "
+        "annotations of each kind per step: the step's log lists them all"
+    )
+    assert len(lines) == 14
 
 
 def test_sarif_gives_every_result_a_location() -> None:
