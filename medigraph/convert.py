@@ -100,6 +100,8 @@ class Emitter:
         self.shared: set[ox.NamedNode] = set()
         self.spellings: list[tuple[str, str, str]] = []
         self.node_iris: dict[str, ox.NamedNode | None] = {}
+        self.misshapen: set[str] = set()
+        """Fields naming a node (``id``) given as a list or mapping: reported, once each."""
         spec = mapper.document_spec
         self.local: set[ox.NamedNode] = set()
         self.subject = self._mint(spec["iri"])
@@ -240,11 +242,13 @@ class Emitter:
                 continue
             subject = self.node(rule.node) if rule.node else self.subject
             if subject is None:
-                if rule.converter not in ("variant", "integer-pair"):
-                    _items(self, rule, value)  # a mapping or nested list is an error all the same
                 needs = _fields(self.m.nodes[rule.node].iri if rule.node else "")
                 # the fields that are missing or not one text, else (an owner missing) all
                 lacking = [name for name in needs if not self.lookup(name)] or needs
+                if self._refuse_misshapen(rule.node or "", lacking) and rule.key in lacking:
+                    continue  # its own error says why nothing is written
+                if rule.converter not in ("variant", "integer-pair"):
+                    _items(self, rule, value)  # a mapping or nested list is an error all the same
                 self.report(
                     Severity.WARNING,
                     rule.key,
@@ -255,6 +259,28 @@ class Emitter:
                 continue
             CONVERTERS[rule.converter](self, rule, subject, value)
         self._provenance()
+
+    def _refuse_misshapen(self, node: str, fields: list[str]) -> bool:
+        """Whether any of ``fields`` (what names ``node``) is a list or a mapping: the value
+        cannot be represented, an error as for any text given as a list (the README's "a list
+        where text is expected"), so the document is left out, in export and validate alike.
+        A missing field stays a warning: the shapes say when one is required."""
+        found = False
+        for name in fields:
+            written = get_path(self.doc.front_matter, name)
+            if not isinstance(written, list | dict) or not written:
+                continue
+            found = True
+            if name not in self.misshapen:
+                self.misshapen.add(name)
+                kind = "a list" if isinstance(written, list) else "a mapping"
+                self.report(
+                    Severity.ERROR,
+                    name,
+                    f"must be one text, not {kind}: it names the {node}",
+                    "map.type",
+                )
+        return found
 
     def _wanted(self, name: str) -> str:
         """A field a node needs, and what is wrong with it when it is there (``identifier as

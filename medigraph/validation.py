@@ -944,10 +944,13 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
     results: set[Result] = set()
     by_offset = {offset: (doc, mapped) for offset, doc, mapped in mapped_docs}
     results.update(r[0] for r in raw)  # a rejected document's (apart) are not the graph's
+    unnamed = {offset: _unnamed_links(engine, mapped) for offset, _doc, mapped in mapped_docs}
     for offset_found, (result, focus, path, (value, shape_name)) in placed:
         if offset_found is None:
             general.append(_diagnostic(result, "", None, None, _code(result)))
             continue
+        if value is not None and path is not None and path.value in unnamed[offset_found]:
+            continue  # a value compared with a node the mapping could not name (id: [1, 2])
         if offset_found not in traced:
             doc, mapped = by_offset[offset_found]
             owner, nodes = engine.tracer.keys_of(doc)
@@ -959,6 +962,24 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         )
     return _BatchOutcome(
         outcomes, sorted(results, key=result_order), general, shared_lines, dict(refs), held
+    )
+
+
+def _unnamed_links(engine: Engine, mapped: MappedDocument) -> frozenset[str]:
+    """The links to the nodes this document names with a list or a mapping (``id: [1, 2]``
+    for its work package), which the mapping refused (``map.type``) and did not write.
+
+    A shape that compares a value with such a node (the image's work package "should be the
+    same number as id") would blame the value for the missing node: that is the refused
+    field's error, already reported at its key."""
+    keys = {d.key for d in mapped.diagnostics if d.code == "map.type" and d.key}
+    if not keys:
+        return frozenset()
+    from .convert import _fields
+
+    m = engine.mapper
+    return frozenset(
+        m.expand_curie(node.link) for node in m.nodes.values() if keys & set(_fields(node.iri))
     )
 
 

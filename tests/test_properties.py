@@ -169,9 +169,14 @@ def _set(fm: dict[str, Any], dotted: str, value: Any) -> None:
     fm[last] = value
 
 
+NODE_FIELDS = {"identifier", "featuredImage.wpAttachment.fileName"}
+"""Keys that name a node (its IRI is made from them): one text, never a list."""
+
+
 def _bad_shapes(name: str, value: Any) -> set[str]:
-    """Keys that must get an error: a mapping, or a list/mapping inside a list, where text goes."""
-    if isinstance(value, dict):
+    """Keys that must get an error: a mapping, or a list/mapping inside a list, where text goes;
+    any list where a node's name goes."""
+    if isinstance(value, dict) or (name in NODE_FIELDS and isinstance(value, list) and value):
         return {name}
     if isinstance(value, list):
         return {f"{name}[{i}]" for i, item in enumerate(value) if isinstance(item, list | dict)}

@@ -582,6 +582,47 @@ def test_export_shard_validate_checks_only_the_shards_documents(tmp_path: Path) 
     assert [Path(d.path).name for d in checked.documents] == [f"{good}.md"]
 
 
+@pytest.mark.parametrize(
+    ("edit", "key", "node"),
+    [
+        ({"id: 4557": "id:\n- 4557\n- 4558"}, "id", "workPackage"),
+        ({"id: 4557": "id: {a: 4557}"}, "id", "workPackage"),
+        (
+            {"identifier: Chronic Care Management (CCM)": "identifier:\n- CCM\n- RPM"},
+            "identifier",
+            "community",
+        ),
+    ],
+)
+def test_a_node_named_by_a_list_is_an_error_in_validate_and_export(
+    tmp_path: Path, edit: dict[str, str], key: str, node: str
+) -> None:
+    """``id: [4557, 4558]`` cannot name one work package: the document is left out (as a list
+    where text is expected is), told once at the key, and not blamed for what follows from
+    it (the image's work package "should be the same number as id", "identifier is missing")."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    source = write_doc(docs, "a", edit)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:"))
+    report = validate([docs], jobs=1)
+    kind = "a mapping" if edit.get("id: 4557", "").startswith("id: {") else "a list"
+    assert report.exit_code() == 1
+    errors = [
+        (d.line, d.key, d.code, d.message)
+        for d in report.diagnostics
+        if d.severity is Severity.ERROR
+    ]
+    assert errors == [(line, key, "map.type", f"must be one text, not {kind}: it names the {node}")]
+    assert not [d for d in report.diagnostics if d.code.startswith("shacl.")]
+    dump = tmp_path / "dump.ttl"
+    done = CliRunner().invoke(
+        cli, ["export", str(docs), "-o", str(dump), "--validate", "--no-store", "--no-cache"]
+    )
+    assert done.exit_code == 1 and not dump.exists()
+    assert f"a.md:{line}: error: {key}: must be one text, not {kind}" in done.stderr
+
+
 def test_pre_commit_hook_runs_validate_on_markdown() -> None:
     import yaml
 
