@@ -1246,12 +1246,13 @@ def validate_graph(
     for t in triples:
         if isinstance(t.object, ox.NamedNode):
             links[t.object].add(t.subject)
+    writers = _Writers(quads, raw)
     for result, focus, rpath, (value, shape_name) in raw:
         owners = _owners(focus, sources, links)
         if not owners:
             report.general.append(_diagnostic(result, "", None, None, _code(result)))
             continue
-        for content in owners:
+        for content in writers.told(owners, focus, rpath, value):
             source_path = sources[content]
             shown = os.path.join(os.fspath(root), source_path) if root is not None else source_path
             if source_path not in docs:
@@ -1283,6 +1284,52 @@ def validate_graph(
     report.general = sorted(set(report.general), key=diagnostic_order)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Writers:
+    """Which documents' named graphs wrote the values that results are about.
+
+    A community's ``type`` written ``x`` by one document of a hundred is that document's
+    mistake: as when documents are validated (:func:`_attribute_shared`), a document whose
+    graph gives the node's property other values, and not this one, is not told. A dump
+    without named graphs (Turtle, N-Triples) does not say who wrote what: every document
+    that refers to the node is told.
+    """
+
+    def __init__(
+        self, quads: Sequence[ox.Quad], raw: Sequence[tuple[Result, Any, Any, Any]]
+    ) -> None:
+        wanted = {(r[1], r[2], r[3][0]) for r in raw if r[2] is not None and r[3][0] is not None}
+        pairs = {(focus, path) for focus, path, _value in wanted}
+        self.describing: dict[tuple[Any, Any], set[Any]] = defaultdict(set)
+        """(node, property) → the graphs that give it some value."""
+        self.holding: dict[tuple[Any, Any, Any], set[Any]] = defaultdict(set)
+        """(node, property, value) of a result → the graphs that hold that triple."""
+        self.graph_of: dict[Any, Any] = {}
+        """Content → the named graph that describes it."""
+        describes = ox.NamedNode(MEDIGY + "describes")
+        for q in quads:
+            graph = q.graph_name
+            if not isinstance(graph, ox.NamedNode):
+                continue
+            pair = (q.subject, q.predicate)
+            if q.predicate == describes:
+                self.graph_of[q.object] = graph
+            if pair in pairs:
+                self.describing[pair].add(graph)
+                triple = (q.subject, q.predicate, q.object)
+                if triple in wanted:
+                    self.holding[triple].add(graph)
+
+    def told(self, owners: list[ox.NamedNode], focus: Any, path: Any, value: Any) -> list[Any]:
+        """The ``owners`` to tell of a result: not those whose graph wrote other values only."""
+        if path is None or value is None:
+            return list(owners)
+        others_only = self.describing.get((focus, path), set()) - self.holding.get(
+            (focus, path, value), set()
+        )
+        kept = [content for content in owners if self.graph_of.get(content) not in others_only]
+        return kept or list(owners)
 
 
 def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:

@@ -429,6 +429,31 @@ def test_a_dump_is_traced_to_source_files_through_its_provenance(tmp_path: Path)
     ]
 
 
+@pytest.mark.parametrize("fmt", ["trig", "nq"])
+def test_a_dump_blames_only_the_document_whose_graph_wrote_the_value(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Two documents of one community, one writing a bad ``type``: the dump's named graphs say
+    which wrote it, so ``--graph`` tells that one only, as validating the documents does."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    write_doc(docs, "b", {"id: 4557": "id: 4558", "  workPackage: 4557": "  workPackage: 4558"})
+    text = (docs / "b.md").read_text(encoding="utf-8")
+    (docs / "b.md").write_text(re.sub(r"(?m)^type: .*$", "type: x", text), encoding="utf-8")
+    dump = tmp_path / f"dump.{fmt}"
+    export([docs], dump, jobs=1, cache=False)
+
+    def told(report) -> list[tuple[str, int | None, str | None, str]]:  # type: ignore[no-untyped-def]
+        return [(Path(d.path).name, d.line, d.key, d.message) for d in report.diagnostics]
+
+    from_dump = told(validate_graph(dump, root=docs))
+    assert from_dump == told(validate([docs], jobs=1))
+    assert [name for name, _line, _key, message in from_dump if "communities/" in message] == [
+        "b.md"
+    ]
+
+
 def test_engine_reports_rdfs_inference_option() -> None:
     with pytest.raises(ValidationSetupError):
         Engine(Options(inference="owlrl"))
