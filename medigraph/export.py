@@ -83,11 +83,15 @@ class Report:
             why = [
                 *([f"{self.rejected} rejected by reading or mapping"] if self.rejected else []),
                 *(
-                    [f"{len(errors) - checked} other errors"]
+                    [plural(len(errors) - checked, "other error")]
                     if not self.rejected and len(errors) > checked
                     else []
                 ),
-                *([f"{checked} violations of the shapes or the ontology"] if checked else []),
+                *(
+                    [f"{plural(checked, 'violation')} of the shapes or the ontology"]
+                    if checked
+                    else []
+                ),
             ]
             return (
                 f"{plural(self.read, 'document')} checked; {', '.join(why) or 'they do not conform'}, "

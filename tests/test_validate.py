@@ -601,7 +601,7 @@ def test_export_shard_validate_checks_only_the_shards_documents(tmp_path: Path) 
     code, err, dump = export_shard(2)
     assert code == 1
     assert f"{bad}.md:" in err and good not in err
-    assert "1 document checked;" in err
+    assert "1 document checked; 1 violation of the shapes or the ontology, so nothing" in err
     assert not dump.exists()
     checked = validate([docs], jobs=1, shard=(1, 2))
     assert [Path(d.path).name for d in checked.documents] == [f"{good}.md"]
@@ -646,6 +646,31 @@ def test_a_node_named_by_a_list_is_an_error_in_validate_and_export(
     )
     assert done.exit_code == 1 and not dump.exists()
     assert f"a.md:{line}: error: {key}: must be one text, not {kind}" in done.stderr
+
+
+def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
+    tmp_path: Path,
+) -> None:
+    """One attachment (work package and file name), two links: as for a community's
+    mastHead, the message says documents may disagree, not only that a list was given."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    write_doc(docs, "b", {"/api/v3/attachments/10936/content": "/api/v3/attachments/1/content"})
+    report = validate([docs], jobs=1)
+    told = {
+        (Path(d.path).name, d.key, d.message)
+        for d in report.diagnostics
+        if d.code == "shacl.MaxCount"
+    }
+    says = (
+        "featuredImage.wpAttachment.link must be a single path"
+        " (a list, or documents sharing this attachment disagree)"
+    )
+    assert told == {
+        ("a.md", "featuredImage.wpAttachment.link", says),
+        ("b.md", "featuredImage.wpAttachment.link", says),
+    }
 
 
 def test_pre_commit_hook_runs_validate_on_markdown() -> None:
