@@ -490,11 +490,12 @@ def _answer_queries(store_path: str) -> None:
             return
         try:
             options: dict[str, object] = {"prefixes": prefixes}
-            if job.default_graphs:
+            if job.default_graphs or job.named_graphs:
+                # A protocol dataset is whole (SPARQL 1.1 Query §13.2): named graphs alone
+                # leave the default graph empty, a default graph alone leaves no named ones.
                 options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-            # Otherwise the store's default graph: the deduplicated union of the documents.
-            if job.named_graphs:
                 options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+            # Otherwise the store's default graph: the deduplicated union of the documents.
             result = store.query(job.text, **options)  # type: ignore[arg-type]
             with open(job.answer, "wb") as out:
                 if isinstance(result, ox.QueryTriples):

@@ -175,6 +175,27 @@ def test_content_negotiation(server: QueryServer) -> None:
     assert get(server, COUNT, "image/png")[0] == 406
 
 
+def test_a_protocol_dataset_is_whole(server: QueryServer) -> None:
+    """Named graphs alone leave the default graph empty; a default graph alone leaves no named
+    graphs (SPARQL 1.1 Query §13.2), as FROM NAMED and FROM in the query do."""
+    listing = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g LIMIT 1"
+    graph = get(server, listing, "text/csv")[2].decode().splitlines()[1]
+
+    def count(query: str, **dataset: str) -> int:
+        params = {"query": query, **{k.replace("_", "-"): v for k, v in dataset.items()}}
+        url = server.url + "query?" + urllib.parse.urlencode(params)
+        status, _, body = fetch(urllib.request.Request(url, headers={"Accept": "text/csv"}))
+        assert status == 200, body
+        return int(body.decode().splitlines()[1])
+
+    triples = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(triples, named_graph_uri=graph) == 0
+    assert count(graphs, named_graph_uri=graph) == 1
+    assert count(graphs, default_graph_uri=graph) == 0
+    assert count(triples, default_graph_uri=graph) > 0
+
+
 def test_post_form_and_direct_body(server: QueryServer) -> None:
     form = urllib.request.Request(
         server.url + "query",
