@@ -944,6 +944,54 @@ def test_the_command_line_says_what_went_wrong(store: Path, tmp_path: Path) -> N
     assert one.exit_code == 0 and "medigraph: 1 row in" in one.output
 
 
+HEAVY_ASK = "ASK { VALUES ?a { %s } VALUES ?b { %s } FILTER(?a + ?b < 0) }" % (
+    (" ".join(str(i) for i in range(3000)),) * 2
+)
+"""Nine million rows to filter, whatever the data: many seconds if it is evaluated."""
+
+
+def test_the_syntax_check_parses_and_never_evaluates() -> None:
+    """check_syntax tells the form without running the query: no time outside --timeout, and
+    a SERVICE clause is not fetched from this machine before the query goes anywhere."""
+    import socket
+    import time
+
+    from medigraph.query import check_syntax
+
+    names = default_prefixes()
+    started = time.perf_counter()
+    assert check_syntax(HEAVY_ASK, names) == "boolean"
+    assert time.perf_counter() - started < 1
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.3)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        for text in (
+            f"ASK {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        ):
+            check_syntax(text, names)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing was fetched
+    forms = {
+        "SELECT * { ?s ?p ?o }": "bindings",
+        "PREFIX ask: <http://e.org/> PREFIX a.select: <http://e.org/a>\n# CONSTRUCT\nDESCRIBE ask:x": "graph",
+        'BASE <http://e.org/ASK> CONSTRUCT { ?s ?p "SELECT" } WHERE { ?s ?p ?o }': "graph",
+        "ask { ?select ?p ?o }": "boolean",
+        "select (count(*) as ?ask) { ?s ?p ?o }": "bindings",
+    }
+    for text, kind in forms.items():
+        assert check_syntax(text, names) == kind, text
+
+
+def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
+    for text in ("", "   ", "# TODO\n# later"):
+        done = query(store, text)
+        assert done.exit_code == 2 and "the query is empty" in done.output, (text, done.output)
+        assert "update" not in done.output
+
+
 def test_quiet_silences_the_retry_warnings(tmp_path: Path) -> None:
     import socket
     import subprocess

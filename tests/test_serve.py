@@ -238,6 +238,22 @@ def test_syntax_errors_and_timeouts(server: QueryServer) -> None:
     assert status == 503 and b"did not finish within 2 s" in body
 
 
+def test_a_query_is_only_evaluated_in_a_worker_within_the_timeout(server: QueryServer) -> None:
+    """An ASK whose work does not depend on the data ran in the server's own process, during
+    the syntax check and past --timeout, before the worker even started."""
+    import time
+
+    values = " ".join(str(i) for i in range(1000))
+    heavy = (
+        f"ASK {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} VALUES ?c {{ {values[:300]} }}"
+    )
+    heavy += " FILTER(?a + ?b + ?c < 0) }"
+    started = time.perf_counter()
+    status, _, body = get(server, heavy)
+    assert status == 503 and b"did not finish within 2 s" in body
+    assert time.perf_counter() - started < 4
+
+
 CROSS = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 """Runs for ever (and writes no row): only ending its process stops it."""
 
