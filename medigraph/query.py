@@ -27,6 +27,7 @@ group of the innermost SELECT using the variable, its term written by
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import io
@@ -45,7 +46,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import IO, Literal, TypeVar
+from typing import IO, Literal, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -716,30 +717,112 @@ def _on_endpoint(
         request.add_unredirected_header("Authorization", f"Basic {credentials.basic_token}")
     late = f"{shown} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
     media = ""
+    body: _Deadline | None = None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
-            return handle(response, media, kind)
-    except SyntaxError as exc:
-        raise EndpointError(f"{shown} sent results that do not parse as {media}: {exc}") from None
+            body = _Deadline(response, timeout)
+            return handle(cast("IO[bytes]", body), media, kind)
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace").strip()[:500]
-        if credentials is not None:
-            detail = credentials.redact(detail)
-        hint = ""
-        if exc.code in (401, 403) and credentials is None:
-            hint = " (set MEDIGRAPH_USER and MEDIGRAPH_PASSWORD or use ~/.netrc)"
-        raise EndpointError(
-            f"{shown} answered HTTP {exc.code} {exc.reason}{hint}: {detail}"
-        ) from None
-    except TimeoutError:
-        raise QueryTimeout(late) from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
+        raise _http_error(exc, shown, url, credentials) from None
+    except (SyntaxError, OSError, http.client.HTTPException) as exc:
+        if (body is not None and body.expired) or isinstance(exc, TimeoutError):
             raise QueryTimeout(late) from None
-        raise EndpointError(f"cannot reach the endpoint {shown}: {exc.reason}") from None
-    except (OSError, http.client.InvalidURL) as exc:
-        raise EndpointError(f"cannot reach the endpoint {shown}: {exc}") from None
+        if isinstance(exc, SyntaxError):
+            why = visible(str(exc))
+            raise EndpointError(
+                f"{shown} sent results that do not parse as {media}: {why}"
+            ) from None
+        if isinstance(exc, urllib.error.URLError):
+            if isinstance(exc.reason, TimeoutError):
+                raise QueryTimeout(late) from None
+            reason = visible(str(exc.reason))
+            raise EndpointError(f"cannot reach the endpoint {shown}: {reason}") from None
+        if isinstance(exc, http.client.HTTPException) and media == "":
+            reason = f"it does not answer as an HTTP server ({type(exc).__name__})"
+        else:
+            reason = visible(str(exc) or type(exc).__name__)
+        raise EndpointError(f"cannot reach the endpoint {shown}: {reason}") from None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A query is not followed to another address: urllib re-sends a POST redirected by 301,
+    302 or 303 as a GET without its body (an answer to another question), and the user
+    should know where the endpoint now is."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def _http_error(
+    exc: urllib.error.HTTPError, shown: str, url: str, credentials: Credentials | None
+) -> EndpointError:
+    """The endpoint's error status as a message safe for a terminal: its body on one line,
+    with control characters escaped and no credential in it."""
+    try:
+        raw = exc.read(64 * 1024)
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    finally:
+        exc.close()
+    detail = " ".join(raw.decode("utf-8", "replace").split())[:500]
+    if credentials is not None:
+        detail = credentials.redact(detail)
+    detail = visible(detail)
+    location = exc.headers.get("Location") if 300 <= exc.code < 400 else None
+    if location:
+        target = visible(public_url(urllib.parse.urljoin(url, location)))
+        return EndpointError(
+            f"{shown} redirected the query (HTTP {exc.code}) to {target}; use --endpoint {target}"
+        )
+    hint = ""
+    if exc.code == 401:  # a 403 is a refusal that credentials do not change
+        hint = (
+            " (set MEDIGRAPH_USER and MEDIGRAPH_PASSWORD or use ~/.netrc)"
+            if credentials is None
+            else " (the credentials were refused)"
+        )
+    reason = visible(str(exc.reason))
+    return EndpointError(f"{shown} answered HTTP {exc.code} {reason}{hint}: {detail}")
+
+
+class _Deadline(io.RawIOBase):
+    """An endpoint's response that may be read only until ``timeout`` seconds from now:
+    urllib's timeout bounds each socket read, so an answer that trickles in would never
+    end. ``expired`` tells a read that failed for that reason from the endpoint's errors."""
+
+    def __init__(self, response: IO[bytes], timeout: float | None) -> None:
+        super().__init__()
+        self.response = response
+        self.until = None if timeout is None else time.monotonic() + timeout
+        self.expired = False
+        # The socket under http.client's buffered reader, to wait no longer than what is left.
+        raw = getattr(getattr(response, "fp", None), "raw", None)
+        self._socket = getattr(raw, "_sock", None)
+        self._read1 = getattr(response, "read1", response.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.until is not None:
+            left = self.until - time.monotonic()
+            if left <= 0:
+                self.expired = True
+                raise TimeoutError("the answer took too long")
+            if self._socket is not None:
+                with contextlib.suppress(OSError):
+                    self._socket.settimeout(left)
+        try:  # read1: what one socket read gives (read would wait for all it asked for)
+            data = self._read1(len(buffer))
+        except TimeoutError:
+            self.expired = True
+            raise
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _answer(result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]) -> Answer:

@@ -248,11 +248,17 @@ def check_endpoint_url(url: str, option: str = "endpoint") -> str:
         raise ValueError(f"--{option} must be an http(s) URL")
     try:
         parts.port  # noqa: B018 (read to check it)
-    except ValueError:
-        raise ValueError(f"--{option} has a port that is not a number") from None
+    except ValueError as exc:
+        what = "is out of range (0-65535)" if "range" in str(exc) else "is not a number"
+        raise ValueError(f"--{option} has a port that {what}") from None
     if parts.password is not None:
         raise ValueError(
             f"--{option} contains a password; put it in MEDIGRAPH_PASSWORD or ~/.netrc instead"
+        )
+    if parts.username is not None:  # urllib would take it for part of the host name
+        raise ValueError(
+            f"--{option} contains a user name; put the user in MEDIGRAPH_USER (and the"
+            " password in MEDIGRAPH_PASSWORD or ~/.netrc) instead"
         )
     return url
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from medigraph.cli import cli
 from medigraph.export import export
@@ -255,6 +257,132 @@ def test_endpoint_results_broken_midway_show_no_rows() -> None:
         result.stderr
     )
     assert result.stdout == ""
+
+
+class _Raw:
+    """A loopback server that answers each connection by ``reply(connection, request)``: what
+    an endpoint that misbehaves sends; ``requests`` holds every request line it got."""
+
+    def __init__(self, reply: Callable[[socket.socket, bytes], None]) -> None:
+        self.reply = reply
+        self.requests: list[str] = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                request = connection.recv(65536)
+                self.requests.append(request.split(b"\r\n", 1)[0].decode())
+                with contextlib.suppress(OSError):
+                    self.reply(connection, request)
+
+    def __enter__(self) -> _Raw:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+
+
+def _status(
+    line: str, body: bytes = b"", headers: str = ""
+) -> Callable[[socket.socket, bytes], None]:
+    def reply(connection: socket.socket, _request: bytes) -> None:
+        head = (
+            f"HTTP/1.1 {line}\r\nContent-Length: {len(body)}\r\n{headers}Connection: close\r\n\r\n"
+        )
+        connection.sendall(head.encode() + body)
+
+    return reply
+
+
+def ask_endpoint(endpoint: str, *flags: str) -> Result:
+    return CliRunner().invoke(cli, ["query", "--endpoint", endpoint, *flags, "ASK { ?s ?p ?o }"])
+
+
+def test_an_endpoint_that_does_not_speak_http_is_unreachable() -> None:
+    with _Raw(lambda connection, _: connection.sendall(b"SSH-2.0-OpenSSH\r\n")) as fake:
+        result = ask_endpoint(fake.url + "/query")
+    assert result.exit_code == 2 and result.exception is not None
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"cannot reach the endpoint {fake.url}/query: it does not answer as an HTTP server" in (
+        result.stderr
+    )
+
+
+def test_the_timeout_bounds_an_answer_that_trickles_in() -> None:
+    def drip(connection: socket.socket, _request: bytes) -> None:
+        body = b'{"head":{"vars":[]},"boolean":true}'
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        for byte in body:
+            connection.sendall(bytes([byte]))
+            time.sleep(0.3)
+
+    with _Raw(drip) as fake:
+        started = time.perf_counter()
+        result = ask_endpoint(fake.url + "/query", "--timeout", "1")
+    assert result.exit_code == 2, result.output
+    assert "did not answer within 1 s" in result.stderr
+    assert time.perf_counter() - started < 3
+
+
+@pytest.mark.parametrize(
+    "status", ["301 Moved Permanently", "302 Found", "303 See Other", "308 Permanent Redirect"]
+)
+def test_a_redirect_is_not_followed_and_says_where(
+    status: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIGRAPH_USER", "reader")
+    monkeypatch.setenv("MEDIGRAPH_PASSWORD", "s3cret")
+    with _Raw(_status("200 OK")) as target:
+        moved = _status(status, headers=f"Location: {target.url}/sparql\r\n")
+        with _Raw(moved) as fake:
+            result = ask_endpoint(fake.url + "/query")
+        assert target.requests == []  # neither the query nor the credentials went there
+    assert result.exit_code == 2
+    expected = f"redirected the query (HTTP {status.split()[0]}) to {target.url}/sparql; use --endpoint {target.url}/sparql"
+    assert expected in result.stderr
+
+
+def test_an_endpoints_error_is_shown_without_control_characters() -> None:
+    body = b"bad\x1b]0;owned\x07 query\r\nmedigraph: 12 rows in 0.1 s"
+    with _Raw(_status("400 Bad Request", body)) as fake:
+        result = ask_endpoint(fake.url + "/query")
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "bad\\x1b]0;owned\\x07 query medigraph: 12 rows" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_only_a_401_suggests_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MEDIGRAPH_USER", raising=False)
+    monkeypatch.delenv("MEDIGRAPH_PASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    with _Raw(_status("403 Forbidden", b"no SERVICE here")) as fake:
+        forbidden = ask_endpoint(fake.url + "/query")
+    with _Raw(_status("401 Unauthorized", b"who are you")) as fake:
+        unauthorized = ask_endpoint(fake.url + "/query")
+    assert forbidden.exit_code == unauthorized.exit_code == 2
+    assert "HTTP 403 Forbidden: no SERVICE here" in forbidden.stderr
+    assert "MEDIGRAPH_USER" not in forbidden.stderr
+    assert "HTTP 401 Unauthorized (set MEDIGRAPH_USER and MEDIGRAPH_PASSWORD" in unauthorized.stderr
+
+
+def test_a_user_name_in_the_url_and_a_port_out_of_range_are_refused() -> None:
+    user = ask_endpoint("http://reader@127.0.0.1:9/query")
+    assert user.exit_code == 2 and "put the user in MEDIGRAPH_USER" in user.stderr
+    port = ask_endpoint("http://127.0.0.1:99999/query")
+    assert port.exit_code == 2 and "port that is out of range" in port.stderr
 
 
 @pytest.fixture(scope="module")
