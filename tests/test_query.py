@@ -992,6 +992,31 @@ def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
         assert "update" not in done.output
 
 
+def test_a_query_that_is_not_utf8_is_an_error_not_a_traceback(store: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    latin1 = tmp_path / "latin1.rq"
+    latin1.write_bytes('SELECT * { ?s ?p "café" }'.encode("latin-1"))
+    base = [*medigraph_command(), "query", "--store", str(store)]
+    runs = {
+        "from a file": subprocess.run([*base, "-f", str(latin1)], capture_output=True),
+        "from stdin": subprocess.run(
+            [*base, "-f", "-"], input=latin1.read_bytes(), capture_output=True
+        ),
+        "as an argument": subprocess.run(
+            [*base, os.fsdecode(latin1.read_bytes())], capture_output=True
+        ),
+    }
+    for how, done in runs.items():
+        assert done.returncode == 2, (how, done.stderr)
+        assert b"Traceback" not in done.stderr and b"not UTF-8 text" in done.stderr, how
+    assert f"{latin1} is not UTF-8 text".encode() in runs["from a file"].stderr
+    assert b"standard input is not UTF-8" in runs["from stdin"].stderr
+
+
 def test_quiet_silences_the_retry_warnings(tmp_path: Path) -> None:
     import socket
     import subprocess

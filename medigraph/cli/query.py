@@ -47,6 +47,16 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
+def _check_text(values: list[str], what: str) -> None:
+    """Refuse arguments whose bytes were not UTF-8 (Python keeps them as lone surrogates,
+    which no SPARQL engine can be given)."""
+    for value in values:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Fatal(f"{what} is not UTF-8 text; give it in UTF-8") from None
+
+
 def _list_queries() -> str:
     lines = []
     for query in saved_queries().values():
@@ -170,8 +180,13 @@ def query_command(
             " saved queries"
         )
     saved: SavedQuery | None = None
+    _check_text([query or "", *params], "the query or a --param")
     if file is not None:
-        text = file.read()
+        name = "standard input" if file.name in ("-", "<stdin>") else file.name
+        try:
+            text = file.read()
+        except UnicodeDecodeError:
+            raise Fatal(f"{name} is not UTF-8 text; save the query as UTF-8") from None
     else:
         assert query is not None
         text = query
