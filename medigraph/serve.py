@@ -57,6 +57,7 @@ from .store import StoreMissing, _is_store, open_writable
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
+ALLOWED = "GET, HEAD, POST"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 """The names a browser uses for this machine: on a loopback address, requests naming any
 other host are refused, so a web page cannot reach the endpoint by DNS rebinding."""
@@ -102,6 +103,13 @@ class QueryServer(ThreadingHTTPServer):
         self.timeout = timeout
         self.page = _page(prefixes)
         self.workers = _Workers(os.fspath(store_path), prefixes, workers)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that stops reading (``curl … | head``, a closed tab) is no error of the
+        server's: only other failures print their traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def server_close(self) -> None:
         """End the query processes and let go of the store (an export may write it again).
@@ -150,7 +158,9 @@ def _host_name(header: str) -> str:
 
 
 def _choose(accept: str, offered: dict[str, object], default: str) -> str | None:
-    """The offered media type the Accept header prefers; ``None`` if it accepts none."""
+    """The offered media type the Accept header prefers; ``None`` if it accepts none.
+
+    A range (``text/*``) takes the first offered type it covers, the default first."""
     if not accept.strip():
         return default
     choices: list[tuple[float, int, str]] = []
@@ -168,8 +178,11 @@ def _choose(accept: str, offered: dict[str, object], default: str) -> str | None
         media = media.lower()
         if media in offered:
             choices.append((-quality, position, media))
-        elif media in ("*/*", "application/*", "text/*"):
-            choices.append((-quality, position, default))
+        elif media.endswith("/*"):
+            prefix = "" if media == "*/*" else media[:-1]
+            covered = [m for m in (default, *offered) if m.startswith(prefix)]
+            if covered:
+                choices.append((-quality, position, covered[0]))
     return min(choices)[2] if choices else None
 
 
@@ -221,13 +234,72 @@ class Handler(BaseHTTPRequestHandler):
         if not self._trusted():
             return
         url = urllib.parse.urlsplit(self.path)
-        form = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        form = self._form(url.query)
+        if form is None:
+            return
         if url.path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page.encode())
         elif url.path == "/query":
             self._query(form)
         else:
             self._error(HTTPStatus.NOT_FOUND, "not found; the SPARQL endpoint is /query")
+
+    do_HEAD = do_GET  # the same status and headers; _send leaves the body out
+
+    def _not_allowed(self) -> None:
+        self._error(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "use GET or POST (SPARQL 1.1 Protocol query operation)",
+            {"Allow": ALLOWED},
+        )
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_CONNECT = do_TRACE = _not_allowed
+
+    def _form(self, query: str, charset: str = "utf-8") -> dict[str, list[str]] | None:
+        """The parameters of a query string or form body, percent-escapes decoded as
+        ``charset`` (UTF-8 unless the request says otherwise); ``None``, after a 400, when
+        they are not text in it: a replacement character would change the query quietly."""
+        try:
+            return urllib.parse.parse_qs(
+                query, keep_blank_values=True, encoding=charset, errors="strict"
+            )
+        except (UnicodeDecodeError, LookupError):
+            self._error(HTTPStatus.BAD_REQUEST, f"the request is not {charset} text")
+            return None
+
+    def _body(self) -> bytes | None:
+        """The request body, ``Content-Length`` bytes or chunked; ``None`` after an error."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._chunked()
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        length = int(declared) if declared.isascii() and declared.isdigit() else -1
+        if length < 0:
+            self._error(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+            return None
+        if length > MAX_BODY:
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
+            return None
+        return self.rfile.read(length)
+
+    def _chunked(self) -> bytes | None:
+        """A chunked body (HTTP/1.1 clients that stream one), at most ``MAX_BODY`` bytes."""
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                self._error(HTTPStatus.BAD_REQUEST, "malformed chunked body")
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():
+                    pass  # trailers
+                return bytes(body)
+            if len(body) + size > MAX_BODY:
+                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
+                return None
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF after the chunk
 
     def do_POST(self) -> None:
         if not self._trusted():
@@ -239,21 +311,24 @@ class Handler(BaseHTTPRequestHandler):
         if url.path != "/query":
             self._error(HTTPStatus.NOT_FOUND, "not found; the SPARQL endpoint is /query")
             return
-        declared = (self.headers.get("Content-Length") or "0").strip()
-        length = int(declared) if declared.isascii() and declared.isdigit() else -1
-        if length < 0:
-            self._error(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+        raw = self._body()
+        form = self._form(url.query)
+        if raw is None or form is None:
             return
-        if length > MAX_BODY:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
-            return
-        body = self.rfile.read(length).decode("utf-8", "replace")
         kind = (self.headers.get_content_type() or "").lower()
-        form = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        charset = self.headers.get_content_charset() or "utf-8"
         if kind == "application/sparql-query":
-            form["query"] = [body]
+            try:
+                form["query"] = [raw.decode(charset)]
+            except (UnicodeDecodeError, LookupError):
+                self._error(HTTPStatus.BAD_REQUEST, f"the query is not {charset} text")
+                return
         elif kind == "application/x-www-form-urlencoded":
-            for key, values in urllib.parse.parse_qs(body, keep_blank_values=True).items():
+            # The body is ASCII with percent-escapes; what they stand for is in the charset.
+            fields = self._form(raw.decode("latin-1"), charset)
+            if fields is None:
+                return
+            for key, values in fields.items():
                 form.setdefault(key, []).extend(values)
         elif kind == "application/sparql-update":
             self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: no SPARQL updates")
@@ -317,6 +392,9 @@ class Handler(BaseHTTPRequestHandler):
             except QueryTimeout as exc:
                 self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
                 return
+            except WorkerFailed as exc:  # the server's failure, not the request's
+                self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"the query failed: {exc}")
+                return
             except QueryError as exc:
                 self._error(HTTPStatus.BAD_REQUEST, f"the query failed: {exc}")
                 return
@@ -327,11 +405,15 @@ class Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 os.unlink(answer)
 
-    def _error(self, status: HTTPStatus, message: str) -> None:
-        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode())
+    def _error(
+        self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode(), headers)
 
-    def _send(self, status: HTTPStatus, media: str, payload: bytes) -> None:
-        self._headers(status, media, len(payload))
+    def _send(
+        self, status: HTTPStatus, media: str, payload: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self._headers(status, media, len(payload), headers)
         if self.command != "HEAD":
             self.wfile.write(payload)
 
@@ -342,8 +424,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             shutil.copyfileobj(payload, self.wfile, 1 << 20)
 
-    def _headers(self, status: HTTPStatus, media: str, size: int) -> None:
+    def _headers(
+        self, status: HTTPStatus, media: str, size: int, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(size))
         self.send_header("Cache-Control", "no-store")
@@ -361,6 +447,10 @@ class _Job:
     media: str
     answer: str
     """The file to write the answer to."""
+
+
+class WorkerFailed(QueryError):
+    """A query process ended without answering: a failure of the server (500)."""
 
 
 class _Workers:
@@ -387,9 +477,18 @@ class _Workers:
         fails."""
         started = time.monotonic()
         worker = self._take(timeout)
-        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
         try:
             worker.send(job)
+        except OSError:  # it died between the check and the job: nothing ran, try another
+            self._end(worker)
+            worker = self._take(timeout)
+            sent = False
+        else:
+            sent = True
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+        try:
+            if not sent:
+                worker.send(job)
             if not worker.poll(left):
                 raise QueryTimeout(f"the query did not finish within {timeout:g} s (see --timeout)")
             reply = worker.recv()
@@ -398,16 +497,22 @@ class _Workers:
             if isinstance(exc, QueryTimeout):
                 raise
             ended = str(exc) or type(exc).__name__
-            raise QueryError(f"the query process ended unexpectedly ({ended})") from None
+            raise WorkerFailed(f"the query process ended unexpectedly ({ended})") from None
         self._idle.put(worker)
         if reply is not None:
             raise QueryError(reply)
 
     def _take(self, timeout: float | None) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+        """An idle worker that is still alive (one ended meanwhile, by the OOM killer or a
+        signal, is replaced), a new one if there is room, or the next to be free."""
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker.alive():
+                return worker
+            self._end(worker)
         with self._lock:
             if self._closed:
                 raise QueryError("the server is shutting down")
@@ -416,11 +521,15 @@ class _Workers:
                 self._running.add(worker)
                 return worker
         try:
-            return self._idle.get(timeout=timeout)
+            worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise QueryTimeout(
                 f"no query process was free within {timeout or 0:g} s (all {self.size} busy)"
             ) from None
+        if not worker.alive():
+            self._end(worker)
+            return self._take(timeout)
+        return worker
 
     def _end(self, worker: _Worker) -> None:
         worker.kill()

@@ -326,6 +326,122 @@ def test_csv_quotes_an_iri_with_a_comma(server: QueryServer) -> None:
 def test_serve_command_without_a_store_says_how_to_build_one(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "none")])
     assert result.exit_code == 2 and "medigraph export" in result.output
+    assert "--endpoint" not in result.output  # serve has none
+
+
+def test_an_idle_worker_that_died_is_replaced(tmp_path: Path) -> None:
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    running = make_server(tmp_path / "store", port=0, timeout=5, workers=1)
+    serve_in_thread(running)
+    try:
+        assert get(running, "ASK {}")[0] == 200
+        (first,) = running.workers._running
+        first.process.kill()  # the OOM killer, say, while it waits for a query
+        first.process.wait(5)
+        status, _, body = get(running, "ASK { ?s ?p ?o }")
+        assert (status, json.loads(body)["boolean"]) == (200, True)
+        assert not first.alive() and all(w.alive() for w in running.workers._running)
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
+def test_a_query_process_that_fails_is_a_server_error(server: QueryServer) -> None:
+    from medigraph.serve import WorkerFailed
+
+    def broken(*_args: object) -> None:
+        raise WorkerFailed("the query process ended unexpectedly (Broken pipe)")
+
+    saved = server.workers.run
+    server.workers.run = broken  # type: ignore[method-assign]
+    try:
+        status, _, body = get(server, "ASK {}")
+    finally:
+        server.workers.run = saved  # type: ignore[method-assign]
+    assert status == 500 and b"ended unexpectedly" in body
+
+
+def test_head_and_other_methods(server: QueryServer) -> None:
+    url = server.url + "query?" + urllib.parse.urlencode({"query": "ASK {}"})
+    for target in (url, server.url):
+        with urllib.request.urlopen(urllib.request.Request(target, method="HEAD")) as head:
+            assert head.status == 200 and head.read() == b""
+            assert int(head.headers["Content-Length"]) > 0
+    for method in ("OPTIONS", "PUT", "DELETE"):
+        request = urllib.request.Request(server.url + "query", data=b"x", method=method)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        assert refused.value.code == 405, method
+        assert refused.value.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_a_query_that_is_not_utf8_is_a_400_unless_its_charset_says(server: QueryServer) -> None:
+    select = 'SELECT ("café" AS ?x) {}'
+    declared = urllib.request.Request(
+        server.url + "query",
+        data=select.encode("latin-1"),
+        headers={
+            "Content-Type": "application/sparql-query; charset=iso-8859-1",
+            "Accept": "text/csv",
+        },
+    )
+    assert fetch(declared)[2].decode() == "x\r\ncafé\r\n"
+    undeclared = urllib.request.Request(
+        server.url + "query",
+        data=select.encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
+    status, _, body = fetch(undeclared)
+    assert status == 400 and b"not utf-8 text" in body
+    status, _, body = fetch(server.url + "query?query=SELECT%20(%22caf%E9%22%20AS%20%3Fx)%20%7B%7D")
+    assert status == 400 and b"not utf-8 text" in body
+    form = urllib.request.Request(
+        server.url + "query",
+        data=b"query=SELECT+%28%22caf%E9%22+AS+%3Fx%29+%7B%7D",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"},
+    )
+    assert fetch(form)[0] == 400
+
+
+def test_a_chunked_body_is_read(server: QueryServer) -> None:
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/sparql-query\r\nAccept: text/csv\r\n\r\n"
+            b"6\r\nASK { \r\nA\r\n?s ?p ?o }\r\n0\r\n\r\n"
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 200") and answer.endswith(b"\r\n\r\ntrue"), answer
+
+
+def test_an_empty_query_is_called_empty(server: QueryServer) -> None:
+    for text in ("", "# TODO"):
+        status, _, body = get(server, text)
+        assert status == 400 and b"the query is empty" in body, body
+        assert b"update" not in body and b"medigraph query" not in body
+
+
+def test_a_client_that_stops_reading_leaves_no_traceback(
+    server: QueryServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for error in (ConnectionResetError(104, "reset"), BrokenPipeError(32, "pipe")):
+        try:
+            raise error
+        except ConnectionError:
+            server.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+
+
+def test_media_ranges_choose_among_the_offered_types(server: QueryServer) -> None:
+    assert get(server, COUNT, "text/*")[1] == "text/csv"
+    construct = "CONSTRUCT WHERE { ?c a medigy:Community }"
+    assert get(server, construct, "application/*")[1] == "application/n-triples"
+    assert get(server, construct, "text/*")[1] == "text/turtle"
+    assert get(server, COUNT, "*/*")[1] == "application/sparql-results+json"
+    assert get(server, COUNT, "image/*")[0] == 406
 
 
 def _chromium() -> str | None:

@@ -29,6 +29,7 @@ from ._common import Fatal, base_option, given, log_to_stderr, refuse_unless, ti
 SPOOL_IN_MEMORY = 16 << 20
 """Bytes of an answer kept in memory before it is spooled to a temporary file."""
 NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
+SERVE_NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH)"
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -295,7 +296,7 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
     try:
         server = make_server(store_path, host=host, port=port, timeout=timeout, base=base)
     except StoreMissing as exc:
-        raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
+        raise Fatal(f"{exc}; {SERVE_NO_STORE_HINT}") from None
     except StoreError as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
