@@ -58,6 +58,7 @@ from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
 ALLOWED = "GET, HEAD, POST"
+PAGE_PATHS = ("/", "/index.html")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 """The names a browser uses for this machine: on a loopback address, requests naming any
 other host are refused, so a web page cannot reach the endpoint by DNS rebinding."""
@@ -203,8 +204,10 @@ class Handler(BaseHTTPRequestHandler):
         or from no page at all: answers ``False`` (after sending 403) otherwise.
 
         A web page the user opens elsewhere can send requests to a loopback port: by a form
-        (no ``Origin`` check in the browser for a simple POST) or, once its own name resolves
-        to 127.0.0.1 (DNS rebinding), as the same origin, reading every answer."""
+        (no ``Origin`` check in the browser for a simple POST), a link or an image (a GET with
+        no ``Origin`` at all: ``Sec-Fetch-Site`` tells it) or, once its own name resolves to
+        127.0.0.1 (DNS rebinding), as the same origin, reading every answer. The page itself
+        may be opened from anywhere (a shared link): it then runs nothing by itself."""
         bound = str(self.server.server_address[0])
         with contextlib.suppress(ValueError):
             if not ipaddress.ip_address(bound).is_loopback:
@@ -214,6 +217,9 @@ class Handler(BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         if host and host not in own:  # browsers always name the host; old clients may not
             self._error(HTTPStatus.FORBIDDEN, "unknown host; use http://127.0.0.1:PORT/")
+            return False
+        if self._from_elsewhere() and urllib.parse.urlsplit(self.path).path not in PAGE_PATHS:
+            self._error(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
             return False
         if origin is not None:
             parts = urllib.parse.urlsplit(origin)
@@ -230,6 +236,13 @@ class Handler(BaseHTTPRequestHandler):
                 return False
         return True
 
+    def _from_elsewhere(self) -> bool:
+        """Whether a browser says another site (or another port of this one) sent the
+        request; typed addresses, bookmarks, the page's own requests and clients that are
+        not browsers say nothing of the kind."""
+        site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+        return site in ("cross-site", "same-site")
+
     def do_GET(self) -> None:
         if not self._trusted():
             return
@@ -237,8 +250,11 @@ class Handler(BaseHTTPRequestHandler):
         form = self._form(url.query)
         if form is None:
             return
-        if url.path in ("/", "/index.html"):
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page.encode())
+        if url.path in PAGE_PATHS:
+            # A link from elsewhere to /?query=… fills the text box; the person runs it.
+            autorun = "false" if self._from_elsewhere() else "true"
+            page = self.server.page.replace("@AUTORUN@", autorun, 1)
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page.encode())
         elif url.path == "/query":
             self._query(form)
         else:
@@ -474,7 +490,7 @@ class _Workers:
     def run(self, job: _Job, timeout: float | None) -> None:
         """Run ``job``; :class:`QueryTimeout` past ``timeout`` seconds (the wait for a free
         worker included; None: no limit), :class:`QueryError` with the engine's message if it
-        fails."""
+        fails, :class:`WorkerFailed` if its process ended without answering."""
         started = time.monotonic()
         worker = self._take(timeout)
         try:
@@ -727,7 +743,8 @@ async function run(text) {
 }
 document.getElementById("form").addEventListener("submit", (event) => { event.preventDefault(); run(document.getElementById("query").value); });
 const initial = new URLSearchParams(location.search).get("query");
-if (initial) { document.getElementById("query").value = initial; run(initial); }
+const autorun = @AUTORUN@;  // false when another site linked here: the person presses Run
+if (initial) { document.getElementById("query").value = initial; if (autorun) run(initial); }
 </script></body></html>
 """
 

@@ -115,6 +115,25 @@ def test_only_its_own_name_and_its_own_page_reach_it(server: QueryServer) -> Non
         assert fetch(request)[0] == expected, origin
 
 
+def test_links_forms_and_images_of_other_sites_run_nothing(server: QueryServer) -> None:
+    """A GET from a link, a GET form or an image carries no Origin; the browser's
+    Sec-Fetch-Site tells another site (or another port) from the page and a typed address."""
+    url = server.url + "query?" + urllib.parse.urlencode({"query": COUNT})
+    for site, expected in (
+        ("cross-site", 403),
+        ("same-site", 403),
+        ("same-origin", 200),
+        ("none", 200),
+    ):
+        request = urllib.request.Request(url, headers={"Sec-Fetch-Site": site})
+        assert fetch(request)[0] == expected, site
+    page = server.url + "?" + urllib.parse.urlencode({"query": COUNT})
+    linked = fetch(urllib.request.Request(page, headers={"Sec-Fetch-Site": "cross-site"}))
+    typed = fetch(urllib.request.Request(page, headers={"Sec-Fetch-Site": "none"}))
+    assert linked[0] == typed[0] == 200
+    assert b"const autorun = false;" in linked[2] and b"const autorun = true;" in typed[2]
+
+
 def test_a_bad_content_length_is_a_400(
     server: QueryServer,
 ) -> None:
