@@ -81,6 +81,46 @@ GRAPH_TYPES = {
 }
 
 
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SD_PREFIXES = {"sd": SD, "formats": "http://www.w3.org/ns/formats/"}
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "RDF_XML",
+    "JSON-LD",
+)
+
+
+def _description(endpoint: str) -> list[ox.Triple]:
+    """What the endpoint offers, in the Service Description vocabulary: SPARQL 1.1 queries
+    (no updates), the result formats, and a default graph that is the union of the graphs."""
+    service, dataset, graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
+    triples = [
+        ox.Triple(service, a, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), graph),
+        ox.Triple(graph, a, sd("Graph")),
+    ]
+    triples += [
+        ox.Triple(service, sd("resultFormat"), ox.NamedNode(SD_PREFIXES["formats"] + name))
+        for name in RESULT_FORMATS
+    ]
+    return triples
+
+
 class QueryServer(ThreadingHTTPServer):
     """The HTTP server; handlers reach the store, prefixes and limits through it."""
 
@@ -255,6 +295,8 @@ class Handler(BaseHTTPRequestHandler):
             autorun = "false" if self._from_elsewhere() else "true"
             page = self.server.page.replace("@AUTORUN@", autorun, 1)
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", page.encode())
+        elif url.path == "/query" and not form:
+            self._describe()
         elif url.path == "/query":
             self._query(form)
         else:
@@ -353,6 +395,18 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported content type {kind}")
             return
         self._query(form)
+
+    def _describe(self) -> None:
+        """A GET with no query: the SPARQL 1.1 Service Description of this endpoint."""
+        media = _choose(self.headers.get("Accept", ""), dict(GRAPH_TYPES), "text/turtle")
+        if media is None:
+            self._error(HTTPStatus.NOT_ACCEPTABLE, "acceptable: " + ", ".join(GRAPH_TYPES))
+            return
+        out = io.BytesIO()
+        ox.serialize(
+            _description(self.server.url + "query"), out, GRAPH_TYPES[media], prefixes=SD_PREFIXES
+        )
+        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", out.getvalue())
 
     def _query(self, form: dict[str, list[str]]) -> None:
         if "update" in form:

@@ -215,6 +215,20 @@ def test_a_protocol_dataset_is_whole(server: QueryServer) -> None:
     assert count(triples, default_graph_uri=graph) > 0
 
 
+def test_a_get_without_a_query_describes_the_service(server: QueryServer) -> None:
+    status, media, body = fetch(server.url + "query")
+    assert (status, media) == (200, "text/turtle")
+    graph = {(str(q.predicate), str(q.object)) for q in ox.parse(body, format=ox.RdfFormat.TURTLE)}
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (f"<{sd}endpoint>", f"<{server.url}query>") in graph
+    assert (f"<{sd}supportedLanguage>", f"<{sd}SPARQL11Query>") in graph
+    status, media, _ = fetch(
+        urllib.request.Request(server.url + "query", headers={"Accept": "application/n-triples"})
+    )
+    assert (status, media) == (200, "application/n-triples")
+    assert fetch(server.url + "query?default-graph-uri=http://e.org/g")[0] == 400  # no query
+
+
 def test_post_form_and_direct_body(server: QueryServer) -> None:
     form = urllib.request.Request(
         server.url + "query",
