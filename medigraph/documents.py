@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -214,6 +214,13 @@ def discover(
             # folder alone with none is the callers' usage error.)
             problems.append(error(shown, None, None, no_documents([shown]), EMPTY_FOLDER))
     return found, problems
+
+
+def is_draft(front_matter: Mapping[str, Value]) -> bool:
+    """Whether the document is a Hugo draft (``draft: true``), which Hugo does not publish
+    (unless built with ``--buildDrafts``)."""
+    value = front_matter.get("draft")
+    return isinstance(value, str) and value.strip().lower() == "true"
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")

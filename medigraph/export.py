@@ -55,6 +55,8 @@ class Report:
     rejected: int = 0
     triples: int = 0
     cached: int = 0
+    drafts: int = 0
+    """Hugo drafts left out (``draft: true``; ``drafts=True`` exports them)."""
     """Documents taken unchanged from the incremental cache (counted in ``read`` too)."""
     seconds: float = 0.0
     output: str | None = None
@@ -102,6 +104,11 @@ class Report:
             f" {self.rejected} rejected",
             plural(self.triples, "triple"),
             *([f"{self.cached} unchanged (from the cache)"] if self.cached else []),
+            *(
+                [f"{plural(self.drafts, 'draft')} left out (--drafts exports them)"]
+                if self.drafts
+                else []
+            ),
             f"{self.seconds:.2f} s",
         ]
         text = "; ".join(parts) + "."
@@ -223,6 +230,7 @@ def export(
     store: str | os.PathLike[str] | None = None,
     cache: bool | str | os.PathLike[str] | None = None,
     validate: bool = False,
+    drafts: bool = False,
 ) -> Report:
     """Map every document under ``paths`` and write one dump to ``output`` (``"-"``: stdout).
 
@@ -314,6 +322,13 @@ def export(
                     report.cached += 1
                 else:  # recorded before _account, which may reject it for a clash in this run
                     cached.store(item, item.source)
+            if item.draft and not drafts:
+                # Not published, as Hugo leaves it out: not written, and gone from the store.
+                report.read += 1
+                report.drafts += 1
+                if on_document:
+                    on_document(item)
+                continue
             if _account(report, item, collisions, keysets, spellings):
                 writer.write(item.blocks)
             if sync is not None:

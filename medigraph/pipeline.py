@@ -25,7 +25,7 @@ from pathlib import Path
 from sys import intern
 
 from .diagnostics import Diagnostic, Severity, internal_error
-from .documents import SourceFile, discover, path_list, read_document
+from .documents import SourceFile, discover, is_draft, path_list, read_document
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
 from .writers import Block, Format, nquads, serialize_document
 
@@ -67,6 +67,9 @@ class Processed:
     spellings: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(IRI, name as written, key, line) of the shared things the document names
     (:attr:`medigraph.mapping.MappedDocument.spellings`)."""
+    draft: bool = False
+    """A Hugo draft (``draft: true``): left out of exports and pushes unless drafts are asked
+    for, as Hugo leaves it out of the site."""
 
     @property
     def rejected(self) -> bool:
@@ -161,6 +164,7 @@ def _process(found: SourceFile) -> Processed:
         keys=flatten_keys(doc.front_matter),
         unmapped=mapped.unmapped_keys,
         stat=stat,
+        draft=is_draft(doc.front_matter),
         # Interned: the same few names recur in every document, and a chunk's pickle then
         # holds each once.
         spellings=[

@@ -116,6 +116,8 @@ class PushReport:
     triples_sent: int = 0
     kept: int = 0
     """Graphs of documents gone, kept by ``--no-delete``."""
+    drafts: int = 0
+    """Hugo drafts left out (``draft: true``; ``drafts=True`` pushes them)."""
     requests: int = 0
     writes: int = 0
     """Of the requests, those that changed the store."""
@@ -133,7 +135,9 @@ class PushReport:
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
         return (
-            f"{self.read} documents read, {self.rejected} rejected; graphs {verb}added {len(self.added)}, "
+            f"{self.read} documents read, {self.rejected} rejected"
+            + (f", {plural(self.drafts, 'draft')} left out (--drafts)" if self.drafts else "")
+            + f"; graphs {verb}added {len(self.added)}, "
             f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}"
             + (f", kept {self.kept} of deleted documents (--no-delete)" if self.kept else "")
             + "; "
@@ -454,6 +458,7 @@ def push(
     on_document: Callable[[str], None] | None = None,
     on_sent: Callable[[int], None] | None = None,
     plan_out: Callable[[str, str], None] | None = None,
+    drafts: bool = False,
 ) -> PushReport:
     """Synchronise the document graphs of ``paths`` (or of a TriG/N-Quads ``dump``) into a store.
 
@@ -540,6 +545,11 @@ def push(
         offer(ontology_document(base))
         for entry in source:
             report.read += 1
+            if isinstance(entry, Processed) and entry.draft and not drafts:
+                report.drafts += 1  # not published, as Hugo leaves it out: gone from the store
+                if on_document:
+                    on_document(entry.source)
+                continue
             if isinstance(entry, Processed):
                 unnamed = entry.graph is None
                 doc = _accept(entry, report, collisions, plan)

@@ -262,6 +262,33 @@ def test_no_delete_keeps_graphs_of_deleted_documents(
     assert set(store_graphs(server, base)) == before
 
 
+def make_draft(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")
+
+
+def test_a_document_made_a_draft_is_unpublished_and_drafts_push_with_the_flag(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """As Hugo leaves a draft out of the site: `draft: true` removes the document's graph;
+    with drafts asked for, it is back, saying it is a draft."""
+    do_push(server, corpus, base)
+    before = set(expected_graphs(corpus, base))
+    target = documents(corpus)[0]
+    make_draft(target)
+    report = do_push(server, corpus, base)
+    assert report.drafts == 1 and len(report.removed) == 1  # type: ignore[attr-defined]
+    assert "1 draft left out" in report.summary()  # type: ignore[attr-defined]
+    assert set(store_graphs(server, base)) == before - set(report.removed)  # type: ignore[attr-defined]
+    report = do_push(server, corpus, base, drafts=True)
+    assert report.drafts == 0 and len(report.added) == 1  # type: ignore[attr-defined]
+    assert set(store_graphs(server, base)) == before
+    flagged = client(server).select(
+        "SELECT ?c WHERE { GRAPH ?g { ?c <https://medigy.com/ontology/draft> true } }"
+    )
+    assert len(flagged) == 1
+
+
 def test_graphs_medigraph_did_not_write_are_never_touched(
     server: SparqlServer, corpus: Path, base: str
 ) -> None:

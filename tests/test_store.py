@@ -181,6 +181,30 @@ def test_a_document_without_owltype_holds_nothing_back(corpus: Path, tmp_path: P
     assert len(graphs(store)) == len(before) - 1
 
 
+def test_a_draft_is_left_out_of_the_dump_and_the_store_unless_asked_for(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    before = graphs(store)
+    target = sorted(corpus.rglob("*.md"))[0]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    assert (report.read, report.exported, report.drafts) == (DOCUMENTS, DOCUMENTS - 1, 1)
+    assert "1 draft left out" in report.summary() and "1 removed" in str(report.store)
+    assert len(graphs(store)) == len(before) - 1
+    dump = ox.Store()
+    dump.load(path=str(tmp_path / "a.ttl"), format=ox.RdfFormat.TURTLE)
+    assert not dump.query("ASK { ?c <https://medigy.com/ontology/draft> ?d }")
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1, drafts=True)
+    assert (report.exported, report.drafts) == (DOCUMENTS, 0)
+    assert set(graphs(store)) == set(before)
+    dump = ox.Store()
+    dump.load(path=str(tmp_path / "a.ttl"), format=ox.RdfFormat.TURTLE)
+    assert dump.query("ASK { ?c <https://medigy.com/ontology/draft> true }")
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"

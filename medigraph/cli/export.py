@@ -71,6 +71,12 @@ from ._common import (
     is_flag=True,
     help="Check against the SHACL shapes first; write nothing if there are violations.",
 )
+@click.option(
+    "--drafts",
+    is_flag=True,
+    help="Export Hugo drafts (draft: true) too; by default they are left out, as Hugo leaves"
+    " them out of the site.",
+)
 def export_command(
     paths: tuple[str, ...],
     output: str,
@@ -85,6 +91,7 @@ def export_command(
     no_store: bool,
     cache: bool | None,
     validate: bool,
+    drafts: bool,
 ) -> None:
     """Map the documents under PATHS and write one RDF dump.
 
@@ -106,6 +113,7 @@ def export_command(
                 store=_store_for(output, store_path, no_store),
                 cache=cache,
                 validate=validate,
+                drafts=drafts,
             )
     except (MappingError, StoreError, CacheError, NothingFound, BadOutput) as exc:
         raise Fatal(str(exc)) from exc

@@ -66,6 +66,12 @@ from ._common import (
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
 @click.option(
+    "--drafts",
+    is_flag=True,
+    help="Push Hugo drafts (draft: true) too; by default they are left out, and a document"
+    " that becomes a draft is removed from the store, as Hugo unpublishes it.",
+)
+@click.option(
     "--timeout",
     type=Seconds(min=0.1, min_open=False),
     default=60.0,
@@ -95,6 +101,7 @@ def push_command(
     no_delete: bool,
     allow_empty: bool,
     dry_run: bool,
+    drafts: bool,
     timeout: float,
     retries: int,
     base: str,
@@ -143,6 +150,7 @@ def push_command(
                 delete=not no_delete,
                 allow_empty=allow_empty,
                 dry_run=dry_run,
+                drafts=drafts,
                 jobs=jobs,
                 base=base,
                 mapping=mapping,
