@@ -227,6 +227,10 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 """The names of Markdown files, as Hugo knows them (its ``markdown`` media type)."""
 
 
+_BUNDLE_INDEX = re.compile(r"index(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)?\.(?:md|markdown|mdown)")
+"""The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
+
+
 def is_markdown(name: str) -> bool:
     return name.endswith(MARKDOWN_SUFFIXES)
 
@@ -334,6 +338,10 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             elif is_markdown(entry.name):
                 items.append((entry.name, False, is_link))
         del listed
+        if any(not is_dir and _BUNDLE_INDEX.fullmatch(key) for key, is_dir, _ in items):
+            # A leaf bundle: its index is the page; the other Markdown files in it and in its
+            # folders are the page's resources, which Hugo does not render as pages.
+            items = [item for item in items if not item[1] and _BUNDLE_INDEX.fullmatch(item[0])]
         items.sort()
         for key, is_dir, is_link in items:
             if is_dir:

@@ -147,3 +147,22 @@ def test_utf16_json_and_tabs_are_named_for_what_they_are() -> None:
     # A NUL inside a value is not UTF-16: it is told as the character it is.
     doc, problems = documents.parse_document(b"---\ntitle: a\x00b\n---\n", "a.md")
     assert doc is None and "U+0000" in problems[0].message
+
+
+def test_a_leaf_bundle_is_one_page_and_its_other_markdown_files_are_resources(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As Hugo: a folder with an index.md is a leaf bundle, one page; the Markdown files
+    beside it and below it are its resources (notes, snippets), not pages. A branch bundle's
+    _index.md is a page like any other, and so are the pages below it."""
+    for name in [
+        "post/index.md", "post/notes.md", "post/index.fr.md", "post/extra/snippet.md",
+        "section/_index.md", "section/a.md", "section/b/index.md", "section/b/r.md",
+    ]:  # fmt: skip
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    found, problems = documents.discover([tmp_path])
+    assert [f.path for f in found] == [
+        "post/index.fr.md", "post/index.md", "section/_index.md", "section/a.md",
+        "section/b/index.md",
+    ]  # fmt: skip
+    assert problems == []
