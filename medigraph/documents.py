@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import frontmatter.default_handlers
 import yaml
 
-from .diagnostics import Diagnostic, Severity, error
+from .diagnostics import Diagnostic, Severity, error, warning
 
 _PLAIN_TAG = "tag:medigraph.invalid,2026:plain"
 """The tag of a scalar written without one: its text alone decides whether it is null (``~``,
@@ -321,6 +321,7 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             on_error(exc)
             return
         items: list[tuple[str, bool, bool]] = []  # (sort key, is a folder, is a link)
+        linked: list[str] = []
         for entry in listed:
             try:
                 is_dir = entry.is_dir()
@@ -335,9 +336,22 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             if is_dir:
                 if not is_link:
                     items.append((entry.name + "/", True, False))
+                else:
+                    linked.append(entry.name)
             elif is_markdown(entry.name):
                 items.append((entry.name, False, is_link))
         del listed
+        for name in sorted(linked):
+            problems.append(
+                warning(
+                    os.path.join(shown, prefix + name),
+                    None,
+                    None,
+                    "a linked folder is not entered (it could loop, or hold a second copy of the"
+                    " content); give it as a PATH of its own to read it",
+                    "read.link",
+                )
+            )
         if any(not is_dir and _BUNDLE_INDEX.fullmatch(key) for key, is_dir, _ in items):
             # A leaf bundle: its index is the page; the other Markdown files in it and in its
             # folders are the page's resources, which Hugo does not render as pages.

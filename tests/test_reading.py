@@ -166,3 +166,18 @@ def test_a_leaf_bundle_is_one_page_and_its_other_markdown_files_are_resources(tm
         "section/b/index.md",
     ]  # fmt: skip
     assert problems == []
+
+
+def test_a_linked_folder_is_not_entered_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "content").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("content/a.md", "elsewhere/b.md"):
+        (tmp_path / name).write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (tmp_path / "content" / "shared").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "content" / "loop").symlink_to(".")
+    found, problems = documents.discover([tmp_path / "content"])
+    assert [f.path for f in found] == ["a.md"]
+    assert [(p.path.rpartition("/")[2], p.severity.name, p.code) for p in problems] == [
+        ("loop", "WARNING", "read.link"),
+        ("shared", "WARNING", "read.link"),
+    ]
