@@ -76,7 +76,10 @@ def _shortened(message: str) -> str:
 
 
 _BREAKS = re.compile("[\\t\\n\\v\\f\\r\\x1c-\\x1e\\x85\\u2028\\u2029]+")
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
+    "\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _escape(found: re.Match[str]) -> str:
@@ -86,8 +89,9 @@ def _escape(found: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` with its control characters (C0, DEL, C1, line and paragraph separators),
-    lone surrogates (the bytes of a file name that are not UTF-8) and the noncharacters
-    U+FFFE and U+FFFF written as ``\\xNN`` or ``\\uNNNN`` escapes: safe to print on a
+    lone surrogates (the bytes of a file name that are not UTF-8), the noncharacters U+FFFE
+    and U+FFFF and the bidirectional formatting characters (which make a terminal show a
+    line reordered) written as ``\\xNN`` or ``\\uNNNN`` escapes: safe to print on a
     terminal, in a log or in any UTF-8 file, and holding no character XML 1.0 forbids."""
     return _CONTROLS.sub(_escape, text) if _CONTROLS.search(text) else text
 

@@ -38,7 +38,7 @@ from .pipeline import (
     list_files,
     run,
 )
-from .writers import DumpWriter, atomic_output, format_for
+from .writers import DumpWriter, atomic_output, format_for, format_named_by
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -256,7 +256,12 @@ def export(
         raise BadOutput(f"{out}: a dump is not a Markdown file; name it .ttl, .nt, .trig, …")
     check_shard(shard)
     paths = path_list(paths)
-    fmt = format_for(format, out)
+    try:
+        fmt = format_for(format, out)
+    except ValueError as exc:
+        raise BadOutput(str(exc)) from None
+    named = format_named_by(out)
+    mismatch = named is not None and named.name != fmt.name
     mapper = load_mapping(mapping, base=base)  # fails fast (exit 2) on a broken mapping
     checked: list[Diagnostic] = []
     if validate:
@@ -274,6 +279,17 @@ def export(
         checked = [d for d in verdict.diagnostics if d.code.startswith(("shacl.", "ontology."))]
     settings = Settings(mapping_path=mapping, base=base, fmt=fmt, nquads=store is not None)
     report = Report(output=out, diagnostics=checked)
+    if mismatch:
+        report.diagnostics.append(
+            warning(
+                "",
+                None,
+                None,
+                f"{out} is written as {fmt.name} (--format), not as its extension says: a reader"
+                " that goes by the name will fail on it",
+                "export.format",
+            )
+        )
     try:
         cached = _open_cache(cache, out, mapper, settings, shard)
     except (OSError, sqlite3.Error) as exc:  # a read-only or full disk, a folder in the way

@@ -64,7 +64,9 @@ def segment(text: str, normalize: bool = True) -> str:
         text = unicodedata.normalize("NFC", text)
     out = []
     for char in text:
-        if char in _SAFE_ASCII or (ord(char) > 0x7F and _is_ucschar(char)):
+        # Spaces beyond ASCII (a no-break space, U+3000, U+2028) are allowed in an IRI, but
+        # N-Triples readers such as rdflib's take them for the space between terms.
+        if char in _SAFE_ASCII or (ord(char) > 0x7F and _is_ucschar(char) and not char.isspace()):
             out.append(char)
         else:
             out.append(_escape(char))

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import IO, Literal, TypeVar, cast
 
 import pyoxigraph as ox
+from rich.cells import cell_len, set_cell_size
 
 from .diagnostics import plural, visible
 from .mapping import DEFAULT_BASE, load_mapping
@@ -1265,7 +1266,7 @@ def table(
     cell never holds a tab or a line break (``display`` folds a literal's white space, and an
     IRI has none).
     """
-    widths = [len(v) for v in variables]
+    widths = [cell_len(v) for v in variables]
     numeric = [True] * len(variables)
     count = 0
     with tempfile.SpooledTemporaryFile(
@@ -1274,18 +1275,18 @@ def table(
         for row in rows:
             cells = [_cut(display(t, prefixes), max_width) for t in row]
             for i, (term, cell) in enumerate(zip(row, cells, strict=True)):
-                widths[i] = max(widths[i], len(cell))
+                widths[i] = max(widths[i], cell_len(cell))
                 if term is not None and not _is_number(term):
                     numeric[i] = False
             spool.write("\t".join(cells) + "\n")
             count += 1
-        out.write("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip())
+        out.write("  ".join(_pad(v, w) for v, w in zip(variables, widths, strict=True)).rstrip())
         out.write("\n" + "  ".join("-" * w for w in widths) + "\n")
         spool.seek(0)
         for line in spool:
             cells = line[:-1].split("\t") if variables else []
             parts = [
-                c.rjust(w) if numeric[i] else c.ljust(w)
+                _pad(c, w, right=numeric[i])
                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))
             ]
             out.write("  ".join(parts).rstrip() + "\n")
@@ -1302,4 +1303,14 @@ def _is_number(term: Term | None) -> bool:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` at most ``width`` columns wide on a terminal (a CJK character or an emoji
+    takes two, a combining mark none), cut with an ellipsis."""
+    if len(text) <= width // 2 or cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    fill = " " * (width - cell_len(text))
+    return fill + text if right else text + fill

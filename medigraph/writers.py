@@ -369,17 +369,48 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+FORMAT_ALIASES = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}
+"""Other names of the dump formats (the query command's names among them)."""
+
+_NOT_WRITTEN = {
+    "rdf": "RDF/XML",
+    "owl": "RDF/XML",
+    "xml": "RDF/XML",
+    "n3": "Notation3",
+    "hdt": "HDT",
+    "gz": "a gzip archive",
+    "bz2": "a bzip2 archive",
+    "xz": "an xz archive",
+    "zst": "a zstd archive",
+    "zip": "a zip archive",
+}
+"""Extensions of what medigraph does not write: a dump so named would hold Turtle."""
+
+
 def format_for(name: str | None, output: str | None) -> Format:
-    """The format named, else the one the output file's extension implies, else Turtle."""
-    aliases = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}
+    """The format named, else the one the output file's extension implies, else Turtle.
+
+    An extension of a format medigraph does not write (``.rdf``, ``.gz``) is a ValueError
+    when no format is named: the file would hold Turtle under a name that says otherwise."""
     if name:
-        wanted = aliases.get(name.lower(), name.lower())
+        wanted = FORMAT_ALIASES.get(name.lower(), name.lower())
         if wanted not in FORMATS:
             raise ValueError(f"unknown format {name!r}; use one of {', '.join(FORMATS)}")
         return FORMATS[wanted]
     if output and output != "-":
         ext = Path(output).suffix.lstrip(".").lower()
-        ext = aliases.get(ext, ext)
+        ext = FORMAT_ALIASES.get(ext, ext)
         if ext in FORMATS:
             return FORMATS[ext]
+        if ext in _NOT_WRITTEN:
+            raise ValueError(
+                f"{output}: .{ext} is {_NOT_WRITTEN[ext]}, which medigraph does not write; name"
+                f" the dump .ttl, .nt, .trig, .nq or .jsonld (or give --format)"
+            )
     return FORMATS["ttl"]
+
+
+def format_named_by(output: str) -> Format | None:
+    """The format the output's extension names, if it names one."""
+    ext = Path(output).suffix.lstrip(".").lower()
+    return FORMATS.get(FORMAT_ALIASES.get(ext, ext)) if output != "-" else None

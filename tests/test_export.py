@@ -659,3 +659,22 @@ def test_a_markdown_body_is_the_text_hugo_renders(tmp_path: Path) -> None:
     assert [row["b"].value for row in rows] == [
         "First paragraph with 2nd & a link.\n\none\n\ntwo\n\nEmbed it with a <script> tag.\n\nNever"
     ]
+
+
+def test_format_names_and_extensions_say_what_the_dump_holds(tmp_path: Path) -> None:
+    """A dump named .rdf or .gz would hold Turtle under a name that says otherwise: refused.
+    A --format that disagrees with the extension is written, with a warning. The query
+    command's names of the formats (turtle, ntriples) are the export's too."""
+    for name in ("x.rdf", "x.owl", "x.trig.gz"):
+        done = CliRunner().invoke(cli, ["export", str(SEED), "-o", str(tmp_path / name)])
+        assert done.exit_code == 2 and "which medigraph does not write" in done.output, name
+        assert not (tmp_path / name).exists()
+    done = CliRunner().invoke(
+        cli, ["export", str(SEED), "-o", str(tmp_path / "x.nt"), "--format", "turtle"]
+    )
+    assert done.exit_code == 0 and "is written as ttl (--format)" in done.output
+    assert (tmp_path / "x.nt").read_bytes().startswith(b"@prefix")
+    done = CliRunner().invoke(
+        cli, ["export", str(SEED), "-o", str(tmp_path / "y.nt"), "--format", "ntriples"]
+    )
+    assert done.exit_code == 0 and "--format" not in done.output

@@ -93,3 +93,18 @@ def test_bidirectional_formatting_characters_are_percent_encoded(control: str) -
 
     assert control not in iris.segment(f"invoice{control}gpj.exe")
     assert control not in to_iri(f"https://example.com/invoice{control}gpj.exe")
+
+
+def test_no_minted_segment_holds_a_space_an_ntriples_reader_would_split_on() -> None:
+    """Every space beyond ASCII is percent-encoded in a document key or file name: rdflib's
+    N-Triples and N-Quads readers take U+00A0, U+2000…U+200A, U+3000 and the like for the
+    space between terms, and failed on the whole dump."""
+    import rdflib
+
+    spaces = [chr(code) for code in range(0x80, 0x110000) if chr(code).isspace()]
+    assert "\u00a0" in spaces and "\u3000" in spaces
+    for space in spaces:
+        segment = iris.segment(f"a{space}b")
+        assert space not in segment
+        line = f'<https://medigy.com/content/{segment}> <http://schema.org/name> "x" .\n'
+        assert len(rdflib.Graph().parse(data=line, format="nt")) == 1

@@ -1050,3 +1050,47 @@ def test_a_full_standard_output_is_an_error_not_a_traceback(store: Path) -> None
         assert done.stderr.decode().strip().splitlines() == [
             "Error: cannot write standard output: No space left on device"
         ]
+
+
+def test_answers_are_utf8_whatever_the_locale_of_standard_output(store: Path) -> None:
+    """A Windows console or a Latin-1 locale cannot encode every name: the answer is written
+    as UTF-8 bytes (as SPARQL's CSV, TSV and JSON are), not lost to a UnicodeEncodeError."""
+    import os
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    environment = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    text = 'SELECT ?x WHERE { BIND("Zoë → 東京" AS ?x) }'
+    for fmt in ("csv", "tsv", "json", "table"):
+        done = subprocess.run(
+            [*medigraph_command(), "query", "--store", str(store), text, "--format", fmt],
+            capture_output=True,
+            env=environment,
+        )
+        assert done.returncode == 0, (fmt, done.stderr)
+        assert "Zoë → 東京".encode() in done.stdout, fmt
+    listed = subprocess.run(
+        [*medigraph_command(), "query", "--list"], capture_output=True, env=environment
+    )
+    assert listed.returncode == 0 and b"content-by-topic" in listed.stdout
+
+
+def test_a_table_aligns_wide_characters_and_shows_bidi_controls_as_escapes() -> None:
+    """Columns line up on a terminal (a CJK character takes two columns, a combining mark
+    none), and a right-to-left override cannot reorder the row it is in."""
+    from rich.cells import cell_len
+
+    from medigraph.query import table
+
+    rows = [
+        [ox.Literal("東京"), ox.Literal("a")],
+        [ox.Literal("e\u0301te\u0301"), ox.Literal("b")],
+        [ox.Literal("abc\u202edef"), ox.Literal("c")],
+    ]
+    out = io.StringIO()
+    table(["name", "x"], rows, {}, out)
+    lines = out.getvalue().splitlines()
+    starts = {cell_len(line[: line.rindex(" ") + 1]) for line in lines[2:]}
+    assert len(starts) == 1, lines  # the second column starts at the same column everywhere
+    assert "\u202e" not in out.getvalue() and "abc\\u202edef" in out.getvalue()

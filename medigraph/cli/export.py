@@ -14,7 +14,7 @@ from ..diagnostics import visible
 from ..export import DEFAULT_OUTPUT, BadOutput, NothingFound, Report, export
 from ..mapping import MappingError, load_mapping
 from ..store import DEFAULT_STORE, StoreError
-from ..writers import FORMATS
+from ..writers import FORMAT_ALIASES, FORMATS
 from . import cli
 from ._common import (
     Fatal,
@@ -36,8 +36,9 @@ from ._common import (
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
-    help="Default: from the output's extension, else ttl.",
+    type=click.Choice([*sorted(FORMATS), *sorted(FORMAT_ALIASES)]),
+    help="Default: from the output's extension, else ttl (turtle, ntriples, nquads and json"
+    " are the same as ttl, nt, nq and jsonld).",
 )
 @base_option()
 @mapping_option

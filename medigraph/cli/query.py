@@ -26,6 +26,9 @@ from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
 from ._common import Fatal, base_option, given, log_to_stderr, refuse_unless, timeout_option
 
+_FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples"}
+"""The export's names of the graph formats, taken here too."""
+
 SPOOL_IN_MEMORY = 16 << 20
 """Bytes of an answer kept in memory before it is spooled to a temporary file."""
 NO_STORE_HINT = "build it with `medigraph export PATH…` (or give --store PATH, or --endpoint URL)"
@@ -104,9 +107,9 @@ store_option = click.option(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice([*FORMATS, *_FORMAT_ALIASES]),
     help="Output format (default: an aligned table; Turtle for CONSTRUCT and DESCRIBE, which "
-    "also take ntriples, or table for one row per triple).",
+    "also take ntriples, or table for one row per triple; ttl and nt are turtle and ntriples).",
 )
 @store_option
 @click.option(
@@ -158,6 +161,7 @@ def query_command(
     syntax error, timeout, unreachable endpoint or no store.
     """
     log_to_stderr(quiet)
+    fmt = _FORMAT_ALIASES.get(fmt, fmt) if fmt else fmt
     refuse_unless(bool(endpoint), given("union_default_graph"), "with --endpoint")
     if list_queries and list_prefixes:
         raise click.UsageError("give --list or --prefixes, not both")
@@ -166,10 +170,10 @@ def query_command(
     prefixes = default_prefixes(base)
     if list_prefixes:
         lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))
-        click.echo("".join(lines), nl=False)
+        _write_utf8("".join(lines))
         return
     if list_queries:
-        click.echo(_list_queries(), nl=False)
+        _write_utf8(_list_queries())
         return
     if query is not None and file is not None:
         raise click.UsageError(
@@ -236,7 +240,7 @@ def query_command(
             raise Fatal(str(exc)) from None
         spool.seek(0)
         while chunk := spool.read(1 << 16):
-            click.echo(chunk, nl=False)
+            _write_utf8(chunk)
     if not endpoint:
         _warn_if_unfinished(store_path, base)
     if not quiet:
@@ -245,6 +249,19 @@ def query_command(
             f"medigraph: {size} in {time.perf_counter() - started:.3f} s from {where}.",
             err=True,
         )
+
+
+def _write_utf8(text: str) -> None:
+    """Write ``text`` to standard output as UTF-8, whatever the locale says: SPARQL results
+    in CSV, TSV and JSON are UTF-8 by their specifications, and a Windows console or a
+    Latin-1 locale could not encode the answer (``UnicodeEncodeError``, half an answer)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text stream only (contextlib.redirect_stdout(io.StringIO()))
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8", "surrogateescape"))
+    buffer.flush()
 
 
 def _warn_if_unfinished(store_path: str, base: str) -> None:
