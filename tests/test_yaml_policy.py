@@ -309,6 +309,10 @@ def test_topics_written_as_a_json_list_in_text_are_read_as_the_topics(tmp_path: 
         ("../a.png", "https://medigy.com/communities/x/a.png", False),
         ("../../../../a.png", "https://medigy.com/a.png", False),
         ("https://cdn.example.org/i.jpg?w=10#x", "https://cdn.example.org/i.jpg?w=10#x", False),
+        # RFC 3986, not urllib's urljoin: an empty segment stays, `.;p` is a segment
+        ("images//a.jpeg", "https://medigy.com/communities/x/news/images//a.jpeg", False),
+        (".;p.jpeg", "https://medigy.com/communities/x/news/.;p.jpeg", False),
+        ("//cdn.example.org/i.jpg", "https://cdn.example.org/i.jpg", False),
     ],
 )
 def test_image_href_is_resolved_against_base_path_as_a_browser_would(
