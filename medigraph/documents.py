@@ -227,6 +227,17 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 """The names of Markdown files, as Hugo knows them (its ``markdown`` media type)."""
 
 
+_SECTION_PAGE = re.compile(
+    r"(?:.*/)?_index(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)?\.(?:md|markdown|mdown)"
+)
+"""The page of a Hugo section (a branch bundle): ``_index.md``, or a translation of it."""
+
+
+def is_section_page(path: str) -> bool:
+    """Whether ``path`` is a Hugo section's own page (``_index.md``), a list page."""
+    return _SECTION_PAGE.fullmatch(path) is not None
+
+
 _BUNDLE_INDEX = re.compile(r"index(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)?\.(?:md|markdown|mdown)")
 """The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
 

@@ -57,6 +57,8 @@ class Report:
     cached: int = 0
     drafts: int = 0
     """Hugo drafts left out (``draft: true``; ``drafts=True`` exports them)."""
+    sections: int = 0
+    """Hugo section pages left out (``_index.md`` naming no ``owlType``)."""
     """Documents taken unchanged from the incremental cache (counted in ``read`` too)."""
     seconds: float = 0.0
     output: str | None = None
@@ -107,6 +109,11 @@ class Report:
             *(
                 [f"{plural(self.drafts, 'draft')} left out (--drafts exports them)"]
                 if self.drafts
+                else []
+            ),
+            *(
+                [f"{plural(self.sections, 'section page')} (_index.md without owlType) left out"]
+                if self.sections
                 else []
             ),
             f"{self.seconds:.2f} s",
@@ -338,10 +345,15 @@ def export(
                     report.cached += 1
                 else:  # recorded before _account, which may reject it for a clash in this run
                     cached.store(item, item.source)
-            if item.draft and not drafts:
-                # Not published, as Hugo leaves it out: not written, and gone from the store.
+            if item.section or (item.draft and not drafts):
+                # Not content (a section's list page), or not published (a draft), as Hugo
+                # has it: not written, and gone from the store.
                 report.read += 1
-                report.drafts += 1
+                report.diagnostics.extend(item.diagnostics)
+                if item.section:
+                    report.sections += 1
+                else:
+                    report.drafts += 1
                 if on_document:
                     on_document(item)
                 continue

@@ -20,7 +20,7 @@ import yaml
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import Document, Value, markdown_stem
+from .documents import Document, Value, is_section_page, markdown_stem
 from .resources import data_path
 
 if TYPE_CHECKING:
@@ -253,6 +253,12 @@ class Mapper:
         return None if missing else self.base + "".join(out)
 
     # -- selecting the class ---------------------------------------------------------------
+
+    def is_section_page(self, doc: Document) -> bool:
+        """A Hugo section's own page (``_index.md``) that names no ``owlType``: a list page of
+        the site, not a content document; it is left out, not rejected (every Hugo site has
+        them). One that names an ``owlType`` is mapped like any document."""
+        return "owlType" not in doc.front_matter and is_section_page(doc.path)
 
     def select_class(self, doc: Document) -> tuple[list[str], list[Diagnostic]]:
         fm = doc.front_matter

@@ -70,6 +70,9 @@ class Processed:
     draft: bool = False
     """A Hugo draft (``draft: true``): left out of exports and pushes unless drafts are asked
     for, as Hugo leaves it out of the site."""
+    section: bool = False
+    """A Hugo section's own page (``_index.md`` with no ``owlType``): a list page, not a
+    content document; left out of exports and pushes, and not a rejection."""
 
     @property
     def rejected(self) -> bool:
@@ -155,6 +158,8 @@ def _process(found: SourceFile) -> Processed:
     doc, problems = read_document(found)
     if doc is None:
         return Processed(found.path, found.source, None, problems)
+    if mapper.is_section_page(doc):
+        return Processed(found.path, found.source, doc.sha256, problems, stat=stat, section=True)
     mapped = mapper.map(doc)
     result = Processed(
         found.path,

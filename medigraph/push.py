@@ -118,6 +118,8 @@ class PushReport:
     """Graphs of documents gone, kept by ``--no-delete``."""
     drafts: int = 0
     """Hugo drafts left out (``draft: true``; ``drafts=True`` pushes them)."""
+    sections: int = 0
+    """Hugo section pages left out (``_index.md`` naming no ``owlType``)."""
     requests: int = 0
     writes: int = 0
     """Of the requests, those that changed the store."""
@@ -137,6 +139,7 @@ class PushReport:
         return (
             f"{self.read} documents read, {self.rejected} rejected"
             + (f", {plural(self.drafts, 'draft')} left out (--drafts)" if self.drafts else "")
+            + (f", {plural(self.sections, 'section page')} left out" if self.sections else "")
             + f"; graphs {verb}added {len(self.added)}, "
             f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}"
             + (f", kept {self.kept} of deleted documents (--no-delete)" if self.kept else "")
@@ -545,8 +548,14 @@ def push(
         offer(ontology_document(base))
         for entry in source:
             report.read += 1
-            if isinstance(entry, Processed) and entry.draft and not drafts:
-                report.drafts += 1  # not published, as Hugo leaves it out: gone from the store
+            if isinstance(entry, Processed) and (entry.section or (entry.draft and not drafts)):
+                # Not content (a section's list page), or not published (a draft), as Hugo has
+                # it: gone from the store.
+                report.diagnostics.extend(entry.diagnostics)
+                if entry.section:
+                    report.sections += 1
+                else:
+                    report.drafts += 1
                 if on_document:
                     on_document(entry.source)
                 continue

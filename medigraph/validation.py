@@ -818,6 +818,8 @@ def _map_unguarded(
     doc, problems = read_document(found)
     if doc is None:
         return DocumentOutcome(found.source, None, True, list(problems)), None, None
+    if engine.mapper.is_section_page(doc):  # a list page of the site, not a document
+        return DocumentOutcome(found.source, None, False, list(problems)), None, None
     mapped = engine.mapper.map(doc)
     outcome = DocumentOutcome(
         found.source,

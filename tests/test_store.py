@@ -165,15 +165,15 @@ def test_a_document_the_mapping_rejects_keeps_its_graph_and_holds_nothing_back(
 
 
 def test_a_document_without_owltype_holds_nothing_back(corpus: Path, tmp_path: Path) -> None:
-    """A Hugo section page (`_index.md`, no owlType) is rejected, but its IRI does not depend
-    on its class: known, it does not stop the graph of a deleted document from going (the
-    store and the dump would disagree for as long as the section page is there)."""
-    (corpus / "_index.md").write_text("---\ntitle: Communities\n---\n", encoding="utf-8")
+    """A document without owlType is rejected, but its IRI does not depend on its class:
+    known, it does not stop the graph of a deleted document from going (the store and the
+    dump would disagree for as long as it is there)."""
+    (corpus / "notes.md").write_text("---\ntitle: Communities\n---\n", encoding="utf-8")
     store = tmp_path / "store"
     first = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
     assert first.rejected == 1
     before = graphs(store)
-    deleted = sorted(corpus.rglob("*.md"))[-1]
+    deleted = sorted(p for p in corpus.rglob("*.md") if p.name != "notes.md")[-1]
     deleted.unlink()
     report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
     assert report.rejected == 1 and "1 removed" in str(report.store), report.store
@@ -203,6 +203,37 @@ def test_a_draft_is_left_out_of_the_dump_and_the_store_unless_asked_for(
     dump = ox.Store()
     dump.load(path=str(tmp_path / "a.ttl"), format=ox.RdfFormat.TURTLE)
     assert dump.query("ASK { ?c <https://medigy.com/ontology/draft> true }")
+
+
+def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Path) -> None:
+    """Every Hugo site has `_index.md` list pages, which name no owlType: they are not content
+    (one with `type: communities/…` was exported as an undated content item), and must not
+    fail the run. A section page that names an owlType is a document like any other."""
+    from medigraph.validation import validate
+
+    community = sorted(corpus.rglob("*.md"))[0].parent
+    (corpus / "_index.md").write_text("---\ntitle: Home\n---\n", encoding="utf-8")
+    (community / "_index.md").write_text(
+        "---\ntitle: A community\ntype: communities/x\n---\nIntro.\n", encoding="utf-8"
+    )
+    report = export([corpus], tmp_path / "a.ttl", store=tmp_path / "store", jobs=1)
+    assert (report.read, report.exported, report.rejected, report.sections) == (
+        DOCUMENTS + 2,
+        DOCUMENTS,
+        0,
+        2,
+    )
+    assert report.exit_code == 0 and "2 section pages (_index.md without owlType) left out" in (
+        report.summary()
+    )
+    assert len(graphs(tmp_path / "store")) == DOCUMENTS + 2  # + the ontology and the manifest
+    checked = validate([corpus], jobs=1)
+    assert not [d for d in checked.diagnostics if "_index.md" in d.path]
+    named = sorted(corpus.rglob("*.md"))[1]
+    (community / "_index.md").write_text(named.read_text(encoding="utf-8"), encoding="utf-8")
+    named.unlink()  # the same document, now as the section's page: it names an owlType
+    report = export([corpus], tmp_path / "a.ttl", store=tmp_path / "store", jobs=1)
+    assert (report.exported, report.sections) == (DOCUMENTS, 1)
 
 
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
