@@ -352,11 +352,12 @@ class Cache:
         return byte < len(self._seen) and bool(self._seen[byte] & (1 << bit))
 
     def _load(self, row: _Row, found: SourceFile) -> Processed:
-        subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics, spellings = (
+        (subject, graph, triples, blocks, nquads, keys, unmapped, diagnostics, spellings, kind) = (
             _Unpickler(io.BytesIO(row[9])).load()
         )
         if not (
-            isinstance(nquads, bytes)
+            isinstance(kind, tuple)
+            and isinstance(nquads, bytes)
             and isinstance(blocks, list)
             and all(isinstance(d, Diagnostic) for d in diagnostics)
         ):
@@ -382,6 +383,8 @@ class Cache:
             unmapped=list(unmapped),
             cached=True,
             spellings=list(spellings),
+            draft=bool(kind[0]),
+            section=bool(kind[1]),
         )
 
     # -- recording ---------------------------------------------------------------------------
@@ -417,6 +420,7 @@ class Cache:
             tuple(item.unmapped),
             tuple(item.diagnostics),
             tuple(item.spellings),
+            (item.draft, item.section),
         )
         try:
             cursor = self.db.execute(

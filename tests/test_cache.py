@@ -52,6 +52,27 @@ def test_unchanged_reexport_comes_from_the_cache_and_is_byte_identical(
     assert out.read_bytes() == _full(corpus, tmp_path, fmt)
 
 
+def test_what_is_left_out_stays_out_when_it_comes_from_the_cache(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A draft and a section page are left out because of what they say: a result loaded
+    from the cache must say it too (a cached draft was published by the second export)."""
+    seed = corpus / SEED
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("\ntitle:", "\ndraft: true\ntitle:", 1),
+        encoding="utf-8",
+    )
+    (corpus / "_index.md").write_text("---\ntitle: Home\n---\n", encoding="utf-8")
+    out = tmp_path / "out" / "medigraph.nq"
+    for run in range(3):
+        report = export([corpus], out, jobs=1, cache=True, drafts=run == 1)
+        assert report.cached == (0 if run == 0 else report.read), run
+        assert (report.drafts, report.sections) == ((0, 1) if run == 1 else (1, 1)), run
+        full = tmp_path / f"full{run}" / "dump.nq"
+        export([corpus], full, jobs=1, cache=False, drafts=run == 1)
+        assert out.read_bytes() == full.read_bytes(), run
+
+
 def test_a_changed_file_is_mapped_again(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "medigraph.ttl"
     export([corpus], out, cache=True)
