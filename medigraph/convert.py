@@ -549,27 +549,20 @@ def _visible_text(
     rule: KeyRule,
     subject: ox.NamedNode,
     value: Value,
-    reduce: Callable[[str], tuple[str, str | None]],
+    reduce: Callable[[str], tuple[str, tuple[str, int] | None]],
 ) -> None:
     for key, text in _items(em, rule, value):
         plain, unclosed = reduce(text)
         if unclosed is not None:
-            line = None
-            if rule.key == "body":  # the line of the tag itself, the last one left open
-                opened = [m.start() for m in re.finditer(rf"(?i)<{unclosed}\b", text)]
-                last = next(
-                    (at for at in reversed(opened) if f"</{unclosed}" not in text[at:].lower()),
-                    0,
-                )
-                line = em.doc.body_line + text.count("\n", 0, last)
+            tag, at = unclosed
             em.report(
                 Severity.WARNING,
                 key,
-                f"<{unclosed}> is never closed, so all the text after it is hidden (as a browser"
-                f" hides it); close it with </{unclosed}>, or write &lt;{unclosed}&gt; if it is"
-                " meant as text",
+                f"<{tag}> is never closed, so all the text after it is hidden (as a browser"
+                f" hides it); close it with </{tag}>, or write &lt;{tag}&gt; if it is meant as"
+                " text",
                 "map.text",
-                line,
+                em.doc.body_line + at if rule.key == "body" else None,
             )
         if plain:
             em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(plain))
@@ -895,7 +888,7 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
                 "map.person",
             )
             continue
-        if domain is not None and "@" in name:
+        if domain is not None and _HOLDS_AUTHOR.search(name):
             em.report(
                 Severity.WARNING,
                 key,
@@ -917,6 +910,11 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
             if domain and (org := _organization(em, domain, key)) is not None:
                 em.spellings.append((org.value, domain, key))  # the publisher's, perhaps
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
+
+
+_HOLDS_AUTHOR = re.compile(r"@\s*" + iris.DOMAIN + r"(?![\w.-])")
+"""An ``@domain`` left in the name the pattern read: a second author in the same item
+(``Vinit @maxinovip.com, Geetha``), not an ``@`` of the name itself (``Health@Scale``)."""
 
 
 def _person(em: Emitter, text: str) -> tuple[str, str | None]:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import frontmatter.default_handlers
 import yaml
 
-from .diagnostics import Diagnostic, Severity, error, warning
+from .diagnostics import Diagnostic, Severity, error, plural, warning
 
 _PLAIN_TAG = "tag:medigraph.invalid,2026:plain"
 """The tag of a scalar written without one: its text alone decides whether it is null (``~``,
@@ -220,16 +220,28 @@ def is_draft(front_matter: Mapping[str, Value]) -> bool:
     """Whether the document is a Hugo draft (``draft: true``), which Hugo does not publish
     (unless built with ``--buildDrafts``)."""
     value = front_matter.get("draft")
-    return isinstance(value, str) and value.strip().lower() == "true"
+    # What Hugo's cast.ToBool (Go's strconv.ParseBool) reads as true.
+    return isinstance(value, str) and value.strip() in ("1", "t", "T", "TRUE", "true", "True")
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 """The names of Markdown files, as Hugo knows them (its ``markdown`` media type)."""
 
 
-_SECTION_PAGE = re.compile(
-    r"(?:.*/)?_index(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)?\.(?:md|markdown|mdown)"
+_ISO_639_1 = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv "
+    "cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr "
+    "ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw "
+    "ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv "
+    "ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr "
+    "ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi "
+    "yo za zh zu"
 )
+"""The two-letter language codes (ISO 639-1): Hugo names a translation ``index.fr.md`` by a
+language of the site's configuration, which medigraph does not read; these are what such a
+code can be (``index.old.md`` is not a translation)."""
+_LANGUAGE = r"(?:" + "|".join(_ISO_639_1.split()) + r")(?:-[A-Za-z0-9]{2,8})*"
+_SECTION_PAGE = re.compile(r"(?:.*/)?_index(?:\." + _LANGUAGE + r")?\.(?:md|markdown|mdown)")
 """The page of a Hugo section (a branch bundle): ``_index.md``, or a translation of it."""
 
 
@@ -238,7 +250,7 @@ def is_section_page(path: str) -> bool:
     return _SECTION_PAGE.fullmatch(path) is not None
 
 
-_BUNDLE_INDEX = re.compile(r"index(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)?\.(?:md|markdown|mdown)")
+_BUNDLE_INDEX = re.compile(r"index(?:\." + _LANGUAGE + r")?\.(?:md|markdown|mdown)")
 """The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
 
 
@@ -301,7 +313,25 @@ def _listed_before(real: str, real_root: str, rel: str) -> bool:
         and not any(part.startswith(".") for part in target.split("/"))
         and os.path.lexists(real)
         and not os.path.isdir(real)
+        and not _in_a_bundle(real_root, target)
     )
+
+
+def _in_a_bundle(root: str, target: str) -> bool:
+    """Whether ``target`` (relative to ``root``) is a leaf bundle's resource, which the walk
+    passes over: a folder on its way down holds a bundle index that is not ``target``."""
+    parts = target.split("/")
+    for depth in range(len(parts)):
+        folder = os.path.join(root, *parts[:depth])
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return False
+        if depth == len(parts) - 1 and _BUNDLE_INDEX.fullmatch(parts[depth]):
+            return False  # the bundle's page itself (or a translation of it)
+        if any(_BUNDLE_INDEX.fullmatch(name) for name in names):
+            return True
+    return False
 
 
 def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[str, str, bool]]:
@@ -365,7 +395,23 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             )
         if any(not is_dir and _BUNDLE_INDEX.fullmatch(key) for key, is_dir, _ in items):
             # A leaf bundle: its index is the page; the other Markdown files in it and in its
-            # folders are the page's resources, which Hugo does not render as pages.
+            # folders are the page's resources, which Hugo does not render as pages. Said, as
+            # an index.md put in the wrong folder would unpublish its documents without a word.
+            resources = [
+                key for key, is_dir, _ in items if not is_dir and not _BUNDLE_INDEX.fullmatch(key)
+            ]
+            if resources:
+                problems.append(
+                    warning(
+                        os.path.join(shown, prefix.rstrip("/")) if prefix else shown,
+                        None,
+                        None,
+                        f"a leaf bundle (it holds an index.md): {plural(len(resources), 'other Markdown file')}"
+                        f" in it ({', '.join(resources[:3])}{', …' if len(resources) > 3 else ''})"
+                        " are the page's resources, not documents, as Hugo renders them",
+                        "read.bundle",
+                    )
+                )
             items = [item for item in items if not item[1] and _BUNDLE_INDEX.fullmatch(item[0])]
         items.sort()
         for key, is_dir, is_link in items:
@@ -440,7 +486,11 @@ def _too_large(source: str) -> Diagnostic:
 def _looks_utf16(head: bytes) -> bool:
     """Mostly ASCII written as UTF-16 without a byte-order mark: every other byte is NUL."""
     half = len(head) // 2
-    return half >= 8 and max(head[0::2].count(0), head[1::2].count(0)) >= half * 3 // 4
+    if half < 8:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    # one half all but NUL-free, the other mostly NUL (UTF-32 has NULs in both halves)
+    return max(even, odd) >= half * 3 // 4 and min(even, odd) <= half // 4
 
 
 def parse_document(
@@ -448,6 +498,14 @@ def parse_document(
 ) -> tuple[Document | None, list[Diagnostic]]:
     """Parse the bytes of one file (the part of reading that needs no file system)."""
     src = source or path
+    if raw and not raw.strip(b"\x00"):
+        return None, [
+            error(src, 1, None, "file holds only NUL bytes (zeroed by a crash?)", "read.encoding")
+        ]
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None, [
+            error(src, 1, None, "file is UTF-32, not UTF-8; save it as UTF-8", "read.encoding")
+        ]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(raw[:64]):
         return None, [
             error(src, 1, None, "file is UTF-16, not UTF-8; save it as UTF-8", "read.encoding")
@@ -474,7 +532,7 @@ def parse_document(
     if opening is None:
         if _TOML_BOUNDARY.match(text):
             message = "TOML front matter (+++) is not supported; use YAML between --- lines"
-        elif text.lstrip().startswith("{"):
+        elif re.match(r'\s*\{\s*(?:"|\})', text):
             message = "JSON front matter ({ … }) is not supported; use YAML between --- lines"
         elif text.strip() == "":
             message = "file is empty; a document needs YAML front matter between --- lines"

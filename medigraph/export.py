@@ -55,11 +55,11 @@ class Report:
     rejected: int = 0
     triples: int = 0
     cached: int = 0
+    """Documents taken unchanged from the incremental cache (counted in ``read`` too)."""
     drafts: int = 0
     """Hugo drafts left out (``draft: true``; ``drafts=True`` exports them)."""
     sections: int = 0
     """Hugo section pages left out (``_index.md`` naming no ``owlType``)."""
-    """Documents taken unchanged from the incremental cache (counted in ``read`` too)."""
     seconds: float = 0.0
     output: str | None = None
     store: str | None = None
@@ -354,6 +354,7 @@ def export(
                     report.sections += 1
                 else:
                     report.drafts += 1
+                    keysets[tuple(item.keys)] += 1  # its keys were seen (--coverage)
                 if on_document:
                     on_document(item)
                 continue

@@ -138,7 +138,11 @@ class PushReport:
         verb = "would be " if self.dry_run else ""
         return (
             f"{self.read} documents read, {self.rejected} rejected"
-            + (f", {plural(self.drafts, 'draft')} left out (--drafts)" if self.drafts else "")
+            + (
+                f", {plural(self.drafts, 'draft')} left out (--drafts pushes them)"
+                if self.drafts
+                else ""
+            )
             + (f", {plural(self.sections, 'section page')} left out" if self.sections else "")
             + f"; graphs {verb}added {len(self.added)}, "
             f"replaced {len(self.replaced)}, removed {len(self.removed)}, unchanged {self.unchanged}"

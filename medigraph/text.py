@@ -9,6 +9,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _BLOCKS = frozenset(
     [
@@ -46,7 +47,9 @@ _BLOCKS = frozenset(
         "ul",
     ]
 )
-_SKIP = frozenset({"script", "style", "template", "head"})
+_SKIP = frozenset({"script", "style", "template", "title"})
+"""Elements whose content a browser does not show. (A ``<head>`` in a body is ignored by
+browsers, and what it holds is shown; a ``<title>``'s text is not.)"""
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _P_TAG = re.compile(r"(</?p>)")
 
@@ -57,14 +60,14 @@ class _TextCollector(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
         self.pre = 0
-        self.unclosed: str | None = None
+        self.unclosed: tuple[str, int] | None = None
         """The element whose content is hidden (``script``, ``style``…) that was opened first
-        and is still open: one that is never closed hides the rest of the body."""
+        and is still open, and its line (from 0): one never closed hides the rest."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             if not self.skipping:
-                self.unclosed = tag
+                self.unclosed = (tag, self.getpos()[0] - 1)
             self.skipping += 1
         elif tag == "br":
             self.parts.append("\n")
@@ -112,10 +115,10 @@ def html_to_text(html: str) -> str:
     return visible_text(html)[0]
 
 
-def visible_text(html: str) -> tuple[str, str | None]:
+def visible_text(html: str) -> tuple[str, tuple[str, int] | None]:
     """:func:`html_to_text`, and the hidden element (``script``, ``style``, ``template``,
-    ``head``) that is never closed, if one is: the rest of the body after it is not text, as
-    a browser shows it, which the editor should hear about."""
+    ``title``) that is never closed, with its line (from 0), if one is: the rest of the text
+    after it is not shown, as a browser shows it, which the editor should hear about."""
     if "<" not in html and "&" not in html:
         return _tidy(html), None
     if html.count("<") == html.count("<p>") + html.count("</p>"):
@@ -159,20 +162,64 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def markdown_to_text(body: str) -> tuple[str, str | None]:
+_RAW_BLOCKS = re.compile(r"<(?:pre|script|style|textarea)\b|[\r\x00]", re.IGNORECASE)
+"""What CommonMark reads otherwise than as a run of HTML blocks split at blank lines: blocks
+of kind 1 end at their closing tag, not at a blank line; a lone CR ends a line; NUL is
+replaced. A body holding one takes the Markdown route."""
+_HIDING_TAG = re.compile(r"<(/?)(script|style|template|title)\b", re.IGNORECASE)
+
+
+def markdown_to_text(body: str) -> tuple[str, tuple[str, int] | None]:
     """The visible text of a Markdown body, as Hugo renders it (CommonMark, raw HTML kept,
-    shortcodes left to the site's templates), and :func:`visible_text`'s unclosed element.
+    shortcodes left to the site's templates), and :func:`visible_text`'s unclosed element
+    with its line in ``body`` (from 0).
 
     A body made only of HTML blocks, as the curation tool writes them, is HTML as it stands
     (CommonMark passes such blocks through): read directly, with no Markdown step.
     """
-    if "{{" in body:
-        body = _SHORTCODE.sub("", body)
-    if all(
-        _HTML_BLOCK.match(chunk) for chunk in _CHUNKS.split(body.strip("\r\n")) if chunk.strip()
+    if "{{" in body:  # (a shortcode's line breaks are kept: the lines below it stay theirs)
+        body = _SHORTCODE.sub(lambda found: "\n" * found.group().count("\n"), body)
+    if _RAW_BLOCKS.search(body) is None and all(
+        _HTML_BLOCK.match(chunk) for chunk in _CHUNKS.split(body.strip("\n")) if chunk.strip()
     ):
         return visible_text(body)
-    return visible_text(_markdown().render(body))
+    markdown = _markdown()
+    tokens = markdown.parse(body)
+    text, unclosed = visible_text(markdown.renderer.render(tokens, markdown.options, {}))
+    if unclosed is not None:
+        unclosed = (unclosed[0], _opening_line(tokens, unclosed[0]))
+    return text, unclosed
+
+
+def _opening_line(tokens: list[Token], tag: str) -> int:
+    """The source line (from 0) of the ``<tag>`` left open, found in the raw HTML of the
+    parsed Markdown (not in code, where a tag is text): the last opening at depth 0."""
+    depth, line = 0, 0
+
+    def scan(html: str, first: int) -> None:
+        nonlocal depth, line
+        for found in _HIDING_TAG.finditer(html):
+            if found.group(2).lower() != tag:
+                continue
+            if found.group(1):
+                depth = max(0, depth - 1)
+            else:
+                if depth == 0:
+                    line = first + html.count("\n", 0, found.start())
+                depth += 1
+
+    for token in tokens:
+        start = token.map[0] if token.map else line
+        if token.type == "html_block":
+            scan(token.content, start)
+        elif token.type == "inline":
+            offset = 0
+            for child in token.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    offset += 1
+                elif child.type == "html_inline":
+                    scan(child.content, start + offset)
+    return line
 
 
 def _tidy(text: str) -> str:

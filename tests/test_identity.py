@@ -187,7 +187,15 @@ def test_an_author_the_pattern_reads_doubtfully_is_told(
     assert told in found[0].message
 
 
-def test_authors_written_as_the_seed_writes_them_are_not_told(tmp_path: Path) -> None:
-    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- Dr. Ngô Bảo Châu @medigy.com"})
+@pytest.mark.parametrize(
+    "written",
+    [
+        "- Dr. Ngô Bảo Châu @medigy.com",
+        "- Health@Scale Team @healthatscale.com",  # an @ that is part of the name
+        "- Anna Lee (@annalee) @example.org",
+    ],
+)
+def test_authors_written_as_the_seed_writes_them_are_not_told(tmp_path: Path, written: str) -> None:
+    doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": written})
     report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
     assert not [d for d in report.diagnostics if d.code == "map.person"]

@@ -141,6 +141,12 @@ def test_utf16_json_and_tabs_are_named_for_what_they_are() -> None:
         ]
     doc, problems = documents.parse_document(b'{"title": "x"}\nbody\n', "a.md")
     assert doc is None and "JSON front matter" in problems[0].message
+    doc, problems = documents.parse_document(b'{{< youtube id="x" >}}\nbody\n', "a.md")
+    assert doc is None and "no front matter" in problems[0].message  # a shortcode, not JSON
+    doc, problems = documents.parse_document(text.encode("utf-32"), "a.md")
+    assert doc is None and "UTF-32" in problems[0].message
+    doc, problems = documents.parse_document(b"\x00" * 4096, "a.md")
+    assert doc is None and "only NUL bytes" in problems[0].message
     doc, problems = documents.parse_document(b"---\nlink:\n\thref: x\n---\n", "a.md")
     assert doc is None and (problems[0].line, problems[0].code) == (3, "read.yaml")
     assert "a tab in the indentation" in problems[0].message
@@ -160,12 +166,20 @@ def test_a_leaf_bundle_is_one_page_and_its_other_markdown_files_are_resources(tm
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (tmp_path / "section" / "index.old.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (tmp_path / "zz-note.md").symlink_to(tmp_path / "post" / "notes.md")
     found, problems = documents.discover([tmp_path])
     assert [f.path for f in found] == [
         "post/index.fr.md", "post/index.md", "section/_index.md", "section/a.md",
-        "section/b/index.md",
+        "section/b/index.md", "section/index.old.md", "zz-note.md",
     ]  # fmt: skip
-    assert problems == []
+    # `index.old.md` is no translation (not a language): its folder is no bundle. A link to a
+    # resource is a document of its own, as the resource is not listed before it.
+    assert [(p.code, p.path.rpartition("/")[2], p.severity.name) for p in problems] == [
+        ("read.bundle", "post", "WARNING"),
+        ("read.bundle", "b", "WARNING"),
+    ]
+    assert "notes.md" in problems[0].message
 
 
 def test_a_linked_folder_is_not_entered_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -181,3 +195,12 @@ def test_a_linked_folder_is_not_entered_and_says_so(tmp_path) -> None:  # type: 
         ("loop", "WARNING", "read.link"),
         ("shared", "WARNING", "read.link"),
     ]
+
+
+def test_a_draft_is_what_hugo_reads_as_true() -> None:
+    """Hugo reads `draft` with Go's strconv.ParseBool: `1`, `t` and `TRUE` are drafts too."""
+    for value in ("true", "True", "TRUE", "t", "T", "1", " true "):
+        assert documents.is_draft({"draft": value}), value
+    for value in ("false", "0", "yes", "no", "", "truthy"):
+        assert not documents.is_draft({"draft": value}), value
+    assert not documents.is_draft({"draft": None}) and not documents.is_draft({})

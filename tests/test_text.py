@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,10 +78,47 @@ def test_html_in_a_code_span_is_text_and_an_unclosed_script_is_told() -> None:
         None,
     )
     # In prose it is HTML, as the site renders it: the rest is hidden, and said to be.
-    assert text.markdown_to_text("Use a <script> tag.\n\nThen this.") == ("Use a", "script")
+    assert text.markdown_to_text("Use a <script> tag.\n\nThen this.") == ("Use a", ("script", 0))
     assert text.markdown_to_text("a <style>x</style> b") == ("a b", None)
 
 
 def test_shortcodes_are_the_sites_templates_not_text() -> None:
     body = '{{< figure src="a.jpeg" caption="A &amp; B" >}}\n\nSee {{% note %}}this{{% /note %}}.'
     assert text.markdown_to_text(body) == ("See this.", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("Intro\n\n<script>\nx\n\n```\n<script>\n```", 2),  # a later one in a code fence
+        ("Para <style>hidden\n\n    <style> in code", 0),  # a later one in indented code
+        ("Line\n\nline <script>\n\n<!-- <script> -->", 2),  # a later one in a comment
+        ("one\n\n<SCRIPT>\nvar a\n\n<script>", 2),  # a later one inside the first
+        ("one\n\ntwo <script>a\n\n```\n<script>x</script>\n```", 2),  # closed in code only
+        ("a\nb <template>\nc", 1),  # a soft line break before it
+        ("<div>one</div>\n<div>two <style>\nthree</div>", 1),  # HTML read directly
+    ],
+)
+def test_the_tag_left_open_is_found_on_its_own_line(body: str, line: int) -> None:
+    """The line of the tag that hides the rest, as the parser met it: not one in code, where
+    a tag is text, nor one inside what it already hides."""
+    shown, unclosed = text.markdown_to_text(body)
+    assert unclosed is not None and unclosed[1] == line, (shown, unclosed)
+
+
+def test_a_head_tag_in_a_body_hides_nothing() -> None:
+    """Browsers ignore a <head> inside a page's body and show what follows it."""
+    assert text.markdown_to_text("Intro <head>\n\nThe rest.") == ("Intro\n\nThe rest.", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>Intro</div>\r\r*emphasis*",
+        "<div>a\x00b</div>",
+        "<pre>a\n\n<p>b</p></pre>",
+        "<p>x</p>\n\n<script>\na\n\n<p>b</p></script>\n\n<p>c</p>",
+    ],
+)
+def test_bodies_commonmark_reads_otherwise_take_the_markdown_route(body: str) -> None:
+    assert text.markdown_to_text(body) == text.visible_text(text._markdown().render(body))

@@ -680,7 +680,15 @@ def test_pre_commit_hook_runs_validate_on_markdown() -> None:
     hook = next(h for h in hooks if h["id"] == "medigraph-validate")
     assert hook["entry"] == "medigraph validate"
     assert hook["language"] == "python"
-    assert hook["files"] == r"\.md$"
+    # The files a folder's reading takes: Hugo's Markdown names, nothing hidden.
+    import re as regex
+
+    takes = [
+        n for n in ("a.md", "b/c.markdown", "d.mdown", "e.txt") if regex.search(hook["files"], n)
+    ]
+    assert takes == ["a.md", "b/c.markdown", "d.mdown"]
+    hidden = [n for n in (".a.md", "x/.y/z.md", "x/y.md") if regex.search(hook["exclude"], n)]
+    assert hidden == [".a.md", "x/.y/z.md"]
 
 
 @pytest.mark.parametrize(
