@@ -72,6 +72,8 @@ class _TextCollector(HTMLParser):
         elif tag == "br":
             self.parts.append("\n")
         elif tag in ("td", "th"):
+            if self.parts and self.parts[-1].endswith(" "):  # the space between two cells
+                self.parts[-1] = self.parts[-1].rstrip(" ")
             self.parts.append("\t")  # cells apart; the row's leading tab is trimmed
         elif tag in _BLOCKS:
             self.parts.append("\n\n")

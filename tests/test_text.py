@@ -122,3 +122,7 @@ def test_a_head_tag_in_a_body_hides_nothing() -> None:
 )
 def test_bodies_commonmark_reads_otherwise_take_the_markdown_route(body: str) -> None:
     assert text.markdown_to_text(body) == text.visible_text(text._markdown().render(body))
+
+
+def test_a_markdown_tables_cells_are_apart_by_one_tab() -> None:
+    assert text.markdown_to_text("| a | b |\n|---|---|\n| 1 | 2 |\n") == ("a\tb\n\n1\t2", None)
