@@ -95,8 +95,15 @@ _ENGINE_MODULES = (
 
 
 def cache_file(folder: str | os.PathLike[str], output: str) -> Path:
-    """One cache per dump (``output/cache/medigraph.ttl.sqlite``): formats do not evict each other."""
-    name = "stdout" if output == "-" else Path(output).name
+    """One cache per dump (``output/cache/medigraph.ttl.sqlite``): formats do not evict each
+    other, and neither do two dumps of one name in two folders (``output/a/x.ttl`` has
+    ``output/cache/a%2Fx.ttl.sqlite``): the dump's path from the cache folder's parent."""
+    if output == "-":
+        return Path(folder) / "stdout.sqlite"
+    name = Path(output).name
+    place = os.path.relpath(Path(output).resolve(), Path(folder).resolve().parent)
+    if not place.startswith(os.pardir) and not os.path.isabs(place):
+        name = place.replace("%", "%25").replace(os.sep, "%2F")
     return Path(folder) / f"{name}.sqlite"
 
 

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import Document, Value
+from .documents import HUGO_FALSE, HUGO_TRUE, Document, Value
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import markdown_to_text, visible_text
 
@@ -682,6 +682,28 @@ def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_BOOLEAN))
 
 
+def convert_hugo_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """A flag Hugo reads (``draft``): one value, read as Hugo reads it (``t``, ``TRUE``, ``1``
+    are true), written as ``true`` or ``false``. A list is an error (is a page with
+    ``draft: [true]`` a draft?); a value Hugo does not read as either is told, not written."""
+    if isinstance(value, (list, dict)):
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        em.report(Severity.ERROR, rule.key, f"must be true or false, not {kind}", "map.type")
+        return
+    text = value.strip() if isinstance(value, str) else ""
+    if text in HUGO_TRUE or text in HUGO_FALSE:
+        flag = "true" if text in HUGO_TRUE else "false"
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(flag, datatype=XSD_BOOLEAN))
+        return
+    em.report(
+        Severity.WARNING,
+        rule.key,
+        f"{text!r} is not true or false: Hugo reads it as false (the page is published); not"
+        " written",
+        "map.boolean",
+    )
+
+
 _AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?@!$&'()*+,;=]*(?:#[A-Za-z0-9\-._~:/?@!$&'()*+,;=]*)?")
@@ -1030,6 +1052,7 @@ CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "html-text": convert_html_text,
     "markdown-text": convert_markdown_text,
+    "hugo-boolean": convert_hugo_boolean,
     "name": convert_name,
     "dateTime": convert_datetime,
     "integer": convert_integer,

@@ -216,12 +216,16 @@ def discover(
     return found, problems
 
 
+HUGO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+HUGO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+"""What Hugo reads as true and false in a flag such as ``draft`` (Go's strconv.ParseBool)."""
+
+
 def is_draft(front_matter: Mapping[str, Value]) -> bool:
     """Whether the document is a Hugo draft (``draft: true``), which Hugo does not publish
     (unless built with ``--buildDrafts``)."""
     value = front_matter.get("draft")
-    # What Hugo's cast.ToBool (Go's strconv.ParseBool) reads as true.
-    return isinstance(value, str) and value.strip() in ("1", "t", "T", "TRUE", "true", "True")
+    return isinstance(value, str) and value.strip() in HUGO_TRUE
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
@@ -401,14 +405,19 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
                 key for key, is_dir, _ in items if not is_dir and not _BUNDLE_INDEX.fullmatch(key)
             ]
             if resources:
+                index = min(
+                    k for k, is_dir, _ in items if not is_dir and _BUNDLE_INDEX.fullmatch(k)
+                )
+                named = ", ".join(resources[:3]) + (", …" if len(resources) > 3 else "")
+                are = "is" if len(resources) == 1 else "are"
                 problems.append(
                     warning(
                         os.path.join(shown, prefix.rstrip("/")) if prefix else shown,
                         None,
                         None,
-                        f"a leaf bundle (it holds an index.md): {plural(len(resources), 'other Markdown file')}"
-                        f" in it ({', '.join(resources[:3])}{', …' if len(resources) > 3 else ''})"
-                        " are the page's resources, not documents, as Hugo renders them",
+                        f"a leaf bundle (it holds {index}): "
+                        f"{plural(len(resources), 'other Markdown file')} in it ({named}) {are}"
+                        " the page's resources, not documents, as Hugo renders them",
                         "read.bundle",
                     )
                 )

@@ -58,7 +58,7 @@ def to_json(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str
     data = {
         "conforms": not report.failed(fail_on),  # as the exit code: nothing at or above --fail-on
         "summary": report.counts(),
-        "documents": len(report.documents),
+        "documents": len(report.checked),
         "rejected": sum(1 for d in report.documents if d.rejected),
         "results": [_diagnostic_json(d) for d in report.diagnostics],
     }
@@ -180,7 +180,7 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_path.setdefault(d.path, []).append(d)
-    paths = sorted({d.path for d in report.documents} | set(by_path))
+    paths = sorted({d.path for d in report.checked} | set(by_path))
     failures = sum(1 for p in paths if any(d.severity >= fail_on for d in by_path.get(p, [])))
     root = ET.Element(
         "testsuites",

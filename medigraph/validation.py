@@ -141,6 +141,9 @@ class DocumentOutcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     spellings: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(IRI, name as written, key, line) of the shared things the document names."""
+    section: bool = False
+    """A Hugo section's own page (``_index.md`` naming no ``owlType``): read, but a list page
+    of the site, not a document; not counted among the documents checked."""
 
 
 @dataclass
@@ -175,12 +178,19 @@ class ValidationReport:
             counts[d.severity.label] += 1
         return counts
 
+    @property
+    def checked(self) -> list[DocumentOutcome]:
+        """The documents checked: every file read but the sections' own pages."""
+        return [d for d in self.documents if not d.section]
+
     def summary(self) -> str:
         c = self.counts()
+        sections = len(self.documents) - len(self.checked)
         return (
-            f"{plural(len(self.documents), 'document')} checked, "
+            f"{plural(len(self.checked), 'document')} checked, "
             f"{sum(1 for d in self.documents if d.rejected)} rejected by reading or mapping; "
-            f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, "
+            + (f"{plural(sections, 'section page')} (_index.md) passed over; " if sections else "")
+            + f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, "
             f"{plural(c['info'], 'info')}; {self.seconds:.2f} s."
         )
 
@@ -819,7 +829,7 @@ def _map_unguarded(
     if doc is None:
         return DocumentOutcome(found.source, None, True, list(problems)), None, None
     if engine.mapper.is_section_page(doc):  # a list page of the site, not a document
-        return DocumentOutcome(found.source, None, False, list(problems)), None, None
+        return DocumentOutcome(found.source, None, False, list(problems), section=True), None, None
     mapped = engine.mapper.map(doc)
     outcome = DocumentOutcome(
         found.source,

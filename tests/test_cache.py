@@ -434,3 +434,19 @@ def test_a_full_disk_under_the_cache_is_a_clear_error(
     assert done.exit_code == 2, done.output
     assert "cannot write the cache" in done.output and "disk is full" in done.output
     assert not out.exists()
+
+
+def test_two_dumps_of_one_name_in_two_folders_keep_two_caches(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`output/a/x.ttl` and `output/b/x.ttl` shared `output/cache/x.ttl.sqlite` and replaced
+    each other's rows, so neither ever reused it."""
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        for folder in ("a", "b"):
+            report = export([corpus], Path("output", folder, "x.ttl"), jobs=1)
+    assert report.cached == report.read
+    assert sorted(p.name for p in Path("output", "cache").glob("*.sqlite")) == [
+        "a%2Fx.ttl.sqlite",
+        "b%2Fx.ttl.sqlite",
+    ]

@@ -678,3 +678,35 @@ def test_format_names_and_extensions_say_what_the_dump_holds(tmp_path: Path) -> 
         cli, ["export", str(SEED), "-o", str(tmp_path / "y.nt"), "--format", "ntriples"]
     )
     assert done.exit_code == 0 and "--format" not in done.output
+
+
+@pytest.mark.parametrize(
+    ("written", "exported", "flag", "code"),
+    [
+        ("true", 0, None, None),  # a draft: left out
+        ("TRUE", 0, None, None),  # Hugo reads it as true
+        ("[true]", 0, None, "map.type"),  # a list: which is it? rejected
+        ("yes", 1, None, "map.boolean"),  # Hugo reads it as false: published, told
+        ("f", 1, "false", None),
+    ],
+)
+def test_the_draft_flag_is_read_as_hugo_reads_it(
+    tmp_path: Path, written: str, exported: int, flag: str | None, code: str | None
+) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        SEED.read_text(encoding="utf-8").replace("\ntitle:", f"\ndraft: {written}\ntitle:", 1),
+        encoding="utf-8",
+    )
+    report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
+    assert report.exported == exported
+    assert [d.code for d in report.diagnostics if d.key == "draft"] == ([code] if code else [])
+    flags = [
+        q.object.value
+        for q in ox.parse(path=str(tmp_path / "d.nt"), format=ox.RdfFormat.N_TRIPLES)
+        if q.predicate.value == "https://medigy.com/ontology/draft"
+    ]
+    assert flags == ([flag] if flag else [])
+    if written == "TRUE":
+        export([doc], tmp_path / "e.nt", jobs=1, cache=False, drafts=True)
+        assert '<https://medigy.com/ontology/draft> "true"^^' in (tmp_path / "e.nt").read_text()

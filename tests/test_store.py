@@ -229,6 +229,9 @@ def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Pa
     assert len(graphs(tmp_path / "store")) == DOCUMENTS + 2  # + the ontology and the manifest
     checked = validate([corpus], jobs=1)
     assert not [d for d in checked.diagnostics if "_index.md" in d.path]
+    assert len(checked.checked) == DOCUMENTS
+    assert f"{DOCUMENTS} documents checked" in checked.summary()
+    assert "2 section pages (_index.md) passed over" in checked.summary()
     named = sorted(corpus.rglob("*.md"))[1]
     (community / "_index.md").write_text(named.read_text(encoding="utf-8"), encoding="utf-8")
     named.unlink()  # the same document, now as the section's page: it names an owlType

@@ -42,7 +42,7 @@ def cli() -> None:
     """Turn Medigy content (Markdown + YAML front matter) into a linked-data knowledge graph.
 
     Exit codes: 0 all good, 1 some documents rejected or violations found, 2 usage or
-    fatal error.
+    fatal error, 130 interrupted (Ctrl-C).
     """
 
 

@@ -70,7 +70,8 @@ from ._common import (
 @click.option(
     "--validate",
     is_flag=True,
-    help="Check against the SHACL shapes first; write nothing if there are violations.",
+    help="Check against the SHACL shapes first; write nothing if there are violations or"
+    " rejected documents.",
 )
 @click.option(
     "--drafts",

@@ -108,7 +108,8 @@ def validate_command(
     """Check the documents under PATHS (or a dump, with --graph) against the SHACL shapes and
     the ontology, and report each problem as path:line: severity: key: message.
 
-    Exit codes: 0 conforms, 1 results at or above --fail-on, 2 usage or fatal error (such as
+    Exit codes: 0 conforms, 1 results at or above --fail-on (a document that cannot be read
+    or mapped is an error), 2 usage or fatal error (such as
     a shapes file that cannot be used).
     """
     if bool(paths) == bool(graph):
