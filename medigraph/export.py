@@ -349,6 +349,7 @@ def export(
                 # Not content (a section's list page), or not published (a draft), as Hugo
                 # has it: not written, and gone from the store.
                 report.read += 1
+                collisions.check(item.source, None)  # it claims no IRI, but holds its place
                 report.diagnostics.extend(item.diagnostics)
                 if item.section:
                     report.sections += 1

@@ -554,7 +554,8 @@ def push(
             report.read += 1
             if isinstance(entry, Processed) and (entry.section or (entry.draft and not drafts)):
                 # Not content (a section's list page), or not published (a draft), as Hugo has
-                # it: gone from the store.
+                # it: gone from the store. It claims no IRI, but holds its place in the run.
+                collisions.check(entry.source, None)
                 report.diagnostics.extend(entry.diagnostics)
                 if entry.section:
                     report.sections += 1

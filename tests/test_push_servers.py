@@ -289,6 +289,26 @@ def test_a_document_made_a_draft_is_unpublished_and_drafts_push_with_the_flag(
     assert len(flagged) == 1
 
 
+def test_a_draft_before_a_clash_does_not_hide_it_from_push(
+    server: SparqlServer, tmp_path: Path, base: str
+) -> None:
+    seed = documents(EXAMPLES)[0]
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.md").write_bytes(seed.read_bytes())
+    (folder / "b.md").write_bytes(seed.read_bytes())
+    (folder / "0-draft.md").write_text(
+        seed.read_text(encoding="utf-8")
+        .replace("\ntitle:", "\ndraft: true\ntitle:", 1)
+        .replace(seed.stem, "other"),
+        encoding="utf-8",
+    )
+    report = do_push(server, folder, base)
+    assert report.drafts == 1 and report.rejected == 1 and len(report.added) == 2  # type: ignore[attr-defined]
+    clash = [d for d in report.diagnostics if d.code == "map.collision"]  # type: ignore[attr-defined]
+    assert len(clash) == 1 and clash[0].path.endswith("b.md")
+
+
 def test_graphs_medigraph_did_not_write_are_never_touched(
     server: SparqlServer, corpus: Path, base: str
 ) -> None:

@@ -239,6 +239,25 @@ def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Pa
     assert (report.exported, report.sections) == (DOCUMENTS, 1)
 
 
+@pytest.mark.parametrize("left_out", ["0-draft.md", "_index.md"])
+def test_a_left_out_file_before_a_clash_does_not_hide_it(
+    corpus: Path, tmp_path: Path, left_out: str
+) -> None:
+    """A draft or a section page holds its place in the run: two documents after it that
+    share an mdName are still a clash (they were merged into one graph, exit 0)."""
+    seed = sorted(corpus.rglob("*.md"))[0]
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.md").write_bytes(seed.read_bytes())
+    (folder / "b.md").write_bytes(seed.read_bytes())
+    text = "---\ntitle: x\nmdName: other\n" + ("draft: true\n" if "draft" in left_out else "")
+    (folder / left_out).write_text(text + "---\n", encoding="utf-8")
+    report = export([folder], tmp_path / "d.nq", jobs=1, cache=False)
+    assert (report.exported, report.rejected, report.exit_code) == (1, 1, 1)
+    clash = [d for d in report.diagnostics if d.code == "map.collision"]
+    assert len(clash) == 1 and clash[0].path.endswith("b.md") and "a.md" in clash[0].message
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"
