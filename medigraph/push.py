@@ -472,7 +472,8 @@ def push(
     Raises :class:`PushError` when the store cannot be read or written; graphs sent before
     the failure are complete and recorded, the rest keep their previous state.
     ``plan_out(action, graph)`` is told every add/replace/remove (for ``--dry-run``).
-    No document under ``paths`` is a :class:`PushError` unless ``allow_empty``: pushing
+    No document under ``paths`` (no document graph in the dumps) is a :class:`PushError`
+    unless ``allow_empty``: pushing
     nothing removes every graph a push wrote (an empty checkout must not unpublish the site).
     """
     started = time.perf_counter()
@@ -508,8 +509,21 @@ def push(
             dumps = [dump] if isinstance(dump, (str, os.PathLike)) else list(dump)
             dump_names = ", ".join(os.fspath(one) for one in dumps)
             seen_graphs: set[str] = set()
-            source: Iterator[DocumentGraph | Processed] = itertools.chain.from_iterable(
+            graphs = itertools.chain.from_iterable(
                 graphs_from_dump(os.fspath(one), manifest, seen_graphs) for one in dumps
+            )
+            # Dumps of an empty checkout (its shards, say) are an empty corpus, as PATHS are:
+            # judged on the first graph, before anything is sent.
+            first = next(graphs, None)
+            if first is None and not allow_empty:
+                raise PushError(
+                    f"{dump_names}: no document graph in "
+                    f"{'the dump' if len(dumps) == 1 else f'any of the {len(dumps)} dumps'}; "
+                    "nothing pushed (pushing none removes every graph a push wrote; give "
+                    "--allow-empty to do that)"
+                )
+            source: Iterator[DocumentGraph | Processed] = itertools.chain(
+                () if first is None else (first,), graphs
             )
         else:
             clashes = _Clashes(list(paths), None, mapper)  # a clash names the first file

@@ -1081,8 +1081,18 @@ def validate(
     check_shard(shard)
     paths = path_list(paths)
     # As the export does, the shard is chosen while listing: the others' files are not read.
-    files, problems = discover(paths, keep=None if shard is None else in_shard(shard))
-    if not files and not problems and shard is None:  # a shard may hold nothing
+    # A shard may hold nothing, but only of a corpus that holds something: whether the
+    # corpus is empty is told by the whole listing, which the hook sees file by file.
+    listed = False
+    chosen = None if shard is None else in_shard(shard)
+
+    def keep(rel: str) -> bool:
+        nonlocal listed
+        listed = True
+        return chosen is None or chosen(rel)
+
+    files, problems = discover(paths, keep=keep)
+    if not listed and not problems:
         raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
     report = ValidationReport(
         general=list(problems),

@@ -874,6 +874,45 @@ def test_an_empty_folder_among_several_is_not_pushed_empty(
     assert dict(manifest(server, base)) == before
 
 
+def test_dumps_of_an_empty_checkout_are_not_pushed_empty(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shards' dumps of an empty checkout hold no document graph: pushed, they would
+    remove every document's graph. As PATHS with no document, they are refused unless
+    --allow-empty."""
+    from medigraph.export import export
+
+    do_push(server, corpus, base)
+    before = dict(manifest(server, base))
+    (tmp_path / "empty").mkdir()
+    dumps = []
+    for k in (1, 2):
+        dump = tmp_path / f"s{k}.nq"
+        export([tmp_path / "empty"], dump, shard=(k, 2), base=base, jobs=1, cache=False)
+        dumps.append(dump)
+    endpoints = ["--endpoint", server.query_endpoint, "--update-endpoint", server.update_endpoint]
+    args = ["push", *cli_auth(server, monkeypatch), *endpoints, "--base", base]
+    done = CliRunner().invoke(cli, [*args, "--dump", str(dumps[0]), "--dump", str(dumps[1])])
+    assert done.exit_code == 2, done.output
+    assert f"{dumps[0]}, {dumps[1]}: no document graph in any of the 2 dumps" in done.stderr
+    assert "--allow-empty" in done.stderr
+    assert dict(manifest(server, base)) == before
+    with pytest.raises(PushError, match="no document graph in the dump; nothing pushed"):
+        push_dump(server, dumps[0], base)
+    assert dict(manifest(server, base)) == before
+    report = push(
+        [],
+        dump=dumps,
+        endpoint=server.query_endpoint,
+        update_endpoint=server.update_endpoint,
+        credentials=credentials(server),
+        base=base,
+        allow_empty=True,
+    )
+    assert len(report.removed) == len(before) - 1  # all but the ontology's graph
+    assert set(manifest(server, base)) == {ontology_document(base).graph}
+
+
 def test_a_folder_that_cannot_be_listed_is_not_unpublished(
     server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -607,6 +607,29 @@ def test_export_shard_validate_checks_only_the_shards_documents(tmp_path: Path) 
     assert [Path(d.path).name for d in checked.documents] == [f"{good}.md"]
 
 
+def test_a_shard_of_an_empty_corpus_is_nothing_to_check(tmp_path: Path) -> None:
+    """An empty shard of a corpus is fine; a shard of an empty checkout is no corpus at all,
+    as the whole export is: its empty dump pushed would unpublish the site."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    runner = CliRunner()
+    for k in (1, 2):
+        dump = tmp_path / f"s{k}.nq"
+        args = ["export", str(empty), "-o", str(dump), "--shard", f"{k}/2", "--validate"]
+        done = runner.invoke(cli, [*args, "--no-store", "--no-cache", "-j", "1"])
+        assert done.exit_code == 2, done.output
+        assert "no documents (*.md" in done.stderr and "nothing to check" in done.stderr
+        assert not dump.exists()
+    with pytest.raises(ValidationSetupError, match="nothing to check"):
+        validate([empty], jobs=1, shard=(2, 2))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "only")
+    checked = [validate([docs], jobs=1, shard=(k, 2)) for k in (1, 2)]
+    assert sorted(len(c.documents) for c in checked) == [0, 1]  # one shard holds nothing
+    assert not any(c.failed() for c in checked)
+
+
 @pytest.mark.parametrize(
     ("edit", "key", "node"),
     [

@@ -62,7 +62,8 @@ from ._common import (
 @click.option(
     "--allow-empty",
     is_flag=True,
-    help="Push even when PATHS hold no document: every graph a push wrote is then removed.",
+    help="Push even when PATHS (or the --dump files) hold no document: every graph a push"
+    " wrote is then removed.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
 @click.option(
