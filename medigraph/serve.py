@@ -12,6 +12,7 @@ query, but a process can be ended, so a query past its time does not run on for 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import html
 import io
@@ -314,14 +315,22 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_CONNECT = do_TRACE = _not_allowed
 
     def _form(self, query: str, charset: str = "utf-8") -> dict[str, list[str]] | None:
-        """The parameters of a query string or form body, percent-escapes decoded as
-        ``charset`` (UTF-8 unless the request says otherwise); ``None``, after a 400, when
-        they are not text in it: a replacement character would change the query quietly."""
+        """The parameters of a query string or form body, given as its bytes read as Latin-1
+        (as http.server reads the request line), decoded as ``charset`` (UTF-8 unless the
+        request says otherwise, as WHATWG URL-encoded parsing has it): raw bytes and
+        percent-escapes alike. ``None``, after a 400, when they are not text in it: a
+        replacement character would change the query quietly."""
+        # Latin-1 maps bytes to the first 256 code points one to one, so the parsed names
+        # and values give back the exact bytes, escaped or not, to decode as the charset.
+        fields = urllib.parse.parse_qs(query, keep_blank_values=True, encoding="latin-1")
         try:
-            return urllib.parse.parse_qs(
-                query, keep_blank_values=True, encoding=charset, errors="strict"
-            )
-        except (UnicodeDecodeError, LookupError):
+            return {
+                name.encode("latin-1").decode(charset): [
+                    value.encode("latin-1").decode(charset) for value in values
+                ]
+                for name, values in fields.items()
+            }
+        except UnicodeDecodeError:
             self._error(HTTPStatus.BAD_REQUEST, f"the request is not {charset} text")
             return None
 
@@ -375,14 +384,19 @@ class Handler(BaseHTTPRequestHandler):
             return
         kind = (self.headers.get_content_type() or "").lower()
         charset = self.headers.get_content_charset() or "utf-8"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            self._error(HTTPStatus.BAD_REQUEST, f"unknown charset {charset!r}")
+            return
         if kind == "application/sparql-query":
             try:
                 form["query"] = [raw.decode(charset)]
-            except (UnicodeDecodeError, LookupError):
+            except UnicodeDecodeError:
                 self._error(HTTPStatus.BAD_REQUEST, f"the query is not {charset} text")
                 return
         elif kind == "application/x-www-form-urlencoded":
-            # The body is ASCII with percent-escapes; what they stand for is in the charset.
+            # Bytes, raw or percent-escaped, that stand for text in the charset.
             fields = self._form(raw.decode("latin-1"), charset)
             if fields is None:
                 return
@@ -416,7 +430,7 @@ class Handler(BaseHTTPRequestHandler):
         if len(queries) != 1:
             self._error(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
             return
-        text = queries[0]
+        text = queries[0].removeprefix("\ufeff")  # a byte order mark, as query strips it
         server = self.server
         defaults = form.get("default-graph-uri", [])
         named = form.get("named-graph-uri", [])

@@ -436,6 +436,66 @@ def test_a_query_that_is_not_utf8_is_a_400_unless_its_charset_says(server: Query
     assert fetch(form)[0] == 400
 
 
+def test_a_form_body_is_utf8_raw_or_escaped(server: QueryServer) -> None:
+    """A form body (and a query string) is UTF-8 unless a charset says otherwise, bytes
+    written raw (curl --data-binary) as much as percent-escaped ones: not Latin-1."""
+    select = 'query=SELECT ?x { BIND("café" AS ?x) }'
+    for media in (
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    ):
+        form = urllib.request.Request(
+            server.url + "query",
+            data=select.encode(),
+            headers={"Content-Type": media, "Accept": "text/csv"},
+        )
+        assert fetch(form)[2].decode() == "x\r\ncafé\r\n", media
+    latin = urllib.request.Request(
+        server.url + "query",
+        data=select.encode("latin-1"),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=iso-8859-1",
+            "Accept": "text/csv",
+        },
+    )
+    assert fetch(latin)[2].decode() == "x\r\ncafé\r\n"
+    bad = urllib.request.Request(
+        server.url + "query",
+        data=select.encode("latin-1"),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"},
+    )
+    status, _, body = fetch(bad)
+    assert status == 400 and b"not utf-8 text" in body
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(
+            b"GET /query?query=SELECT+?x+{+BIND(%22caf\xc3\xa9%22+AS+?x)+} HTTP/1.0\r\n"
+            b"Host: 127.0.0.1\r\nAccept: text/csv\r\n\r\n"
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.endswith("\r\n\r\nx\r\ncafé\r\n".encode()), answer
+
+
+def test_an_unknown_charset_is_named_and_a_bom_is_not_sparql(server: QueryServer) -> None:
+    unknown = urllib.request.Request(
+        server.url + "query",
+        data=b"ASK {}",
+        headers={"Content-Type": "application/sparql-query; charset=bogus"},
+    )
+    status, _, body = fetch(unknown)
+    assert status == 400 and body == b"unknown charset 'bogus'\n"
+    for media, data in (
+        ("application/sparql-query", "\ufeffASK {}".encode()),
+        ("application/x-www-form-urlencoded", b"query=%EF%BB%BFASK+%7B%7D"),
+    ):
+        bom = urllib.request.Request(
+            server.url + "query", data=data, headers={"Content-Type": media, "Accept": "text/csv"}
+        )
+        assert fetch(bom) == (200, "text/csv", b"true"), media
+
+
 def test_a_chunked_body_is_read(server: QueryServer) -> None:
     host, port = server.server_address[:2]
     with socket.create_connection((str(host), port), timeout=10) as connection:
