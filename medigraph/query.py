@@ -372,7 +372,7 @@ def bind_params(
     value is a plain string, or an IRI when written ``<…>``. The result maps each variable to
     bind (:attr:`Param.variable`) to its term.
     """
-    used = set(re.findall(r"[?$]([A-Za-z0-9_]+)", _blank(text)))  # not "?x" in a string
+    used = set(re.findall(rf"[?$]([{_NAME_CHARS}]+)", _blank(text)))  # not "?x" in a string
     bound: dict[str, Term] = {}
     if query is None:
         for name, value in given.items():
@@ -448,7 +448,28 @@ def _with_timeout(
     return value
 
 
-_FORM = re.compile(r"(?<![\w.:?$-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w.:-])", re.IGNORECASE)
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_NAME_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+"""SPARQL's VARNAME characters (PN_CHARS without '-'): Python's \\w is not the grammar's (it
+lacks U+00B7, U+0300–U+036F, U+203F–U+2040 and holds others), so names are told by these."""
+
+
+def _keyword(words: str) -> str:
+    """A regular expression for one of ``words`` (``A|B``) as a keyword: not part of a variable
+    (``?select``), a prefixed name (``ex:select``, ``select:x``, ``a·select``), a blank node
+    label or a language tag (``@select``)."""
+    return rf"(?<![{_NAME_CHARS}\-.:?$@\\])(?:{words})(?![{_NAME_CHARS}\-.:])"
+
+
+def _var(name: str) -> str:
+    """A regular expression for the variable ``?name`` or ``$name`` (not ``?name·x``)."""
+    return rf"[?$]{re.escape(name)}(?![{_NAME_CHARS}])"
+
+
+_FORM = re.compile(_keyword("(SELECT|ASK|CONSTRUCT|DESCRIBE)"), re.IGNORECASE)
 """The query form: the first of these words outside comments, strings and IRIs (the prologue
 before it holds only PREFIX, BASE, prefix names and IRIs)."""
 _KINDS: dict[str, Kind] = {
@@ -863,12 +884,12 @@ def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> 
 
 _IRI = re.compile(r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
 """An IRI as Oxigraph reads one: the grammar's characters, and ``\\u``/``\\U`` escapes."""
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
+_SERVICE = re.compile(_keyword("SERVICE"), re.IGNORECASE)
 
 
 _UPDATE = re.compile(
-    r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*"
-    r"(?:INSERT|DELETE|DROP|CLEAR|CREATE|LOAD|COPY|MOVE|ADD|WITH)\b",
+    rf"\s*(?:(?:PREFIX\s+[{_NAME_CHARS}.\-]*:|BASE)\s*)*"
+    + _keyword("INSERT|DELETE|DROP|CLEAR|CREATE|LOAD|COPY|MOVE|ADD|WITH"),
     re.IGNORECASE,
 )
 
@@ -920,7 +941,7 @@ def where_group_start(text: str) -> int:
 
 def _where_start(plain: str) -> int:
     """:func:`where_group_start` on the query with comments, strings and IRIs blanked."""
-    form = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", plain)
+    form = _FORM.search(plain)
     if form is None:
         raise QueryError("not a query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
     if form.group(1).upper() == "CONSTRUCT":
@@ -932,7 +953,7 @@ def _where_start(plain: str) -> int:
         if opening < 0:
             raise QueryError("cannot find the WHERE group of this CONSTRUCT query")
         return opening + 1
-    where = re.search(r"(?i)\bWHERE\s*\{", plain[form.end() :])
+    where = re.search(_keyword("WHERE") + r"\s*\{", plain[form.end() :], re.IGNORECASE)
     if where is not None:
         return form.end() + where.end()
     opening = plain.find("{", form.end())
@@ -977,11 +998,11 @@ def values_position(text: str, name: str) -> int:
 
 def _values_position(plain: str, name: str) -> int:
     outer = _where_start(plain)
-    uses = [m.start() for m in re.finditer(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])", plain)]
+    uses = [m.start() for m in re.finditer(_var(name), plain)]
     best = outer
     if not uses:
         return best
-    for match in re.finditer(r"(?i)\bSELECT\b", plain[outer:]):
+    for match in re.finditer(_keyword("SELECT"), plain[outer:], re.IGNORECASE):
         select = outer + match.start()
         opening = plain.find("{", outer + match.end())
         if opening < 0:
@@ -989,9 +1010,11 @@ def _values_position(plain: str, name: str) -> int:
         # The projection and the modifiers after the WHERE group (GROUP BY, HAVING, ORDER BY)
         # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
         # outer query never uses is still the sub-select's own. A sub-select is the one thing
-        # in its braces; the query itself runs to the end.
+        # in its braces (SELECT after the WHERE group opened is nothing else).
         before = plain[:select].rstrip()
-        end = _closing(plain, len(before) - 1) if before.endswith("{") else len(plain)
+        if not before.endswith("{"):
+            continue
+        end = _closing(plain, len(before) - 1)
         if all(select < use < end for use in uses):
             best = max(best, opening + 1)
     return best
@@ -1000,13 +1023,11 @@ def _values_position(plain: str, name: str) -> int:
 def _used_in_exists(plain: str, name: str) -> bool:
     """Whether ``?name`` occurs inside an ``EXISTS { … }`` (or ``NOT EXISTS``) of the query."""
     spans = []
-    for found in re.finditer(r"(?i)\bEXISTS\s*\{", plain):
+    for found in re.finditer(_keyword("EXISTS") + r"\s*\{", plain, re.IGNORECASE):
         opening = found.end() - 1
         spans.append((opening, _closing(plain, opening)))
     return any(
-        start < use.start() < end
-        for use in re.finditer(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])", plain)
-        for start, end in spans
+        start < use.start() < end for use in re.finditer(_var(name), plain) for start, end in spans
     )
 
 

@@ -690,6 +690,15 @@ def _answer_queries(store_path: str) -> None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             # Otherwise the store's default graph: the deduplicated union of the documents.
             result = store.query(job.text, **options)  # type: ignore[arg-type]
+            # The media was chosen from the query's form as read from its text: should that
+            # reading ever differ from the parser's, it is this query's error, not the end of
+            # the worker.
+            graph = isinstance(result, ox.QueryTriples)
+            if job.media not in (GRAPH_TYPES if graph else RESULTS_TYPES):
+                raise ValueError(
+                    f"the query gives {'a graph' if graph else 'solutions'}, which cannot be"
+                    f" written as {job.media}"
+                )
             with open(job.answer, "wb") as out:
                 if isinstance(result, ox.QueryTriples):
                     rdf_format = GRAPH_TYPES[job.media]
@@ -710,7 +719,7 @@ def _answer_queries(store_path: str) -> None:
                         write_rows(variables, rows, "csv", prefixes, text)
                 else:
                     result.serialize(out, RESULTS_TYPES[job.media])
-        except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+        except Exception as exc:  # any: a worker never dies on a query
             replies.send(str(exc) or type(exc).__name__)
         else:
             replies.send(None)

@@ -985,6 +985,49 @@ def test_the_syntax_check_parses_and_never_evaluates() -> None:
         assert check_syntax(text, names) == kind, text
 
 
+def test_the_form_is_told_by_sparqls_name_characters() -> None:
+    """A prefix name holding a character that SPARQL allows in names and Python's \\w does
+    not (U+00B7, U+203F, combining marks) is a name, not the query form or an update verb."""
+    from medigraph.query import check_syntax, looks_like_update
+
+    names = default_prefixes()
+    forms = {
+        "PREFIX construct·x: <http://x/> SELECT ?s { ?s a ?t } LIMIT 1": "bindings",
+        "PREFIX construct\u203fx: <http://x/> SELECT ?s { ?s a ?t } LIMIT 1": "bindings",
+        "PREFIX ask\u0301: <http://x/> SELECT ?s { ?s a ?t } LIMIT 1": "bindings",
+        "PREFIX select·x: <http://x/> CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }": "graph",
+    }
+    for text, kind in forms.items():
+        assert check_syntax(text, names) == kind, text
+    assert looks_like_update("PREFIX a·b: <http://x/> INSERT DATA { <http://x/a> <http://x/b> 1 }")
+
+
+def test_a_query_with_a_middle_dot_prefix_runs_in_its_format(store: Path) -> None:
+    done = query(store, "--format", "csv", "PREFIX construct·x: <http://x/> ASK { ?s a ?t }")
+    assert done.exit_code == 0 and done.stdout == "true\n", done.output
+    update = query(store, "PREFIX a·b: <http://x/> INSERT DATA { <http://x/a> <http://x/b> 1 }")
+    assert update.exit_code == 2 and "this is a SPARQL update" in update.output
+
+
+def test_a_variable_or_name_called_select_starts_no_sub_select(store: Path) -> None:
+    """?select, $select, ex:select are not the keyword: the VALUES block stays in the query's
+    own WHERE group, not in a later group (an OPTIONAL that never matches)."""
+    for name in ("?select", "$select", "ex:select"):
+        nm = "?nm" if name == "ex:select" else name
+        text = (
+            "PREFIX ex: <http://e.org/> SELECT ?c WHERE { ?c schema:name "
+            f"{nm} . {'?c ' + name + ' ?z . ' if name == 'ex:select' else ''}"
+            "OPTIONAL { ?c <http://example.org/none> ?d } "
+            f"FILTER({nm} = ?want) }}"
+        )
+        if name == "ex:select":  # a pattern with ex:select would match nothing: drop it
+            text = text.replace("?c ex:select ?z . ", "BIND(ex:select AS ?z) ")
+        placed = insert_values(text, {"want": ox.Literal("x")})
+        assert placed.index("VALUES ?want") < placed.index("OPTIONAL"), placed
+        found = rows(store, text, "--param", "want=Value-Based Care (VBC)")
+        assert len(found) == 1, (name, found)
+
+
 def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
     for text in ("", "   ", "# TODO\n# later"):
         done = query(store, text)

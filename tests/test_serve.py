@@ -394,6 +394,23 @@ def test_a_query_process_that_fails_is_a_server_error(server: QueryServer) -> No
     assert status == 500 and b"ended unexpectedly" in body
 
 
+def test_a_misjudged_query_form_does_not_end_the_worker(
+    server: QueryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the form read from the text ever differ from the parser's, the query gets an
+    error and the worker answers the next one: it never dies on a query."""
+    import medigraph.serve
+
+    monkeypatch.setattr(medigraph.serve, "check_syntax", lambda *_args: "graph")
+    status, _, body = get(server, "SELECT ?s { ?s ?p ?o } LIMIT 1")
+    assert status == 400, body
+    assert b"the query gives solutions, which cannot be written as text/turtle" in body
+    monkeypatch.undo()
+    workers = set(server.workers._running)
+    assert get(server, "ASK {}", "text/csv") == (200, "text/csv", b"true")
+    assert set(server.workers._running) == workers  # the same processes
+
+
 def test_head_and_other_methods(server: QueryServer) -> None:
     url = server.url + "query?" + urllib.parse.urlencode({"query": "ASK {}"})
     for target in (url, server.url):
