@@ -58,6 +58,8 @@ from .store import StoreMissing, _is_store, open_writable
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+"""A chunk size (RFC 9112 §7.1): hexadecimal digits, nothing else."""
 ALLOWED = "GET, HEAD, POST"
 PAGE_PATHS = ("/", "/index.html")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -353,11 +355,12 @@ class Handler(BaseHTTPRequestHandler):
         body = bytearray()
         while True:
             line = self.rfile.readline(1024).split(b";")[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
+            # Hex digits only: int(…, 16) also takes "-1" (read to the end, past the limit),
+            # "+6", "0x6" and "6_0".
+            if not _HEX.fullmatch(line):
                 self._error(HTTPStatus.BAD_REQUEST, "malformed chunked body")
                 return None
+            size = int(line, 16)
             if size == 0:
                 while self.rfile.readline(1024).strip():
                     pass  # trailers

@@ -527,6 +527,23 @@ def test_a_chunked_body_is_read(server: QueryServer) -> None:
     assert answer.startswith(b"HTTP/1.0 200") and answer.endswith(b"\r\n\r\ntrue"), answer
 
 
+@pytest.mark.parametrize("size", [b"-1", b"+6", b"0x6", b"6_0", b" ", b"\xd9\xa6"])
+def test_a_chunk_size_is_hex_digits_only(server: QueryServer, size: bytes) -> None:
+    """int(…, 16) takes "-1" (rfile.read(-1) reads to the end of the stream, past the 1 MiB
+    limit), "+6", "0x6", "6_0" and other digits: none is a chunk size."""
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/sparql-query\r\n\r\n" + size + b"\r\nASK {}"
+        )
+        connection.settimeout(5)  # answered at once, while the client holds the connection
+        answer = b""
+        while not answer.endswith(b"body\n") and (chunk := connection.recv(65536)):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 400") and answer.endswith(b"malformed chunked body\n")
+
+
 def test_an_empty_query_is_called_empty(server: QueryServer) -> None:
     for text in ("", "# TODO"):
         status, _, body = get(server, text)
