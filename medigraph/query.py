@@ -40,7 +40,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -515,6 +515,25 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
     return _KINDS[form.group(1).lower()] if form else "bindings"
 
 
+def check_bound(
+    text: str, prefixes: Mapping[str, str], params: Mapping[str, Term], *, bind: bool = False
+) -> tuple[Kind, str]:
+    """:func:`check_syntax` for a query with parameters, and the query with them bound
+    (:func:`insert_values`). A query can need its values to parse: a grouped select may not
+    project an unbound ``?name`` nor use it outside an aggregate, where the term written in
+    is fine. Errors name the places in ``text`` as given."""
+    try:
+        return check_syntax(text, prefixes), insert_values(text, params, bind=bind)
+    except QuerySyntaxError as exc:
+        if not params:
+            raise
+        try:
+            query = insert_values(text, params, bind=bind)
+            return check_syntax(query, prefixes), query
+        except QueryError:
+            raise exc from None
+
+
 def syntax_error(text: str, message: str) -> QuerySyntaxError:
     """A readable syntax error: the line and column, the offending line and a caret under it."""
     match = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
@@ -612,11 +631,10 @@ def _on_embedded(
     """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
     a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind = check_syntax(text, names)
+    kind, query = check_bound(text, names, params or {})
     if fmt is not None:
         check_format(kind, fmt)
     target = opened if opened is not None else open_read_only(store)
-    query = insert_values(text, params or {})
 
     stop = threading.Event()
 
@@ -705,7 +723,7 @@ def _on_endpoint(
     the response (its body, media type and the kind of result) while it is open; results
     that stop parsing, at once or while ``handle`` reads them, are the endpoint's error."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind = check_syntax(text, names)
+    kind, bound = check_bound(text, names, params or {}, bind=True)
     if fmt is not None:
         check_format(kind, fmt)
     try:
@@ -714,7 +732,7 @@ def _on_endpoint(
     except ValueError as exc:
         raise EndpointError(str(exc)) from None
     shown = public_url(endpoint)
-    query = with_prologue(insert_values(text, params, bind=True) if params else text, names)
+    query = with_prologue(bound, names)
     form: dict[str, str] = {"query": query}
     url = endpoint
     if union_default_graph:
@@ -972,13 +990,14 @@ def blank_literals(text: str) -> str:
     return "".join(blanked)
 
 
-def _closing(plain: str, opening: int) -> int:
-    """Index of the ``}`` that closes the brace at ``opening`` (len(plain) if none)."""
+def _closing(plain: str, opening: int, pair: str = "{}") -> int:
+    """Index of the ``}`` (or ``pair[1]``) that closes the one at ``opening`` (len(plain) if
+    none)."""
     depth = 0
     for i in range(opening, len(plain)):
-        if plain[i] == "{":
+        if plain[i] == pair[0]:
             depth += 1
-        elif plain[i] == "}":
+        elif plain[i] == pair[1]:
             depth -= 1
             if depth == 0:
                 return i
@@ -996,9 +1015,9 @@ def values_position(text: str, name: str) -> int:
     return _values_position(blank_literals(text), name)
 
 
-def _values_position(plain: str, name: str) -> int:
+def _values_position(plain: str, name: str, skip: Collection[int] = ()) -> int:
     outer = _where_start(plain)
-    uses = [m.start() for m in re.finditer(_var(name), plain)]
+    uses = [m.start() for m in re.finditer(_var(name), plain) if m.start() not in skip]
     best = outer
     if not uses:
         return best
@@ -1020,6 +1039,80 @@ def _values_position(plain: str, name: str) -> int:
     return best
 
 
+_AGGREGATE = re.compile(
+    _keyword("COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT") + r"\s*\(", re.IGNORECASE
+)
+_GROUP_BY = re.compile(_keyword("GROUP") + r"\s+" + _keyword("BY"), re.IGNORECASE)
+_AFTER_GROUP_BY = re.compile(_keyword("HAVING|ORDER|LIMIT|OFFSET|VALUES"), re.IGNORECASE)
+_HAVING = re.compile(_keyword("HAVING"), re.IGNORECASE)
+
+
+def _selects(plain: str) -> Iterator[tuple[int, int, int, int]]:
+    """For the query's SELECT and each sub-select: (end of the keyword, the WHERE group's
+    ``{``, its ``}``, the end of the select). Between the first two is the projection,
+    after the group the modifiers (GROUP BY, HAVING, ORDER BY, …)."""
+    form = _FORM.search(plain)
+    for match in re.finditer(_keyword("SELECT"), plain, re.IGNORECASE):
+        before = plain[: match.start()].rstrip()
+        if before.endswith("{"):  # a sub-select is the one thing in its braces
+            end = _closing(plain, len(before) - 1)
+        elif form is not None and form.start() == match.start():
+            end = len(plain)
+        else:
+            continue
+        opening = plain.find("{", match.end(), end)
+        if opening >= 0:
+            yield match.end(), opening, _closing(plain, opening), end
+
+
+def _after_grouping(plain: str, name: str) -> dict[int, bool]:
+    """The uses of ``?name`` that a grouped select evaluates after grouping — in its
+    projection, HAVING or ORDER BY, outside an aggregate — where only the GROUP BY keys and
+    the aggregates are in scope: a VALUES block in its WHERE group does not reach them (nor
+    one after the query, which is joined with the final solutions). Each maps to whether it
+    is projected bare (``SELECT ?name``). A parameter that is a GROUP BY key is in scope."""
+    late: dict[int, bool] = {}
+    variable = re.compile(_var(name))
+    for head, opening, closing, end in _selects(plain):
+        tail = closing + 1
+        aggregates = [
+            (found.end() - 1, _closing(plain, found.end() - 1, "()"))
+            for start, stop in ((head, opening), (tail, end))
+            for found in _AGGREGATE.finditer(plain, start, stop)
+        ]
+        group_by = _GROUP_BY.search(plain, tail, end)
+        if not (group_by or aggregates or _HAVING.search(plain, tail, end)):
+            continue  # not grouped: the WHERE group's values reach everything
+        keys = (0, 0)
+        if group_by is not None:
+            after = _AFTER_GROUP_BY.search(plain, group_by.end(), end)
+            keys = (group_by.end(), after.start() if after else end)
+            if any(
+                _bare(plain, keys[0], use.start()) or _bound_by_as(plain, keys[0], use.start())
+                for use in variable.finditer(plain, *keys)
+            ):
+                continue  # GROUP BY ?name, GROUP BY (… AS ?name): a key, in scope
+        for start, stop in ((head, opening), (tail, end)):
+            for use in variable.finditer(plain, start, stop):
+                at = use.start()
+                if keys[0] <= at < keys[1] or any(a < at < b for a, b in aggregates):
+                    continue  # evaluated on each solution before grouping
+                if _bound_by_as(plain, start, at):
+                    continue  # (… AS ?name): bound here, not a use
+                late[at] = start == head and _bare(plain, head, at)
+    return late
+
+
+def _bare(plain: str, start: int, at: int) -> bool:
+    """Whether ``at`` is outside every parenthesis opened since ``start``."""
+    return plain.count("(", start, at) == plain.count(")", start, at)
+
+
+def _bound_by_as(plain: str, start: int, at: int) -> bool:
+    """Whether the variable at ``at`` follows ``AS`` (``(… AS ?x)`` binds it)."""
+    return re.search(_keyword("AS") + r"\s*$", plain[start:at], re.IGNORECASE) is not None
+
+
 def _used_in_exists(plain: str, name: str) -> bool:
     """Whether ``?name`` occurs inside an ``EXISTS { … }`` (or ``NOT EXISTS``) of the query."""
     spans = []
@@ -1037,8 +1130,10 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
     Each block opens the WHERE group of the innermost SELECT that uses the variable
     (:func:`values_position`): there the value is joined with everything the group matches,
     which for the variables used in that group (and its FILTERs, OPTIONALs, EXISTS) is exactly
-    what substituting the term would do. The terms are written by
-    :func:`medigraph.sparql.term`, the project's one escaping function.
+    what substituting the term would do. A use that a grouped select evaluates after grouping
+    (in its projection, HAVING or ORDER BY, outside an aggregate) sees no block, so the term
+    is written in its place, ``(term)``, or ``(term AS ?name)`` when projected bare. The
+    terms are written by :func:`medigraph.sparql.term`, the project's one escaping function.
 
     ``bind``: a ``BIND(term AS ?name)`` in the same place instead, for a variable no
     ``EXISTS`` uses — the same solution (the group's first step, one row). For endpoints,
@@ -1051,14 +1146,26 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
         return text
     plain = blank_literals(text)
     at: dict[int, list[str]] = {}
+    written: dict[int, tuple[int, str]] = {}  # where the term replaces a use: (end, text)
     for name, term in params.items():
-        at.setdefault(_values_position(plain, name), []).append(
-            f" BIND({sparql_term(term)} AS ?{name}) "
+        value = sparql_term(term)
+        late = _after_grouping(plain, name)
+        for use, bare in late.items():
+            end = use + 1 + len(name)
+            written[use] = (end, f"({value} AS ?{name})" if bare else f"({value})")
+        if all(use.start() in late for use in re.finditer(_var(name), plain)):
+            continue  # every use is written in: no block to join
+        at.setdefault(_values_position(plain, name, late), []).append(
+            f" BIND({value} AS ?{name}) "
             if bind and not _used_in_exists(plain, name)
-            else f" VALUES ?{name} {{ {sparql_term(term)} }} "
+            else f" VALUES ?{name} {{ {value} }} "
         )
-    for position in sorted(at, reverse=True):
-        text = text[:position] + "".join(at[position]) + text[position:]
+    for position in sorted(at.keys() | written.keys(), reverse=True):
+        if position in written:
+            end, replacement = written[position]
+            text = text[:position] + replacement + text[end:]
+        if position in at:
+            text = text[:position] + "".join(at[position]) + text[position:]
     return text
 
 

@@ -1028,6 +1028,17 @@ def test_a_variable_or_name_called_select_starts_no_sub_select(store: Path) -> N
         assert len(found) == 1, (name, found)
 
 
+def test_a_parameter_in_a_grouped_projection_is_not_a_syntax_error(store: Path) -> None:
+    """Unbound, ?want may not be projected by a grouped select; bound (written in) it is the
+    value, as when the value is written in by hand. A real syntax error stays where it was."""
+    text = "SELECT ?c (?want AS ?w) WHERE { ?x medigy:community ?c } GROUP BY ?c LIMIT 1"
+    done = query(store, "--format", "csv", text, "-p", "want=hello")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[0] == "c,w" and done.stdout.splitlines()[1].endswith(",hello")
+    broken = query(store, text.replace("LIMIT 1", "LIMIT"), "-p", "want=hello")
+    assert broken.exit_code == 2 and "syntax error at line 1, column 75" in broken.output
+
+
 def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
     for text in ("", "   ", "# TODO\n# later"):
         done = query(store, text)

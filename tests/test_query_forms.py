@@ -138,6 +138,59 @@ def test_a_parameter_tested_in_a_sub_selects_having_is_bound_in_that_sub_select(
         assert [row["s"].value for row in solutions] == ["http://x/b"]
 
 
+def grouped_store() -> ox.Store:
+    store = ox.Store()
+    for group, value in [("a", 1), ("a", 2), ("b", 3)]:
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"http://x/{group}"), ox.NamedNode("http://x/v"), ox.Literal(value)
+            )
+        )
+    return store
+
+
+def test_a_parameter_used_after_grouping_is_written_in() -> None:
+    """After GROUP BY only the keys and the aggregates are in scope: a VALUES block in the
+    WHERE group (or after the query) does not reach a HAVING, a projection or an ORDER BY
+    that uses the parameter outside an aggregate. There the term is written in."""
+    store = grouped_store()
+    having = (
+        "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) { ?s <http://x/v> ?v } GROUP BY ?s"
+        " HAVING (MIN(?v) = ?want) } }"
+    )
+    projected = (
+        "SELECT ?s (?want AS ?w) ?want (COUNT(*) AS ?n) { ?s <http://x/v> ?v } GROUP BY ?s"
+        " ORDER BY DESC(?want) ?s"
+    )
+    keyed = (
+        "SELECT ?want (COUNT(*) AS ?n) { ?s <http://x/v> ?v FILTER(?v >= ?want) } GROUP BY ?want"
+    )
+    expected = {
+        having: [["<http://x/b>", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>']],
+        projected: [
+            [
+                f"<http://x/{g}>",
+                *[f'"{i}"^^<http://www.w3.org/2001/XMLSchema#integer>' for i in (3, 3, n)],
+            ]
+            for g, n in (("a", 2), ("b", 1))
+        ],
+        keyed: [[f'"{i}"^^<http://www.w3.org/2001/XMLSchema#integer>' for i in (3, 1)]],
+    }
+    for text, rows in expected.items():
+        for bind in (False, True):
+            query = insert_values(text, {"want": ox.Literal(3)}, bind=bind)
+            assert ("VALUES ?want" in query or "BIND(" in query) == (text == keyed), query
+            answer = run_embedded(query, opened=store, timeout=None)
+            assert content(answer) == rows, (text, bind)
+        # as the CLI runs it: the query with its value parses where the bare text does not
+        answer = run_embedded(text, params={"want": ox.Literal(3)}, opened=store, timeout=None)
+        assert content(answer) == rows, text
+    assert "HAVING (MIN(?v) = (" in insert_values(having, {"want": ox.Literal(3)})
+    assert '("3"^^<http://www.w3.org/2001/XMLSchema#integer> AS ?want)' in insert_values(
+        projected, {"want": ox.Literal(3)}
+    )
+
+
 def test_a_parameter_used_at_two_levels_is_bound_at_the_outer_one() -> None:
     text = "SELECT ?x WHERE { ?x <p> ?y { SELECT ?y { ?y <q> ?x } } }"
     assert values_position(text, "x") == text.index("{") + 1

@@ -15,7 +15,7 @@ from ..query import (
     QueryError,
     SavedQuery,
     bind_params,
-    check_syntax,
+    check_bound,
     default_prefixes,
     is_saved_name,
     saved_queries,
@@ -209,9 +209,9 @@ def query_command(
         max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
     ) as spool:
         try:
-            if fmt is None:  # a table, but triples read best as Turtle
-                fmt = "turtle" if check_syntax(text, prefixes) == "graph" else "table"
             bound = bind_params(saved, text, _params(params), prefixes)
+            if fmt is None:  # a table, but triples read best as Turtle
+                fmt = "turtle" if check_bound(text, prefixes, bound)[0] == "graph" else "table"
             started = time.perf_counter()
             if endpoint:
                 size = stream_remote(
