@@ -377,6 +377,7 @@ def bind_params(
     if query is None:
         for name, value in given.items():
             if name not in used:
+                _not_in_an_iri(text, name)
                 raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
             is_iri = value.startswith("<") and value.endswith(">")
             bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
@@ -401,6 +402,18 @@ def bind_params(
         except ParameterError as exc:
             raise ParameterError(f"--param {param.name}: {exc}") from None
     return bound
+
+
+def _not_in_an_iri(text: str, name: str) -> None:
+    """A :class:`ParameterError` when ``?name`` is seen only inside what reads as an IRI,
+    ``<…>`` with no space (``?a<1&&?name>2``): a comparison without spaces could be one, and
+    telling them apart needs the grammar. Better said than a parameter silently unbound."""
+    for start, end, what in _scan(text):
+        if what == "iri" and re.search(_var(name), text[start:end]):
+            raise ParameterError(
+                f"?{name} occurs only inside {text[start:end]}, which is read as an IRI; if it"
+                " holds comparisons (< and >), put spaces around them"
+            )
 
 
 # --------------------------------------------------------------------------- running
@@ -903,6 +916,10 @@ def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> 
 _IRI = re.compile(r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
 """An IRI as Oxigraph reads one: the grammar's characters, and ``\\u``/``\\U`` escapes."""
 _SERVICE = re.compile(_keyword("SERVICE"), re.IGNORECASE)
+_LESS_THAN_VAR = re.compile(rf"<[?$][{_NAME_CHARS}]")
+"""``<?x`` or ``<$x``: a less-than before a variable (``?a<?b&&?c>?d``), which the grammar
+reads so in an expression; as an IRI it would be a relative one that starts with a query
+string, which no one writes in a query."""
 
 
 _UPDATE = re.compile(
@@ -942,7 +959,7 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
                 j += 2 if text[j] == "\\" else 1
             spans.append((i, j + len(quote), "string"))
             i = j + len(quote)
-        elif char == "<" and (match := _IRI.match(text, i)):
+        elif char == "<" and not _LESS_THAN_VAR.match(text, i) and (match := _IRI.match(text, i)):
             spans.append((i, match.end(), "iri"))
             i = match.end()
         elif char == "\\":  # an escape in a prefixed name (ex:a\#b): the next one is a letter
@@ -1149,6 +1166,8 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
     written: dict[int, tuple[int, str]] = {}  # where the term replaces a use: (end, text)
     for name, term in params.items():
         value = sparql_term(term)
+        if not re.search(_var(name), plain):
+            _not_in_an_iri(text, name)  # hidden in what reads as an IRI: not bound silently
         late = _after_grouping(plain, name)
         for use, bare in late.items():
             end = use + 1 + len(name)

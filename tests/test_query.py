@@ -1039,6 +1039,22 @@ def test_a_parameter_in_a_grouped_projection_is_not_a_syntax_error(store: Path) 
     assert broken.exit_code == 2 and "syntax error at line 1, column 75" in broken.output
 
 
+def test_a_comparison_without_spaces_does_not_hide_a_parameter(store: Path) -> None:
+    """``?nm<?want&&?nm>"A"``: ``<?want…>`` is a less-than, not an IRI (as the grammar reads
+    it after an operand); where the reading is unsure, the parameter is not left unbound."""
+    spaced = 'SELECT ?nm WHERE { ?c a medigy:Community ; schema:name ?nm FILTER(?nm < ?want && ?nm > "A") }'
+    tight = spaced.replace(" < ", "<").replace(" && ", "&&").replace(" > ", ">")
+    assert "?nm<?want&&?nm>" in tight
+    expected = rows(store, spaced, "--param", "want=Patient")
+    assert expected and rows(store, tight, "--param", "want=Patient") == expected
+    unsure = "SELECT ?c WHERE { ?c medigy:community ?x FILTER(?c<1&&?want>2) }"
+    done = query(store, unsure, "--param", "want=2")
+    assert done.exit_code == 2
+    assert "?want occurs only inside <1&&?want>, which is read as an IRI" in done.output
+    with pytest.raises(ParameterError, match="put spaces around them"):
+        insert_values(unsure, {"want": ox.Literal(2)})
+
+
 def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
     for text in ("", "   ", "# TODO\n# later"):
         done = query(store, text)
