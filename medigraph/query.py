@@ -405,11 +405,16 @@ def bind_params(
 
 
 def _not_in_an_iri(text: str, name: str) -> None:
-    """A :class:`ParameterError` when ``?name`` is seen only inside what reads as an IRI,
-    ``<…>`` with no space (``?a<1&&?name>2``): a comparison without spaces could be one, and
-    telling them apart needs the grammar. Better said than a parameter silently unbound."""
+    """A :class:`ParameterError` when ``?name`` is seen only inside what reads as a relative
+    IRI, ``<…>`` with no space and no scheme (``?a<1&&?name>2``): a comparison without spaces
+    could be one, and telling them apart needs the grammar. Better said than a parameter
+    silently unbound. (``<http://e/?name=1>`` is an IRI.)"""
     for start, end, what in _scan(text):
-        if what == "iri" and re.search(_var(name), text[start:end]):
+        if (
+            what == "iri"
+            and not re.match(r"<[A-Za-z][A-Za-z0-9+.-]*:", text[start:end])
+            and re.search(_var(name), text[start:end])
+        ):
             raise ParameterError(
                 f"?{name} occurs only inside {text[start:end]}, which is read as an IRI; if it"
                 " holds comparisons (< and >), put spaces around them"
