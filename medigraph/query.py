@@ -33,6 +33,7 @@ import http.client
 import io
 import json
 import re
+import socket
 import tempfile
 import threading
 import time
@@ -776,16 +777,26 @@ def _on_endpoint(
     late = f"{shown} did not answer within {timeout:g} s (see --timeout)" if timeout else ""
     media = ""
     body: _Deadline | None = None
+    # One deadline for the whole request: connecting, the status line and headers (which
+    # may trickle in), and the body.
+    watch = _Watch(timeout)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with watch, watch.opener.open(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
-            body = _Deadline(response, timeout)
+            body = _Deadline(response, watch.until)
             return handle(cast("IO[bytes]", body), media, kind)
     except urllib.error.HTTPError as exc:
         raise _http_error(exc, shown, url, credentials) from None
     except (SyntaxError, OSError, http.client.HTTPException) as exc:
-        if (body is not None and body.expired) or isinstance(exc, TimeoutError):
+        if watch.fired or (body is not None and body.expired) or isinstance(exc, TimeoutError):
             raise QueryTimeout(late) from None
+        if (body is not None and body.cut_short) or (
+            media and isinstance(exc, http.client.IncompleteRead)
+        ):
+            raise EndpointError(
+                f"{shown} answered, but the answer broke off: the connection closed before its"
+                " end, or its chunked encoding is malformed"
+            ) from None
         if isinstance(exc, SyntaxError):
             why = visible(str(exc))
             raise EndpointError(
@@ -812,7 +823,64 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect())
+class _Watch:
+    """A deadline over a whole request: at ``timeout`` seconds from its start, the sockets of
+    the request's connections are shut down, which ends any read waiting on them (urllib's
+    timeout bounds each socket read, so a status line and headers that trickle in would
+    never end). ``fired`` tells that ending from the endpoint's own errors."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.until = None if timeout is None else time.monotonic() + timeout
+        self.fired = False
+        self._connections: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._timer = None if timeout is None else threading.Timer(timeout, self._fire)
+        watch = self
+
+        class Plain(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(watch._connection(http.client.HTTPConnection), req)
+
+        class Secure(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(
+                    watch._connection(http.client.HTTPSConnection),
+                    req,
+                    context=self._context,  # type: ignore[attr-defined]
+                )
+
+        self.opener = urllib.request.build_opener(_NoRedirect(), Plain(), Secure())
+
+    def _connection(
+        self, kind: type[http.client.HTTPConnection]
+    ) -> Callable[..., http.client.HTTPConnection]:
+        def make(*args: object, **kwargs: object) -> http.client.HTTPConnection:
+            connection = kind(*args, **kwargs)  # type: ignore[arg-type]
+            with self._lock:
+                self._connections.append(connection)
+            return connection
+
+        return make
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for connection in self._connections:
+                if connection.sock is not None:
+                    # The plain socket's shutdown, under any TLS layer: a read waiting on it
+                    # returns, and the TLS object is left to the reading thread.
+                    with contextlib.suppress(OSError):
+                        socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watch:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def _http_error(
@@ -836,6 +904,11 @@ def _http_error(
         return EndpointError(
             f"{shown} redirected the query (HTTP {exc.code}) to {target}; use --endpoint {target}"
         )
+    if 300 <= exc.code < 400:
+        return EndpointError(
+            f"{shown} answered HTTP {exc.code} {visible(str(exc.reason))}, a redirect that"
+            " does not say where to (no Location header)"
+        )
     hint = ""
     if exc.code == 401:  # a 403 is a refusal that credentials do not change
         hint = (
@@ -844,19 +917,21 @@ def _http_error(
             else " (the credentials were refused)"
         )
     reason = visible(str(exc.reason))
-    return EndpointError(f"{shown} answered HTTP {exc.code} {reason}{hint}: {detail}")
+    said = f": {detail}" if detail else " (with no message)"
+    return EndpointError(f"{shown} answered HTTP {exc.code} {reason}{hint}{said}")
 
 
 class _Deadline(io.RawIOBase):
-    """An endpoint's response that may be read only until ``timeout`` seconds from now:
+    """An endpoint's response that may be read only until ``until`` (time.monotonic()):
     urllib's timeout bounds each socket read, so an answer that trickles in would never
     end. ``expired`` tells a read that failed for that reason from the endpoint's errors."""
 
-    def __init__(self, response: IO[bytes], timeout: float | None) -> None:
+    def __init__(self, response: IO[bytes], until: float | None) -> None:
         super().__init__()
         self.response = response
-        self.until = None if timeout is None else time.monotonic() + timeout
+        self.until = until
         self.expired = False
+        self.cut_short = False  # the connection closed before the Content-Length was read
         # The socket under http.client's buffered reader, to wait no longer than what is left.
         raw = getattr(getattr(response, "fp", None), "raw", None)
         self._socket = getattr(raw, "_sock", None)
@@ -879,6 +954,10 @@ class _Deadline(io.RawIOBase):
         except TimeoutError:
             self.expired = True
             raise
+        if not data and len(buffer) and getattr(self.response, "length", None):
+            # http.client ends a body cut short quietly: the parser would call it malformed.
+            self.cut_short = True
+            raise http.client.IncompleteRead(b"", self.response.length)  # type: ignore[attr-defined]
         buffer[: len(data)] = data
         return len(data)
 

@@ -336,6 +336,71 @@ def test_the_timeout_bounds_an_answer_that_trickles_in() -> None:
     assert time.perf_counter() - started < 3
 
 
+def test_the_timeout_bounds_the_whole_request() -> None:
+    """--timeout covers the status line and headers (which may trickle in, each read within
+    the socket timeout) and the body together, not each in turn."""
+
+    def headers(connection: socket.socket, _request: bytes) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        for i in range(40):
+            time.sleep(0.25)
+            connection.sendall(b"X-Slow: %d\r\n" % i)
+
+    def late(connection: socket.socket, _request: bytes) -> None:
+        time.sleep(0.9)
+        body = b'{"head":{"vars":[]},"boolean":true}'
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        for byte in body:
+            connection.sendall(bytes([byte]))
+            time.sleep(0.25)
+
+    for reply, most in ((headers, 2.5), (late, 1.7)):
+        with _Raw(reply) as fake:
+            started = time.perf_counter()
+            result = ask_endpoint(fake.url + "/query", "--timeout", "1")
+            took = time.perf_counter() - started
+        assert result.exit_code == 2, result.output
+        assert "did not answer within 1 s" in result.stderr
+        assert took < most, (reply.__name__, took)
+
+
+def test_an_answer_that_breaks_off_is_not_called_unreachable_or_malformed() -> None:
+    def chunk_bad(connection: socket.socket, _request: bytes) -> None:
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"
+        )
+
+    def cut_short(connection: socket.socket, _request: bytes) -> None:
+        body = json.dumps(_results(3)).encode()
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            + f"Content-Length: {len(body) + 100}\r\n\r\n".encode()
+            + body[:-5]
+        )
+
+    for reply in (chunk_bad, cut_short):
+        with _Raw(reply) as fake:
+            result = ask_endpoint(fake.url + "/query")
+        assert result.exit_code == 2, result.output
+        assert (
+            f"{fake.url}/query answered, but the answer broke off: the connection closed before"
+            " its end, or its chunked encoding is malformed"
+        ) in result.stderr, reply.__name__
+    with _Raw(_status("302 Found")) as fake:
+        result = ask_endpoint(fake.url + "/query")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(
+        "answered HTTP 302 Found, a redirect that does not say where to (no Location header)"
+    )
+    with _Raw(_status("500 Internal Server Error")) as fake:
+        result = ask_endpoint(fake.url + "/query")
+    assert result.stderr.strip().endswith("HTTP 500 Internal Server Error (with no message)")
+
+
 @pytest.mark.parametrize(
     "status", ["301 Moved Permanently", "302 Found", "303 See Other", "308 Permanent Redirect"]
 )
