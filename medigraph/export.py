@@ -21,6 +21,7 @@ from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
 from .documents import (
     Document,
     SourceFile,
+    discover,
     is_markdown,
     no_documents,
     path_list,
@@ -313,7 +314,9 @@ def export(
         skip=cached.lookup if cached else None,
         lazy_pool=cached is not None and cached.expects_hits(),
     )
-    if count == 0 and shard is None:  # a shard may hold nothing; a whole corpus may not
+    # A shard may hold nothing, but only of a corpus that holds something (an empty checkout
+    # exported in shards must fail as it does whole): the whole listing tells, rarely needed.
+    if count == 0 and (shard is None or not discover(paths)[0]):
         if cached is not None:
             cached.close(success=False)
         raise NothingFound(paths, problems)

@@ -620,6 +620,10 @@ def test_a_shard_of_an_empty_corpus_is_nothing_to_check(tmp_path: Path) -> None:
         assert done.exit_code == 2, done.output
         assert "no documents (*.md" in done.stderr and "nothing to check" in done.stderr
         assert not dump.exists()
+        # Without --validate too: the export itself refuses an empty checkout in shards.
+        done = runner.invoke(cli, [*args[:-1], "--no-store", "--no-cache", "-j", "1"])
+        assert done.exit_code == 2 and "no documents (*.md" in done.stderr, done.output
+        assert not dump.exists()
     with pytest.raises(ValidationSetupError, match="nothing to check"):
         validate([empty], jobs=1, shard=(2, 2))
     docs = tmp_path / "docs"
