@@ -425,30 +425,28 @@ def test_head_and_other_methods(server: QueryServer) -> None:
         assert refused.value.headers["Allow"] == "GET, HEAD, POST"
 
 
+def posted(server: QueryServer, data: bytes, media: str) -> urllib.request.Request:
+    """A POST of ``data`` to /query as ``media``, asking for CSV."""
+    return urllib.request.Request(
+        server.url + "query", data=data, headers={"Content-Type": media, "Accept": "text/csv"}
+    )
+
+
 def test_a_query_that_is_not_utf8_is_a_400_unless_its_charset_says(server: QueryServer) -> None:
     select = 'SELECT ("café" AS ?x) {}'
-    declared = urllib.request.Request(
-        server.url + "query",
-        data=select.encode("latin-1"),
-        headers={
-            "Content-Type": "application/sparql-query; charset=iso-8859-1",
-            "Accept": "text/csv",
-        },
+    declared = posted(
+        server, select.encode("latin-1"), "application/sparql-query; charset=iso-8859-1"
     )
     assert fetch(declared)[2].decode() == "x\r\ncafé\r\n"
-    undeclared = urllib.request.Request(
-        server.url + "query",
-        data=select.encode("latin-1"),
-        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
-    )
+    undeclared = posted(server, select.encode("latin-1"), "application/sparql-query")
     status, _, body = fetch(undeclared)
     assert status == 400 and b"not utf-8 text" in body
     status, _, body = fetch(server.url + "query?query=SELECT%20(%22caf%E9%22%20AS%20%3Fx)%20%7B%7D")
     assert status == 400 and b"not utf-8 text" in body
-    form = urllib.request.Request(
-        server.url + "query",
-        data=b"query=SELECT+%28%22caf%E9%22+AS+%3Fx%29+%7B%7D",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"},
+    form = posted(
+        server,
+        b"query=SELECT+%28%22caf%E9%22+AS+%3Fx%29+%7B%7D",
+        "application/x-www-form-urlencoded",
     )
     assert fetch(form)[0] == 400
 
@@ -461,26 +459,12 @@ def test_a_form_body_is_utf8_raw_or_escaped(server: QueryServer) -> None:
         "application/x-www-form-urlencoded",
         "application/x-www-form-urlencoded; charset=utf-8",
     ):
-        form = urllib.request.Request(
-            server.url + "query",
-            data=select.encode(),
-            headers={"Content-Type": media, "Accept": "text/csv"},
-        )
-        assert fetch(form)[2].decode() == "x\r\ncafé\r\n", media
-    latin = urllib.request.Request(
-        server.url + "query",
-        data=select.encode("latin-1"),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded; charset=iso-8859-1",
-            "Accept": "text/csv",
-        },
+        assert fetch(posted(server, select.encode(), media))[2].decode() == "x\r\ncafé\r\n", media
+    latin = posted(
+        server, select.encode("latin-1"), "application/x-www-form-urlencoded; charset=iso-8859-1"
     )
     assert fetch(latin)[2].decode() == "x\r\ncafé\r\n"
-    bad = urllib.request.Request(
-        server.url + "query",
-        data=select.encode("latin-1"),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"},
-    )
+    bad = posted(server, select.encode("latin-1"), "application/x-www-form-urlencoded")
     status, _, body = fetch(bad)
     assert status == 400 and b"not utf-8 text" in body
     host, port = server.server_address[:2]
