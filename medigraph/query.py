@@ -380,6 +380,11 @@ def bind_params(
             if name not in used:
                 _not_in_an_iri(text, name)
                 raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
+            if (where := _unbindable(_blank(text), name)) is not None:
+                raise ParameterError(
+                    f"?{name} is used {where}: a value given with --param cannot be bound there"
+                    " as writing it in would bind it; write the value into the query"
+                )
             is_iri = value.startswith("<") and value.endswith(">")
             bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
         return bound
@@ -542,7 +547,7 @@ def check_bound(
     project an unbound ``?name`` nor use it outside an aggregate, where the term written in
     is fine. Errors name the places in ``text`` as given."""
     try:
-        return check_syntax(text, prefixes), insert_values(text, params, bind=bind)
+        kind = check_syntax(text, prefixes)
     except QuerySyntaxError as exc:
         if not params:
             raise
@@ -551,6 +556,16 @@ def check_bound(
             return check_syntax(query, prefixes), query
         except QueryError:
             raise exc from None
+    query = insert_values(text, params, bind=bind)
+    if query != text:
+        try:  # what is sent must parse too, whether the store is here or an endpoint's
+            check_syntax(query, prefixes)
+        except QuerySyntaxError:
+            raise ParameterError(
+                "the query does not parse with its parameters bound (a parameter in a place"
+                " the binding does not handle); write the values into the query"
+            ) from None
+    return kind, query
 
 
 def syntax_error(text: str, message: str) -> QuerySyntaxError:
@@ -1189,7 +1204,9 @@ def _after_grouping(plain: str, name: str) -> dict[int, bool]:
             after = _AFTER_GROUP_BY.search(plain, group_by.end(), end)
             keys = (group_by.end(), after.start() if after else end)
             if any(
-                _bare(plain, keys[0], use.start()) or _bound_by_as(plain, keys[0], use.start())
+                _bare(plain, keys[0], use.start())
+                or _bound_by_as(plain, keys[0], use.start())
+                or _bracketed(plain, use.start(), use.end())
                 for use in variable.finditer(plain, *keys)
             ):
                 continue  # GROUP BY ?name, GROUP BY (… AS ?name): a key, in scope
@@ -1202,6 +1219,72 @@ def _after_grouping(plain: str, name: str) -> dict[int, bool]:
                     continue  # (… AS ?name): bound here, not a use
                 late[at] = start == head and _bare(plain, head, at)
     return late
+
+
+_FILTER_OR_BIND = re.compile(_keyword("FILTER|BIND"), re.IGNORECASE)
+_VALUES = re.compile(_keyword("VALUES"), re.IGNORECASE)
+_EXISTS = re.compile(_keyword("EXISTS"), re.IGNORECASE)
+
+
+def _unbindable(plain: str, name: str) -> str | None:
+    """Where an ad-hoc query uses ``?name`` so that a VALUES block (or BIND) cannot stand for
+    writing the value in, if it does; None when it can. (The saved queries are tested form by
+    form, on both kinds of store; an ad-hoc one gets this check instead.)
+
+    - in a FILTER or BIND of a group nested in the one the block opens (``{ … }``, OPTIONAL,
+      MINUS, a UNION branch, GRAPH): such a group is evaluated before it is joined, without
+      the value;
+    - in the query's own VALUES for that variable;
+    - in an EXISTS in a select's projection, HAVING or ORDER BY, which the grouped-select
+      rewriting does not reach.
+    """
+    uses = [m.start() for m in re.finditer(_var(name), plain)]
+    if not uses:
+        return None
+    for found in _VALUES.finditer(plain):
+        clause_end = plain.find("{", found.end())
+        if clause_end >= 0 and any(found.end() <= use < clause_end for use in uses):
+            return "in the query's own VALUES"
+    for head, opening, closing, end in _selects(plain):
+        for start, stop in ((head, opening), (closing + 1, end)):
+            if _EXISTS.search(plain, start, stop):
+                return "in an EXISTS of a select's projection, HAVING or ORDER BY"
+    block = _values_position(plain, name) - 1  # the `{` of the group the block opens
+    for use in uses:
+        group = _enclosing_group(plain, use)
+        if group <= block:
+            continue
+        if _EXISTS.search(plain[:group].rstrip()[-10:]):
+            continue  # an EXISTS sees the solution the block is part of
+        if _is_sub_select_group(plain, group):
+            continue
+        clauses = list(_FILTER_OR_BIND.finditer(plain, group, use))
+        if clauses and not _bare(plain, clauses[-1].end(), use):
+            return "in a FILTER or BIND of a nested group ({ … }, OPTIONAL, MINUS, UNION, GRAPH)"
+    return None
+
+
+def _enclosing_group(plain: str, at: int) -> int:
+    """The position of the ``{`` of the innermost group holding ``at`` (-1: none)."""
+    depth = 0
+    for i in range(at - 1, -1, -1):
+        if plain[i] == "}":
+            depth += 1
+        elif plain[i] == "{":
+            if depth == 0:
+                return i
+            depth -= 1
+    return -1
+
+
+def _is_sub_select_group(plain: str, group: int) -> bool:
+    """Whether the group at ``group`` is a sub-select's WHERE group (its own scope)."""
+    return any(opening == group for _head, opening, _closing, _end in _selects(plain))
+
+
+def _bracketed(plain: str, start: int, end: int) -> bool:
+    """Whether the variable from ``start`` to ``end`` stands alone in brackets (``(?x)``)."""
+    return plain[:start].rstrip().endswith("(") and plain[end:].lstrip().startswith(")")
 
 
 def _bare(plain: str, start: int, at: int) -> bool:

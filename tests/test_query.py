@@ -1164,3 +1164,59 @@ def test_a_table_aligns_wide_characters_and_shows_bidi_controls_as_escapes() -> 
     starts = {cell_len(line[: line.rindex(" ") + 1]) for line in lines[2:]}
     assert len(starts) == 1, lines  # the second column starts at the same column everywhere
     assert "\u202e" not in out.getvalue() and "abc\\u202edef" in out.getvalue()
+
+
+CC = "<https://medigy.com/ontology/CommunityContent>"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("SELECT ?s WHERE { { ?s a ?c FILTER(?c = ?x) } }", "nested group"),
+        ("SELECT ?s WHERE { GRAPH ?g { ?s a ?c FILTER(?c = ?x) } }", "nested group"),
+        ("SELECT ?s WHERE { ?s a ?c MINUS { ?s a ?d FILTER(?d = ?x) } }", "nested group"),
+        ("SELECT ?s WHERE { { ?s a ?c } UNION { ?s a ?c FILTER(?c = ?x) } }", "nested group"),
+        (
+            "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c HAVING EXISTS { ?t a ?c , ?x }",
+            "EXISTS",
+        ),
+        ("SELECT ?c (EXISTS { ?t a ?c , ?x } AS ?e) WHERE { ?s a ?c } GROUP BY ?c", "EXISTS"),
+        ("SELECT ?s WHERE { ?s a ?c } VALUES ?x { UNDEF }", "own VALUES"),
+    ],
+)
+def test_a_parameter_where_no_binding_stands_for_writing_it_in_is_refused(
+    store: Path, text: str, where: str
+) -> None:
+    """Better refused than a silent wrong answer: a VALUES block opening the outer group
+    does not reach a FILTER in a nested group (evaluated first), nor an EXISTS after
+    grouping; the query's own VALUES would be overridden."""
+    done = query(store, text, "--param", f"x={CC}")
+    assert done.exit_code == 2, done.output
+    assert "cannot be bound there" in done.output and where in done.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?s WHERE { ?s a ?c FILTER(?c = ?x) }",
+        "SELECT ?s WHERE { ?s a ?c OPTIONAL { ?s a ?x } }",  # a pattern, not an expression
+        "SELECT ?s WHERE { ?s a ?c FILTER EXISTS { ?s a ?c FILTER(?c = ?x) } }",
+        "SELECT ?x (COUNT(*) AS ?n) WHERE { ?s a ?x } GROUP BY (?x)",
+        "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c HAVING (?c = ?x)",
+    ],
+)
+def test_a_parameter_gives_what_writing_it_in_gives(store: Path, text: str) -> None:
+    given = query(store, text, "--param", f"x={CC}", "--format", "csv")
+    written = query(
+        store,
+        text.replace("?x", CC).replace(f"{CC} (COUNT", f"({CC} AS ?x) (COUNT"),
+        "--format",
+        "csv",
+    )
+    assert given.exit_code == 0, given.output
+    if "GROUP BY (?x)" in text:  # a key: the parameter keeps its name in the answer
+        assert given.stdout.splitlines()[1:] == [f"{CC[1:-1]},19"]
+        return
+    assert written.exit_code == 0, written.output
+    assert sorted(given.stdout.splitlines()[1:]) == sorted(written.stdout.splitlines()[1:])
+    assert len(given.stdout.splitlines()) > 1
