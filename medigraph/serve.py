@@ -338,7 +338,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes | None:
         """The request body, ``Content-Length`` bytes or chunked; ``None`` after an error."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+        codings = (self.headers.get("Transfer-Encoding") or "").lower()
+        if codings:
+            if [c.strip() for c in codings.split(",")] != ["chunked"]:
+                # RFC 9112 §6.1: a transfer coding the server does not apply (gzip) is a 501.
+                self._error(HTTPStatus.NOT_IMPLEMENTED, f"transfer coding {codings!r}")
+                return None
             return self._chunked()
         declared = (self.headers.get("Content-Length") or "0").strip()
         length = int(declared) if declared.isascii() and declared.isdigit() else -1
@@ -369,7 +374,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
                 return None
             body += self.rfile.read(size)
-            self.rfile.readline(1024)  # the CRLF after the chunk
+            if self.rfile.readline(1024).strip():  # only a line end follows a chunk's data
+                self._error(HTTPStatus.BAD_REQUEST, "malformed chunked body")
+                return None
 
     def do_POST(self) -> None:
         if not self._trusted():
@@ -399,8 +406,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.BAD_REQUEST, f"the query is not {charset} text")
                 return
         elif kind == "application/x-www-form-urlencoded":
-            # Bytes, raw or percent-escaped, that stand for text in the charset.
-            fields = self._form(raw.decode("latin-1"), charset)
+            # Bytes, raw or percent-escaped, that stand for text in the charset (a byte order
+            # mark before the first field is no part of its name).
+            fields = self._form(raw.removeprefix(codecs.BOM_UTF8).decode("latin-1"), charset)
             if fields is None:
                 return
             for key, values in fields.items():

@@ -528,6 +528,37 @@ def test_a_chunk_size_is_hex_digits_only(server: QueryServer, size: bytes) -> No
     assert answer.startswith(b"HTTP/1.0 400") and answer.endswith(b"malformed chunked body\n")
 
 
+@pytest.mark.parametrize(
+    ("coding", "body", "status"),
+    [
+        (b"chunked", b"6\r\nASK {}ANY TEXT\r\n0\r\n\r\n", b"400"),  # data, then only CRLF
+        (b"gzip, chunked", b"6\r\nASK {}\r\n0\r\n\r\n", b"501"),  # a coding not applied
+    ],
+)
+def test_a_chunked_body_is_read_as_rfc_9112_says(
+    server: QueryServer, coding: bytes, body: bytes, status: bytes
+) -> None:
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
+            + coding
+            + b"\r\nContent-Type: application/sparql-query\r\n\r\n"
+            + body
+        )
+        connection.settimeout(5)
+        answer = connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.0 " + status), answer
+
+
+def test_a_form_body_that_starts_with_a_byte_order_mark_is_read(server: QueryServer) -> None:
+    data = b"\xef\xbb\xbfquery=ASK%20%7B%7D"
+    assert fetch(posted(server, data, "application/x-www-form-urlencoded"))[:2] == (
+        200,
+        "text/csv",
+    )
+
+
 def test_an_empty_query_is_called_empty(server: QueryServer) -> None:
     for text in ("", "# TODO"):
         status, _, body = get(server, text)
