@@ -182,6 +182,13 @@ def discover(
         if not root.is_dir():
             problems.append(error(shown, None, None, "no such file or folder", "read.missing"))
             continue
+        if _is_hugo_site(root):
+            # Its README, archetypes (templates) and themes are no content, and the paths of
+            # the documents would change (content/x.md, not x.md), replacing every graph.
+            content = os.path.join(shown, "content")
+            message = f"is a Hugo site's root: its documents are under {content}; give that folder"
+            problems.append(error(shown, None, None, message, "read.site"))
+            continue
         top = os.fspath(root)
         real_root = os.path.realpath(top)
         same = top == shown and os.sep == "/"
@@ -258,6 +265,17 @@ _BUNDLE_INDEX = re.compile(r"index(?:\." + _LANGUAGE + r")?\.(?:md|markdown|mdow
 """The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
 
 
+_TRANSLATION = re.compile(r"(.+)\.(" + _LANGUAGE + r")\.(md|markdown|mdown)")
+
+
+def _order(name: str) -> str:
+    """Where a file comes in its folder: by name, but a translation (``x.fr.md``) right after
+    the page it translates (``x.md``), which comes first in the run: if the two share an
+    ``mdName``, the original keeps its IRI and the translation is told to get its own."""
+    found = _TRANSLATION.fullmatch(name)
+    return f"{found.group(1)}.{found.group(3)}\x00{found.group(2)}" if found else name
+
+
 def is_markdown(name: str) -> bool:
     return name.endswith(MARKDOWN_SUFFIXES)
 
@@ -269,6 +287,20 @@ def markdown_stem(path: str) -> str:
         if name.endswith(suffix) and name != suffix:
             return path[: -len(suffix)]
     return path
+
+
+_HUGO_CONFIGS = tuple(
+    f"{name}.{ext}" for name in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")
+)
+
+
+def _is_hugo_site(folder: Path) -> bool:
+    """Whether ``folder`` is a Hugo site's root: a configuration and a ``content`` folder."""
+    configured = (
+        any((folder / name).is_file() for name in _HUGO_CONFIGS)
+        or (folder / "config" / "_default").is_dir()
+    )
+    return configured and (folder / "content").is_dir()
 
 
 EMPTY_FOLDER = "read.empty"
@@ -341,9 +373,9 @@ def _in_a_bundle(root: str, target: str) -> bool:
 def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[str, str, bool]]:
     """(relative path, folder, is a link) of every ``*.md``, lazily, sorted by relative path.
 
-    Within a folder, entries are sorted by name with ``/`` after a folder's name: that visits
-    the tree in exactly the order of the sorted relative paths, so nothing but the folders
-    on the current path is held. Like ``os.walk``, linked folders are not entered.
+    Within a folder, entries are sorted by name with ``/`` after a folder's name (and a
+    translation, ``x.fr.md``, right after ``x.md``): that visits the tree in the order of the
+    sorted relative paths, so nothing but the folders on the current path is held. Like ``os.walk``, linked folders are not entered.
     """
 
     def on_error(exc: OSError) -> None:
@@ -406,23 +438,24 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             ]
             if resources:
                 index = min(
-                    k for k, is_dir, _ in items if not is_dir and _BUNDLE_INDEX.fullmatch(k)
+                    (k for k, is_dir, _ in items if not is_dir and _BUNDLE_INDEX.fullmatch(k)),
+                    key=_order,
                 )
                 named = ", ".join(resources[:3]) + (", …" if len(resources) > 3 else "")
                 are = "is" if len(resources) == 1 else "are"
                 problems.append(
-                    warning(
-                        os.path.join(shown, prefix.rstrip("/")) if prefix else shown,
+                    warning(  # on the index, a file (annotations attach to files)
+                        os.path.join(shown, prefix + index),
                         None,
                         None,
-                        f"a leaf bundle (it holds {index}): "
-                        f"{plural(len(resources), 'other Markdown file')} in it ({named}) {are}"
-                        " the page's resources, not documents, as Hugo renders them",
+                        f"a leaf bundle's page: {plural(len(resources), 'other Markdown file')}"
+                        f" in its folder ({named}) {are} the page's resources, not documents,"
+                        " as Hugo renders them",
                         "read.bundle",
                     )
                 )
             items = [item for item in items if not item[1] and _BUNDLE_INDEX.fullmatch(item[0])]
-        items.sort()
+        items.sort(key=lambda item: _order(item[0]))
         for key, is_dir, is_link in items:
             if is_dir:
                 yield from scan(os.path.join(folder, key[:-1]), prefix + key)

@@ -169,15 +169,16 @@ def test_a_leaf_bundle_is_one_page_and_its_other_markdown_files_are_resources(tm
     (tmp_path / "section" / "index.old.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
     (tmp_path / "zz-note.md").symlink_to(tmp_path / "post" / "notes.md")
     found, problems = documents.discover([tmp_path])
+    # (a translation comes right after the page it translates)
     assert [f.path for f in found] == [
-        "post/index.fr.md", "post/index.md", "section/_index.md", "section/a.md",
+        "post/index.md", "post/index.fr.md", "section/_index.md", "section/a.md",
         "section/b/index.md", "section/index.old.md", "zz-note.md",
     ]  # fmt: skip
     # `index.old.md` is no translation (not a language): its folder is no bundle. A link to a
     # resource is a document of its own, as the resource is not listed before it.
-    assert [(p.code, p.path.rpartition("/")[2], p.severity.name) for p in problems] == [
-        ("read.bundle", "post", "WARNING"),
-        ("read.bundle", "b", "WARNING"),
+    assert [(p.code, p.path.rpartition(str(tmp_path))[2], p.severity.name) for p in problems] == [
+        ("read.bundle", "/post/index.md", "WARNING"),
+        ("read.bundle", "/section/b/index.md", "WARNING"),
     ]
     assert "notes.md" in problems[0].message
 
@@ -204,3 +205,17 @@ def test_a_draft_is_what_hugo_reads_as_true() -> None:
     for value in ("false", "0", "yes", "no", "", "truthy"):
         assert not documents.is_draft({"draft": value}), value
     assert not documents.is_draft({"draft": None}) and not documents.is_draft({})
+
+
+def test_a_hugo_sites_root_is_refused_for_its_content_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`export .` in a site: its README, archetypes and themes are no content, and every
+    document's path (so every graph) would change. The content folder is what to give."""
+    (tmp_path / "content" / "news").mkdir(parents=True)
+    (tmp_path / "content" / "news" / "a.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# Site\n", encoding="utf-8")
+    (tmp_path / "hugo.toml").write_text('title = "x"\n', encoding="utf-8")
+    found, problems = documents.discover([tmp_path])
+    assert found == [] and [p.code for p in problems] == ["read.site"]
+    assert f"under {tmp_path / 'content'}; give that folder" in problems[0].message
+    found, problems = documents.discover([tmp_path / "content"])
+    assert [f.path for f in found] == ["news/a.md"] and problems == []

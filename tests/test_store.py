@@ -258,6 +258,28 @@ def test_a_left_out_file_before_a_clash_does_not_hide_it(
     assert len(clash) == 1 and clash[0].path.endswith("b.md") and "a.md" in clash[0].message
 
 
+def test_a_translation_sharing_the_originals_mdname_does_not_replace_it(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A translator copies `index.md` to `index.fr.md`, front matter and all: the original
+    keeps its IRI and its published graph; the translation is the one told to get its own
+    mdName (by path order it came first, and replaced the original)."""
+    seed = sorted(corpus.rglob("*.md"))[0]
+    bundle = tmp_path / "c" / "news" / "a"
+    bundle.mkdir(parents=True)
+    (bundle / "index.md").write_bytes(seed.read_bytes())
+    store = tmp_path / "store"
+    export([tmp_path / "c"], tmp_path / "d.nq", store=store, jobs=1, cache=False)
+    before = graphs(store)
+    text = seed.read_text(encoding="utf-8")
+    title = next(line for line in text.split("\n") if line.startswith("title:"))
+    (bundle / "index.fr.md").write_text(text.replace(title, "title: Titre"), encoding="utf-8")
+    report = export([tmp_path / "c"], tmp_path / "d.nq", store=store, jobs=1, cache=False)
+    clash = [d for d in report.diagnostics if d.code == "map.collision"]
+    assert len(clash) == 1 and clash[0].path.endswith("index.fr.md"), report.diagnostics
+    assert graphs(store) == before
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"
