@@ -278,7 +278,7 @@ def export(
         # Only the shard's documents: the others are another machine's (docs/scaling.md).
         verdict = check(paths, mapping=mapping, base=base, jobs=jobs, shard=shard)
         if verdict.failed():
-            refused = Report(output=out, refused=True, read=len(verdict.documents))
+            refused = Report(output=out, refused=True, read=len(verdict.checked))
             refused.rejected = sum(1 for d in verdict.documents if d.rejected)
             refused.diagnostics = verdict.diagnostics
             refused.seconds = time.perf_counter() - started

@@ -621,7 +621,7 @@ def push(
                     "",
                     None,
                     None,
-                    f"{len(removed)} graphs not removed: a document (or a dump's graph) was refused before its graph name was known, or a folder could not be listed, and any of them could be a document's last version",
+                    f"{plural(len(removed), 'graph')} not removed: a document (or a dump's graph) was refused before its graph name was known, or a folder could not be listed, and any of them could be a document's last version",
                     "push.keep",
                 )
             )

@@ -27,6 +27,7 @@ from typing import Self
 
 import pyoxigraph as ox
 
+from .diagnostics import plural
 from .mapping import DEFAULT_BASE
 from .pipeline import Processed
 from .resources import data_path
@@ -316,23 +317,27 @@ class StoreSync:
         return [] if self.kept_removals else self.plan.removed()
 
     def summary(self) -> str:
+        # (the graphs are the documents' and the ontology's, which the store keeps too)
         text = (
-            f"{len(self.plan.added)} graphs added, {len(self.plan.replaced)} replaced, "
+            f"{plural(len(self.plan.added), 'graph')} added, {len(self.plan.replaced)} replaced, "
             f"{len(self.removed())} removed, {self.plan.unchanged} unchanged"
         )
         for base, count in sorted(self.other_bases.items()):
-            text += f"; {count} graphs of an export under base {base} removed"
+            text += f"; {plural(count, 'graph')} of an export under base {base} removed"
         if self.kept_removals:
             why = []
             if self.unidentified_rejects:
                 why.append(
-                    f"{self.unidentified_rejects} rejected documents could not be identified"
+                    f"{plural(self.unidentified_rejects, 'rejected document')} could not be"
+                    " identified"
                 )
             if self.unlisted:
-                why.append(f"{self.unlisted} files or folders could not be listed")
+                places = "file or folder" if self.unlisted == 1 else "files or folders"
+                why.append(f"{self.unlisted} {places} could not be listed")
+            kept = len(self.kept_removals)
             text += (
-                f"; {len(self.kept_removals)} graphs of documents no longer exported were kept "
-                f"because {' and '.join(why)}"
+                f"; {plural(kept, 'graph')} of documents no longer exported"
+                f" {'was' if kept == 1 else 'were'} kept because {' and '.join(why)}"
             )
         return text
 

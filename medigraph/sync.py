@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .diagnostics import plural
 from .mapping import DEFAULT_BASE
 
 MEDIGY = "https://medigy.com/ontology/"
@@ -93,7 +94,7 @@ class SyncPlan:
 
     def summary(self) -> str:
         return (
-            f"{len(self.added)} graphs added, {len(self.replaced)} replaced, "
+            f"{plural(len(self.added), 'graph')} added, {len(self.replaced)} replaced, "
             f"{len(self.removed())} removed, {self.unchanged} unchanged"
         )
 
