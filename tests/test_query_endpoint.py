@@ -317,16 +317,21 @@ def test_an_endpoint_that_does_not_speak_http_is_unreachable() -> None:
     )
 
 
+def _drip_true(connection: socket.socket, pause: float) -> None:
+    """Answer ASK with true, the body one byte every ``pause`` seconds."""
+    body = b'{"head":{"vars":[]},"boolean":true}'
+    connection.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+    )
+    for byte in body:
+        connection.sendall(bytes([byte]))
+        time.sleep(pause)
+
+
 def test_the_timeout_bounds_an_answer_that_trickles_in() -> None:
     def drip(connection: socket.socket, _request: bytes) -> None:
-        body = b'{"head":{"vars":[]},"boolean":true}'
-        connection.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        )
-        for byte in body:
-            connection.sendall(bytes([byte]))
-            time.sleep(0.3)
+        _drip_true(connection, 0.3)
 
     with _Raw(drip) as fake:
         started = time.perf_counter()
@@ -348,14 +353,7 @@ def test_the_timeout_bounds_the_whole_request() -> None:
 
     def late(connection: socket.socket, _request: bytes) -> None:
         time.sleep(0.9)
-        body = b'{"head":{"vars":[]},"boolean":true}'
-        connection.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        )
-        for byte in body:
-            connection.sendall(bytes([byte]))
-            time.sleep(0.25)
+        _drip_true(connection, 0.25)
 
     for reply, most in ((headers, 2.5), (late, 1.7)):
         with _Raw(reply) as fake:
