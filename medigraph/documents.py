@@ -187,7 +187,7 @@ def discover(
             # the documents would change (content/x.md, not x.md), replacing every graph.
             content = os.path.join(shown, "content")
             message = f"is a Hugo site's root: its documents are under {content}; give that folder"
-            problems.append(error(shown, None, None, message, "read.site"))
+            problems.append(error(shown, None, None, message, SITE_ROOT))
             continue
         top = os.fspath(root)
         real_root = os.path.realpath(top)
@@ -304,6 +304,8 @@ def _is_hugo_site(folder: Path) -> bool:
 
 
 EMPTY_FOLDER = "read.empty"
+SITE_ROOT = "read.site"
+"""The code of a Hugo site's root given as a PATH (refused for its content folder)."""
 """The code of a folder given among several that holds no ``*.md`` file."""
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
 from .documents import (
+    SITE_ROOT,
     Document,
     SourceFile,
     discover,
@@ -397,6 +398,13 @@ class NothingFound(ValueError):
     def __init__(
         self, paths: Iterable[str | os.PathLike[str]], problems: Iterable[Diagnostic] = ()
     ) -> None:
+        problems = list(problems)
+        sites = [d for d in problems if d.code == SITE_ROOT]
+        if sites and len(sites) == len(unlisted(problems)):  # a site's root, not an empty folder
+            super().__init__(
+                "; ".join(f"{d.path} {d.message}" for d in sites) + "; nothing written"
+            )
+            return
         why = "; ".join(d.format() for d in unlisted(problems))
         super().__init__(f"{no_documents(paths)}{f' ({why})' if why else ''}; nothing written")
 

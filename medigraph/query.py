@@ -1258,10 +1258,18 @@ def _unbindable(plain: str, name: str) -> str | None:
             continue  # an EXISTS sees the solution the block is part of
         if _is_sub_select_group(plain, group):
             continue
-        clauses = list(_FILTER_OR_BIND.finditer(plain, group, use))
-        if clauses and not _bare(plain, clauses[-1].end(), use):
+        if _in_expression(plain, group, use) and not any(
+            _enclosing_group(plain, other) == group and not _in_expression(plain, group, other)
+            for other in uses
+        ):  # (a pattern of the same group binding it makes the group's own join do the work)
             return "in a FILTER or BIND of a nested group ({ … }, OPTIONAL, MINUS, UNION, GRAPH)"
     return None
+
+
+def _in_expression(plain: str, group: int, at: int) -> bool:
+    """Whether ``at`` lies inside the brackets of a FILTER or BIND of the group at ``group``."""
+    clauses = list(_FILTER_OR_BIND.finditer(plain, group, at))
+    return bool(clauses) and not _bare(plain, clauses[-1].end(), at)
 
 
 def _enclosing_group(plain: str, at: int) -> int:

@@ -49,7 +49,15 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
 from .diagnostics import Diagnostic, Severity, internal_error, plural
-from .documents import Document, SourceFile, discover, no_documents, path_list, read_document
+from .documents import (
+    SITE_ROOT,
+    Document,
+    SourceFile,
+    discover,
+    no_documents,
+    path_list,
+    read_document,
+)
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
 
@@ -1094,6 +1102,10 @@ def validate(
     files, problems = discover(paths, keep=keep)
     if not listed and not problems:
         raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
+    if not listed and all(d.code == SITE_ROOT for d in problems):  # a usage error, as above
+        raise ValidationSetupError(
+            "; ".join(f"{d.path} {d.message}" for d in problems) + ": nothing to check"
+        )
     report = ValidationReport(
         general=list(problems),
         shapes=str(engine.shapes.file),

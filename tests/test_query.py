@@ -1203,6 +1203,8 @@ def test_a_parameter_where_no_binding_stands_for_writing_it_in_is_refused(
         "SELECT ?s WHERE { ?s a ?c FILTER EXISTS { ?s a ?c FILTER(?c = ?x) } }",
         "SELECT ?x (COUNT(*) AS ?n) WHERE { ?s a ?x } GROUP BY (?x)",
         "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c HAVING (?c = ?x)",
+        # a nested group whose own pattern binds it: its join does the work
+        "SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?s a ?x FILTER(isIRI(?x)) } }",
     ],
 )
 def test_a_parameter_gives_what_writing_it_in_gives(store: Path, text: str) -> None:

@@ -960,3 +960,14 @@ def test_a_report_is_never_written_over_a_markdown_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "a report is not a Markdown file" in result.output
     assert target.read_bytes() == SEED.read_bytes()
+
+
+def test_a_hugo_sites_root_alone_is_a_usage_error_for_validate_and_export(tmp_path: Path) -> None:
+    (tmp_path / "site" / "content").mkdir(parents=True)
+    (tmp_path / "site" / "content" / "a.md").write_bytes(SEED.read_bytes())
+    (tmp_path / "site" / "config.yaml").write_text("title: x\n", encoding="utf-8")
+    site = str(tmp_path / "site")
+    for command in (["validate", site], ["export", site, "-o", str(tmp_path / "x.ttl")]):
+        done = CliRunner().invoke(cli, command)
+        assert done.exit_code == 2, done.output
+        assert "is a Hugo site's root" in done.output and "no documents" not in done.output
