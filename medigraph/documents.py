@@ -504,7 +504,10 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
 
 def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
     """What to say when :func:`discover` finds no document under ``paths``."""
-    return f"no documents (*.md, *.markdown or *.mdown files; hidden ones are skipped) under {', '.join(os.fspath(p) for p in paths)}"
+    where = ", ".join(os.fspath(p) for p in paths) or "no path (none was given)"
+    return (
+        f"no documents (*.md, *.markdown or *.mdown files; hidden ones are skipped) under {where}"
+    )
 
 
 def _utf8(name: str) -> bool:

@@ -369,6 +369,10 @@ def export(
                 sync.document(item)
             if on_document:
                 on_document(item)
+        if report.read and report.read == report.drafts + report.sections and shard is None:
+            # Only drafts and section pages: as empty as a checkout with no file, and written,
+            # the store would lose every graph (the dump and the store are left as they were).
+            raise NothingFound(paths, [], left_out=(report.drafts, report.sections))
         report.diagnostics.extend(d for _at, d in spellings.diagnostics(clashes.sources))
         for keys, documents in keysets.items():
             for key in set(keys):
@@ -396,9 +400,20 @@ class NothingFound(ValueError):
     """No document under the paths given: a mistyped or empty folder, not a corpus."""
 
     def __init__(
-        self, paths: Iterable[str | os.PathLike[str]], problems: Iterable[Diagnostic] = ()
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        problems: Iterable[Diagnostic] = (),
+        left_out: tuple[int, int] = (0, 0),
     ) -> None:
         problems = list(problems)
+        if any(left_out):
+            drafts, sections = left_out
+            super().__init__(
+                f"no documents under {', '.join(os.fspath(p) for p in paths)}, only "
+                f"{plural(drafts, 'draft')} and {plural(sections, 'section page')} (_index.md),"
+                " which are left out; nothing written"
+            )
+            return
         sites = [d for d in problems if d.code == SITE_ROOT]
         if sites and len(sites) == len(unlisted(problems)):  # a site's root, not an empty folder
             super().__init__(

@@ -29,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, plural, warning
-from .documents import EMPTY_FOLDER, no_documents, path_list, unlisted
+from .documents import EMPTY_FOLDER, SITE_ROOT, no_documents, path_list, unlisted
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -137,7 +137,7 @@ class PushReport:
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
         return (
-            f"{self.read} documents read, {self.rejected} rejected"
+            f"{plural(self.read, 'document')} read, {self.rejected} rejected"
             + (
                 f", {plural(self.drafts, 'draft')} left out (--drafts pushes them)"
                 if self.drafts
@@ -507,6 +507,8 @@ def push(
             # Several dumps (the shards of one export) are one corpus: a graph none of them
             # holds is a deleted document's; one shard alone would delete all the others'.
             dumps = [dump] if isinstance(dump, (str, os.PathLike)) else list(dump)
+            if not dumps:
+                raise ValueError("give document paths or at least one dump")
             dump_names = ", ".join(os.fspath(one) for one in dumps)
             seen_graphs: set[str] = set()
             graphs = itertools.chain.from_iterable(
@@ -535,6 +537,11 @@ def push(
                 raise PushError(
                     f"{no_documents(empty)}: nothing pushed (pushing them empty removes the "
                     "graphs of the documents they held; give --allow-empty to do that)"
+                )
+            sites = [d for d in problems if d.code == SITE_ROOT]
+            if count == 0 and sites:
+                raise PushError(
+                    "; ".join(f"{d.path} {d.message}" for d in sites) + "; nothing pushed"
                 )
             if count == 0 and not allow_empty:
                 raise PushError(
@@ -615,6 +622,15 @@ def push(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
         removed = plan.removed()
+        only_left_out = report.read > 0 and report.read == report.drafts + report.sections
+        if removed and only_left_out and not allow_empty and not dump_names:
+            # As with no document at all: pushing them would remove every graph a push wrote.
+            raise PushError(
+                f"no documents under {', '.join(os.fspath(p) for p in paths)}, only "
+                f"{plural(report.drafts, 'draft')} and {plural(report.sections, 'section page')}"
+                " (_index.md), which are left out: nothing removed (give --allow-empty to remove"
+                " every graph a push wrote)"
+            )
         if removed and keep_all:
             report.diagnostics.append(
                 warning(

@@ -381,10 +381,7 @@ def bind_params(
                 _not_in_an_iri(text, name)
                 raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
             if (where := _unbindable(_blank(text), name)) is not None:
-                raise ParameterError(
-                    f"?{name} is used {where}: a value given with --param cannot be bound there"
-                    " as writing it in would bind it; write the value into the query"
-                )
+                raise ParameterError(_unbindable_message(name, where))
             is_iri = value.startswith("<") and value.endswith(">")
             bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
         return bound
@@ -545,7 +542,12 @@ def check_bound(
     """:func:`check_syntax` for a query with parameters, and the query with them bound
     (:func:`insert_values`). A query can need its values to parse: a grouped select may not
     project an unbound ``?name`` nor use it outside an aggregate, where the term written in
-    is fine. Errors name the places in ``text`` as given."""
+    is fine. Errors name the places in ``text`` as given; a parameter where no binding stands
+    for writing the value in is a :class:`ParameterError` (:func:`_unbindable`)."""
+    plain = _blank(text)
+    for name in params:
+        if (where := _unbindable(plain, name)) is not None:
+            raise ParameterError(_unbindable_message(name, where))
     try:
         kind = check_syntax(text, prefixes)
     except QuerySyntaxError as exc:
@@ -1270,6 +1272,13 @@ def _in_expression(plain: str, group: int, at: int) -> bool:
     """Whether ``at`` lies inside the brackets of a FILTER or BIND of the group at ``group``."""
     clauses = list(_FILTER_OR_BIND.finditer(plain, group, at))
     return bool(clauses) and not _bare(plain, clauses[-1].end(), at)
+
+
+def _unbindable_message(name: str, where: str) -> str:
+    return (
+        f"?{name} is used {where}: a value given with --param cannot be bound there as writing"
+        " it in would bind it; write the value into the query"
+    )
 
 
 def _enclosing_group(plain: str, at: int) -> int:

@@ -16,6 +16,7 @@ other graph still holds it, makes plain queries without ``GRAPH ?g`` both correc
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import os
@@ -203,6 +204,8 @@ class StoreSync:
         """Files or folders that could not be listed: the documents in them are unknown."""
         self._store: ox.Store | None = None
         self._finished = False
+        self._written = False
+        """Whether this sync changed the store (a batch, a removal, another base's graphs)."""
         self._pending: list[tuple[str, str, bytes | list[ox.Quad]]] = []
         """(graph, content hash, N-Quads or quads) waiting for the next transaction."""
         self.other_bases: dict[str, int] = {}
@@ -227,6 +230,11 @@ class StoreSync:
         try:
             if exc_type is None:
                 self.finish()
+            elif not self._written and self._store is not None:
+                # Stopped before it changed anything (the export found nothing to write): the
+                # store is whole, and is not to be called half updated.
+                with contextlib.suppress(OSError):
+                    self._store.update(_marking(self.base, started=False))
         finally:
             self._store = None  # closes RocksDB and releases the lock
 
@@ -245,6 +253,7 @@ class StoreSync:
                 listed.setdefault(manifest, []).append(graph)
         if not listed:
             return
+        self._written = True
         suffix = ours.removeprefix(self.base)
         for manifest, graphs in listed.items():
             self.other_bases[manifest.removesuffix(suffix)] = len(graphs)
@@ -349,6 +358,7 @@ class StoreSync:
     def _apply(
         self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
     ) -> None:
+        self._written = True
         try:
             self._write(batch, removed)
         except OSError as exc:  # RocksDB: a full or read-only disk

@@ -312,6 +312,24 @@ def test_a_draft_before_a_clash_does_not_hide_it_from_push(
     assert len(clash) == 1 and clash[0].path.endswith("b.md")
 
 
+def test_a_folder_of_section_pages_alone_is_not_pushed_empty(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path
+) -> None:
+    do_push(server, corpus, base)
+    before = dict(manifest(server, base))
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "_index.md").write_text("---\ntitle: Home\n---\n", encoding="utf-8")
+    with pytest.raises(PushError, match="only 0 drafts and 1 section page"):
+        do_push(server, only, base)
+    assert dict(manifest(server, base)) == before
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "hugo.toml").write_text("", encoding="utf-8")
+    with pytest.raises(PushError, match="is a Hugo site's root"):
+        do_push(server, site, base)
+
+
 def test_graphs_medigraph_did_not_write_are_never_touched(
     server: SparqlServer, corpus: Path, base: str
 ) -> None:

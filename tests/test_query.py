@@ -1222,3 +1222,11 @@ def test_a_parameter_gives_what_writing_it_in_gives(store: Path, text: str) -> N
     assert written.exit_code == 0, written.output
     assert sorted(given.stdout.splitlines()[1:]) == sorted(written.stdout.splitlines()[1:])
     assert len(given.stdout.splitlines()) > 1
+
+
+def test_the_api_refuses_an_unbindable_parameter_as_the_command_does(store: Path) -> None:
+    from medigraph.query import ParameterError, make_term, run_embedded
+
+    text = "SELECT ?s WHERE { ?s a ?t . { ?s ?p ?o FILTER(?n = 1) } } LIMIT 3"
+    with pytest.raises(ParameterError, match="nested group"):
+        run_embedded(text, store=store, params={"n": make_term("1", "integer", {})})

@@ -280,6 +280,29 @@ def test_a_translation_sharing_the_originals_mdname_does_not_replace_it(
     assert graphs(store) == before
 
 
+def test_a_folder_of_drafts_and_section_pages_alone_empties_nothing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Only drafts and section pages: as empty as a checkout with no file. Written, the
+    store would lose every graph; refused, the store is as it was and not marked half
+    updated."""
+    from medigraph.export import NothingFound
+
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.nq", store=store, jobs=1, cache=False)
+    before = graphs(store)
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "_index.md").write_text("---\ntitle: Home\n---\n", encoding="utf-8")
+    (only / "d.md").write_text("---\ntitle: x\ndraft: true\n---\n", encoding="utf-8")
+    with pytest.raises(NothingFound, match="only 1 draft and 1 section page"):
+        export([only], tmp_path / "a.nq", store=store, jobs=1, cache=False)
+    assert graphs(store) == before
+    assert (tmp_path / "a.nq").stat().st_size > 0
+    done = CliRunner().invoke(cli, ["query", "--store", str(store), "ASK { ?s ?p ?o }"])
+    assert done.exit_code == 0 and "half" not in done.output and "updating" not in done.output
+
+
 def test_a_replace_batch_is_one_transaction(corpus: Path, tmp_path: Path) -> None:
     """A batch that replaces graphs runs as one SPARQL update: all of it or none."""
     store = tmp_path / "store"
