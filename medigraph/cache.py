@@ -492,7 +492,9 @@ class Cache:
                 )
             self.db.execute("COMMIT")
             if success and self.prune:
-                self.db.execute("PRAGMA incremental_vacuum")
+                # Every free page: a bare execute() of the pragma through the sqlite3 module
+                # runs one step of it, which frees one page; a script runs it to the end.
+                self.db.executescript("PRAGMA incremental_vacuum;")
         except sqlite3.Error as exc:
             # A full disk (SQLite has then rolled back): the rows of this run are not kept,
             # the earlier ones are. After a failed run that is all there is to say.

@@ -450,3 +450,17 @@ def test_two_dumps_of_one_name_in_two_folders_keep_two_caches(
         "a%2Fx.ttl.sqlite",
         "b%2Fx.ttl.sqlite",
     ]
+
+
+def test_pruned_rows_give_their_pages_back(corpus: Path, tmp_path: Path) -> None:
+    """Rows of an older fingerprint are dropped after a complete run, and the file gives
+    their space back (a bare execute() of the vacuum pragma freed one page)."""
+    out = tmp_path / "out" / "medigraph.nq"
+    export([corpus], out, jobs=1, cache=True)
+    export([corpus], out, jobs=1, cache=True, base="https://example.org/")
+    db = sqlite3.connect(tmp_path / "out" / "cache" / "medigraph.nq.sqlite")
+    try:
+        assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(DISTINCT fingerprint) FROM documents").fetchone()[0] == 1
+    finally:
+        db.close()
