@@ -372,6 +372,8 @@ def export(
         if report.read and report.read == report.drafts + report.sections and shard is None:
             # Only drafts and section pages: as empty as a checkout with no file, and written,
             # the store would lose every graph (the dump and the store are left as they were).
+            if sync is not None:
+                sync.abandon()
             raise NothingFound(paths, [], left_out=(report.drafts, report.sections))
         report.diagnostics.extend(d for _at, d in spellings.diagnostics(clashes.sources))
         for keys, documents in keysets.items():

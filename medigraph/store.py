@@ -16,7 +16,6 @@ other graph still holds it, makes plain queries without ``GRAPH ?g`` both correc
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import os
@@ -230,13 +229,15 @@ class StoreSync:
         try:
             if exc_type is None:
                 self.finish()
-            elif not self._written and self._store is not None:
-                # Stopped before it changed anything (the export found nothing to write): the
-                # store is whole, and is not to be called half updated.
-                with contextlib.suppress(OSError):
-                    self._store.update(_marking(self.base, started=False))
         finally:
             self._store = None  # closes RocksDB and releases the lock
+
+    def abandon(self) -> None:
+        """Leave the store as it was: nothing is applied. A store this sync has not changed
+        yet (the export found nothing to write) is whole, and not marked half updated."""
+        self._finished = True
+        if not self._written and self._store is not None:
+            self._store.update(_marking(self.base, started=False))
 
     def _drop_other_bases(self) -> None:
         """The store follows the export: the graphs an export under another base IRI made
