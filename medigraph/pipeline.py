@@ -133,6 +133,37 @@ def worker_pool(
             signal.signal(signal.SIGINT, previous)
 
 
+def abandon(pool: multiprocessing.pool.Pool) -> None:
+    """End ``pool`` at once, its work unfinished (Ctrl-C, an error): its workers are killed and
+    nothing waits for them. ``Pool.terminate`` can wait forever instead: its task thread
+    blocks on the tasks queue's lock when a worker ended while holding it (an export
+    interrupted in its first second hung in 1 run of 6 under load)."""
+    # First stop the pool from replacing the workers about to die (its worker thread starts
+    # a new one for each that ended: orphaned, it would hold our standard error open).
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = multiprocessing.pool.TERMINATE
+        handler.join(timeout=2)  # it only sleeps and starts workers: it ends within 0.1 s
+    for worker in list(getattr(pool, "_pool", ())):
+        with contextlib.suppress(Exception):
+            worker.kill()
+    finalizer = getattr(pool, "_terminate", None)
+    if finalizer is not None:
+        finalizer.cancel()  # at exit too, nothing is to join the pool's threads
+
+
+@contextlib.contextmanager
+def pool_ended(pool: multiprocessing.pool.Pool) -> Iterator[multiprocessing.pool.Pool]:
+    """``pool`` for a ``with`` block: terminated when the block ends, abandoned (see
+    :func:`abandon`) when it ends with an exception."""
+    try:
+        yield pool
+    except BaseException:
+        abandon(pool)
+        raise
+    pool.terminate()
+
+
 def process(found: SourceFile) -> Processed:
     """Read, map and serialize one file (in whichever process runs it).
 
@@ -264,7 +295,7 @@ def run(
         files, problems = list_files(paths, keep=None if shard is None else in_shard(shard))
     except BaseException:
         if pool is not None:
-            pool.terminate()
+            abandon(pool)
         raise
     if pool is not None and len(files) < _IN_PROCESS:  # not worth the round trips
         pool.terminate()
@@ -428,6 +459,11 @@ class _Feeder:
                     self._compute(found)
                 yield from self._ready(finish=False)
             yield from self._ready(finish=True)
+        except BaseException:  # Ctrl-C, an error, the consumer stopping early
+            if self.pool is not None:
+                abandon(self.pool)
+                self.pool = None
+            raise
         finally:
             if self.pool is not None:
                 self.pool.terminate()

@@ -1230,9 +1230,9 @@ def _run_batches(
             for batch in batches:
                 yield _check_batch(batch)
         return
-    from .pipeline import worker_pool
+    from .pipeline import pool_ended, worker_pool
 
-    with worker_pool(min(workers, len(batches)), _init_worker, (options,)) as pool:
+    with pool_ended(worker_pool(min(workers, len(batches)), _init_worker, (options,))) as pool:
         yield from pool.imap(_check_batch, batches)
 
 

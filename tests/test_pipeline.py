@@ -135,3 +135,23 @@ def test_a_digest_clash_between_different_iris_is_not_a_collision(
     assert collisions.check("0.md", "https://a.example/") is None
     assert collisions.check("1.md", "https://b.example/") is None
     assert collisions.check("2.md", "https://a.example/") is not None
+
+
+def test_an_abandoned_pool_leaves_no_worker_behind_and_none_replaced() -> None:
+    """Ctrl-C ends the workers at once: Pool.terminate could wait forever on a queue lock a
+    dying worker held, and the pool's own thread replaced workers that ended (orphans that
+    kept the command's standard error open)."""
+    import multiprocessing
+    import time
+
+    from medigraph.pipeline import abandon
+
+    pool = multiprocessing.get_context("fork").Pool(2)
+    pending = pool.map_async(time.sleep, [30, 30])
+    time.sleep(0.3)
+    workers = list(pool._pool)  # type: ignore[attr-defined]
+    abandon(pool)
+    time.sleep(0.5)  # the pool's worker thread, had it run, would have started new ones
+    assert not any(worker.is_alive() for worker in workers)
+    assert not any(worker.is_alive() for worker in pool._pool)  # type: ignore[attr-defined]
+    assert not pending.ready()
