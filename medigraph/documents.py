@@ -252,7 +252,8 @@ _ISO_639_1 = (
 language of the site's configuration, which medigraph does not read; these are what such a
 code can be (``index.old.md`` is not a translation)."""
 _LANGUAGE = r"(?:" + "|".join(_ISO_639_1.split()) + r")(?:-[A-Za-z0-9]{2,8})*"
-_SECTION_PAGE = re.compile(r"(?:.*/)?_index(?:\." + _LANGUAGE + r")?\.(?:md|markdown|mdown)")
+_SUFFIX = "(" + "|".join(re.escape(suffix[1:]) for suffix in MARKDOWN_SUFFIXES) + ")"
+_SECTION_PAGE = re.compile(r"(?:.*/)?_index(?:\." + _LANGUAGE + r")?\." + _SUFFIX)
 """The page of a Hugo section (a branch bundle): ``_index.md``, or a translation of it."""
 
 
@@ -261,17 +262,19 @@ def is_section_page(path: str) -> bool:
     return _SECTION_PAGE.fullmatch(path) is not None
 
 
-_BUNDLE_INDEX = re.compile(r"index(?:\." + _LANGUAGE + r")?\.(?:md|markdown|mdown)")
+_BUNDLE_INDEX = re.compile(r"index(?:\." + _LANGUAGE + r")?\." + _SUFFIX)
 """The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
 
 
-_TRANSLATION = re.compile(r"(.+)\.(" + _LANGUAGE + r")\.(md|markdown|mdown)")
+_TRANSLATION = re.compile(r"(.+)\.(" + _LANGUAGE + r")\." + _SUFFIX)
 
 
 def _order(name: str) -> str:
     """Where a file comes in its folder: by name, but a translation (``x.fr.md``) right after
     the page it translates (``x.md``), which comes first in the run: if the two share an
     ``mdName``, the original keeps its IRI and the translation is told to get its own."""
+    if name.count(".") < 2:  # (nearly every name: no regex over ~180 languages)
+        return name
     found = _TRANSLATION.fullmatch(name)
     return f"{found.group(1)}.{found.group(3)}\x00{found.group(2)}" if found else name
 
@@ -304,9 +307,16 @@ def _is_hugo_site(folder: Path) -> bool:
 
 
 EMPTY_FOLDER = "read.empty"
+"""The code of a folder given among several that holds no ``*.md`` file."""
 SITE_ROOT = "read.site"
 """The code of a Hugo site's root given as a PATH (refused for its content folder)."""
-"""The code of a folder given among several that holds no ``*.md`` file."""
+
+
+def site_root_refusal(problems: Iterable[Diagnostic]) -> str | None:
+    """What to say when the PATHs given were Hugo sites' roots (``SITE_ROOT`` problems), if
+    they were: the content folders to give instead."""
+    sites = [d for d in problems if d.code == SITE_ROOT]
+    return "; ".join(f"{d.path} {d.message}" for d in sites) or None
 
 
 def unlisted(problems: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -431,18 +441,14 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
                     "read.link",
                 )
             )
-        if any(not is_dir and _BUNDLE_INDEX.fullmatch(key) for key, is_dir, _ in items):
+        indexes = {key for key, is_dir, _ in items if not is_dir and _BUNDLE_INDEX.fullmatch(key)}
+        if indexes:
             # A leaf bundle: its index is the page; the other Markdown files in it and in its
             # folders are the page's resources, which Hugo does not render as pages. Said, as
             # an index.md put in the wrong folder would unpublish its documents without a word.
-            resources = [
-                key for key, is_dir, _ in items if not is_dir and not _BUNDLE_INDEX.fullmatch(key)
-            ]
+            resources = [key for key, is_dir, _ in items if not is_dir and key not in indexes]
             if resources:
-                index = min(
-                    (k for k, is_dir, _ in items if not is_dir and _BUNDLE_INDEX.fullmatch(k)),
-                    key=_order,
-                )
+                index = min(indexes, key=_order)
                 named = ", ".join(resources[:3]) + (", …" if len(resources) > 3 else "")
                 are = "is" if len(resources) == 1 else "are"
                 problems.append(
@@ -456,7 +462,7 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
                         "read.bundle",
                     )
                 )
-            items = [item for item in items if not item[1] and _BUNDLE_INDEX.fullmatch(item[0])]
+            items = [item for item in items if item[0] in indexes]
         items.sort(key=lambda item: _order(item[0]))
         for key, is_dir, is_link in items:
             if is_dir:
@@ -500,6 +506,15 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     except OSError as exc:
         return None, [error(src, None, None, f"cannot read file: {exc.strerror}", "read.io")]
     return parse_document(raw, found.path, src)
+
+
+def only_left_out(paths: Iterable[str | os.PathLike[str]], drafts: int, sections: int) -> str:
+    """What to say when ``paths`` held only drafts and section pages, which are left out."""
+    return (
+        f"no documents under {', '.join(os.fspath(p) for p in paths)}, only"
+        f" {plural(drafts, 'draft')} and {plural(sections, 'section page')} (_index.md), which"
+        " are left out"
+    )
 
 
 def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
@@ -614,7 +629,7 @@ def parse_document(
     fm_text = text[opening.end() : closing.start()]
     line_offset = text.count("\n", 0, opening.end()) + 1
     body = text[closing.end() :].removeprefix("\n")
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    body_line = line_offset + text.count("\n", opening.end(), len(text) - len(body))
 
     # (a character takes at most 4 bytes: most front matter needs no encoding to be measured)
     if len(fm_text) * 4 > MAX_FRONT_MATTER_BYTES and (
@@ -954,7 +969,7 @@ def read_documents(
     paths: Iterable[str | os.PathLike[str]],
 ) -> Iterator[tuple[Document | None, list[Diagnostic]]]:
     """Read every document under ``paths`` in order; problems come with the document they concern."""
-    files, problems = discover(path_list(paths))
+    files, problems = discover(paths)
     if problems:
         yield None, problems
     for found in files:

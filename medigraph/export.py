@@ -25,8 +25,10 @@ from .documents import (
     discover,
     is_markdown,
     no_documents,
+    only_left_out,
     path_list,
     read_document,
+    site_root_refusal,
     unlisted,
 )
 from .mapping import DEFAULT_BASE, Mapper, load_mapping
@@ -349,7 +351,7 @@ def export(
                     report.cached += 1
                 else:  # recorded before _account, which may reject it for a clash in this run
                     cached.store(item, item.source)
-            if item.section or (item.draft and not drafts):
+            if item.left_out(drafts):
                 # Not content (a section's list page), or not published (a draft), as Hugo
                 # has it: not written, and gone from the store.
                 report.read += 1
@@ -407,23 +409,15 @@ class NothingFound(ValueError):
         problems: Iterable[Diagnostic] = (),
         left_out: tuple[int, int] = (0, 0),
     ) -> None:
-        problems = list(problems)
+        hidden = unlisted(problems)
         if any(left_out):
-            drafts, sections = left_out
-            super().__init__(
-                f"no documents under {', '.join(os.fspath(p) for p in paths)}, only "
-                f"{plural(drafts, 'draft')} and {plural(sections, 'section page')} (_index.md),"
-                " which are left out; nothing written"
-            )
-            return
-        sites = [d for d in problems if d.code == SITE_ROOT]
-        if sites and len(sites) == len(unlisted(problems)):  # a site's root, not an empty folder
-            super().__init__(
-                "; ".join(f"{d.path} {d.message}" for d in sites) + "; nothing written"
-            )
-            return
-        why = "; ".join(d.format() for d in unlisted(problems))
-        super().__init__(f"{no_documents(paths)}{f' ({why})' if why else ''}; nothing written")
+            message = only_left_out(paths, *left_out)
+        elif all(d.code == SITE_ROOT for d in hidden) and (sites := site_root_refusal(hidden)):
+            message = sites  # a site's root, not an empty folder
+        else:
+            why = "; ".join(d.format() for d in hidden)
+            message = f"{no_documents(paths)}{f' ({why})' if why else ''}"
+        super().__init__(f"{message}; nothing written")
 
 
 def _open_cache(

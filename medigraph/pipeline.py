@@ -74,6 +74,11 @@ class Processed:
     """A Hugo section's own page (``_index.md`` with no ``owlType``): a list page, not a
     content document; left out of exports and pushes, and not a rejection."""
 
+    def left_out(self, drafts: bool) -> bool:
+        """Whether the run leaves this file out, as Hugo leaves it out of the site: a section's
+        list page, or a draft unless ``drafts`` are asked for."""
+        return self.section or (self.draft and not drafts)
+
     @property
     def rejected(self) -> bool:
         return self.graph is None or any(d.severity is Severity.ERROR for d in self.diagnostics)

@@ -29,7 +29,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .diagnostics import Diagnostic, Severity, error, plural, warning
-from .documents import EMPTY_FOLDER, SITE_ROOT, no_documents, path_list, unlisted
+from .documents import (
+    EMPTY_FOLDER,
+    no_documents,
+    only_left_out,
+    path_list,
+    site_root_refusal,
+    unlisted,
+)
 from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
@@ -538,11 +545,8 @@ def push(
                     f"{no_documents(empty)}: nothing pushed (pushing them empty removes the "
                     "graphs of the documents they held; give --allow-empty to do that)"
                 )
-            sites = [d for d in problems if d.code == SITE_ROOT]
-            if count == 0 and sites:
-                raise PushError(
-                    "; ".join(f"{d.path} {d.message}" for d in sites) + "; nothing pushed"
-                )
+            if count == 0 and (sites := site_root_refusal(problems)):
+                raise PushError(f"{sites}; nothing pushed")
             if count == 0 and not allow_empty:
                 raise PushError(
                     f"{no_documents(paths)}: nothing pushed (pushing none removes every graph "
@@ -573,7 +577,7 @@ def push(
         offer(ontology_document(base))
         for entry in source:
             report.read += 1
-            if isinstance(entry, Processed) and (entry.section or (entry.draft and not drafts)):
+            if isinstance(entry, Processed) and entry.left_out(drafts):
                 # Not content (a section's list page), or not published (a draft), as Hugo has
                 # it: gone from the store. It claims no IRI, but holds its place in the run.
                 collisions.check(entry.source, None)
@@ -622,14 +626,12 @@ def push(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
         removed = plan.removed()
-        only_left_out = report.read > 0 and report.read == report.drafts + report.sections
-        if removed and only_left_out and not allow_empty and not dump_names:
+        nothing_else = report.read > 0 and report.read == report.drafts + report.sections
+        if removed and nothing_else and not allow_empty and not dump_names:
             # As with no document at all: pushing them would remove every graph a push wrote.
             raise PushError(
-                f"no documents under {', '.join(os.fspath(p) for p in paths)}, only "
-                f"{plural(report.drafts, 'draft')} and {plural(report.sections, 'section page')}"
-                " (_index.md), which are left out: nothing removed (give --allow-empty to remove"
-                " every graph a push wrote)"
+                f"{only_left_out(paths, report.drafts, report.sections)}: nothing removed (give"
+                " --allow-empty to remove every graph a push wrote)"
             )
         if removed and keep_all:
             report.diagnostics.append(

@@ -55,7 +55,7 @@ from rich.cells import cell_len, set_cell_size
 from .diagnostics import plural, visible
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
-from .sparql import Credentials, check_endpoint_url, public_url
+from .sparql import Credentials, NoRedirect, check_endpoint_url, public_url, read_quietly
 from .sparql import term as sparql_term
 from .store import DEFAULT_STORE, open_read_only
 from .writers import rdflib_readable
@@ -373,14 +373,15 @@ def bind_params(
     value is a plain string, or an IRI when written ``<…>``. The result maps each variable to
     bind (:attr:`Param.variable`) to its term.
     """
-    used = set(re.findall(rf"[?$]([{_NAME_CHARS}]+)", _blank(text)))  # not "?x" in a string
+    plain = _blank(text)
+    used = set(re.findall(rf"[?$]([{_NAME_CHARS}]+)", plain))  # not "?x" in a string
     bound: dict[str, Term] = {}
     if query is None:
         for name, value in given.items():
             if name not in used:
                 _not_in_an_iri(text, name)
                 raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
-            if (where := _unbindable(_blank(text), name)) is not None:
+            if (where := _unbindable(plain, name)) is not None:
                 raise ParameterError(_unbindable_message(name, where))
             is_iri = value.startswith("<") and value.endswith(">")
             bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
@@ -831,15 +832,6 @@ def _on_endpoint(
         raise EndpointError(f"cannot reach the endpoint {shown}: {reason}") from None
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A query is not followed to another address: urllib re-sends a POST redirected by 301,
-    302 or 303 as a GET without its body (an answer to another question), and the user
-    should know where the endpoint now is."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
 class _Watch:
     """A deadline over a whole request: at ``timeout`` seconds from its start, the sockets of
     the request's connections are shut down, which ends any read waiting on them (urllib's
@@ -866,7 +858,7 @@ class _Watch:
                     context=self._context,  # type: ignore[attr-defined]
                 )
 
-        self.opener = urllib.request.build_opener(_NoRedirect(), Plain(), Secure())
+        self.opener = urllib.request.build_opener(NoRedirect(), Plain(), Secure())
 
     def _connection(
         self, kind: type[http.client.HTTPConnection]
@@ -906,9 +898,7 @@ def _http_error(
     """The endpoint's error status as a message safe for a terminal: its body on one line,
     with control characters escaped and no credential in it."""
     try:
-        raw = exc.read(64 * 1024)
-    except (OSError, http.client.HTTPException):
-        raw = b""
+        raw = read_quietly(exc)
     finally:
         exc.close()
     detail = " ".join(raw.decode("utf-8", "replace").split())[:500]
@@ -1102,10 +1092,7 @@ def blank_literals(text: str) -> str:
     """The query with comments, strings and IRIs blanked (same length): what is left is the
     query's own syntax, where a keyword such as ORDER BY or GRAPH can be searched for without
     matching text inside a literal, an IRI or a comment."""
-    blanked = list(text)
-    for start, end, _what in _scan(text):
-        blanked[start:end] = " " * (end - start)
-    return "".join(blanked)
+    return _blank(text)
 
 
 def _closing(plain: str, opening: int, pair: str = "{}") -> int:
@@ -1139,20 +1126,11 @@ def _values_position(plain: str, name: str, skip: Collection[int] = ()) -> int:
     best = outer
     if not uses:
         return best
-    for match in re.finditer(_keyword("SELECT"), plain[outer:], re.IGNORECASE):
-        select = outer + match.start()
-        opening = plain.find("{", outer + match.end())
-        if opening < 0:
-            break
-        # The projection and the modifiers after the WHERE group (GROUP BY, HAVING, ORDER BY)
-        # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
-        # outer query never uses is still the sub-select's own. A sub-select is the one thing
-        # in its braces (SELECT after the WHERE group opened is nothing else).
-        before = plain[:select].rstrip()
-        if not before.endswith("{"):
-            continue
-        end = _closing(plain, len(before) - 1)
-        if all(select < use < end for use in uses):
+    # The projection and the modifiers after the WHERE group (GROUP BY, HAVING, ORDER BY)
+    # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
+    # outer query never uses is still the sub-select's own.
+    for head, opening, _closing_brace, end in _selects(plain):
+        if head > outer and all(head <= use < end for use in uses):
             best = max(best, opening + 1)
     return best
 
@@ -1252,13 +1230,14 @@ def _unbindable(plain: str, name: str) -> str | None:
             if _EXISTS.search(plain, start, stop):
                 return "in an EXISTS of a select's projection, HAVING or ORDER BY"
     block = _values_position(plain, name) - 1  # the `{` of the group the block opens
+    sub_selects = {opening for _head, opening, _close, _end in _selects(plain)}  # own scopes
     for use in uses:
         group = _enclosing_group(plain, use)
         if group <= block:
             continue
         if _EXISTS.search(plain[:group].rstrip()[-10:]):
             continue  # an EXISTS sees the solution the block is part of
-        if _is_sub_select_group(plain, group):
+        if group in sub_selects:
             continue
         if _in_expression(plain, group, use) and not any(
             _enclosing_group(plain, other) == group and not _in_expression(plain, group, other)
@@ -1292,11 +1271,6 @@ def _enclosing_group(plain: str, at: int) -> int:
                 return i
             depth -= 1
     return -1
-
-
-def _is_sub_select_group(plain: str, group: int) -> bool:
-    """Whether the group at ``group`` is a sub-select's WHERE group (its own scope)."""
-    return any(opening == group for _head, opening, _closing, _end in _selects(plain))
 
 
 def _bracketed(plain: str, start: int, end: int) -> bool:

@@ -266,8 +266,10 @@ def check_endpoint_url(url: str, option: str = "endpoint") -> str:
 # --------------------------------------------------------------------------- transport
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirected write would be re-sent as GET or to another host: fail instead."""
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: urllib re-sends a POST redirected by 301, 302 or 303 as a
+    GET without its body (a write lost, or a query answered for another question), maybe to
+    another host. The request fails, and the caller names the new address."""
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -346,7 +348,7 @@ class Endpoint:
         self.retries = retries
         self.backoff = backoff
         self.traffic = Traffic()
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self._opener = urllib.request.build_opener(NoRedirect())
         self._digest: dict[str, _Digest] = {}
 
     def __repr__(self) -> str:
@@ -463,7 +465,7 @@ class Endpoint:
                 return body
             except urllib.error.HTTPError as exc:
                 status = exc.code
-                text = self._clip(_read_quietly(exc))
+                text = self._clip(read_quietly(exc))
                 challenge = _digest_challenge(exc.headers) if status == 401 else None
                 exc.close()
                 if (
@@ -538,7 +540,8 @@ class Endpoint:
         return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + " …"
 
 
-def _read_quietly(exc: urllib.error.HTTPError) -> bytes:
+def read_quietly(exc: urllib.error.HTTPError) -> bytes:
+    """The first 64 KiB of an error answer's body; nothing when it cannot be read."""
     try:
         return exc.read(64 * 1024)
     except (OSError, http.client.HTTPException):

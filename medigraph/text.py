@@ -190,7 +190,7 @@ def _holds_raw_blocks(body: str, only_p: bool) -> bool:
     return any(tag in lowered for tag in ("<pre", "<script", "<style", "<textarea"))
 
 
-_HIDING_TAG = re.compile(r"<(/?)(script|style|template|title)\b", re.IGNORECASE)
+_HIDING_TAG = re.compile(r"<(/?)(" + "|".join(sorted(_SKIP)) + r")\b", re.IGNORECASE)
 
 
 def markdown_to_text(body: str) -> tuple[str, tuple[str, int] | None]:

@@ -57,6 +57,7 @@ from .documents import (
     no_documents,
     path_list,
     read_document,
+    site_root_refusal,
 )
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
@@ -193,9 +194,9 @@ class ValidationReport:
 
     def summary(self) -> str:
         c = self.counts()
-        sections = len(self.documents) - len(self.checked)
+        sections = sum(d.section for d in self.documents)
         return (
-            f"{plural(len(self.checked), 'document')} checked, "
+            f"{plural(len(self.documents) - sections, 'document')} checked, "
             f"{sum(1 for d in self.documents if d.rejected)} rejected by reading or mapping; "
             + (f"{plural(sections, 'section page')} (_index.md) passed over; " if sections else "")
             + f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}, "
@@ -1103,9 +1104,7 @@ def validate(
     if not listed and not problems:
         raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
     if not listed and all(d.code == SITE_ROOT for d in problems):  # a usage error, as above
-        raise ValidationSetupError(
-            "; ".join(f"{d.path} {d.message}" for d in problems) + ": nothing to check"
-        )
+        raise ValidationSetupError(f"{site_root_refusal(problems)}: nothing to check")
     report = ValidationReport(
         general=list(problems),
         shapes=str(engine.shapes.file),

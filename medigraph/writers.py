@@ -398,10 +398,10 @@ def format_for(name: str | None, output: str | None) -> Format:
             raise ValueError(f"unknown format {name!r}; use one of {', '.join(FORMATS)}")
         return FORMATS[wanted]
     if output and output != "-":
+        named = format_named_by(output)
+        if named is not None:
+            return named
         ext = Path(output).suffix.lstrip(".").lower()
-        ext = FORMAT_ALIASES.get(ext, ext)
-        if ext in FORMATS:
-            return FORMATS[ext]
         if ext in _NOT_WRITTEN:
             raise ValueError(
                 f"{output}: .{ext} is {_NOT_WRITTEN[ext]}, which medigraph does not write; name"
