@@ -802,7 +802,12 @@ def _on_endpoint(
         with watch, watch.opener.open(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
             body = _Deadline(response, watch.until)
-            return handle(cast("IO[bytes]", body), media, kind)
+            handled = handle(cast("IO[bytes]", body), media, kind)
+        if watch.fired:
+            # The watch shut the socket down while the body was read: an answer with no
+            # length then just ends, and what was parsed is only its beginning.
+            raise QueryTimeout(late)
+        return handled
     except urllib.error.HTTPError as exc:
         raise _http_error(exc, shown, url, credentials) from None
     except (SyntaxError, OSError, http.client.HTTPException) as exc:

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 
+from medigraph import query
 from medigraph.cli import cli
 from medigraph.export import export
 from medigraph.push import push
@@ -589,3 +590,28 @@ def test_listings_hold_the_same_documents_on_virtuoso(
     local = last_column(["--store", str(store)])
     assert local
     assert last_column(["--endpoint", endpoint]) == local
+
+
+def test_an_answer_with_no_length_cut_by_the_timeout_is_not_taken_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the whole-request watch (not the body's own deadline) ends a read, an answer with
+    no Content-Length simply ends: the rows read so far must not pass for the answer."""
+
+    def rows(connection: socket.socket, _request: bytes) -> None:
+        connection.sendall(
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/tab-separated-values\r\n\r\n?s\n"
+        )
+        for i in range(40):
+            connection.sendall(b"<http://example.org/%d>\n" % i)
+            time.sleep(0.05)
+
+    # Only the watch enforces the deadline: the race where it fires first, made certain.
+    original = query._Deadline
+    monkeypatch.setattr(query, "_Deadline", lambda response, until: original(response, None))
+    with _Raw(rows) as fake:
+        flags = ["--endpoint", fake.url + "/query", "--timeout", "1", "--format", "tsv"]
+        result = CliRunner().invoke(cli, ["query", *flags, "SELECT ?s WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 2, result.output
+    assert "did not answer within 1 s" in result.stderr
+    assert "<http://example.org/0>" not in result.stdout
