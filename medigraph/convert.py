@@ -45,7 +45,6 @@ _YAML_TIMESTAMP = re.compile(
     r"^(\d{4})-(\d\d?)-(\d\d?)(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.(\d*))?"
     r"(?:[ \t]*(Z|[+-]\d\d?(?::\d\d)?))?$"
 )
-_INTEGER = re.compile(r"^[+-]?\d+$")
 _DOMAIN = re.compile(rf"^(?=.{{1,253}}$){iris.DOMAIN}$")
 """A web domain name (:data:`medigraph.iris.DOMAIN`) of at most 253 characters."""
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
@@ -651,11 +650,21 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
     return True
 
 
+def _integer(em: Emitter, key: str, text: str) -> ox.Literal:
+    """An ``xsd:integer`` in its canonical form (``04557``, ``+4557``, `` 4557`` and ``٤٥٥٧``
+    are ``4557``): every reader then sees the same term (rdflib normalises the lexical form,
+    Oxigraph keeps it and cannot compare `` 4557``), and the work package's IRI and number
+    agree. Other text is told, and written as it is (``validate`` makes it a violation)."""
+    number = iris.whole_number(text)
+    if number is not None:
+        return ox.Literal(number, datatype=XSD_INTEGER)
+    em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
+    return ox.Literal(text, datatype=XSD_INTEGER)
+
+
 def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
-        if not _INTEGER.match(text):
-            em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
-        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_INTEGER))
+        em.add(subject, em.m.term_iri(rule.properties[0]), _integer(em, key, text))
 
 
 def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -670,9 +679,7 @@ def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
         )
         return
     for prop, (key, text) in zip(rule.properties, items, strict=True):
-        if not _INTEGER.match(text):
-            em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
-        em.add(subject, em.m.term_iri(prop), ox.Literal(text, datatype=XSD_INTEGER))
+        em.add(subject, em.m.term_iri(prop), _integer(em, key, text))
 
 
 def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -845,7 +852,7 @@ def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value:
 def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     pattern = em.m.kinds["work-package"]["iri"]
     for key, text in _items(em, rule, value):
-        if not _INTEGER.match(text):
+        if iris.whole_number(text) is None:
             em.report(
                 Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer"
             )

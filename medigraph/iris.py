@@ -22,7 +22,7 @@ RLE, LRO, RLO, PDF; and the isolates Unicode added since): they would show it re
 DOMAIN = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}"
 """A web domain's labels, internationalised ones (``münchen.de``) included."""
 _HOST = re.compile(DOMAIN)
-_DIGITS = re.compile(r"\+?[0-9]+")
+_WHOLE = re.compile(r"[+-]?\d+")
 
 
 def _is_ucschar(char: str) -> bool:
@@ -104,13 +104,20 @@ def host(text: str) -> str:
     return folded if _HOST.fullmatch(folded) else slug(text)
 
 
-def integer(text: str) -> str:
-    """A whole number written as a number is (``04557``, ``+4557`` → ``4557``); any other text
-    is a :func:`segment` of itself."""
+def whole_number(text: str) -> str | None:
+    """The canonical ``xsd:integer`` form of a whole number as an editor writes one
+    (``04557``, ``+4557``, `` 4557``, ``٤٥٥٧`` → ``4557``), or None for other text."""
     written = text.strip()
-    if _DIGITS.fullmatch(written):
-        return written.lstrip("+").lstrip("0") or "0"
-    return segment(text)
+    if _WHOLE.fullmatch(written):
+        return str(int(written))
+    return None
+
+
+def integer(text: str) -> str:
+    """A whole number written as a number is (:func:`whole_number`); any other text is a
+    :func:`segment` of itself."""
+    number = whole_number(text)
+    return segment(text) if number is None else segment(number)
 
 
 def is_absolute_iri(text: str) -> bool:

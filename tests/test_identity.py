@@ -29,9 +29,13 @@ def test_a_work_package_number_with_leading_zeros_is_the_same_work_package(
     quads = _quads(out)
     wps = {q.object.value for q in quads if q.object.value.startswith(WP)}
     assert wps == {WP + "4557"}
-    assert ox.Literal("04557", datatype=ox.NamedNode(str(rdflib.XSD.integer))) in {
-        q.object for q in quads if q.subject.value == WP + "4557"
+    # The canonical form: rdflib reads `04557` as 4557 and Oxigraph keeps it, so a dump holding
+    # it would be two graphs to two readers.
+    numbers = {q.object for q in quads if q.subject.value == WP + "4557"} & {
+        ox.Literal(text, datatype=ox.NamedNode(str(rdflib.XSD.integer)))
+        for text in ("04557", "4557")
     }
+    assert numbers == {ox.Literal("4557", datatype=ox.NamedNode(str(rdflib.XSD.integer)))}
     report = validate([doc], jobs=1)
     assert [d.key for d in report.diagnostics if d.key == "featuredImage.workPackage"] == []
 
@@ -199,3 +203,31 @@ def test_authors_written_as_the_seed_writes_them_are_not_told(tmp_path: Path, wr
     doc = write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": written})
     report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
     assert not [d for d in report.diagnostics if d.code == "map.person"]
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "nq", "trig", "jsonld"])
+def test_whole_numbers_are_written_in_their_canonical_form(tmp_path: Path, fmt: str) -> None:
+    """Whole numbers written with a sign or leading zeros (``id``, ``featuredImage.size``) are
+    written canonically, in every format: Oxigraph (the store, ``query``) keeps a lexical form
+    as written, while rdflib reads ``04557`` as ``4557``, so the two saw different terms."""
+    doc = write_doc(
+        tmp_path,
+        "a",
+        {
+            "\nid: 4557\n": "\nid: '+04557'\n",
+            "  - 2732\n": "  - 02732\n",
+            "  - 1200\n": "  - ' \u0661\u0662\u0660\u0660'\n",
+        },
+    )
+    out = tmp_path / f"d.{fmt}"
+    assert export([doc], out, jobs=1, cache=False).exit_code == 0
+    rdf_format = ox.RdfFormat.from_extension(fmt)
+    assert rdf_format is not None
+    integer = ox.NamedNode(str(rdflib.XSD.integer))
+    numbers = {
+        q.object.value
+        for q in ox.parse(path=str(out), format=rdf_format)
+        if isinstance(q.object, ox.Literal) and q.object.datatype == integer
+    }
+    assert {"4557", "2732", "1200"} <= numbers
+    assert not {"+04557", "02732", " \u0661\u0662\u0660\u0660"} & numbers

@@ -81,7 +81,16 @@ def test_a_web_domain_keeps_its_dots_and_hyphens() -> None:
     assert iris.host("Fierce Healthcare") == iris.slug("Fierce Healthcare") == "fierce-healthcare"
 
 
-@pytest.mark.parametrize(("written", "number"), [("04557", "4557"), ("+4557", "4557"), ("0", "0")])
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("04557", "4557"),
+        ("+4557", "4557"),
+        ("0", "0"),
+        (" 4557\n", "4557"),
+        ("\u0664\u0665\u0665\u0667", "4557"),
+    ],
+)
 def test_a_work_package_number_is_the_number(written: str, number: str) -> None:
     assert iris.integer(written) == number
     assert iris.integer("12-3") == iris.segment("12-3")
