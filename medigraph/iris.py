@@ -83,17 +83,22 @@ def slug(text: str) -> str:
     ``+`` and ``#`` (``C++``, ``C#``, ``A+``) and symbols beyond ASCII (``🙂``, ``€``).
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    words = "".join(char if _in_slug(char) else " " for char in folded).split()
+    words = "".join(map(_in_slug, folded)).split()
     joined = "-".join(words).strip("-_")
     return segment(joined) if joined else segment(folded)
 
 
 @functools.lru_cache(maxsize=4096)
-def _in_slug(char: str) -> bool:
+def _in_slug(char: str) -> str:
+    """What ``char`` is in a slug: itself, a word break (a space), or nothing: an invisible
+    format character (a soft hyphen, a word joiner, a zero-width space, a bidi mark) is not
+    seen by a reader, so ``Manage\u00adment`` is ``management``, not ``manage-ment``."""
     if char.isalnum() or char in "_+#":
-        return True
+        return char
     category = unicodedata.category(char)
-    return category[0] == "M" or (category[0] == "S" and ord(char) > 0x7F)
+    if category == "Cf":
+        return ""
+    return char if category[0] == "M" or (category[0] == "S" and ord(char) > 0x7F) else " "
 
 
 @functools.lru_cache(maxsize=8192)

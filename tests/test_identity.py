@@ -231,3 +231,33 @@ def test_whole_numbers_are_written_in_their_canonical_form(tmp_path: Path, fmt: 
     }
     assert {"4557", "2732", "1200"} <= numbers
     assert not {"+04557", "02732", " \u0661\u0662\u0660\u0660"} & numbers
+
+
+def test_invisible_format_characters_do_not_make_another_thing(tmp_path: Path) -> None:
+    """A soft hyphen or a word joiner (text copied from a web page) is not seen by a reader:
+    the community and the topic are the ones written without it."""
+    write_doc(tmp_path, "a")
+    write_doc(
+        tmp_path,
+        "b",
+        {
+            "identifier: Chronic Care Management (CCM)": (
+                'identifier: "Chronic Care Manage\\u00adment (CCM)"'
+            ),
+            "- 'KLAS: Telehealth'": '- "KLAS: Tele\\u2060health"',
+        },
+    )
+    out = tmp_path / "d.nq"
+    assert export([tmp_path], out, jobs=1, cache=False).exit_code == 0
+    quads = _quads(out)
+    about = ox.NamedNode("http://schema.org/about")
+    part_of = ox.NamedNode("https://medigy.com/ontology/community")
+    for predicate in (about, part_of):
+        by_document = {
+            q.subject.value.rsplit("/", 1)[-1]: {
+                r.object for r in quads if r.predicate == predicate and r.subject == q.subject
+            }
+            for q in quads
+            if q.predicate == predicate
+        }
+        assert by_document["a"] == by_document["b"], predicate
