@@ -864,6 +864,9 @@ def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
 
 
 def _organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:
+    """The organisation ``name`` names; a web site's the same however its domain is written
+    (``https://www.x.com/``, ``x.com.``, ``www.x.com`` are ``x.com``)."""
+    name = iris.site_domain(name) or name
     return em.resource(
         ("organization", name), functools.partial(_build_organization, em, name, key)
     )
@@ -888,6 +891,14 @@ def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
         name = _name(em, key, text)
         if not name:
             continue
+        if "://" in name and (domain := iris.site_domain(name)) is not None:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{name!r} is a web address: the publisher is its site, {domain!r} (write that)",
+                "map.organization",
+            )
+            name = domain
         node = _organization(em, name, key)
         if node is not None:
             em.spellings.append((node.value, name, key))

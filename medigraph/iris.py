@@ -104,9 +104,27 @@ def _in_slug(char: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def host(text: str) -> str:
     """A web domain as it is, case folded (``News-Medical.net`` → ``news-medical.net``): its
-    dots and hyphens tell sites apart, so they are not folded; any other text is a :func:`slug`."""
-    folded = text.strip().casefold()
-    return folded if _HOST.fullmatch(folded) else slug(text)
+    dots and hyphens tell sites apart, so they are not folded. The same site written another
+    way is the same domain: as a web address (``https://www.x.com/``), with the root's dot
+    (``x.com.``) or with ``www.``. Any other text is a :func:`slug`."""
+    domain = site_domain(text)
+    return slug(text) if domain is None else domain.casefold()
+
+
+_WEB_ADDRESS = re.compile(r"(?i)https?://(?:[^/?#@]*@)?([^/?#:]+)(?::\d*)?(?:[/?#].*)?")
+
+
+@functools.lru_cache(maxsize=8192)
+def site_domain(text: str) -> str | None:
+    """The web domain ``text`` names (``https://www.X.com/a`` → ``X.com``; ``X.com.`` →
+    ``X.com``), as written but for those; None when it names none."""
+    written = text.strip()
+    if (address := _WEB_ADDRESS.fullmatch(written)) is not None:
+        written = address.group(1)
+    written = written.removesuffix(".")
+    if written[:4].casefold() == "www." and _HOST.fullmatch(written[4:].casefold()):
+        written = written[4:]
+    return written if _HOST.fullmatch(written.casefold()) else None
 
 
 def whole_number(text: str) -> str | None:

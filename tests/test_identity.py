@@ -261,3 +261,34 @@ def test_invisible_format_characters_do_not_make_another_thing(tmp_path: Path) -
             if q.predicate == predicate
         }
         assert by_document["a"] == by_document["b"], predicate
+
+
+@pytest.mark.parametrize(
+    "brand",
+    [
+        "https://www.healthleadersmedia.com/news/x",
+        "healthleadersmedia.com.",
+        "www.healthleadersmedia.com",
+        "http://healthleadersmedia.com",
+    ],
+)
+def test_a_publisher_written_another_way_is_the_same_organisation(
+    tmp_path: Path, brand: str
+) -> None:
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b", {"  brand: healthleadersmedia.com": f"  brand: '{brand}'"})
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    assert report.exit_code == 0
+    quads = _quads(out)
+    publisher = ox.NamedNode("http://schema.org/publisher")
+    organisations = {q.object.value for q in quads if q.predicate == publisher}
+    assert organisations == {"https://medigy.com/organization/healthleadersmedia.com"}
+    names = {
+        q.object.value
+        for q in quads
+        if q.subject.value in organisations and q.predicate.value == "http://schema.org/name"
+    }
+    assert names == {"healthleadersmedia.com"}
+    told = [(d.key, d.code) for d in report.diagnostics if d.code == "map.organization"]
+    assert told == ([("link.brand", "map.organization")] if "://" in brand else [])
