@@ -127,7 +127,16 @@ def _check_iri(iri: str, what: str) -> None:
 def check_base(base: str) -> str:
     """``base`` if it can be the base of minted IRIs, else :class:`MappingError` saying why."""
     if not re.match(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]*/$", base):
-        raise MappingError(f"base IRI must be an absolute IRI ending in '/': {base!r}")
+        scheme, sep, rest = base.partition("://")
+        if sep and scheme != scheme.lower() and re.match(r"^[a-z][a-z0-9+.-]*$", scheme.lower()):
+            raise MappingError(
+                f"base IRI {base!r}: write its scheme in lower case (IRIs are compared as written):"
+                f" {scheme.lower() + sep + rest!r}"
+            )
+        raise MappingError(
+            f"base IRI must be an absolute IRI (scheme://…) ending in '/', with no spaces"
+            f' or <>"{{}}|\\^` in it: {base!r}'
+        )
     _check_iri(base, "base IRI")  # a%zz passes the pattern; every minted IRI would fail
     return base
 

@@ -257,10 +257,22 @@ def is_saved_name(text: str) -> bool:
 # --------------------------------------------------------------------------- prefixes
 
 
+QUERY_PREFIXES = {
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+"""Vocabularies a query may need beyond the mapping's: the ontology aligns terms with FOAF,
+and ``validate --format turtle`` writes a SHACL report."""
+
+
 @cache
 def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
-    """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs."""
-    return load_mapping(None, base=base).all_prefixes()
+    """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs,
+    and :data:`QUERY_PREFIXES`."""
+    prefixes = load_mapping(None, base=base).all_prefixes()
+    for name, namespace in QUERY_PREFIXES.items():
+        prefixes.setdefault(name, namespace)
+    return prefixes
 
 
 def compact(iri: str, prefixes: Mapping[str, str]) -> str:

@@ -428,6 +428,14 @@ def test_an_invalid_base_iri_is_a_usage_error_and_the_dump_stays(tmp_path: Path,
     assert out.read_bytes() == before and not (tmp_path / "s").exists()
 
 
+def test_a_base_with_an_upper_case_scheme_is_told_what_to_write() -> None:
+    from medigraph.mapping import MappingError, check_base
+
+    with pytest.raises(MappingError) as refused:
+        check_base("HTTPS://example.org/")
+    assert "lower case" in str(refused.value) and "'https://example.org/'" in str(refused.value)
+
+
 def test_a_mapping_prefix_that_is_no_iri_is_refused(tmp_path: Path) -> None:
     from medigraph.mapping import MappingError, load_mapping
     from medigraph.resources import data_path

@@ -603,6 +603,14 @@ def test_list_and_prefixes(store: Path) -> None:
     prefixes = query(store, "--prefixes").stdout
     assert "PREFIX schema: <http://schema.org/>" in prefixes
     assert all(f"PREFIX {name}:" in prefixes for name in default_prefixes())
+    # every prefix the ontology and the shapes declare, e.g. foaf: (medigy:describes ⊑
+    # foaf:primaryTopic) and sh: (validate's Turtle report)
+    for name in ("ontology/medigy.ttl", "shapes/medigy-shapes.ttl"):
+        for declared in re.findall(r"@prefix (\w+):", (ROOT / name).read_text(encoding="utf-8")):
+            if declared != "mgs":
+                assert f"PREFIX {declared}:" in prefixes, declared
+    asked = query(store, "ASK { ?d foaf:primaryTopic ?c . ?r a sh:ValidationReport }")
+    assert asked.exit_code == 0, asked.output
 
 
 def test_no_store_names_the_command_that_builds_it(tmp_path: Path) -> None:
