@@ -72,6 +72,33 @@ def test_export_builds_a_store_with_every_document_graph_the_ontology_and_the_ma
     assert {q for g in documents for q in found[g]} == set(dump)
 
 
+def test_under_rdfs_the_manifest_makes_no_extra_document_graph(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The manifest lists the ontology's graph too: with the ontology's domains and ranges,
+    RDFS must not make it a medigy:DocumentGraph (one mapped from a Markdown file)."""
+    import owlrl
+    import rdflib
+
+    store = tmp_path / "store"
+    assert export([corpus], tmp_path / "dump.trig", store=store, jobs=1).exit_code == 0
+    found = graphs(store)
+    manifest = manifest_graph().value
+    data = rdflib.Graph()  # the whole store as one graph, with the ontology
+    data.parse(ROOT / "ontology" / "medigy.ttl")
+    assert manifest in found
+    for graph in found:
+        for quad in found[graph]:
+            data.add(tuple(rdflib.util.from_n3(str(t)) for t in quad.triple))  # type: ignore[arg-type]
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(data)
+    medigy = rdflib.Namespace("https://medigy.com/ontology/")
+    document_graphs = set(data.subjects(rdflib.RDF.type, medigy.DocumentGraph))
+    listed = set(data.objects(None, medigy.listsGraph))
+    assert rdflib.URIRef(ontology_graph().value) in listed
+    assert len(listed) == DOCUMENTS + 1 and len(document_graphs) == DOCUMENTS
+    assert rdflib.URIRef(ontology_graph().value) not in document_graphs
+
+
 def test_reexporting_an_unchanged_corpus_changes_nothing(corpus: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
