@@ -850,17 +850,23 @@ def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value:
 
 
 def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    pattern = em.m.kinds["work-package"]["iri"]
+    spec = em.m.kinds["work-package"]
     for key, text in _items(em, rule, value):
-        if iris.whole_number(text) is None:
+        number = iris.whole_number(text)
+        if number is None:
             em.report(
                 Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer"
             )
-        iri = em.m.expand(pattern, lambda name, t=text: t if name == "value" else None)  # type: ignore[misc]
+        iri = em.m.expand(spec["iri"], lambda name, t=text: t if name == "value" else None)  # type: ignore[misc]
         if iri:
             node = em.named_node(iri, key)
             if node is not None:
                 em.add(subject, em.m.term_iri(rule.properties[0]), node)
+                if number is not None and "class" in spec:
+                    em.add(node, RDF_TYPE, em.m.term(spec["class"]))
+                    em.add(
+                        node, em.m.term(spec["number"]), ox.Literal(number, datatype=XSD_INTEGER)
+                    )
 
 
 def _organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:

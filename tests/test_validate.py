@@ -971,3 +971,24 @@ def test_a_hugo_sites_root_alone_is_a_usage_error_for_validate_and_export(tmp_pa
         done = CliRunner().invoke(cli, command)
         assert done.exit_code == 2, done.output
         assert "is a Hugo site's root" in done.output and "no documents" not in done.output
+
+
+@pytest.mark.parametrize("inference", ["none", "rdfs"])
+def test_an_image_from_another_work_package_names_a_described_work_package(
+    tmp_path: Path, inference: str
+) -> None:
+    """featuredImage.workPackage 4 in the document of work package 4557: work package 4 is
+    described (a WorkPackage numbered 4), so RDFS, which infers its class from the link,
+    finds its number, and only the documented warning remains."""
+    doc = write_doc(tmp_path, "c", {"  workPackage: 4557": "  workPackage: '04'"})
+    report = validate([doc], jobs=1, inference=inference)
+    found = [(d.severity, d.key) for d in report.diagnostics]
+    assert found == [(Severity.WARNING, "featuredImage.workPackage")], [
+        d.format() for d in report.diagnostics
+    ]
+    out = tmp_path / "d.nt"
+    assert export([doc], out, jobs=1, cache=False).exit_code == 0
+    triples = {(str(s), str(p), str(o)) for s, p, o in rdflib.Graph().parse(out, format="nt")}
+    wp4 = "https://medigy.com/work-package/4"
+    assert (wp4, str(rdflib.RDF.type), "https://medigy.com/ontology/WorkPackage") in triples
+    assert (wp4, "http://schema.org/identifier", "4") in triples
