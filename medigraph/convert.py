@@ -241,9 +241,11 @@ class Emitter:
                 continue
             subject = self.node(rule.node) if rule.node else self.subject
             if subject is None:
-                needs = _fields(self.m.nodes[rule.node].iri if rule.node else "")
-                # the fields that are missing or not one text, else (an owner missing) all
-                lacking = [name for name in needs if not self.lookup(name)] or needs
+                pattern = self.m.nodes[rule.node].iri if rule.node else ""
+                needs = _fields(pattern)
+                # the fields that are missing, not one text or not the number the pattern
+                # needs, else (an owner missing) all
+                lacking = [name for name in needs if not self._fits(pattern, name)] or needs
                 if self._refuse_misshapen(rule.node or "", lacking) and rule.key in lacking:
                     continue  # its own error says why nothing is written
                 if rule.converter not in ("variant", "integer-pair"):
@@ -252,7 +254,7 @@ class Emitter:
                     Severity.WARNING,
                     rule.key,
                     f"not written: the {rule.node} it describes needs "
-                    + ", ".join(self._wanted(name) for name in lacking),
+                    + ", ".join(self._wanted(name, pattern) for name in lacking),
                     "map.node",
                 )
                 continue
@@ -281,14 +283,24 @@ class Emitter:
                 )
         return found
 
-    def _wanted(self, name: str) -> str:
+    def _fits(self, pattern: str, name: str) -> bool:
+        """Whether field ``name`` gives ``pattern`` its part: there, one text, and a whole
+        number where the pattern takes ``{number:name}``."""
+        text = self.lookup(name)
+        if not text:
+            return False
+        return f"{{number:{name}}}" not in pattern or iris.whole_number(text) is not None
+
+    def _wanted(self, name: str, pattern: str = "") -> str:
         """A field a node needs, and what is wrong with it when it is there (``identifier as
-        one text, not a list``)."""
+        one text, not a list``, ``featuredImage.workPackage as a whole number``)."""
         written = get_path(self.doc.front_matter, name)
         if isinstance(written, list):
             return f"{name} as one text, not a list"
         if isinstance(written, dict):
             return f"{name} as one text, not a mapping"
+        if isinstance(written, str) and written.strip() and f"{{number:{name}}}" in pattern:
+            return f"{name} as a whole number"
         return name
 
     def _check_parents(self) -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DEFAULT_BASE = "https://medigy.com/"
-_FIELD = re.compile(r"\{(?:(slug|path|host|integer):)?([^{}]+)\}")
+_FIELD = re.compile(r"\{(?:(slug|path|host|integer|number):)?([^{}]+)\}")
 
 
 _PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {}
@@ -255,6 +255,12 @@ class Mapper:
                 out.append(iris.host(text))
             elif how == "integer":
                 out.append(iris.integer(text))
+            elif how == "number":
+                number = iris.whole_number(text)
+                if number is None:
+                    missing = True
+                else:
+                    out.append(number)
             elif how == "path":
                 out.append("/".join(iris.segment(part, False) for part in text.split("/")))
             else:

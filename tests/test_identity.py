@@ -292,3 +292,37 @@ def test_a_publisher_written_another_way_is_the_same_organisation(
     assert names == {"healthleadersmedia.com"}
     told = [(d.key, d.code) for d in report.diagnostics if d.code == "map.organization"]
     assert told == ([("link.brand", "map.organization")] if "://" in brand else [])
+
+
+def test_an_attachment_needs_a_whole_work_package_number(tmp_path: Path) -> None:
+    """attachment/{work package}-{file name}: work package 12 with 3-x.png and work package
+    "12-3" with x.png would be one IRI. A work package that is no number writes no
+    attachment, and says why."""
+    write_doc(
+        tmp_path,
+        "a",
+        {
+            "  workPackage: 4557": "  workPackage: 12",
+            "fileName: Curated_Featured_Image.jpg": "fileName: 3-x.png",
+        },
+    )
+    write_doc(
+        tmp_path,
+        "b",
+        {
+            "  workPackage: 4557": "  workPackage: 12-3",
+            "fileName: Curated_Featured_Image.jpg": "fileName: x.png",
+        },
+    )
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    attachments = {
+        (q.graph_name.value.rsplit("/", 1)[-1], q.subject.value)
+        for q in _quads(out)
+        if q.subject.value.startswith("https://medigy.com/attachment/")
+    }
+    assert attachments == {("a", "https://medigy.com/attachment/12-3-x.png")}
+    told = {d.message for d in report.diagnostics if d.code == "map.node"}
+    assert told == {
+        "not written: the imageAttachment it describes needs featuredImage.workPackage as a whole number"
+    }
