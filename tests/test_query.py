@@ -1130,6 +1130,37 @@ def test_a_full_standard_output_is_an_error_not_a_traceback(store: Path) -> None
         ]
 
 
+def test_a_run_started_with_standard_output_closed_ends_quietly(
+    store: Path, tmp_path: Path
+) -> None:
+    """`>&-`: Python gives such a run no sys.stdout. A command with something to write ends
+    with 1 and says nothing (as with `| head`); one that writes only files works."""
+    import os
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    def closed(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*medigraph_command(), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=lambda: os.close(1),
+            cwd=tmp_path,
+        )
+
+    for args in (
+        ["query", "--store", str(store), "-q", "communities"],
+        ["export", str(EXAMPLES), "-o", "-", "-q"],
+        ["validate", str(EXAMPLES), "-q"],
+    ):
+        done = closed(*args)
+        assert (done.returncode, done.stderr) == (1, b""), (args, done.stderr.decode())
+    dump = tmp_path / "d.ttl"
+    done = closed("export", str(EXAMPLES), "-o", str(dump), "--no-store", "-q")
+    assert (done.returncode, done.stderr) == (0, b"") and dump.stat().st_size > 0
+
+
 def test_answers_are_utf8_whatever_the_locale_of_standard_output(store: Path) -> None:
     """A Windows console or a Latin-1 locale cannot encode every name: the answer is written
     as UTF-8 bytes (as SPARQL's CSV, TSV and JSON are), not lost to a UnicodeEncodeError."""

@@ -4,7 +4,9 @@ does not pay for rdflib and pySHACL, which only ``validate`` needs."""
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import sys
 
 import click
@@ -58,6 +60,8 @@ def main() -> None:
     with 130 (128 + SIGINT, as a shell reports it), not 1: a CI gate must not take an
     interrupted export for one that rejected documents, or validate for one that found
     violations."""
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stdout = io.TextIOWrapper(_Closed(), encoding="utf-8", write_through=True)
     try:
         code = cli.main(prog_name="medigraph", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C (click's form of KeyboardInterrupt)
@@ -71,3 +75,17 @@ def main() -> None:
         click.echo(f"Error: cannot write {where}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+class _Closed(io.RawIOBase):
+    """Standard output for a run started without one: writing to it fails as writing to a pipe
+    whose reader is gone, so a command with something to write ends quietly with exit 1 (as
+    with ``| head``), and one that writes only files is not disturbed. Python gives such a run
+    ``sys.stdout = None``, on which every command failed with a traceback, or lost its answer
+    with exit 0."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise BrokenPipeError(errno.EPIPE, "standard output is closed")
