@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -175,6 +176,7 @@ def discover(
         if root.is_file():
             identity = _identity(os.path.realpath(root))
             rel = under.get(shown, root.name)
+            rel = as_utf8(rel)
             if identity not in seen and (keep is None or keep(rel)):
                 found.append(SourceFile(os.fspath(root), rel, shown))
             seen.add(identity)
@@ -209,7 +211,7 @@ def discover(
                     continue
                 if remember_all:
                     seen.add(identity)
-            path = f"{prefix}/{rel}" if prefix else rel
+            path = as_utf8(f"{prefix}/{rel}" if prefix else rel)
             if keep is not None and not keep(path):
                 continue
             display = os.path.join(shown, rel)
@@ -523,6 +525,28 @@ def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
     return (
         f"no documents (*.md, *.markdown or *.mdown files; hidden ones are skipped) under {where}"
     )
+
+
+def _bytes_as_utf8(name: str) -> str:
+    """A name from the file system read as the UTF-8 its bytes are, where Python decoded
+    them by another locale's encoding (``CafÃ©`` for ``Café`` under Latin-1): a document's
+    path goes into its IRIs, which must not depend on the machine's locale. Bytes that are
+    not UTF-8 stay surrogates, as under a UTF-8 locale."""
+    return os.fsencode(name).decode("utf-8", "surrogateescape")
+
+
+def _utf8_as_bytes(name: str) -> str:
+    """The inverse of :func:`_bytes_as_utf8`: the name to give the file system."""
+    return os.fsdecode(name.encode("utf-8", "surrogateescape"))
+
+
+def _same(name: str) -> str:
+    return name
+
+
+_UTF8_NAMES = sys.getfilesystemencoding() == "utf-8"
+as_utf8: Callable[[str], str] = _same if _UTF8_NAMES else _bytes_as_utf8
+as_os_name: Callable[[str], str] = _same if _UTF8_NAMES else _utf8_as_bytes
 
 
 def _utf8(name: str) -> bool:

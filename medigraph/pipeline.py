@@ -25,7 +25,14 @@ from pathlib import Path
 from sys import intern
 
 from .diagnostics import Diagnostic, Severity, internal_error
-from .documents import SourceFile, discover, is_draft, path_list, read_document
+from .documents import (
+    SourceFile,
+    as_os_name,
+    discover,
+    is_draft,
+    path_list,
+    read_document,
+)
 from .mapping import DEFAULT_BASE, MappedDocument, Mapper, load_mapping
 from .writers import Block, Format, nquads, serialize_document
 
@@ -336,13 +343,16 @@ class FileList:
         if not self._folders or self._folders[-1][0] != folder:
             # Built as discover builds them (the same strings with any os.sep): the path to
             # open joins folder by folder, the name shown joins the relative path.
+            # The relative path is the names' UTF-8 text (documents.as_utf8); the paths to
+            # open and to show are the file system's strings.
+            on_disk = as_os_name(folder)
             self._folders.append(
                 (
                     folder,
-                    os.path.join(self._top, *folder.split("/"), "")
+                    os.path.join(self._top, *on_disk.split("/"), "")
                     if folder
                     else os.path.join(self._top, ""),
-                    os.path.join(self._shown, folder + "/" if folder else ""),
+                    os.path.join(self._shown, on_disk + "/" if folder else ""),
                 )
             )
         self._where.append(len(self._folders) - 1)
@@ -362,9 +372,10 @@ class FileList:
             name = names[start:end].decode("utf-8", "surrogatepass")
             start = end + 1
             folder, file_prefix, shown_prefix = folders[index]
-            shown = shown_prefix + name
+            on_disk = as_os_name(name)
+            shown = shown_prefix + on_disk
             yield SourceFile(
-                shown if file_prefix == shown_prefix else file_prefix + name,
+                shown if file_prefix == shown_prefix else file_prefix + on_disk,
                 f"{folder}/{name}" if folder else name,
                 shown,
             )

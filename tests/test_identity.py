@@ -326,3 +326,34 @@ def test_an_attachment_needs_a_whole_work_package_number(tmp_path: Path) -> None
     assert told == {
         "not written: the imageAttachment it describes needs featuredImage.workPackage as a whole number"
     }
+
+
+def test_file_names_give_the_same_iris_whatever_the_locale(tmp_path: Path) -> None:
+    """Python decodes file names by the locale's encoding: under LC_ALL=C (ASCII) or Latin-1,
+    `café.md` was read as other text (an internal error, or `cafÃ©` in every IRI). The
+    name's UTF-8 bytes are what the graph holds, on any machine."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "Ünïcode dir" / "Café news"
+    folder.mkdir(parents=True)
+    write_doc(folder, "café")
+    dumps = {}
+    for name, extra in (
+        ("utf8", {"LC_ALL": "C.UTF-8"}),
+        ("ascii", {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    ):
+        out = tmp_path / f"{name}.nt"
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra}
+        command = [sys.executable, "-m", "medigraph", "export", "Ünïcode dir", "-o", out.name]
+        done = subprocess.run(
+            [*command, "-q", "--no-store", "--no-cache"],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+        )
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        dumps[name] = out.read_bytes()
+    assert dumps["utf8"] == dumps["ascii"]
+    assert '"Café news/café.md"'.encode() in dumps["utf8"]
