@@ -54,7 +54,7 @@ from .query import (
     uses_service,
     write_rows,
 )
-from .store import StoreMissing, _is_store, open_writable
+from .store import StoreError, StoreMissing, _is_store, open_read_only, open_writable
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
@@ -143,6 +143,8 @@ class QueryServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.store: ox.Store | None = store
         """Held open for writing (never written) so that no export changes it meanwhile."""
+        self.holds_lock = True
+        """False when the store's files cannot be written, so it is held read-only."""
         self.prefixes = prefixes
         self.timeout = timeout
         self.page = _page(prefixes)
@@ -186,11 +188,33 @@ def make_server(
     most 4); ``server_close`` ends them."""
     if not _is_store(Path(store_path)):
         raise StoreMissing(f"no medigraph store at {store_path}")
+    # A store an export left half made is refused as `query` refuses it (opened for writing,
+    # RocksDB would quietly complete it into an empty one).
+    open_read_only(store_path)  # closed again at once
     # Holding the writer's lock (without ever writing) keeps an export from changing the
     # files under a running server; a read-only RocksDB open would not notice it.
-    store = open_writable(store_path, wait=0)
+    locked = True
+    try:
+        store = open_writable(store_path, wait=0)
+    except StoreError as exc:
+        if not _cannot_write(exc):
+            raise
+        # A store on a read-only volume, or one the user may only read: served all the same
+        # (no export can change it either, unless another user's); the caller says so.
+        store = open_read_only(store_path)
+        locked = False
     size = workers or min(4, os.cpu_count() or 1)
-    return QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
+    server = QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
+    server.holds_lock = locked
+    return server
+
+
+def _cannot_write(exc: StoreError) -> bool:
+    """Whether the store could not be opened for writing because its files cannot be
+    written (a read-only file system, no permission), not because another process holds it."""
+    cause = exc.__cause__
+    text = str(cause or exc).lower()
+    return "read-only file system" in text or "permission denied" in text
 
 
 def _host_name(header: str) -> str:

@@ -111,11 +111,15 @@ def _marking(base: str, started: bool) -> str:
 
 def unfinished_update(path: str | os.PathLike[str], base: str = DEFAULT_BASE) -> str | None:
     """When an export that did not finish began to update the store at ``path`` (its answers
-    may then mix documents before and after that export), else None."""
+    may then mix documents before and after that export), else None. ``"never"`` when no
+    export ever finished there (a store with no manifest: one killed before its first batch)."""
     manifest = manifest_graph(base)
+    store = open_read_only(path)
     query = f"SELECT ?since WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
-    for row in open_read_only(path).query(query):  # type: ignore[union-attr]
+    for row in store.query(query):  # type: ignore[union-attr]
         return str(row["since"].value)
+    if not store.contains_named_graph(manifest):
+        return "never"
     return None
 
 
@@ -126,7 +130,12 @@ def open_read_only(path: str | os.PathLike[str]) -> ox.Store:
         raise StoreMissing(f"no medigraph store at {where}")
     try:
         return ox.Store.read_only(str(where))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # pyoxigraph raises RocksDB's errors as either
+        if "column family not found" in str(exc).lower():
+            raise StoreError(
+                f"the store at {where} is incomplete: an export into it was stopped before it"
+                " wrote anything; run `medigraph export` again to build it"
+            ) from exc
         raise StoreError(f"cannot open the store at {where}: {exc}") from exc
 
 

@@ -624,3 +624,68 @@ def test_a_store_an_export_left_half_updated_is_told_to_the_querier(tmp_path: Pa
     assert "did not finish" in warned.stderr and "export again" in warned.stderr
     export([EXAMPLES], tmp_path / "d.ttl", store=store, jobs=1, cache=False)
     assert "did not finish" not in runner.invoke(cli, ask).stderr
+
+
+HALF_MADE = ROOT / "tests" / "fixtures" / "half_made_store"
+"""The files RocksDB had written when an export into a new store was killed (SIGKILL) about
+a second in: a store folder with no column families yet."""
+
+
+def test_a_half_made_store_is_a_clear_usage_error_for_query_and_serve(tmp_path: Path) -> None:
+    from medigraph.serve import make_server
+    from medigraph.store import StoreError
+
+    store = tmp_path / "store"
+    shutil.copytree(HALF_MADE, store)
+    before = sorted(p.name for p in store.iterdir())
+    runner = CliRunner()
+    result = runner.invoke(cli, ["query", "--store", str(store), "ASK { ?s ?p ?o }"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"the store at {store} is incomplete" in result.stderr
+    assert "medigraph export" in result.stderr
+    with pytest.raises(StoreError, match="is incomplete"):
+        make_server(store, port=0)
+    # Neither completed it into an empty store: the next export builds it.
+    assert sorted(p.name for p in store.iterdir()) == before
+
+
+def test_a_store_no_export_finished_in_is_told_not_answered_silently(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ox.Store(str(store)).flush()  # what an export killed before its first batch leaves
+    result = CliRunner().invoke(cli, ["query", "--store", str(store), "ASK { ?s ?p ?o }"])
+    assert result.exit_code == 0
+    assert f"no export has finished in {store}" in result.stderr
+
+
+def test_serve_serves_a_store_it_cannot_write_without_its_lock(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store on a read-only volume (or one the user may only read) cannot be opened for
+    writing, which serve does only to hold the lock: it is served read-only, and said so."""
+    from medigraph import serve
+    from medigraph.store import StoreError
+
+    store = tmp_path / "store"
+    assert export([corpus], tmp_path / "d.ttl", store=store, jobs=1).exit_code == 0
+
+    def read_only_volume(path: object, wait: float = 0) -> ox.Store:
+        cause = OSError(
+            "IO error: While open a file for appending: store/LOG: Read-only file system"
+        )
+        raise StoreError(f"cannot open the store at {path}: {cause}") from cause
+
+    monkeypatch.setattr(serve, "open_writable", read_only_volume)
+    server = serve.make_server(store, port=0)
+    try:
+        assert server.holds_lock is False
+        assert server.store is not None and len(server.store) > 0
+    finally:
+        server.server_close()
+
+    def locked(path: object, wait: float = 0) -> ox.Store:
+        raise StoreError(f"the store at {path} is in use by another process")
+
+    monkeypatch.setattr(serve, "open_writable", locked)
+    with pytest.raises(StoreError, match="in use"):
+        serve.make_server(store, port=0)

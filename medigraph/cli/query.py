@@ -272,7 +272,13 @@ def _warn_if_unfinished(store_path: str, base: str) -> None:
         since = unfinished_update(store_path, base)
     except (StoreError, OSError):  # no store (StoreMissing) or one that cannot be read
         return
-    if since is not None:
+    if since == "never":
+        click.echo(
+            f"medigraph: warning: no export has finished in {store_path}: it holds no"
+            " documents yet; export again to build it",
+            err=True,
+        )
+    elif since is not None:
         click.echo(
             f"medigraph: warning: an export that began updating {store_path} at {since} did not"
             " finish: answers may mix documents from before and after it; export again to"
@@ -318,6 +324,13 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
         raise Fatal(str(exc)) from None
     except OSError as exc:
         raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    if not server.holds_lock:
+        click.echo(
+            f"medigraph: warning: {store_path} cannot be written (a read-only file system, or"
+            " no permission), so it is served without holding it: an export by someone who"
+            " can write it would change the answers while they are given",
+            err=True,
+        )
     click.echo(
         f"medigraph: serving {store_path} read-only at {server.url} (SPARQL endpoint {server.url}query); Ctrl-C stops.",
         err=True,
