@@ -599,17 +599,7 @@ def parse_document(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [
-            error(
-                src,
-                line,
-                None,
-                f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                "save it as UTF-8",
-                "read.encoding",
-            )
-        ]
+        return None, [_not_utf8(raw, exc.start, src)]
     decoded = len(text)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     as_read = len(text) == decoded  # no BOM, no CRLF: the text's bytes are the file's
@@ -690,6 +680,37 @@ def parse_document(
     )
 
 
+def _not_utf8(raw: bytes, at: int, src: str) -> Diagnostic:
+    """The first byte that is not UTF-8, told by its line, its key and the text before it
+    (an offset in bytes means nothing in an editor), with what it is in Windows-1252, the
+    likeliest source of such a byte."""
+    line = raw.count(b"\n", 0, at) + 1
+    text = raw.decode("utf-8", "replace").removeprefix("\ufeff").replace("\r\n", "\n")
+    key = None
+    opening = _BOUNDARY.match(text)
+    closing = _closing_boundary(text, opening.end()) if opening else None
+    if opening is not None and closing is not None:
+        first = text.count("\n", 0, opening.end()) + 1
+        fm_text = text[opening.end() : closing.start()]
+        if 0 <= line - first <= fm_text.count("\n"):
+            key = _key_of_line(fm_text, line - first)
+    start = raw.rfind(b"\n", 0, at) + 1
+    before = raw[start:at].decode("utf-8", "replace").lstrip()[-24:]
+    where = f' after "{before}"' if before else " at the start of the line"
+    try:
+        meant = f' (in Windows-1252 it is "{raw[at : at + 1].decode("cp1252")}")'
+    except UnicodeDecodeError:
+        meant = ""
+    return error(
+        src,
+        line,
+        key,
+        f"file is not UTF-8: the byte 0x{raw[at]:02x}{where} is not UTF-8 text{meant};"
+        " save the file as UTF-8",
+        "read.encoding",
+    )
+
+
 def _closing_boundary(text: str, start: int) -> re.Match[str] | None:
     """``_BOUNDARY.search(text, start)``, trying only the lines that start with ``---``
     (the regex alone tries every position of the front matter)."""
@@ -712,15 +733,9 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = line_offset + _LineCounter(fm_text).line(mark) if mark is not None else line_offset
-        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        lines = fm_text.split("\n")
-        text = lines[line - line_offset] if 0 <= line - line_offset < len(lines) else ""
-        if "\t" in text[: len(text) - len(text.lstrip())]:
-            what += " (a tab in the indentation: YAML indents with spaces only)"
+        at, key, what = _yaml_failure(fm_text, exc, line_offset)
         return _Parsed(
-            {}, {}, [error(src, line, None, f"YAML does not parse: {what}", "read.yaml")]
+            {}, {}, [error(src, line_offset + at, key, f"YAML does not parse: {what}", "read.yaml")]
         )
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+000C
         at = min(_reader_position(fm_text, exc), len(fm_text))
@@ -831,7 +846,7 @@ def _key_holding(fm_text: str, at: int, tries: int = 8) -> str | None:
     return path or None
 
 
-_KEY_LINE = re.compile(r"^( *)(?:- +)?([^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?: |$)")
+_KEY_LINE = re.compile(r"^( *)(?:- +)?(?!- )([^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?: |$)")
 
 
 def _key_at(fm_text: str, line: int) -> str | None:
@@ -851,6 +866,313 @@ def _key_at(fm_text: str, line: int) -> str | None:
             if depth == 0:
                 break
     return ".".join(reversed(keys)) or None
+
+
+# What YAML's errors mean to an editor. None of this runs for front matter that parses.
+
+_TAB_ADVICE = "a tab in the indentation: YAML indents with spaces only; use spaces"
+_RESERVED_START = "@`%"
+"""Characters YAML keeps for itself that cannot start a value (``!``, ``&``, ``*``, ``|``
+and ``>`` can, and mean something else: a tag, an anchor, an alias, a block of text)."""
+
+
+def _yaml_failure(
+    fm_text: str, exc: yaml.MarkedYAMLError, line_offset: int
+) -> tuple[int, str | None, str]:
+    """The 0-based line of the front matter an editor has to change, the key on it, and
+    what is wrong there in an editor's words (one line, with the fix).
+
+    PyYAML's marks name where parsing gave up: for a quote never closed that is the end of
+    the text, or many lines below where the runaway value met a quote of another key; for an
+    indentation mistake sometimes the line after the one that is off. The line is worked out
+    from the kind of error, and the key by parsing the text again with that line mended."""
+    lines = fm_text.split("\n")
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join(part for part in (exc.context, exc.problem) if part)
+    if mark is None:  # pragma: no cover - libyaml and PyYAML always give one
+        return 0, None, what
+    at = _LineCounter(fm_text).line(mark)
+    found = _opened_above(fm_text, exc, mark, line_offset) or _advice(
+        fm_text, lines, exc, mark, line_offset
+    )
+    if found is not None:
+        at, what = found
+    if "\t" in lines[at][: _indent(lines, at)] and what != _TAB_ADVICE:
+        what += f" ({_TAB_ADVICE})"
+    return at, _key_of_line(fm_text, at), what
+
+
+def _opened_above(
+    fm_text: str, exc: yaml.MarkedYAMLError, mark: yaml.Mark, line_offset: int
+) -> tuple[int, str] | None:
+    """A quote or bracket never closed: the line it opens on, which PyYAML names only as
+    the context of an error at the end of the text, or not at all when the runaway value
+    ends at a quote meant to open another."""
+    counter = _LineCounter(fm_text)
+    opened = exc.context_mark
+    context, problem = exc.context or "", exc.problem or ""
+    if context == "while scanning a quoted scalar" and "end of stream" in problem and opened:
+        at = counter.line(opened)
+        quote = fm_text[opened.index]
+        return at, f"the quote {quote} opened on line {line_offset + at} is never closed; close it"
+    runaway = _runaway_quote(fm_text, mark.index)
+    if runaway is not None:
+        at = counter.line(runaway.start_mark)
+        end = line_offset + counter.line(runaway.end_mark)
+        quote = fm_text[runaway.start_mark.index]
+        return at, (
+            f"the quote {quote} opened on line {line_offset + at} is never closed: the value"
+            f" runs on to line {end}; close it on line {line_offset + at}"
+        )
+    if context.startswith("while parsing a flow ") and opened:
+        at = counter.line(opened)
+        if at < counter.line(mark):
+            bracket = fm_text[opened.index]
+            closer = "]" if bracket == "[" else "}"
+            return at, (
+                f"the {bracket} opened on line {line_offset + at} is never closed with"
+                f" {closer} (or a comma is missing); close it"
+            )
+    return None
+
+
+def _advice(
+    fm_text: str, lines: list[str], exc: yaml.MarkedYAMLError, mark: yaml.Mark, line_offset: int
+) -> tuple[int, str] | None:
+    """The line and the fix for the mistakes editors make most, by the kind of error: a
+    value holding ``: `` or starting with a character YAML reserves, an alias by mistake, a
+    tab, a stray quote, a key indented unlike its neighbours. None for others: PyYAML's own
+    words are told."""
+    at = _LineCounter(fm_text).line(mark)
+    column = _column(fm_text, mark.index)
+    context, problem = exc.context or "", exc.problem or ""
+    sign = fm_text[mark.index : mark.index + 1]  # the character PyYAML stopped at
+    if problem == "found undefined alias":
+        name = re.match(r"\*([^\s,\[\]{}]*)", fm_text[mark.index :])
+        alias = name.group(1) if name else ""
+        return at, (
+            f"*{alias} refers to an anchor &{alias} that is not defined; if it is text,"
+            " put the value in quotes"
+        )
+    if "found unknown escape character" in problem:
+        return at, (
+            'a \\ in a "…" value starts an escape such as \\n; write \\\\ for a backslash,'
+            " or put the value in single quotes"
+        )
+    if "tab" in problem or sign == "\t":
+        return at, _TAB_ADVICE
+    if "cannot start any token" in problem and sign and sign in _RESERVED_START:
+        return at, f"a value cannot start with {sign} in YAML (it is reserved); put it in quotes"
+    if context == "while scanning a block scalar" and exc.context_mark is not None:
+        return at, (
+            f"{fm_text[exc.context_mark.index]} at the start of a value begins a block of text"
+            " in YAML; if it is the text itself, put the value in quotes"
+        )
+    if problem == "mapping values are not allowed in this context":
+        own = _KEY_LINE.match(lines[at]) if at < len(lines) else None
+        if own is None or column > own.end(2):
+            return at, "a ': ' inside a value reads as a new key; put the value in quotes"
+        return _misindented(lines, at, line_offset)
+    if not problem.startswith("did not find expected"):
+        return None
+    if column <= _indent(lines, at):
+        return _misindented(lines, at, line_offset)
+    quote = lines[at][:column].rstrip()[-1:]
+    if quote in ("'", '"'):
+        inner = "''" if quote == "'" else '\\"'
+        return at, (
+            f"text follows the value's closing quote {quote}; write a {quote} inside the"
+            f" value as {inner}, or quote the value with the other kind of quote"
+        )
+    return None
+
+
+def _column(text: str, index: int) -> int:
+    return index - text.rfind("\n", 0, index) - 1
+
+
+def _indent(lines: list[str], at: int) -> int:
+    text = lines[at] if 0 <= at < len(lines) else ""
+    return len(text) - len(text.lstrip(" \t"))
+
+
+def _runaway_quote(fm_text: str, before: int) -> Any:
+    """The quoted value (a scanner token), ending before ``before``, that takes in lines
+    shaped like the keys or items beside it: its closing quote was meant to open another
+    value, so its opening quote is the one never closed. None if there is none."""
+    loader = _Loader(fm_text)
+    try:
+        while (token := loader.get_token()) is not None and token.start_mark.index < before:
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ("'", '"')
+                and token.end_mark.line > token.start_mark.line
+                and _takes_in_keys(fm_text, token.start_mark.index, token.end_mark.index)
+            ):
+                return token
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return None
+
+
+def _takes_in_keys(fm_text: str, start: int, end: int) -> bool:
+    """Whether a line of the quoted value from ``start`` to ``end`` looks like a key or an
+    item no deeper than the line the value starts on."""
+    first = fm_text.rfind("\n", 0, start) + 1
+    opening = fm_text[first:start]
+    depth = len(opening) - len(opening.lstrip(" -"))
+    for text in fm_text[start:end].split("\n")[1:]:
+        stripped = text.lstrip(" ")
+        if len(text) - len(stripped) <= depth and (
+            _KEY_LINE.match(text) or stripped.startswith("- ")
+        ):
+            return True
+    return False
+
+
+def _misindented(lines: list[str], at: int, line_offset: int) -> tuple[int, str]:
+    """The line whose indentation is off, of ``at`` and the key or item above it, and why:
+    the one that, indented as the other, lets the front matter parse (the first key of a
+    block indented unlike the rest of it makes YAML fail on the second). If both do, the
+    one whose indentation fewer lines share."""
+    above = _entry_near(lines, at, -1)
+    here = _indent(lines, at)
+    if above is None or _indent(lines, above) == here:
+        return at, (
+            f"indented {plural(here, 'space')}, which lines up with no block above it;"
+            " line it up with the keys beside it"
+        )
+    there = _indent(lines, above)
+    fits_above = _parses(_reindented(lines, above, here))
+    fits_here = _parses(_reindented(lines, at, there))
+    if fits_above and fits_here:
+        widths = [_indent(lines, i) for i, text in enumerate(lines) if text.strip()]
+        fits_above = widths.count(there) < widths.count(here)
+    if fits_above:
+        at, above, here, there = above, at, there, here
+    return at, (
+        f"indented {plural(here, 'space')} where line {line_offset + above} has {there}: YAML"
+        " reads nesting from the indentation; line up the keys and items of one block"
+    )
+
+
+def _entry_near(lines: list[str], at: int, step: int) -> int | None:
+    """The nearest line from ``at`` in the direction ``step`` that starts a key or an item."""
+    near = at + step
+    while 0 <= near < len(lines):
+        body = lines[near].lstrip(" \t")
+        if _KEY_LINE.match(" " + body) or body == "-" or body.startswith("- "):
+            return near
+        near += step
+    return None
+
+
+def _opens_block(text: str) -> bool:
+    """Whether a line is a key with nothing after it: its value is the lines below."""
+    own = _KEY_LINE.match(" " + text.lstrip(" \t"))
+    rest = text.lstrip(" \t")[own.end() - 1 :].strip() if own else "x"
+    return rest == "" or rest.startswith("#")
+
+
+def _reindented(lines: list[str], at: int, width: int) -> str:
+    mended = list(lines)
+    mended[at] = " " * width + lines[at].lstrip(" \t")
+    return "\n".join(mended)
+
+
+def _parses(text: str) -> bool:
+    return _compose(text) is not None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def _key_of_line(fm_text: str, at: int) -> str | None:
+    """The key (``featuredImage.size[0]``) line ``at`` of YAML that does not parse belongs
+    to: the text is parsed again with that line mended — its value left out, its indentation
+    made its neighbours' — and the nodes say which key starts on it or holds it. By the
+    indentation of the lines above (:func:`_key_at`) when no mending parses."""
+    lines = fm_text.split("\n")
+    if not 0 <= at < len(lines):
+        return None
+    body = lines[at].lstrip(" \t")
+    lead = len(lines[at]) - len(body)
+    own = _KEY_LINE.match(" " * lead + body)
+    if own is not None:
+        emptied = body[: own.end(2) - lead + 1]
+    elif body == "-" or body.startswith("- "):
+        emptied = "-"
+    else:
+        return _key_at(fm_text, at)
+    for width in _likely_widths(lines, at):
+        for kept in (body, emptied):
+            mended = list(lines)
+            mended[at] = " " * width + kept
+            node = _compose("\n".join(mended))
+            if isinstance(node, yaml.MappingNode):
+                return _path_at(node, at, width)
+    return _key_at(fm_text, at)
+
+
+def _likely_widths(lines: list[str], at: int) -> list[int]:
+    """Indentations line ``at`` may have been meant to have, likeliest first: its neighbour
+    key's or item's (the one below when the one above opens a block), one more or less."""
+    above, below = _entry_near(lines, at, -1), _entry_near(lines, at, 1)
+    widths = []
+    if above is not None:
+        widths.append(_indent(lines, above))
+        if _opens_block(lines[above]) and below is not None:
+            widths.insert(0, _indent(lines, below))  # the first key of a block
+    if below is not None:
+        widths.append(_indent(lines, below))
+    lead = _indent(lines, at)
+    if "\t" in lines[at][:lead]:  # a tab is as wide as the editor's setting: no guide
+        return [width for i, width in enumerate(widths) if width not in widths[:i]]
+    widths += [lead, lead - 1, lead + 1]
+    widths = [width for i, width in enumerate(widths) if width >= 0 and width not in widths[:i]]
+    return sorted(widths, key=lambda width: abs(width - lead))  # (stable: ties keep order)
+
+
+def _path_at(node: yaml.Node | None, line: int, column: int) -> str | None:
+    """The dotted key of composed YAML whose key starts on ``line`` or whose value holds
+    (``line``, ``column``)."""
+    path = ""
+    while node is not None:
+        inner: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if key_node.start_mark.line == line:
+                    name = str(key_node.value)
+                    return f"{path}.{name}" if path else name
+            for key_node, value_node in node.value:
+                if _holds(value_node, line, column):
+                    name = str(key_node.value)
+                    path = f"{path}.{name}" if path else name
+                    inner = value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                if _holds(item, line, column) or item.start_mark.line == line:
+                    path += f"[{index}]"
+                    inner = item
+                    break
+        node = inner
+    return path or None
+
+
+def _holds(node: yaml.Node, line: int, column: int) -> bool:
+    first, last = node.start_mark, node.end_mark
+    return (first.line, first.column) <= (line, column) < (last.line, max(last.column, 1))
 
 
 class _LineCounter:

@@ -1,0 +1,197 @@
+"""Front matter YAML cannot parse is told at the line an editor has to change, with the key
+on it and the fix, in one line: not where PyYAML gave up."""
+
+from __future__ import annotations
+
+import pytest
+
+from medigraph.documents import parse_document
+
+FRONT = """\
+aliases: /news/three-actions
+archetype: curate-content
+author:
+- Vinit @maxinovip.com
+communityTopics:
+- 'Medigy: Fundamental Technologies'
+- 'KLAS: Telehealth'
+featuredImage:
+  alt: Three Actions
+  format: JPEG
+  size:
+  - 2732
+  - 1200
+  valid: true
+link:
+  brand: healthleadersmedia.com
+  href: https://www.healthleadersmedia.com/telehealth/3
+openProjectCustomFields:
+  medigyTopics: '["Medigy: Fundamental Technologies","KLAS: Telehealth","Symplur:
+    Virtual Care"]'
+owlType: Medigy Communities
+title: Three Actions Health Systems Should Take Now
+type: communities/medigy-chronic-care-management
+"""
+"""Keys from the seed document: on line 2 of the file (after ``---``) is ``aliases``."""
+
+
+def _line(key_text: str) -> int:
+    """The line of the file (``---`` is line 1) on which ``key_text`` starts a line."""
+    return next(i for i, text in enumerate(FRONT.split("\n"), 2) if text.startswith(key_text))
+
+
+def _one_error(front: str | bytes) -> tuple[int | None, str | None, str, str]:
+    raw = front if isinstance(front, bytes) else front.encode("utf-8")
+    doc, problems = parse_document(b"---\n" + raw + b"---\nBody\n", "seed.md")
+    assert doc is None and len(problems) == 1, problems
+    (problem,) = problems
+    assert "\n" not in problem.message
+    return problem.line, problem.key, problem.code, problem.message
+
+
+def _with(old: str, new: str) -> str:
+    assert FRONT.count(old) == 1, old
+    return FRONT.replace(old, new)
+
+
+def test_the_seed_parses() -> None:
+    doc, problems = parse_document(f"---\n{FRONT}---\nBody\n".encode(), "seed.md")
+    assert doc is not None and problems == []
+
+
+def test_a_quote_never_closed_is_told_where_it_opens_not_where_yaml_gave_up() -> None:
+    """`archetype: "curate-content` runs on to the next `"` (line 20, medigyTopics) and
+    failed there; a title's open quote failed at the end of the text."""
+    line, key, code, message = _one_error(
+        _with("archetype: curate-content", 'archetype: "curate-content')
+    )
+    assert (line, key, code) == (3, "archetype", "read.yaml")
+    assert message == (
+        'YAML does not parse: the quote " opened on line 3 is never closed: the value runs on'
+        f" to line {_line('  medigyTopics')}; close it on line 3"
+    )
+    title = _line("title:")
+    line, key, code, message = _one_error(
+        _with("title: Three Actions Health", 'title: "Three Actions Health')
+    )
+    assert (line, key) == (title, "title")
+    assert (
+        message
+        == f'YAML does not parse: the quote " opened on line {title} is never closed; close it'
+    )
+
+
+def test_a_list_item_whose_quote_is_never_closed_is_named_by_its_index() -> None:
+    line, key, _, message = _one_error(_with("- 'KLAS: Telehealth'", "- 'KLAS: Telehealth"))
+    assert (line, key) == (_line("- 'KLAS"), "communityTopics[1]")
+    assert "the quote ' opened on line" in message
+
+
+def test_a_legitimate_quoted_value_over_two_lines_is_no_runaway_quote() -> None:
+    """medigyTopics' quoted value spans two lines; an error below it is not put on it."""
+    line, key, _, message = _one_error(_with("owlType: Medigy", "owlType: *Medigy"))
+    assert (line, key) == (_line("owlType"), "owlType")
+    assert "never closed" not in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "advice"),
+    [
+        (
+            "title: Three Actions Health Systems",
+            "title: Telehealth: Three Actions Health Systems",
+            "title",
+            "a ': ' inside a value reads as a new key; put the value in quotes",
+        ),
+        (
+            "  brand: healthleadersmedia.com",
+            "  brand: @healthleadersmedia.com",
+            "link.brand",
+            "a value cannot start with @ in YAML (it is reserved); put it in quotes",
+        ),
+        (
+            "- Vinit @maxinovip.com",
+            "- `Vinit` @maxinovip.com",
+            "author[0]",
+            "a value cannot start with ` in YAML (it is reserved); put it in quotes",
+        ),
+        (
+            "  format: JPEG",
+            "  format: *jpeg",
+            "featuredImage.format",
+            "*jpeg refers to an anchor &jpeg that is not defined; if it is text, put the value"
+            " in quotes",
+        ),
+        (
+            "  - 1200",
+            "  - |1200",
+            "featuredImage.size[1]",
+            "| at the start of a value begins a block of text in YAML; if it is the text itself,"
+            " put the value in quotes",
+        ),
+    ],
+)
+def test_a_value_yaml_reserves_is_told_with_its_key_and_the_fix(
+    old: str, new: str, key: str, advice: str
+) -> None:
+    line, found_key, code, message = _one_error(_with(old, new))
+    assert (line, found_key, code) == (_line(old), key, "read.yaml")
+    assert message == f"YAML does not parse: {advice}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "at"),
+    [
+        # the first key of a block indented more than the rest: YAML fails on the second
+        ("  alt: Three", "   alt: Three", "featuredImage.alt", "  alt:"),
+        ("  alt: Three", " alt: Three", "featuredImage.alt", "  alt:"),
+        ("- 'Medigy:", " - 'Medigy:", "communityTopics[0]", "- 'Medigy:"),
+        ("aliases: /news", " aliases: /news", "aliases", "aliases:"),
+        # a key indented more than the one before it, which has a value
+        ("archetype: curate", " archetype: curate", "archetype", "archetype:"),
+        ("  valid: true", "   valid: true", "featuredImage.valid", "  valid:"),
+        ("  href: https", " href: https", "link.href", "  href:"),
+    ],
+)
+def test_a_key_indented_unlike_its_neighbours_is_told_at_its_own_line(
+    old: str, new: str, key: str, at: str
+) -> None:
+    line, found_key, _, message = _one_error(_with(old, new))
+    assert (line, found_key) == (_line(at), key)
+    assert "line up the keys and items of one block" in message
+
+
+def test_a_tab_in_the_indentation_names_the_key() -> None:
+    for old, key in [
+        ("  format: JPEG", "featuredImage.format"),
+        ("- Vinit", "author[0]"),
+        ("title: Three", "title"),
+    ]:
+        line, found_key, _, message = _one_error(_with(old, "\t" + old.lstrip(" ")))
+        assert (line, found_key) == (_line(old), key)
+        assert message == (
+            "YAML does not parse: a tab in the indentation: YAML indents with spaces only;"
+            " use spaces"
+        )
+
+
+def test_a_bracket_never_closed_is_told_where_it_opens() -> None:
+    line, key, _, message = _one_error(_with("owlType: Medigy Communities", "owlType: [Medigy"))
+    assert (line, key) == (_line("owlType"), "owlType")
+    assert "the [ opened on line" in message and "never closed with ]" in message
+
+
+def test_a_byte_that_is_not_utf8_is_told_by_its_line_key_and_text() -> None:
+    raw = _with("  brand: healthleadersmedia.com", "  brand: Caf\udce9 au lait").encode(
+        "utf-8", "surrogateescape"
+    )
+    line, key, code, message = _one_error(raw)
+    assert (line, key, code) == (_line("  brand"), "link.brand", "read.encoding")
+    assert message == (
+        'file is not UTF-8: the byte 0xe9 after "brand: Caf" is not UTF-8 text'
+        ' (in Windows-1252 it is "é"); save the file as UTF-8'
+    )
+    # in the body: the line, no key
+    doc, problems = parse_document(f"---\n{FRONT}---\nCaf\xe9\n".encode("latin-1"), "d.md")
+    assert doc is None
+    assert [(p.line, p.key) for p in problems] == [(FRONT.count("\n") + 3, None)]
