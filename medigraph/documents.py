@@ -854,7 +854,9 @@ def _key_at(fm_text: str, line: int) -> str | None:
     and the lines above it by indentation; for a document YAML cannot parse."""
     lines = fm_text.split("\n")
     keys: list[str] = []
-    indent = None
+    own = lines[line] if 0 <= line < len(lines) else ""
+    # a line that is no key belongs to a key it is indented under, if any
+    indent = None if _KEY_LINE.match(own) else len(own) - len(own.lstrip(" "))
     for text in reversed(lines[: line + 1]):
         found = _KEY_LINE.match(text)
         if found is None:
@@ -947,6 +949,19 @@ def _advice(
     column = _column(fm_text, mark.index)
     context, problem = exc.context or "", exc.problem or ""
     sign = fm_text[mark.index : mark.index + 1]  # the character PyYAML stopped at
+    if context == "while scanning a simple key" and exc.context_mark is not None:
+        # PyYAML names the line after the one that is not `key: value`
+        at = _LineCounter(fm_text).line(exc.context_mark)
+        brk = fm_text[: exc.context_mark.index].rstrip(" ")[-1:]
+        if brk and brk in "\r\x85\u2028\u2029":
+            return at, (
+                f"an invisible line break (U+{ord(brk):04X}) in the value ends the line for"
+                " YAML; remove it"
+            )
+        return at, (
+            "a line that is not 'key: value' where a key is expected; add the key and ':',"
+            " or indent the line under the value it continues"
+        )
     if problem == "found undefined alias":
         name = re.match(r"\*([^\s,\[\]{}]*)", fm_text[mark.index :])
         alias = name.group(1) if name else ""
@@ -1118,9 +1133,10 @@ def _key_of_line(fm_text: str, at: int) -> str | None:
         for kept in (body, emptied):
             mended = list(lines)
             mended[at] = " " * width + kept
-            node = _compose("\n".join(mended))
+            text = "\n".join(mended)
+            node = _compose(text)
             if isinstance(node, yaml.MappingNode):
-                return _path_at(node, at, width)
+                return _path_at(node, text, at, width)
     return _key_at(fm_text, at)
 
 
@@ -1143,36 +1159,45 @@ def _likely_widths(lines: list[str], at: int) -> list[int]:
     return sorted(widths, key=lambda width: abs(width - lead))  # (stable: ties keep order)
 
 
-def _path_at(node: yaml.Node | None, line: int, column: int) -> str | None:
-    """The dotted key of composed YAML whose key starts on ``line`` or whose value holds
-    (``line``, ``column``)."""
+def _path_at(node: yaml.Node | None, text: str, line: int, column: int) -> str | None:
+    """The dotted key of composed YAML whose key or item starts on ``line`` of ``text``, or
+    whose value holds its ``column``. By character positions: libyaml's own line count
+    takes a lone CR or U+2028 for a line break, which an editor does not."""
+    first = 0
+    for _ in range(line):
+        first = text.index("\n", first) + 1
+    last = text.find("\n", first)
+    last = len(text) if last == -1 else last
+    target = first + column
+
+    def on_line(item: yaml.Node) -> bool:
+        return first <= int(item.start_mark.index) <= last
+
+    def holds(item: yaml.Node) -> bool:
+        return int(item.start_mark.index) <= target < int(item.end_mark.index)
+
     path = ""
     while node is not None:
         inner: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
             for key_node, _ in node.value:
-                if key_node.start_mark.line == line:
+                if on_line(key_node):
                     name = str(key_node.value)
                     return f"{path}.{name}" if path else name
             for key_node, value_node in node.value:
-                if _holds(value_node, line, column):
+                if holds(value_node):
                     name = str(key_node.value)
                     path = f"{path}.{name}" if path else name
                     inner = value_node
                     break
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                if _holds(item, line, column) or item.start_mark.line == line:
+                if holds(item) or on_line(item):
                     path += f"[{index}]"
                     inner = item
                     break
         node = inner
     return path or None
-
-
-def _holds(node: yaml.Node, line: int, column: int) -> bool:
-    first, last = node.start_mark, node.end_mark
-    return (first.line, first.column) <= (line, column) < (last.line, max(last.column, 1))
 
 
 class _LineCounter:

@@ -195,3 +195,18 @@ def test_a_byte_that_is_not_utf8_is_told_by_its_line_key_and_text() -> None:
     doc, problems = parse_document(f"---\n{FRONT}---\nCaf\xe9\n".encode("latin-1"), "d.md")
     assert doc is None
     assert [(p.line, p.key) for p in problems] == [(FRONT.count("\n") + 3, None)]
+
+
+def test_a_line_that_is_no_key_is_told_at_itself_not_at_the_line_below() -> None:
+    """PyYAML names the line after it ("while scanning a simple key")."""
+    line, key, _, message = _one_error(
+        _with("owlType: Medigy", "Medigy Communities\nowlType: Medigy")
+    )
+    assert (line, key) == (_line("owlType"), None)
+    assert "a line that is not 'key: value' where a key is expected" in message
+    # an invisible line break (U+2028, LS) in a plain value: libyaml ends the line there
+    line, key, _, message = _one_error(
+        _with("  brand: healthleadersmedia", "  brand: health\u2028leadersmedia")
+    )
+    assert (line, key) == (_line("  brand"), "link.brand")
+    assert "an invisible line break (U+2028) in the value ends the line for YAML" in message
