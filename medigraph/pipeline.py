@@ -134,6 +134,7 @@ def worker_pool(
     """A pool of worker processes (forked where the platform can) that leave Ctrl-C to this
     process: they are started with SIGINT ignored, so one that arrives while they start
     cannot interrupt them before their initializer says so too."""
+    jobs = min(jobs, max_workers())
     forking = hasattr(os, "fork")
     context = multiprocessing.get_context("fork" if forking else "spawn")
     main = threading.current_thread() is threading.main_thread()
@@ -282,6 +283,16 @@ def default_jobs() -> int:
     return max(
         1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     )
+
+
+WORKERS_PER_CORE = 4
+"""At most this many worker processes per core, whatever ``--jobs`` says: the work is CPU
+bound, so more only compete for the cores, and ``-j 100000`` forked until the machine's
+process table was full."""
+
+
+def max_workers() -> int:
+    return WORKERS_PER_CORE * default_jobs()
 
 
 def run(

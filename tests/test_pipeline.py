@@ -155,3 +155,16 @@ def test_an_abandoned_pool_leaves_no_worker_behind_and_none_replaced() -> None:
     assert not any(worker.is_alive() for worker in workers)
     assert not any(worker.is_alive() for worker in pool._pool)  # type: ignore[attr-defined]
     assert not pending.ready()
+
+
+def test_jobs_beyond_four_per_core_start_no_more_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """-j 100000 forked until the process table was full: the work is CPU bound, so the
+    pool stops at four workers per core."""
+    from medigraph import pipeline
+
+    monkeypatch.setattr(pipeline, "default_jobs", lambda: 2)
+    pool = pipeline.worker_pool(50, pipeline._init_worker, (pipeline.Settings(), False))
+    try:
+        assert len(pool._pool) == 8  # type: ignore[attr-defined]
+    finally:
+        pipeline.abandon(pool)
