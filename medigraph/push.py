@@ -38,7 +38,7 @@ from .documents import (
     unlisted,
 )
 from .export import Collisions, Spellings, _Clashes, sources_at
-from .mapping import DEFAULT_BASE, load_mapping
+from .mapping import DEFAULT_BASE, Mapper, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
     Credentials,
@@ -312,6 +312,22 @@ def graphs_from_dump(
         yield DocumentGraph(current, current, lines)
 
 
+def _draft_lines(mapper: Mapper) -> tuple[str, ...]:
+    """How a draft's own triple ends in a document graph's N-Triples lines (`` <…/draft>
+    "true"^^<…#boolean> .``), for each property the mapping writes Hugo's draft flag to."""
+    true = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    return tuple(
+        f" {ox.NamedNode(mapper.term_iri(rule.properties[0]).value)} {true} ."
+        for rule in mapper.rules
+        if rule.converter == "hugo-boolean"
+    )
+
+
+def _is_draft(doc: DocumentGraph, endings: tuple[str, ...]) -> bool:
+    """Whether a dump's document graph is a Hugo draft (exported with ``--drafts``)."""
+    return bool(endings) and any(line.endswith(endings) for line in doc.lines)
+
+
 # --------------------------------------------------------------------------- the push
 
 
@@ -508,6 +524,7 @@ def push(
         mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
         # Where the names of document graphs start: a dump's other graphs are not pushed.
         own = mapper.base + mapper.document_spec["graph"].split("{", 1)[0]
+        draft_lines = _draft_lines(mapper)
         dump_names = ""
         if dump is not None:
             count, problems = -1, list[Diagnostic]()
@@ -577,6 +594,13 @@ def push(
         offer(ontology_document(base))
         for entry in source:
             report.read += 1
+            if isinstance(entry, DocumentGraph) and not drafts and _is_draft(entry, draft_lines):
+                # A dump exported with --drafts: its drafts stay out unless asked for, as
+                # when pushing the documents.
+                report.drafts += 1
+                if on_document:
+                    on_document(entry.source)
+                continue
             if isinstance(entry, Processed) and entry.left_out(drafts):
                 # Not content (a section's list page), or not published (a draft), as Hugo has
                 # it: gone from the store. It claims no IRI, but holds its place in the run.

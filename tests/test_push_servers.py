@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from medigraph.cli import cli
+from medigraph.export import export
 from medigraph.pipeline import Settings, run
 from medigraph.push import (
     DocumentGraph,
@@ -290,6 +291,24 @@ def test_a_document_made_a_draft_is_unpublished_and_drafts_push_with_the_flag(
         "SELECT ?c WHERE { GRAPH ?g { ?c <https://medigy.com/ontology/draft> true } }"
     )
     assert len(flagged) == 1
+
+
+def test_a_dump_exported_with_drafts_pushes_them_only_when_asked(
+    server: SparqlServer, corpus: Path, tmp_path: Path, base: str
+) -> None:
+    """`export --drafts` writes drafts into the dump, marked medigy:draft true; pushing that
+    dump leaves them out unless --drafts is given, as pushing the documents does."""
+    make_draft(documents(corpus)[0])
+    dump = tmp_path / "d.trig"
+    assert export([corpus], dump, base=base, drafts=True, jobs=1).exit_code == 0
+    every = set(expected_graphs(corpus, base))  # the draft's graph included
+    report = push_dump(server, dump, base)
+    assert report.drafts == 1 and "1 draft left out" in report.summary()
+    left_out = every - set(store_graphs(server, base))
+    assert len(left_out) == 1 and "/graph/content/" in left_out.pop()
+    report = push_dump(server, dump, base, drafts=True)
+    assert report.drafts == 0 and len(report.added) == 1
+    assert set(store_graphs(server, base)) == every
 
 
 def test_a_draft_before_a_clash_does_not_hide_it_from_push(

@@ -70,7 +70,8 @@ from ._common import (
     "--drafts",
     is_flag=True,
     help="Push Hugo drafts (draft: true) too; by default they are left out, and a document"
-    " that becomes a draft is removed from the store, as Hugo unpublishes it.",
+    " that becomes a draft is removed from the store, as Hugo unpublishes it. The same for"
+    " a --dump exported with --drafts (its graphs saying medigy:draft true).",
 )
 @click.option(
     "--timeout",
@@ -119,6 +120,8 @@ def push_command(
     """
     if bool(paths) == bool(dump):
         raise click.UsageError("give document PATHS or --dump FILE (not both)")
+    if dump and jobs is not None:
+        raise click.UsageError("--jobs maps documents; a --dump is pushed as it was exported")
     log_to_stderr(quiet)
     try:
         credentials = Credentials.lookup(
