@@ -373,8 +373,10 @@ class Emitter:
 
     def _unknown_keys(self) -> list[str]:
         """The keys the mapping neither maps nor ignores; those that look like a mapped key
-        written wrong (a typo, a dotted name at the wrong level) are told to the editor."""
+        written wrong (a typo, another case, a dotted name at the wrong level) are told to the
+        editor, once for a group written wrong (``FeaturedImage:``) rather than per key in it."""
         unmapped = self.m.unmapped(self.doc.front_matter)
+        told: set[str] = set()
         for key in unmapped:
             if key in self.m.known_keys:  # `link.href:` written as one key with a dot
                 parent, _, leaf = key.rpartition(".")
@@ -386,17 +388,49 @@ class Emitter:
                     "map.key",
                     self.doc.line_of_dotted_name(key),
                 )
-            elif _hugos_own(key, self.m.known_keys):
-                continue  # Hugo's own (resources, publishDate): not a Medigy key written wrong
-            elif close := difflib.get_close_matches(key, self.m.known_keys, n=1, cutoff=0.8):
-                self.report(
-                    Severity.WARNING,
-                    key,
-                    f"'{key}' is not a key the mapping knows, so it is not written;"
-                    f" did you mean {close[0]}?",
-                    "map.key",
+                continue
+            written, meant = self._meant(key)
+            if meant is None or written in told:
+                continue
+            told.add(written)
+            if written.lower() == meant.lower():
+                why = (
+                    f"did you mean {meant}? Hugo reads keys without case, so the site shows"
+                    " this value, but the graph lacks it"
                 )
+            else:
+                why = f"did you mean {meant}?"
+            below = " (nor anything under it)" if written != key else ""
+            self.report(
+                Severity.WARNING,
+                written,
+                f"'{written}' is not a key the mapping knows, so it is not written{below}; {why}",
+                "map.key",
+            )
         return unmapped
+
+    def _meant(self, key: str) -> tuple[str, str | None]:
+        """(the part of ``key`` written wrong, the mapped key or group meant there, if any):
+        ``FeaturedImage.alt`` is the group ``FeaturedImage`` written for ``featuredImage``.
+
+        Each level is compared with the names the mapping knows at that level, so a group
+        written wrong is told once, at its own line, not once per key below it."""
+        parts = key.split(".")
+        known = self.m.known_keys | self.m.known_parents
+        for depth in range(1, len(parts) + 1):
+            written = ".".join(parts[:depth])
+            if written in known:
+                continue
+            if depth == 1 and _hugos_own(written, self.m.known_keys):
+                return written, None  # Hugo's own (resources): not a Medigy key written wrong
+            above = ".".join(parts[: depth - 1])
+            siblings = [
+                name
+                for name in known
+                if name.count(".") == depth - 1 and name.rpartition(".")[0] == above
+            ]
+            return written, _close_name(written, siblings)
+        return key, None
 
     def result(self) -> MappedDocument:
         """The document's triples in output order: the document, its graph record, then the
@@ -472,6 +506,50 @@ def _hugos_own(key: str, known: Iterable[str]) -> bool:
     case (``lastmod`` is the mapping's ``lastMod`` written as Hugo allows: worth a hint)."""
     top = key.partition(".")[0].lower()
     return top in _HUGO_KEYS and all(name.lower() != top for name in known)
+
+
+def _close_name(written: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` that ``written`` most likely means: the same name in another
+    case (Hugo reads keys without case), else, for a short name (five letters or fewer, where
+    one slip is most of the word), one edit or one swap of neighbours away (``tgas``, ``di``),
+    else one close by difflib's measure (``titel``, ``link.hreff``)."""
+    folded = written.lower()
+    candidates = sorted(names)
+    for name in candidates:
+        if name.lower() == folded:
+            return name
+    leaf = folded.rpartition(".")[2]
+    short = [
+        name
+        for name in candidates
+        if len(name.rpartition(".")[2]) <= 5 and _one_slip(leaf, name.lower().rpartition(".")[2])
+    ]
+    if short:
+        return max(
+            short, key=lambda name: difflib.SequenceMatcher(None, folded, name.lower()).ratio()
+        )
+    close = difflib.get_close_matches(written, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _one_slip(written: str, name: str) -> bool:
+    """Whether ``written`` is ``name`` with one letter added, dropped or changed, or two
+    neighbouring letters swapped (the Damerau-Levenshtein distance is 1)."""
+    if written == name or abs(len(written) - len(name)) > 1:
+        return False
+    if len(written) == len(name):
+        diff = [i for i, (a, b) in enumerate(zip(written, name, strict=True)) if a != b]
+        if len(diff) == 1:
+            return True
+        first = diff[0]
+        return (
+            len(diff) == 2
+            and diff[1] == first + 1
+            and written[first] == name[first + 1]
+            and written[first + 1] == name[first]
+        )
+    longer, shorter = (written, name) if len(written) > len(name) else (name, written)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 @functools.cache

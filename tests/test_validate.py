@@ -992,3 +992,17 @@ def test_an_image_from_another_work_package_names_a_described_work_package(
     wp4 = "https://medigy.com/work-package/4"
     assert (wp4, str(rdflib.RDF.type), "https://medigy.com/ontology/WorkPackage") in triples
     assert (wp4, "http://schema.org/identifier", "4") in triples
+
+
+def test_a_key_in_another_case_is_told_beside_what_the_shapes_miss(tmp_path: Path) -> None:
+    """`Date:` is Hugo's date but not the graph's: "date is missing" (at the first line) is not
+    the only hint; the key's own line says which key was meant."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"\ndate: '2021": "\nDate: '2021"})
+    report = validate([docs], jobs=1)
+    told = [(d.line, d.key, d.severity, d.code) for d in report.diagnostics]
+    assert (1, "date", Severity.ERROR, "shacl.MinCount") in told
+    assert (25, "Date", Severity.WARNING, "map.key") in told
+    hint = next(d.message for d in report.diagnostics if d.code == "map.key")
+    assert "did you mean date? Hugo reads keys without case" in hint

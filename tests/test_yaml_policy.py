@@ -417,3 +417,149 @@ def test_a_node_not_written_names_only_the_field_it_lacks(tmp_path: Path) -> Non
         "not written: the imageAttachment it describes needs"
         " featuredImage.wpAttachment.fileName as one text, not a list"
     }
+
+
+def _line_of(key: str, raw: list[str], first: int) -> int:
+    """The line of ``key`` (its last name) among ``raw`` lines that start at line ``first``."""
+    leaf = key.rpartition(".")[2] + ":"
+    return first + next(n for n, text in enumerate(raw) if text.strip().startswith(leaf))
+
+
+HUGO_CASE = "Hugo reads keys without case, so the site shows this value, but the graph lacks it"
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "meant"),
+    [
+        (["Date: '2021-02-17T04:49:37Z'"], ("date",), "Date", "date"),
+        (["Tags:", "- news"], ("tags",), "Tags", "tags"),
+        (["Slug: a-slug"], ("slug",), "Slug", "slug"),
+        (["Id: 4557"], ("id",), "Id", "id"),
+        (["Type: communities/x"], ("type",), "Type", "type"),
+        (["TITLE: Hello"], ("title",), "TITLE", "title"),
+        (["featuredImage:", "  ALT: A photo"], ("featuredImage",), "featuredImage.ALT", None),
+    ],
+)
+def test_a_key_in_another_case_is_told_at_its_line_with_hugos_reading(
+    raw: list[str], drop: tuple[str, ...], key: str, meant: str | None, tmp_path: Path
+) -> None:
+    """Hugo reads `Date:` as `date:`: the page shows a date the graph lacks, which only a
+    hint at the line says (validate's "date is missing" points at the first line)."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [
+        (d.key, d.line, d.severity, d.message) for d in report.diagnostics if d.code == "map.key"
+    ]
+    meant = meant or key.lower().replace("featuredimage.alt", "featuredImage.alt")
+    assert told == [
+        (
+            key,
+            _line_of(key, raw, line),
+            Severity.WARNING,
+            f"'{key}' is not a key the mapping knows, so it is not written; did you mean"
+            f" {meant}? {HUGO_CASE}",
+        )
+    ]
+    assert key in report.unmapped
+    property_of = {"date": "datePublished", "tags": "keywords", "title": "name"}
+    if meant in property_of:
+        assert _value(parse_dump(out, "nt"), SCHEMA + property_of[meant]) == set()
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "meant"),
+    [
+        (["tgas:", "- news"], ("tags",), "tgas", "tags"),
+        (["sulg: a-slug"], ("slug",), "sulg", "slug"),
+        (["dtae: '2021-02-17T04:49:37Z'"], ("date",), "dtae", "date"),
+        (["di: 4557"], ("id",), "di", "id"),
+        (["tag: news"], ("tags",), "tag", "tags"),
+        (["Tgas: news"], ("tags",), "Tgas", "tags"),
+        (["featuredImage:", "  atl: A photo"], ("featuredImage",), "featuredImage.atl", None),
+    ],
+)
+def test_a_short_key_one_slip_away_is_told_at_its_line(
+    raw: list[str], drop: tuple[str, ...], key: str, meant: str | None, tmp_path: Path
+) -> None:
+    """difflib's 0.8 never matches a swap in four letters (`tgas`, 0.75) or in two (`di`):
+    a short key is one slip from the key meant."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [
+        (d.key, d.line, d.severity, d.message) for d in report.diagnostics if d.code == "map.key"
+    ]
+    meant = meant or "featuredImage.alt"
+    assert told == [
+        (
+            key,
+            _line_of(key, raw, line),
+            Severity.WARNING,
+            f"'{key}' is not a key the mapping knows, so it is not written; did you mean {meant}?",
+        )
+    ]
+
+
+def test_short_keys_of_hugo_or_far_from_any_key_are_not_taken_for_typos(tmp_path: Path) -> None:
+    """Hugo's own keys stay quiet (`url`, `menus`, `build`), and so does a short key more than
+    one slip from every mapped key (`toc`, `lang`)."""
+    raw = ["url: /x/", "menus: main", "build: {}", "toc: true", "lang: en", "src: a.jpg"]
+    source, _ = _document(tmp_path, raw, drop=())
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert [d.format() for d in report.diagnostics if d.code == "map.key"] == []
+    assert set(report.unmapped) == {"url", "menus", "build", "toc", "lang", "src"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "meant"),
+    [
+        (
+            ["FeaturedImage:", "  alt: A photo", "  href: a.jpg", "  size: [1, 2]"],
+            ("featuredImage",),
+            "FeaturedImage",
+            f"featuredImage? {HUGO_CASE}",
+        ),
+        (
+            ["Link:", "  brand: e.org", "  href: https://e.org/x"],
+            ("link",),
+            "Link",
+            f"link? {HUGO_CASE}",
+        ),
+        (
+            ["lnik:", "  brand: e.org", "  href: https://e.org/x"],
+            ("link",),
+            "lnik",
+            "link?",
+        ),
+        (
+            [
+                "featuredImage:",
+                "  href: a.jpg",
+                "  wpAttachmnet:",
+                "    fileName: a.jpg",
+                "    link: /api/v3/attachments/1/content",
+            ],
+            ("featuredImage",),
+            "featuredImage.wpAttachmnet",
+            "featuredImage.wpAttachment?",
+        ),
+    ],
+)
+def test_a_group_written_wrong_is_told_once_at_its_own_line(
+    raw: list[str], drop: tuple[str, ...], key: str, meant: str, tmp_path: Path
+) -> None:
+    """`FeaturedImage:` drops every key below it: one hint at its line, not one per key."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [
+        (d.key, d.line, d.severity, d.message) for d in report.diagnostics if d.code == "map.key"
+    ]
+    assert told == [
+        (
+            key,
+            _line_of(key, raw, line),
+            Severity.WARNING,
+            f"'{key}' is not a key the mapping knows, so it is not written (nor anything under"
+            f" it); did you mean {meant}",
+        )
+    ]
