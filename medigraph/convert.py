@@ -233,7 +233,14 @@ class Emitter:
                 value: Value = self.doc.body
             else:
                 value = fm.get(path[0]) if len(path) == 1 else get_parts(fm, path)
-            if value is None or value == "" or value == []:
+            if (
+                value is None
+                or value == ""
+                or value == []
+                or (rule.key in self.m.naming_keys and isinstance(value, str) and not value.strip())
+            ):
+                if path is not None and self.m.named_by.get(rule.key):
+                    self._tell_emptied(rule.key, path)
                 if rule.converter == "iri" and rule.options.get("same_as"):
                     self._fallback_iri(rule)
                 elif rule.converter == "topic":
@@ -260,6 +267,23 @@ class Emitter:
                 continue
             CONVERTERS[rule.converter](self, rule, subject, value)
         self._provenance()
+
+    def _tell_emptied(self, key: str, path: tuple[str, ...]) -> None:
+        """A key written but left empty (or only white space) that names a node (``id:`` for
+        the work package): told at its own line, where the editor emptied it, not only at the
+        lines of the keys that are not written for want of it."""
+        above = (
+            get_parts(self.doc.front_matter, path[:-1]) if len(path) > 1 else self.doc.front_matter
+        )
+        if not isinstance(above, dict) or path[-1] not in above:
+            return  # not written at all: the shapes say when it is required
+        nodes = " and the ".join(self.m.named_by[key])
+        self.report(
+            Severity.WARNING,
+            key,
+            f"is empty, so the {nodes} it names is not written",
+            "map.empty",
+        )
 
     def _refuse_misshapen(self, node: str, fields: list[str]) -> bool:
         """Whether any of ``fields`` (what names ``node``) is a list or a mapping: the value
@@ -578,7 +602,9 @@ def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
     out = []
     for index, item in enumerate(values):
         key = f"{rule.key}[{index}]" if isinstance(value, list) else rule.key
-        if item is None:
+        if item is None or item == "":
+            if isinstance(value, list):
+                _empty_item(em, key)
             continue
         if not isinstance(item, str):
             kind = "a list" if isinstance(item, list) else "a mapping"
@@ -586,6 +612,13 @@ def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
             continue
         out.append((key, item))
     return out
+
+
+def _empty_item(em: Emitter, key: str) -> None:
+    """An item of a list left empty (``- ``, ``- ''``, ``- #…``) or, where a name is meant, of
+    only white space: nothing is written for it, which the editor is told at its line."""
+    if key.endswith("]"):
+        em.report(Severity.WARNING, key, "is an empty item; it is left out", "map.empty")
 
 
 def convert_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -986,6 +1019,7 @@ def convert_organization(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
     for key, text in _items(em, rule, value):
         name = _name(em, key, text)
         if not name:
+            _empty_item(em, key)
             continue
         if "://" in name and (domain := iris.site_domain(name)) is not None:
             em.report(
@@ -1005,6 +1039,7 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
     for key, text in _items(em, rule, value):
         text = _name(em, key, text)
         if not text:
+            _empty_item(em, key)
             continue
         name, domain = _person(em, text)
         if domain is None and "@" in text:
@@ -1120,7 +1155,8 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
         value = listed
     for key, written in _items(em, rule, value):
         if not written.strip():
-            continue  # an empty item is no topic, as ~ is none
+            _empty_item(em, key)  # an empty item is no topic, as ~ is none
+            continue
         text = _name(em, key, written)
         scheme, sep, term = text.partition(separator)
         scheme, term = scheme.strip(), term.strip()

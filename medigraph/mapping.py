@@ -179,6 +179,14 @@ class Mapper:
             for rule in self.rules
         )
         self.parents = _parents(self.rules)
+        self.named_by = _named_by(self.document_spec["key"], self.nodes)
+        """The keys an IRI is made from, each with the nodes it names (none for a key that
+        only names the document: ``mdName``)."""
+        self.naming_keys = frozenset(self.named_by) | frozenset(
+            rule.key for rule in self.rules if rule.converter in ("iri", "work-package")
+        )
+        """Keys whose value names or addresses something (an IRI is made from it): a value
+        of only white space names nothing, as an empty one."""
         self._iri_cache: dict[str, ox.NamedNode] = {}
         self.resources: dict[tuple[str, str], _Resource] = {}
         """Shared resources already built, by kind and text (see ``convert.Emitter.resource``)."""
@@ -415,6 +423,19 @@ def _parents(rules: list[KeyRule]) -> tuple[ParentKey, ...]:
         )
         for parent, names in children.items()
     )
+
+
+def _named_by(
+    document_keys: Sequence[str], nodes: Mapping[str, NodeRule]
+) -> dict[str, tuple[str, ...]]:
+    """Each key an IRI is made from (``identifier`` for ``community/{slug:identifier}``), with
+    the nodes whose IRI it makes; the document's own keys (``mdName``, ``id``) too."""
+    named: dict[str, tuple[str, ...]] = {key: () for key in document_keys}
+    for node in nodes.values():
+        for match in _FIELD.finditer(node.iri):
+            if match.group(2) not in ("key", "path"):
+                named[match.group(2)] = (*named.get(match.group(2), ()), node.name)
+    return named
 
 
 def _matches(value: Value, wanted: Any) -> bool:

@@ -988,12 +988,13 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
 
 def _unnamed_links(engine: Engine, mapped: MappedDocument) -> frozenset[str]:
     """The links to the nodes this document names with a list or a mapping (``id: [1, 2]``
-    for its work package), which the mapping refused (``map.type``) and did not write.
+    for its work package), which the mapping refused (``map.type``) and did not write, or
+    with a key left empty (``id:``, ``map.empty``).
 
     A shape that compares a value with such a node (the image's work package "should be the
-    same number as id") would blame the value for the missing node: that is the refused
-    field's error, already reported at its key."""
-    keys = {d.key for d in mapped.diagnostics if d.code == "map.type" and d.key}
+    same number as id") would blame the value for the missing node: that is the refused or
+    emptied field's own diagnostic, already reported at its key."""
+    keys = {d.key for d in mapped.diagnostics if d.code in ("map.type", "map.empty") and d.key}
     if not keys:
         return frozenset()
     from .convert import _fields

@@ -187,10 +187,16 @@ NAMES = {"identifier"}
 """Names of shared things: written without the spaces around them (a map.spaces warning)."""
 
 
+NAMING = {"mdName", "featuredImage.wpAttachment.fileName"}
+"""Keys an IRI is made from: one of only white space names nothing, as an empty one."""
+
+
 def _strings(value: Any, name: str = "") -> set[str]:
     """The strings that must be in the graph (an empty string or null means "no value")."""
     items = value if isinstance(value, list) else [value]
     texts = [item for item in items if isinstance(item, str) and item != ""]
+    if name in NAMING and isinstance(value, str):
+        texts = [text for text in texts if text.strip()]
     if name in NAMES:
         texts = [text.strip() for text in texts if text.strip()]
     return set(texts)

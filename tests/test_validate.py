@@ -300,6 +300,8 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
     # a copy under the same mdName, titled otherwise: left out, as export leaves it out
     (corpus / "zz").mkdir()
     write_doc(corpus / "zz", "x3", {"  - 2732\n": "  - -2732\n", "\ntitle: ": "\ntitle: Other, "})
+    # an id emptied
+    write_doc(corpus, "x8", {"\nid: 4557\n": "\nid:\n"})
     expected = _whole_graph_results([corpus], tmp_path)
     assert len({r[3] for r in expected}) >= 4, expected  # several kinds of constraint
     assert any("mastHead" in r[1] for r in expected)
@@ -1006,3 +1008,62 @@ def test_a_key_in_another_case_is_told_beside_what_the_shapes_miss(tmp_path: Pat
     assert (25, "Date", Severity.WARNING, "map.key") in told
     hint = next(d.message for d in report.diagnostics if d.code == "map.key")
     assert "did you mean date? Hugo reads keys without case" in hint
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "node", "line"),
+    [
+        ({"\nid: 4557\n": "\nid:\n"}, "id", "workPackage", 41),
+        ({"\nid: 4557\n": "\nid: '   '\n"}, "id", "workPackage", 41),
+        (
+            {"  workPackage: 4557": "  workPackage:"},
+            "featuredImage.workPackage",
+            "imageAttachment",
+            37,
+        ),
+        (
+            {"identifier: Chronic Care Management (CCM)": "identifier: ' '"},
+            "identifier",
+            "community",
+            42,
+        ),
+    ],
+)
+def test_a_key_left_empty_that_names_a_node_is_told_at_its_own_line(
+    tmp_path: Path, edit: dict[str, str], key: str, node: str, line: int
+) -> None:
+    """`id:` emptied: told at the id line (not only at the lines of the keys not written for
+    want of it), and the image's work package is not blamed for not being the same as id."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", edit)
+    report = validate([docs], jobs=1)
+    told = [(d.line, d.key, d.severity, d.code, d.message) for d in report.diagnostics]
+    assert (
+        line,
+        key,
+        Severity.WARNING,
+        "map.empty",
+        f"is empty, so the {node} it names is not written",
+    ) in told
+    assert not [d for d in report.diagnostics if d.code == "shacl.SPARQL"]
+    assert all(d.line != 37 for d in report.diagnostics if key != "featuredImage.workPackage")
+
+
+def test_an_mdname_of_only_spaces_is_told_as_an_empty_one(tmp_path: Path) -> None:
+    """`mdName: '   '` made the address from id with no word, where an empty mdName is told
+    (info): both are the same now, and the graph holds no schema:identifier of spaces."""
+    said = "mdName is missing; the item's address is made from id or the file path instead"
+    for name, written in (("spaces", "'   '"), ("empty", "")):
+        docs = tmp_path / name
+        docs.mkdir()
+        write_doc(docs, "a", {"\nmdName: a\n": f"\nmdName: {written}\n"})
+        report = validate([docs], jobs=1)
+        told = [(d.line, d.key, d.severity, d.code, d.message) for d in report.diagnostics]
+        assert told == [(49, "mdName", Severity.INFO, "shacl.MinCount", said)], name
+        dump = tmp_path / f"{name}.nt"
+        export([docs], dump, jobs=1, cache=False)
+        graph = rdflib.Graph().parse(dump, format="nt")
+        document = rdflib.URIRef(CONTENT + "4557")
+        assert (document, rdflib.RDF.type, None) in graph, name
+        assert list(graph.objects(document, rdflib.URIRef("http://schema.org/identifier"))) == []

@@ -563,3 +563,98 @@ def test_a_group_written_wrong_is_told_once_at_its_own_line(
             f" it); did you mean {meant}",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "empty", "written"),
+    [
+        (["author:", "- ", "- Vinit @maxinovip.com"], ("author",), ["author[0]"], 1),
+        (["author:", "- '   '", "- Vinit @maxinovip.com"], ("author",), ["author[0]"], 1),
+        (
+            ["communityTopics:", "- 'KLAS: Telehealth'", "- # gone", "- ''", "- '  '"],
+            ("communityTopics",),
+            ["communityTopics[1]", "communityTopics[2]", "communityTopics[3]"],
+            1,
+        ),
+        (["tags:", "- news", "- ~"], ("tags",), ["tags[1]"], 1),
+    ],
+)
+def test_an_empty_list_item_is_told_at_its_line(
+    raw: list[str], drop: tuple[str, ...], empty: list[str], written: int, tmp_path: Path
+) -> None:
+    """An item left empty (`- `, `- #…`, `- ''`, or only spaces where a name is meant) is no
+    author or topic: it is left out, and the editor told at its own line."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [
+        (d.key, d.line, d.severity, d.message) for d in report.diagnostics if d.code == "map.empty"
+    ]
+    assert told == [
+        (
+            key,
+            line + int(key[key.index("[") + 1 : -1]) + 1,
+            Severity.WARNING,
+            "is an empty item; it is left out",
+        )
+        for key in empty
+    ]
+    assert report.exported == 1
+    predicate = {
+        "author": SCHEMA + "author",
+        "communityTopics": SCHEMA + "about",
+        "tags": SCHEMA + "keywords",
+    }
+    assert len(_value(parse_dump(out, "nt"), predicate[drop[0]])) == written
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "node", "not_written"),
+    [
+        (["id:"], ("id",), "id", "workPackage", ["openProjectWorkPackageType"]),
+        (["id: '  '"], ("id",), "id", "workPackage", ["openProjectWorkPackageType"]),
+        (
+            ["identifier:"],
+            ("identifier",),
+            "identifier",
+            "community",
+            ["mastHead", "type"],
+        ),
+    ],
+)
+def test_a_key_emptied_that_names_a_node_is_told_at_its_line(
+    raw: list[str],
+    drop: tuple[str, ...],
+    key: str,
+    node: str,
+    not_written: list[str],
+    tmp_path: Path,
+) -> None:
+    """`id:` left empty (or only spaces): told at the id line, besides each key not written
+    for want of it; an id of spaces is no id, as an empty one."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = sorted((d.key, d.line, d.code, d.message) for d in report.diagnostics)
+    assert (key, line, "map.empty", f"is empty, so the {node} it names is not written") in told
+    assert sorted(d.key for d in report.diagnostics if d.code == "map.node") == not_written
+    assert len(told) == 1 + len(not_written)
+
+
+def test_a_web_address_of_only_spaces_is_none(tmp_path: Path) -> None:
+    """`featuredImage.href: '  '` resolved to the page's folder and `link.href: '  '` was
+    "not a web address": both are no value, as empty ones (link.original stands in)."""
+    raw = [
+        "featuredImage:",
+        "  href: '  '",
+        "  alt: A photo",
+        "link:",
+        "  href: '   '",
+        "  original: https://e.org/x",
+    ]
+    source, _ = _document(tmp_path, raw, drop=("featuredImage", "link"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert [d.format() for d in report.diagnostics] == []
+    quads = parse_dump(out, "nt")
+    assert [q for q in quads if q.predicate.value == SCHEMA + "contentUrl"] == []
+    assert _value(quads, SCHEMA + "isBasedOn") == {ox.NamedNode("https://e.org/x")}
