@@ -300,10 +300,25 @@ def test_batches_give_the_same_results_as_one_pyshacl_call_on_the_whole_graph(
     # a copy under the same mdName, titled otherwise: left out, as export leaves it out
     (corpus / "zz").mkdir()
     write_doc(corpus / "zz", "x3", {"  - 2732\n": "  - -2732\n", "\ntitle: ": "\ntitle: Other, "})
-    # an id emptied
+    # text of only white space where a value is required or recommended, and an id emptied
+    write_doc(
+        corpus,
+        "x7",
+        {
+            "\ntitle: Three": "\ntitle: '   '\nsubtitle: Three",
+            "\ndescription: While": "\ndescription: '  '\nsummary: While",
+            "- news\n": "- ' '\n",
+        },
+    )
     write_doc(corpus, "x8", {"\nid: 4557\n": "\nid:\n"})
     expected = _whole_graph_results([corpus], tmp_path)
     assert len({r[3] for r in expected}) >= 4, expected  # several kinds of constraint
+    blank = {
+        (r[1].rsplit("/", 1)[1], r[2])
+        for r in expected
+        if r[3].endswith("PatternConstraintComponent")
+    }
+    assert {("name", "   "), ("description", "  "), ("keywords", " ")} <= blank
     assert any("mastHead" in r[1] for r in expected)
     assert any("SPARQL" in r[3] for r in expected)
     assert any("work-package/5467" in r[0] and "MaxCount" in r[3] for r in expected)
@@ -1008,6 +1023,34 @@ def test_a_key_in_another_case_is_told_beside_what_the_shapes_miss(tmp_path: Pat
     assert (25, "Date", Severity.WARNING, "map.key") in told
     hint = next(d.message for d in report.diagnostics if d.code == "map.key")
     assert "did you mean date? Hugo reads keys without case" in hint
+
+
+def test_text_of_only_white_space_counts_as_empty_where_a_value_is_required(
+    tmp_path: Path,
+) -> None:
+    """`title: '   '` shows no title, as an empty one: an error at its line, as pySHACL finds
+    on the written graph (sh:pattern "\\S"; sh:minLength 1 lets white space through)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(
+        docs, "a", {"\ntitle: Three": "\ntitle: '   '\nsubtitle: Three", "- news\n": "- ' '\n"}
+    )
+    write_doc(docs, "b", {"\ntitle: Three": "\ntitle:\nsubtitle: Three"})
+    report = validate([docs], jobs=1)
+    assert rows(report) == [
+        ("a.md", 63, "tags[0]", Severity.ERROR, "shacl.Pattern", CONTENT + "a"),
+        ("a.md", 64, "title", Severity.ERROR, "shacl.Pattern", CONTENT + "a"),
+        ("b.md", 64, "title", Severity.ERROR, "shacl.MinCount", CONTENT + "b"),
+    ]
+    said = {(Path(d.path).name, d.key): d.message for d in report.diagnostics}
+    assert said[("a.md", "title")] == said[("b.md", "title")] == "title is missing"
+    assert report.exit_code() == 1
+    dump = tmp_path / "dump.ttl"
+    done = CliRunner().invoke(
+        cli, ["export", str(docs), "-o", str(dump), "--validate", "--no-store", "--no-cache"]
+    )
+    assert done.exit_code == 1 and not dump.exists()
+    assert "a.md:64: error: title: title is missing" in done.stderr
 
 
 @pytest.mark.parametrize(
