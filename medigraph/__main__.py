@@ -1,6 +1,6 @@
 """``python -m medigraph``: the same as the ``medigraph`` command."""
 
-from .cli import main
+from ._entry import main
 
 if __name__ == "__main__":
     main()

@@ -60,7 +60,7 @@ def medigraph_command() -> list[str]:
     script = Path(sys.executable).with_name("medigraph")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from medigraph.cli import main; main()"]
+    return [sys.executable, "-c", "from medigraph._entry import main; main()"]
 
 
 def run_cli(

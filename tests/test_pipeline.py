@@ -168,3 +168,24 @@ def test_jobs_beyond_four_per_core_start_no_more_workers(monkeypatch: pytest.Mon
         assert len(pool._pool) == 8  # type: ignore[attr-defined]
     finally:
         pipeline.abandon(pool)
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_130_without_a_traceback() -> None:
+    """The console script's first tenth of a second imports click and the command line:
+    a Ctrl-C then ended with a Python traceback. Made certain here by an import that is
+    interrupted."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'medigraph.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from medigraph._entry import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (130, "medigraph: interrupted\n")

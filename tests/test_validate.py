@@ -786,7 +786,13 @@ def test_ill_typed_literals_do_not_spill_tracebacks(tmp_path: Path) -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-c", "from medigraph.cli import main; main()", "validate", str(tmp_path)],
+        [
+            sys.executable,
+            "-c",
+            "from medigraph._entry import main; main()",
+            "validate",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
