@@ -32,6 +32,7 @@ FOAF = rdflib.Namespace("http://xmlns.com/foaf/0.1/")
 DELIBERATELY_UNUSED = {
     MEDIGY.Content,
     MEDIGY.SyncManifest,
+    MEDIGY.ManagedGraph,  # the manifest's bookkeeping: what listsGraph names
     MEDIGY.listsGraph,
     MEDIGY.contentHash,
     MEDIGY.updating,
