@@ -57,7 +57,7 @@ from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import Credentials, NoRedirect, check_endpoint_url, public_url, read_quietly
 from .sparql import term as sparql_term
-from .store import DEFAULT_STORE, open_read_only
+from .store import DEFAULT_STORE, open_read_only, reading
 from .writers import rdflib_readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -683,24 +683,27 @@ def _on_embedded(
     kind, query = check_bound(text, names, params or {})
     if fmt is not None:
         check_format(kind, fmt)
-    target = opened if opened is not None else open_read_only(store)
+    # While the answer is read, no export changes the store (an export waits, and one
+    # under way is waited for): each document is before or after it, never half written.
+    with contextlib.nullcontext() if opened is not None else reading(store, wait=timeout):
+        target = opened if opened is not None else open_read_only(store)
 
-    stop = threading.Event()
+        stop = threading.Event()
 
-    def work() -> tuple[T, float]:
-        started = time.perf_counter()
+        def work() -> tuple[T, float]:
+            started = time.perf_counter()
+            try:
+                result = target.query(query, prefixes=names)
+            except RuntimeError as exc:
+                raise QueryError(f"the query failed: {exc}") from None
+            return handle(result, names, stop), time.perf_counter() - started
+
         try:
-            result = target.query(query, prefixes=names)
-        except RuntimeError as exc:
-            raise QueryError(f"the query failed: {exc}") from None
-        return handle(result, names, stop), time.perf_counter() - started
-
-    try:
-        return _with_timeout(work, timeout, "the query", stop)
-    except SyntaxError as exc:  # pragma: no cover - check_syntax catches these first
-        raise syntax_error(text, str(exc)) from None
-    except OSError as exc:
-        raise QueryError(f"the query failed: {exc}") from exc
+            return _with_timeout(work, timeout, "the query", stop)
+        except SyntaxError as exc:  # pragma: no cover - check_syntax catches these first
+            raise syntax_error(text, str(exc)) from None
+        except OSError as exc:
+            raise QueryError(f"the query failed: {exc}") from exc
 
 
 def with_prologue(text: str, prefixes: Mapping[str, str]) -> str:

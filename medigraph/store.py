@@ -16,16 +16,24 @@ other graph still holds it, makes plain queries without ``GRAPH ?g`` both correc
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
+import logging
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import pyoxigraph as ox
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, as for the cache
+    fcntl = None  # type: ignore[assignment]
 
 from .diagnostics import plural
 from .mapping import DEFAULT_BASE
@@ -53,6 +61,78 @@ LOCK_WAIT_S = 10.0
 
 class StoreError(Exception):
     """The store cannot be used: missing, locked by another process, or unreadable."""
+
+
+class StoreBusy(StoreError):
+    """An export kept updating the store for longer than a query would wait."""
+
+
+READ_LOCK = "medigraph.lock"
+"""A file in the store's folder: an export holds it exclusively while it updates the store,
+each ``query`` shared while it reads. RocksDB lets a reader open a store that another
+process is writing, but what it then reads is undefined (half a batch, files already
+compacted away), and an export's bulk loads are not one transaction."""
+
+_log = logging.getLogger("medigraph")
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike[str], wait: float | None = None) -> Iterator[None]:
+    """Hold the store at ``path`` against exports while the block reads it; while an export
+    updates it, wait for that export to end (at most ``wait`` seconds: :class:`StoreBusy`).
+    A store whose folder cannot be written, and so has no lock file (one the user may only
+    read), is read without one: no export by this user can change it either."""
+    lock = Path(path) / READ_LOCK
+    fd = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fd = (
+                os.open(lock, os.O_RDONLY)
+                if lock.exists()
+                else os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            )
+    try:
+        if fd is not None and not _try_lock(fd, fcntl.LOCK_SH):
+            if wait != 0:
+                _log.warning("waiting for the export that is updating %s to finish", path)
+            deadline = None if wait is None else time.monotonic() + wait
+            while not _try_lock(fd, fcntl.LOCK_SH):
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"an export is still updating the store at {path} after {wait:g} s;"
+                        " query again when it has finished"
+                    )
+                time.sleep(0.1)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # and with it the lock
+
+
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _hold_for_writing(path: Path) -> int | None:
+    """The store's read lock, held exclusively (see :data:`READ_LOCK`): queries reading the
+    store are waited for a little, as another export is."""
+    if fcntl is None:
+        return None
+    fd = os.open(path / READ_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not _try_lock(fd, fcntl.LOCK_EX):
+        if time.monotonic() >= deadline:
+            os.close(fd)
+            raise StoreError(
+                f"the store at {path} is being read by `medigraph query`; try again when it"
+                " has finished"
+            )
+        time.sleep(0.1)
+    return fd
 
 
 class StoreMissing(StoreError):
@@ -114,12 +194,16 @@ def unfinished_update(path: str | os.PathLike[str], base: str = DEFAULT_BASE) ->
     may then mix documents before and after that export), else None. ``"never"`` when no
     export ever finished there (a store with no manifest: one killed before its first batch)."""
     manifest = manifest_graph(base)
-    store = open_read_only(path)
-    query = f"SELECT ?since WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
-    for row in store.query(query):  # type: ignore[union-attr]
-        return str(row["since"].value)
-    if not store.contains_named_graph(manifest):
-        return "never"
+    try:
+        with reading(path, wait=0):
+            store = open_read_only(path)
+            query = f"SELECT ?since WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
+            for row in store.query(query):  # type: ignore[union-attr]
+                return str(row["since"].value)
+            if not store.contains_named_graph(manifest):
+                return "never"
+    except StoreBusy:  # an export is updating it now: not one that did not finish
+        return None
     return None
 
 
@@ -141,6 +225,7 @@ def open_read_only(path: str | os.PathLike[str]) -> ox.Store:
 
 _ROCKSDB_FILE = re.compile(
     r"CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|blob|dbtmp)"
+    r"|medigraph\.lock"
 )
 """What RocksDB keeps in a store's folder (also one that a killed run left half made)."""
 
@@ -211,6 +296,7 @@ class StoreSync:
         self.unlisted = 0
         """Files or folders that could not be listed: the documents in them are unknown."""
         self._store: ox.Store | None = None
+        self._read_lock: int | None = None
         self._finished = False
         self._written = False
         """Whether this sync changed the store (a batch, a removal, another base's graphs)."""
@@ -221,6 +307,11 @@ class StoreSync:
 
     def __enter__(self) -> Self:
         self._store = open_writable(self.path)
+        try:
+            self._read_lock = _hold_for_writing(self.path)
+        except BaseException:
+            self._store = None
+            raise
         self._drop_other_bases()
         self.plan = SyncPlan(read_current_manifest(self._store, self.base), delete=self.delete)
         quads = ontology_quads(self.base)
@@ -240,6 +331,9 @@ class StoreSync:
                 self.finish()
         finally:
             self._store = None  # closes RocksDB and releases the lock
+            if self._read_lock is not None:
+                os.close(self._read_lock)
+                self._read_lock = None
 
     def abandon(self) -> None:
         """Leave the store as it was: nothing is applied. A store this sync has not changed

@@ -646,8 +646,9 @@ def test_a_half_made_store_is_a_clear_usage_error_for_query_and_serve(tmp_path: 
     assert "medigraph export" in result.stderr
     with pytest.raises(StoreError, match="is incomplete"):
         make_server(store, port=0)
-    # Neither completed it into an empty store: the next export builds it.
-    assert sorted(p.name for p in store.iterdir()) == before
+    # Neither completed it into an empty store (the next export builds it); only the read
+    # lock a query takes may have appeared.
+    assert sorted(p.name for p in store.iterdir() if p.name != "medigraph.lock") == before
 
 
 def test_a_store_no_export_finished_in_is_told_not_answered_silently(tmp_path: Path) -> None:
@@ -689,3 +690,44 @@ def test_serve_serves_a_store_it_cannot_write_without_its_lock(
     monkeypatch.setattr(serve, "open_writable", locked)
     with pytest.raises(StoreError, match="in use"):
         serve.make_server(store, port=0)
+
+
+def test_a_query_waits_for_an_export_updating_the_store_and_an_export_for_a_query(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RocksDB lets a reader open a store another process is writing, and what it reads is
+    then undefined (documents missing from the union, files compacted away under it): a
+    query waits for the export (up to its timeout), and an export for the queries."""
+    import fcntl
+    import subprocess
+    import threading
+    import time
+
+    from medigraph import store as store_module
+    from medigraph.query import run_embedded
+    from medigraph.store import READ_LOCK, StoreError, StoreSync, reading
+    from tests._robust import medigraph_command
+
+    store = tmp_path / "store"
+    assert export([corpus], tmp_path / "d.ttl", store=store, jobs=1).exit_code == 0
+    ask = "ASK { ?s ?p ?o }"
+    with open(store / READ_LOCK, "rb") as held:  # an export updating the store
+        fcntl.flock(held, fcntl.LOCK_EX)
+        started = time.monotonic()
+        result = subprocess.run(
+            [*medigraph_command(), "query", "--store", str(store), "--timeout", "1", ask],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 2, result.stderr
+        assert "medigraph: warning: waiting for the export that is updating" in result.stderr
+        assert "still updating the store" in result.stderr
+        assert 0.9 < time.monotonic() - started < 10
+        threading.Timer(0.5, lambda: fcntl.flock(held, fcntl.LOCK_UN)).start()
+        assert run_embedded(ask, store=store, timeout=10).boolean is True  # once it is done
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 0.3)
+    refused = pytest.raises(StoreError, match="being read by `medigraph query`")
+    with reading(store), refused, StoreSync(store):
+        pass
+    with StoreSync(store):  # no reader left: the export goes on
+        pass
