@@ -646,9 +646,11 @@ def stream_embedded(
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     opened: ox.Store | None = None,
+    width: int | None = None,
 ) -> str:
     """:func:`run_embedded`, writing the answer to ``out`` as ``fmt`` while the engine hands
     its rows over, so that no answer is held in memory whole; what it held ("12 rows").
+    ``width``: the terminal's columns, which a table is fitted to (:func:`table`).
 
     The timeout covers the writing too. ``out`` is the caller's to discard when an error
     (a timeout included) leaves it with part of an answer: the command line writes to a
@@ -656,7 +658,7 @@ def stream_embedded(
     """
     size, _seconds = _on_embedded(
         text,
-        lambda result, names, stop: write_result(result, fmt, names, out, stop),
+        lambda result, names, stop: write_result(result, fmt, names, out, stop, width),
         store,
         params,
         prefixes,
@@ -747,16 +749,19 @@ def stream_remote(
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     union_default_graph: bool = False,
+    width: int | None = None,
 ) -> str:
     """:func:`run_remote`, writing the answer to ``out`` as ``fmt`` while it is read from the
-    endpoint's response (never whole in memory); what it held ("12 rows").
+    endpoint's response (never whole in memory); what it held ("12 rows"). ``width`` as
+    for :func:`stream_embedded`.
 
     As with :func:`stream_embedded`, ``out`` holds part of an answer when an error stops it.
     """
     names = dict(default_prefixes() if prefixes is None else prefixes)
 
     def write(response: IO[bytes], media: str, kind: Kind) -> str:
-        return write_result(_parsed(response, media, kind, endpoint), fmt, names, out)
+        parsed = _parsed(response, media, kind, endpoint)
+        return write_result(parsed, fmt, names, out, width=width)
 
     return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
 
@@ -1406,18 +1411,19 @@ def write_result(
     prefixes: Mapping[str, str],
     out: IO[str],
     stop: threading.Event | None = None,
+    width: int | None = None,
 ) -> str:
     """Like :func:`write_answer`, reading the engine's rows as they come: an answer of any
-    size is written without being held in memory."""
+    size is written without being held in memory; a table fitted to ``width`` if given."""
     if isinstance(result, ox.QueryBoolean):
         check_format("boolean", fmt)
         return write_boolean(bool(result), fmt, out)
     if isinstance(result, ox.QueryTriples | list):
         check_format("graph", fmt)
-        return write_triples(_until(result, stop), fmt, prefixes, out)
+        return write_triples(_until(result, stop), fmt, prefixes, out, width)
     check_format("bindings", fmt)
     names = [v.value for v in result.variables]
-    return write_rows(names, _solutions(result, names, stop), fmt, prefixes, out)
+    return write_rows(names, _solutions(result, names, stop), fmt, prefixes, out, width)
 
 
 def write_boolean(value: bool, fmt: str, out: IO[str]) -> str:
@@ -1427,7 +1433,11 @@ def write_boolean(value: bool, fmt: str, out: IO[str]) -> str:
 
 
 def write_triples(
-    triples: Iterable[ox.Triple], fmt: str, prefixes: Mapping[str, str], out: IO[str]
+    triples: Iterable[ox.Triple],
+    fmt: str,
+    prefixes: Mapping[str, str],
+    out: IO[str],
+    width: int | None = None,
 ) -> str:
     count = 0
 
@@ -1439,7 +1449,7 @@ def write_triples(
 
     if fmt == "table":  # asked for: one row per triple, as for any answer
         rows: Iterator[list[Term | None]] = ([t.subject, t.predicate, t.object] for t in counted())
-        table(["subject", "predicate", "object"], rows, prefixes, out)
+        table(["subject", "predicate", "object"], rows, prefixes, out, width)
         return plural(count, "triple")
     if fmt == "ntriples":
         data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
@@ -1458,8 +1468,10 @@ def write_rows(
     fmt: str,
     prefixes: Mapping[str, str],
     out: IO[str],
+    width: int | None = None,
 ) -> str:
-    """Solutions as CSV, TSV, SPARQL results JSON or a table; "N rows"."""
+    """Solutions as CSV, TSV, SPARQL results JSON or a table (fitted to ``width`` if given);
+    "N rows"."""
     if fmt == "csv":
         count = _csv(variables, rows, out)
     elif fmt == "tsv":
@@ -1467,7 +1479,7 @@ def write_rows(
     elif fmt == "json":
         count = _json(variables, rows, out)
     else:
-        count = table(variables, rows, prefixes, out)
+        count = table(variables, rows, prefixes, out, width)
     return plural(count, "row")
 
 
@@ -1582,14 +1594,17 @@ def table(
     rows: Iterable[list[Term | None]],
     prefixes: Mapping[str, str],
     out: IO[str],
-    max_width: int = 80,
+    width: int | None = None,
 ) -> int:
-    """Plain aligned columns (same on a terminal and in a pipe), cells cut at ``max_width``.
+    """Plain aligned columns, every cell whole; with ``width`` (a terminal's columns), the
+    widest cells are cut, with an ellipsis, as far as the rows need to fit in it.
 
-    The widths need every row, so the cells are made once and kept, one line of
-    tab-separated cells per row, in a spool that moves to a temporary file when large: a
-    cell never holds a tab or a line break (``display`` folds a literal's white space, and an
-    IRI has none).
+    Whole cells by default: in a pipe or a file the table is read for its values (the path
+    of a file to open, an IRI to paste), which a cut would spoil; on a terminal a row wider
+    than the screen would wrap and break the columns. The widths need every row, so the
+    cells are made once and kept, one line of tab-separated cells per row, in a spool that
+    moves to a temporary file when large: a cell never holds a tab or a line break
+    (``display`` folds a literal's white space, and an IRI has none).
     """
     widths = [cell_len(v) for v in variables]
     numeric = [True] * len(variables)
@@ -1598,24 +1613,48 @@ def table(
         max_size=TABLE_SPOOL, mode="w+", encoding="utf-8", newline="\n"
     ) as spool:
         for row in rows:
-            cells = [_cut(display(t, prefixes), max_width) for t in row]
+            cells = [display(t, prefixes) for t in row]
             for i, (term, cell) in enumerate(zip(row, cells, strict=True)):
                 widths[i] = max(widths[i], cell_len(cell))
                 if term is not None and not _is_number(term):
                     numeric[i] = False
             spool.write("\t".join(cells) + "\n")
             count += 1
-        out.write("  ".join(_pad(v, w) for v, w in zip(variables, widths, strict=True)).rstrip())
+        if width is not None:
+            widths = _fit(widths, width)
+        header = [_pad(_cut(v, w), w) for v, w in zip(variables, widths, strict=True)]
+        out.write("  ".join(header).rstrip())
         out.write("\n" + "  ".join("-" * w for w in widths) + "\n")
         spool.seek(0)
         for line in spool:
             cells = line[:-1].split("\t") if variables else []
             parts = [
-                _pad(c, w, right=numeric[i])
+                _pad(_cut(c, w), w, right=numeric[i])
                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))
             ]
             out.write("  ".join(parts).rstrip() + "\n")
     return count
+
+
+NARROWEST_CUT = 12
+"""Columns a cut cell keeps at least: fewer would leave too little to recognise a value
+(a row of many columns then wraps on a narrow terminal rather than showing nothing)."""
+
+
+def _fit(widths: list[int], width: int) -> list[int]:
+    """Column widths for rows at most ``width`` columns wide (two spaces between columns):
+    the widest columns are narrowed to one limit, the narrow ones kept whole."""
+    room = width - 2 * max(len(widths) - 1, 0)
+    if sum(widths) <= room:
+        return widths
+    low, high = NARROWEST_CUT, max(widths)  # the largest limit that fits, by bisection
+    while low < high:
+        limit = (low + high + 1) // 2
+        if sum(min(w, limit) for w in widths) <= room:
+            low = limit
+        else:
+            high = limit - 1
+    return [min(w, low) for w in widths]
 
 
 def _is_number(term: Term | None) -> bool:

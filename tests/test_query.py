@@ -538,6 +538,48 @@ def test_table_is_aligned_with_prefixed_iris(store: Path) -> None:
     assert "content:" in query(store, "community-content").stdout
 
 
+LONG = "x" * 70 + "-0123456789abcdef-" + "y" * 30
+"""A value wider than the 80 columns the table used to cut every cell at."""
+
+
+def test_a_table_in_a_pipe_keeps_every_value_whole(store: Path) -> None:
+    """Not a terminal (CliRunner's output, like `| cat`): a path or IRI is read whole."""
+    result = query(store, f'SELECT ?long ?n {{ BIND("{LONG}" AS ?long) BIND(3 AS ?n) }}')
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[2] == f"{LONG}  3"
+    paths = query(store, "missing-description-or-image")
+    assert "…" not in paths.stdout
+    assert re.search(r"\S+/[0-9a-f-]{36}\.md\b", paths.stdout), paths.stdout
+
+
+def test_a_table_on_a_terminal_cuts_only_the_widest_cells_to_fit_it() -> None:
+    from rich.cells import cell_len
+
+    from medigraph.query import table
+
+    rows = [[ox.Literal("short"), ox.Literal(LONG), ox.Literal(3)]]
+    out = io.StringIO()
+    table(["name", "long", "n"], rows, {}, out, width=40)
+    lines = out.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 40, lines
+    assert lines[2].startswith("short  xxx") and lines[2].endswith("…  3"), lines
+    wide = io.StringIO()
+    table(["name", "long", "n"], rows, {}, wide, width=200)
+    assert wide.getvalue().splitlines()[2] == f"short  {LONG}  3"  # fits: nothing cut
+
+
+def test_the_query_command_fits_a_table_to_the_terminal_only(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medigraph.cli.query as command
+
+    assert command._terminal_width() is None  # CliRunner's standard output is no terminal
+    monkeypatch.setattr(command, "_terminal_width", lambda: 50)
+    result = query(store, f'SELECT ?long {{ BIND("{LONG}" AS ?long) }}')
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[2] == LONG[:49] + "…"
+
+
 def test_csv_and_tsv_follow_the_sparql_result_formats(store: Path) -> None:
     csv_out = query(
         store, 'SELECT ?n ?d { BIND("a,\\"b" AS ?n) BIND(3 AS ?d) }', "--format", "csv"

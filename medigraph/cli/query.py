@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -108,8 +109,9 @@ store_option = click.option(
     "--format",
     "fmt",
     type=click.Choice([*FORMATS, *_FORMAT_ALIASES]),
-    help="Output format (default: an aligned table; Turtle for CONSTRUCT and DESCRIBE, which "
-    "also take ntriples, or table for one row per triple; ttl and nt are turtle and ntriples).",
+    help="Output format (default: an aligned table, its values whole in a pipe or file, the "
+    "widest cut with … to fit a terminal; Turtle for CONSTRUCT and DESCRIBE, which also take "
+    "ntriples, or table for one row per triple; ttl and nt are turtle and ntriples).",
 )
 @store_option
 @click.option(
@@ -223,6 +225,7 @@ def query_command(
                     prefixes=prefixes,
                     timeout=timeout,
                     union_default_graph=union_default_graph,
+                    width=_terminal_width(),
                 )
             else:
                 size = stream_embedded(
@@ -233,6 +236,7 @@ def query_command(
                     params=bound,
                     prefixes=prefixes,
                     timeout=timeout,
+                    width=_terminal_width(),
                 )
         except StoreMissing as exc:
             raise Fatal(f"{exc}; {NO_STORE_HINT}") from None
@@ -249,6 +253,15 @@ def query_command(
             f"medigraph: {size} in {time.perf_counter() - started:.3f} s from {where}.",
             err=True,
         )
+
+
+def _terminal_width() -> int | None:
+    """The columns a table must fit in: the terminal's, or none (whole cells) when standard
+    output is a pipe or a file, where the values are read whole."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    if isatty is None or not isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _write_utf8(text: str) -> None:
