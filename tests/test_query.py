@@ -637,12 +637,12 @@ def test_query_from_a_file(store: Path, tmp_path: Path) -> None:
 
 
 def test_list_and_prefixes(store: Path) -> None:
-    listing = query(store, "--list").stdout
+    listing = CliRunner().invoke(cli, ["query", "--list"]).stdout  # no --store: it is no query
     for name, saved in saved_queries().items():
         assert name in listing
         for param in saved.params:
             assert f"--param {param.name}=" in listing
-    prefixes = query(store, "--prefixes").stdout
+    prefixes = CliRunner().invoke(cli, ["query", "--prefixes"]).stdout
     assert "PREFIX schema: <http://schema.org/>" in prefixes
     assert all(f"PREFIX {name}:" in prefixes for name in default_prefixes())
     # every prefix the ontology and the shapes declare, e.g. foaf: (medigy:describes ⊑
@@ -653,6 +653,48 @@ def test_list_and_prefixes(store: Path) -> None:
                 assert f"PREFIX {declared}:" in prefixes, declared
     asked = query(store, "ASK { ?d foaf:primaryTopic ?c . ?r a sh:ValidationReport }")
     assert asked.exit_code == 0, asked.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["--list", "--format", "csv", "--param", "topic=x", "--store", "/no/such/store"],
+            "--format, --param, --store only apply to a query, not with --list",
+        ),
+        (["--list", "--timeout", "5"], "--timeout only applies to a query, not with --list"),
+        (
+            ["--list", "--endpoint", "http://127.0.0.1:9/q"],
+            "--endpoint only applies to a query, not with --list",
+        ),
+        (["--list", "--base", "https://example.org/"], "--base only applies to a query or"),
+        (
+            ["--prefixes", "--format", "json"],
+            "--format only applies to a query, not with --prefixes",
+        ),
+        (
+            ["--endpoint", "http://127.0.0.1:9/q", "--store", "/no/such/store", "ASK {}"],
+            "--store only applies to the embedded store, not with --endpoint",
+        ),
+    ],
+)
+def test_options_that_do_nothing_with_the_others_given_are_refused(
+    args: list[str], says: str
+) -> None:
+    done = CliRunner().invoke(cli, ["query", *args])
+    assert done.exit_code == 2, done.output
+    assert f"Error: {says}" in done.output
+
+
+def test_options_the_listings_and_endpoint_use_are_taken(store: Path) -> None:
+    """--store has a default: only one the user gives is refused; --base makes the prefixes."""
+    prefixes = CliRunner().invoke(cli, ["query", "--prefixes", "--base", "https://example.org/"])
+    assert prefixes.exit_code == 0 and "<https://example.org/community/>" in prefixes.stdout
+    assert CliRunner().invoke(cli, ["query", "--list", "-q"]).exit_code == 0
+    unreachable = CliRunner().invoke(
+        cli, ["query", "--endpoint", "http://127.0.0.1:9/q", "--timeout", "2", "ASK {}"]
+    )
+    assert unreachable.exit_code == 2 and "cannot reach the endpoint" in unreachable.output
 
 
 def test_no_store_names_the_command_that_builds_it(tmp_path: Path) -> None:

@@ -90,8 +90,18 @@ def given(*names: str) -> list[str]:
 def refuse_unless(condition: bool, options: list[str], where: str) -> None:
     """A usage error naming ``options`` (given where they do nothing) unless ``condition``."""
     if options and not condition:
-        shown = ", ".join("--" + name.replace("_", "-") for name in options)
-        raise click.UsageError(f"{shown} only applies {where}")
+        shown = ", ".join(flag(name) for name in options)
+        applies = "applies" if len(options) == 1 else "apply"
+        raise click.UsageError(f"{shown} only {applies} {where}")
+
+
+def flag(name: str) -> str:
+    """The long option of the current command whose parameter is ``name`` (``--format`` for
+    ``fmt``, ``--store`` for ``store_path``): the one the user typed, not the variable."""
+    for param in click.get_current_context().command.params:
+        if param.name == name and isinstance(param, click.Option):
+            return max(param.opts, key=len)
+    return "--" + name.replace("_", "-")
 
 
 class _LogLine(logging.Formatter):

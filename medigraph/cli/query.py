@@ -62,6 +62,20 @@ def _check_text(values: list[str], what: str) -> None:
             raise Fatal(f"{what} is not UTF-8 text; give it in UTF-8") from None
 
 
+ASKING = ("fmt", "params", "store_path", "endpoint", "union_default_graph", "timeout")
+"""The options of a query, which do nothing to the --list and --prefixes listings."""
+
+
+def _refuse_with_a_listing(list_queries: bool, list_prefixes: bool) -> None:
+    """Options that would do nothing beside --list or --prefixes are refused rather than
+    ignored (a --format csv that gives no CSV); --base makes the prefixes, not the list."""
+    if list_queries:
+        refuse_unless(False, given(*ASKING), "to a query, not with --list")
+        refuse_unless(False, given("base"), "to a query or --prefixes, not with --list")
+    if list_prefixes:
+        refuse_unless(False, given(*ASKING), "to a query, not with --prefixes")
+
+
 def _list_queries() -> str:
     lines = []
     for query in saved_queries().values():
@@ -169,6 +183,8 @@ def query_command(
         raise click.UsageError("give --list or --prefixes, not both")
     if (list_queries or list_prefixes) and (query is not None or file is not None):
         raise click.UsageError("--list and --prefixes take no query")
+    _refuse_with_a_listing(list_queries, list_prefixes)
+    refuse_unless(not endpoint, given("store_path"), "to the embedded store, not with --endpoint")
     prefixes = default_prefixes(base)
     if list_prefixes:
         lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))
