@@ -697,6 +697,34 @@ def test_options_the_listings_and_endpoint_use_are_taken(store: Path) -> None:
     assert unreachable.exit_code == 2 and "cannot reach the endpoint" in unreachable.output
 
 
+def test_quiet_silences_the_warnings_about_an_unfinished_export(
+    store: Path, tmp_path: Path
+) -> None:
+    """-q leaves errors only (README), medigraph's own warnings included."""
+    import shutil
+
+    from medigraph.mapping import DEFAULT_BASE
+    from medigraph.store import UPDATING, manifest_graph
+
+    never = tmp_path / "never"
+    ox.Store(str(never)).flush()  # no export has finished in it
+    half = tmp_path / "half"
+    shutil.copytree(store, half)
+    opened = ox.Store(str(half))
+    graph = manifest_graph(DEFAULT_BASE)
+    opened.update(
+        f'INSERT DATA {{ GRAPH {graph} {{ {graph} {UPDATING} "2026-01-01T00:00:00Z" }} }}'
+    )
+    opened.flush()
+    del opened
+    for where, says in [(never, "no export has finished"), (half, "an export that began updating")]:
+        ask = ["query", "--store", str(where), "ASK { ?s ?p ?o }"]
+        loud = CliRunner().invoke(cli, ask)
+        assert loud.exit_code == 0 and f"medigraph: warning: {says}" in loud.stderr
+        quiet = CliRunner().invoke(cli, [*ask, "-q"])
+        assert quiet.exit_code == 0 and quiet.stderr == "", quiet.stderr
+
+
 def test_no_store_names_the_command_that_builds_it(tmp_path: Path) -> None:
     result = query(tmp_path / "none", "ASK {}")
     assert result.exit_code == 2

@@ -147,7 +147,9 @@ store_option = click.option(
     help="List the saved queries, what they answer and their parameters.",
 )
 @click.option("--prefixes", "list_prefixes", is_flag=True, help="List the predeclared prefixes.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No summary line or warnings on stderr, errors only."
+)
 def query_command(
     query: str | None,
     file: IO[str] | None,
@@ -261,7 +263,7 @@ def query_command(
         spool.seek(0)
         while chunk := spool.read(1 << 16):
             _write_utf8(chunk)
-    if not endpoint:
+    if not endpoint and not quiet:
         _warn_if_unfinished(store_path, base)
     if not quiet:
         where = endpoint or store_path
@@ -294,7 +296,8 @@ def _write_utf8(text: str) -> None:
 
 
 def _warn_if_unfinished(store_path: str, base: str) -> None:
-    """Say so when an export that did not finish left the store half updated."""
+    """Say so when an export that did not finish left the store half updated (unless
+    ``--quiet``, which silences medigraph's own warnings; ``serve`` always says it)."""
     from ..store import unfinished_update
 
     try:
