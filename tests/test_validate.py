@@ -934,11 +934,43 @@ def test_a_rejected_copy_under_the_same_mdname_is_checked_alone(
 def test_an_unknown_graph_format_is_named(tmp_path: Path) -> None:
     dump = tmp_path / "a.nq"
     export([EXAMPLES], dump, jobs=1, cache=False)
-    done = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", "foo"])
-    assert done.exit_code == 2
-    assert "unknown --graph-format 'foo'" in done.output
+    every = (
+        "'ttl', 'turtle', 'nt', 'ntriples', 'trig', 'nq', 'nquads', 'jsonld', 'json-ld', 'json',"
+        " 'rdf', 'n3'"
+    )
+    for name in ("foo", "xml"):
+        done = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", name])
+        assert done.exit_code == 2
+        assert f"Error: Invalid value for '--graph-format': '{name}' is not one of {every}." in (
+            done.output
+        )
     ok = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "--graph-format", "NQ"])
-    assert "unknown" not in ok.output
+    assert ok.exit_code == 0 and "Invalid" not in ok.output
+    helped = CliRunner().invoke(cli, ["validate", "--help"])
+    assert "[ttl|turtle|nt|ntriples|trig|nq|nquads|jsonld|json-ld|json|rdf|n3]" in helped.output
+
+
+@pytest.mark.parametrize(
+    ("written", "names"),
+    [
+        ("nt", ["nt", "ntriples"]),
+        ("nq", ["nq", "nquads"]),
+        ("ttl", ["ttl", "turtle"]),
+        ("jsonld", ["jsonld", "json-ld", "json"]),
+    ],
+)
+def test_the_graph_format_takes_the_names_export_takes(
+    tmp_path: Path, written: str, names: list[str]
+) -> None:
+    """A dump whose extension says nothing is read as the format named, by any of the names
+    export --format and the README give it."""
+    dump = tmp_path / "dump.data"
+    export([EXAMPLES], dump, format=written, jobs=1, cache=False)
+    for name in names:
+        done = CliRunner().invoke(
+            cli, ["validate", "--graph", str(dump), "--graph-format", name, "-q"]
+        )
+        assert done.exit_code == 0, (name, done.output)
 
 
 def test_options_that_do_nothing_here_are_refused(tmp_path: Path) -> None:

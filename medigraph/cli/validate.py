@@ -21,6 +21,24 @@ from ..writers import atomic_output
 from . import cli
 from ._common import base_option, given, jobs_option, mapping_option, progress, refuse_unless
 
+GRAPH_FORMATS = {
+    "ttl": "ttl",
+    "turtle": "ttl",
+    "nt": "nt",
+    "ntriples": "nt",
+    "trig": "trig",
+    "nq": "nq",
+    "nquads": "nq",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "json": "jsonld",
+    "rdf": "rdf",
+    "n3": "n3",
+}
+"""--graph-format: the names export --format takes (and json-ld), and the two formats a dump
+may come in that export does not write, RDF/XML (rdf) and N3; each to the name the
+validation reads."""
+
 _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
@@ -34,7 +52,9 @@ _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Se
 )
 @click.option(
     "--graph-format",
-    help="RDF format of --graph (ttl, nt, trig, nq, jsonld, rdf, …); default: from its extension.",
+    type=click.Choice(list(GRAPH_FORMATS), case_sensitive=False),
+    help="RDF format of --graph; default: from its extension (turtle, ntriples, nquads, json "
+    "and json-ld are ttl, nt, nq and jsonld; rdf is RDF/XML).",
 )
 @click.option(
     "--root",
@@ -129,7 +149,7 @@ def validate_command(
         if graph:
             report = validate_graph(
                 graph,
-                format=graph_format,
+                format=GRAPH_FORMATS[graph_format] if graph_format else None,
                 shapes=shapes,
                 ontology=ontology,
                 mapping=mapping,
