@@ -1380,7 +1380,8 @@ def check_format(kind: Kind, fmt: str) -> None:
         raise FormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if kind == "graph" and fmt not in ("table", "turtle", "ntriples"):
         raise FormatError(
-            f"a CONSTRUCT or DESCRIBE query gives triples: use --format turtle or ntriples, not {fmt}"
+            "a CONSTRUCT or DESCRIBE query gives triples: use --format turtle, ntriples or"
+            f" table, not {fmt}"
         )
     if kind != "graph" and fmt in ("turtle", "ntriples"):
         raise FormatError(

@@ -141,12 +141,15 @@ class Credentials:
         scheme: Literal["basic", "digest"] = "basic",
         environ: Mapping[str, str] | None = None,
         netrc_file: str | None = None,
+        user_option: str | None = None,
     ) -> Credentials | None:
         """Credentials from ``MEDIGRAPH_USER``/``MEDIGRAPH_PASSWORD`` or ``~/.netrc``, for the
         host of ``endpoint`` only (:meth:`for_url`).
 
         The password never comes from the command line (it would show in ``ps`` and in
         shell history). ``None`` when no password is found: requests go unauthenticated.
+        ``user_option``: the caller's option that gives a user (``--user``), offered when a
+        password has none; a command without one is told MEDIGRAPH_USER only.
         """
         env = os.environ if environ is None else environ
         user = user or env.get("MEDIGRAPH_USER") or None
@@ -160,9 +163,8 @@ class Credentials:
         if password is None:
             return None
         if not user:
-            raise ValueError(
-                "a password is set but no user: set MEDIGRAPH_USER (or give push --user)"
-            )
+            other = f" (or give {user_option})" if user_option else ""
+            raise ValueError(f"a password is set but no user: set MEDIGRAPH_USER{other}")
         return cls(user, password, scheme, host)
 
     @property

@@ -621,7 +621,7 @@ def test_describe_gives_turtle(store: Path) -> None:
 
 def test_graph_results_refuse_csv(store: Path) -> None:
     result = query(store, "CONSTRUCT WHERE { ?s a medigy:Community }", "--format", "csv")
-    assert result.exit_code == 2 and "turtle or ntriples" in result.output
+    assert result.exit_code == 2 and "use --format turtle, ntriples or table, not" in result.output
 
 
 def test_query_from_a_file(store: Path, tmp_path: Path) -> None:
@@ -924,7 +924,7 @@ def test_the_format_is_checked_before_the_query_runs(store: Path) -> None:
     """Run first, this query would end in a timeout (another message) after --timeout."""
     endless = "CONSTRUCT { ?a ?p ?b } WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
     result = query(store, endless, "--format", "csv", "--timeout", "3")
-    assert result.exit_code == 2 and "turtle or ntriples" in result.output
+    assert result.exit_code == 2 and "use --format turtle, ntriples or table, not" in result.output
     assert "did not finish" not in result.output
 
 

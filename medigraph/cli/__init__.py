@@ -4,6 +4,7 @@ does not pay for rdflib and pySHACL, which only ``validate`` needs."""
 
 from __future__ import annotations
 
+import difflib
 import errno
 import importlib
 import io
@@ -33,6 +34,19 @@ class _LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in _MODULES:
             importlib.import_module(f"{__name__}.{_MODULES[cmd_name]}")
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's, with a mistyped command's likely meaning (as click gives for options)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            name = args[0] if args and not args[0].startswith("-") else ""
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            if not close or self.get_command(ctx, name) is not None:
+                raise
+            raise click.UsageError(f"{exc.message} (Did you mean {close[0]!r}?)", ctx) from None
 
 
 @click.group(

@@ -122,7 +122,8 @@ def export_command(
     except BrokenPipeError:
         raise  # stdout closed (`| head`): click ends quietly, as for every command
     except OSError as exc:
-        raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from exc
+        where = "standard output" if output == "-" else output
+        raise Fatal(f"cannot write {where}: {exc.strerror or exc}") from exc
     except Exception as exc:
         if _validation_setup_error(exc):
             raise Fatal(str(exc)) from exc
@@ -131,14 +132,22 @@ def export_command(
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
     if report.refused:
-        kept = "was left as it was" if os.path.exists(output) else "was not written"
-        click.echo(f"medigraph: {report.summary()} {output} {kept}.", err=True)
+        click.echo(f"medigraph: {report.summary()} {_left_as_it_was(output)}", err=True)
     elif not quiet:
         where = "stdout" if output == "-" else output
         click.echo(f"medigraph: {report.summary()} Written to {where}.", err=True)
         if report.store:
             click.echo(f"medigraph: {report.store}.", err=True)
     sys.exit(report.exit_code)
+
+
+def _left_as_it_was(output: str) -> str:
+    """What became of the output of a refused export: standard output is told as such (a
+    file named ``-`` in the current folder has nothing to do with it)."""
+    if output == "-":
+        return "Nothing was written to standard output."
+    kept = "was left as it was" if os.path.exists(output) else "was not written"
+    return f"{output} {kept}."
 
 
 def _validation_setup_error(exc: Exception) -> bool:

@@ -128,6 +128,7 @@ def push_command(
             update_endpoint or endpoint,
             user=user,
             scheme="digest" if scheme == "digest" else "basic",
+            user_option="--user",
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import sys
 import tempfile
@@ -74,6 +75,12 @@ def _refuse_with_a_listing(list_queries: bool, list_prefixes: bool) -> None:
         refuse_unless(False, given("base"), "to a query or --prefixes, not with --list")
     if list_prefixes:
         refuse_unless(False, given(*ASKING), "to a query, not with --prefixes")
+
+
+def _did_you_mean(name: str) -> str:
+    """`` (did you mean 'communities'?)`` for the saved query ``name`` is likely a typo of."""
+    close = difflib.get_close_matches(name, list(saved_queries()), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _list_queries() -> str:
@@ -219,7 +226,8 @@ def query_command(
             saved = saved_queries().get(query.strip())
             if saved is None:
                 raise click.UsageError(
-                    f"no saved query named {query!r}; see `medigraph query --list`"
+                    f"no saved query named {query!r}{_did_you_mean(query.strip())}; see"
+                    " `medigraph query --list`"
                 )
             text = saved.text_for(endpoint=bool(endpoint))
     # The answer is written to a spool as it comes (a temporary file once it is large, so

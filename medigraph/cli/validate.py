@@ -19,7 +19,15 @@ from ..validation import (
 )
 from ..writers import atomic_output
 from . import cli
-from ._common import base_option, given, jobs_option, mapping_option, progress, refuse_unless
+from ._common import (
+    Fatal,
+    base_option,
+    given,
+    jobs_option,
+    mapping_option,
+    progress,
+    refuse_unless,
+)
 
 GRAPH_FORMATS = {
     "ttl": "ttl",
@@ -172,8 +180,7 @@ def validate_command(
                     on_document=lambda _d: advance(),
                 )
     except ValidationSetupError as exc:
-        click.echo(f"medigraph: error: {exc}", err=True)
-        sys.exit(2)
+        raise Fatal(str(exc)) from None
     # A name the file system gave as bytes that are not UTF-8 is written as escapes.
     threshold = _FAIL_ON[fail_on]
     data = render(report, fmt, threshold).encode("utf-8", "backslashreplace")
@@ -183,8 +190,8 @@ def validate_command(
     except BrokenPipeError:
         raise  # stdout closed (`| head`): click ends quietly, as for every command
     except OSError as exc:
-        click.echo(f"medigraph: error: cannot write {output}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        where = "standard output" if output == "-" else output
+        raise Fatal(f"cannot write {where}: {exc.strerror or exc}") from None
     if not quiet and (fmt != "text" or output != "-"):
         click.echo(f"medigraph: {report.summary()}", err=True)
     sys.exit(report.exit_code(threshold))

@@ -1,0 +1,122 @@
+"""The command line says the same situation the same way from command to command: fatal errors
+as ``Error: …``, standard output by that name, a likely meaning for a mistyped name, and only
+the options of the command at hand."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from medigraph.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "content"
+
+
+def test_validate_says_a_fatal_error_as_the_other_commands_do(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for command in ("export", "validate"):
+        done = CliRunner().invoke(cli, [command, str(empty), "-o", str(tmp_path / "x.ttl")])
+        assert done.exit_code == 2, done.output
+        assert done.stderr.startswith("Error: no documents (*.md"), (command, done.stderr)
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    unwritable = tmp_path / "file" / "report.txt"  # a folder that is a file
+    done = CliRunner().invoke(cli, ["validate", str(EXAMPLES), "-o", str(unwritable), "-j", "1"])
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"Error: cannot write {unwritable}: "), done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", ["export", "validate"])
+def test_a_full_standard_output_is_called_standard_output(command: str) -> None:
+    from tests._robust import medigraph_command
+
+    args = [*medigraph_command(), command, str(EXAMPLES), "-q", "-j", "1"]
+    if command == "export":
+        args += ["-o", "-", "--no-cache"]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: cannot write standard output: No space left on device"
+    )
+
+
+def test_a_refused_export_to_standard_output_says_standard_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "- was not written", nor "- was left as it was" because a file named - happens to
+    be in the current folder."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for doc in sorted(EXAMPLES.rglob("*.md"))[:3]:
+        (content / doc.name).write_bytes(doc.read_bytes())
+    (content / "notes.md").write_text("hello\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_text("a file named -\n", encoding="utf-8")
+    done = CliRunner().invoke(
+        cli, ["export", str(content), "-o", "-", "--validate", "--no-cache", "-j", "1"]
+    )
+    assert done.exit_code == 1 and done.stdout == ""
+    assert done.stderr.rstrip().endswith(
+        "so nothing was written. Nothing was written to standard output."
+    ), done.stderr
+    assert (tmp_path / "-").read_text(encoding="utf-8") == "a file named -\n"
+
+
+def test_a_mistyped_command_gets_its_likely_meaning() -> None:
+    done = CliRunner().invoke(cli, ["exprot", str(EXAMPLES)])
+    assert done.exit_code == 2
+    assert "Error: No such command 'exprot'. (Did you mean 'export'?)" in done.stderr
+    far = CliRunner().invoke(cli, ["frobnicate"])
+    assert far.exit_code == 2
+    assert far.stderr.strip().splitlines()[-1] == "Error: No such command 'frobnicate'."
+
+
+def test_a_mistyped_saved_query_gets_its_likely_meaning() -> None:
+    done = CliRunner().invoke(cli, ["query", "communitiez"])
+    assert done.exit_code == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: no saved query named 'communitiez' (did you mean 'communities'?); see"
+        " `medigraph query --list`"
+    )
+    far = CliRunner().invoke(cli, ["query", "zzzzzz"])
+    assert far.exit_code == 2
+    assert far.stderr.strip().splitlines()[-1] == (
+        "Error: no saved query named 'zzzzzz'; see `medigraph query --list`"
+    )
+
+
+def test_triples_refused_as_csv_are_told_every_format_they_take(tmp_path: Path) -> None:
+    done = CliRunner().invoke(
+        cli,
+        ["query", "--store", str(tmp_path), "CONSTRUCT WHERE { ?s a ?c }", "--format", "csv"],
+    )
+    assert done.exit_code == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: a CONSTRUCT or DESCRIBE query gives triples: use --format turtle, ntriples or"
+        " table, not csv"
+    )
+
+
+def test_a_password_without_a_user_is_told_with_the_options_of_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """query has no --user: it is told of MEDIGRAPH_USER only; push of its --user too."""
+    monkeypatch.delenv("MEDIGRAPH_USER", raising=False)
+    monkeypatch.setenv("MEDIGRAPH_PASSWORD", "x")
+    url = "http://127.0.0.1:9/q"
+    asked = CliRunner().invoke(cli, ["query", "--endpoint", url, "ASK {}"])
+    assert asked.exit_code == 2
+    assert asked.stderr.strip().splitlines()[-1] == (
+        "Error: a password is set but no user: set MEDIGRAPH_USER"
+    )
+    pushed = CliRunner().invoke(cli, ["push", str(EXAMPLES), "--endpoint", url])
+    assert pushed.exit_code == 2
+    assert pushed.stderr.strip().splitlines()[-1] == (
+        "Error: a password is set but no user: set MEDIGRAPH_USER (or give --user)"
+    )
