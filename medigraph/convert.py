@@ -13,6 +13,7 @@ import difflib
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -1158,7 +1159,7 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             _empty_item(em, key)  # an empty item is no topic, as ~ is none
             continue
         text = _name(em, key, written)
-        scheme, sep, term = text.partition(separator)
+        scheme, sep, term = _split_topic(text, separator)
         scheme, term = scheme.strip(), term.strip()
         if not sep or not scheme or not term:
             em.report(
@@ -1176,6 +1177,19 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
         if concept is not None:
             em.spellings.append((concept.value, text, key))
             em.add(subject, em.m.term_iri(rule.properties[0]), concept)
+
+
+def _split_topic(text: str, separator: str) -> tuple[str, str, str]:
+    """``text.partition(separator)``, where a character that is the separator once folded
+    (NFKC, as the topic's IRI is) counts too: ``KLAS： Telehealth``, typed with a full-width
+    colon, is KLAS's Telehealth, not a topic without a taxonomy."""
+    parts = text.partition(separator)
+    if parts[1] or separator not in unicodedata.normalize("NFKC", text):
+        return parts
+    for at, char in enumerate(text):
+        if char != separator and unicodedata.normalize("NFKC", char) == separator:
+            return text[:at], char, text[at + 1 :]
+    return parts
 
 
 def _build_topic(

@@ -357,3 +357,22 @@ def test_file_names_give_the_same_iris_whatever_the_locale(tmp_path: Path) -> No
         dumps[name] = out.read_bytes()
     assert dumps["utf8"] == dumps["ascii"]
     assert '"Café news/café.md"'.encode() in dumps["utf8"]
+
+
+def test_a_topic_typed_with_a_full_width_colon_is_the_same_topic(tmp_path: Path) -> None:
+    """`KLAS： Telehealth` (U+FF1A, an East Asian keyboard's colon) is NFKC's `KLAS: Telehealth`,
+    as its IRI is: the same topic, with the spelling told, not a document rejected."""
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b", {"- 'KLAS: Telehealth'": "- 'KLAS\uff1a Telehealth'"})
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    assert report.exit_code == 0, [d.format() for d in report.diagnostics]
+    about = ox.NamedNode("http://schema.org/about")
+    topics = {
+        q.graph_name.value.rsplit("/", 1)[-1]: {
+            r.object for r in _quads(out) if r.predicate == about and r.graph_name == q.graph_name
+        }
+        for q in _quads(out)
+        if q.predicate == about
+    }
+    assert topics["a"] == topics["b"] and len(topics["a"]) == 3
