@@ -536,7 +536,7 @@ def _hugos_own(key: str, known: Iterable[str]) -> bool:
 def _close_name(written: str, names: Iterable[str]) -> str | None:
     """The one of ``names`` that ``written`` most likely means: the same name in another
     case (Hugo reads keys without case), else, for a short name (five letters or fewer, where
-    one slip is most of the word), one edit or one swap of neighbours away (``tgas``, ``di``),
+    difflib's measure misses a slip), two neighbouring letters swapped (``tgas``, ``di``),
     else one close by difflib's measure (``titel``, ``link.hreff``)."""
     folded = written.lower()
     candidates = sorted(names)
@@ -547,7 +547,7 @@ def _close_name(written: str, names: Iterable[str]) -> str | None:
     short = [
         name
         for name in candidates
-        if len(name.rpartition(".")[2]) <= 5 and _one_slip(leaf, name.lower().rpartition(".")[2])
+        if len(name.rpartition(".")[2]) <= 5 and _swapped(leaf, name.lower().rpartition(".")[2])
     ]
     if short:
         return max(
@@ -557,24 +557,19 @@ def _close_name(written: str, names: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _one_slip(written: str, name: str) -> bool:
-    """Whether ``written`` is ``name`` with one letter added, dropped or changed, or two
-    neighbouring letters swapped (the Damerau-Levenshtein distance is 1)."""
-    if written == name or abs(len(written) - len(name)) > 1:
+def _swapped(written: str, name: str) -> bool:
+    """Whether ``written`` is ``name`` with two neighbouring letters swapped (``tgas``,
+    ``di``): the slip of a fast typist. A letter added, dropped or changed is not taken for
+    one in a short name: ``data``, ``uid`` and ``dates`` are as likely a site's own keys."""
+    if len(written) != len(name) or written == name:
         return False
-    if len(written) == len(name):
-        diff = [i for i, (a, b) in enumerate(zip(written, name, strict=True)) if a != b]
-        if len(diff) == 1:
-            return True
-        first = diff[0]
-        return (
-            len(diff) == 2
-            and diff[1] == first + 1
-            and written[first] == name[first + 1]
-            and written[first + 1] == name[first]
-        )
-    longer, shorter = (written, name) if len(written) > len(name) else (name, written)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+    diff = [i for i, (a, b) in enumerate(zip(written, name, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and written[diff[0]] == name[diff[1]]
+        and written[diff[1]] == name[diff[0]]
+    )
 
 
 @functools.cache
@@ -978,9 +973,14 @@ def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
     for key, text in _items(em, rule, value):
         number = iris.whole_number(text)
         if number is None:
+            # Work packages are numbered: a link to "4557-b" would name one that cannot be.
             em.report(
-                Severity.WARNING, key, f"{text!r} is not a work-package number", "map.integer"
+                Severity.WARNING,
+                key,
+                f"{text!r} is not a work-package number (a whole number); not written",
+                "map.integer",
             )
+            continue
         iri = em.m.expand(spec["iri"], lambda name, t=text: t if name == "value" else None)  # type: ignore[misc]
         if iri:
             node = em.named_node(iri, key)

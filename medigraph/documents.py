@@ -234,6 +234,8 @@ def is_draft(front_matter: Mapping[str, Value]) -> bool:
     """Whether the document is a Hugo draft (``draft: true``), which Hugo does not publish
     (unless built with ``--buildDrafts``)."""
     value = front_matter.get("draft")
+    if value is None:  # Hugo reads keys without case: `Draft: true` is a draft too
+        value = next((v for k, v in front_matter.items() if k.lower() == "draft"), None)
     return isinstance(value, str) and value.strip() in HUGO_TRUE
 
 

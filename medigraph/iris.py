@@ -111,7 +111,9 @@ def host(text: str) -> str:
     return slug(text) if domain is None else domain.casefold()
 
 
-_WEB_ADDRESS = re.compile(r"(?i)https?://(?:[^/?#@]*@)?([^/?#:]+)(?::\d*)?(?:[/?#].*)?")
+_WEB_ADDRESS = re.compile(r"(?i)https?://(?:[^/?#@]*@)?([^/?#:]+)(?::\d*)?/?")
+"""A web address that names a site: its root, nothing after (``https://medium.com/@mayo`` is
+one publisher on a platform, not the platform)."""
 
 
 @functools.lru_cache(maxsize=8192)
@@ -129,11 +131,17 @@ def site_domain(text: str) -> str | None:
 
 def whole_number(text: str) -> str | None:
     """The canonical ``xsd:integer`` form of a whole number as an editor writes one
-    (``04557``, ``+4557``, `` 4557``, ``٤٥٥٧`` → ``4557``), or None for other text."""
+    (``04557``, ``+4557``, `` 4557``, ``٤٥٥٧`` → ``4557``), or None for other text. Made
+    from the digits, not by ``int``, which refuses more than 4 300 of them."""
     written = text.strip()
-    if _WHOLE.fullmatch(written):
-        return str(int(written))
-    return None
+    if not _WHOLE.fullmatch(written):
+        return None
+    sign = "-" if written[0] == "-" else ""
+    digits = written.lstrip("+-")
+    if not digits.isascii():
+        digits = "".join(str(unicodedata.decimal(char)) for char in digits)
+    digits = digits.lstrip("0")
+    return sign + digits if digits else "0"
 
 
 def integer(text: str) -> str:

@@ -266,7 +266,7 @@ def test_invisible_format_characters_do_not_make_another_thing(tmp_path: Path) -
 @pytest.mark.parametrize(
     "brand",
     [
-        "https://www.healthleadersmedia.com/news/x",
+        "https://www.healthleadersmedia.com/",
         "healthleadersmedia.com.",
         "www.healthleadersmedia.com",
         "http://healthleadersmedia.com",
@@ -376,3 +376,33 @@ def test_a_topic_typed_with_a_full_width_colon_is_the_same_topic(tmp_path: Path)
         if q.predicate == about
     }
     assert topics["a"] == topics["b"] and len(topics["a"]) == 3
+
+
+def test_a_publisher_on_a_platform_is_not_the_platform(tmp_path: Path) -> None:
+    """`https://medium.com/@mayoclinic` names one publisher on medium.com: folding every web
+    address to its site would make every such publisher one organisation."""
+    write_doc(
+        tmp_path,
+        "a",
+        {"  brand: healthleadersmedia.com": "  brand: https://medium.com/@mayoclinic"},
+    )
+    write_doc(
+        tmp_path,
+        "b",
+        {"  brand: healthleadersmedia.com": "  brand: https://medium.com/@clevelandclinic"},
+    )
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    publisher = ox.NamedNode("http://schema.org/publisher")
+    assert len({q.object for q in _quads(out) if q.predicate == publisher}) == 2
+    assert [d for d in report.diagnostics if d.code == "map.organization"] == []
+
+
+def test_a_whole_number_of_any_length_is_written(tmp_path: Path) -> None:
+    """Python's int() refuses more than 4 300 digits: the number was an internal error."""
+    digits = "1" * 5000
+    doc = write_doc(tmp_path, "a", {"\nid: 4557\n": f"\nid: {digits}\n"})
+    out = tmp_path / "d.nq"
+    report = export([doc], out, jobs=1, cache=False)
+    assert report.exit_code == 0, [d.format() for d in report.diagnostics]
+    assert any(q.object.value == digits for q in _quads(out) if isinstance(q.object, ox.Literal))

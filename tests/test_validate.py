@@ -1148,3 +1148,22 @@ def test_an_mdname_of_only_spaces_is_told_as_an_empty_one(tmp_path: Path) -> Non
         document = rdflib.URIRef(CONTENT + "4557")
         assert (document, rdflib.RDF.type, None) in graph, name
         assert list(graph.objects(document, rdflib.URIRef("http://schema.org/identifier"))) == []
+
+
+def test_a_capitalised_draft_key_is_a_draft_as_hugo_reads_it(tmp_path: Path) -> None:
+    """Hugo reads keys without case: `Draft: true` is a draft, left out of the site, and so
+    of the export."""
+    doc = write_doc(tmp_path, "d", {"\ntitle: ": "\nDraft: true\ntitle: "})
+    report = export([doc, write_doc(tmp_path, "p")], tmp_path / "d.ttl", jobs=1, cache=False)
+    assert (report.exported, report.drafts) == (1, 1), report.summary()
+
+
+def test_a_work_package_that_is_no_number_is_not_linked(tmp_path: Path) -> None:
+    """`featuredImage.workPackage: 4557-b` names no work package (they are numbered): it is
+    told and not written, so RDFS infers no undescribed work package to blame `id` for."""
+    doc = write_doc(tmp_path, "c", {"  workPackage: 4557": "  workPackage: 4557-b"})
+    for inference in ("none", "rdfs"):
+        report = validate([doc], jobs=1, inference=inference)
+        assert [d.key for d in report.diagnostics if d.severity is Severity.ERROR] == []
+        told = [d for d in report.diagnostics if d.code == "map.integer"]
+        assert [d.key for d in told] == ["featuredImage.workPackage"]
