@@ -11,6 +11,7 @@ def main() -> None:
     try:
         from .cli import main as run
     except KeyboardInterrupt:
-        sys.stderr.write("medigraph: interrupted\n")
+        if sys.stderr is not None:
+            sys.stderr.write("medigraph: interrupted\n")
         sys.exit(130)
     run()

@@ -178,7 +178,7 @@ def discover(
             rel = under.get(shown, root.name)
             rel = as_utf8(rel)
             if identity not in seen and (keep is None or keep(rel)):
-                found.append(SourceFile(os.fspath(root), rel, shown))
+                found.append(SourceFile(os.fspath(root), rel, as_utf8(shown)))
             seen.add(identity)
             continue
         if not root.is_dir():
@@ -215,9 +215,10 @@ def discover(
             if keep is not None and not keep(path):
                 continue
             display = os.path.join(shown, rel)
-            # Then the path to open and the name shown are one string, stored once.
+            # Then the path to open and the name shown are one string, stored once (under a
+            # UTF-8 locale; else the name shown is the UTF-8 text, as the path is).
             file = display if same else os.path.join(folder, name)
-            found.append(SourceFile(file, path, display))
+            found.append(SourceFile(file, path, as_utf8(display)))
         if empty and len(given_paths) > 1:
             # One of several: a mistyped folder must not pass a CI gate unnoticed. (One
             # folder alone with none is the callers' usage error.)
@@ -489,7 +490,7 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     src = found.source
     if not _utf8(found.path):
         # Named by its bytes (bad\xffname.md): reports are text, and so is the graph.
-        shown = os.fsencode(src).decode("utf-8", "backslashreplace")
+        shown = src.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         message = "file name is not UTF-8; rename it (the name goes into the graph as text)"
         return None, [error(shown, None, None, message, "read.name")]
     try:

@@ -28,6 +28,7 @@ from .diagnostics import Diagnostic, Severity, internal_error
 from .documents import (
     SourceFile,
     as_os_name,
+    as_utf8,
     discover,
     is_draft,
     path_list,
@@ -252,7 +253,8 @@ def flatten_keys(fm: Mapping[str, object], prefix: str = "") -> list[str]:
 
 def shard_of(path: str, count: int) -> int:
     """The shard (0-based) a file belongs to: stable across machines and Python versions."""
-    return zlib.crc32(path.encode("utf-8")) % count
+    # surrogateescape: a name that is not UTF-8 is its bytes (it is refused when read)
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % count
 
 
 def check_shard(shard: tuple[int, int] | None) -> None:
@@ -388,7 +390,7 @@ class FileList:
             yield SourceFile(
                 shown if file_prefix == shown_prefix else file_prefix + on_disk,
                 f"{folder}/{name}" if folder else name,
-                shown,
+                shown if on_disk is name else as_utf8(shown),
             )
 
     def __getitem__(self, position: int) -> SourceFile:

@@ -138,7 +138,7 @@ def _file_iri(path: str) -> ox.NamedNode:
     from pathlib import Path
 
     try:
-        raw = os.fsencode(path)
+        raw = path.encode("utf-8", "surrogateescape")  # names are UTF-8 text (documents.as_utf8)
     except UnicodeEncodeError:  # a surrogate that no file name's bytes give (an API caller's)
         raw = visible(path).encode("utf-8")
     return ox.NamedNode(Path(raw.decode("utf-8", "replace")).resolve().as_uri())

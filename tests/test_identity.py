@@ -406,3 +406,77 @@ def test_a_whole_number_of_any_length_is_written(tmp_path: Path) -> None:
     report = export([doc], out, jobs=1, cache=False)
     assert report.exit_code == 0, [d.format() for d in report.diagnostics]
     assert any(q.object.value == digits for q in _quads(out) if isinstance(q.object, ox.Literal))
+
+
+def test_reports_and_shards_name_files_as_their_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """Under an ASCII locale, reports named `Café/naïve.md` by escapes; a shard that held a
+    name that is not UTF-8 stopped the run with a traceback, where the file is refused."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "content" / "Café"
+    folder.mkdir(parents=True)
+    write_doc(folder, "naïve")
+    (tmp_path / "content" / os.fsdecode(b"caf\xe9.md")).write_bytes(
+        (folder / "naïve.md").read_bytes()
+    )
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LC_ALL": "C",
+        "PYTHONUTF8": "0",
+    }
+    entry = [sys.executable, "-m", "medigraph"]
+    done = subprocess.run(
+        [*entry, "validate", "content", "--format", "junit"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+    )
+    assert 'name="content/Café/naïve.md"'.encode() in done.stdout, done.stdout[:2000]
+    codes = []
+    for shard in ("1/2", "2/2"):
+        done = subprocess.run(
+            [
+                *entry,
+                "export",
+                "content",
+                "--shard",
+                shard,
+                "-o",
+                f"s{shard[0]}.nq",
+                "--no-store",
+                "--no-cache",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+        )
+        assert b"Traceback" not in done.stderr, done.stderr.decode("utf-8", "replace")
+        codes.append(done.returncode)
+    assert sorted(codes) == [0, 1]  # the shard holding the name refuses it, as a whole run does
+
+
+def test_a_run_started_with_standard_error_closed_still_writes_its_dump(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "content").mkdir()
+    write_doc(tmp_path / "content", "a")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "medigraph",
+            "export",
+            "content",
+            "-o",
+            "d.ttl",
+            "--no-store",
+            "--no-cache",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert done.returncode == 0 and (tmp_path / "d.ttl").stat().st_size > 0

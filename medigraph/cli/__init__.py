@@ -8,6 +8,7 @@ import difflib
 import errno
 import importlib
 import io
+import os
 import sys
 
 import click
@@ -76,6 +77,8 @@ def main() -> None:
     violations."""
     if sys.stdout is None:  # started with standard output closed (`>&-`)
         sys.stdout = io.TextIOWrapper(_Closed(), encoding="utf-8", write_through=True)
+    if sys.stderr is None:  # `2>&-`: what would be said there is said to nobody; the run goes on
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
     try:
         code = cli.main(prog_name="medigraph", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C (click's form of KeyboardInterrupt)

@@ -132,9 +132,9 @@ def export_command(
     if coverage:
         click.echo(coverage_table(report, mapping, base), err=output == "-")
     if report.refused:
-        click.echo(f"medigraph: {report.summary()} {_left_as_it_was(output)}", err=True)
+        click.echo(f"medigraph: {report.summary()} {_left_as_it_was(output)}".rstrip(), err=True)
     elif not quiet:
-        where = "stdout" if output == "-" else output
+        where = "standard output" if output == "-" else output
         click.echo(f"medigraph: {report.summary()} Written to {where}.", err=True)
         if report.store:
             click.echo(f"medigraph: {report.store}.", err=True)
@@ -145,7 +145,7 @@ def _left_as_it_was(output: str) -> str:
     """What became of the output of a refused export: standard output is told as such (a
     file named ``-`` in the current folder has nothing to do with it)."""
     if output == "-":
-        return "Nothing was written to standard output."
+        return ""  # the summary said nothing was written
     kept = "was left as it was" if os.path.exists(output) else "was not written"
     return f"{output} {kept}."
 
