@@ -84,7 +84,8 @@ def reading(path: str | os.PathLike[str], wait: float | None = None) -> Iterator
     read), is read without one: no export by this user can change it either."""
     lock = Path(path) / READ_LOCK
     fd = None
-    if fcntl is not None:
+    # Only in a store: a folder given by mistake (`--store content/`) is left as it is.
+    if fcntl is not None and _is_store(Path(path)):
         with contextlib.suppress(OSError):
             fd = (
                 os.open(lock, os.O_RDONLY)

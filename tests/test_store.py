@@ -731,3 +731,12 @@ def test_a_query_waits_for_an_export_updating_the_store_and_an_export_for_a_quer
         pass
     with StoreSync(store):  # no reader left: the export goes on
         pass
+
+
+def test_a_query_on_a_folder_that_is_no_store_writes_nothing_there(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: a\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "--store", str(folder), "ASK { ?s ?p ?o }"])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["a.md"]
