@@ -312,6 +312,7 @@ def run(
     order, as the results are consumed. ``lazy_pool``: most files are expected to be skipped
     (a re-export), so worker processes are only started once enough files need the work.
     """
+    jobs = min(jobs, max_workers())  # chunks and the window are sized for the real workers
     # Workers are forked before the file list exists: otherwise each would carry a copy of
     # the pages holding it (a forked process's RSS counts every page it shares).
     pool = _pool(settings, jobs) if jobs > 1 and not lazy_pool else None

@@ -445,9 +445,14 @@ R = TypeVar("R")
 
 
 def _with_timeout(
-    work: Callable[[], T], timeout: float | None, what: str, stop: threading.Event | None = None
+    work: Callable[[], T],
+    timeout: float | None,
+    what: str,
+    stop: threading.Event | None = None,
+    shown: float | None = None,
 ) -> T:
-    """Run ``work`` in a worker thread and give up after ``timeout`` seconds.
+    """Run ``work`` in a worker thread and give up after ``timeout`` seconds (what is left of
+    the ``shown`` limit, when some of it went into waiting).
 
     pyoxigraph releases the GIL while it evaluates, so the caller regains control on time;
     the abandoned thread is a daemon and cannot keep the process alive. On timeout ``stop``
@@ -472,7 +477,8 @@ def _with_timeout(
     if worker.is_alive():
         if stop is not None:
             stop.set()
-        raise QueryTimeout(f"{what} did not finish within {timeout:g} s (see --timeout)")
+        limit = timeout if shown is None else shown
+        raise QueryTimeout(f"{what} did not finish within {limit:g} s (see --timeout)")
     if "error" in box:
         error = box["error"]
         assert isinstance(error, BaseException)
@@ -687,7 +693,8 @@ def _on_embedded(
         check_format(kind, fmt)
     # While the answer is read, no export changes the store (an export waits, and one
     # under way is waited for): each document is before or after it, never half written.
-    with contextlib.nullcontext() if opened is not None else reading(store, wait=timeout):
+    waiting = contextlib.nullcontext(timeout) if opened is not None else reading(store, timeout)
+    with waiting as left:  # one --timeout for the wait and the query together
         target = opened if opened is not None else open_read_only(store)
 
         stop = threading.Event()
@@ -701,7 +708,7 @@ def _on_embedded(
             return handle(result, names, stop), time.perf_counter() - started
 
         try:
-            return _with_timeout(work, timeout, "the query", stop)
+            return _with_timeout(work, left, "the query", stop, shown=timeout)
         except SyntaxError as exc:  # pragma: no cover - check_syntax catches these first
             raise syntax_error(text, str(exc)) from None
         except OSError as exc:

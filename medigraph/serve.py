@@ -54,7 +54,15 @@ from .query import (
     uses_service,
     write_rows,
 )
-from .store import StoreError, StoreMissing, _is_store, open_read_only, open_writable
+from .store import (
+    StoreBusy,
+    StoreError,
+    StoreMissing,
+    _is_store,
+    open_read_only,
+    open_writable,
+    reading,
+)
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
@@ -189,8 +197,16 @@ def make_server(
     if not _is_store(Path(store_path)):
         raise StoreMissing(f"no medigraph store at {store_path}")
     # A store an export left half made is refused as `query` refuses it (opened for writing,
-    # RocksDB would quietly complete it into an empty one).
-    open_read_only(store_path)  # closed again at once
+    # RocksDB would quietly complete it into an empty one); looked at only under the read
+    # lock, as a store an export is writing reads as nonsense ("may be corrupted").
+    try:
+        with reading(store_path, wait=0):
+            open_read_only(store_path)  # closed again at once
+    except StoreBusy:
+        raise StoreError(
+            f"the store at {store_path} is in use by another process (an export is updating"
+            " it); start the server when it has finished"
+        ) from None
     # Holding the writer's lock (without ever writing) keeps an export from changing the
     # files under a running server; a read-only RocksDB open would not notice it.
     locked = True

@@ -71,43 +71,67 @@ READ_LOCK = "medigraph.lock"
 """A file in the store's folder: an export holds it exclusively while it updates the store,
 each ``query`` shared while it reads. RocksDB lets a reader open a store that another
 process is writing, but what it then reads is undefined (half a batch, files already
-compacted away), and an export's bulk loads are not one transaction."""
+compacted away), and an export's bulk loads are not one transaction.
+
+The store's folder itself is the gate in front of it: an export holds the folder's lock from
+the moment it wants the store, so queries that start after that wait, and the ones already
+reading are all it waits for (without the gate, queries that overlap would keep an export
+out for good)."""
 
 _log = logging.getLogger("medigraph")
 
 
-@contextlib.contextmanager
-def reading(path: str | os.PathLike[str], wait: float | None = None) -> Iterator[None]:
-    """Hold the store at ``path`` against exports while the block reads it; while an export
-    updates it, wait for that export to end (at most ``wait`` seconds: :class:`StoreBusy`).
-    A store whose folder cannot be written, and so has no lock file (one the user may only
-    read), is read without one: no export by this user can change it either."""
-    lock = Path(path) / READ_LOCK
-    fd = None
-    # Only in a store: a folder given by mistake (`--store content/`) is left as it is.
-    if fcntl is not None and _is_store(Path(path)):
-        with contextlib.suppress(OSError):
-            fd = (
-                os.open(lock, os.O_RDONLY)
-                if lock.exists()
-                else os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-            )
+def _open_lock(path: Path, write: bool) -> tuple[int, int] | None:
+    """(gate, lock) descriptors: the store folder's and its lock file's, or None when there is
+    no store there or it cannot take a lock (no ``fcntl``; a reader's store that has no lock
+    file and whose folder cannot be written, which no export by this user can change)."""
+    if fcntl is None or not _is_store(path):
+        return None
+    gate = os.open(path, os.O_RDONLY)
     try:
-        if fd is not None and not _try_lock(fd, fcntl.LOCK_SH):
-            if wait != 0:
-                _log.warning("waiting for the export that is updating %s to finish", path)
-            deadline = None if wait is None else time.monotonic() + wait
-            while not _try_lock(fd, fcntl.LOCK_SH):
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"an export is still updating the store at {path} after {wait:g} s;"
-                        " query again when it has finished"
-                    )
-                time.sleep(0.1)
-        yield
+        lock = path / READ_LOCK
+        if write or not lock.exists():
+            return gate, os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        return gate, os.open(lock, os.O_RDONLY)
+    except OSError:
+        os.close(gate)
+        raise
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike[str], wait: float | None = None) -> Iterator[float | None]:
+    """Hold the store at ``path`` against exports while the block reads it; while an export
+    updates it (or waits to), wait for that export to end, at most ``wait`` seconds
+    (:class:`StoreBusy`). Gives the seconds left of ``wait``, for the reading itself."""
+    started = time.monotonic()
+    try:
+        held = _open_lock(Path(path), write=False)
+    except OSError:
+        held = None  # a store one may only read
+    try:
+        if held is not None:
+            gate, lock = held
+            for fd in (gate, lock):  # the lock: a moment, once through the gate
+                if not _try_lock(fd, fcntl.LOCK_SH):
+                    if wait != 0:
+                        _log.warning("waiting for the export that is updating %s to finish", path)
+                    _wait_for(fd, fcntl.LOCK_SH, started, wait, path)
+            fcntl.flock(gate, fcntl.LOCK_UN)  # readers only pass through the gate
+        yield None if wait is None else max(0.0, wait - (time.monotonic() - started))
     finally:
-        if fd is not None:
-            os.close(fd)  # and with it the lock
+        if held is not None:
+            for fd in held:
+                os.close(fd)  # and with it the lock
+
+
+def _wait_for(fd: int, kind: int, started: float, wait: float | None, path: object) -> None:
+    while not _try_lock(fd, kind):
+        if wait is not None and time.monotonic() - started >= wait:
+            raise StoreBusy(
+                f"an export is still updating the store at {path} after {wait:g} s;"
+                " query again when it has finished"
+            )
+        time.sleep(0.05)
 
 
 def _try_lock(fd: int, kind: int) -> bool:
@@ -118,22 +142,31 @@ def _try_lock(fd: int, kind: int) -> bool:
     return True
 
 
-def _hold_for_writing(path: Path) -> int | None:
-    """The store's read lock, held exclusively (see :data:`READ_LOCK`): queries reading the
-    store are waited for a little, as another export is."""
-    if fcntl is None:
+def _hold_for_writing(path: Path) -> tuple[int, int] | None:
+    """The store's gate and read lock, held exclusively (see :data:`READ_LOCK`): from now on
+    new queries wait, and the ones reading are given :data:`LOCK_WAIT_S` to finish."""
+    try:
+        held = _open_lock(path, write=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open the store's lock {path / READ_LOCK}: {exc.strerror or exc}"
+        ) from exc
+    if held is None:
         return None
-    fd = os.open(path / READ_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    gate, lock = held
     deadline = time.monotonic() + LOCK_WAIT_S
-    while not _try_lock(fd, fcntl.LOCK_EX):
-        if time.monotonic() >= deadline:
-            os.close(fd)
-            raise StoreError(
-                f"the store at {path} is being read by `medigraph query`; try again when it"
-                " has finished"
-            )
-        time.sleep(0.1)
-    return fd
+    for fd in (gate, lock):
+        while not _try_lock(fd, fcntl.LOCK_EX):
+            if time.monotonic() >= deadline:
+                os.close(gate)
+                os.close(lock)
+                raise StoreError(
+                    f"the store at {path} is being read by `medigraph query` (queries that"
+                    f" started before this export, still reading after {LOCK_WAIT_S:g} s);"
+                    " try again when they have finished"
+                )
+            time.sleep(0.05)
+    return held
 
 
 class StoreMissing(StoreError):
@@ -194,14 +227,16 @@ def unfinished_update(path: str | os.PathLike[str], base: str = DEFAULT_BASE) ->
     """When an export that did not finish began to update the store at ``path`` (its answers
     may then mix documents before and after that export), else None. ``"never"`` when no
     export ever finished there (a store with no manifest: one killed before its first batch)."""
-    manifest = manifest_graph(base)
+    # Any base's manifest: the store follows the last export, whatever base it used
+    # (`query --base` only sets the prefixes).
+    marked = f"SELECT ?since WHERE {{ GRAPH ?m {{ ?m a {MANIFEST_CLASS} ; {UPDATING} ?since }} }}"
+    listed = f"ASK {{ GRAPH ?m {{ ?m a {MANIFEST_CLASS} }} }}"
     try:
         with reading(path, wait=0):
             store = open_read_only(path)
-            query = f"SELECT ?since WHERE {{ GRAPH {manifest} {{ {manifest} {UPDATING} ?since }} }}"
-            for row in store.query(query):  # type: ignore[union-attr]
+            for row in store.query(marked):  # type: ignore[union-attr]
                 return str(row["since"].value)
-            if not store.contains_named_graph(manifest):
+            if not store.query(listed):
                 return "never"
     except StoreBusy:  # an export is updating it now: not one that did not finish
         return None
@@ -297,7 +332,7 @@ class StoreSync:
         self.unlisted = 0
         """Files or folders that could not be listed: the documents in them are unknown."""
         self._store: ox.Store | None = None
-        self._read_lock: int | None = None
+        self._read_lock: tuple[int, int] | None = None
         self._finished = False
         self._written = False
         """Whether this sync changed the store (a batch, a removal, another base's graphs)."""
@@ -332,9 +367,9 @@ class StoreSync:
                 self.finish()
         finally:
             self._store = None  # closes RocksDB and releases the lock
-            if self._read_lock is not None:
-                os.close(self._read_lock)
-                self._read_lock = None
+            for fd in self._read_lock or ():
+                os.close(fd)
+            self._read_lock = None
 
     def abandon(self) -> None:
         """Leave the store as it was: nothing is applied. A store this sync has not changed

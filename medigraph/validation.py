@@ -1082,7 +1082,7 @@ def validate(
     ``ValidationSetupError`` for unusable shapes, ontology or mapping.
     """
     from .export import Collisions, Spellings, _Clashes
-    from .pipeline import check_shard, default_jobs, in_shard
+    from .pipeline import check_shard, default_jobs, in_shard, max_workers
 
     started = time.perf_counter()
     options = Options(shapes, ontology, mapping, base, inference)
@@ -1113,7 +1113,7 @@ def validate(
     )
     if on_start:
         on_start(len(files))
-    workers = max(1, jobs or default_jobs())
+    workers = min(max(1, jobs or default_jobs()), max_workers())
     size = batch_size if batch_size > 0 else max(1, len(files))
     if workers > 1 and len(files) > 1:
         size = max(1, min(size, math.ceil(len(files) / workers)))

@@ -711,7 +711,9 @@ def test_a_query_waits_for_an_export_updating_the_store_and_an_export_for_a_quer
     store = tmp_path / "store"
     assert export([corpus], tmp_path / "d.ttl", store=store, jobs=1).exit_code == 0
     ask = "ASK { ?s ?p ?o }"
-    with open(store / READ_LOCK, "rb") as held:  # an export updating the store
+    gate = os.open(store, os.O_RDONLY)  # an export updating the store holds its folder too
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    with open(store / READ_LOCK, "rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         started = time.monotonic()
         result = subprocess.run(
@@ -724,6 +726,7 @@ def test_a_query_waits_for_an_export_updating_the_store_and_an_export_for_a_quer
         assert "still updating the store" in result.stderr
         assert 0.9 < time.monotonic() - started < 10
         threading.Timer(0.5, lambda: fcntl.flock(held, fcntl.LOCK_UN)).start()
+        threading.Timer(0.5, lambda: os.close(gate)).start()
         assert run_embedded(ask, store=store, timeout=10).boolean is True  # once it is done
     monkeypatch.setattr(store_module, "LOCK_WAIT_S", 0.3)
     refused = pytest.raises(StoreError, match="being read by `medigraph query`")
@@ -740,3 +743,71 @@ def test_a_query_on_a_folder_that_is_no_store_writes_nothing_there(tmp_path: Pat
     result = CliRunner().invoke(cli, ["query", "--store", str(folder), "ASK { ?s ?p ?o }"])
     assert result.exit_code == 2
     assert sorted(p.name for p in folder.iterdir()) == ["a.md"]
+
+
+def test_queries_that_overlap_do_not_keep_an_export_out(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers that always overlap left no moment free for an export's exclusive lock: an
+    export now closes the gate to new readers and waits only for those already reading."""
+    import threading
+    import time
+
+    from medigraph import store as store_module
+    from medigraph.store import StoreSync, reading
+
+    store = tmp_path / "store"
+    assert export([corpus], tmp_path / "d.ttl", store=store, jobs=1).exit_code == 0
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 3.0)
+    stop = threading.Event()
+
+    def reader(offset: float) -> None:
+        time.sleep(offset)
+        while not stop.is_set():
+            with reading(store, wait=30):
+                time.sleep(0.4)  # a query reading; the next one starts while the other reads
+
+    readers = [threading.Thread(target=reader, args=(i * 0.2,)) for i in range(2)]
+    for thread in readers:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        with StoreSync(store):  # got in: the readers reading when it asked were let finish
+            took = time.monotonic() - started
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert took < 2.0
+
+
+def test_serve_and_query_while_an_export_holds_the_store_and_under_another_base(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """serve looked at the store without the read lock while an export wrote it, and called
+    it corrupt; the "no export has finished" warning looked for the --base's manifest only."""
+    import fcntl
+    import time
+
+    from medigraph.query import run_embedded
+    from medigraph.serve import make_server
+    from medigraph.store import READ_LOCK, StoreError, unfinished_update
+
+    store = tmp_path / "store"
+    base = "https://example.org/"
+    assert export([corpus], tmp_path / "d.ttl", store=store, base=base, jobs=1).exit_code == 0
+    assert unfinished_update(store) is None  # the default base: the store is whole all the same
+    gate = os.open(store, os.O_RDONLY)
+    try:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        with open(store / READ_LOCK, "rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            with pytest.raises(StoreError, match="in use by another process"):
+                make_server(store, port=0)
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="still updating"):
+                run_embedded("ASK { ?s ?p ?o }", store=store, timeout=1)
+            assert time.monotonic() - started < 1.5  # one --timeout for the wait and the query
+    finally:
+        os.close(gate)
