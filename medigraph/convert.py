@@ -712,6 +712,14 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 f"{text!r} is not a real date and time like 2021-02-17T04:49:37Z",
                 "map.datetime",
             )
+        elif (fraction := _FRACTION.search(text)) is not None and len(fraction.group(0)) > 19:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: SPARQL stores hold at most 18 digits of a second's fraction, and leave"
+                " this moment out of every date comparison; write fewer",
+                "map.datetime",
+            )
         elif "T24:00:00" in text:
             em.report(
                 Severity.WARNING,
@@ -769,6 +777,11 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
     return True
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+_FRACTION = re.compile(r"\.[0-9]+")
+"""A second's fraction in a date and time (``.785753``; ``.`` counted)."""
+
+
 def _integer(em: Emitter, key: str, text: str) -> ox.Literal:
     """An ``xsd:integer`` in its canonical form (``04557``, ``+4557``, `` 4557`` and ``٤٥٥٧``
     are ``4557``): every reader then sees the same term (rdflib normalises the lexical form,
@@ -776,6 +789,14 @@ def _integer(em: Emitter, key: str, text: str) -> ox.Literal:
     agree. Other text is told, and written as it is (``validate`` makes it a violation)."""
     number = iris.whole_number(text)
     if number is not None:
+        if len(number) > 20 or not _INT64[0] <= int(number) <= _INT64[1]:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{number} is beyond the 64-bit whole numbers SPARQL stores hold: every numeric"
+                " comparison leaves it out",
+                "map.integer",
+            )
         return ox.Literal(number, datatype=XSD_INTEGER)
     em.report(Severity.WARNING, key, f"{text!r} is not a whole number", "map.integer")
     return ox.Literal(text, datatype=XSD_INTEGER)

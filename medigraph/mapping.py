@@ -167,6 +167,7 @@ class Mapper:
         for name, iri in self.prefixes.items():
             _check_iri(str(iri), f"{source}: prefix {name}")
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
+        self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
         self.known_parents = frozenset(
             key.rsplit(".", depth)[0]
             for key in self.known_keys
@@ -365,6 +366,8 @@ class Mapper:
         for name in self.document_spec["key"]:
             value = get_path(doc.front_matter, name)
             if isinstance(value, str) and value.strip():
+                if name in self._number_keys:  # `id: 042` is work package 42's document
+                    return iris.whole_number(value) or value.strip(), name
                 return value.strip(), name
         return markdown_stem(doc.path), "path"
 

@@ -480,3 +480,32 @@ def test_a_run_started_with_standard_error_closed_still_writes_its_dump(tmp_path
         preexec_fn=lambda: os.close(2),
     )
     assert done.returncode == 0 and (tmp_path / "d.ttl").stat().st_size > 0
+
+
+def test_a_document_keyed_by_its_work_package_is_keyed_by_the_number(tmp_path: Path) -> None:
+    """Without mdName, a document is named by its id: `042` and `42` are one work package,
+    so one document, and the second is a clash, as for one mdName twice."""
+    for name, written in (("a", "42"), ("b", "042")):
+        doc = write_doc(tmp_path, name, {"\nid: 4557\n": f"\nid: '{written}'\n"})
+        text = doc.read_text(encoding="utf-8").replace(f"mdName: {name}\n", "")
+        doc.write_text(text, encoding="utf-8")
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    graphs = {q.graph_name.value for q in _quads(out)}
+    assert graphs == {"https://medigy.com/graph/content/42"}
+    assert report.exit_code == 1 and report.rejected == 1
+
+
+def test_numbers_and_moments_that_stores_cannot_hold_are_told(tmp_path: Path) -> None:
+    doc = write_doc(
+        tmp_path,
+        "a",
+        {
+            "  - 2732\n": "  - 123456789012345678901234567890\n",
+            "date: '2021-02-17T04:49:37.317526Z'": "date: '2021-02-17T04:49:37.1111111111111111111Z'",
+        },
+    )
+    report = export([doc], tmp_path / "d.nt", jobs=1, cache=False)
+    told = {(d.key, d.code) for d in report.diagnostics}
+    assert ("featuredImage.size[0]", "map.integer") in told
+    assert ("date", "map.datetime") in told
