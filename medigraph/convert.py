@@ -234,6 +234,10 @@ class Emitter:
                 value: Value = self.doc.body
             else:
                 value = fm.get(path[0]) if len(path) == 1 else get_parts(fm, path)
+                if value is None and rule.converter == "hugo-boolean":
+                    # Hugo's own flag (draft), which Hugo reads in any case: `Draft: true`
+                    # is a draft, left out, and with --drafts says medigy:draft true.
+                    value = next((v for k, v in fm.items() if k.lower() == rule.key.lower()), None)
             if (
                 value is None
                 or value == ""
@@ -400,7 +404,10 @@ class Emitter:
         """The keys the mapping neither maps nor ignores; those that look like a mapped key
         written wrong (a typo, another case, a dotted name at the wrong level) are told to the
         editor, once for a group written wrong (``FeaturedImage:``) rather than per key in it."""
-        unmapped = self.m.unmapped(self.doc.front_matter)
+        flags = self.m.hugo_flags
+        unmapped = [
+            key for key in self.m.unmapped(self.doc.front_matter) if key.lower() not in flags
+        ]
         told: set[str] = set()
         for key in unmapped:
             if key in self.m.known_keys:  # `link.href:` written as one key with a dot

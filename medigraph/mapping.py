@@ -168,6 +168,10 @@ class Mapper:
             _check_iri(str(iri), f"{source}: prefix {name}")
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
+        self.hugo_flags = frozenset(
+            r.key.lower() for r in self.rules if r.converter == "hugo-boolean"
+        )
+        """Hugo's flags the mapping reads (``draft``), in lower case: Hugo reads them in any."""
         self.known_parents = frozenset(
             key.rsplit(".", depth)[0]
             for key in self.known_keys

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
@@ -1161,6 +1162,14 @@ def test_a_capitalised_draft_key_is_a_draft_as_hugo_reads_it(tmp_path: Path) -> 
     doc = write_doc(tmp_path, "d", {"\ntitle: ": "\nDraft: true\ntitle: "})
     report = export([doc, write_doc(tmp_path, "p")], tmp_path / "d.ttl", jobs=1, cache=False)
     assert (report.exported, report.drafts) == (1, 1), report.summary()
+    assert [d.format() for d in report.diagnostics if d.code == "map.key"] == []
+    # with --drafts it is exported saying so, as push --dump then leaves it out
+    dump = tmp_path / "drafts.nt"
+    assert export([doc], dump, jobs=1, cache=False, drafts=True).exported == 1
+    flags = {
+        t.object.value for t in ox.parse(path=str(dump)) if t.predicate.value.endswith("/draft")
+    }
+    assert flags == {"true"}
 
 
 def test_a_work_package_that_is_no_number_is_not_linked(tmp_path: Path) -> None:
