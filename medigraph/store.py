@@ -114,7 +114,10 @@ def reading(path: str | os.PathLike[str], wait: float | None = None) -> Iterator
             for fd in (gate, lock):  # the lock: a moment, once through the gate
                 if not _try_lock(fd, fcntl.LOCK_SH):
                     if wait != 0:
-                        _log.warning("waiting for the export that is updating %s to finish", path)
+                        _log.warning(
+                            "waiting for the export that is updating %s (or about to) to finish",
+                            path,
+                        )
                     _wait_for(fd, fcntl.LOCK_SH, started, wait, path)
             fcntl.flock(gate, fcntl.LOCK_UN)  # readers only pass through the gate
         yield None if wait is None else max(0.0, wait - (time.monotonic() - started))
@@ -128,8 +131,8 @@ def _wait_for(fd: int, kind: int, started: float, wait: float | None, path: obje
     while not _try_lock(fd, kind):
         if wait is not None and time.monotonic() - started >= wait:
             raise StoreBusy(
-                f"an export is still updating the store at {path} after {wait:g} s;"
-                " query again when it has finished"
+                f"an export is still updating the store at {path} (or waiting to) after"
+                f" {wait:g} s; query again when it has finished"
             )
         time.sleep(0.05)
 
@@ -143,7 +146,8 @@ def _try_lock(fd: int, kind: int) -> bool:
 
 
 def _hold_for_writing(path: Path) -> tuple[int, int] | None:
-    """The store's gate and read lock, held exclusively (see :data:`READ_LOCK`): from now on
+    """The store's gate and read lock, held exclusively (see :data:`READ_LOCK`), taken before
+    RocksDB opens the store for writing (opening it rewrites some of its files): from now on
     new queries wait, and the ones reading are given :data:`LOCK_WAIT_S` to finish."""
     try:
         held = _open_lock(path, write=True)
@@ -155,18 +159,46 @@ def _hold_for_writing(path: Path) -> tuple[int, int] | None:
         return None
     gate, lock = held
     deadline = time.monotonic() + LOCK_WAIT_S
-    for fd in (gate, lock):
+    for fd, why in (
+        # Queries hold the gate only for a moment: held longer, it is another export's.
+        (gate, "is in use by another process (another export?); stop it and try again"),
+        (
+            lock,
+            "is being read by `medigraph query` (queries that started before this export,"
+            f" still reading after {LOCK_WAIT_S:g} s); try again when they have finished",
+        ),
+    ):
         while not _try_lock(fd, fcntl.LOCK_EX):
             if time.monotonic() >= deadline:
                 os.close(gate)
                 os.close(lock)
-                raise StoreError(
-                    f"the store at {path} is being read by `medigraph query` (queries that"
-                    f" started before this export, still reading after {LOCK_WAIT_S:g} s);"
-                    " try again when they have finished"
-                )
+                raise StoreError(f"the store at {path} {why}")
             time.sleep(0.05)
+    _HELD.update(held)
     return held
+
+
+_HELD: set[int] = set()
+"""The descriptors of the locks this process holds for writing. A process forked meanwhile
+(an export's workers) closes its copies, so that the locks end with this process, not with
+the last worker still finishing its chunk."""
+
+
+def _release(held: tuple[int, int] | None) -> None:
+    for fd in held or ():
+        _HELD.discard(fd)
+        os.close(fd)
+
+
+def _forget_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class StoreMissing(StoreError):
@@ -342,10 +374,16 @@ class StoreSync:
         """Base IRI → graphs removed because an export under another base made them."""
 
     def __enter__(self) -> Self:
-        self._store = open_writable(self.path)
+        # The queries' turn ends before RocksDB opens the store, since opening it for
+        # writing already replaces some of its files (a query opening it then would fail).
+        self._read_lock = _hold_for_writing(self.path)
         try:
-            self._read_lock = _hold_for_writing(self.path)
+            self._store = open_writable(self.path)
+            if self._read_lock is None:  # a new store: it has a lock to take only now
+                self._read_lock = _hold_for_writing(self.path)
         except BaseException:
+            _release(self._read_lock)
+            self._read_lock = None
             self._store = None
             raise
         self._drop_other_bases()
@@ -367,8 +405,7 @@ class StoreSync:
                 self.finish()
         finally:
             self._store = None  # closes RocksDB and releases the lock
-            for fd in self._read_lock or ():
-                os.close(fd)
+            _release(self._read_lock)
             self._read_lock = None
 
     def abandon(self) -> None:

@@ -811,3 +811,38 @@ def test_serve_and_query_while_an_export_holds_the_store_and_under_another_base(
             assert time.monotonic() - started < 1.5  # one --timeout for the wait and the query
     finally:
         os.close(gate)
+
+
+def test_an_export_waits_for_readers_before_rocksdb_opens_the_store(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Opening a store for writing already replaces some of its files: a query opening it in
+    that moment failed ("Corruption … No such file"). The export takes its turn first; and
+    its forked workers do not keep the locks after it."""
+    import threading
+    import time
+
+    from medigraph import store as store_module
+    from medigraph.store import StoreSync, reading
+
+    store = tmp_path / "store"
+    assert export([corpus], tmp_path / "d.ttl", store=store, jobs=1).exit_code == 0
+    entered = threading.Event()
+
+    def exporting() -> None:
+        with StoreSync(store):
+            entered.set()
+            child = os.fork()
+            if child == 0:  # a worker forked by the export holds no lock of it
+                os._exit(0 if not store_module._HELD else 1)
+            assert os.waitpid(child, 0)[1] == 0
+
+    with reading(store):
+        before = sorted((p.name, p.stat().st_mtime_ns) for p in store.iterdir())
+        thread = threading.Thread(target=exporting)
+        thread.start()
+        time.sleep(0.6)
+        assert not entered.is_set()
+        assert sorted((p.name, p.stat().st_mtime_ns) for p in store.iterdir()) == before
+    thread.join(15)
+    assert entered.is_set()
