@@ -70,3 +70,39 @@ def test_group_help_lists_every_command() -> None:
     assert result.exit_code == 0
     listed = re.findall(r"^  (\w+) ", result.output.split("Commands:", 1)[1], re.MULTILINE)
     assert listed == sorted(all_commands()) == ["export", "push", "query", "serve", "validate"]
+
+
+def test_the_checkout_scripts_refuse_an_old_python_and_replace_a_venv_made_by_one(
+    tmp_path: Path,
+) -> None:
+    """On a machine whose python3 is older than 3.11, the quick start said only what pip
+    said, and after PYTHON=python3.12 `python -m venv` kept the old .venv's interpreter."""
+    import os
+
+    old = tmp_path / "python3.10"
+    old.write_text(
+        '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Python 3.10.13"; exit 0; fi\nexit 1\n',
+        encoding="utf-8",
+    )
+    old.chmod(0o755)
+    helper = Path(__file__).resolve().parent.parent / "scripts" / "_venv.sh"
+    venv = tmp_path / ".venv"
+
+    def make(python: Path | str) -> subprocess.CompletedProcess[str]:
+        script = f'venv="{venv}"; . "{helper}"; make_venv --without-pip'
+        environment = {**os.environ, "PYTHON": str(python)}
+        return subprocess.run(["sh", "-c", script], env=environment, capture_output=True, text=True)
+
+    refused = make(old)
+    assert refused.returncode == 2 and "needs Python 3.11 or newer" in refused.stderr
+    assert "Python 3.10.13" in refused.stderr and not venv.exists()
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(old)  # a .venv an old Python made
+    done = make(sys.executable)
+    assert done.returncode == 0, done.stderr
+    version = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sys; print(sys.version_info >= (3, 11))"],
+        capture_output=True,
+        text=True,
+    )
+    assert version.stdout.strip() == "True"
