@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import HUGO_FALSE, HUGO_TRUE, Document, Value
+from .documents import HUGO_FALSE, HUGO_TRUE, Document, Value, hugo_value
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import markdown_to_text, visible_text
 
@@ -237,7 +237,7 @@ class Emitter:
                 if value is None and rule.converter == "hugo-boolean":
                     # Hugo's own flag (draft), which Hugo reads in any case: `Draft: true`
                     # is a draft, left out, and with --drafts says medigy:draft true.
-                    value = next((v for k, v in fm.items() if k.lower() == rule.key.lower()), None)
+                    value = hugo_value(fm, rule.key)
             if (
                 value is None
                 or value == ""
@@ -784,7 +784,6 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
     return True
 
 
-_INT64 = (-(2**63), 2**63 - 1)
 _FRACTION = re.compile(r"\.[0-9]+")
 """A second's fraction in a date and time (``.785753``; ``.`` counted)."""
 
@@ -796,7 +795,7 @@ def _integer(em: Emitter, key: str, text: str) -> ox.Literal:
     agree. Other text is told, and written as it is (``validate`` makes it a violation)."""
     number = iris.whole_number(text)
     if number is not None:
-        if len(number) > 20 or not _INT64[0] <= int(number) <= _INT64[1]:
+        if len(number) > 20 or not iris.INT64[0] <= int(number) <= iris.INT64[1]:
             em.report(
                 Severity.WARNING,
                 key,

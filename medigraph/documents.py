@@ -234,10 +234,18 @@ HUGO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 def is_draft(front_matter: Mapping[str, Value]) -> bool:
     """Whether the document is a Hugo draft (``draft: true``), which Hugo does not publish
     (unless built with ``--buildDrafts``)."""
-    value = front_matter.get("draft")
-    if value is None:  # Hugo reads keys without case: `Draft: true` is a draft too
-        value = next((v for k, v in front_matter.items() if k.lower() == "draft"), None)
+    value = hugo_value(front_matter, "draft")
     return isinstance(value, str) and value.strip() in HUGO_TRUE
+
+
+def hugo_value(front_matter: Mapping[str, Value], key: str) -> Value:
+    """The value of Hugo's own top-level ``key`` as Hugo reads it, whatever the case it is
+    written in (``Draft: true`` is ``draft: true``)."""
+    value = front_matter.get(key)
+    if value is None:
+        folded = key.lower()
+        value = next((v for k, v in front_matter.items() if k.lower() == folded), None)
+    return value
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")

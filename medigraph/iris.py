@@ -129,6 +129,11 @@ def site_domain(text: str) -> str | None:
     return written if _HOST.fullmatch(written.casefold()) else None
 
 
+INT64 = (-(2**63), 2**63 - 1)
+"""The whole numbers SPARQL stores hold (``xsd:long``'s range in Oxigraph): compared beyond
+it, a number matches nothing."""
+
+
 def whole_number(text: str) -> str | None:
     """The canonical ``xsd:integer`` form of a whole number as an editor writes one
     (``04557``, ``+4557``, `` 4557``, ``٤٥٥٧`` → ``4557``), or None for other text. Made

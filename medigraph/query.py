@@ -53,6 +53,7 @@ import pyoxigraph as ox
 from rich.cells import cell_len, set_cell_size
 
 from .diagnostics import plural, visible
+from .iris import INT64
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import Credentials, NoRedirect, check_endpoint_url, public_url, read_quietly
@@ -292,7 +293,6 @@ def compact(iri: str, prefixes: Mapping[str, str]) -> str:
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_INT64 = (-(2**63), 2**63 - 1)
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(
@@ -325,7 +325,7 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
         if kind == "iri":
             return ox.NamedNode(_expand_iri(value, prefixes or {}))
         if kind == "integer":
-            if not _INTEGER.fullmatch(value) or not _INT64[0] <= int(value) <= _INT64[1]:
+            if not _INTEGER.fullmatch(value) or not INT64[0] <= int(value) <= INT64[1]:
                 raise ValueError(value)  # 1_0, ٣ or beyond the store's 64-bit integers
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
         if kind == "decimal":
