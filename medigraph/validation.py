@@ -501,9 +501,11 @@ def _attribute(
     """The front-matter key responsible for a result on ``focus`` in this document."""
     doc, mapped, owner = traced.doc, traced.mapped, traced.owner
     found: str | None = None
+    exact = False
     if path is not None and isinstance(focus, ox.NamedNode):
         if value is not None:
             found = owner.get(ox.Triple(focus, path, value))
+            exact = found is not None
         if found is None:
             same = sorted(k for t, k in owner.items() if t.subject == focus and t.predicate == path)
             found = same[0] if same else None
@@ -519,9 +521,11 @@ def _attribute(
     if found is None and isinstance(focus, ox.NamedNode):
         own = sorted(k for t, k in owner.items() if t.subject == focus)
         found = own[0] if own else None
-    # sh:name names the key when it is one; a more precise key under it (tags[2]) wins
+    # sh:name names the key when it is one; a more precise key under it (tags[2]) wins, and
+    # so does the key that wrote the very value (keywords[1], where tags write the same property)
     if (
-        shape_name
+        not exact
+        and shape_name
         and tracer.is_key(shape_name, doc)
         and not (
             found

@@ -53,6 +53,7 @@ STANDARD = {
     str(XSD): rdflib.namespace.XSD,
     str(RDF): RDF,
     str(RDFS): RDFS,
+    str(rdflib.namespace.DCTERMS): rdflib.namespace.DCTERMS,
 }
 # Parameters whose object is a class, a property or a datatype.
 NAMING = (

@@ -389,16 +389,60 @@ def test_a_key_written_wrong_is_told_at_its_line(
     assert report.unmapped == {key: 1}
 
 
+def test_hugos_own_page_keys_are_mapped(tmp_path: Path) -> None:
+    """Hugo's publishDate, expiryDate, summary, keywords, linkTitle and weight are in the
+    graph (they had only been counted as keys the mapping does not know)."""
+    raw = [
+        "publishDate: 2024-01-02T03:04:05Z",
+        "expiryDate: 2030-01-01",
+        "summary: In short",
+        "keywords: [rpm, ccm]",
+        "linkTitle: Short",
+        "weight: 010",
+    ]
+    source, line = _document(tmp_path, raw, drop=())
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    quads = parse_dump(tmp_path / "dump.nt", "nt")
+    dcterms = "http://purl.org/dc/terms/"
+    assert _value(quads, dcterms + "available") == {
+        ox.Literal("2024-01-02T03:04:05Z", datatype=ox.NamedNode(XSD + "dateTime"))
+    }
+    assert _value(quads, SCHEMA + "expires") == {
+        ox.Literal("2030-01-01", datatype=ox.NamedNode(XSD + "date"))
+    }
+    assert _value(quads, SCHEMA + "abstract") == {ox.Literal("In short")}
+    assert {ox.Literal("rpm"), ox.Literal("ccm")} <= _value(quads, SCHEMA + "keywords")
+    assert _value(quads, SCHEMA + "alternateName") == {ox.Literal("Short")}
+    assert _value(quads, "https://medigy.com/ontology/weight") == {
+        ox.Literal("10", datatype=ox.NamedNode(XSD + "integer"))
+    }
+    assert report.unmapped == {}
+    # the date without a time of day is told at its own line, as for date and lastMod
+    told = [(d.key, d.line) for d in report.diagnostics if d.severity is Severity.WARNING]
+    assert told == [("expiryDate", line + 1)]
+
+
+def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
+    """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
+    line, not the tags list the shape is named after."""
+    raw = ["keywords:", "  - rpm", "  - '  '", "weight: heavy"]
+    source, line = _document(tmp_path, raw, drop=())
+    result = run_cli("validate", str(source), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    found = {(r["key"], r["line"]) for r in json.loads(result.stdout)["results"]}
+    assert found == {("keywords[1]", line + 2), ("weight", line + 3)}
+
+
 def test_hugos_own_keys_are_not_taken_for_typos(tmp_path: Path) -> None:
     """`resources` is Hugo's page-resources key, not `source` written wrong; `lastmod` is the
     mapping's `lastMod` in Hugo's spelling, which is worth the hint."""
-    raw = ["resources:", "  - src: a.jpg", "publishDate: 2024-01-01", "lastmod: 2024-01-02"]
+    raw = ["resources:", "  - src: a.jpg", "outputs: [html]", "lastmod: 2024-01-02"]
     source, line = _document(tmp_path, raw, drop=())
     report = export_to([source], tmp_path / "dump.nt", "nt")
     told = [(d.key, d.line, d.message) for d in report.diagnostics if d.code == "map.key"]
     assert len(told) == 1 and told[0][:2] == ("lastmod", line + 3)
     assert "did you mean lastMod?" in told[0][2]
-    assert set(report.unmapped) == {"resources", "publishDate", "lastmod"}
+    assert set(report.unmapped) == {"resources", "outputs", "lastmod"}
 
 
 def test_a_node_not_written_names_only_the_field_it_lacks(tmp_path: Path) -> None:
