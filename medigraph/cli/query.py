@@ -347,8 +347,9 @@ def _warn_if_unfinished(store_path: str, base: str) -> None:
 def serve_command(store_path: str, host: str, port: int, timeout: float, base: str) -> None:
     """Serve the embedded store as a read-only SPARQL 1.1 endpoint, with a query page.
 
-    GET/POST /query (SPARQL 1.1 Protocol, results as JSON, XML, CSV, TSV, Turtle,
-    N-Triples by Accept header); a page at / to type queries and see tables. Updates and
+    GET/POST /query (SPARQL 1.1 Protocol, results as JSON, XML, CSV or TSV, graphs as
+    Turtle, N-Triples, RDF/XML or JSON-LD, by Accept header); a page at / to type queries
+    and see tables. Updates and
     federated (SERVICE) queries are refused, and so are requests naming another host or
     sent by another web page. The server holds the store: stop it to export, then start it
     again.
