@@ -374,7 +374,7 @@ class Emitter:
         """No communityTopics: the JSON list OpenProject keeps as their twin stands in."""
         for twin, _path in self.m.plan:
             if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
-                listed = _json_text_list(get_path(self.doc.front_matter, twin.key))
+                listed = _json_list(get_path(self.doc.front_matter, twin.key))
                 if listed:
                     convert_topic(
                         self,
@@ -966,18 +966,27 @@ def convert_variant(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     """A JSON array kept in a string (OpenProject custom fields): checked against its twin key."""
     for key, text in _items(em, rule, value):
-        try:
-            decoded = _decode_json(text)
-        except ValueError:
+        decoded = _json_list(text)
+        if decoded is None:
             em.report(Severity.WARNING, key, "is not a JSON list", "map.json")
             continue
         twin_key = rule.options.get("same_as_key")
-        twin = get_path(em.doc.front_matter, twin_key) if twin_key else None
-        twin = _json_text_list(twin) or twin
-        if twin_key and isinstance(twin, list) and decoded != twin:
+        twin = _as_list(get_path(em.doc.front_matter, twin_key)) if twin_key else None
+        if twin is not None and decoded != twin:
             em.report(
                 Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json"
             )
+
+
+def _as_list(value: Value) -> list[Value] | None:
+    """The items of a key that may hold a list: a YAML list, a JSON list in a string, or one
+    value (``communityTopics: 'KLAS: Telehealth'`` is a list of one); None when empty."""
+    if value is None or value == "" or value == []:
+        return None
+    listed = _json_list(value)
+    if listed is not None:
+        return listed
+    return value if isinstance(value, list) else [value]
 
 
 def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -1147,31 +1156,54 @@ def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:
 
 
 def _decode_json(text: str) -> object:
-    """JSON text decoded; ValueError also for nesting too deep for the decoder (which would
-    otherwise raise RecursionError from a 10 KB value of ``[[[[…``)."""
+    """JSON text decoded, each number as the text it is written as (``1``, ``2.50``, as YAML
+    gives ``- 1`` to the mapping); ValueError also for nesting too deep for the decoder
+    (which would otherwise raise RecursionError from a 10 KB value of ``[[[[…``)."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
 
-def _json_text_list(value: Value) -> list[Value] | None:
-    """The items of a JSON list of texts kept in one string (``'["a", "b"]'``), else None."""
+def _as_value(decoded: object) -> Value:
+    """A decoded JSON item as YAML would have given it: text as it is, ``true``/``false`` as
+    that text, ``null`` as no value, a list or an object as a list or a mapping (which a key
+    expecting text reports as one)."""
+    if decoded is None or isinstance(decoded, str):
+        return decoded
+    if isinstance(decoded, bool):
+        return "true" if decoded else "false"
+    if isinstance(decoded, list):
+        return [_as_value(item) for item in decoded]
+    if isinstance(decoded, dict):
+        return {str(name): _as_value(item) for name, item in decoded.items()}
+    return str(decoded)
+
+
+def _json_list(value: Value) -> list[Value] | None:
+    """The items of a JSON list kept in one string (``'["a", "b"]'``, as OpenProject keeps
+    medigyTopics), each as YAML would give it (:func:`_as_value`), so that an item that is
+    not a topic is told at its key as in a YAML list, and the others kept; else None."""
     if not isinstance(value, str) or not value.lstrip().startswith("["):
         return None
     try:
         decoded = _decode_json(value)
     except ValueError:
         return None
-    if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
-        texts: list[Value] = decoded
-        return texts
-    return None
+    return [_as_value(item) for item in decoded] if isinstance(decoded, list) else None
+
+
+def _looks_like_json(text: str) -> bool:
+    """Text in brackets or braces (``'["KLAS: Telehealth", oops]'``, a list cut short, or
+    ``'{"KLAS": "Telehealth"}'``): JSON that is no list of topics, never one topic (whose
+    taxonomy would be ``["KLAS``, a label of the shared KLAS scheme)."""
+    stripped = text.strip()
+    return (stripped[:1], stripped[-1:]) in (("[", "]"), ("{", "}"))
 
 
 def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     separator = em.m.kinds["topic"]["separator"]
-    if (listed := _json_text_list(value)) is not None:
+    if (listed := _json_list(value)) is not None:
         # As OpenProject keeps medigyTopics: the topics are meant, not one odd topic.
         em.report(
             Severity.WARNING,
@@ -1181,6 +1213,15 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             "map.json",
         )
         value = listed
+    elif isinstance(value, str) and _looks_like_json(value):
+        em.report(
+            Severity.ERROR,
+            rule.key,
+            "is written like JSON but is not a JSON list of topics; write the topics as a"
+            " YAML list, one per line",
+            "map.json",
+        )
+        return
     for key, written in _items(em, rule, value):
         if not written.strip():
             _empty_item(em, key)  # an empty item is no topic, as ~ is none

@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from medigraph.diagnostics import Severity
+from medigraph.documents import discover, read_document
+from medigraph.mapping import MappedDocument, load_mapping
 from tests._robust import SCHEMA, XSD, export_to, parse_dump, run_cli, seed_document
 
 STRING = ox.NamedNode(XSD + "string")
@@ -364,6 +366,97 @@ def test_without_community_topics_the_json_list_of_medigy_topics_stands_in(
         assert report.exported == 1 and report.exit_code == 0
         found.append(_value(parse_dump(out, "nt"), SCHEMA + "about"))
     assert len(found[0]) == 3 and found[1] == found[0]
+
+
+def _mapped(source: Path) -> MappedDocument:
+    """What the mapping makes of one file, rejected or not (its triples and diagnostics)."""
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    return load_mapping().map(doc)
+
+
+@pytest.mark.parametrize(
+    ("extra", "told"),
+    [
+        ("1", ("map.topic", Severity.ERROR, "topic '1' needs a taxonomy and a term")),
+        ("null", ("map.empty", Severity.WARNING, "is an empty item; it is left out")),
+        ('["x"]', ("map.type", Severity.ERROR, "must be text, not a list")),
+        ('{"a": 1}', ("map.type", Severity.ERROR, "must be text, not a mapping")),
+    ],
+)
+@pytest.mark.parametrize("key", ["openProjectCustomFields.medigyTopics", "communityTopics"])
+def test_a_json_topic_list_with_an_item_not_a_topic_keeps_the_others_and_tells_that_item(
+    key: str, extra: str, told: tuple[str, Severity, str], tmp_path: Path
+) -> None:
+    """``'["KLAS: Telehealth", 1]'`` was no list of texts: medigyTopics standing in gave no
+    topic and no word, and communityTopics one topic made of the whole text (notation
+    ``["KLAS: Telehealth", 1]``, the KLAS scheme labelled ``["KLAS``). The items are read as
+    a YAML list's are: each topic kept, the odd item told at its key as there."""
+    text = "'" + json.dumps(["KLAS: Telehealth"])[:-1] + ", " + extra + "]'"
+    if key == "communityTopics":
+        raw, drop = [f"communityTopics: {text}"], ("communityTopics",)
+    else:
+        raw = ["openProjectCustomFields:", f"  medigyTopics: {text}"]
+        drop = ("communityTopics", "openProjectCustomFields")
+    source, line = _document(tmp_path, raw, drop=drop)
+    mapped = _mapped(source)
+    about = [
+        (d.code, d.severity, d.line, d.message)
+        for d in mapped.diagnostics
+        if d.key is not None and d.key.startswith(key)
+    ]
+    code, severity, message = told
+    json_told = [("map.json", Severity.WARNING, line)] if key == "communityTopics" else []
+    assert [row[:3] for row in about if row[0] == "map.json"] == json_told
+    assert [row[:3] for row in about if row[0] != "map.json"] == [
+        (code, severity, line + len(raw) - 1)
+    ]
+    assert message in about[-1][3]
+    assert [d.key for d in mapped.diagnostics if d.code == code] == [f"{key}[1]"]
+    topics = {t.object.value for t in mapped.triples if t.predicate.value == SCHEMA + "about"}
+    assert topics == {"https://medigy.com/topic/klas.telehealth"}
+    labels = {t.object for t in mapped.triples if t.predicate.value.endswith("core#prefLabel")}
+    assert labels == {ox.Literal("Telehealth"), ox.Literal("KLAS")}
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert report.exit_code == (1 if severity is Severity.ERROR else 0)
+
+
+@pytest.mark.parametrize("text", ["'[\"KLAS: Telehealth\", oops]'", '\'{"KLAS": "Telehealth"}\''])
+def test_topics_written_like_json_but_no_json_list_are_no_topic(text: str, tmp_path: Path) -> None:
+    """A JSON list cut short, or a JSON object, was one topic in the KLAS scheme, labelled
+    ``["KLAS`` (``{"KLAS"``) beside KLAS for every query: now an error at the key."""
+    source, line = _document(tmp_path, [f"communityTopics: {text}"], drop=("communityTopics",))
+    mapped = _mapped(source)
+    assert [
+        (d.key, d.line, d.code, d.severity)
+        for d in mapped.diagnostics
+        if d.key == "communityTopics"
+    ] == [("communityTopics", line, "map.json", Severity.ERROR)]
+    assert [t for t in mapped.triples if t.predicate.value == SCHEMA + "about"] == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["communityTopics: 'KLAS: Telehealth'"],
+        ["communityTopics:", "- 'KLAS: Telehealth'"],
+        ["communityTopics: '[\"KLAS: Telehealth\"]'"],
+        ['communityTopics: \'{"KLAS": "Telehealth"}\''],
+    ],
+)
+def test_medigy_topics_are_checked_against_community_topics_in_any_form(
+    raw: list[str], tmp_path: Path
+) -> None:
+    """communityTopics written as one topic (or JSON text) was not compared with the three
+    medigyTopics of the seed, where a one-item YAML list was: each form is a list to compare."""
+    source, _ = _document(tmp_path, raw, drop=("communityTopics",))
+    told = [
+        d.message
+        for d in _mapped(source).diagnostics
+        if d.key == "openProjectCustomFields.medigyTopics"
+    ]
+    assert told == ["differs from communityTopics; communityTopics is used"]
 
 
 @pytest.mark.parametrize(
