@@ -352,8 +352,10 @@ class Emitter:
             )
 
     def _fallback_iri(self, rule: KeyRule) -> None:
-        """The primary URL key is absent: the first variant that is present stands in for it."""
-        for other in rule.options["same_as"]:
+        """The primary URL key is absent: the first variant that is present stands in for it,
+        and the others are checked against it as they would be against the primary key."""
+        variants = rule.options["same_as"]
+        for other in variants:
             value = get_path(self.doc.front_matter, other)
             if isinstance(value, str) and value.strip():
                 convert_iri(
@@ -363,7 +365,10 @@ class Emitter:
                         "iri",
                         rule.properties,
                         None,
-                        {"schemes": rule.options.get("schemes")},
+                        {
+                            "schemes": rule.options.get("schemes"),
+                            "same_as": [name for name in variants if name != other],
+                        },
                     ),
                     self.subject,
                     value,

@@ -789,10 +789,46 @@ def test_a_web_address_of_only_spaces_is_none(tmp_path: Path) -> None:
         "  href: '   '",
         "  original: https://e.org/x",
     ]
-    source, _ = _document(tmp_path, raw, drop=("featuredImage", "link"))
+    # without the seed's cleanUrl and sourceUrl, which link.original standing in would be
+    # told it differs from
+    drop = ("featuredImage", "link", "openProjectCustomFields")
+    source, _ = _document(tmp_path, raw, drop=drop)
     out = tmp_path / "dump.nt"
     report = export_to([source], out, "nt")
     assert [d.format() for d in report.diagnostics] == []
     quads = parse_dump(out, "nt")
     assert [q for q in quads if q.predicate.value == SCHEMA + "contentUrl"] == []
     assert _value(quads, SCHEMA + "isBasedOn") == {ox.NamedNode("https://e.org/x")}
+
+
+@pytest.mark.parametrize(
+    ("link", "used", "told"),
+    [
+        (
+            ["link:", "  original: https://x.com/a"],
+            "link.original",
+            ["openProjectCustomFields.cleanUrl", "openProjectCustomFields.sourceUrl"],
+        ),
+        ([], "openProjectCustomFields.cleanUrl", ["openProjectCustomFields.sourceUrl"]),
+    ],
+)
+def test_a_variant_standing_in_for_link_href_is_checked_against_the_others(
+    link: list[str], used: str, told: list[str], tmp_path: Path
+) -> None:
+    """Without link.href, the variant standing in was used and the others, which disagree
+    with it, went untold; they are checked against it as against link.href."""
+    raw = [
+        *link,
+        "openProjectCustomFields:",
+        "  cleanUrl: https://y.org/b",
+        "  sourceUrl: https://z.net/c",
+    ]
+    source, _ = _document(tmp_path, raw, drop=("link", "openProjectCustomFields"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exit_code == 0
+    variants = [d for d in report.diagnostics if d.code == "map.url-variant"]
+    assert [d.key for d in variants] == told
+    assert all(f"differs from {used} (" in d.message for d in variants)
+    url = "https://x.com/a" if link else "https://y.org/b"
+    assert _value(parse_dump(out, "nt"), SCHEMA + "isBasedOn") == {ox.NamedNode(url)}
