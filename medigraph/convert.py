@@ -102,6 +102,9 @@ class Emitter:
         self.node_iris: dict[str, ox.NamedNode | None] = {}
         self.misshapen: set[str] = set()
         """Fields naming a node (``id``) given as a list or mapping: reported, once each."""
+        self.unnamed_by: str | None = None
+        """The key the document's IRI is made from, when given as a list or mapping: already
+        told (``Mapper.map``), and nothing written from it."""
         spec = mapper.document_spec
         self.local: set[ox.NamedNode] = set()
         self.subject = self._mint(spec["iri"])
@@ -230,6 +233,8 @@ class Emitter:
         fm = self.doc.front_matter
         self._check_parents()
         for rule, path in self.m.plan:
+            if rule.key == self.unnamed_by:
+                continue
             if path is None:
                 value: Value = self.doc.body
             else:

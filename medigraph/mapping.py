@@ -352,9 +352,14 @@ class Mapper:
 
         classes, problems = self.select_class(doc)
         key_text, key_from = self.document_key(doc)
-        if not classes:
+        unnamed = self._misshapen_key(doc)
+        if unnamed is not None:
+            problems.append(unnamed)
+        if not classes or unnamed is not None:
             if not any(p.severity is Severity.ERROR for p in problems):
                 return MappedDocument(doc, None, None, [], frozenset(), problems)
+            if unnamed is not None:
+                return self._unnamed(doc, classes, key_text, key_from, problems, unnamed.key)
             # Rejected, but its names do not depend on its class: known, they keep its last
             # good graph where it has one, and let the graphs of deleted documents go (an
             # unnamed reject, such as a Hugo section's _index.md, would hold them all back).
@@ -363,6 +368,51 @@ class Mapper:
         emitter = Emitter(self, doc, key_text, key_from, problems)
         emitter.run(classes)
         return emitter.result()
+
+    def _misshapen_key(self, doc: Document) -> Diagnostic | None:
+        """A key the document's IRI is made from given as a list or a mapping (``mdName:
+        [a, b]``), where no key before it gives the IRI: an error, as ``id: [4557, 4558]`` is,
+        not a fall back to the next key (``id``), which would name another document."""
+        for name in self.document_spec["key"]:
+            value = get_path(doc.front_matter, name)
+            if isinstance(value, str) and value.strip():
+                return None
+            if isinstance(value, list | dict) and value:
+                kind = "a list" if isinstance(value, list) else "a mapping"
+                names = " and the ".join(("document", *self.named_by.get(name, ())))
+                return error(
+                    doc.source,
+                    doc.line_of(name),
+                    name,
+                    f"must be one text, not {kind}: it names the {names}",
+                    "map.type",
+                )
+        return None
+
+    def _unnamed(
+        self,
+        doc: Document,
+        classes: list[str],
+        key_text: str,
+        key_from: str,
+        problems: list[Diagnostic],
+        misshapen: str | None,
+    ) -> MappedDocument:
+        """A document rejected before its name is known (its key a list): mapped for its
+        other diagnostics, but with no IRI, so that no graph is taken for its own (its last
+        good one is kept, and no other document's removed as deleted)."""
+        from .convert import Emitter
+
+        emitter = Emitter(self, doc, key_text, key_from, problems)
+        if misshapen is not None:
+            emitter.misshapen.add(misshapen)  # told once, not again for the node it names
+            emitter.unnamed_by = misshapen
+        if classes:
+            emitter.run(classes)
+        done = emitter.result()
+        return MappedDocument(
+            doc, None, None, [], frozenset(), done.diagnostics, done.unmapped_keys
+        )
 
     def document_key(self, doc: Document) -> tuple[str, str]:
         """(the text the document's IRI is made from, the front-matter key it came from, or

@@ -693,6 +693,54 @@ def test_a_node_named_by_a_list_is_an_error_in_validate_and_export(
     assert f"a.md:{line}: error: {key}: must be one text, not {kind}" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("edit", "key", "says"),
+    [
+        ({"mdName: a": "mdName:\n- a\n- other"}, "mdName", "a list: it names the document"),
+        ({"mdName: a": "mdName: {a: b}"}, "mdName", "a mapping: it names the document"),
+        (
+            {"mdName: a\n": "", "id: 4557": "id:\n- 4557\n- 4558"},
+            "id",
+            "a list: it names the document and the workPackage",
+        ),
+    ],
+)
+def test_a_document_named_by_a_list_is_an_error_and_keeps_its_last_graph(
+    tmp_path: Path, edit: dict[str, str], key: str, says: str
+) -> None:
+    """``mdName: [a, other]`` named the document by ``id`` instead (content/4557), with no
+    word: an error like ``id: [4557, 4558]``. Rejected before its name is known, it claims no
+    IRI, and a store keeps its last good graph (and every other one) as it was."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    source = write_doc(docs, "a")
+    store = tmp_path / "store"
+    first = export([docs], tmp_path / "one.nq", jobs=1, cache=False, store=store)
+    assert first.exit_code == 0
+    write_doc(docs, "a", edit)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:"))
+    report = export([docs], tmp_path / "two.nq", jobs=1, cache=False, store=store)
+    errors = [
+        (d.line, d.key, d.code, d.message)
+        for d in report.diagnostics
+        if d.severity is Severity.ERROR
+    ]
+    assert errors == [(line, key, "map.type", f"must be one text, not {says}")]
+    assert report.exit_code == 1 and report.exported == 0
+    graphs = {
+        q.graph_name.value
+        for q in ox.Store(str(store)).quads_for_pattern(None, None, None, None)
+        if isinstance(q.graph_name, ox.NamedNode)
+    }
+    assert "https://medigy.com/graph/content/a" in graphs
+    assert not {g for g in graphs if g.endswith(("/4557", "/a.md"))}
+    checked = validate([docs], jobs=1)
+    assert [(d.key, d.code) for d in checked.diagnostics if d.severity is Severity.ERROR] == [
+        (key, "map.type")
+    ]
+
+
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
     tmp_path: Path,
 ) -> None:
