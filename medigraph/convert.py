@@ -928,6 +928,8 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
         candidate = encoded = to_iri(text)
         relative_to = rule.options.get("relative_to")
         resolved = bool(relative_to) and not iris.is_absolute_iri(candidate)
+        if resolved and not candidate.startswith("/") and _not_one_folder(em, key, text, rule):
+            continue
         if resolved:
             # A URL reference, resolved as a browser on the page would (RFC 3986): a query,
             # a fragment and %XX escapes are kept, / starts at the site's root, ../ goes up.
@@ -954,6 +956,24 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
         for other in rule.options.get("same_as", []):
             _compare_variant(em, key, text, other)
+
+
+def _not_one_folder(em: Emitter, key: str, text: str, rule: KeyRule) -> bool:
+    """Whether the key a relative address is resolved against (``basePath``) is a list:
+    which folder the page is in is unknown, so the address is too (it is not resolved
+    against the site's root instead); told at that key's line, as an error. (A mapping is
+    already one, where that key is read as text.)"""
+    relative_to = str(rule.options["relative_to"])
+    folder = get_path(em.doc.front_matter, relative_to)
+    if not isinstance(folder, list) or not folder:
+        return False
+    em.report(
+        Severity.ERROR,
+        relative_to,
+        f"must be one text, not a list: {key} ({text.strip()}) is resolved against it",
+        "map.type",
+    )
+    return True
 
 
 def _compare_variant(em: Emitter, key: str, text: str, other: str) -> None:

@@ -832,3 +832,45 @@ def test_a_variant_standing_in_for_link_href_is_checked_against_the_others(
     assert all(f"differs from {used} (" in d.message for d in variants)
     url = "https://x.com/a" if link else "https://y.org/b"
     assert _value(parse_dump(out, "nt"), SCHEMA + "isBasedOn") == {ox.NamedNode(url)}
+
+
+@pytest.mark.parametrize(
+    ("base_path", "href", "kind"),
+    [
+        (["basePath:", "- /communities/a/news/", "- /communities/b/news/"], "photo.jpeg", "list"),
+        (["basePath:", "- /communities/a/news/", "- /communities/b/news/"], "?w=8", "list"),
+        (["basePath:", "- /communities/a/news/", "- /communities/b/news/"], "/img/a.png", None),
+    ],
+)
+def test_an_image_resolved_against_base_path_given_as_a_list_is_an_error(
+    base_path: list[str], href: str, kind: str | None, tmp_path: Path
+) -> None:
+    """``basePath: [a, b]`` left the page's folder unknown, and ``photo.jpeg`` was resolved
+    against the site's root (https://medigy.com/photo.jpeg) with no word: an error at
+    basePath's line. An address from the site's root does not depend on it."""
+    raw = [*base_path, "featuredImage:", f"  href: {href}"]
+    source, line = _document(tmp_path, raw, drop=("basePath", "featuredImage"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [
+        (d.key, d.line, d.code, d.severity, d.message)
+        for d in report.diagnostics
+        if d.key == "basePath"
+    ]
+    if kind is None:
+        assert told == [] and report.exit_code == 0
+        urls = {
+            q.object for q in parse_dump(out, "nt") if q.predicate.value == SCHEMA + "contentUrl"
+        }
+        assert urls == {ox.NamedNode("https://medigy.com/img/a.png")}
+        return
+    assert told == [
+        (
+            "basePath",
+            line,
+            "map.type",
+            Severity.ERROR,
+            f"must be one text, not a {kind}: featuredImage.href ({href}) is resolved against it",
+        )
+    ]
+    assert report.exit_code == 1 and report.exported == 0
