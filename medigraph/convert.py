@@ -432,10 +432,15 @@ class Emitter:
                 )
                 continue
             written, meant = self._meant(key)
-            if meant is None or written in told:
-                continue
+            group = written.rpartition(".")[0]
+            if written in told or (meant is None and group not in self.m.children_of):
+                continue  # at the top, a key far from every mapped one is the site's own
             told.add(written)
-            if written.lower() == meant.lower():
+            if meant is None:
+                # In a group the mapping reads (link.title): meant for it, and lost in silence
+                # but for the count; what the mapping reads there helps the editor.
+                why = f"under {group} it reads {self.m.children_of[group]}"
+            elif written.lower() == meant.lower():
                 why = (
                     f"did you mean {meant}? Hugo reads keys without case, so the site shows"
                     " this value, but the graph lacks it"
@@ -448,6 +453,8 @@ class Emitter:
                 written,
                 f"'{written}' is not a key the mapping knows, so it is not written{below}; {why}",
                 "map.key",
+                # a top-level key with a dot in its name (`link.title:`) has its own line
+                None if written in self.doc.lines else self.doc.line_of_dotted_name(written),
             )
         return unmapped
 
@@ -551,27 +558,32 @@ def _hugos_own(key: str, known: Iterable[str]) -> bool:
 
 
 def _close_name(written: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` that ``written`` most likely means: the same name in another
-    case (Hugo reads keys without case), else, for a short name (five letters or fewer, where
-    difflib's measure misses a slip), two neighbouring letters swapped (``tgas``, ``di``),
-    else one close by difflib's measure (``titel``, ``link.hreff``)."""
+    """The one of ``names`` (keys of one group, or top-level keys) that ``written`` most
+    likely means: the same name in another case (Hugo reads keys without case), else, for a
+    short name (five letters or fewer, where difflib's measure misses a slip), two
+    neighbouring letters swapped (``tgas``, ``di``), else one close by difflib's measure
+    (``titel``, ``link.hreff``). Only the last names are compared: the group they share
+    (``openProjectCustomFields.``) would make any two keys in it look alike."""
     folded = written.lower()
-    candidates = sorted(names)
-    for name in candidates:
+    leaf = written.rpartition(".")[2]
+    by_leaf = {name.rpartition(".")[2]: name for name in sorted(names)}
+    for name in by_leaf.values():
         if name.lower() == folded:
             return name
-    leaf = folded.rpartition(".")[2]
     short = [
         name
-        for name in candidates
-        if len(name.rpartition(".")[2]) <= 5 and _swapped(leaf, name.lower().rpartition(".")[2])
+        for last, name in by_leaf.items()
+        if len(last) <= 5 and _swapped(leaf.lower(), last.lower())
     ]
     if short:
         return max(
-            short, key=lambda name: difflib.SequenceMatcher(None, folded, name.lower()).ratio()
+            short,
+            key=lambda name: difflib.SequenceMatcher(
+                None, leaf.lower(), name.rpartition(".")[2].lower()
+            ).ratio(),
         )
-    close = difflib.get_close_matches(written, candidates, n=1, cutoff=0.8)
-    return close[0] if close else None
+    close = difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.8)
+    return by_leaf[close[0]] if close else None
 
 
 def _swapped(written: str, name: str) -> bool:

@@ -184,6 +184,8 @@ class Mapper:
             for rule in self.rules
         )
         self.parents = _parents(self.rules)
+        self.children_of = {parent.key: parent.children for parent in self.parents}
+        """The names the mapping reads below each group (``link``: ``brand, href, original``)."""
         self.named_by = _named_by(self.document_spec["key"], self.nodes)
         """The keys an IRI is made from, each with the nodes it names (none for a key that
         only names the document: ``mdName``)."""

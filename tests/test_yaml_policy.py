@@ -874,3 +874,37 @@ def test_an_image_resolved_against_base_path_given_as_a_list_is_an_error(
         )
     ]
     assert report.exit_code == 1 and report.exported == 0
+
+
+@pytest.mark.parametrize(
+    ("group", "key", "says"),
+    [
+        ("featuredImage", "caption", "under featuredImage it reads alt, format, href, size,"),
+        ("featuredImage", "credit", "under featuredImage it reads alt, format, href, size,"),
+        ("link", "title", "under link it reads brand, href, original"),
+        (
+            "openProjectCustomFields",
+            "reviewer",
+            "under openProjectCustomFields it reads cleanUrl, medigyTopics, sourceUrl",
+        ),
+        ("openProjectCustomFields", "sourceUrk", "did you mean openProjectCustomFields.sourceUrl?"),
+        ("link", "hrfe", "did you mean link.href?"),
+    ],
+)
+def test_an_unknown_key_in_a_group_is_told_and_compared_by_its_own_name(
+    group: str, key: str, says: str, tmp_path: Path
+) -> None:
+    """The group's name, shared by every key in it, made any two look alike to difflib
+    (`featuredImage.caption`: "did you mean featuredImage.alt?", `…reviewer`: "…sourceUrl?"),
+    while `link.title` (a shorter group) was not told at all. Each key in a group the mapping
+    reads is told at its line, with a key meant only when its own name is close."""
+    seed = seed_document()[group]
+    raw = [f"{group}:"] + [f"  {name}: {json.dumps(value)}" for name, value in seed.items()]
+    raw += [f"  {key}: x"]
+    source, line = _document(tmp_path, raw, drop=(group,))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.message) for d in report.diagnostics if d.code == "map.key"]
+    assert [row[:2] for row in told] == [(f"{group}.{key}", line + len(raw) - 1)]
+    assert told[0][2].startswith(f"'{group}.{key}' is not a key the mapping knows, so it is not")
+    assert says in told[0][2]
+    assert report.unmapped == {f"{group}.{key}": 1}
