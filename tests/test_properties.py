@@ -169,8 +169,8 @@ def _set(fm: dict[str, Any], dotted: str, value: Any) -> None:
     fm[last] = value
 
 
-NODE_FIELDS = {"identifier", "featuredImage.wpAttachment.fileName"}
-"""Keys that name a node (its IRI is made from them): one text, never a list."""
+NODE_FIELDS = {"mdName", "identifier", "featuredImage.wpAttachment.fileName"}
+"""Keys that name a node or the document (its IRI is made from them): one text, never a list."""
 
 
 def _bad_shapes(name: str, value: Any) -> set[str]:
