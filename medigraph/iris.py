@@ -84,7 +84,7 @@ def slug(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = "".join(map(_in_slug, folded)).split()
-    joined = "-".join(words).strip("-_")
+    joined = "-".join(words).strip("-")
     return segment(joined) if joined else segment(folded)
 
 
@@ -93,7 +93,7 @@ def _in_slug(char: str) -> str:
     """What ``char`` is in a slug: itself, a word break (a space), or nothing: an invisible
     format character (a soft hyphen, a word joiner, a zero-width space, a bidi mark) is not
     seen by a reader, so ``Manage\u00adment`` is ``management``, not ``manage-ment``."""
-    if char.isalnum() or char in "_+#":
+    if char.isalnum() or char in "+#":  # "_" is punctuation: Health_IT is Health IT
         return char
     category = unicodedata.category(char)
     if category == "Cf":

@@ -73,6 +73,10 @@ def test_slugs_still_fold_what_does_not() -> None:
     assert iris.slug("C++ ") == iris.slug("c++") == "c++"
     assert iris.slug("???") == iris.slug("？？？")  # fullwidth folds (NFKC) even with no word
     assert iris.slug("value-based care") == iris.slug("Value Based, Care") == "value-based-care"
+    # "_" (and its fullwidth form) is punctuation between words, as "-" and "/" are
+    assert iris.slug("Health_IT") == iris.slug("Health IT") == iris.slug("health／it")
+    assert iris.slug("Care＿Management") == iris.slug("care_management") == "care-management"
+    assert iris.slug("_private_") == "private"
 
 
 def test_a_web_domain_keeps_its_dots_and_hyphens() -> None:
