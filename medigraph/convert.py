@@ -441,9 +441,10 @@ class Emitter:
                 # but for the count; what the mapping reads there helps the editor.
                 why = f"under {group} it reads {self.m.children_of[group]}"
             elif written.lower() == meant.lower():
+                # Only when both are written: one alone is read as the mapping's (Hugo's way)
                 why = (
-                    f"did you mean {meant}? Hugo reads keys without case, so the site shows"
-                    " this value, but the graph lacks it"
+                    f"{meant} is written too, and Hugo reads keys without case, so the two are"
+                    f" one key: the graph has {meant}'s value; keep one of them"
                 )
             else:
                 why = f"did you mean {meant}?"

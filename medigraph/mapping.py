@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,6 +186,18 @@ class Mapper:
         self.parents = _parents(self.rules)
         self.children_of = {parent.key: parent.children for parent in self.parents}
         """The names the mapping reads below each group (``link``: ``brand, href, original``)."""
+        self._spelled: dict[str, dict[str, str]] = {}
+        """For each level the mapping reads ("" the top, ``featuredImage``…): its names by
+        their lower case (``lastmod`` → ``lastMod``), as Hugo matches front-matter keys."""
+        self._groups: dict[str, list[tuple[str, str]]] = {}
+        """The groups at each level, with their paths (``featuredImage`` at the top,
+        ``wpAttachment``, ``featuredImage.wpAttachment`` in it)."""
+        for name in sorted(self.known_keys | self.known_parents):
+            group, _, leaf = name.rpartition(".")
+            self._spelled.setdefault(group, {})[leaf.lower()] = leaf
+            if name in self.known_parents:
+                self._groups.setdefault(group, []).append((leaf, name))
+        self._exact = {group: frozenset(names.values()) for group, names in self._spelled.items()}
         self.named_by = _named_by(self.document_spec["key"], self.nodes)
         """The keys an IRI is made from, each with the nodes it names (none for a key that
         only names the document: ``mdName``)."""
@@ -349,9 +361,55 @@ class Mapper:
 
     # -- applying ---------------------------------------------------------------------------
 
+    def in_hugo_case(self, doc: Document) -> Document:
+        """``doc`` with its keys spelled as the mapping spells them where they differ only in
+        case (``lastmod``, ``Date``, ``FeaturedImage.Alt``): Hugo reads front-matter keys
+        without case, so the site shows such a value, and the graph must have it too. A key
+        also written in the mapping's own case keeps that one (the other stays unknown, and
+        is told). Lines follow the keys. The same document when nothing needs it."""
+        renamed: dict[str, str] = {}
+        front_matter = self._respelled(doc.front_matter, "", None, renamed)
+        if not renamed:
+            return doc
+        lines: dict[str, int] = {}
+        for key, line in doc.lines.items():
+            lines[_renamed_key(key, renamed)] = line
+        return replace(doc, front_matter=front_matter, lines=lines)
+
+    def _respelled(
+        self, fm: dict[str, Value], group: str, written: str | None, renamed: dict[str, str]
+    ) -> dict[str, Value]:
+        """``fm`` (the mapping at ``group``, written ``written`` in the file, None when as
+        ``group``) respelled; the keys renamed are added to ``renamed`` (as written → as the
+        mapping spells them). Most documents need nothing: a set comparison a level."""
+        rename: dict[str, str] = {}
+        exact = self._exact[group]
+        if not exact.issuperset(fm):
+            spelled = self._spelled[group]
+            for key in fm.keys() - exact:
+                wanted = spelled.get(key.lower())
+                if wanted is not None and wanted not in fm:
+                    rename[key] = wanted
+        changed: dict[str, Value] = {}
+        for sub, at in self._groups.get(group, ()):
+            found = sub if sub in fm else next((k for k, w in rename.items() if w == sub), "")
+            value = fm.get(found)
+            if found and isinstance(value, dict):
+                same = written is None and found == sub
+                was = None if same else _joined(written or group, found)
+                inner = self._respelled(value, at, was, renamed)
+                if inner is not value:
+                    changed[found] = inner
+        if not rename and not changed:
+            return fm
+        for key, wanted in rename.items():
+            renamed[_joined(group if written is None else written, key)] = _joined(group, wanted)
+        return {rename.get(k, k): changed.get(k, v) for k, v in fm.items()}
+
     def map(self, doc: Document) -> MappedDocument:
         from .convert import Emitter
 
+        doc = self.in_hugo_case(doc)
         classes, problems = self.select_class(doc)
         key_text, key_from = self.document_key(doc)
         unnamed = self._misshapen_key(doc)
@@ -495,6 +553,22 @@ def _named_by(
             if match.group(2) not in ("key", "path"):
                 named[match.group(2)] = (*named.get(match.group(2), ()), node.name)
     return named
+
+
+def _joined(group: str, key: str) -> str:
+    return f"{group}.{key}" if group else key
+
+
+def _renamed_key(key: str, renamed: Mapping[str, str]) -> str:
+    """A line's key (``FeaturedImage.Alt``, ``Tags[1]``) under the names ``renamed`` gives
+    its groups and itself (``featuredImage.alt``, ``tags[1]``)."""
+    cut = len(key)
+    while cut > 0:
+        head = key[:cut]
+        if head in renamed:
+            return renamed[head] + key[cut:]
+        cut = max(head.rfind("."), head.rfind("["))
+    return key
 
 
 def _matches(value: Value, wanted: Any) -> bool:

@@ -211,7 +211,7 @@ def _process(found: SourceFile) -> Processed:
         found.source,
         doc.sha256,
         problems + mapped.diagnostics,
-        keys=flatten_keys(doc.front_matter),
+        keys=flatten_keys(mapped.document.front_matter),  # as the mapping spells them
         unmapped=mapped.unmapped_keys,
         stat=stat,
         draft=is_draft(doc.front_matter),

@@ -418,6 +418,7 @@ class Tracer:
         from .convert import CONVERTERS, Emitter, convert_iri
         from .mapping import KeyRule
 
+        doc = self.m.in_hugo_case(doc)  # as the mapping read it
         key_text, key_from = self.m.document_key(doc)
         owner: dict[ox.Triple, str] = {}
         nodes: dict[str, str] = {}
@@ -979,7 +980,7 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
         if offset_found not in traced:
             doc, mapped = by_offset[offset_found]
             owner, nodes = engine.tracer.keys_of(doc)
-            traced[offset_found] = _Traced(doc, mapped, owner, nodes)
+            traced[offset_found] = _Traced(mapped.document, mapped, owner, nodes)
         where = traced[offset_found]
         key = _attribute(engine.tracer, where, shape_name, focus, path, value)
         outcomes[offset_found].diagnostics.append(
@@ -1017,7 +1018,7 @@ def _attribute_shared(
     if doc is None or mapped is None:
         return []
     owner, nodes = engine.tracer.keys_of(doc)
-    traced = _Traced(doc, mapped, owner, nodes)
+    traced = _Traced(mapped.document, mapped, owner, nodes)
     own = set(mapped.triples)
     described = {t.subject for t in mapped.triples if t.subject not in mapped.local}
     out = []
@@ -1439,4 +1440,4 @@ def _reread(engine: Engine, shown: str, rel: str) -> tuple[Document | None, _Tra
         return None, None
     mapped = engine.mapper.map(doc)
     owner, nodes = engine.tracer.keys_of(doc)
-    return doc, _Traced(doc, mapped, owner, nodes)
+    return mapped.document, _Traced(mapped.document, mapped, owner, nodes)
