@@ -207,34 +207,45 @@ _PARAM_LINE = re.compile(
 )
 
 
+def _header(text: str) -> tuple[list[Param], list[str]]:
+    """The parameters and the prose of the header comment at the top of a query: its comment
+    lines up to the first other line (blank lines before it skipped). ``ValueError`` names a
+    malformed ``@param`` line, or one that declares a name again."""
+    params: list[Param] = []
+    prose: list[str] = []
+    for raw in text.lstrip().splitlines():
+        if not raw.startswith("#"):
+            break
+        line = raw[1:].strip()
+        if not re.match(r"@param(?:\s|$)", line):
+            prose.append(line)
+            continue
+        match = _PARAM_LINE.match(line)
+        if not match or match.group(2) not in PARAM_TYPES:
+            raise ValueError(f"malformed parameter line {line!r}")
+        name, kind, default, required, variable, description = match.groups()
+        if any(p.name == name for p in params):
+            raise ValueError(f"parameter {name} is declared twice")
+        params.append(
+            Param(
+                name,
+                kind,
+                description,
+                required=bool(required),
+                default=default,
+                var=variable or "",
+            )
+        )
+    return params, prose
+
+
 def parse_saved(path: Path) -> SavedQuery:
     """Read a saved query and the header comment at its top."""
     text = path.read_text(encoding="utf-8")
-    header: list[str] = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        header.append(line[1:].strip())
-    params: list[Param] = []
-    prose: list[str] = []
-    for line in header:
-        if line.startswith("@param"):
-            match = _PARAM_LINE.match(line)
-            if not match or match.group(2) not in PARAM_TYPES:
-                raise ValueError(f"{path}: malformed parameter line {line!r}")
-            name, kind, default, required, variable, description = match.groups()
-            params.append(
-                Param(
-                    name,
-                    kind,
-                    description,
-                    required=bool(required),
-                    default=default,
-                    var=variable or "",
-                )
-            )
-        else:
-            prose.append(line)
+    try:
+        params, prose = _header(text)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     # The first paragraph is the title (what it answers); the rest explains.
     blank = prose.index("") if "" in prose else len(prose)
     title = " ".join(prose[:blank]).strip() or path.stem
@@ -242,6 +253,43 @@ def parse_saved(path: Path) -> SavedQuery:
     portable = path.parent / "endpoint" / path.name
     endpoint_text = portable.read_text(encoding="utf-8") if portable.is_file() else ""
     return SavedQuery(path.stem, path, text, title, description, tuple(params), endpoint_text)
+
+
+def declared_params(text: str, name: str = "the query") -> tuple[Param, ...]:
+    """The parameters a query given as text (or a file) declares in its own header, as a
+    saved query does (none without ``# @param`` lines): they are bound by their types, as
+    the saved query's would be, rather than as strings. A malformed line is a
+    :class:`ParameterError`: ignored, it would bind its parameter as a string again."""
+    try:
+        return tuple(_header(text)[0])
+    except ValueError as exc:
+        raise ParameterError(
+            f"{name}: {exc}; write # @param NAME TYPE[=DEFAULT] [required] [as ?VARIABLE]"
+            f" DESCRIPTION (types: {', '.join(PARAM_TYPES)})"
+        ) from None
+
+
+def as_written_in(text: str, names: Collection[str]) -> str:
+    """The query with the header's ``# @param`` lines of the parameters ``names`` turned into
+    prose, for a query whose values are already written into it (``serve``'s page binds a
+    saved query's in a ``VALUES`` block): declared still, they would be bound again where the
+    text is given to ``medigraph query`` — asked for when required, and a second value given
+    with ``--param`` would contradict the first and match nothing."""
+    lines = text.split("\n")
+    header = False  # blank lines before the header are skipped, as :func:`_header` does
+    for i, raw in enumerate(lines):
+        if not raw.startswith("#"):
+            if header or raw.strip():
+                break
+            continue
+        header = True
+        match = _PARAM_LINE.match(raw[1:].strip())
+        if match and match.group(1) in names:
+            kind, description = match.group(2), match.group(6)
+            lines[i] = (
+                f"# {match.group(1)} ({kind}, its value written into the query): {description}"
+            )
+    return "\n".join(lines)
 
 
 def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
@@ -364,8 +412,47 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
     raise ParameterError(f"unknown parameter type {kind!r}")
 
 
+IRI_SCHEMES = frozenset(
+    [
+        "http",
+        "https",
+        "urn",
+        "mailto",
+        "file",
+        "tag",
+        "ftp",
+        "ftps",
+        "data",
+        "info",
+        "doi",
+        "geo",
+        "tel",
+        "ws",
+        "wss",
+        "did",
+        "ldap",
+        "news",
+        "sip",
+        "sips",
+        "xmpp",
+        "irc",
+        "ssh",
+        "git",
+        "svn",
+        "telnet",
+        "uuid",
+        "about",
+        "blob",
+    ]
+)
+"""Schemes an IRI written ``<…>`` is taken to have: a ``<scheme:…>`` whose scheme is none of
+these but a prefix's name (``<content:x>``) is a prefixed name in brackets by mistake."""
+
+
 def _expand_iri(value: str, prefixes: Mapping[str, str]) -> str:
     if value.startswith("<") and value.endswith(">"):
+        if (mistake := _bracketed_prefix(value, prefixes)) is not None:
+            raise ParameterError(mistake)
         return value[1:-1]
     name, colon, local = value.partition(":")
     if colon and name in prefixes and not local.startswith("//"):
@@ -373,51 +460,132 @@ def _expand_iri(value: str, prefixes: Mapping[str, str]) -> str:
     return value
 
 
+def _bracketed_prefix(value: str, prefixes: Mapping[str, str]) -> str | None:
+    """What to say of ``<content:x>``, a prefixed name in brackets (its scheme a prefix's
+    name, none of :data:`IRI_SCHEMES`): taken as written, it would be an IRI of scheme
+    ``content:`` that no IRI of the graph has, and the query would answer nothing, without a
+    word. None for anything else."""
+    name, colon, local = value[1:-1].partition(":")
+    if not colon or name not in prefixes or name.lower() in IRI_SCHEMES:
+        return None
+    return (
+        f"{value} would be an IRI of scheme {name}:, not the prefixed name: {name}: is a"
+        f" prefix, so you probably mean <{prefixes[name]}{local}>"
+    )
+
+
 def bind_params(
     query: SavedQuery | None,
     text: str,
     given: Mapping[str, str],
     prefixes: Mapping[str, str],
+    *,
+    name: str = "the query",
 ) -> dict[str, Term]:
     """Check ``--param`` values against the query and turn them into RDF terms.
 
-    For a saved query the declared types apply and defaults fill in; for an ad-hoc query a
-    value is a plain string, or an IRI when written ``<…>``. The result maps each variable to
-    bind (:attr:`Param.variable`) to its term.
+    For a saved query, or a query given as ``text`` (called ``name`` in messages) whose own
+    header declares parameters (``# @param`` lines, :func:`declared_params`), the declared
+    types apply, defaults fill in and an undeclared value is refused. For any other query a
+    value is an undeclared parameter's (:func:`adhoc_term`): a string, an IRI when written
+    ``<…>``, text when written ``"…"``. The result maps each variable to bind
+    (:attr:`Param.variable`) to its term. ``prefixes`` and the query's own PREFIX
+    declarations expand the prefixed names of IRI values.
     """
     plain = _blank(text)
     used = set(re.findall(rf"[?$]([{_NAME_CHARS}]+)", plain))  # not "?x" in a string
+    names = {**prefixes, **_declared_prefixes(text)}
+    params = query.params if query is not None else declared_params(text, name)
+    label = query.name if query is not None else name
+    if query is None and not params:
+        return _bind_adhoc(text, plain, used, given, names)
     bound: dict[str, Term] = {}
-    if query is None:
-        for name, value in given.items():
-            if name not in used:
-                _not_in_an_iri(text, name)
-                raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
-            if (where := _unbindable(plain, name)) is not None:
-                raise ParameterError(_unbindable_message(name, where))
-            is_iri = value.startswith("<") and value.endswith(">")
-            bound[name] = make_term(value, "iri" if is_iri else "string", prefixes)
-        return bound
-    declared = {p.name: p for p in query.params}
-    for name in given:
-        if name not in declared:
+    declared = {p.name: p for p in params}
+    for given_name in given:
+        if given_name not in declared:
             known = ", ".join(declared) or "none"
             raise ParameterError(
-                f"{query.name} has no parameter {name!r} (its parameters: {known})"
+                f"{label} has no parameter {given_name!r} (its parameters: {known})"
             )
-    for param in query.params:
+    for param in params:
         chosen = given.get(param.name, param.default)
         if chosen is None:
             if param.required:
                 raise ParameterError(
-                    f"{query.name} needs --param {param.name}=… ({param.type}: {param.description})"
+                    f"{label} needs --param {param.name}=… ({param.type}: {param.description})"
                 )
             continue
+        if param.variable not in used:  # a header's typo would bind nothing, silently
+            _not_in_an_iri(text, param.variable)
+            raise ParameterError(
+                f"{label} declares parameter {param.name}, but ?{param.variable} does not occur"
+                " in the query"
+            )
         try:
-            bound[param.variable] = make_term(chosen, param.type, prefixes)
+            bound[param.variable] = make_term(chosen, param.type, names)
         except ParameterError as exc:
             raise ParameterError(f"--param {param.name}: {exc}") from None
     return bound
+
+
+def _bind_adhoc(
+    text: str, plain: str, used: set[str], given: Mapping[str, str], prefixes: Mapping[str, str]
+) -> dict[str, Term]:
+    """:func:`bind_params` for a query that declares no parameters: each ``--param NAME``
+    must name a variable of the query that a binding can stand for."""
+    bound: dict[str, Term] = {}
+    for name, value in given.items():
+        if name not in used:
+            _not_in_an_iri(text, name)
+            raise ParameterError(f"parameter {name} does not occur in the query as ?{name}")
+        if (where := _unbindable(plain, name)) is not None:
+            raise ParameterError(_unbindable_message(name, where))
+        try:
+            bound[name] = adhoc_term(value, prefixes)
+        except ParameterError as exc:
+            raise ParameterError(f"--param {name}: {exc}") from None
+    return bound
+
+
+def adhoc_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
+    """The term for an undeclared parameter's value: ``"…"`` is the text between the quotes
+    (with JSON's escapes, ``\\"`` and ``\\\\``), ``<…>`` an IRI, anything else the string
+    as given. The quotes are the one way to give text that is written ``<…>`` (a title such
+    as ``<Untitled>``, or one that reads as an address)."""
+    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+        return ox.Literal(_unquoted(value))
+    if value.startswith("<") and value.endswith(">"):
+        try:
+            return make_term(value, "iri", prefixes)
+        except ParameterError as exc:
+            if _bracketed_prefix(value, prefixes or {}) is not None:
+                raise
+            quoted = json.dumps(value, ensure_ascii=False)
+            raise ParameterError(f"{exc}; for text, write it in double quotes: {quoted}") from None
+    return ox.Literal(value)
+
+
+def _unquoted(value: str) -> str:
+    """The text of a value written as a JSON string (``ParameterError`` when it is not one)."""
+    try:
+        text = json.loads(value, strict=False)  # strict: a line break typed as itself is fine
+        if not isinstance(text, str):
+            raise ValueError(value)
+        text.encode("utf-8")  # no lone surrogate (\ud800), which no store can be given
+    except (ValueError, UnicodeEncodeError):
+        raise ParameterError(
+            f'{value!r} is not a valid quoted string: between the double quotes write \\" for'
+            " \" and \\\\ for \\ (JSON's escapes); or leave the quotes out"
+        ) from None
+    return text
+
+
+_DECLARED_PREFIX = re.compile(r"(?i)\bPREFIX\s+([\w.-]*):\s*<([^<>]*)>")
+
+
+def _declared_prefixes(text: str) -> dict[str, str]:
+    """The prefixes the query declares itself (``PREFIX ex: <…>``), outside comments."""
+    return dict(_DECLARED_PREFIX.findall(_strip_comments(text)))
 
 
 def _not_in_an_iri(text: str, name: str) -> None:

@@ -45,6 +45,7 @@ from .query import (
     QuerySyntaxError,
     QueryTimeout,
     SavedQuery,
+    as_written_in,
     bind_params,
     check_syntax,
     default_prefixes,
@@ -799,7 +800,10 @@ def _page_text(query: SavedQuery, prefixes: dict[str, str]) -> str:
         bound = bind_params(query, query.text, examples, prefixes)
     except QueryError:
         return query.text  # no usable example: as written
-    return insert_values(query.text, bound) if bound else query.text
+    if not bound:
+        return query.text
+    written = [p.name for p in query.params if p.variable in bound]
+    return as_written_in(insert_values(query.text, bound), written)
 
 
 def _page(prefixes: dict[str, str]) -> str:

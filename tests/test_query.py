@@ -783,6 +783,103 @@ def test_ad_hoc_parameters_bind_strings_and_iris(store: Path) -> None:
             bind_params(None, f"SELECT * {{ {elsewhere} }}", {"x": "1"}, {})
 
 
+YEAR = (
+    "# Content of a year.\n#\n# @param y integer{default}{required} the year, e.g. 2021\n"
+    "SELECT ?c WHERE {{ ?c schema:datePublished ?d FILTER(YEAR(?d) = ?y) }}\n"
+)
+
+
+def published_in(year: int) -> set[str]:
+    return {str(fm["mdName"]) for fm in FM if published(fm).year == year}
+
+
+def test_a_query_file_with_a_header_is_bound_by_it_as_a_saved_query_is(
+    store: Path, tmp_path: Path
+) -> None:
+    """Its `# @param since dateTime` made a string of 2021-01-01 with -f, every comparison
+    failed and the answer was empty (exit 0); the header is the query's, wherever it is read."""
+    saved = rows(store, "recent-content", "--param", "since=2021-01-01")
+    recent = ROOT / "queries" / "recent-content.rq"
+    assert rows(store, "-f", str(recent), "--param", "since=2021-01-01") == saved
+    assert 0 < len(saved) < len(FM)
+
+    def contents(*args: str) -> set[str]:
+        return {r["c"].rsplit("/", 1)[1] for r in rows(store, *args)}
+
+    text = YEAR.format(default="", required="")
+    assert contents(text, "--param", "y=2021") == published_in(2021) != set()
+    assert contents(YEAR.format(default="=2022", required=""), "-p", "y=2021") == published_in(2021)
+    assert contents(YEAR.format(default="=2022", required="")) == published_in(2022)
+    renamed = text.replace("integer the", "integer as ?year the").replace("?y)", "?year)")
+    assert contents(renamed, "-p", "y=2021") == published_in(2021)
+    # The same refusals as a saved query's, exit 2.
+    required = tmp_path / "year.rq"
+    required.write_text(YEAR.format(default="", required=" required"), encoding="utf-8")
+    missing = query(store, "-f", str(required))
+    assert missing.exit_code == 2 and f"{required} needs --param y=… (integer:" in missing.output
+    unknown = query(store, text, "-p", "y=2021", "-p", "c=<https://medigy.com/content/x>")
+    assert unknown.exit_code == 2 and "has no parameter 'c' (its parameters: y)" in unknown.output
+    invalid = query(store, text, "-p", "y=twenty")
+    assert invalid.exit_code == 2 and "--param y: 'twenty' is not a valid integer" in invalid.output
+    # A header that binds nothing is said to, not read as no header at all.
+    typo = query(store, text.replace("?y)", "?year)"), "-p", "y=2021")
+    assert typo.exit_code == 2 and "declares parameter y, but ?y does not occur" in typo.output
+    malformed = query(store, text.replace("integer", "number"), "-p", "y=2021")
+    assert malformed.exit_code == 2 and "malformed parameter line '@param y number" in (
+        malformed.output
+    )
+    # The library reads the header of the text it is given too.
+    assert bind_params(None, text, {"y": "2021"}, {}) == {
+        "y": ox.Literal("2021", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    }
+
+
+def test_a_prefixed_name_in_brackets_is_refused_with_the_iri_it_probably_means(
+    store: Path,
+) -> None:
+    """<content:x> was bound as an IRI of scheme "content" and matched nothing (exit 0)."""
+    text = "SELECT ?t WHERE { ?c schema:name ?t }"
+    mdname = "d12da9f4-80a4-53d7-ad46-1e538af2b729"
+    assert rows(store, text, "-p", f"c=<https://medigy.com/content/{mdname}>") != []
+    result = query(store, text, "-p", f"c=<content:{mdname}>")
+    assert result.exit_code == 2
+    assert f"probably mean <https://medigy.com/content/{mdname}>" in result.output
+    declared = "PREFIX ex: <http://example.org/ns#>\n" + text  # the query's own prefixes too
+    with pytest.raises(ParameterError, match=re.escape("probably mean <http://example.org/ns#a>")):
+        bind_params(None, declared, {"c": "<ex:a>"}, default_prefixes())
+    typed = "# @param c iri a document\n" + text  # and a typed parameter's value
+    with pytest.raises(
+        ParameterError, match=re.escape("probably mean <https://medigy.com/content/a>")
+    ):
+        bind_params(None, typed, {"c": "<content:a>"}, default_prefixes())
+    # An IRI of a scheme IRIs have is one, whatever prefixes there are.
+    for iri in ("urn:x", "tag:medigy.com,2024:x", "mailto:a@b.org"):
+        prefixes = {iri.split(":")[0]: "http://example.org/"}
+        assert bind_params(None, text, {"c": f"<{iri}>"}, prefixes) == {"c": ox.NamedNode(iri)}
+
+
+def test_an_undeclared_parameter_written_in_double_quotes_is_text(store: Path) -> None:
+    """A text written <…> could not be looked up: <Untitled> was refused as an IRI, and
+    <https://example.org/> silently became one."""
+    text = (
+        'SELECT ?t WHERE { VALUES ?t { "<Untitled>" "<https://example.org/>" "a\\"b\\\\c" }'
+        " FILTER(?t = ?v) }"
+    )
+    for value, meant in [
+        ('"<Untitled>"', "<Untitled>"),
+        ('"<https://example.org/>"', "<https://example.org/>"),
+        ('"a\\"b\\\\c"', 'a"b\\c'),
+    ]:
+        assert rows(store, text, "--param", f"v={value}") == [{"t": meant}], value
+    assert rows(store, text, "--param", "v=<https://example.org/>") == []  # an IRI: no text
+    unquoted = query(store, text, "--param", "v=<Untitled>")
+    assert unquoted.exit_code == 2
+    assert 'not a valid iri; for text, write it in double quotes: "<Untitled>"' in unquoted.output
+    for broken in ('"a" "b"', '"a\\"', '"\\ud800"'):
+        result = query(store, text, "--param", f"v={broken}")
+        assert result.exit_code == 2 and "is not a valid quoted string" in result.output, broken
+
+
 def test_parameter_types() -> None:
     assert make_term("2022-01-01", "dateTime") == ox.Literal(
         "2022-01-01T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")

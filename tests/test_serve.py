@@ -182,6 +182,27 @@ def test_the_page_offers_saved_queries_with_their_parameters_bound(
     assert got == json.loads(expected.stdout)["results"]["bindings"] and got
 
 
+@pytest.mark.parametrize("name", ["stale-topics", "orphan-topics", "content-by-topic"])
+def test_the_page_s_query_answers_the_same_given_to_medigraph_query(
+    server: QueryServer, name: str, tmp_path: Path
+) -> None:
+    """The page writes a saved query's values into it; its `# @param` lines then say so
+    instead of declaring them, or `medigraph query -f` (which binds a query's own header)
+    would ask for `since` again, or bind a second `max` beside the first."""
+    status, _, page = fetch(server.url)
+    data = page.decode().split("const saved = ", 1)[1].split(";\n", 1)[0]
+    text = json.loads(data.replace("<\\/", "</"))[name]["text"]
+    status, _, body = get(server, text, "application/sparql-results+json")
+    assert status == 200
+    (tmp_path / "page.rq").write_text(text, encoding="utf-8")
+    args = ["query", "--store", server.workers.store_path, "-q", "--format", "json"]
+    result = CliRunner().invoke(cli, [*args, "-f", str(tmp_path / "page.rq")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"] == json.loads(body)["results"]
+    written = "@param since" not in text and "@param max" not in text
+    assert written and ("@param topic" in text) == (name == "content-by-topic")
+
+
 def test_content_negotiation(server: QueryServer) -> None:
     status, media, body = get(server, COUNT, "text/csv")
     assert (status, media, body) == (200, "text/csv", f"n\r\n{DOCUMENTS}\r\n".encode())

@@ -124,7 +124,10 @@ store_option = click.option(
     "params",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Bind ?NAME to VALUE as an RDF term (repeatable).",
+    help="Bind ?NAME to VALUE as an RDF term (repeatable): typed as the query's `# @param`"
+    " header says (a saved query's, or your own); in a query without one, a string, an IRI"
+    ' when written <…>, and text when written in double quotes, "…" (\\" and \\\\ inside),'
+    " which is how to give text that looks like <…>.",
 )
 @click.option(
     "--format",
@@ -212,6 +215,7 @@ def query_command(
             " saved queries"
         )
     saved: SavedQuery | None = None
+    name = "the query"
     _check_text([query or "", *params], "the query or a --param")
     if file is not None:
         name = "standard input" if file.name in ("-", "<stdin>") else file.name
@@ -237,7 +241,7 @@ def query_command(
         max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
     ) as spool:
         try:
-            bound = bind_params(saved, text, _params(params), prefixes)
+            bound = bind_params(saved, text, _params(params), prefixes, name=name)
             if fmt is None:  # a table, but triples read best as Turtle
                 fmt = "turtle" if check_bound(text, prefixes, bound)[0] == "graph" else "table"
             started = time.perf_counter()
