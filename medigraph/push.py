@@ -8,20 +8,27 @@ re-inserts its graphs *and* updates their manifest entries, so after an interrup
 graph is in its old or its new state and the manifest says which. Graphs the manifest does
 not list are never touched, apart from the document graphs being written.
 
-A graph too large for the byte budget goes through the Graph Store Protocol (one PUT)
-when the store offers it; its manifest entry is set to this push's "pending" mark first and
-to the new hash after, only where the mark is still there: an interruption between the two,
-or another push writing the same graph meanwhile, makes the next push send it again.
+A graph too large for the byte budget goes through the Graph Store Protocol when the store
+offers it: one PUT to a staging graph, then one update that moves it into place, so a failed
+upload (Virtuoso keeps what it read before the failing line) never shows. Its manifest entry
+is set to this push's "pending" mark first and to the new hash after, only where the mark is
+still there: an interruption between the two, or another push writing the same graph
+meanwhile, makes the next push send it again (and drop a staging graph left behind).
+
+A document whose graph the store refuses (a value it cannot hold, a string too long) is
+found by splitting the request it was in; the others are pushed, and it is reported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
+import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +50,7 @@ from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
     Credentials,
     Endpoint,
+    RequestRefused,
     RequestTooLarge,
     StoreError,
     iri,
@@ -58,8 +66,10 @@ from .sync import (
     PENDING,
     RDF_TYPE,
     SyncPlan,
+    leftover_staging,
     manifest_graph,
     manifest_query,
+    staging_graph,
 )
 
 DEFAULT_BYTE_BUDGET = 150_000
@@ -74,7 +84,14 @@ REMOVALS_PER_REQUEST = 200
 
 
 class PushError(Exception):
-    """A push could not complete; the store is consistent (old or new state per graph)."""
+    """A push could not complete; the store is consistent (old or new state per graph).
+
+    ``diagnostics``: what the push had to say before it stopped (the documents' warnings
+    and errors), to be shown with the error."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
 
 
 @dataclass
@@ -184,9 +201,18 @@ def _forget_hash(graph: str, manifest: str) -> str:
     return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
 
 
-def replace_graphs_update(docs: list[tuple[DocumentGraph, str]], manifest: str) -> str:
+def _drop_leftovers(graphs: Iterable[str], leftovers: Mapping[str, str]) -> list[str]:
+    """Drop the staging graphs an unfinished push left for ``graphs``: done in the update
+    that takes that push's pending mark away, so the push, if still running, cannot record
+    a graph it moves afterwards (its mark is gone)."""
+    return [f"DROP SILENT GRAPH {iri(leftovers[g])}" for g in graphs if g in leftovers]
+
+
+def replace_graphs_update(
+    docs: list[tuple[DocumentGraph, str]], manifest: str, leftovers: Mapping[str, str] = {}
+) -> str:
     """One update: replace each graph and record its new hash, all or nothing."""
-    ops: list[str] = []
+    ops: list[str] = _drop_leftovers((doc.graph for doc, _ in docs), leftovers)
     entries: list[str] = []
     for doc, hash_value in docs:
         name = iri(doc.graph)
@@ -200,8 +226,15 @@ def replace_graphs_update(docs: list[tuple[DocumentGraph, str]], manifest: str) 
     return " ;\n".join(ops)
 
 
-def set_hashes_update(entries: list[tuple[str, str]], manifest: str, forget: Iterable[str]) -> str:
-    ops = [_forget_hash(graph, manifest) for graph in forget]
+def set_hashes_update(
+    entries: list[tuple[str, str]],
+    manifest: str,
+    forget: Iterable[str],
+    leftovers: Mapping[str, str] = {},
+) -> str:
+    forget = list(forget)
+    ops = _drop_leftovers(forget, leftovers)
+    ops += [_forget_hash(graph, manifest) for graph in forget]
     body = "\n".join(_manifest_entry(graph, value, manifest) for graph, value in entries)
     ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{\n{body}\n}} }}")
     return " ;\n".join(ops)
@@ -225,8 +258,10 @@ def _hashes_query(graphs: list[str], manifest: str) -> str:
     )
 
 
-def remove_graphs_update(graphs: list[str], manifest: str) -> str:
-    ops = []
+def remove_graphs_update(
+    graphs: list[str], manifest: str, leftovers: Mapping[str, str] = {}
+) -> str:
+    ops = _drop_leftovers(graphs, leftovers)
     for graph in graphs:
         ops.append(f"DROP SILENT GRAPH {iri(graph)}")
         ops.append(_forget_hash(graph, manifest))
@@ -236,13 +271,15 @@ def remove_graphs_update(graphs: list[str], manifest: str) -> str:
     return " ;\n".join(ops)
 
 
-def _removal_chunks(graphs: list[str], manifest: str, budget: int) -> Iterator[list[str]]:
+def _removal_chunks(
+    graphs: list[str], manifest: str, budget: int, leftovers: Mapping[str, str] = {}
+) -> Iterator[list[str]]:
     """The graphs to remove in requests of at most ``budget`` bytes (and 200 graphs): long
     IRIs make long requests, which the server's form limit would refuse."""
     chunk: list[str] = []
     size = 0
     for graph in graphs:
-        cost = len(remove_graphs_update([graph], manifest).encode("utf-8")) + 4
+        cost = len(remove_graphs_update([graph], manifest, leftovers).encode("utf-8")) + 4
         if chunk and (size + cost > budget or len(chunk) >= REMOVALS_PER_REQUEST):
             yield chunk
             chunk, size = [], 0
@@ -252,12 +289,22 @@ def _removal_chunks(graphs: list[str], manifest: str, budget: int) -> Iterator[l
         yield chunk
 
 
-def ntriples_body(lines: list[str]) -> bytes:
-    """An N-Triples body; short lines first, because Virtuoso sniffs the format from the
-    first three lines and gives up on a line longer than 64 KiB."""
+_TYPED_INTEGER = re.compile(
+    r'(?<=> )"([+-]?[0-9]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#integer> \.$'
+)
+
+
+def upload_body(lines: list[str]) -> bytes:
+    """A Turtle body of N-Triples lines; short lines first, because Virtuoso sniffs the format
+    from the first three lines and gives up on a line longer than 64 KiB.
+
+    A whole number is written bare (``3000000000``, the same term in Turtle as
+    ``"3000000000"^^xsd:integer``): Virtuoso's loader stores a typed one above 2^31 as an
+    xsd:decimal, a bare one as the xsd:integer INSERT DATA gives, or refuses it (beyond 64
+    bits) as INSERT DATA does."""
     head = sorted(range(len(lines)), key=lambda i: len(lines[i]))[:3]
     order = head + [i for i in range(len(lines)) if i not in set(head)]
-    return "".join(lines[i] + "\n" for i in order).encode("utf-8")
+    return "".join(_TYPED_INTEGER.sub(r"\1 .", lines[i]) + "\n" for i in order).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- sources
@@ -348,9 +395,17 @@ class _Sender:
         report: PushReport,
         budget: int,
         on_sent: Callable[[int], None] | None,
+        base: str = DEFAULT_BASE,
+        leftovers: Mapping[str, str] = {},
     ) -> None:
         self.endpoint = endpoint
         self.manifest = manifest
+        self.base = base
+        self.leftovers = leftovers
+        """graph → staging graph an unfinished push may have left (dropped when replaced)."""
+        self.refused: list[tuple[DocumentGraph, StoreError]] = []
+        """Documents whose graph the store refused: not pushed, reported at the end."""
+        self.stored = 0
         self.report = report
         self.budget = budget
         self.batch = _Pending()
@@ -401,7 +456,20 @@ class _Sender:
         )
         what = f"replacing the graphs of {names}"
         try:
-            self.endpoint.update(replace_graphs_update(docs, self.manifest), what)
+            self.endpoint.update(replace_graphs_update(docs, self.manifest, self.leftovers), what)
+        except RequestRefused as exc:
+            # About the data: split the batch to find the document(s) the store refuses.
+            if len(docs) == 1:
+                self.refused.append((docs[0][0], exc))
+                return
+            refused = len(self.refused)
+            middle = len(docs) // 2
+            self.send(docs[:middle])
+            self.send(docs[middle:])
+            if self.stored == 0 and len(self.refused) - refused == len(docs):
+                # Every document refused and none ever taken: not the documents' fault.
+                raise PushError(f"the store refuses every document: {exc}") from None
+            return
         except RequestTooLarge as exc:
             # Halve and try again: a size error is about this request, not the data.
             if len(docs) > 1:
@@ -427,17 +495,15 @@ class _Sender:
         sends it again, rather than claimed by either."""
         graphs = [doc.graph for doc, _ in docs]
         self.endpoint.update(
-            set_hashes_update([(g, self.token) for g in graphs], self.manifest, graphs),
+            set_hashes_update(
+                [(g, self.token) for g in graphs], self.manifest, graphs, self.leftovers
+            ),
             f"marking {docs[0][0].source} as pending",
         )
-        for doc, _ in docs:
-            self.endpoint.put_graph(
-                doc.graph, ntriples_body(doc.lines), f"uploading the graph of {doc.source}"
-            )
-        self.endpoint.update(
-            " ;\n".join(_record_if_marked(d.graph, v, self.token, self.manifest) for d, v in docs),
-            f"recording {docs[0][0].source}",
-        )
+        docs = [(doc, value) for doc, value in docs if self._upload(doc, value)]
+        if not docs:
+            return
+        graphs = [doc.graph for doc, _ in docs]
         recorded = {
             row["g"]: row.get("h")
             for row in self.endpoint.select(_hashes_query(graphs, self.manifest), "checking")
@@ -461,7 +527,38 @@ class _Sender:
             )
         self._sent(docs)
 
+    def _upload(self, doc: DocumentGraph, hash_value: str) -> bool:
+        """Upload ``doc`` to its staging graph and move it into place (one update: readers
+        see the old graph or the new one). False when the store refused the upload: the
+        live graph is untouched, and the manifest keeps the pending mark, so the next push
+        tries again."""
+        staging = staging_graph(self.base, doc.graph, self.token)
+        drop = f"DROP SILENT GRAPH {iri(staging)}"
+        try:
+            self.endpoint.put_graph(
+                staging, upload_body(doc.lines), f"uploading the graph of {doc.source}"
+            )
+        except (RequestRefused, RequestTooLarge) as exc:
+            self.endpoint.update(drop, f"removing the refused upload of {doc.source}")
+            self.refused.append((doc, exc))
+            return False
+        except StoreError:
+            # The next push drops it too, should this fail: the pending mark names it.
+            with contextlib.suppress(StoreError):
+                self.endpoint.update(drop, f"removing the upload of {doc.source}")
+            raise
+        # Not repeated: once moved, the staging graph is gone, and a second MOVE would
+        # empty the graph.
+        self.endpoint.update(
+            f"MOVE SILENT GRAPH {iri(staging)} TO GRAPH {iri(doc.graph)} ;\n"
+            + _record_if_marked(doc.graph, hash_value, self.token, self.manifest),
+            f"replacing the graph of {doc.source}",
+            idempotent=False,
+        )
+        return True
+
     def _sent(self, docs: list[tuple[DocumentGraph, str]]) -> None:
+        self.stored += len(docs)
         self.report.triples_sent += sum(len(doc.lines) for doc, _ in docs)
         if self.on_sent:
             self.on_sent(len(docs))
@@ -518,7 +615,8 @@ def push(
     sender: _Sender | None = None
     try:
         plan = SyncPlan(_read_manifest(client, base), delete=delete)
-        sender = _Sender(client, manifest, report, byte_budget, on_sent)
+        leftovers = leftover_staging(base, plan.current)
+        sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
         keep_all = False
         collisions = Collisions()
         mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
@@ -646,6 +744,7 @@ def push(
         if not dry_run:
             sender.flush()
             sender.wait()
+            _report_refused(sender.refused, report, plan)
         report.diagnostics.extend(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
@@ -672,13 +771,16 @@ def push(
             if plan_out:
                 plan_out("remove", graph)
         if not dry_run:
-            for chunk in _removal_chunks(removed, manifest, byte_budget):
+            for chunk in _removal_chunks(removed, manifest, byte_budget, leftovers):
                 client.update(
-                    remove_graphs_update(chunk, manifest),
+                    remove_graphs_update(chunk, manifest, leftovers),
                     f"removing {len(chunk)} graphs of deleted documents",
                 )
     except StoreError as exc:
-        raise PushError(str(exc)) from None
+        raise PushError(str(exc), report.diagnostics) from None
+    except PushError as exc:
+        exc.diagnostics = report.diagnostics
+        raise
     finally:
         if sender is not None:
             sender.close()
@@ -693,6 +795,29 @@ def push(
     )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _report_refused(
+    refused: list[tuple[DocumentGraph, StoreError]], report: PushReport, plan: SyncPlan
+) -> None:
+    """Each document whose graph the store refused: an error naming it, with the store's
+    words; not counted as added or replaced (the store keeps what it had)."""
+    for doc, exc in refused:
+        report.rejected += 1
+        for listed in (plan.added, plan.replaced):
+            if doc.graph in listed:
+                listed.remove(doc.graph)
+        said = f"HTTP {exc.status}: {exc.body}" if exc.status is not None else str(exc)
+        report.diagnostics.append(
+            error(
+                doc.source,
+                None,
+                None,
+                f"the store refused this document's graph, so it was not pushed (the store"
+                f" keeps what it had; the next push tries again): {said}",
+                "push.refused",
+            )
+        )
 
 
 def _read_manifest(client: Endpoint, base: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ Exceptions::
     StoreError                  a request finally failed (endpoint, status, truncated body)
     ├── AuthenticationError     401/403: wrong or missing credentials
     ├── RequestTooLarge         413, or 400/500 whose body says the request was too big
+    ├── RequestRefused          400/422, or a Virtuoso data or syntax error: about the content
     └── StoreUnavailable        no answer: refused, reset, timed out (after the retries)
 
 What the stores accept (measured against Oxigraph 0.5 and Virtuoso 7.2.5, see
@@ -218,6 +219,11 @@ class RequestTooLarge(StoreError):
     """The store said the request was too big: split it, do not repeat it."""
 
 
+class RequestRefused(StoreError):
+    """The store refused what the request holds (a value or syntax it does not take): not
+    repeated as is; a batch of documents can be split to find the one it refuses."""
+
+
 class StoreUnavailable(StoreError):
     """No usable answer (connection refused or reset, timeout, 5xx) after the retries."""
 
@@ -229,6 +235,11 @@ _SIZE_ERROR = re.compile(
     r"too (large|big|long)|payload|memory exhausted|SR578|SP030|exceed|maximum (request|body|form)",
     re.IGNORECASE,
 )
+# Virtuoso answers 500 (Graph Store) or 400 (SPARQL) with an SQL state: class 22 is a data
+# exception (SR341 integer out of range, SR553 ...), 37000 and 42xxx syntax errors. Those
+# are about the request's content; a deadlock (40001) or the like may pass when repeated.
+_DATA_ERROR = re.compile(r"\b(?:Virtuoso|Error)\s+(?:22[0-9A-Z]{3}|37000|42[0-9A-Z]{3})\b")
+_REFUSED_STATUS = frozenset({400, 422})
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _BODY_LIMIT = 500
 
@@ -395,16 +406,19 @@ class Endpoint:
 
     # -- Graph Store HTTP Protocol -------------------------------------------------
 
-    def put_graph(self, graph: str, ntriples: bytes, what: str) -> None:
-        """Replace one named graph with an N-Triples body (PUT is idempotent)."""
+    def put_graph(self, graph: str, turtle: bytes, what: str) -> None:
+        """Replace one named graph with a Turtle body (N-Triples lines, whole numbers bare).
+
+        PUT is idempotent, and repeated after connection errors and 5xx answers, but not
+        after a timeout: the store is likely still loading the body."""
         if self.graph_store_url is None:
             raise ValueError("no graph store endpoint configured")
         url = self.graph_store_url + ("&" if "?" in self.graph_store_url else "?")
         url += urllib.parse.urlencode({"graph": graph})
-        request = urllib.request.Request(url, data=ntriples, method="PUT")
-        request.add_header("Content-Type", "application/n-triples; charset=utf-8")
+        request = urllib.request.Request(url, data=turtle, method="PUT")
+        request.add_header("Content-Type", "text/turtle; charset=utf-8")
         self.traffic.writes += 1
-        self._send(request, what, idempotent=True)
+        self._send(request, what, idempotent=True, repeat_after_timeout=False)
 
     # -- transport -----------------------------------------------------------------
 
@@ -443,7 +457,17 @@ class Endpoint:
         except (OSError, http.client.HTTPException):
             pass  # the real request will report the problem
 
-    def _send(self, request: urllib.request.Request, what: str, *, idempotent: bool) -> bytes:
+    def _send(
+        self,
+        request: urllib.request.Request,
+        what: str,
+        *,
+        idempotent: bool,
+        repeat_after_timeout: bool = True,
+    ) -> bytes:
+        """Send ``request``; ``repeat_after_timeout=False``: a request that timed out is not
+        sent again (the store may still be working on it: a large upload would then be
+        loaded several times over, each copy as slow as the first)."""
         endpoint = public_url(request.full_url.split("?")[0])
         size = len(request.data) if isinstance(request.data, bytes) else 0
         attempt = 0
@@ -496,8 +520,17 @@ class Endpoint:
                         body=text,
                     ) from None
                 if status == 413 or (status in (400, 500) and _SIZE_ERROR.search(text)):
+                    # The server's own words: "too long" may be about one string, not the
+                    # request as a whole (Virtuoso's SP029 on a 12 MB literal).
                     raise RequestTooLarge(
-                        f"{what}: {endpoint} says the request ({size} bytes) is too large: HTTP {status}: {text}",
+                        f"{what}: {endpoint} refused the request ({size} bytes): HTTP {status}: {text}",
+                        endpoint=endpoint,
+                        status=status,
+                        body=text,
+                    ) from None
+                if status in _REFUSED_STATUS or (status == 500 and _DATA_ERROR.search(text)):
+                    raise RequestRefused(
+                        f"{what}: {endpoint} answered HTTP {status}: {text}",
                         endpoint=endpoint,
                         status=status,
                         body=text,
@@ -514,6 +547,13 @@ class Endpoint:
                 ) from None
             except (OSError, http.client.HTTPException) as exc:
                 reason = _reason(exc)
+                if reason == "timed out" and not repeat_after_timeout:
+                    raise StoreUnavailable(
+                        f"{what}: {endpoint} did not answer within {self.timeout:g} s ({size}"
+                        " bytes sent; not sent again, as the store may still be loading it:"
+                        " give a larger --timeout)",
+                        endpoint=endpoint,
+                    ) from None
                 if idempotent and attempt < self.retries:
                     attempt = self._pause(attempt, what, endpoint, reason)
                     continue
@@ -531,7 +571,7 @@ class Endpoint:
 
     def _clip(self, body: bytes) -> str:
         """The server's answer, made safe to show: redacted, one line, truncated."""
-        text = body.decode("utf-8", errors="replace")
+        text = _html_message(body.decode("utf-8", errors="replace"))
         text = re.sub(r"(?i)(authorization|www-authenticate|cookie)\s*:[^\n]*", r"\1: ***", text)
         text = re.sub(
             r"(?i)\b(digest|basic)\s+[^\s,]+(,\s*\w+=(\"[^\"]*\"|[^\s,]*))*", r"\1 ***", text
@@ -540,6 +580,17 @@ class Endpoint:
             text = self._credentials.redact(text)
         text = " ".join(text.split())
         return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + " …"
+
+
+def _html_message(text: str) -> str:
+    """The message of an HTML error page (Virtuoso's ``<h3>Error 37000</h3><xmp>SP029:
+    …</xmp>``) without its markup, so the store's own words fit the truncated body."""
+    if not re.match(r"\s*<(!DOCTYPE\s+html|html)\b", text, re.IGNORECASE):
+        return text
+    quoted = re.findall(r"(?is)<(?:h3|xmp|pre)>(.*?)</(?:h3|xmp|pre)>", text)
+    if quoted:
+        return " ".join(quoted)
+    return re.sub(r"<[^>]*>", " ", re.sub(r"(?is)<(head|style|script)\b.*?</\1>", " ", text))
 
 
 def read_quietly(exc: urllib.error.HTTPError) -> bytes:

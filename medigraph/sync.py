@@ -8,6 +8,7 @@ Graphs that are not in the manifest were not written by medigraph and are never 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -101,3 +102,23 @@ class SyncPlan:
 
 def read_manifest(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {graph: content_hash for graph, content_hash in rows}
+
+
+def staging_graph(base: str, graph: str, token: str) -> str:
+    """Where a push uploads ``graph`` through the Graph Store before moving it into place
+    in one update, so a failed upload never leaves the live graph cut short.
+
+    Named from the graph and the push's pending ``token`` (which the manifest holds until
+    the graph is recorded): a push that died between the two leaves a staging graph that
+    the next push can name from the manifest, and drops. Never a document graph's name."""
+    digest = hashlib.sha256(f"{graph}\n{token}".encode()).hexdigest()[:32]
+    return f"{base}graph/medigraph-staging/{digest}"
+
+
+def leftover_staging(base: str, current: dict[str, str]) -> dict[str, str]:
+    """graph → the staging graph a push that marked it (and did not finish) may have left."""
+    return {
+        graph: staging_graph(base, graph, mark)
+        for graph, mark in current.items()
+        if mark.startswith(PENDING + ":")
+    }

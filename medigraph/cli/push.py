@@ -167,7 +167,11 @@ def push_command(
             )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    except (PushError, MappingError) as exc:
+    except PushError as exc:
+        # What the documents had to say (warnings, refusals) before the push stopped.
+        echo_diagnostics(exc.diagnostics, quiet=quiet)
+        raise Fatal(str(exc)) from None
+    except MappingError as exc:
         raise Fatal(str(exc)) from None
     echo_diagnostics(report.diagnostics, quiet=quiet)
     if not quiet:
