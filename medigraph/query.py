@@ -565,6 +565,32 @@ def adhoc_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
     return ox.Literal(value)
 
 
+_PREFIXED_NAME = re.compile(r"([A-Za-z][\w.-]*)?:(\S*)")
+
+
+def prefixed_name_hints(
+    text: str, given: Mapping[str, str], prefixes: Mapping[str, str]
+) -> list[str]:
+    """Warnings for undeclared parameters whose value reads as a prefixed name of a known
+    prefix (``content:x``, ``schema:Person``): it is bound as that text, as the rule says, but
+    a value like that is usually meant as the IRI, and a string then matches nothing. A
+    query that declares its parameters types them itself: nothing to say."""
+    if declared_params(text):
+        return []
+    names = {**prefixes, **_declared_prefixes(text)}
+    hints = []
+    for name, value in given.items():
+        match = _PREFIXED_NAME.fullmatch(value)
+        if match is None or (match.group(1) or "") not in names:
+            continue
+        iri = names[match.group(1) or ""] + match.group(2)
+        hints.append(
+            f"--param {name}={value} is bound as the text {json.dumps(value, ensure_ascii=False)};"
+            f" for the IRI write --param '{name}=<{iri}>'"
+        )
+    return hints
+
+
 def _unquoted(value: str) -> str:
     """The text of a value written as a JSON string (``ParameterError`` when it is not one)."""
     try:

@@ -880,6 +880,30 @@ def test_an_undeclared_parameter_written_in_double_quotes_is_text(store: Path) -
         assert result.exit_code == 2 and "is not a valid quoted string" in result.output, broken
 
 
+def test_a_value_that_reads_as_a_prefixed_name_is_bound_as_text_with_a_hint(store: Path) -> None:
+    """`--param c=schema:Person` is the text "schema:Person" (the rule for undeclared values),
+    which matches no class: a warning gives the IRI it reads as. Other text gets none."""
+    text = "SELECT ?x WHERE { ?x a ?c }"
+    hinted = CliRunner().invoke(
+        cli, ["query", "--store", str(store), text, "--param", "c=schema:Person"]
+    )
+    assert hinted.exit_code == 0, hinted.output
+    assert (
+        'medigraph: warning: --param c=schema:Person is bound as the text "schema:Person";'
+        " for the IRI write --param 'c=<http://schema.org/Person>'" in hinted.stderr
+    )
+    for value in ("KLAS: Telehealth", "nothere:x", "<http://schema.org/Person>", '"schema:x"'):
+        quiet = CliRunner().invoke(
+            cli, ["query", "--store", str(store), text, "--param", f"c={value}"]
+        )
+        assert quiet.exit_code == 0 and "warning: --param" not in quiet.stderr, value
+    # a query's own PREFIX counts; -q silences the hint
+    own = "PREFIX ex: <http://example.org/> SELECT ?x WHERE { ?x a ?c }"
+    told = CliRunner().invoke(cli, ["query", "--store", str(store), own, "--param", "c=ex:T"])
+    assert "--param 'c=<http://example.org/T>'" in told.stderr
+    assert "warning" not in query(store, own, "--param", "c=ex:T").stderr
+
+
 def test_parameter_types() -> None:
     assert make_term("2022-01-01", "dateTime") == ox.Literal(
         "2022-01-01T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")

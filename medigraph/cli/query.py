@@ -20,6 +20,7 @@ from ..query import (
     check_bound,
     default_prefixes,
     is_saved_name,
+    prefixed_name_hints,
     saved_queries,
     stream_embedded,
     stream_remote,
@@ -242,6 +243,9 @@ def query_command(
     ) as spool:
         try:
             bound = bind_params(saved, text, _params(params), prefixes, name=name)
+            if saved is None and not quiet:
+                for hint in prefixed_name_hints(text, _params(params), prefixes):
+                    click.echo(f"medigraph: warning: {hint}", err=True)
             if fmt is None:  # a table, but triples read best as Turtle
                 fmt = "turtle" if check_bound(text, prefixes, bound)[0] == "graph" else "table"
             started = time.perf_counter()
