@@ -386,10 +386,14 @@ class Mapper:
         exact = self._exact[group]
         if not exact.issuperset(fm):
             spelled = self._spelled[group]
-            for key in fm.keys() - exact:
+            taken = set()
+            for key in fm:  # in the file's order: of two spellings, the first is read
+                if key in exact:
+                    continue
                 wanted = spelled.get(key.lower())
-                if wanted is not None and wanted not in fm:
+                if wanted is not None and wanted not in fm and wanted not in taken:
                     rename[key] = wanted
+                    taken.add(wanted)
         changed: dict[str, Value] = {}
         for sub, at in self._groups.get(group, ()):
             found = sub if sub in fm else next((k for k, w in rename.items() if w == sub), "")

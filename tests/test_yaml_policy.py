@@ -614,6 +614,29 @@ def _value_of_any(quads: set[ox.Quad], predicate: str) -> set[ox.Literal | ox.Na
     return {q.object for q in quads if q.predicate.value == predicate}
 
 
+def test_a_key_written_in_two_other_cases_reads_the_first_and_tells_the_second(
+    tmp_path: Path,
+) -> None:
+    """`Title:` and `TITLE:` (neither the mapping's `title`) are one key to Hugo: the first
+    is read, the second told at its line; it had overwritten the first without a word."""
+    raw = [
+        "Title: First",
+        "TITLE: Second",
+        "FeaturedImage:",
+        "  alt: A",
+        "FEATUREDIMAGE:",
+        "  alt: B",
+    ]
+    source, line = _document(tmp_path, raw, drop=("title", "featuredImage"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line) for d in report.diagnostics if d.code == "map.key"]
+    assert told == [("TITLE", line + 1), ("FEATUREDIMAGE", line + 4)]
+    quads = parse_dump(out, "nt")
+    assert {o.value for o in _value(quads, SCHEMA + "name")} == {"First"}
+    assert {o.value for o in _value_of_any(quads, SCHEMA + "caption")} == {"A"}
+
+
 def test_a_key_written_in_two_cases_keeps_the_mappings_and_tells_the_other(
     tmp_path: Path,
 ) -> None:
