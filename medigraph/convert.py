@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from . import iris
 from ._version import __version__
-from .diagnostics import Diagnostic, Severity, error, warning
+from .diagnostics import Diagnostic, Severity, error, plural, warning
 from .documents import HUGO_FALSE, HUGO_TRUE, Document, Value, hugo_value
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import markdown_to_text, visible_text
@@ -441,10 +441,10 @@ class Emitter:
                 # but for the count; what the mapping reads there helps the editor.
                 why = f"under {group} it reads {self.m.children_of[group]}"
             elif written.lower() == meant.lower():
-                # Only when both are written: one alone is read as the mapping's (Hugo's way)
+                # Only when written twice: one alone is read as the mapping's (Hugo's way)
+                read = "" if meant in self.m.ignored else ", and the graph has the other's value"
                 why = (
-                    f"{meant} is written too, and Hugo reads keys without case, so the two are"
-                    f" one key: the graph has {meant}'s value; keep one of them"
+                    f"it is {meant} again, as Hugo reads keys without case{read}; keep one of them"
                 )
             else:
                 why = f"did you mean {meant}?"
@@ -1251,7 +1251,7 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
         em.report(
             Severity.WARNING,
             rule.key,
-            f"is a JSON list written as text; read as its {len(listed)} topics"
+            f"is a JSON list written as text; read as its {_topic_count(listed)}"
             " (write it as a YAML list)",
             "map.json",
         )
@@ -1265,7 +1265,10 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
             "map.json",
         )
         return
-    for key, written in _items(em, rule, value):
+    items = _items(em, rule, value)
+    if isinstance(value, list) and any(_looks_like_json(written) for _key, written in items):
+        items = _json_items(em, items)
+    for key, written in items:
         if not written.strip():
             _empty_item(em, key)  # an empty item is no topic, as ~ is none
             continue
@@ -1288,6 +1291,49 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
         if concept is not None:
             em.spellings.append((concept.value, text, key))
             em.add(subject, em.m.term_iri(rule.properties[0]), concept)
+
+
+def _topic_count(listed: list[Value]) -> str:
+    return plural(sum(isinstance(x, str) and bool(x.strip()) for x in listed), "topic")
+
+
+def _json_items(em: Emitter, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Items of a YAML list of topics, an item that is a JSON list (``- '["KLAS: x", "KLAS:
+    y"]'``) read as its topics, with a warning at the item; one that is JSON but no list an
+    error there: never one topic of the whole text, whose taxonomy ``["KLAS`` would label the
+    shared KLAS scheme."""
+    out: list[tuple[str, str]] = []
+    for key, written in items:
+        if not _looks_like_json(written):
+            out.append((key, written))
+            continue
+        listed = _json_list(written)
+        if listed is None:
+            em.report(
+                Severity.ERROR,
+                key,
+                "is written like JSON but is not a JSON list of topics; write each topic as an"
+                " item of its own",
+                "map.json",
+            )
+            continue
+        em.report(
+            Severity.WARNING,
+            key,
+            f"is a JSON list written as one item; read as its {_topic_count(listed)} (write"
+            " each topic as an item of its own)",
+            "map.json",
+        )
+        for index, item in enumerate(listed):
+            inner = f"{key}[{index}]"
+            if item is None or (isinstance(item, str) and not item.strip()):
+                _empty_item(em, inner)
+            elif not isinstance(item, str):
+                kind = "a list" if isinstance(item, list) else "a mapping"
+                em.report(Severity.ERROR, inner, f"must be text, not {kind}", "map.type")
+            else:
+                out.append((inner, item))
+    return out
 
 
 def _split_topic(text: str, separator: str) -> tuple[str, str, str]:

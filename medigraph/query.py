@@ -214,6 +214,7 @@ def _header(text: str) -> tuple[list[Param], list[str]]:
     params: list[Param] = []
     prose: list[str] = []
     for raw in text.lstrip().splitlines():
+        raw = raw.lstrip()  # a header indented as the query is (a heredoc, a string in code)
         if not raw.startswith("#"):
             break
         line = raw[1:].strip()
@@ -278,16 +279,18 @@ def as_written_in(text: str, names: Collection[str]) -> str:
     lines = text.split("\n")
     header = False  # blank lines before the header are skipped, as :func:`_header` does
     for i, raw in enumerate(lines):
-        if not raw.startswith("#"):
-            if header or raw.strip():
+        stripped = raw.lstrip()  # indented as :func:`_header` allows
+        if not stripped.startswith("#"):
+            if header or stripped:
                 break
             continue
         header = True
-        match = _PARAM_LINE.match(raw[1:].strip())
+        match = _PARAM_LINE.match(stripped[1:].strip())
         if match and match.group(1) in names:
             kind, description = match.group(2), match.group(6)
             lines[i] = (
-                f"# {match.group(1)} ({kind}, its value written into the query): {description}"
+                f"{raw[: len(raw) - len(stripped)]}# {match.group(1)} ({kind}, its value"
+                f" written into the query): {description}"
             )
     return "\n".join(lines)
 

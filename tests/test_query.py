@@ -812,6 +812,9 @@ def test_a_query_file_with_a_header_is_bound_by_it_as_a_saved_query_is(
     assert contents(YEAR.format(default="=2022", required="")) == published_in(2022)
     renamed = text.replace("integer the", "integer as ?year the").replace("?y)", "?year)")
     assert contents(renamed, "-p", "y=2021") == published_in(2021)
+    # indented as in a heredoc or a string in code: the @param line is still the header's
+    indented = "\n".join("    " + line for line in text.splitlines())
+    assert contents(indented, "--param", "y=2021") == published_in(2021)
     # The same refusals as a saved query's, exit 2.
     required = tmp_path / "year.rq"
     required.write_text(YEAR.format(default="", required=" required"), encoding="utf-8")

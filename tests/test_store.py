@@ -264,6 +264,14 @@ def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Pa
     named.unlink()  # the same document, now as the section's page: it names an owlType
     report = export([corpus], tmp_path / "a.ttl", store=tmp_path / "store", jobs=1)
     assert (report.exported, report.sections) == (DOCUMENTS, 1)
+    # in another case, as Hugo reads keys: still a document (it was taken for a list page,
+    # and its graph removed from the store)
+    page = community / "_index.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nowlType:", "\nOwlType:", 1))
+    assert "\nOwlType:" in page.read_text(encoding="utf-8")
+    report = export([corpus], tmp_path / "a.ttl", store=tmp_path / "store", jobs=1)
+    assert (report.exported, report.sections) == (DOCUMENTS, 1)
+    assert len(validate([corpus], jobs=1).checked) == DOCUMENTS
 
 
 @pytest.mark.parametrize("left_out", ["0-draft.md", "_index.md"])

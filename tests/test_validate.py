@@ -698,6 +698,7 @@ def test_a_node_named_by_a_list_is_an_error_in_validate_and_export(
     [
         ({"mdName: a": "mdName:\n- a\n- other"}, "mdName", "a list: it names the document"),
         ({"mdName: a": "mdName: {a: b}"}, "mdName", "a mapping: it names the document"),
+        ({"mdName: a": "mdName: {}"}, "mdName", "a mapping: it names the document"),
         (
             {"mdName: a\n": "", "id: 4557": "id:\n- 4557\n- 4558"},
             "id",
@@ -739,6 +740,23 @@ def test_a_document_named_by_a_list_is_an_error_and_keeps_its_last_graph(
     assert [(d.key, d.code) for d in checked.diagnostics if d.severity is Severity.ERROR] == [
         (key, "map.type")
     ]
+
+
+@pytest.mark.parametrize("emptied", ["mdName:", "mdName: []", "mdName: ''", "mdName: '  '"])
+def test_an_emptied_naming_key_is_told_at_its_line(tmp_path: Path, emptied: str) -> None:
+    """Emptying mdName names the document by id: another IRI, and its old graph removed from
+    a store. That was silent (`mdName: []` too); now it is a warning at mdName's line."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    source = write_doc(docs, "a", {"mdName: a": emptied})
+    lines = source.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("mdName:"))
+    report = export([docs], tmp_path / "one.nt", jobs=1, cache=False)
+    told = [(d.line, d.key, d.code, d.message) for d in report.diagnostics]
+    assert told == [
+        (line, "mdName", "map.empty", "is empty, so the document is named by id instead")
+    ]
+    assert report.exit_code == 0 and report.exported == 1
 
 
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(

@@ -515,6 +515,26 @@ def test_hugos_own_page_keys_are_mapped(tmp_path: Path) -> None:
     assert told == [("expiryDate", line + 1)]
 
 
+def test_hugos_other_names_for_its_dates_are_read(tmp_path: Path) -> None:
+    """Hugo reads pubdate and published as publishDate, unpublishdate as expiryDate and
+    modified as lastmod: `unpublishdate` had even been hinted as publishDate."""
+    raw = [
+        "pubdate: 2024-01-02T03:04:05Z",
+        "unpublishdate: 2030-01-01T00:00:00Z",
+        "modified: 2024-02-02T00:00:00Z",
+    ]
+    source, _line = _document(tmp_path, raw, drop=("lastMod",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.diagnostics == [] and report.unmapped == {}
+    quads = parse_dump(out, "nt")
+    assert {o.value for o in _value(quads, "http://purl.org/dc/terms/available")} == {
+        "2024-01-02T03:04:05Z"
+    }
+    assert {o.value for o in _value(quads, SCHEMA + "expires")} == {"2030-01-01T00:00:00Z"}
+    assert {o.value for o in _value(quads, SCHEMA + "dateModified")} == {"2024-02-02T00:00:00Z"}
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
@@ -651,9 +671,9 @@ def test_a_key_written_in_two_cases_keeps_the_mappings_and_tells_the_other(
         (
             "Date",
             line,
-            "'Date' is not a key the mapping knows, so it is not written; date is written"
-            " too, and Hugo reads keys without case, so the two are one key: the graph has"
-            " date's value; keep one of them",
+            "'Date' is not a key the mapping knows, so it is not written; it is date again,"
+            " as Hugo reads keys without case, and the graph has the other's value; keep one"
+            " of them",
         )
     ]
     assert {o.value for o in _value(parse_dump(out, "nt"), SCHEMA + "datePublished")} == {
