@@ -1065,11 +1065,10 @@ def convert_work_package(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
             node = em.named_node(iri, key)
             if node is not None:
                 em.add(subject, em.m.term_iri(rule.properties[0]), node)
-                if number is not None and "class" in spec:
+                if "class" in spec:
                     em.add(node, RDF_TYPE, em.m.term(spec["class"]))
-                    em.add(
-                        node, em.m.term(spec["number"]), ox.Literal(number, datatype=XSD_INTEGER)
-                    )
+                    # canonical, and told when beyond 64 bits, as the document's own id is
+                    em.add(node, em.m.term(spec["number"]), _integer(em, key, text))
 
 
 def _organization(em: Emitter, name: str, key: str) -> ox.NamedNode | None:

@@ -420,8 +420,6 @@ class Mapper:
         unnamed = self._misshapen_key(doc)
         if unnamed is not None:
             problems.append(unnamed)
-        elif key_from != self.document_spec["key"][0]:
-            problems.extend(self._emptied_names(doc, key_from))
         if not classes or unnamed is not None:
             if not any(p.severity is Severity.ERROR for p in problems):
                 return MappedDocument(doc, None, None, [], frozenset(), problems)
@@ -455,32 +453,6 @@ class Mapper:
                     "map.type",
                 )
         return None
-
-    def _emptied_names(self, doc: Document, key_from: str) -> list[Diagnostic]:
-        """A key the document's IRI would be made from, written but left empty (``mdName:``,
-        ``mdName: []``, only spaces), so that the next key names it: told at its line, since
-        emptying it moves the document to another IRI (its old graph is then removed). A key
-        that also names a node (``id``, the work package) is told so by the mapping already."""
-        told = []
-        for name in self.document_spec["key"]:
-            if name == key_from:
-                break
-            if self.named_by.get(name):
-                continue
-            parts = name.split(".")
-            above = get_parts(doc.front_matter, parts[:-1]) if len(parts) > 1 else doc.front_matter
-            if isinstance(above, dict) and parts[-1] in above:
-                by = "its path" if key_from == "path" else key_from
-                told.append(
-                    warning(
-                        doc.source,
-                        doc.line_of(name),
-                        name,
-                        f"is empty, so the document is named by {by} instead",
-                        "map.empty",
-                    )
-                )
-        return told
 
     def _unnamed(
         self,

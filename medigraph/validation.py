@@ -491,6 +491,44 @@ class _Traced:
     nodes: dict[str, str]
 
 
+def _owner_of_value(
+    owner: dict[ox.Triple, str],
+    focus: ox.NamedNode,
+    path: ox.NamedNode,
+    value: ox.NamedNode | ox.Literal | ox.BlankNode,
+) -> str | None:
+    """The key that wrote ``value`` on ``focus`` when the result names it otherwise than the
+    mapping wrote it: as rdflib reads it (``Z`` as ``+00:00``, ``maybe`` as ``false``: the
+    first item with that reading), or through a sub-property that inference added
+    (``categories[0]``'s value reported on ``schema:keywords``)."""
+    if not isinstance(value, ox.Literal):
+        return None
+    read = _rdflib_literal(value)
+    by_path = by_value = None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+        for triple, key in sorted(owner.items(), key=lambda item: item[1]):
+            if triple.subject != focus or not isinstance(triple.object, ox.Literal):
+                continue
+            if triple.object == value and by_value is None:
+                by_value = key
+            if (
+                by_path is None
+                and triple.predicate == path
+                and _rdflib_literal(triple.object) == read
+            ):
+                by_path = key
+    return by_path or by_value
+
+
+def _rdflib_literal(term: ox.Literal) -> rdflib.Literal:
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
 def _attribute(
     tracer: Tracer,
     traced: _Traced,
@@ -505,7 +543,9 @@ def _attribute(
     exact = False
     if path is not None and isinstance(focus, ox.NamedNode):
         if value is not None:
-            found = owner.get(ox.Triple(focus, path, value))
+            found = owner.get(ox.Triple(focus, path, value)) or _owner_of_value(
+                owner, focus, path, value
+            )
             exact = found is not None
         if found is None:
             same = sorted(k for t, k in owner.items() if t.subject == focus and t.predicate == path)

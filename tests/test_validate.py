@@ -742,21 +742,39 @@ def test_a_document_named_by_a_list_is_an_error_and_keeps_its_last_graph(
     ]
 
 
-@pytest.mark.parametrize("emptied", ["mdName:", "mdName: []", "mdName: ''", "mdName: '  '"])
-def test_an_emptied_naming_key_is_told_at_its_line(tmp_path: Path, emptied: str) -> None:
-    """Emptying mdName names the document by id: another IRI, and its old graph removed from
-    a store. That was silent (`mdName: []` too); now it is a warning at mdName's line."""
+def test_a_result_on_a_value_rdflib_reads_otherwise_is_told_at_its_item(tmp_path: Path) -> None:
+    """rdflib reads `maybe` as false and `Z` as +00:00, so the result's value matched no item
+    as written, and was told at item [0] and its line; now at the item that holds it."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    source = write_doc(docs, "a", {"mdName: a": emptied})
-    lines = source.read_text(encoding="utf-8").splitlines()
-    line = next(n for n, text in enumerate(lines, 1) if text.startswith("mdName:"))
-    report = export([docs], tmp_path / "one.nt", jobs=1, cache=False)
-    told = [(d.line, d.key, d.code, d.message) for d in report.diagnostics]
-    assert told == [
-        (line, "mdName", "map.empty", "is empty, so the document is named by id instead")
-    ]
-    assert report.exit_code == 0 and report.exported == 1
+    write_doc(
+        docs,
+        "a",
+        {
+            "  valid: true": "  valid:\n  - true\n  - maybe",
+            "lastMod: '2021-02-17T10:10:10.785753Z'": (
+                "lastMod:\n- '2021-02-17T10:10:10Z'\n- '2021-02-16T10:10:10Z'"
+            ),
+        },
+    )
+    report = validate([docs], jobs=1)
+    told = {(d.line, d.key, d.code) for d in report.diagnostics}
+    assert (38, "featuredImage.valid[1]", "shacl.Datatype") in told
+    assert (47, "lastMod[1]", "shacl.SPARQL") in told  # before date: the second item
+    assert not {t for t in told if t[2] in ("shacl.Datatype", "shacl.SPARQL") and "[0]" in t[1]}
+
+
+def test_a_result_through_a_sub_property_is_told_at_the_key_that_wrote_the_value(
+    tmp_path: Path,
+) -> None:
+    """Under rdfs a category is a keyword too, and the keywords' check reported an empty
+    category as `tags` (at the tags' line, or the first line when there were none)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a", {"categories: []": "categories: ['   ']"})
+    report = validate([docs], jobs=1, inference="rdfs")
+    keys = {(d.line, d.key) for d in report.diagnostics if d.severity is Severity.ERROR}
+    assert keys == {(19, "categories[0]")}
 
 
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
@@ -1208,7 +1226,7 @@ def test_an_mdname_of_only_spaces_is_told_as_an_empty_one(tmp_path: Path) -> Non
     """`mdName: '   '` made the address from id with no word, where an empty mdName is told
     (info): both are the same now, and the graph holds no schema:identifier of spaces."""
     said = "mdName is missing; the item's address is made from id or the file path instead"
-    for name, written in (("spaces", "'   '"), ("empty", "")):
+    for name, written in (("spaces", "'   '"), ("empty", ""), ("list", "[]")):
         docs = tmp_path / name
         docs.mkdir()
         write_doc(docs, "a", {"\nmdName: a\n": f"\nmdName: {written}\n"})

@@ -535,6 +535,20 @@ def test_hugos_other_names_for_its_dates_are_read(tmp_path: Path) -> None:
     assert {o.value for o in _value(quads, SCHEMA + "dateModified")} == {"2024-02-02T00:00:00Z"}
 
 
+def test_an_image_work_package_beyond_64_bits_is_told_as_an_id_is(tmp_path: Path) -> None:
+    """The same 26-digit number got a map.integer warning as `id` and none as the image's
+    `workPackage`, though both write a work package's schema:identifier."""
+    raw = ["featuredImage:", "  href: a.jpg", "  workPackage: 099999999999999999999999999"]
+    source, line = _document(tmp_path, raw, drop=("featuredImage",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.code) for d in report.diagnostics]
+    assert ("featuredImage.workPackage", line + 2, "map.integer") in told
+    numbers = _value_of_any(parse_dump(tmp_path / "dump.nt", "nt"), SCHEMA + "identifier")
+    assert ox.Literal("99999999999999999999999999", datatype=ox.NamedNode(XSD + "integer")) in (
+        numbers
+    )
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
