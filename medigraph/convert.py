@@ -1174,8 +1174,13 @@ def _person(em: Emitter, text: str) -> tuple[str, str | None]:
 
 @functools.lru_cache(maxsize=4096)  # the same authors recur in thousands of documents
 def _split_person(pattern: str, text: str) -> tuple[str, str | None]:
-    """("", domain) when the text names only an affiliation (``@maxinovip.com``)."""
+    """("", domain) when the text names only an affiliation (``@maxinovip.com``). The domain
+    is read as a reader sees it (:func:`iris.as_seen`): ``@x.com`` with a left-to-right mark
+    pasted after it, or with an accent typed as a combining one, is the same affiliation."""
     match = re.match(pattern, text, re.DOTALL)  # a name may hold a line break
+    if match is None and not text.isascii():
+        name, at, domain = text.rpartition("@")
+        match = re.match(pattern, name + at + iris.as_seen(domain), re.DOTALL) if at else None
     return (match.group("name").strip(), match.group("domain")) if match else (text, None)
 
 

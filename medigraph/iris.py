@@ -106,9 +106,21 @@ def host(text: str) -> str:
     """A web domain as it is, case folded (``News-Medical.net`` → ``news-medical.net``): its
     dots and hyphens tell sites apart, so they are not folded. The same site written another
     way is the same domain: as a web address (``https://www.x.com/``), with the root's dot
-    (``x.com.``) or with ``www.``. Any other text is a :func:`slug`."""
+    (``x.com.``), with ``www.``, with an invisible mark pasted along or an accent typed as a
+    combining one (:func:`as_seen`). Any other text is a :func:`slug`."""
     domain = site_domain(text)
     return slug(text) if domain is None else domain.casefold()
+
+
+def as_seen(text: str) -> str:
+    """``text`` as a reader sees it, as :func:`slug` reads it: NFKC (``u`` + a combining
+    diaeresis is ``ü``, a full-width ``ｘ`` is ``x``) without invisible format characters (a
+    left-to-right mark pasted after ``example.com``), so such a domain is still a domain, and
+    the same one."""
+    if text.isascii():  # the common case: nothing to normalise, nothing invisible
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
 
 
 _WEB_ADDRESS = re.compile(r"(?i)https?://(?:[^/?#@]*@)?([^/?#:]+)(?::\d*)?/?")
@@ -119,8 +131,8 @@ one publisher on a platform, not the platform)."""
 @functools.lru_cache(maxsize=8192)
 def site_domain(text: str) -> str | None:
     """The web domain ``text`` names (``https://www.X.com/a`` → ``X.com``; ``X.com.`` →
-    ``X.com``), as written but for those; None when it names none."""
-    written = text.strip()
+    ``X.com``), as written but for those and for :func:`as_seen`; None when it names none."""
+    written = as_seen(text).strip()
     if (address := _WEB_ADDRESS.fullmatch(written)) is not None:
         written = address.group(1)
     written = written.removesuffix(".")

@@ -54,6 +54,43 @@ def test_two_web_domains_are_two_organisations(tmp_path: Path) -> None:
     assert {"https://news-medical.net/", "https://news.medical.net/"} <= urls
 
 
+@pytest.mark.parametrize("invisible", ["\\u200e", "\\u2069", "\\u00ad"])
+def test_a_domain_with_an_invisible_character_is_the_same_organisation(
+    tmp_path: Path, invisible: str
+) -> None:
+    """A publisher or affiliation pasted with a left-to-right mark (or a combining accent) is
+    the site it names: one organisation, one person, not a slugged organization/example-com."""
+    write_doc(tmp_path, "a", {"  brand: healthleadersmedia.com": "  brand: krankenhaus-münchen.de"})
+    write_doc(
+        tmp_path,
+        "b",
+        {
+            "  brand: healthleadersmedia.com": f'  brand: "krankenhaus-mu\\u0308nchen.de{invisible}"',
+            "- Vinit @maxinovip.com": f'- "Vinit @maxinovip.com{invisible}"',
+        },
+    )
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    assert report.exit_code == 0
+    assert not [d for d in report.diagnostics if d.code in ("map.person", "map.iri")]
+    iris = {term.value for q in _quads(out) for term in (q.subject, q.object)}
+    base = "https://medigy.com/"
+    assert {i for i in iris if i.startswith(base + "organization/")} == {
+        base + "organization/krankenhaus-münchen.de",
+        base + "organization/maxinovip.com",
+    }
+    assert {i for i in iris if i.startswith(base + "person/")} == {
+        base + "person/vinit.maxinovip.com"
+    }
+    names = {
+        q.object.value
+        for q in _quads(out)
+        if q.subject.value == base + "organization/krankenhaus-münchen.de"
+        and q.predicate.value == "http://schema.org/name"
+    }
+    assert names == {"krankenhaus-münchen.de"}
+
+
 @pytest.mark.parametrize("fmt", ["ttl", "trig"])
 @pytest.mark.parametrize("name", ["report-v2.", "a..", "x~."])
 def test_an_iri_that_ends_in_a_dot_is_read_back_by_rdflib(

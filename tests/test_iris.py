@@ -86,6 +86,24 @@ def test_a_web_domain_keeps_its_dots_and_hyphens() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "domain"),
+    [
+        ("example.com\u200e", "example.com"),  # a left-to-right mark pasted along
+        ("\u200fexample.com", "example.com"),
+        ("exam\u00adple.com", "example.com"),  # a soft hyphen
+        ("https://www.example.com\u200e/", "example.com"),
+        ("krankenhaus-mu\u0308nchen.de", "krankenhaus-m\u00fcnchen.de"),  # a combining accent
+        ("\uff45xample.com", "example.com"),  # full-width, as slug() folds it
+    ],
+)
+def test_a_web_domain_is_read_as_it_is_seen(written: str, domain: str) -> None:
+    """A domain with an invisible format character or an accent typed as a combining mark
+    is the same site, not a slug of its own (organization/example-com beside example.com)."""
+    assert iris.site_domain(written) == domain
+    assert iris.host(written) == iris.host(domain) == domain
+
+
+@pytest.mark.parametrize(
     ("written", "number"),
     [
         ("04557", "4557"),
