@@ -895,29 +895,38 @@ def to_iri(text: str) -> str:
 
     Besides spaces and the other characters no IRI may hold, that covers a ``%`` not followed
     by two hex digits, ``[``/``]`` outside the host, a second ``#`` and non-ASCII characters
-    RFC 3987 does not allow in a path (private use, non-characters, lone surrogates), or that
-    are spaces all the same (a no-break space pasted from a web page, U+3000, U+2028).
+    RFC 3987 does not allow (bidirectional formatting characters, private use, non-characters,
+    lone surrogates), or that are spaces all the same (a no-break space pasted from a web page,
+    U+3000, U+2028) — in the host as in the path.
     """
     if _PLAIN_URL.fullmatch(text.strip()):  # the common case: nothing to encode, no loop
         return text.strip()
     text = _STRAY_PERCENT.sub("%25", text.strip())
     authority = _AUTHORITY.match(text)
     start = authority.end() if authority else 0
-    out = [_IRI_FORBIDDEN.sub(lambda m: _percent(m.group()), text[:start])]
+    # The host as the path: RFC 3987's ireg-name holds pct-encoded but no bidi mark, private
+    # use or space, so a left-to-right mark pasted after the domain is encoded (and told), not
+    # written raw into an IRI no reader should accept. Brackets stay: they enclose an IPv6 host.
+    out = [_percent(char) if _not_in_iri(char) else char for char in text[:start]]
     fragment = False
     for char in text[start:]:
         if char == "#" and not fragment:
             fragment = True
             out.append(char)
-        elif (
-            _IRI_FORBIDDEN.match(char)
-            or char in "[]#"
-            or (ord(char) > 0x7F and (char.isspace() or not iris._is_ucschar(char)))
-        ):
+        elif char in "[]#" or _not_in_iri(char):
             out.append(_percent(char))
         else:
             out.append(char)
     return "".join(out)
+
+
+def _not_in_iri(char: str) -> bool:
+    """Whether an IRI cannot hold ``char`` as is: a space, a control or a delimiter no IRI
+    holds, or a character beyond ASCII that RFC 3987 leaves out (a bidirectional formatting
+    character, private use) or that is a space all the same (a no-break space)."""
+    return bool(_IRI_FORBIDDEN.match(char)) or (
+        ord(char) > 0x7F and (char.isspace() or not iris._is_ucschar(char))
+    )
 
 
 def resolve_reference(base: str, reference: str) -> str:

@@ -126,6 +126,22 @@ def test_bidirectional_formatting_characters_are_percent_encoded(control: str) -
     assert control not in to_iri(f"https://example.com/invoice{control}gpj.exe")
 
 
+@pytest.mark.parametrize("control", ["\u200e", "\u202e", "\u2069", "\ue000", "\ufffe"])
+def test_a_character_no_iri_holds_is_percent_encoded_in_the_host_too(control: str) -> None:
+    """A left-to-right mark pasted after a domain was written raw into the IRI (an invalid
+    RFC 3987 IRI) while the same mark in the path was encoded: the host is encoded the same
+    way (RFC 3987's ireg-name holds pct-encoded), and an internationalised host is kept."""
+    from medigraph.convert import to_iri
+
+    encoded = "".join(f"%{b:02X}" for b in control.encode())
+    assert to_iri(f"https://www.example.com{control}") == f"https://www.example.com{encoded}"
+    assert to_iri(f"https://{control}x.com/a{control}") == f"https://{encoded}x.com/a{encoded}"
+    assert to_iri(f"https://u{control}@x.com:8080/") == f"https://u{encoded}@x.com:8080/"
+    assert to_iri("https://münchen.de/ä") == "https://münchen.de/ä"
+    assert to_iri("https://a\u00a0b.com/") == "https://a%C2%A0b.com/"  # a space all the same
+    assert to_iri("http://[::1]:8080/a") == "http://[::1]:8080/a"
+
+
 def test_no_minted_segment_holds_a_space_an_ntriples_reader_would_split_on() -> None:
     """Every space beyond ASCII is percent-encoded in a document key or file name: rdflib's
     N-Triples and N-Quads readers take U+00A0, U+2000…U+200A, U+3000 and the like for the

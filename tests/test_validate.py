@@ -865,6 +865,29 @@ def test_a_non_web_link_is_rejected_at_its_key(tmp_path: Path) -> None:
     assert report.exit_code() == 1
 
 
+def test_a_bidi_mark_in_a_links_host_is_percent_encoded_and_told(tmp_path: Path) -> None:
+    """A left-to-right mark pasted after the domain: encoded as in the path, with the same
+    map.iri warning, so the dump holds a valid IRI that rdflib reads back."""
+    import rdflib
+
+    href = "https://www.healthleadersmedia.com/telehealth/3-actions-health-systems-should-take-now-bolster-telehealth"
+    write_doc(
+        tmp_path,
+        "lrm",
+        {f"  href: {href}": '  href: "https://www.healthleadersmedia.com\\u200e"'},
+    )
+    out = tmp_path / "d.nt"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    assert report.exit_code == 0
+    (told,) = [d for d in report.diagnostics if d.key == "link.href"]
+    encoded = "https://www.healthleadersmedia.com%E2%80%8E"
+    assert (told.severity, told.code) == (Severity.WARNING, "map.iri")
+    assert told.message.endswith(f"written as {encoded}")
+    assert "\u200e" not in out.read_text(encoding="utf-8")
+    graph = rdflib.Graph().parse(out, format="nt")
+    assert rdflib.URIRef(encoded) in set(graph.objects())
+
+
 def test_ill_typed_literals_do_not_spill_tracebacks(tmp_path: Path) -> None:
     write_doc(tmp_path, "bad-date", {"date: '2021-02-17T04:49:37.317526Z'": "date: '2026-13-45'"})
     import subprocess
