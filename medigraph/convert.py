@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, plural, warning
-from .documents import HUGO_FALSE, HUGO_TRUE, Document, Value, hugo_value
+from .documents import HUGO_FALSE, HUGO_TRUE, MAX_DEPTH, Document, Value, hugo_value
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import markdown_to_text, visible_text
 
@@ -1221,18 +1221,22 @@ def _decode_json(text: str) -> object:
         raise ValueError("nested too deeply") from None
 
 
-def _as_value(decoded: object) -> Value:
+def _as_value(decoded: object, depth: int = 1) -> Value:
     """A decoded JSON item as YAML would have given it: text as it is, ``true``/``false`` as
     that text, ``null`` as no value, a list or an object as a list or a mapping (which a key
-    expecting text reports as one)."""
+    expecting text reports as one). ValueError when nested deeper than front matter may be
+    (``MAX_DEPTH``): ``json.loads`` reads some 1 000 levels, which this and what reads the
+    value after it would overflow the stack on (a RecursionError, an internal error)."""
     if decoded is None or isinstance(decoded, str):
         return decoded
     if isinstance(decoded, bool):
         return "true" if decoded else "false"
+    if isinstance(decoded, (list, dict)) and depth > MAX_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
     if isinstance(decoded, list):
-        return [_as_value(item) for item in decoded]
+        return [_as_value(item, depth + 1) for item in decoded]
     if isinstance(decoded, dict):
-        return {str(name): _as_value(item) for name, item in decoded.items()}
+        return {str(name): _as_value(item, depth + 1) for name, item in decoded.items()}
     return str(decoded)
 
 
@@ -1244,9 +1248,10 @@ def _json_list(value: Value) -> list[Value] | None:
         return None
     try:
         decoded = _decode_json(value)
-    except ValueError:
+        listed = _as_value(decoded) if isinstance(decoded, list) else None
+    except ValueError:  # not JSON, or nested too deeply: written like JSON all the same
         return None
-    return [_as_value(item) for item in decoded] if isinstance(decoded, list) else None
+    return listed if isinstance(listed, list) else None
 
 
 def _looks_like_json(text: str) -> bool:

@@ -214,12 +214,17 @@ def test_a_file_over_the_size_limit_is_refused_and_the_run_goes_on(tmp_path: Pat
     assert len(parse_dump(tmp_path / "out.ttl", "ttl")) > 50  # the seed is exported
 
 
-def test_json_text_nested_too_deeply_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("depth", [600, 1000, 5000])
+def test_json_text_nested_too_deeply_is_a_diagnostic_not_a_crash(
+    tmp_path: Path, depth: int
+) -> None:
+    """Beyond ~1 100 levels json.loads gives up; below, it decodes, and reading the decoded
+    list overflowed the stack (an internal error): both are the same map.json error."""
     from click.testing import CliRunner
 
     from medigraph.cli import cli
 
-    deep = "[" * 5000 + "]" * 5000
+    deep = "[" * depth + "]" * depth
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "seed.md").write_bytes(SEED_BYTES)
@@ -238,3 +243,16 @@ def test_json_text_nested_too_deeply_is_a_diagnostic_not_a_crash(tmp_path: Path)
         assert any(f"deep.md:{line}: error: communityTopics:" in row for row in at), at
         assert all(len(row) < 700 for row in at)  # the 10 KB value is not printed whole
     assert len(parse_dump(tmp_path / "out.ttl", "ttl")) > 50
+
+
+def test_json_text_is_read_as_deep_as_front_matter_may_be() -> None:
+    """A JSON list in text is held to YAML's limit (MAX_DEPTH levels), not to the stack's."""
+    from medigraph.convert import _json_list
+    from medigraph.documents import MAX_DEPTH
+
+    def nested(depth: int) -> str:
+        return "[" * depth + '"KLAS: Telehealth"' + "]" * depth
+
+    assert _json_list(nested(1)) == ["KLAS: Telehealth"]
+    assert _json_list(nested(MAX_DEPTH)) is not None
+    assert _json_list(nested(MAX_DEPTH + 1)) is None
