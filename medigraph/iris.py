@@ -81,11 +81,14 @@ def slug(text: str) -> str:
     Each run of spaces and punctuation becomes one ``-``; letters, digits and their marks
     (the vowel signs of ``किताब``) are kept, and so are the signs that tell names apart:
     ``+`` and ``#`` (``C++``, ``C#``, ``A+``) and symbols beyond ASCII (``🙂``, ``€``).
+    A name of no word (``???``, ``...``) is kept whole, percent-encoded, its dots too: a slug
+    never holds a ``.``, so patterns may join slugs with one (``topic/{slug:scheme}.{slug:term}``
+    and ``...: ....`` is not ``....: ...``).
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = "".join(map(_in_slug, folded)).split()
     joined = "-".join(words).strip("-")
-    return segment(joined) if joined else segment(folded)
+    return segment(joined) if joined else segment(folded).replace(".", "%2E")
 
 
 @functools.lru_cache(maxsize=4096)

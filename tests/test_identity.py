@@ -415,6 +415,19 @@ def test_a_topic_typed_with_a_full_width_colon_is_the_same_topic(tmp_path: Path)
     assert topics["a"] == topics["b"] and len(topics["a"]) == 3
 
 
+def test_topics_made_of_dots_only_are_two_topics(tmp_path: Path) -> None:
+    """'...: ....' and '....: ...' differ where the pattern's dot goes: two IRIs, no spelling
+    warning saying they are one topic."""
+    doc = write_doc(tmp_path, "a", {"- 'KLAS: Telehealth'": "- '...: ....'\n- '....: ...'"})
+    out = tmp_path / "d.nq"
+    report = export([doc], out, jobs=1, cache=False)
+    assert not [d for d in report.diagnostics if d.code == "map.spelling"]
+    about = ox.NamedNode("http://schema.org/about")
+    topics = {q.object.value for q in _quads(out) if q.predicate == about}
+    assert {"https://medigy.com/topic/%2E%2E%2E.%2E%2E%2E%2E"} < topics
+    assert {"https://medigy.com/topic/%2E%2E%2E%2E.%2E%2E%2E"} < topics
+
+
 def test_a_publisher_on_a_platform_is_not_the_platform(tmp_path: Path) -> None:
     """`https://medium.com/@mayoclinic` names one publisher on medium.com: folding every web
     address to its site would make every such publisher one organisation."""

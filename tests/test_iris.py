@@ -60,6 +60,7 @@ def test_an_author_name_with_a_line_break_keeps_its_affiliation() -> None:
         ("🙂 Care", "Care"),
         ("किताब", "कीताब"),  # a vowel sign is part of the word, not punctuation
         ("???", "!!!"),
+        ("...", "...."),
     ],
 )
 def test_slugs_keep_what_tells_names_apart(different: tuple[str, ...]) -> None:
@@ -77,6 +78,22 @@ def test_slugs_still_fold_what_does_not() -> None:
     assert iris.slug("Health_IT") == iris.slug("Health IT") == iris.slug("health／it")
     assert iris.slug("Care＿Management") == iris.slug("care_management") == "care-management"
     assert iris.slug("_private_") == "private"
+
+
+@pytest.mark.parametrize("name", ["KLAS", "...", ".", "..", "?.!", "。", "．．", "a.b", "€"])
+def test_a_slug_never_holds_the_dot_patterns_join_slugs_with(name: str) -> None:
+    """topic/{slug:scheme}.{slug:term}: were a slug to hold a dot, '...: ....' and '....: ...'
+    would be one topic (topic/........)."""
+    assert "." not in iris.slug(name)
+
+
+def test_topics_of_dots_only_are_two_topics() -> None:
+    def topic(scheme: str, term: str) -> str:
+        return f"{iris.slug(scheme)}.{iris.slug(term)}"
+
+    assert topic("...", "....") != topic("....", "...")
+    assert topic("...", "....") == "%2E%2E%2E.%2E%2E%2E%2E"
+    assert iris.slug("KLAS") == "klas" and iris.slug("???") == "%3F%3F%3F"  # as before
 
 
 def test_a_web_domain_keeps_its_dots_and_hyphens() -> None:
