@@ -126,7 +126,11 @@ class Emitter:
         if name == "path":
             return self.doc.path
         value = get_path(self.doc.front_matter, name)
-        return value.strip() if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        stripped = value.strip()
+        # a zero-width space or a soft hyphen alone names nothing, as spaces do
+        return "" if stripped and not stripped.isascii() and iris.blank(stripped) else stripped
 
     def _keyed(self, pattern: str) -> str:
         """A key that is the file's path keeps its folders as IRI segments, in every IRI made
@@ -247,7 +251,7 @@ class Emitter:
                 value is None
                 or value == ""
                 or value == []
-                or (rule.key in self.m.naming_keys and isinstance(value, str) and not value.strip())
+                or (rule.key in self.m.naming_keys and isinstance(value, str) and iris.blank(value))
             ):
                 if path is not None and self.m.named_by.get(rule.key):
                     self._tell_emptied(rule.key, path)
@@ -663,6 +667,17 @@ def _name(em: Emitter, key: str, text: str) -> str:
     the spaces around it, which are never part of a name: one that has some is told, since
     queries would otherwise show (and match) it with them."""
     name = text.strip()
+    if text and (not name or iris.blank(name)):  # typed, but nothing a reader sees
+        if key.endswith("]"):
+            return ""  # an item: told as an empty one by the caller
+        em.report(
+            Severity.WARNING,
+            key,
+            f"{text!r} shows nothing (only spaces or invisible characters); it names nothing"
+            " and is left out",
+            "map.empty",
+        )
+        return ""
     if name != text and name:
         em.report(
             Severity.WARNING,
@@ -1287,8 +1302,8 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
     if isinstance(value, list) and any(_looks_like_json(written) for _key, written in items):
         items = _json_items(em, items)
     for key, written in items:
-        if not written.strip():
-            _empty_item(em, key)  # an empty item is no topic, as ~ is none
+        if iris.blank(written):
+            _empty_item(em, key)  # an empty item is no topic, as ~ is none (a zero-width space too)
             continue
         text = _name(em, key, written)
         scheme, sep, term = _split_topic(text, separator)

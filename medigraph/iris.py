@@ -73,6 +73,19 @@ def segment(text: str, normalize: bool = True) -> str:
     return "".join(out)
 
 
+_VISIBLE = re.compile("[^\\s\u00a0\u00ad\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]")
+"""A character a reader sees: not white space, nor one of the invisible characters the
+shapes' "a visible character" pattern names (no-break and zero-width spaces, soft hyphen,
+bidi marks, word joiner, byte-order mark)."""
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing (only spaces or invisible characters): as empty as
+    ``""`` where a name or an identifier is meant, as the shapes read it."""
+    stripped = text.strip()
+    return not stripped or (not stripped.isascii() and _VISIBLE.search(stripped) is None)
+
+
 # The same topics, people and communities recur in every document.
 @functools.lru_cache(maxsize=8192)
 def slug(text: str) -> str:

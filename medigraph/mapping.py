@@ -440,7 +440,7 @@ class Mapper:
         not a fall back to the next key (``id``), which would name another document."""
         for name in self.document_spec["key"]:
             value = get_path(doc.front_matter, name)
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and not iris.blank(value):
                 return None
             if isinstance(value, dict) or (isinstance(value, list) and value):
                 kind = "a list" if isinstance(value, list) else "a mapping"
@@ -484,7 +484,7 @@ class Mapper:
         ``"path"`` when no key of the mapping's ``document.key`` list is set)."""
         for name in self.document_spec["key"]:
             value = get_path(doc.front_matter, name)
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and not iris.blank(value):  # a zero-width space names nothing
                 if name in self._number_keys:  # `id: 042` is work package 42's document
                     return iris.whole_number(value) or value.strip(), name
                 return value.strip(), name

@@ -549,6 +549,42 @@ def test_an_image_work_package_beyond_64_bits_is_told_as_an_id_is(tmp_path: Path
     )
 
 
+@pytest.mark.parametrize("invisible", ["\\u200B", "\\u00AD", "\\u200B\\u200E ", "   "])
+def test_a_name_of_only_invisible_characters_names_nothing(tmp_path: Path, invisible: str) -> None:
+    """A community, publisher or author written as a zero-width space or a soft hyphen had an
+    IRI of that character, with no word (validate then called it missing); it is as empty
+    as spaces: told at its line, and nothing is named."""
+    raw = [
+        f'identifier: "{invisible}"',
+        "link:",
+        f'  brand: "{invisible}"',
+        "  href: https://e.org/x",
+        "author:",
+        f'- "{invisible}"',
+    ]
+    source, line = _document(tmp_path, raw, drop=("identifier", "link", "author"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = {(d.key, d.line, d.code) for d in report.diagnostics}
+    assert {
+        ("identifier", line, "map.empty"),
+        ("link.brand", line + 2, "map.empty"),
+        ("author[0]", line + 5, "map.empty"),
+    } <= told
+    named = {
+        q.subject.value
+        for q in parse_dump(out, "nt")
+        if q.subject.value.startswith(
+            (
+                "https://medigy.com/community/",
+                "https://medigy.com/organization/",
+                "https://medigy.com/person/",
+            )
+        )
+    }
+    assert named == set()
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
