@@ -378,6 +378,12 @@ def _is_draft(doc: DocumentGraph, endings: tuple[str, ...]) -> bool:
 # --------------------------------------------------------------------------- the push
 
 
+REFUSED_BEFORE_GIVING_UP = 16
+"""Documents refused one by one, with none taken, after which the store is taken to refuse
+every update (a read-only or misconfigured store): a few refused documents are the documents'
+fault, and are named while the others are pushed."""
+
+
 @dataclass
 class _Pending:
     docs: list[tuple[DocumentGraph, str]] = field(default_factory=list)
@@ -461,14 +467,17 @@ class _Sender:
             # About the data: split the batch to find the document(s) the store refuses.
             if len(docs) == 1:
                 self.refused.append((docs[0][0], exc))
+                if self.stored == 0 and len(self.refused) >= REFUSED_BEFORE_GIVING_UP:
+                    # So many documents refused, one by one, and none ever taken: the store
+                    # refuses updates, not these documents (a request for each would follow).
+                    raise PushError(
+                        f"the store refused {len(self.refused)} documents one by one and took"
+                        f" none: {exc}"
+                    ) from None
                 return
-            refused = len(self.refused)
             middle = len(docs) // 2
             self.send(docs[:middle])
             self.send(docs[middle:])
-            if self.stored == 0 and len(self.refused) - refused == len(docs):
-                # Every document refused and none ever taken: not the documents' fault.
-                raise PushError(f"the store refuses every document: {exc}") from None
             return
         except RequestTooLarge as exc:
             # Halve and try again: a size error is about this request, not the data.
