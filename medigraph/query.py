@@ -207,19 +207,30 @@ _PARAM_LINE = re.compile(
 )
 
 
+_PROLOGUE_LINE = re.compile(r"(?i)(PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*(#.*)?$")
+"""A line of the prologue: one PREFIX or BASE declaration alone on it."""
+
+
 def _header(text: str) -> tuple[list[Param], list[str]]:
-    """The parameters and the prose of the header comment at the top of a query: its comment
-    lines up to the first other line (blank lines before it skipped). ``ValueError`` names a
-    malformed ``@param`` line, or one that declares a name again."""
+    """The parameters and the prose of the header comment at the top of a query. The prose is
+    its first block of comment lines; parameters are read from every comment line of the
+    prologue, up to the first line that is neither a comment, blank, nor a PREFIX or BASE
+    declaration (a ``# @param`` after a blank line or below the prefixes is no less meant).
+    ``ValueError`` names a malformed ``@param`` line, or one that declares a name again."""
     params: list[Param] = []
     prose: list[str] = []
+    first_block = True
     for raw in text.lstrip().splitlines():
         raw = raw.lstrip()  # a header indented as the query is (a heredoc, a string in code)
         if not raw.startswith("#"):
-            break
+            if raw and not _PROLOGUE_LINE.match(raw):
+                break
+            first_block = not prose  # blank lines before the header are no break in it
+            continue
         line = raw[1:].strip()
         if not re.match(r"@param(?:\s|$)", line):
-            prose.append(line)
+            if first_block:
+                prose.append(line)
             continue
         match = _PARAM_LINE.match(line)
         if not match or match.group(2) not in PARAM_TYPES:
@@ -613,8 +624,9 @@ _DECLARED_PREFIX = re.compile(r"(?i)\bPREFIX\s+([\w.-]*):\s*<([^<>]*)>")
 
 
 def _declared_prefixes(text: str) -> dict[str, str]:
-    """The prefixes the query declares itself (``PREFIX ex: <…>``), outside comments."""
-    return dict(_DECLARED_PREFIX.findall(_strip_comments(text)))
+    """The prefixes the query declares itself (``PREFIX ex: <…>``), outside comments and
+    strings (a ``"PREFIX x: <…>"`` in a literal declares nothing)."""
+    return dict(_DECLARED_PREFIX.findall(_blank(text, ("comment", "string"))))
 
 
 def _not_in_an_iri(text: str, name: str) -> None:

@@ -815,6 +815,13 @@ def test_a_query_file_with_a_header_is_bound_by_it_as_a_saved_query_is(
     # indented as in a heredoc or a string in code: the @param line is still the header's
     indented = "\n".join("    " + line for line in text.splitlines())
     assert contents(indented, "--param", "y=2021") == published_in(2021)
+    # after a blank line, or below the prefixes: still the prologue's, still typed
+    for spaced in (
+        text.replace("#\n# @param", "\n# @param"),
+        "PREFIX ex: <http://example.org/>\n" + text.replace("# Content of a year.\n#\n", ""),
+    ):
+        assert "\n# @param y" in spaced
+        assert contents(spaced, "--param", "y=2021") == published_in(2021), spaced
     # The same refusals as a saved query's, exit 2.
     required = tmp_path / "year.rq"
     required.write_text(YEAR.format(default="", required=" required"), encoding="utf-8")
