@@ -73,10 +73,14 @@ def segment(text: str, normalize: bool = True) -> str:
     return "".join(out)
 
 
-_VISIBLE = re.compile("[^\\s\u00a0\u00ad\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]")
+_VISIBLE = re.compile(
+    "[^\\s\u00a0\u00ad\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff"
+    "\u115f\u1160\u180e\u2800\u3164\uffa0]"
+)
 """A character a reader sees: not white space, nor one of the invisible characters the
 shapes' "a visible character" pattern names (no-break and zero-width spaces, soft hyphen,
-bidi marks, word joiner, byte-order mark)."""
+bidi marks, word joiner, byte-order mark, the Mongolian vowel separator, and the blanks that
+are letters or symbols: the Hangul fillers and the blank Braille pattern)."""
 
 
 def blank(text: str) -> bool:

@@ -549,7 +549,9 @@ def test_an_image_work_package_beyond_64_bits_is_told_as_an_id_is(tmp_path: Path
     )
 
 
-@pytest.mark.parametrize("invisible", ["\\u200B", "\\u00AD", "\\u200B\\u200E ", "   "])
+@pytest.mark.parametrize(
+    "invisible", ["\\u200B", "\\u00AD", "\\u200B\\u200E ", "   ", "\\u3164", "\\u2800", "\\u180E"]
+)
 def test_a_name_of_only_invisible_characters_names_nothing(tmp_path: Path, invisible: str) -> None:
     """A community, publisher or author written as a zero-width space or a soft hyphen had an
     IRI of that character, with no word (validate then called it missing); it is as empty
