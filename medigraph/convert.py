@@ -260,6 +260,8 @@ class Emitter:
                 elif rule.converter == "topic":
                     self._fallback_topics(rule)
                 continue
+            if "after" in rule.options and self._given_before(rule):
+                continue
             subject = self.node(rule.node) if rule.node else self.subject
             if subject is None:
                 pattern = self.m.nodes[rule.node].iri if rule.node else ""
@@ -281,6 +283,23 @@ class Emitter:
                 continue
             CONVERTERS[rule.converter](self, rule, subject, value)
         self._provenance()
+
+    def _given_before(self, rule: KeyRule) -> bool:
+        """Whether a key that ``rule``'s key only stands in for is written (``published`` for
+        ``publishDate``, as Hugo ranks its names for a date): then Hugo reads that one, and
+        this one is told and not written, rather than made a second value the site never
+        shows."""
+        for other in rule.options["after"]:
+            if get_path(self.doc.front_matter, other) not in (None, "", []):
+                self.report(
+                    Severity.WARNING,
+                    rule.key,
+                    f"is Hugo's other name for {rule.options['after'][0]}, and {other} is"
+                    f" written too: Hugo reads {other}, so {rule.key} is not written; keep one",
+                    "map.key",
+                )
+                return True
+        return False
 
     def _tell_emptied(self, key: str, path: tuple[str, ...]) -> None:
         """A key written but left empty (or only white space) that names a node (``id:`` for

@@ -587,6 +587,28 @@ def test_a_name_of_only_invisible_characters_names_nothing(tmp_path: Path, invis
     assert named == set()
 
 
+def test_hugos_other_name_beside_the_first_is_told_not_written(tmp_path: Path) -> None:
+    """`published` beside `publishDate` (or `modified` beside `lastmod`) made two dates, the
+    one the site never shows among them, and validate then called them a list."""
+    raw = [
+        "publishDate: 2024-01-02T03:04:05Z",
+        "published: 2023-01-01T00:00:00Z",
+        "lastmod: 2024-02-02T00:00:00Z",
+        "modified: 2023-02-02T00:00:00Z",
+    ]
+    source, line = _document(tmp_path, raw, drop=("lastMod",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line, d.code) for d in report.diagnostics]
+    assert told == [("published", line + 1, "map.key"), ("modified", line + 3, "map.key")]
+    assert "Hugo reads publishDate, so published is not written" in report.diagnostics[0].message
+    quads = parse_dump(out, "nt")
+    assert {o.value for o in _value(quads, "http://purl.org/dc/terms/available")} == {
+        "2024-01-02T03:04:05Z"
+    }
+    assert {o.value for o in _value(quads, SCHEMA + "dateModified")} == {"2024-02-02T00:00:00Z"}
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
