@@ -871,8 +871,7 @@ def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 
 
 def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    items = _items(em, rule, value)
-    if len(items) != len(rule.properties) or not isinstance(value, list):
+    if not isinstance(value, list) or len(value) != len(rule.properties):
         names = " and ".join(p.rsplit("/", 1)[-1] for p in rule.properties)
         em.report(
             Severity.ERROR,
@@ -881,7 +880,10 @@ def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, valu
             "map.type",
         )
         return
-    for prop, (key, text) in zip(rule.properties, items, strict=True):
+    # By position (width, height): an empty item is left out and told (map.empty), as in any
+    # list, and the other one still written.
+    for key, text in _items(em, rule, value):
+        prop = rule.properties[int(key[key.rindex("[") + 1 : -1])]
         em.add(subject, em.m.term_iri(prop), _integer(em, key, text))
 
 

@@ -609,6 +609,21 @@ def test_hugos_other_name_beside_the_first_is_told_not_written(tmp_path: Path) -
     assert {o.value for o in _value(quads, SCHEMA + "dateModified")} == {"2024-02-02T00:00:00Z"}
 
 
+def test_an_empty_size_item_leaves_out_that_dimension_only(tmp_path: Path) -> None:
+    """`size: ['', 1200]` rejected the whole document ("must be a list of 2 numbers"): an
+    empty item is left out and told, as in any list, and the height still written."""
+    raw = ["featuredImage:", "  href: a.jpg", "  size:", "  - ''", "  - 1200"]
+    source, line = _document(tmp_path, raw, drop=("featuredImage",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exported == 1 and report.exit_code == 0
+    told = [(d.key, d.line, d.code) for d in report.diagnostics]
+    assert told == [("featuredImage.size[0]", line + 3, "map.empty")]
+    quads = parse_dump(out, "nt")
+    assert {o.value for o in _value_of_any(quads, SCHEMA + "height")} == {"1200"}
+    assert _value_of_any(quads, SCHEMA + "width") == set()
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
