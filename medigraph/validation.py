@@ -407,6 +407,23 @@ class Tracer:
                 self.by_property.setdefault((link, node.owner), first)
         self.rule_keys = frozenset(r.key for r in mapper.rules) | frozenset(mapper.ignored)
         self.class_key = next((e.get("workPackageTypeKey") for e in mapper.classes), None)
+        self.narrower: dict[str, frozenset[str]] = {}
+        """Each property's sub-properties, at any depth (set by the engine from the ontology):
+        the triples inference may have restated on it (``medigy:category`` for keywords)."""
+
+    def know_sub_properties(self, ontology: rdflib.Graph) -> None:
+        below: dict[str, set[str]] = defaultdict(set)
+        for sub, sup in ontology.subject_objects(RDFS.subPropertyOf):
+            below[str(sup)].add(str(sub))
+        for prop in list(below):
+            seen: set[str] = set()
+            todo = list(below[prop])
+            while todo:
+                p = todo.pop()
+                if p not in seen:
+                    seen.add(p)
+                    todo.extend(below.get(p, ()))
+            self.narrower[prop] = frozenset(seen)
 
     def is_key(self, name: str, doc: Document | None) -> bool:
         if name in self.rule_keys or (doc is not None and name in doc.lines):
@@ -496,11 +513,12 @@ def _owner_of_value(
     focus: ox.NamedNode,
     path: ox.NamedNode,
     value: ox.NamedNode | ox.Literal | ox.BlankNode,
+    narrower: frozenset[str],
 ) -> str | None:
     """The key that wrote ``value`` on ``focus`` when the result names it otherwise than the
     mapping wrote it: as rdflib reads it (``Z`` as ``+00:00``, ``maybe`` as ``false``: the
-    first item with that reading), or through a sub-property that inference added
-    (``categories[0]``'s value reported on ``schema:keywords``)."""
+    first item with that reading), or on a sub-property of ``path`` (``narrower``), which
+    inference restated (``categories[0]``'s value reported on ``schema:keywords``)."""
     if not isinstance(value, ox.Literal):
         return None
     read = _rdflib_literal(value)
@@ -510,7 +528,7 @@ def _owner_of_value(
         for triple, key in sorted(owner.items(), key=lambda item: item[1]):
             if triple.subject != focus or not isinstance(triple.object, ox.Literal):
                 continue
-            if triple.object == value and by_value is None:
+            if by_value is None and triple.object == value and triple.predicate.value in narrower:
                 by_value = key
             if (
                 by_path is None
@@ -544,7 +562,7 @@ def _attribute(
     if path is not None and isinstance(focus, ox.NamedNode):
         if value is not None:
             found = owner.get(ox.Triple(focus, path, value)) or _owner_of_value(
-                owner, focus, path, value
+                owner, focus, path, value, tracer.narrower.get(path.value, frozenset())
             )
             exact = found is not None
         if found is None:
@@ -608,6 +626,7 @@ class Engine:
         except Exception as exc:
             raise ValidationSetupError(str(exc)) from exc
         self.tracer = Tracer(self.mapper)
+        self.tracer.know_sub_properties(self.ontology.graph)
         self._undeclared: dict[ox.NamedNode, bool] = {}
         """Whether each IRI seen is a Medigy term the ontology does not declare."""
 

@@ -775,6 +775,15 @@ def test_a_result_through_a_sub_property_is_told_at_the_key_that_wrote_the_value
     report = validate([docs], jobs=1, inference="rdfs")
     keys = {(d.line, d.key) for d in report.diagnostics if d.severity is Severity.ERROR}
     assert keys == {(19, "categories[0]")}
+    # the same value written by a key of another property (archetype) is not the one meant
+    write_doc(
+        docs,
+        "a",
+        {"categories: []": "categories: ['   ']", "archetype: curate-content": "archetype: '   '"},
+    )
+    report = validate([docs], jobs=1, inference="rdfs")
+    keys = {(d.line, d.key) for d in report.diagnostics if d.severity is Severity.ERROR}
+    assert keys == {(19, "categories[0]")}
 
 
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
