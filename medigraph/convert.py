@@ -38,7 +38,8 @@ XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 _DATETIME = re.compile(
     r"^-?\d{4,}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
 )
-_DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^(-?\d{4,}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
+"""An xsd:date: a day, with or without a timezone (``2023-05-02Z``, ``2023-05-02+05:30``)."""
 # A YAML 1.1 timestamp (what PyYAML and Hugo read as a moment) that is not in xsd:dateTime's
 # lexical form: a space or lower-case t before the time, one-digit month, day or hour, a
 # space before the zone, a zone in hours alone (2001-12-14 21:59:43.10 -5).
@@ -784,6 +785,14 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 " this moment out of every date comparison; write fewer",
                 "map.datetime",
             )
+        elif text.startswith("-") or len(text.split("-", 1)[0]) > 4:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: a year before 1 or after 9999 is a valid date, but rdflib, and so"
+                " validate, cannot read it (validate refuses it); SPARQL stores can",
+                "map.datetime",
+            )
         elif "T24:00:00" in text:
             em.report(
                 Severity.WARNING,
@@ -796,6 +805,7 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
             em.report(
                 Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date"
             )
+            # (a date's timezone, 2023-05-02Z, is its own: no map.timezone for one without)
         elif match is not None and match.group(7) is None:
             em.report(
                 Severity.WARNING,
@@ -829,7 +839,12 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
         return False
     try:
         if is_date:
-            datetime.date.fromisoformat(text)
+            day, zone = _DATE.match(text).groups()  # type: ignore[union-attr]
+            datetime.date.fromisoformat(day)
+            if zone and zone != "Z" and (int(zone[1:3]), int(zone[4:])) > (14, 0):
+                return False  # +15:00 is no timezone
+            if zone and zone != "Z" and int(zone[4:]) > 59:
+                return False
         else:
             # 24:00:00 is valid xsd:dateTime but not Python; years beyond 9999 likewise.
             moment = datetime.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))

@@ -624,6 +624,30 @@ def test_an_empty_size_item_leaves_out_that_dimension_only(tmp_path: Path) -> No
     assert _value_of_any(quads, SCHEMA + "width") == set()
 
 
+@pytest.mark.parametrize(
+    ("typed", "datatype", "code"),
+    [
+        ("2023-05-02Z", "date", "map.date"),
+        ("2023-05-02+05:30", "date", "map.date"),
+        ("2023-05-02+15:00", "date", "map.datetime"),
+        ("-0044-03-15T12:00:00Z", "dateTime", "map.datetime"),
+        ("12023-05-02T13:30:00Z", "dateTime", "map.datetime"),
+    ],
+)
+def test_dates_with_a_timezone_and_far_years(
+    tmp_path: Path, typed: str, datatype: str, code: str
+) -> None:
+    """A date with its timezone (2023-05-02Z) is an xsd:date (it was an ill-typed dateTime);
+    a year before 1 or after 9999 is valid XSD that validate (rdflib) refuses: told."""
+    source, line = _document(tmp_path, [f"date: '{typed}'"], drop=("date",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert [(d.key, d.line, d.code) for d in report.diagnostics] == [("date", line, code)]
+    assert _value(parse_dump(out, "nt"), SCHEMA + "datePublished") == {
+        ox.Literal(typed, datatype=ox.NamedNode(XSD + datatype))
+    }
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
