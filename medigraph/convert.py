@@ -460,7 +460,13 @@ class Emitter:
             if written in told or (meant is None and group not in self.m.children_of):
                 continue  # at the top, a key far from every mapped one is the site's own
             told.add(written)
-            if meant is None:
+            if meant is None and written in self.doc.front_matter:
+                # `link.title:` at the top: one key with a dot in its name, not under link
+                why = (
+                    f"it is one key with a dot in its name, and the mapping reads only"
+                    f" {self.m.children_of[group]} indented under {group}:"
+                )
+            elif meant is None:
                 # In a group the mapping reads (link.title): meant for it, and lost in silence
                 # but for the count; what the mapping reads there helps the editor.
                 why = f"under {group} it reads {self.m.children_of[group]}"

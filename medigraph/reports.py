@@ -236,7 +236,9 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line: its line breaks (and the indentation after them) as one space;
+    spaces within a line kept, as in a quoted value (``'   '`` is three spaces, not one)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def visible_text(text: str) -> str:

@@ -212,6 +212,22 @@ def test_a_text_diagnostic_is_one_line_whatever_the_file_name_holds(tmp_path: Pa
     assert any("a\\x0a::error file=x::forged\\x1b[2J.md:" in line for line in lines), lines
 
 
+def test_the_text_report_keeps_the_spaces_of_a_quoted_value() -> None:
+    """`'   '` (three spaces) was shown as `' '`: only line breaks become one space."""
+    said = Diagnostic("a.md", 4, "link.brand", Severity.WARNING, "'   ' shows nothing", "map.empty")
+    multi = Diagnostic("a.md", 5, "title", Severity.ERROR, "first\n   second", "shacl.X")
+    report = ValidationReport(documents=[DocumentOutcome("a.md", None, False, [said, multi])])
+    lines = text(report).splitlines()
+    assert "a.md:4: warning: link.brand: '   ' shows nothing" in lines
+    assert (
+        sum(
+            line.startswith("a.md:5: error: title: first") and line.endswith("second")
+            for line in lines
+        )
+        == 1
+    )
+
+
 def _only(severity: Severity, code: str = "shacl.MinCount", path: str = "a.md") -> ValidationReport:
     problem = Diagnostic(path, 4, "description", severity, "is missing", code)
     return ValidationReport(

@@ -1086,3 +1086,19 @@ def test_an_unknown_key_in_a_group_is_told_and_compared_by_its_own_name(
     assert told[0][2].startswith(f"'{group}.{key}' is not a key the mapping knows, so it is not")
     assert says in told[0][2]
     assert report.unmapped == {f"{group}.{key}": 1}
+
+
+def test_an_unknown_dotted_key_at_the_top_is_told_as_one_key_with_a_dot(tmp_path: Path) -> None:
+    """`'link.title':` at the top was told "under link it reads …", as if written under link."""
+    source, line = _document(tmp_path, ["'link.title': A title"], drop=())
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.message) for d in report.diagnostics if d.code == "map.key"]
+    assert told == [
+        (
+            "link.title",
+            line,
+            "'link.title' is not a key the mapping knows, so it is not written; it is one key"
+            " with a dot in its name, and the mapping reads only brand, href, original indented"
+            " under link:",
+        )
+    ]
