@@ -1023,14 +1023,14 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             allowed = " or ".join(f"{scheme}://" for scheme in schemes)
             em.report(Severity.ERROR, key, f"{text!r} is not a web address ({allowed}…)", "map.iri")
             continue
-        if encoded != text.strip():
+        node = em.named_node(candidate, key)  # an error when even encoded it is no IRI
+        if node is not None and encoded != text.strip():
             em.report(
                 Severity.WARNING,
                 key,
                 f"address contains characters not allowed in a URL; written as {candidate}",
                 "map.iri",
             )
-        node = em.named_node(candidate, key)
         if node is not None:
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
         for other in rule.options.get("same_as", []):

@@ -648,6 +648,16 @@ def test_dates_with_a_timezone_and_far_years(
     }
 
 
+def test_an_address_no_encoding_saves_is_one_error_not_a_warning_too(tmp_path: Path) -> None:
+    """A no-break space after the port: "written as …" was told, then the same address
+    "cannot be made into a valid IRI"; only the error is true."""
+    raw = ["link:", '  href: "https://www.example.org:80\\u00a0/2023/agenda"', "  brand: e.org"]
+    source, line = _document(tmp_path, raw, drop=("link",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.severity, d.code) for d in report.diagnostics]
+    assert told == [("link.href", line + 1, Severity.ERROR, "map.iri")]
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
