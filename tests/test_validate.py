@@ -786,6 +786,20 @@ def test_a_result_through_a_sub_property_is_told_at_the_key_that_wrote_the_value
     assert keys == {(19, "categories[0]")}
 
 
+def test_a_zone_followed_by_an_invisible_character_is_no_missing_zone(tmp_path: Path) -> None:
+    """`…37Z` and a zero-width space is not a date (an error), but it has a timezone: the
+    "no timezone; add Z" warning beside the error had told the editor to add what is there."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(
+        docs, "a", {"date: '2021-02-17T04:49:37.317526Z'": 'date: "2021-02-17T04:49:37Z\\u200b"'}
+    )
+    report = validate([docs], jobs=1)
+    told = [(d.key, d.severity, d.message) for d in report.diagnostics if d.key == "date"]
+    assert len(told) == 1 and told[0][1] is Severity.ERROR, told
+    assert "timezone" not in told[0][2]
+
+
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
     tmp_path: Path,
 ) -> None:
