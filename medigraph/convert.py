@@ -408,7 +408,11 @@ class Emitter:
         """No communityTopics: the JSON list OpenProject keeps as their twin stands in."""
         for twin, _path in self.m.plan:
             if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
-                listed = _json_list(get_path(self.doc.front_matter, twin.key))
+                value = get_path(self.doc.front_matter, twin.key)
+                json_junk = (
+                    isinstance(value, str) and _json_list(value) is None and _looks_like_json(value)
+                )
+                listed = None if json_junk else _as_list(value)
                 if listed:
                     convert_topic(
                         self,
@@ -479,10 +483,15 @@ class Emitter:
             else:
                 why = f"did you mean {meant}?"
             below = " (nor anything under it)" if written != key else ""
+            head = (
+                f"'{written}' is not written{below}"
+                if meant is not None and written.lower() == meant.lower()
+                else f"'{written}' is not a key the mapping knows, so it is not written{below}"
+            )
             self.report(
                 Severity.WARNING,
                 written,
-                f"'{written}' is not a key the mapping knows, so it is not written{below}; {why}",
+                f"{head}; {why}",
                 "map.key",
                 # a top-level key with a dot in its name (`link.title:`) has its own line
                 None if written in self.doc.lines else self.doc.line_of_dotted_name(written),
@@ -777,12 +786,8 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 "map.datetime",
             )
         elif not _real_calendar_value(text, is_date, match):
-            em.report(
-                Severity.WARNING,
-                key,
-                f"{text!r} is not a real date and time like 2021-02-17T04:49:37Z",
-                "map.datetime",
-            )
+            like = "date like 2021-02-17" if is_date else "date and time like 2021-02-17T04:49:37Z"
+            em.report(Severity.WARNING, key, f"{text!r} is not a real {like}", "map.datetime")
         elif (fraction := _FRACTION.search(text)) is not None and len(fraction.group(0)) > 19:
             em.report(
                 Severity.WARNING,
@@ -1073,18 +1078,20 @@ def convert_variant(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 
 
 def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    """A JSON array kept in a string (OpenProject custom fields): checked against its twin key."""
-    for key, text in _items(em, rule, value):
-        decoded = _json_list(text)
-        if decoded is None:
-            em.report(Severity.WARNING, key, "is not a JSON list", "map.json")
-            continue
-        twin_key = rule.options.get("same_as_key")
-        twin = _as_list(get_path(em.doc.front_matter, twin_key)) if twin_key else None
-        if twin is not None and decoded != twin:
-            em.report(
-                Severity.WARNING, key, f"differs from {twin_key}; {twin_key} is used", "map.json"
-            )
+    """A list kept as OpenProject keeps custom fields, a JSON array in a string (or written as
+    a YAML list, or one item): checked against its twin key, which it stands in for."""
+    if isinstance(value, str) and _json_list(value) is None and _looks_like_json(value):
+        em.report(
+            Severity.WARNING, rule.key, "is written like JSON but is no JSON list", "map.json"
+        )
+        return
+    listed = _as_list(value)
+    twin_key = rule.options.get("same_as_key")
+    twin = _as_list(get_path(em.doc.front_matter, twin_key)) if twin_key else None
+    if listed is not None and twin is not None and listed != twin:
+        em.report(
+            Severity.WARNING, rule.key, f"differs from {twin_key}; {twin_key} is used", "map.json"
+        )
 
 
 def _as_list(value: Value) -> list[Value] | None:
@@ -1247,7 +1254,11 @@ def _split_person(pattern: str, text: str) -> tuple[str, str | None]:
     if match is None and not text.isascii():
         name, at, domain = text.rpartition("@")
         match = re.match(pattern, name + at + iris.as_seen(domain), re.DOTALL) if at else None
-    return (match.group("name").strip(), match.group("domain")) if match else (text, None)
+    if match is None:
+        return text, None
+    name = match.group("name").strip()
+    # a name of only invisible characters (a zero-width space before @x.com) is no name
+    return ("" if name and iris.blank(name) else name), match.group("domain")
 
 
 def _build_person(em: Emitter, text: str, key: str) -> ox.NamedNode | None:

@@ -522,6 +522,12 @@ def bind_params(
                 f"{label} has no parameter {given_name!r} (its parameters: {known})"
             )
     for param in params:
+        if param.variable not in used:  # a header's typo would bind nothing, silently
+            _not_in_an_iri(text, param.variable)
+            raise ParameterError(
+                f"{label} declares parameter {param.name}, but ?{param.variable} does not occur"
+                " in the query"
+            )
         chosen = given.get(param.name, param.default)
         if chosen is None:
             if param.required:
@@ -529,12 +535,6 @@ def bind_params(
                     f"{label} needs --param {param.name}=… ({param.type}: {param.description})"
                 )
             continue
-        if param.variable not in used:  # a header's typo would bind nothing, silently
-            _not_in_an_iri(text, param.variable)
-            raise ParameterError(
-                f"{label} declares parameter {param.name}, but ?{param.variable} does not occur"
-                " in the query"
-            )
         try:
             bound[param.variable] = make_term(chosen, param.type, names)
         except ParameterError as exc:

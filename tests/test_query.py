@@ -834,6 +834,8 @@ def test_a_query_file_with_a_header_is_bound_by_it_as_a_saved_query_is(
     # A header that binds nothing is said to, not read as no header at all.
     typo = query(store, text.replace("?y)", "?year)"), "-p", "y=2021")
     assert typo.exit_code == 2 and "declares parameter y, but ?y does not occur" in typo.output
+    unused = query(store, text.replace("?y)", "?year)"))  # given no value: the same typo
+    assert unused.exit_code == 2 and "declares parameter y, but ?y does not occur" in unused.output
     malformed = query(store, text.replace("integer", "number"), "-p", "y=2021")
     assert malformed.exit_code == 2 and "malformed parameter line '@param y number" in (
         malformed.output

@@ -658,6 +658,44 @@ def test_an_address_no_encoding_saves_is_one_error_not_a_warning_too(tmp_path: P
     assert told == [("link.href", line + 1, Severity.ERROR)]
 
 
+def test_medigy_topics_in_any_form_stand_in_and_are_compared(tmp_path: Path) -> None:
+    """medigyTopics written as a YAML list (or one topic) was "not a JSON list": it neither
+    stood in for a missing communityTopics nor was compared with a present one."""
+    raw = ["openProjectCustomFields:", "  medigyTopics:", "  - 'KLAS: Other'", "  - 'Medigy: X'"]
+    source, _line = _document(tmp_path, raw, drop=("openProjectCustomFields", "communityTopics"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.diagnostics == []
+    about = {o.value.rsplit("/", 1)[1] for o in _value(parse_dump(out, "nt"), SCHEMA + "about")}
+    assert about == {"klas.other", "medigy.x"}
+    one = [
+        "communityTopics: 'KLAS: Telehealth'",
+        "openProjectCustomFields:",
+        "  medigyTopics: 'KLAS: Other'",
+    ]
+    source, line = _document(tmp_path, one, drop=("openProjectCustomFields", "communityTopics"))
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line, d.message) for d in report.diagnostics]
+    assert told == [
+        (
+            "openProjectCustomFields.medigyTopics",
+            line + 2,
+            "differs from communityTopics; communityTopics is used",
+        )
+    ]
+
+
+def test_an_author_of_an_invisible_name_and_a_domain_names_no_person(tmp_path: Path) -> None:
+    """`"\\u200b @maxinovip.com"` made person/\u200b.maxinovip.com with no word."""
+    source, line = _document(tmp_path, ["author:", '- "\\u200b @maxinovip.com"'], drop=("author",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert [(d.key, d.line, d.code) for d in report.diagnostics] == [
+        ("author[0]", line + 1, "map.person")
+    ]
+    assert _value(parse_dump(out, "nt"), SCHEMA + "author") == set()
+
+
 def test_a_value_is_blamed_on_the_key_that_wrote_it(tmp_path: Path) -> None:
     """tags and keywords both write schema:keywords: an empty keyword is keywords[1] at its
     line, not the tags list the shape is named after."""
@@ -794,7 +832,7 @@ def test_a_key_written_in_two_cases_keeps_the_mappings_and_tells_the_other(
         (
             "Date",
             line,
-            "'Date' is not a key the mapping knows, so it is not written; it is date again,"
+            "'Date' is not written; it is date again,"
             " as Hugo reads keys without case, and the graph has the other's value; keep one"
             " of them",
         )
