@@ -226,7 +226,9 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     value, so their "author is missing" is a consequence, not a second problem: dropped. A
     value the mapping wrote but warned about ("not a real date") is judged by the shapes with
     the severity that decides the exit code: the mapping's warning is dropped. And two
-    constraints with the same message on the same key say it once.
+    constraints with the same message on the same key and focus say it once (in a fixed
+    order, so that which is kept never depends on the run; several foci are several
+    problems: three taxonomies spelled two ways are three).
     """
     mapping_errors = [
         d.key
@@ -235,8 +237,8 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     ]
     shape_keys = [d.key for d in diagnostics if d.key and d.code.startswith("shacl.")]
     kept: list[Diagnostic] = []
-    seen: set[tuple[str, int | None, str | None, Severity, str]] = set()
-    for d in diagnostics:
+    seen: set[tuple[str, int | None, str | None, Severity, str, str | None]] = set()
+    for d in sorted(diagnostics, key=diagnostic_order):
         if (
             d.key
             and d.code.startswith("shacl.")
@@ -245,7 +247,7 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             continue
         if d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys):
             continue
-        identity = (d.path, d.line, d.key, d.severity, d.message)
+        identity = (d.path, d.line, d.key, d.severity, d.message, d.focus)
         if identity in seen:
             continue
         seen.add(identity)
@@ -1246,11 +1248,19 @@ def validate(
     for position, spelled in spellings.diagnostics(sources):
         report.documents[position].diagnostics.append(spelled)
     for outcome in report.documents:
-        outcome.diagnostics = sorted(set(outcome.diagnostics), key=diagnostic_order)
-    report.general = sorted(set(report.general), key=diagnostic_order)
+        outcome.diagnostics = _distinct(outcome.diagnostics)
+    report.general = _distinct(report.general)
     report.results = sorted(results, key=result_order)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once, in order. A diagnostic's equality leaves its focus and shape out,
+    so a set kept one of several results that differ only there (three taxonomies spelled two
+    ways, told at one key), and which one depended on the run's hash seed."""
+    ordered = sorted(diagnostics, key=diagnostic_order)
+    return list({(d, d.focus, d.shape): d for d in ordered}.values())
 
 
 def _subject_of(line: bytes) -> str:

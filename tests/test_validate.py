@@ -800,6 +800,48 @@ def test_a_zone_followed_by_an_invisible_character_is_no_missing_zone(tmp_path: 
     assert "timezone" not in told[0][2]
 
 
+def test_results_differing_only_in_focus_are_each_told_whatever_the_hash_seed(
+    tmp_path: Path,
+) -> None:
+    """Three taxonomies spelled two ways, told at one key (a JSON topic list has no items):
+    one of the three was kept, which one by the hash seed, so the report changed run to run."""
+    import os
+
+    from tests._robust import medigraph_command
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    topics = '["Medigy: Fundamental Technologies", "KLAS: Telehealth", "Symplur: Virtual Care"]'
+    listed = "communityTopics:\n- 'Medigy: Fundamental Technologies'\n- 'KLAS: Telehealth'"
+    write_doc(docs, "a", {listed + "\n- 'Symplur: Virtual Care'": f"communityTopics: '{topics}'"})
+    write_doc(
+        docs,
+        "b",
+        {
+            "- 'Medigy:": "- 'medigy:",
+            "- 'KLAS:": "- 'klas:",
+            "- 'Symplur:": "- 'symplur:",
+            "id: 4557": "id: 4558",
+        },
+    )
+    reports = set()
+    for seed in ("0", "1", "3"):
+        done = subprocess.run(
+            [*medigraph_command(), "validate", str(docs), "-j", "1", "-f", "json"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        reports.add(done.stdout)
+    assert len(reports) == 1
+    told = {
+        r["focus"]
+        for r in json.loads(reports.pop())["results"]
+        if r["path"].endswith("a.md") and "taxonomy name" in r["message"]
+    }
+    assert told == {f"https://medigy.com/topic-scheme/{s}" for s in ("medigy", "klas", "symplur")}
+
+
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
     tmp_path: Path,
 ) -> None:
