@@ -79,6 +79,25 @@ def cli_auth(server: SparqlServer, monkeypatch: pytest.MonkeyPatch) -> list[str]
     return ["--auth", "digest"]
 
 
+def cli_push_args(
+    server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """`medigraph push CORPUS` to the server, under ``base``, in one process."""
+    return [
+        "push",
+        str(corpus),
+        "--endpoint",
+        server.query_endpoint,
+        "--update-endpoint",
+        server.update_endpoint,
+        "--base",
+        base,
+        "-j",
+        "1",
+        *cli_auth(server, monkeypatch),
+    ]
+
+
 def client(server: SparqlServer) -> Endpoint:
     return Endpoint(server.query_endpoint, server.update_endpoint, credentials=credentials(server))
 
@@ -480,19 +499,7 @@ def test_a_dump_cannot_overwrite_graphs_medigraph_did_not_write(
 def test_cli_push_and_dry_run(
     server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = [
-        "push",
-        str(corpus),
-        "--endpoint",
-        server.query_endpoint,
-        "--update-endpoint",
-        server.update_endpoint,
-        "--base",
-        base,
-        "-j",
-        "1",
-        *cli_auth(server, monkeypatch),
-    ]
+    args = cli_push_args(server, corpus, base, monkeypatch)
     runner = CliRunner()
     dry = runner.invoke(cli, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -1104,19 +1111,7 @@ def test_a_document_virtuoso_refuses_is_named_and_the_others_are_pushed(
     names = {v.name for v in victims}
     refused = {d.graph for d in corpus_graphs(corpus, base) if Path(d.source).name in names}
     assert len(refused) == 2
-    args = [
-        "push",
-        str(corpus),
-        "--endpoint",
-        server.query_endpoint,
-        "--update-endpoint",
-        server.update_endpoint,
-        "--base",
-        base,
-        "-j",
-        "1",
-        *cli_auth(server, monkeypatch),
-    ]
+    args = cli_push_args(server, corpus, base, monkeypatch)
     for _ in (1, 2):  # refused again by the next push, which tries it again
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 1, result.output
