@@ -45,6 +45,8 @@ MIXED_DATES = {
     5: "2023-11-30 23:15:00.5 -5",  # a space before an offset in hours: 04:15:00.5 UTC
     8: "March 2, 2099",  # not a moment (the export warns): counts as undated
     9: "2099-02-30",  # not a day: counts as undated
+    10: "'2023-12-01-05:00'",  # a day with its timezone (xsd:date): from 05:00 UTC
+    11: "2023-11-30Z",  # a day in UTC, written so
 }
 """The dates given to the first documents of the example content by ``mixed_dates_corpus``."""
 

@@ -196,7 +196,13 @@ def moment(fm: dict[str, object]) -> datetime | None:
     except ValueError:  # 2099-02-30: a timestamp's form, not a day
         return None
     if isinstance(value, str):  # "March 2, 2099": not a moment at all
-        return None
+        day = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})", value)
+        if day is None:
+            return None
+        # a day with its timezone (2023-12-01-05:00): midnight there
+        return datetime.fromisoformat(
+            f"{day.group(1)}T00:00:00{day.group(2).replace('Z', '+00:00')}"
+        )
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -1076,9 +1082,10 @@ def test_a_query_abandoned_on_timeout_stops_at_its_next_row(store: Path) -> None
         before = workers()
         with pytest.raises(QueryTimeout):
             run()
-        (abandoned,) = workers() - before
-        abandoned.join(10)
-        assert not abandoned.is_alive()
+        # the worker may already have stopped at its next row (a quick machine): nothing left
+        for abandoned in workers() - before:
+            abandoned.join(10)
+        assert workers() - before == set()
 
 
 def test_a_table_shows_control_characters_as_escapes_and_csv_keeps_them(store: Path) -> None:
