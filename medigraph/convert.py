@@ -405,22 +405,12 @@ class Emitter:
                 return
 
     def _fallback_topics(self, rule: KeyRule) -> None:
-        """No communityTopics: the JSON list OpenProject keeps as their twin stands in."""
-        for twin, _path in self.m.plan:
-            if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
-                value = get_path(self.doc.front_matter, twin.key)
-                json_junk = (
-                    isinstance(value, str) and _json_list(value) is None and _looks_like_json(value)
-                )
-                listed = None if json_junk else _as_list(value)
-                if listed:
-                    convert_topic(
-                        self,
-                        KeyRule(twin.key, "topic", rule.properties, None, {}),
-                        self.subject,
-                        listed,
-                    )
-                return
+        """No communityTopics: the list OpenProject keeps as their twin stands in."""
+        twin, listed = standing_in(self.m, rule, self.doc.front_matter)
+        if twin is not None:
+            convert_topic(
+                self, KeyRule(twin, "topic", rule.properties, None, {}), self.subject, listed
+            )
 
     def _provenance(self) -> None:
         spec = self.m.document_spec
@@ -897,20 +887,19 @@ def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 
 
 def convert_integer_pair(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    if not isinstance(value, list) or len(value) != len(rule.properties):
+    wanted = len(rule.properties)
+    items = _items(em, rule, value) if isinstance(value, list) else []
+    if not isinstance(value, list) or (len(value) != wanted and len(items) != wanted):
         names = " and ".join(p.rsplit("/", 1)[-1] for p in rule.properties)
         em.report(
-            Severity.ERROR,
-            rule.key,
-            f"must be a list of {len(rule.properties)} numbers ({names})",
-            "map.type",
+            Severity.ERROR, rule.key, f"must be a list of {wanted} numbers ({names})", "map.type"
         )
         return
-    # By position (width, height): an empty item is left out and told (map.empty), as in any
-    # list, and the other one still written.
-    for key, text in _items(em, rule, value):
-        prop = rule.properties[int(key[key.rindex("[") + 1 : -1])]
-        em.add(subject, em.m.term_iri(prop), _integer(em, key, text))
+    # An empty item is left out and told (map.empty), as in any list: in a list of two, by
+    # position (['', 1200] is the height alone); an extra empty one ([2732, 1200, '']) aside.
+    for index, (key, text) in enumerate(items):
+        at = int(key[key.rindex("[") + 1 : -1]) if len(value) == wanted else index
+        em.add(subject, em.m.term_iri(rule.properties[at]), _integer(em, key, text))
 
 
 def convert_boolean(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
@@ -1322,12 +1311,34 @@ def _json_list(value: Value) -> list[Value] | None:
     return listed if isinstance(listed, list) else None
 
 
+def standing_in(
+    mapper: Mapper, rule: KeyRule, fm: dict[str, Value]
+) -> tuple[str | None, list[Value]]:
+    """(the key that stands in for ``rule``'s missing topics, its items): the twin the mapping
+    names (``medigyTopics``, kept as OpenProject keeps it) in any form but JSON-looking text
+    that is no list; (None, []) when there is none, or it is empty."""
+    for twin, _path in mapper.plan:
+        if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
+            value = get_path(fm, twin.key)
+            if isinstance(value, str) and _json_list(value) is None and _looks_like_json(value):
+                return None, []
+            listed = _as_list(value)
+            return (twin.key, listed) if listed else (None, [])
+    return None, []
+
+
 def _looks_like_json(text: str) -> bool:
     """Text in brackets or braces (``'["KLAS: Telehealth", oops]'``, a list cut short, or
     ``'{"KLAS": "Telehealth"}'``): JSON that is no list of topics, never one topic (whose
     taxonomy would be ``["KLAS``, a label of the shared KLAS scheme)."""
     stripped = text.strip()
-    return (stripped[:1], stripped[-1:]) in (("[", "]"), ("{", "}"))
+    return (stripped[:1], stripped[-1:]) in (("[", "]"), ("{", "}")) or bool(
+        _JSON_OPENING.match(stripped)  # '["KLAS: Telehealth","Symplur: Vi' (cut short)
+    )
+
+
+_JSON_OPENING = re.compile(r'[\[{]\s*"')
+"""A JSON list or object's opening: a bracket and a quoted string (no taxonomy is that)."""
 
 
 def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:

@@ -434,7 +434,7 @@ class Tracer:
 
     def keys_of(self, doc: Document) -> tuple[dict[ox.Triple, str], dict[str, str]]:
         """(triple → key such as ``author[1]``, node IRI → node name) for one document."""
-        from .convert import CONVERTERS, Emitter, convert_iri
+        from .convert import CONVERTERS, Emitter, convert_iri, standing_in
         from .mapping import KeyRule
 
         doc = self.m.in_hugo_case(doc)  # as the mapping read it
@@ -478,6 +478,15 @@ class Tracer:
         for rule in self.m.rules:
             value = doc.body if rule.key == "body" else get_path(fm, rule.key)
             key = rule.key
+            if rule.converter == "topic" and value in (None, "", []):
+                # medigyTopics standing in for it: its topics are its own items'
+                twin, listed = standing_in(self.m, rule, fm)
+                if twin is not None:
+                    rule, value, key = (
+                        KeyRule(twin, "topic", rule.properties, None, {}),
+                        listed,
+                        twin,
+                    )
             if (value is None or value == "") and rule.options.get("same_as"):
                 key = next(
                     (
@@ -570,6 +579,9 @@ def _attribute(
         if found is None:
             same = sorted(k for t, k in owner.items() if t.subject == focus and t.predicate == path)
             found = same[0] if same else None
+            # the key that wrote this property here, where the shape's key is not written
+            # (medigyTopics standing in for communityTopics): told there, not at line 1
+            exact = bool(found) and shape_name is not None and not _writes(doc, shape_name)
         if found is None:
             if mapped.subject is not None and focus == mapped.subject:
                 found = tracer.by_property.get((path.value, None))
@@ -595,6 +607,11 @@ def _attribute(
     ):
         found = shape_name
     return found
+
+
+def _writes(doc: Document, key: str) -> bool:
+    """Whether the document has ``key`` (or something below it) at a line."""
+    return key in doc.lines or any(k.startswith((key + ".", key + "[")) for k in doc.lines)
 
 
 # -- the checks --------------------------------------------------------------------------------

@@ -842,6 +842,26 @@ def test_results_differing_only_in_focus_are_each_told_whatever_the_hash_seed(
     assert told == {f"https://medigy.com/topic-scheme/{s}" for s in ("medigy", "klas", "symplur")}
 
 
+def test_results_on_topics_medigy_topics_stands_in_for_are_told_at_its_items(
+    tmp_path: Path,
+) -> None:
+    """Without communityTopics, medigyTopics's taxonomies spelled otherwise were told at a
+    communityTopics the file lacks, on its first line, three times alike."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    listed = "communityTopics:\n- 'Medigy: Fundamental Technologies'\n- 'KLAS: Telehealth'"
+    twin = '["klas: Telehealth","medigy: Apps","symplur: Virtual Care"]'
+    source = write_doc(docs, "a", {listed + "\n- 'Symplur: Virtual Care'\n": ""})
+    text = source.read_text(encoding="utf-8")
+    source.write_text(re.sub(r"(?ms)^  medigyTopics: '.*?'\n", f"  medigyTopics: '{twin}'\n", text))
+    write_doc(docs, "b", {"id: 4557": "id: 4558"})
+    line = next(n for n, t in enumerate(source.read_text().splitlines(), 1) if "medigyTopics" in t)
+    report = validate([docs], jobs=1)
+    told = {(d.line, d.key) for d in report.diagnostics if d.path == str(source)}
+    assert told and all(found == line for found, _key in told), told
+    assert all(key.startswith("openProjectCustomFields.medigyTopics") for _line, key in told)
+
+
 def test_documents_sharing_an_attachment_are_told_they_disagree_on_its_link(
     tmp_path: Path,
 ) -> None:

@@ -622,6 +622,16 @@ def test_an_empty_size_item_leaves_out_that_dimension_only(tmp_path: Path) -> No
     quads = parse_dump(out, "nt")
     assert {o.value for o in _value_of_any(quads, SCHEMA + "height")} == {"1200"}
     assert _value_of_any(quads, SCHEMA + "width") == set()
+    # a trailing empty item beside both numbers is left out, not the document
+    raw = ["featuredImage:", "  href: a.jpg", "  size:", "  - 2732", "  - 1200", "  - ''"]
+    source, line = _document(tmp_path, raw, drop=("featuredImage",))
+    report = export_to([source], out, "nt")
+    assert report.exported == 1
+    assert [(d.key, d.line, d.code) for d in report.diagnostics] == [
+        ("featuredImage.size[2]", line + 5, "map.empty")
+    ]
+    quads = parse_dump(out, "nt")
+    assert {o.value for o in _value_of_any(quads, SCHEMA + "width")} == {"2732"}
 
 
 @pytest.mark.parametrize(
@@ -683,6 +693,20 @@ def test_medigy_topics_in_any_form_stand_in_and_are_compared(tmp_path: Path) -> 
             "differs from communityTopics; communityTopics is used",
         )
     ]
+    # a JSON list cut short is no topic (it had labelled the shared KLAS scheme `["KLAS`)
+    cut = [
+        "openProjectCustomFields:",
+        """  medigyTopics: '["KLAS: Telehealth","Symplur: Virtual'""",
+    ]
+    source, line = _document(tmp_path, cut, drop=("openProjectCustomFields", "communityTopics"))
+    report = export_to([source], out, "nt")
+    assert [(d.key, d.line, d.code) for d in report.diagnostics] == [
+        ("openProjectCustomFields.medigyTopics", line + 1, "map.json")
+    ]
+    assert (
+        _value_of_any(parse_dump(out, "nt"), "http://www.w3.org/2004/02/skos/core#prefLabel")
+        == set()
+    )
 
 
 def test_an_author_of_an_invisible_name_and_a_domain_names_no_person(tmp_path: Path) -> None:
