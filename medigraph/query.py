@@ -358,16 +358,20 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?"
+    r"(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?P<time>T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
 )
+"""A dateTime parameter: xsd:dateTime's form, or a day alone, with or without its timezone
+(``2023-05-02Z``, as a document's date may be written: midnight there)."""
 
 
 _FORMS = {
     "integer": "digits, e.g. 3, between -9223372036854775808 and 9223372036854775807",
     "decimal": "e.g. 2.5",
     "date": "e.g. 2022-01-31",
-    "dateTime": "e.g. 2022-01-31 or 2022-01-31T10:00:00+02:00; an offset is at most ±14:00",
+    "dateTime": (
+        "e.g. 2022-01-31, 2022-01-31Z or 2022-01-31T10:00:00+02:00; an offset is at most ±14:00"
+    ),
 }
 
 
@@ -410,13 +414,12 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
             found = _DATETIME.fullmatch(value)
             if not found or (found["zone"] and not _zone_in_range(found["zone"])):
                 raise ValueError(value)
-            datetime.fromisoformat(value)  # the ranges: no 2022-02-30, no 25:00
+            # the ranges: no 2022-02-30, no 25:00
+            datetime.fromisoformat(found["day"] + (found["time"] or "T00:00:00"))
             # The value as given, to the last digit (Python's datetime would cut the seconds
             # at microseconds); with no timezone it is UTC, as the documents' dates are taken:
             # SPARQL compares a zoneless value with none of them near it.
-            text = value if "T" in value else value + "T00:00:00"
-            if not found["zone"]:
-                text += "Z"
+            text = found["day"] + (found["time"] or "T00:00:00") + (found["zone"] or "Z")
             return ox.Literal(text, datatype=ox.NamedNode(XSD + "dateTime"))
     except (ValueError, InvalidOperation) as exc:
         hint = _FORMS.get(kind)

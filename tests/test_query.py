@@ -926,6 +926,15 @@ def test_parameter_types() -> None:
     assert make_term("2022-01-01", "dateTime") == ox.Literal(
         "2022-01-01T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
     )
+    # a day with its timezone, as a document's date may be written: midnight there
+    assert make_term("2023-05-02+09:30", "dateTime") == ox.Literal(
+        "2023-05-02T00:00:00+09:30",
+        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
+    )
+    assert make_term("2023-05-02Z", "dateTime").value == "2023-05-02T00:00:00Z"
+    for refused in ("2023-02-30Z", "2023-05-02+15:00"):
+        with pytest.raises(ParameterError):
+            make_term(refused, "dateTime")
     assert make_term("schema:name", "iri", default_prefixes()) == ox.NamedNode(
         "http://schema.org/name"
     )
