@@ -437,6 +437,9 @@ class Emitter:
             key for key in self.m.unmapped(self.doc.front_matter) if key.lower() not in flags
         ]
         told: set[str] = set()
+        again: set[str] = set()
+        """Second spellings of a mapped key (`lastmod` beside `lastMod`): told, and not
+        counted among the keys the mapping does not know (it knows them)."""
         for key in unmapped:
             if key in self.m.known_keys:  # `link.href:` written as one key with a dot
                 parent, _, leaf = key.rpartition(".")
@@ -466,6 +469,7 @@ class Emitter:
                 why = f"under {group} it reads {self.m.children_of[group]}"
             elif written.lower() == meant.lower():
                 # Only when written twice: one alone is read as the mapping's (Hugo's way)
+                again.add(written)
                 read = "" if meant in self.m.ignored else ", and the graph has the other's value"
                 why = (
                     f"it is {meant} again, as Hugo reads keys without case{read}; keep one of them"
@@ -486,6 +490,10 @@ class Emitter:
                 # a top-level key with a dot in its name (`link.title:`) has its own line
                 None if written in self.doc.lines else self.doc.line_of_dotted_name(written),
             )
+        if again:
+            unmapped = [
+                k for k in unmapped if not any(k == w or k.startswith(w + ".") for w in again)
+            ]
         return unmapped
 
     def _meant(self, key: str) -> tuple[str, str | None]:

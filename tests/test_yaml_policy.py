@@ -837,6 +837,7 @@ def test_a_key_written_in_two_other_cases_reads_the_first_and_tells_the_second(
     report = export_to([source], out, "nt")
     told = [(d.key, d.line) for d in report.diagnostics if d.code == "map.key"]
     assert told == [("TITLE", line + 1), ("FEATUREDIMAGE", line + 4)]
+    assert report.unmapped == {}
     quads = parse_dump(out, "nt")
     assert {o.value for o in _value(quads, SCHEMA + "name")} == {"First"}
     assert {o.value for o in _value_of_any(quads, SCHEMA + "caption")} == {"A"}
@@ -864,6 +865,7 @@ def test_a_key_written_in_two_cases_keeps_the_mappings_and_tells_the_other(
     assert {o.value for o in _value(parse_dump(out, "nt"), SCHEMA + "datePublished")} == {
         "2021-02-17T04:49:37.317526Z"
     }
+    assert report.unmapped == {}  # told, but a key the mapping knows: not "not in the mapping"
 
 
 @pytest.mark.parametrize(

@@ -165,8 +165,11 @@ def coverage_table(report: Report, mapping: str | None, base: str) -> str:
     status: Counter[str] = Counter()
     rows = []
     for key in sorted(report.key_documents):
+        spelled = next((k for k in mapper.known_keys if k.lower() == key.lower()), None)
         if key in report.unmapped:
             how = "NOT MAPPED"
+        elif spelled is not None and spelled != key:
+            how = f"another spelling of {spelled}, beside it: not written (Hugo reads one)"
         elif key in mapper.ignored or any(key.startswith(i + ".") for i in mapper.ignored):
             how = "ignored: " + mapper.ignored.get(key.split(".")[0], mapper.ignored.get(key, ""))
         else:
