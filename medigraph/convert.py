@@ -129,9 +129,8 @@ class Emitter:
         value = get_path(self.doc.front_matter, name)
         if not isinstance(value, str):
             return None
-        stripped = value.strip()
         # a zero-width space or a soft hyphen alone names nothing, as spaces do
-        return "" if stripped and not stripped.isascii() and iris.blank(stripped) else stripped
+        return "" if iris.blank(value) else value.strip()
 
     def _keyed(self, pattern: str) -> str:
         """A key that is the file's path keeps its folders as IRI segments, in every IRI made
@@ -661,10 +660,16 @@ Converter = Callable[[Emitter, KeyRule, ox.NamedNode, Value], None]
 
 def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
     """(key, text) for a scalar or for each item of a list of scalars; others are reported."""
+    return _items_of(em, rule.key, value)
+
+
+def _items_of(em: Emitter, name: str, value: Value) -> list[tuple[str, str]]:
+    """:func:`_items` for a value written at key ``name`` (``communityTopics[0]`` for a JSON
+    list written as one item: its items are ``communityTopics[0][1]``…)."""
     values = value if isinstance(value, list) else [value]
     out = []
     for index, item in enumerate(values):
-        key = f"{rule.key}[{index}]" if isinstance(value, list) else rule.key
+        key = f"{name}[{index}]" if isinstance(value, list) else name
         if item is None or item == "":
             if isinstance(value, list):
                 _empty_item(em, key)
@@ -700,7 +705,7 @@ def _name(em: Emitter, key: str, text: str) -> str:
     the spaces around it, which are never part of a name: one that has some is told, since
     queries would otherwise show (and match) it with them."""
     name = text.strip()
-    if text and (not name or iris.blank(name)):  # typed, but nothing a reader sees
+    if text and iris.blank(name):  # typed, but nothing a reader sees
         if key.endswith("]"):
             return ""  # an item: told as an empty one by the caller
         em.report(
@@ -850,10 +855,8 @@ def _real_calendar_value(text: str, is_date: bool, match: re.Match[str] | None) 
         if is_date:
             day, zone = _DATE.match(text).groups()  # type: ignore[union-attr]
             datetime.date.fromisoformat(day)
-            if zone and zone != "Z" and (int(zone[1:3]), int(zone[4:])) > (14, 0):
+            if zone and not iris.zone_in_range(zone):
                 return False  # +15:00 is no timezone
-            if zone and zone != "Z" and int(zone[4:]) > 59:
-                return False
         else:
             # 24:00:00 is valid xsd:dateTime but not Python; years beyond 9999 likewise.
             moment = datetime.datetime.fromisoformat(text.replace("T24:00:00", "T00:00:00"))
@@ -1077,7 +1080,7 @@ def convert_variant(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Va
 def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     """A list kept as OpenProject keeps custom fields, a JSON array in a string (or written as
     a YAML list, or one item): checked against its twin key, which it stands in for."""
-    if isinstance(value, str) and _json_list(value) is None and _looks_like_json(value):
+    if _json_but_no_list(value):
         em.report(
             Severity.WARNING, rule.key, "is written like JSON but is no JSON list", "map.json"
         )
@@ -1328,11 +1331,16 @@ def standing_in(
     for twin, _path in mapper.plan:
         if twin.converter == "json-list" and twin.options.get("same_as_key") == rule.key:
             value = get_path(fm, twin.key)
-            if isinstance(value, str) and _json_list(value) is None and _looks_like_json(value):
+            if _json_but_no_list(value):
                 return None, []
             listed = _as_list(value)
             return (twin.key, listed) if listed else (None, [])
     return None, []
+
+
+def _json_but_no_list(value: Value) -> bool:
+    """Text written like JSON that is no JSON list (cut short, an object): no list of topics."""
+    return isinstance(value, str) and _looks_like_json(value) and _json_list(value) is None
 
 
 def _looks_like_json(text: str) -> bool:
@@ -1429,15 +1437,7 @@ def _json_items(em: Emitter, items: list[tuple[str, str]]) -> list[tuple[str, st
             " each topic as an item of its own)",
             "map.json",
         )
-        for index, item in enumerate(listed):
-            inner = f"{key}[{index}]"
-            if item is None or (isinstance(item, str) and not item.strip()):
-                _empty_item(em, inner)
-            elif not isinstance(item, str):
-                kind = "a list" if isinstance(item, list) else "a mapping"
-                em.report(Severity.ERROR, inner, f"must be text, not {kind}", "map.type")
-            else:
-                out.append((inner, item))
+        out += _items_of(em, key, listed)  # spaces alone: told as empty by the caller
     return out
 
 

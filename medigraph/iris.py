@@ -166,6 +166,15 @@ INT64 = (-(2**63), 2**63 - 1)
 it, a number matches nothing."""
 
 
+def zone_in_range(zone: str) -> bool:
+    """A timezone (``Z``, ``+05:30``) that xsd:dateTime and xsd:date allow: Z, or an offset
+    of at most 14 hours (``+15:00`` is none, though Python reads it)."""
+    if zone == "Z":
+        return True
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    return minutes < 60 and hours * 60 + minutes <= 14 * 60
+
+
 def whole_number(text: str) -> str | None:
     """The canonical ``xsd:integer`` form of a whole number as an editor writes one
     (``04557``, ``+4557``, `` 4557``, ``٤٥٥٧`` → ``4557``), or None for other text. Made

@@ -53,7 +53,7 @@ import pyoxigraph as ox
 from rich.cells import cell_len, set_cell_size
 
 from .diagnostics import plural, visible
-from .iris import INT64
+from .iris import INT64, zone_in_range
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import Credentials, NoRedirect, check_endpoint_url, public_url, read_quietly
@@ -211,6 +211,20 @@ _PROLOGUE_LINE = re.compile(r"(?i)(PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s
 """A line of the prologue: one PREFIX or BASE declaration alone on it."""
 
 
+def _prologue(lines: list[str]) -> Iterator[tuple[int, str | None]]:
+    """(index, the comment's text) of each comment line of a query's prologue, and (index,
+    None) for each blank or PREFIX/BASE line among them, up to the first other line. A line
+    may be indented as the query is (a heredoc, a string in code)."""
+    for index, raw in enumerate(lines):
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            yield index, stripped[1:].strip()
+        elif not stripped or _PROLOGUE_LINE.match(stripped):
+            yield index, None
+        else:
+            return
+
+
 def _header(text: str) -> tuple[list[Param], list[str]]:
     """The parameters and the prose of the header comment at the top of a query. The prose is
     its first block of comment lines; parameters are read from every comment line of the
@@ -220,14 +234,10 @@ def _header(text: str) -> tuple[list[Param], list[str]]:
     params: list[Param] = []
     prose: list[str] = []
     first_block = True
-    for raw in text.lstrip().splitlines():
-        raw = raw.lstrip()  # a header indented as the query is (a heredoc, a string in code)
-        if not raw.startswith("#"):
-            if raw and not _PROLOGUE_LINE.match(raw):
-                break
+    for _index, line in _prologue(text.split("\n")):
+        if line is None:
             first_block = not prose  # blank lines before the header are no break in it
             continue
-        line = raw[1:].strip()
         if not re.match(r"@param(?:\s|$)", line):
             if first_block:
                 prose.append(line)
@@ -288,20 +298,14 @@ def as_written_in(text: str, names: Collection[str]) -> str:
     text is given to ``medigraph query`` — asked for when required, and a second value given
     with ``--param`` would contradict the first and match nothing."""
     lines = text.split("\n")
-    header = False  # blank lines before the header are skipped, as :func:`_header` does
-    for i, raw in enumerate(lines):
-        stripped = raw.lstrip()  # indented as :func:`_header` allows
-        if not stripped.startswith("#"):
-            if header or stripped:
-                break
-            continue
-        header = True
-        match = _PARAM_LINE.match(stripped[1:].strip())
+    for i, line in _prologue(lines):  # the lines :func:`_header` reads
+        match = _PARAM_LINE.match(line) if line is not None else None
         if match and match.group(1) in names:
             kind, description = match.group(2), match.group(6)
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
             lines[i] = (
-                f"{raw[: len(raw) - len(stripped)]}# {match.group(1)} ({kind}, its value"
-                f" written into the query): {description}"
+                f"{indent}# {match.group(1)} ({kind}, its value written into the query):"
+                f" {description}"
             )
     return "\n".join(lines)
 
@@ -375,14 +379,6 @@ _FORMS = {
 }
 
 
-def _zone_in_range(zone: str) -> bool:
-    """A timezone xsd:dateTime allows: Z, or an offset of at most 14 hours."""
-    if zone == "Z":
-        return True
-    hours, minutes = int(zone[1:3]), int(zone[4:6])
-    return minutes < 60 and hours * 60 + minutes <= 14 * 60
-
-
 def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """The RDF term for a parameter value of a declared type (``ParameterError`` if invalid)."""
     try:
@@ -412,7 +408,7 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
             # xsd:dateTime's own form (or a date alone): Python also reads 2022-W01, 20220101
             # and offsets beyond ±14:00 or with seconds, which no SPARQL store compares.
             found = _DATETIME.fullmatch(value)
-            if not found or (found["zone"] and not _zone_in_range(found["zone"])):
+            if not found or (found["zone"] and not zone_in_range(found["zone"])):
                 raise ValueError(value)
             # the ranges: no 2022-02-30, no 25:00
             datetime.fromisoformat(found["day"] + (found["time"] or "T00:00:00"))

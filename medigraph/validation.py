@@ -414,18 +414,9 @@ class Tracer:
         the triples inference may have restated on it (``medigy:category`` for keywords)."""
 
     def know_sub_properties(self, ontology: rdflib.Graph) -> None:
-        below: dict[str, set[str]] = defaultdict(set)
-        for sub, sup in ontology.subject_objects(RDFS.subPropertyOf):
-            below[str(sup)].add(str(sub))
-        for prop in list(below):
-            seen: set[str] = set()
-            todo = list(below[prop])
-            while todo:
-                p = todo.pop()
-                if p not in seen:
-                    seen.add(p)
-                    todo.extend(below.get(p, ()))
-            self.narrower[prop] = frozenset(seen)
+        for prop in set(ontology.objects(None, RDFS.subPropertyOf)):
+            below = ontology.transitive_subjects(RDFS.subPropertyOf, prop)
+            self.narrower[str(prop)] = frozenset(str(p) for p in below if p != prop)
 
     def is_key(self, name: str, doc: Document | None) -> bool:
         if name in self.rule_keys or (doc is not None and name in doc.lines):
@@ -551,6 +542,7 @@ def _owner_of_value(
 
 
 def _rdflib_literal(term: ox.Literal) -> rdflib.Literal:
+    """The literal as rdflib's N-Triples parser makes it (a plain literal has no datatype)."""
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
     if term.datatype.value == _XSD_STRING:
@@ -832,12 +824,7 @@ def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
             elif isinstance(t, ox.BlankNode):
                 found = rdflib.BNode(t.value)
             elif isinstance(t, ox.Literal):
-                if t.language:
-                    found = rdflib.Literal(t.value, lang=t.language)
-                elif t.datatype.value == _XSD_STRING:
-                    found = rdflib.Literal(t.value)
-                else:
-                    found = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+                found = _rdflib_literal(t)
             else:
                 raise TypeError(f"unexpected term {t!r}")
             terms[t] = found
