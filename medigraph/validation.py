@@ -58,6 +58,7 @@ from .documents import (
     path_list,
     read_document,
     site_root_refusal,
+    unlisted,
 )
 from .mapping import DEFAULT_BASE, RDF_TYPE, MappedDocument, Mapper, get_path, load_mapping
 from .resources import data_path
@@ -1149,17 +1150,19 @@ def validate(
     processes run batches side by side. ``shard`` (K, N) checks only the documents of that
     shard, as ``export --shard`` exports them: what documents of other shards say of a shared
     thing (a community's mastHead), a clash or a spelling across shards, is not seen. Raises
-    ``ValidationSetupError`` for unusable shapes, ontology or mapping.
+    ``ValidationSetupError`` wherever the command exits 2: unusable shapes, ontology or
+    mapping, a path that does not exist, nothing to check under the paths.
     """
     from .export import Collisions, Spellings, _Clashes
     from .pipeline import check_shard, default_jobs, in_shard, max_workers
 
     started = time.perf_counter()
+    paths = path_list(paths)
+    _refuse_missing(paths)
     options = Options(shapes, ontology, mapping, base, inference)
     engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
     engine.shacl([])
     check_shard(shard)
-    paths = path_list(paths)
     # As the export does, the shard is chosen while listing: the others' files are not read.
     # A shard may hold nothing, but only of a corpus that holds something: whether the
     # corpus is empty is told by the whole listing, which the hook sees file by file.
@@ -1172,10 +1175,8 @@ def validate(
         return chosen is None or chosen(rel)
 
     files, problems = discover(paths, keep=keep)
-    if not listed and not problems:
-        raise ValidationSetupError(f"{no_documents(paths)}: nothing to check")
-    if not listed and all(d.code == SITE_ROOT for d in problems):  # a usage error, as above
-        raise ValidationSetupError(f"{site_root_refusal(problems)}: nothing to check")
+    if not listed:
+        raise _nothing_to_check(paths, problems)
     report = ValidationReport(
         general=list(problems),
         shapes=str(engine.shapes.file),
@@ -1257,6 +1258,30 @@ def validate(
     report.results = sorted(results, key=result_order)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refuse_missing(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """A path that does not exist is the command's usage error (exit 2), not a report with
+    one error: a mistyped path must not pass a CI gate, nor look like a document problem."""
+    missing = [os.fspath(path) for path in paths if not os.path.exists(path)]
+    if missing:
+        said = "; ".join(f"{path}: no such file or folder" for path in missing)
+        raise ValidationSetupError(f"{said}: nothing checked")
+
+
+def _nothing_to_check(
+    paths: Sequence[str | os.PathLike[str]], problems: list[Diagnostic]
+) -> ValidationSetupError:
+    """The refusal of a corpus in which nothing at all was listed (an empty folder, several
+    empty ones, one that cannot be read, a Hugo site's root): as the export refuses it, with
+    what hid the documents."""
+    hidden = unlisted(problems)
+    if hidden and all(d.code == SITE_ROOT for d in hidden):
+        return ValidationSetupError(f"{site_root_refusal(hidden)}: nothing to check")
+    why = "; ".join(d.format() for d in hidden)
+    return ValidationSetupError(
+        f"{no_documents(paths)}{f' ({why})' if why else ''}: nothing to check"
+    )
 
 
 def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -652,6 +652,33 @@ def test_a_shard_of_an_empty_corpus_is_nothing_to_check(tmp_path: Path) -> None:
     assert not any(c.failed() for c in checked)
 
 
+def test_the_api_raises_a_setup_error_wherever_the_command_exits_2(tmp_path: Path) -> None:
+    """README: ``ValidationSetupError`` where the command exits 2. A missing path (alone or
+    among others) and a corpus with nothing at all listed (several empty folders, as the
+    export refuses them) were a report of one error and "0 documents checked"."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "only")
+    empty = [tmp_path / "e1", tmp_path / "e2"]
+    for folder in empty:
+        folder.mkdir()
+    missing = tmp_path / "nonexist"
+    for paths in ([missing], [docs, missing]):
+        with pytest.raises(ValidationSetupError, match=f"{missing}: no such file or folder"):
+            validate(paths, jobs=1)
+        # The command refuses the path before it starts (click), also with exit 2.
+        done = CliRunner().invoke(cli, ["validate", *map(str, paths)])
+        assert done.exit_code == 2, done.output
+    with pytest.raises(ValidationSetupError, match=r"no documents .* under .*e1, .*e2: nothing"):
+        validate(empty, jobs=1)
+    done = CliRunner().invoke(cli, ["validate", *map(str, empty)])
+    assert done.exit_code == 2, done.output
+    assert "nothing to check" in done.stderr and "0 documents checked" not in done.output
+    # One empty folder among documents is a document problem, as the README says (exit 1).
+    report = validate([docs, empty[0]], jobs=1)
+    assert report.exit_code() == 1 and len(report.documents) == 1
+
+
 @pytest.mark.parametrize(
     ("edit", "key", "node"),
     [
