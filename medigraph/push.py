@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import math
 import os
 import re
 import time
@@ -45,7 +46,7 @@ from .documents import (
     unlisted,
 )
 from .export import Collisions, Spellings, _Clashes, sources_at
-from .mapping import DEFAULT_BASE, Mapper, load_mapping
+from .mapping import DEFAULT_BASE, Mapper, MappingError, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
     Credentials,
@@ -92,6 +93,12 @@ class PushError(Exception):
     def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics or []
+
+
+class PushUsageError(PushError, ValueError):
+    """A push refused before anything was read from or sent to the store: its arguments
+    cannot work (an endpoint that is no http(s) URL or holds a password, a path that does
+    not exist, …). The command's usage error (exit 2); a ``ValueError`` too, as it was."""
 
 
 @dataclass
@@ -598,48 +605,59 @@ def push(
 ) -> PushReport:
     """Synchronise the document graphs of ``paths`` (or of a TriG/N-Quads ``dump``) into a store.
 
-    Raises :class:`PushError` when the store cannot be read or written; graphs sent before
-    the failure are complete and recorded, the rest keep their previous state.
-    ``plan_out(action, graph)`` is told every add/replace/remove (for ``--dry-run``).
+    Raises :class:`PushError` wherever the command exits 2: when the store cannot be read
+    or written (graphs sent before the failure are complete and recorded, the rest keep
+    their previous state), for a broken mapping, and as :class:`PushUsageError` for
+    arguments that cannot work (an endpoint that is no http(s) URL or holds a password, a
+    path or dump that does not exist). ``plan_out(action, graph)`` is told every
+    add/replace/remove (for ``--dry-run``).
     No document under ``paths`` (no document graph in the dumps) is a :class:`PushError`
     unless ``allow_empty``: pushing
     nothing removes every graph a push wrote (an empty checkout must not unpublish the site).
+    Whatever can be refused without the store (arguments, the mapping, an empty corpus) is
+    refused before it is contacted: a mistyped folder is not hidden behind a network error.
     """
     started = time.perf_counter()
     paths = path_list(paths)
-    if (dump is None) == (not paths):
-        raise ValueError("give either document paths or a dump, not both or neither")
+    dumps = None if dump is None else path_list(dump)
+    if (dumps is None) == (not paths):
+        raise PushUsageError("give either document paths or a dump, not both or neither")
+    if dumps == []:
+        raise PushUsageError("give document paths or at least one dump")
     if byte_budget < 1_000:
-        raise ValueError("the byte budget must be at least 1000 bytes")
-    client = Endpoint(
-        endpoint,
-        update_endpoint,
-        graph_store,
-        credentials=credentials,
-        timeout=timeout,
-        retries=retries,
-    )
+        raise PushUsageError("the byte budget must be at least 1000 bytes")
+    if not 0 < timeout < math.inf or retries < 0:  # as --timeout and --retries are checked
+        raise PushUsageError(f"timeout {timeout} s and {retries} retries: no request can be sent")
+    _refuse_missing([*paths, *(dumps or [])])
+    try:
+        mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
+        client = Endpoint(
+            endpoint,
+            update_endpoint,
+            graph_store,
+            credentials=credentials,
+            timeout=timeout,
+            retries=retries,
+        )
+    except MappingError as exc:
+        raise PushError(str(exc)) from exc
+    except ValueError as exc:  # the endpoint's URLs
+        raise PushUsageError(str(exc)) from None
     report = PushReport(endpoint=public_url(client.update_url), dry_run=dry_run)
     manifest = manifest_graph(base).value
     sender: _Sender | None = None
+    items: Iterator[Processed] = iter(())
     try:
-        plan = SyncPlan(_read_manifest(client, base), delete=delete)
-        leftovers = leftover_staging(base, plan.current)
-        sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
         keep_all = False
         collisions = Collisions()
-        mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
         # Where the names of document graphs start: a dump's other graphs are not pushed.
         own = mapper.base + mapper.document_spec["graph"].split("{", 1)[0]
         draft_lines = _draft_lines(mapper)
         dump_names = ""
-        if dump is not None:
+        if dumps is not None:
             count, problems = -1, list[Diagnostic]()
             # Several dumps (the shards of one export) are one corpus: a graph none of them
             # holds is a deleted document's; one shard alone would delete all the others'.
-            dumps = [dump] if isinstance(dump, (str, os.PathLike)) else list(dump)
-            if not dumps:
-                raise ValueError("give document paths or at least one dump")
             dump_names = ", ".join(os.fspath(one) for one in dumps)
             seen_graphs: set[str] = set()
             graphs = itertools.chain.from_iterable(
@@ -663,6 +681,9 @@ def push(
             collisions = Collisions(clashes.name, where_of=clashes.where)
             settings = Settings(mapping_path=mapping, base=base, nquads=True)
             count, items, problems = run(paths, settings, jobs=jobs or default_jobs())
+            # Started at once, so that its workers end with it (``close``) however the push
+            # stops, and map while the store is asked for its manifest.
+            head = next(items, None)
             empty = [p.path for p in problems if p.code == EMPTY_FOLDER]
             if empty and not allow_empty:
                 raise PushError(
@@ -676,8 +697,12 @@ def push(
                     f"{no_documents(paths)}: nothing pushed (pushing none removes every graph "
                     "a push wrote; give --allow-empty to do that)"
                 )
-            source = iter(items)
+            source = itertools.chain(() if head is None else (head,), items)
             keep_all = bool(unlisted(problems))  # a folder not listed hides its documents
+        # Only now the store: what the corpus alone refuses has been refused.
+        plan = SyncPlan(_read_manifest(client, base), delete=delete)
+        leftovers = leftover_staging(base, plan.current)
+        sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
         report.diagnostics.extend(problems)
         if on_start and count >= 0:
             on_start(count)
@@ -791,6 +816,7 @@ def push(
         exc.diagnostics = report.diagnostics
         raise
     finally:
+        getattr(items, "close", lambda: None)()  # the workers, when the push stopped early
         if sender is not None:
             sender.close()
     report.added, report.replaced, report.removed = plan.added, plan.replaced, removed
@@ -804,6 +830,15 @@ def push(
     )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refuse_missing(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """A path or dump that does not exist is the command's usage error (exit 2), refused
+    before the store is contacted (and a missing folder would keep every graph)."""
+    missing = [os.fspath(path) for path in paths if not os.path.exists(path)]
+    if missing:
+        said = "; ".join(f"{path}: no such file or folder" for path in missing)
+        raise PushUsageError(f"{said}; nothing pushed")
 
 
 def _report_refused(

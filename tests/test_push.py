@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
 from medigraph.cli import cli
-from medigraph.push import DocumentGraph, remove_graphs_update, replace_graphs_update
+from medigraph.push import (
+    DocumentGraph,
+    PushError,
+    push,
+    remove_graphs_update,
+    replace_graphs_update,
+)
 from medigraph.sparql import Credentials, Endpoint
 from medigraph.sync import manifest_graph, manifest_query
 
@@ -168,3 +176,65 @@ def test_a_dry_run_does_not_pretend_to_know_its_requests() -> None:
     assert "3 requests in all" in done.summary()
     unchanged = PushReport(endpoint="http://x/update", read=3, requests=1)
     assert "nothing sent (1 request to read the manifest)" in unchanged.summary()
+
+
+@pytest.fixture
+def no_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every request an Endpoint would send, recorded and not sent."""
+    sent: list[str] = []
+
+    def record(_self: Endpoint, _request: object, what: str, **_kwargs: object) -> bytes:
+        sent.append(what)
+        raise AssertionError(f"{what}: nothing should have been sent")
+
+    monkeypatch.setattr(Endpoint, "_send", record)
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("arguments", "usage", "said"),
+    [
+        ({"endpoint": "notaurl"}, True, "must be an http(s) URL"),
+        ({"endpoint": "http://u:p@127.0.0.1:9/q"}, True, "contains a password"),
+        ({"update_endpoint": "ftp://127.0.0.1/u"}, True, "--update-endpoint must be"),
+        ({"paths": ["nonexist"]}, True, "nonexist: no such file or folder"),
+        ({"paths": ["examples/content", "nonexist"]}, True, "nonexist: no such file"),
+        ({"paths": [], "dump": "nonexist.trig"}, True, "nonexist.trig: no such file"),
+        ({"paths": [], "dump": []}, True, "at least one dump"),
+        ({"paths": []}, True, "not both or neither"),
+        ({"byte_budget": 10}, True, "at least 1000 bytes"),
+        ({"timeout": 0.0}, True, "no request can be sent"),
+        ({"retries": -1}, True, "no request can be sent"),
+        ({"mapping": "nonexist.yaml"}, False, "cannot read mapping"),
+        ({"base": "medigy.com"}, False, "base IRI must be"),
+    ],
+)
+def test_the_api_raises_push_error_wherever_the_command_exits_2(
+    no_requests: list[str], arguments: dict[str, Any], usage: bool, said: str
+) -> None:
+    """README: ``PushError`` where the command exits 2. An endpoint that is no http(s) URL
+    or holds a password was a plain ValueError, a broken mapping a MappingError, and a
+    missing path or dump was not refused at all (the command refuses it, exit 2)."""
+    given = {"paths": ["examples/content"], "endpoint": "http://127.0.0.1:9/q", **arguments}
+    with pytest.raises(PushError, match=re.escape(said)) as raised:
+        push(given.pop("paths"), dry_run=True, **given)
+    # The arguments' errors are ValueErrors as they were (the command's usage errors).
+    assert isinstance(raised.value, ValueError) == usage
+    assert no_requests == []
+
+
+def test_an_empty_folder_is_refused_before_the_store_is_contacted(
+    no_requests: list[str], tmp_path: Path
+) -> None:
+    """A mistyped (empty) folder was told as "reading the medigraph manifest … did not
+    answer" when the store was down: the corpus is judged first, the store asked after."""
+    (tmp_path / "empty").mkdir()
+    done = CliRunner().invoke(
+        cli, ["push", str(tmp_path / "empty"), "--endpoint", "http://127.0.0.1:9/q"]
+    )
+    assert done.exit_code == 2, done.output
+    assert "no documents" in done.output and "--allow-empty" in done.output
+    assert "manifest" not in done.output
+    with pytest.raises(PushError, match="--allow-empty"):
+        push([tmp_path / "empty"], endpoint="http://127.0.0.1:9/q")
+    assert no_requests == []
