@@ -62,6 +62,11 @@ from .store import DEFAULT_STORE, open_read_only, reading
 from .writers import rdflib_readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)
+ParamValue = Term | str | int | float | Decimal | date | datetime
+"""A parameter given to :func:`run_embedded` and the like: an RDF term (as
+:func:`bind_params` gives them, by variable) or a value as ``--param`` takes it, by
+parameter name (:func:`as_terms`)."""
 Kind = Literal["bindings", "boolean", "graph"]
 XSD = "http://www.w3.org/2001/XMLSchema#"
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
@@ -541,6 +546,51 @@ def bind_params(
     return bound
 
 
+def as_terms(
+    text: str, params: Mapping[str, ParamValue] | None, prefixes: Mapping[str, str]
+) -> dict[str, Term]:
+    """The terms to bind for ``params`` given to :func:`run_embedded` and the like.
+
+    RDF terms are taken as they are, each for the variable it is keyed by (what
+    :func:`bind_params` gives). Plain values (``{"topic": "KLAS: Telehealth"}``, numbers,
+    booleans, dates) are what ``--param NAME=VALUE`` takes, so they are bound as it binds
+    them: by :func:`bind_params` after the ``# @param`` header of ``text`` (types, defaults,
+    the variable each parameter binds), or for a query without one as strings, ``<…>`` an
+    IRI. Both at once is a :class:`ParameterError`: they are keyed differently.
+    """
+    if not params:
+        return {}
+    terms = {name: value for name, value in params.items() if isinstance(value, _TERMS)}
+    if len(terms) == len(params):
+        return terms
+    if terms:
+        raise ParameterError(
+            f"params {', '.join(terms)} are RDF terms and {', '.join(set(params) - set(terms))}"
+            " are not: give all as RDF terms (bind_params's, by variable) or all as values"
+            " as --param takes them (by parameter name)"
+        )
+    given = {name: _as_param_text(name, value) for name, value in params.items()}
+    return bind_params(None, text, given, prefixes)
+
+
+def _as_param_text(name: str, value: object) -> str:
+    """A plain parameter value as it would be written after ``--param NAME=``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")  # 1e-05 as 0.00001, as xsd:decimal has it
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise ParameterError(
+        f"param {name}: a {type(value).__name__} is no value of a parameter; give text,"
+        " a number, a boolean or a date, as --param takes them, or an RDF term"
+    )
+
+
 def _bind_adhoc(
     text: str, plain: str, used: set[str], given: Mapping[str, str], prefixes: Mapping[str, str]
 ) -> dict[str, Term]:
@@ -830,7 +880,7 @@ def run_embedded(
     text: str,
     *,
     store: str | Path = DEFAULT_STORE,
-    params: Mapping[str, Term] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     opened: ox.Store | None = None,
@@ -856,7 +906,7 @@ def stream_embedded(
     fmt: str,
     *,
     store: str | Path = DEFAULT_STORE,
-    params: Mapping[str, Term] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     opened: ox.Store | None = None,
@@ -887,7 +937,7 @@ def _on_embedded(
     text: str,
     handle: Callable[[Result, dict[str, str], threading.Event], T],
     store: str | Path,
-    params: Mapping[str, Term] | None,
+    params: Mapping[str, ParamValue] | None,
     prefixes: Mapping[str, str] | None,
     timeout: float | None,
     opened: ox.Store | None,
@@ -896,7 +946,7 @@ def _on_embedded(
     """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
     a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind, query = check_bound(text, names, params or {})
+    kind, query = check_bound(text, names, as_terms(text, params, names))
     if fmt is not None:
         check_format(kind, fmt)
     # While the answer is read, no export changes the store (an export waits, and one
@@ -934,7 +984,7 @@ def run_remote(
     text: str,
     endpoint: str,
     *,
-    params: Mapping[str, Term] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     union_default_graph: bool = False,
@@ -960,7 +1010,7 @@ def stream_remote(
     out: IO[str],
     fmt: str,
     *,
-    params: Mapping[str, Term] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     prefixes: Mapping[str, str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT_S,
     union_default_graph: bool = False,
@@ -985,7 +1035,7 @@ def _on_endpoint(
     text: str,
     endpoint: str,
     handle: Callable[[IO[bytes], str, Kind], T],
-    params: Mapping[str, Term] | None,
+    params: Mapping[str, ParamValue] | None,
     prefixes: Mapping[str, str] | None,
     timeout: float | None,
     union_default_graph: bool,
@@ -995,7 +1045,7 @@ def _on_endpoint(
     the response (its body, media type and the kind of result) while it is open; results
     that stop parsing, at once or while ``handle`` reads them, are the endpoint's error."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind, bound = check_bound(text, names, params or {}, bind=True)
+    kind, bound = check_bound(text, names, as_terms(text, params, names), bind=True)
     if fmt is not None:
         check_format(kind, fmt)
     try:

@@ -1530,3 +1530,55 @@ def test_the_api_refuses_an_unbindable_parameter_as_the_command_does(store: Path
     text = "SELECT ?s WHERE { ?s a ?t . { ?s ?p ?o FILTER(?n = 1) } } LIMIT 3"
     with pytest.raises(ParameterError, match="nested group"):
         run_embedded(text, store=store, params={"n": make_term("1", "integer", {})})
+
+
+def test_the_api_binds_plain_values_as_param_does(store: Path) -> None:
+    """``run_embedded(text, params={"topic": "KLAS: Telehealth"})`` failed with "cannot push
+    str terms" (a message about push). Plain values are bound as ``--param`` binds them: by
+    the query's own header (the variable, the type, a required one), else as strings."""
+    from datetime import date
+
+    from medigraph.query import ParameterError, bind_params, default_prefixes, saved_queries
+
+    saved = saved_queries()
+    by_topic = saved["content-by-topic"]
+    terms = bind_params(by_topic, by_topic.text, {"topic": "KLAS: Telehealth"}, default_prefixes())
+    expected = run_embedded(by_topic.text, store=store, params=terms).rows
+    plain = run_embedded(by_topic.text, store=store, params={"topic": "KLAS: Telehealth"})
+    assert plain.rows == expected and len(expected) > 0
+    assert {row[0] for row in plain.rows} == {ox.Literal("KLAS: Telehealth")}
+    streamed = io.StringIO()
+    stream_embedded(
+        by_topic.text, streamed, "csv", store=store, params={"topic": "KLAS: Telehealth"}
+    )
+    assert len(streamed.getvalue().splitlines()) == len(expected) + 1
+    # Typed by the header: a date for a dateTime, a number for an integer.
+    recent = saved["recent-content"]
+    since = {"since": "2023-01-01"}
+    assert (
+        run_embedded(recent.text, store=store, params={"since": date(2023, 1, 1)}).rows
+        == run_embedded(
+            recent.text, store=store, params=bind_params(recent, recent.text, since, {})
+        ).rows
+    )
+    orphans = saved["orphan-topics"]  # max integer=1
+    assert (
+        run_embedded(orphans.text, store=store, params={"max": 2}).rows
+        == run_embedded(
+            orphans.text,
+            store=store,
+            params=bind_params(orphans, orphans.text, {"max": "2"}, default_prefixes()),
+        ).rows
+    )
+    with pytest.raises(ParameterError, match="not a valid dateTime"):
+        run_embedded(recent.text, store=store, params={"since": "yesterday"})
+    with pytest.raises(ParameterError, match="has no parameter 'topics'"):
+        run_embedded(by_topic.text, store=store, params={"topics": "KLAS: Telehealth"})
+    # No header: a string, as `query -f` with --param binds it.
+    adhoc = "SELECT ?c WHERE { ?c schema:about/skos:notation ?t }"
+    found = run_embedded(adhoc, store=store, params={"t": "KLAS: Telehealth"})
+    assert sorted(found.rows, key=str) == sorted(([row[3]] for row in expected), key=str)
+    with pytest.raises(ParameterError, match="a list is no value"):
+        run_embedded(adhoc, store=store, params={"t": ["KLAS: Telehealth"]})  # type: ignore[dict-item]
+    with pytest.raises(ParameterError, match="all as RDF terms"):
+        run_embedded(adhoc, store=store, params={"t": "x", "c": ox.NamedNode("urn:x")})
