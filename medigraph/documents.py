@@ -175,8 +175,7 @@ def discover(
         shown = os.fspath(given)
         if root.is_file():
             identity = _identity(os.path.realpath(root))
-            rel = under.get(shown, root.name)
-            rel = as_utf8(rel)
+            rel = as_utf8(under.get(shown) or root.name)
             if identity not in seen and (keep is None or keep(rel)):
                 found.append(SourceFile(os.fspath(root), rel, as_utf8(shown)))
             seen.add(identity)
@@ -342,7 +341,11 @@ def _relative_roots(given: list[str | os.PathLike[str]]) -> dict[str, str]:
     """With several PATHs, where each lies under their common folder (``/``-separated; "" for
     the folder itself): a document's path is then relative to that folder, as if it had been
     given alone, so that ``a/index.md`` and ``b/index.md`` stay two paths (and two IRIs).
-    With one PATH, nothing: paths are relative to it."""
+    With one PATH, nothing: paths are relative to it.
+
+    When every PATH names one file (``doc.md doc.md``, ``doc.md ./doc.md``), their common
+    path is that file: its folder is taken instead, so the file keeps its name as if given
+    once; a document's path is never "" (its source IRI would be the folder's)."""
     if len(given) < 2:
         return {}
     absolute = {os.fspath(path): os.path.abspath(path) for path in given}
@@ -350,6 +353,8 @@ def _relative_roots(given: list[str | os.PathLike[str]]) -> dict[str, str]:
         common = os.path.commonpath(list(absolute.values()))
     except ValueError:  # different drives: no common folder; paths as before
         return {}
+    if not os.path.isdir(common):
+        common = os.path.dirname(common)
     out = {}
     for shown, full in absolute.items():
         rel = os.path.relpath(full, common)

@@ -517,6 +517,26 @@ def test_one_path_given_as_a_string_is_one_path(tmp_path: Path) -> None:
     assert report.exported == len(as_list)
 
 
+@pytest.mark.parametrize("second", ["doc.md", "./doc.md", "{abs}/doc.md"])
+def test_a_file_given_twice_is_exported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str
+) -> None:
+    """It was rejected ("internal error … AssertionError") and an empty dump replaced the
+    good one: "a file reached twice is read once" (docs/scaling.md)."""
+    (tmp_path / "doc.md").write_bytes(SEED.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    once = runner.invoke(cli, ["export", "doc.md", "-o", "once.nq", "--no-store"])
+    assert once.exit_code == 0, once.output
+    paths = ["doc.md", second.format(abs=tmp_path)]
+    twice = runner.invoke(cli, ["export", *paths, "-o", "twice.nq", "--no-store"])
+    assert twice.exit_code == 0, twice.output
+    assert "1 document read, 1 exported, 0 rejected" in twice.output
+    assert (tmp_path / "twice.nq").read_bytes() == (tmp_path / "once.nq").read_bytes()
+    checked = runner.invoke(cli, ["validate", *paths])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_a_dump_is_never_written_over_a_markdown_file(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()

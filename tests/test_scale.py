@@ -206,6 +206,37 @@ def test_a_file_reached_twice_is_listed_once(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("given", "listed"),
+    [
+        (["doc.md", "doc.md"], ["doc.md"]),
+        (["doc.md", "./doc.md"], ["doc.md"]),
+        (["doc.md", "{abs}/doc.md"], ["doc.md"]),
+        (["doc.md", "d/../doc.md"], ["doc.md"]),
+        (["link.md", "link.md"], ["link.md"]),
+        (["doc.md", "link.md"], ["doc.md"]),
+        (["doc.md", "."], ["doc.md", "d/doc.md"]),
+        ([".", "doc.md"], ["d/doc.md", "doc.md"]),
+        (["d/doc.md", "d"], ["doc.md"]),
+        (["d", "d/doc.md", "d/doc.md"], ["doc.md"]),
+    ],
+)
+def test_a_file_given_twice_keeps_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], listed: list[str]
+) -> None:
+    """The same file given twice, by any spelling, beside a link to it or with its folder, is
+    listed once under its own name. Relative to the common path of two spellings of one file
+    its path was "", and its source IRI could not be minted: the document was rejected."""
+    (tmp_path / "d").mkdir()
+    shutil.copy(SEED, tmp_path / "doc.md")
+    shutil.copy(SEED, tmp_path / "d" / "doc.md")
+    (tmp_path / "link.md").symlink_to("doc.md")
+    monkeypatch.chdir(tmp_path)
+    files, problems = discover([path.format(abs=tmp_path) for path in given])
+    assert not problems
+    assert [f.path for f in files] == listed
+
+
 def test_listing_one_shard_is_selecting_it_from_the_full_list(corpus: Path) -> None:
     files, _ = discover([corpus, EXAMPLES])
     for k in (1, 2, 3):
