@@ -101,7 +101,7 @@ def cache_file(folder: str | os.PathLike[str], output: str) -> Path:
     if output == "-":
         return Path(folder) / "stdout.sqlite"
     name = Path(output).name
-    place = os.path.relpath(Path(output).resolve(), Path(folder).resolve().parent)
+    place = os.path.relpath(os.path.realpath(output), os.path.dirname(os.path.realpath(folder)))
     if not place.startswith(os.pardir) and not os.path.isabs(place):
         name = place.replace("%", "%25").replace(os.sep, "%2F")
     return Path(folder) / f"{name}.sqlite"
@@ -111,8 +111,10 @@ def default_cache_dir(output: str) -> Path | None:
     """``output/cache`` when the dump is written under ``./output`` (the default place), else None."""
     if output == "-":
         return None
-    target = Path(output).resolve().parent
-    home = Path("output").resolve()
+    # realpath, not Path.resolve, which raises RuntimeError on a link that loops (./output
+    # -> output): such a place is no folder, so the dump is not under it.
+    target = Path(os.path.realpath(output)).parent
+    home = Path(os.path.realpath("output"))
     return home / "cache" if target == home or home in target.parents else None
 
 

@@ -42,7 +42,7 @@ from .pipeline import (
     list_files,
     run,
 )
-from .writers import DumpWriter, atomic_output, format_for, format_named_by
+from .writers import DumpWriter, atomic_output, format_for, format_named_by, output_problem
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -259,12 +259,14 @@ def export(
     out = os.fspath(output)
     if out == "":
         raise BadOutput("the output needs a file name (or - for standard output)")
-    parent = Path(out).parent
-    if out != "-" and parent.exists() and not parent.is_dir():
-        raise BadOutput(f"{out}: {parent} is a file, not a folder")
     if is_markdown(out.lower()):
         # Over a document, or beside the content where the next export reads it as one.
         raise BadOutput(f"{out}: a dump is not a Markdown file; name it .ttl, .nt, .trig, …")
+    # Before the cache, the store or a document is touched: a run that cannot end in a dump
+    # must change nothing (docs/reliability.md), and not after a long run.
+    problem = output_problem(out)
+    if problem is not None:
+        raise BadOutput(f"cannot write {problem}")
     check_shard(shard)
     paths = path_list(paths)
     try:

@@ -8,6 +8,7 @@ is deterministic and memory stays flat. Files are replaced atomically.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -287,7 +288,10 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         mode = os.stat(path).st_mode
     except OSError:
         mode = None
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if mode is not None and stat.S_ISDIR(mode):
+        # A folder, or a link to one: os.replace would put the dump in the link's place.
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(target))
+    if mode is not None and not stat.S_ISREG(mode):
         with open(path, "wb") as stream:
             yield stream
         return
@@ -367,6 +371,65 @@ def _file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def output_problem(target: str | os.PathLike[str]) -> str | None:
+    """What stops :func:`atomic_output` from writing ``target`` (``"NAME: why"``), if anything.
+
+    Asked before a run reads, maps or changes anything (the cache, the embedded store), so
+    that an output that cannot be written fails the run at once, with nothing written. The
+    folder that will hold the temporary file (or the nearest one of it that exists, as the
+    others are made) is tried with a temporary file of its own, removed at once: only
+    creating one tells (a read-only mount, ``/sys``, an ACL, root's folders in a container)."""
+    out = os.fspath(target)
+    if out == "-":
+        return None
+    path = Path(out)
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # not there yet (or a dangling link, which the dump replaces)
+    except OSError as exc:
+        return _path_problem(out, path, exc)
+    if mode is not None and stat.S_ISDIR(mode):
+        what = "a link to a folder" if os.path.islink(path) else "a folder"
+        return f"{out}: is {what}, not a file"
+    if mode is not None and not stat.S_ISREG(mode):
+        return None  # a device or a pipe, written as it comes
+    folder = path.parent
+    while not os.path.isdir(folder):
+        if os.path.lexists(folder):
+            try:
+                os.stat(folder)
+            except FileNotFoundError:
+                return f"{out}: {folder} is a link to {os.readlink(folder)}, which does not exist"
+            except OSError as exc:
+                return _path_problem(out, folder, exc)
+            return f"{out}: {folder} is a file, not a folder"
+        folder = folder.parent
+    try:
+        fd, probe = tempfile.mkstemp(
+            prefix=_temporary_prefix(path, os.getpid()), suffix=".tmp", dir=folder
+        )
+    except OSError as exc:
+        return f"{out}: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def _path_problem(out: str, path: Path, exc: OSError) -> str:
+    """``exc``, met on the way to ``path``, said of the link that loops when it is one (``ld ->
+    ld``: "Too many levels of symbolic links" does not say which)."""
+    if exc.errno == errno.ELOOP:
+        for step in [*reversed(path.parents), path]:
+            try:
+                os.stat(step)
+            except OSError as inner:
+                if inner.errno == errno.ELOOP:
+                    return f"{out}: {step} is a symbolic link that loops (it leads back to itself)"
+                break
+    return f"{out}: {exc.strerror or exc}"
 
 
 FORMAT_ALIASES = {"turtle": "ttl", "json": "jsonld", "nquads": "nq", "ntriples": "nt"}

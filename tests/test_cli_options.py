@@ -30,6 +30,19 @@ def test_validate_says_a_fatal_error_as_the_other_commands_do(tmp_path: Path) ->
     assert done.stderr.startswith(f"Error: cannot write {unwritable}: "), done.stderr
 
 
+def test_validate_refuses_a_report_onto_a_folder_before_validating(tmp_path: Path) -> None:
+    """A link to a folder was replaced by the report (after the whole validation); a folder
+    was said to be one only after it."""
+    (tmp_path / "target").mkdir()
+    (tmp_path / "dirlink").symlink_to("target")
+    for output, what in [("dirlink", "a link to a folder"), ("target", "a folder")]:
+        report = tmp_path / output
+        done = CliRunner().invoke(cli, ["validate", str(EXAMPLES), "-o", str(report), "-j", "1"])
+        assert done.exit_code == 2
+        assert done.stderr == f"Error: cannot write {report}: is {what}, not a file\n"
+    assert (tmp_path / "dirlink").is_symlink() and not any((tmp_path / "target").iterdir())
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("command", ["export", "validate"])
 def test_a_full_standard_output_is_called_standard_output(command: str) -> None:

@@ -660,6 +660,64 @@ def test_an_output_that_cannot_be_is_named_for_what_it_is(tmp_path: Path) -> Non
     assert not (tmp_path / "o" / "g.ttl").exists()
 
 
+@pytest.mark.parametrize(
+    ("output", "says"),
+    [
+        ("dir", "cannot write dir: is a folder, not a file"),
+        ("dirlink", "cannot write dirlink: is a link to a folder, not a file"),
+        ("loop.ttl", "cannot write loop.ttl: loop.ttl is a symbolic link that loops"),
+        ("ld/x.ttl", "cannot write ld/x.ttl: ld is a symbolic link that loops"),
+        ("output/medigraph.ttl", "cannot write output/medigraph.ttl: output is a symbolic link"),
+        ("unwritable/x.ttl", "cannot write unwritable/x.ttl: Permission denied"),
+    ],
+)
+@pytest.mark.parametrize("cache", ["--cache", "--no-cache"])
+def test_an_output_that_cannot_be_written_is_refused_before_anything_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, says: str, cache: str
+) -> None:
+    """It was noticed after the whole export, once the store had been changed (or with a
+    traceback: a link that loops made Path.resolve raise); a link to a folder was replaced
+    by the dump. Now: exit 2, and no store, cache, dump or temporary file."""
+    import tempfile
+
+    from medigraph import writers
+
+    (tmp_path / "doc.md").write_bytes(SEED.read_bytes())
+    for folder in ("dir", "target", "unwritable"):
+        (tmp_path / folder).mkdir()
+    for link, to in [("dirlink", "target"), ("loop.ttl", "loop.ttl"), ("ld", "ld")]:
+        (tmp_path / link).symlink_to(to)
+    (tmp_path / "output").symlink_to("output")
+    monkeypatch.chdir(tmp_path)
+    real = tempfile.mkstemp
+
+    def refused(*args: object, dir: str, **kwargs: object) -> tuple[int, str]:
+        if Path(dir).name == "unwritable":  # as a read-only mount or /sys does, even for root
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(writers.tempfile, "mkstemp", refused)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    done = CliRunner().invoke(cli, ["export", "doc.md", "-o", output, "--store", "st", cache])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.startswith(f"Error: {says}"), done.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "dirlink").is_symlink()
+
+
+def test_a_link_that_loops_in_place_of_output_leaves_other_dumps_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``./output`` is where the default cache lives; asking whether a dump is under it raised
+    a RuntimeError (a traceback) for every export, wherever it wrote."""
+    (tmp_path / "doc.md").write_bytes(SEED.read_bytes())
+    (tmp_path / "output").symlink_to("output")
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(cli, ["export", "doc.md", "-o", "x.ttl", "-q"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "x.ttl").read_bytes().startswith(b"@prefix")
+
+
 def test_a_markdown_body_is_the_text_hugo_renders(tmp_path: Path) -> None:
     """The body of a Hugo page is Markdown: its paragraphs stay apart whatever inline HTML or
     entity it holds, its markup and shortcodes are not text, and a tag never closed that hides

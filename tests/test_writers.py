@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,57 @@ def test_a_link_to_a_file_is_replaced_not_followed(tmp_path: Path) -> None:
         stream.write(b"{}")
     assert elsewhere.read_text() == "keep me"
     assert not link.is_symlink() and link.read_text() == "{}"
+
+
+def test_a_link_to_a_folder_is_not_replaced(tmp_path: Path) -> None:
+    """A link to a file is replaced; a link to a folder was too, by a file with the folder's
+    mode (executable): it is a folder, refused as one."""
+    from medigraph.writers import atomic_output
+
+    (tmp_path / "target").mkdir()
+    link = tmp_path / "dirlink"
+    link.symlink_to("target")
+    for target in (link, tmp_path / "target"):
+        with pytest.raises(IsADirectoryError), atomic_output(target) as stream:
+            stream.write(b"x")
+    assert link.is_symlink() and not any((tmp_path / "target").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dirlink", "target"]
+
+
+def test_what_stops_an_output_is_said_before_anything_is_written(tmp_path: Path) -> None:
+    """Asked before a run starts: links that loop (which made Path.resolve raise a
+    RuntimeError, a traceback), folders and links to them, a file or a dangling link where a
+    folder must be; a place that can be written is not changed by the asking."""
+    from medigraph.writers import output_problem
+
+    (tmp_path / "loop.ttl").symlink_to("loop.ttl")
+    (tmp_path / "ld").symlink_to("ld")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dirlink").symlink_to("dir")
+    (tmp_path / "file").write_text("")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    (tmp_path / "filelink.ttl").symlink_to("file")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    at = str(tmp_path)
+    assert output_problem(tmp_path / "loop.ttl") == (
+        f"{at}/loop.ttl: {at}/loop.ttl is a symbolic link that loops (it leads back to itself)"
+    )
+    assert output_problem(tmp_path / "ld" / "sub" / "x.ttl") == (
+        f"{at}/ld/sub/x.ttl: {at}/ld is a symbolic link that loops (it leads back to itself)"
+    )
+    assert output_problem(tmp_path / "dir") == f"{at}/dir: is a folder, not a file"
+    assert (
+        output_problem(tmp_path / "dirlink") == f"{at}/dirlink: is a link to a folder, not a file"
+    )
+    assert output_problem(tmp_path / "file" / "x.ttl") == (
+        f"{at}/file/x.ttl: {at}/file is a file, not a folder"
+    )
+    assert output_problem(tmp_path / "dangling" / "x.ttl") == (
+        f"{at}/dangling/x.ttl: {at}/dangling is a link to nowhere, which does not exist"
+    )
+    for fine in ("-", "new.ttl", "new/folders/x.ttl", "file", "filelink.ttl", "dangling"):
+        assert output_problem(fine if fine == "-" else tmp_path / fine) is None, fine
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_a_long_output_name_gets_a_short_temporary_name(tmp_path: Path) -> None:

@@ -199,6 +199,8 @@ def _store_for(output: str, store_path: str | None, no_store: bool) -> str | Non
         return store_path
     if output == "-":
         return None
-    target = Path(output).resolve()
-    default = Path(DEFAULT_OUTPUT).resolve()
+    # realpath, not Path.resolve: a link that loops is left as it is, not a RuntimeError
+    # (the export then says what is wrong with the output).
+    target = Path(os.path.realpath(output))
+    default = Path(os.path.realpath(DEFAULT_OUTPUT))
     return DEFAULT_STORE if (target.parent, target.stem) == (default.parent, default.stem) else None

@@ -17,7 +17,7 @@ from ..validation import (
     validate,
     validate_graph,
 )
-from ..writers import atomic_output
+from ..writers import atomic_output, output_problem
 from . import cli
 from ._common import (
     Fatal,
@@ -150,6 +150,9 @@ def validate_command(
             " by the next run; name it .txt, .json, .xml, …",
             param_hint="'-o' / '--output'",
         )
+    problem = output_problem(output)  # now, not after the whole validation
+    if problem is not None:
+        raise Fatal(f"cannot write {problem}")
     refuse_unless(bool(graph), given("root", "graph_format"), "with --graph")
     refuse_unless(not graph, given("jobs", "batch_size"), "to documents, not with --graph")
     try:
