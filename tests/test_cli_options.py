@@ -5,6 +5,7 @@ the options of the command at hand."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,47 @@ def test_validate_refuses_a_report_onto_a_folder_before_validating(tmp_path: Pat
         assert done.exit_code == 2
         assert done.stderr == f"Error: cannot write {report}: is {what}, not a file\n"
     assert (tmp_path / "dirlink").is_symlink() and not any((tmp_path / "target").iterdir())
+
+
+def _on_a_terminal(args: list[str]) -> str:
+    """What the command shows when its standard output and error are one terminal."""
+    import os
+    import pty
+
+    from tests._robust import medigraph_command
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, TERM="xterm", NO_COLOR="1", COLUMNS="120")
+    process = subprocess.Popen(
+        [*medigraph_command(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    shown = bytearray()
+    while True:
+        try:
+            data = os.read(master, 1 << 16)
+        except OSError:  # EIO: the command ended and closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    os.close(master)
+    assert process.wait(timeout=120) == 0
+    return shown.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_no_progress_bar_is_drawn_into_a_dump_written_to_the_terminal(tmp_path: Path) -> None:
+    """With -o - on a terminal the bar (on stderr, the same terminal) was drawn into the
+    dump's lines; it is still drawn when the dump goes to a file."""
+    to_file = _on_a_terminal(["export", str(EXAMPLES), "-o", str(tmp_path / "d.nt"), "-j", "1"])
+    assert "exporting" in to_file  # the bar, on a terminal
+    shown = _on_a_terminal(["export", str(EXAMPLES), "-o", "-", "--format", "nt", "-j", "1"])
+    assert "<https://medigy.com/" in shown and "exporting" not in shown
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -131,10 +131,13 @@ def echo_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> 
 
 @contextmanager
 def progress(
-    label: str, quiet: bool = False
+    label: str, quiet: bool = False, writes_stdout: bool = False
 ) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
-    """(start(total), advance()) — a rich progress bar on a terminal unless quiet."""
-    show = not quiet and sys.stderr.isatty()
+    """(start(total), advance()) — a rich progress bar on a terminal unless quiet.
+
+    ``writes_stdout``: the run writes its output to standard output as it goes (``export -o
+    -``); when that is a terminal too, the bar would be drawn into the text, so none is."""
+    show = not quiet and sys.stderr.isatty() and not (writes_stdout and sys.stdout.isatty())
     if not show:
         yield (lambda total: None), (lambda: None)
         return

@@ -101,7 +101,7 @@ def export_command(
     per document. Rejected documents are reported on stderr and left out (exit code 1).
     """
     try:
-        with progress("exporting", quiet=quiet) as (start, advance):
+        with progress("exporting", quiet=quiet, writes_stdout=output == "-") as (start, advance):
             report = export(
                 paths,
                 output,
