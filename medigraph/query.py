@@ -1048,6 +1048,12 @@ def _on_endpoint(
     kind, bound = check_bound(text, names, as_terms(text, params, names), bind=True)
     if fmt is not None:
         check_format(kind, fmt)
+    if union_default_graph and has_dataset_clause(text):
+        raise QueryError(
+            "--union-default-graph and the query's own FROM (or FROM NAMED) do not go"
+            " together: Oxigraph then takes the union of every graph as the default graph,"
+            " whatever FROM says; leave out one of them"
+        )
     try:
         check_endpoint_url(endpoint)  # never a password in the URL: it would be shown
         credentials = Credentials.lookup(endpoint)
@@ -1314,6 +1320,17 @@ def looks_like_update(text: str) -> bool:
     """Whether the text starts as a SPARQL update does (after its prologue), to tell an
     update sent as a query from a query with a syntax error."""
     return _UPDATE.match(_blank(text)) is not None
+
+
+_FROM = re.compile(_keyword("FROM"), re.IGNORECASE)
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM <g>`` or ``FROM NAMED <g>``); the word
+    in a comment, a string, an IRI, a variable or a prefixed name does not count. Oxigraph's
+    ``union-default-graph`` option replaces the default graph such a query chooses (one that
+    has only FROM NAMED chooses an empty one) with the union of every graph in the store."""
+    return _FROM.search(_blank(text)) is not None
 
 
 def uses_service(text: str) -> bool:

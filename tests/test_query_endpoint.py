@@ -171,6 +171,31 @@ def test_union_default_graph_option_on_oxigraph(loaded: tuple[Path, str]) -> Non
     assert (plain, union) == ("false\n", "true\n")
 
 
+@pytest.mark.parametrize(
+    "dataset",
+    ["FROM <https://medigy.com/graph/ontology>", "FROM NAMED <https://medigy.com/graph/ontology>"],
+)
+def test_union_default_graph_is_refused_for_a_query_that_names_its_dataset(dataset: str) -> None:
+    """Oxigraph's option puts the union of every graph in place of the default graph the
+    query's FROM chooses (1879 triples for the ontology's 228), and of the empty one a
+    FROM NAMED alone chooses: refused before anything is sent, not answered wrongly."""
+    text = f"SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
+    args = ["query", "--endpoint", "http://127.0.0.1:9/query", text]
+    refused = CliRunner().invoke(cli, [*args, "--union-default-graph"])
+    assert refused.exit_code == 2
+    assert "--union-default-graph and the query's own FROM (or FROM NAMED)" in refused.stderr
+    assert "cannot reach" not in refused.stderr
+    plain = CliRunner().invoke(cli, args)  # without the option the query goes out
+    assert plain.exit_code == 2 and "cannot reach the endpoint" in plain.stderr
+
+
+def test_union_default_graph_takes_a_query_whose_from_is_only_a_word() -> None:
+    text = 'SELECT ?from WHERE { ?from rdfs:label "FROM" } # FROM <x>'
+    args = ["query", "--endpoint", "http://127.0.0.1:9/query", "--union-default-graph", text]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "cannot reach the endpoint" in result.stderr
+
+
 def ask_for_communities(endpoint: str, *flags: str) -> str:
     """``ASK { ?s a medigy:Community }`` on the endpoint: its output."""
     query = ["query", "--endpoint", endpoint, "-q", *flags, "ASK { ?s a medigy:Community }"]

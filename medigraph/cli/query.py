@@ -147,7 +147,9 @@ store_option = click.option(
 @click.option(
     "--union-default-graph",
     is_flag=True,
-    help="Ask the endpoint to use the union of all graphs as default graph (Oxigraph's protocol option).",
+    help="Ask the endpoint to use the union of all graphs as default graph (Oxigraph's protocol"
+    " option). Refused for a query with FROM or FROM NAMED: Oxigraph would put the union in"
+    " place of the default graph the query chooses.",
 )
 @timeout_option("Give up after this many seconds.", DEFAULT_TIMEOUT_S)
 @base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
