@@ -1787,12 +1787,23 @@ def _csv(variables: list[str], rows: Iterable[list[Term | None]], out: IO[str]) 
     return count
 
 
+def _tsv_term(term: Term | None) -> str:
+    """A term in SPARQL TSV: N-Triples syntax (tabs and newlines escaped by it); a triple term
+    ``<<( s p o )>>`` as Oxigraph writes one (``str`` writes a triple bare, as three terms,
+    which no reader tells from three columns' worth of text)."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return f"<<( {term} )>>"  # a nested triple term is written so by str already
+    return str(term)
+
+
 def _tsv(variables: list[str], rows: Iterable[list[Term | None]], out: IO[str]) -> int:
     # SPARQL 1.1 TSV: terms in N-Triples/Turtle syntax (tabs and newlines escaped by it).
     out.write("\t".join(f"?{v}" for v in variables) + "\n")
     count = 0
     for row in rows:
-        out.write("\t".join("" if t is None else str(t) for t in row) + "\n")
+        out.write("\t".join(_tsv_term(t) for t in row) + "\n")
         count += 1
     return count
 
@@ -1815,6 +1826,8 @@ def json_term(term: Term) -> dict[str, object]:
     out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
+        if term.direction is not None:  # RDF 1.2's base direction, "a"@en--ltr
+            out["its:dir"] = term.direction.value
     elif term.datatype.value != XSD + "string":
         out["datatype"] = term.datatype.value
     return out

@@ -597,6 +597,31 @@ def test_csv_and_tsv_follow_the_sparql_result_formats(store: Path) -> None:
     assert tsv_out == '?n\t?i\n"x\\ty"\t<https://medigy.com/ontology/Content>\n'
 
 
+RDF12 = (
+    "SELECT ?t ?d WHERE {"
+    ' BIND(TRIPLE(<http://a>, <http://b>, TRIPLE(<http://a>, <http://b>, "c\\t"@en)) AS ?t)'
+    ' BIND("a"@en--rtl AS ?d) }'
+)
+"""RDF 1.2 terms, which pyoxigraph accepts: a triple term (nested) and a literal's base direction."""
+
+
+def test_tsv_and_json_write_rdf_1_2_terms_as_oxigraph_does(store: Path) -> None:
+    own = ox.Store().query(RDF12)
+    assert isinstance(own, ox.QuerySolutions)
+    expected_tsv = own.serialize(format=ox.QueryResultsFormat.TSV).decode()
+    tsv = query(store, RDF12, "--format", "tsv")
+    assert tsv.exit_code == 0, tsv.output
+    assert tsv.stdout == expected_tsv
+    assert "<<( <http://a> <http://b> <<( <http://a>" in tsv.stdout
+    own = ox.Store().query(RDF12)
+    assert isinstance(own, ox.QuerySolutions)
+    expected_json = json.loads(own.serialize(format=ox.QueryResultsFormat.JSON))
+    out = query(store, RDF12, "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout) == expected_json
+    assert json.loads(out.stdout)["results"]["bindings"][0]["d"]["its:dir"] == "rtl"
+
+
 def test_json_is_sparql_results_json(store: Path) -> None:
     out = json.loads(
         query(store, 'SELECT ?l ?x { BIND("hé"@fr AS ?l) }', "--format", "json").stdout
