@@ -347,6 +347,20 @@ def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     return prefixes
 
 
+def shown_prefixes(text: str, prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes an answer to the query ``text`` is written with (a table's ``schema:name``,
+    Turtle's ``@prefix``): the query's own PREFIX declarations first, so that its names are
+    the ones shown, then the predeclared ``prefixes`` it does not declare again. A name the
+    query declares means what the query says, never the predeclared namespace; when its IRI
+    is not an absolute one (relative to a BASE, or escaped) the name is not used at all."""
+    own = _declared_prefixes(text)
+    shown: dict[str, str] = {}
+    for name, namespace in own.items():
+        with contextlib.suppress(ValueError):
+            shown[name] = ox.NamedNode(namespace).value
+    return shown | {n: iri for n, iri in prefixes.items() if n not in own}
+
+
 def compact(iri: str, prefixes: Mapping[str, str]) -> str:
     """``schema:name`` for ``http://schema.org/name`` when a prefix fits, else ``<iri>``."""
     best = ""
@@ -920,9 +934,10 @@ def stream_embedded(
     (a timeout included) leaves it with part of an answer: the command line writes to a
     spool and shows it only once the answer is complete.
     """
+    shown = shown_prefixes(text, default_prefixes() if prefixes is None else prefixes)
     size, _seconds = _on_embedded(
         text,
-        lambda result, names, stop: write_result(result, fmt, names, out, stop, width),
+        lambda result, _names, stop: write_result(result, fmt, shown, out, stop, width),
         store,
         params,
         prefixes,
@@ -1023,10 +1038,11 @@ def stream_remote(
     As with :func:`stream_embedded`, ``out`` holds part of an answer when an error stops it.
     """
     names = dict(default_prefixes() if prefixes is None else prefixes)
+    shown = shown_prefixes(text, names)
 
     def write(response: IO[bytes], media: str, kind: Kind) -> str:
         parsed = _parsed(response, media, kind, endpoint)
-        return write_result(parsed, fmt, names, out, width=width)
+        return write_result(parsed, fmt, shown, out, width=width)
 
     return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
 

@@ -544,6 +544,28 @@ def test_table_is_aligned_with_prefixed_iris(store: Path) -> None:
     assert "content:" in query(store, "community-content").stdout
 
 
+def test_a_table_writes_iris_with_the_querys_own_prefixes(store: Path) -> None:
+    """A PREFIX the query declares means what it says there: an IRI of the predeclared
+    namespace of that name is not shown under it (schema: is https here, content: a relative
+    IRI), and the query's own name for a namespace is the one shown."""
+    text = (
+        "BASE <https://e.org/> PREFIX schema: <https://schema.org/> PREFIX s: <http://schema.org/>"
+        " PREFIX content: <relative/> SELECT ?p ?q ?c WHERE { BIND(s:name AS ?p)"
+        " BIND(schema:name AS ?q) BIND(<https://medigy.com/content/x> AS ?c) }"
+    )
+    table = query(store, text)
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines()[2].split() == [
+        "s:name",
+        "schema:name",
+        "<https://medigy.com/content/x>",
+    ]
+    turtle = query(store, text.replace("SELECT ?p ?q ?c", "CONSTRUCT { ?c ?p ?q }"))
+    assert turtle.exit_code == 0, turtle.output
+    assert "@prefix schema: <https://schema.org/> ." in turtle.stdout
+    assert "<https://medigy.com/content/x> s:name schema:name ." in turtle.stdout
+
+
 LONG = "x" * 70 + "-0123456789abcdef-" + "y" * 30
 """A value wider than the 80 columns the table used to cut every cell at."""
 

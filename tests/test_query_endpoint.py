@@ -271,6 +271,18 @@ def test_endpoint_results_are_written_as_they_are_read() -> None:
     assert result.stdout_bytes == expected.encode()
 
 
+def test_an_endpoints_table_writes_iris_with_the_querys_own_prefixes() -> None:
+    answer = {
+        "head": {"vars": ["p"]},
+        "results": {"bindings": [{"p": {"type": "uri", "value": "http://schema.org/name"}}]},
+    }
+    text = "PREFIX schema: <https://schema.org/> SELECT ?p WHERE { ?s ?p ?o }"
+    with _Canned(json.dumps(answer).encode(), "application/sparql-results+json") as endpoint:
+        result = CliRunner().invoke(cli, ["query", "--endpoint", endpoint, "-q", text])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == "<http://schema.org/name>"
+
+
 def test_endpoint_results_broken_midway_show_no_rows() -> None:
     """Rows read before the response breaks off are not shown: the answer is incomplete."""
     body = json.dumps(_results(3000)).encode()
