@@ -888,6 +888,8 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
 
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Parsed = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
+"""An endpoint's answer, as read: solutions, a boolean, or a graph's triples."""
 
 
 def run_embedded(
@@ -1009,7 +1011,7 @@ def run_remote(
     answer = _on_endpoint(
         text,
         endpoint,
-        lambda response, media, kind: _answer(_parsed(response, media, kind, endpoint)),
+        _answer,
         params,
         prefixes,
         timeout,
@@ -1040,8 +1042,7 @@ def stream_remote(
     names = dict(default_prefixes() if prefixes is None else prefixes)
     shown = shown_prefixes(text, names)
 
-    def write(response: IO[bytes], media: str, kind: Kind) -> str:
-        parsed = _parsed(response, media, kind, endpoint)
+    def write(parsed: Parsed) -> str:
         return write_result(parsed, fmt, shown, out, width=width)
 
     return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
@@ -1050,7 +1051,7 @@ def stream_remote(
 def _on_endpoint(
     text: str,
     endpoint: str,
-    handle: Callable[[IO[bytes], str, Kind], T],
+    handle: Callable[[Parsed], T],
     params: Mapping[str, ParamValue] | None,
     prefixes: Mapping[str, str] | None,
     timeout: float | None,
@@ -1058,8 +1059,9 @@ def _on_endpoint(
     fmt: str | None = None,
 ) -> T:
     """Check the query (and that ``fmt`` suits it), POST it to ``endpoint`` and ``handle``
-    the response (its body, media type and the kind of result) while it is open; results
-    that stop parsing, at once or while ``handle`` reads them, are the endpoint's error."""
+    the results it answers with (:func:`_parsed`) while the response is open; results that
+    stop parsing, at once or while ``handle`` reads them, are the endpoint's error, and so
+    are results that do not fit the query (:func:`_fitting`)."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
     kind, bound = check_bound(text, names, as_terms(text, params, names), bind=True)
     if fmt is not None:
@@ -1109,7 +1111,8 @@ def _on_endpoint(
         with watch, watch.opener.open(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
             body = _Deadline(response, watch.until)
-            handled = handle(cast("IO[bytes]", body), media, kind)
+            parsed = _parsed(cast("IO[bytes]", body), media, kind, shown)
+            handled = handle(_fitting(parsed, kind, projected_variables(bound), shown))
         if watch.fired:
             # The watch shut the socket down while the body was read: an answer with no
             # length then just ends, and what was parsed is only its beginning.
@@ -1281,13 +1284,11 @@ class _Deadline(io.RawIOBase):
         return len(data)
 
 
-def _answer(result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]) -> Answer:
+def _answer(result: Parsed) -> Answer:
     return Answer("graph", triples=result) if isinstance(result, list) else _read(result)
 
 
-def _parsed(
-    body: IO[bytes], media: str, kind: Kind, endpoint: str
-) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+def _parsed(body: IO[bytes], media: str, kind: Kind, endpoint: str) -> Parsed:
     """The endpoint's response read as it comes: solutions or a boolean, or the triples of a
     graph result (read whole: pyoxigraph serializes a graph in one call)."""
     if kind == "graph":
@@ -1299,6 +1300,69 @@ def _parsed(
     if results_format is None:
         raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")
     return ox.parse_query_results(body, format=results_format)
+
+
+def _fitting(parsed: Parsed, kind: Kind, projection: list[str] | None, endpoint: str) -> Parsed:
+    """The endpoint's results, when they are the kind the query asks for: rows for a SELECT,
+    under the variables it selects (``projection``; None for ``SELECT *``, whose variables are
+    the pattern's), and a boolean for an ASK. Anything else (a proxy's answer, the wrong
+    service, a store that rewrote the query) is an :class:`EndpointError`, not an answer.
+    A selected variable may be unbound in every row; it is still in the results' head."""
+    if kind == "bindings" and isinstance(parsed, ox.QueryBoolean):
+        value = "true" if parsed else "false"
+        raise EndpointError(
+            f"{endpoint} answered a SELECT query with a boolean ({value}), not rows"
+        )
+    if kind == "boolean" and isinstance(parsed, ox.QuerySolutions):
+        raise EndpointError(
+            f"{endpoint} answered an ASK query with rows (of {_variables(parsed)}), not a boolean"
+        )
+    if (
+        kind == "bindings"
+        and isinstance(parsed, ox.QuerySolutions)
+        and projection is not None
+        and {v.value for v in parsed.variables} != set(projection)
+    ):
+        selected = ", ".join("?" + n for n in projection) or "no variable"
+        raise EndpointError(
+            f"{endpoint} answered with rows of {_variables(parsed)}, but the query selects"
+            f" {selected}"
+        )
+    return parsed
+
+
+def _variables(solutions: ox.QuerySolutions) -> str:
+    names = [visible(v.value) for v in solutions.variables]
+    return ", ".join("?" + n for n in names) or "no variable"
+
+
+_PROJECTION_TOKEN = re.compile(
+    rf"[(){{*]|[?$][{_NAME_CHARS}]+|" + _keyword("AS|WHERE|FROM"), re.IGNORECASE
+)
+
+
+def projected_variables(text: str) -> list[str] | None:
+    """The variables a SELECT query selects, in order: each ``?x`` of its projection and each
+    ``(… AS ?x)``; None for ``SELECT *`` and for the other forms."""
+    plain = _blank(text)
+    form = _FORM.search(plain)
+    if form is None or form.group(1).upper() != "SELECT":
+        return None
+    names: list[str] = []
+    depth = 0
+    after_as = False
+    for found in _PROJECTION_TOKEN.finditer(plain, form.end()):
+        token = found.group(0)
+        if depth == 0 and (token == "{" or token.upper() in ("WHERE", "FROM")):
+            break  # the projection ends where the dataset or the WHERE group begins
+        if token == "*" and depth == 0:
+            return None
+        if token in "()":
+            depth += 1 if token == "(" else -1
+        elif token[0] in "?$" and (depth == 0 or (depth == 1 and after_as)):
+            names.append(token[1:])
+        after_as = token.upper() == "AS"
+    return names
 
 
 def _strip_comments(text: str) -> str:

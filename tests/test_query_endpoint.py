@@ -283,6 +283,67 @@ def test_an_endpoints_table_writes_iris_with_the_querys_own_prefixes() -> None:
     assert result.stdout.splitlines()[2] == "<http://schema.org/name>"
 
 
+ROWS_OF_X_AND_Y = {
+    "head": {"vars": ["x", "y"]},
+    "results": {"bindings": [{"x": {"type": "literal", "value": "5"}}]},  # ?y unbound
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "said"),
+    [
+        (
+            "SELECT ?x WHERE { ?x ?p ?o }",
+            {"head": {}, "boolean": True},
+            "answered a SELECT query with a boolean (true), not rows",
+        ),
+        (
+            "ASK { ?s ?p ?o }",
+            ROWS_OF_X_AND_Y,
+            "answered an ASK query with rows (of ?x, ?y), not a boolean",
+        ),
+        (
+            "SELECT ?a WHERE { ?a ?p ?o }",
+            ROWS_OF_X_AND_Y,
+            "answered with rows of ?x, ?y, but the query selects ?a",
+        ),
+        (
+            "SELECT ?x (COUNT(*) AS ?n) WHERE { ?x ?p ?o } GROUP BY ?x",
+            ROWS_OF_X_AND_Y,
+            "answered with rows of ?x, ?y, but the query selects ?x, ?n",
+        ),
+    ],
+)
+def test_results_that_do_not_fit_the_query_are_the_endpoints_error(
+    text: str, answer: dict[str, object], said: str
+) -> None:
+    """A proxy, the wrong service or a store that rewrote the query: not taken as an answer."""
+    with _Canned(json.dumps(answer).encode(), "application/sparql-results+json") as endpoint:
+        result = CliRunner().invoke(cli, ["query", "--endpoint", endpoint, "-q", text])
+    assert result.exit_code == 2, result.output
+    assert f"{endpoint} {said}" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?x ?y WHERE { ?x ?p ?o OPTIONAL { ?x ?q ?y } }",  # ?y unbound in every row
+        "SELECT ?y ?x WHERE { ?x ?p ?y }",  # the head in another order
+        "SELECT * WHERE { ?x ?p ?y }",  # no fixed list: the pattern's variables
+        'SELECT ?x (STR(?x) AS ?y) WHERE { ?x ?p "(?z AS ?w)" }',
+    ],
+)
+def test_results_that_fit_the_query_are_taken(text: str) -> None:
+    body = json.dumps(ROWS_OF_X_AND_Y).encode()
+    with _Canned(body, "application/sparql-results+json") as endpoint:
+        result = CliRunner().invoke(
+            cli, ["query", "--endpoint", endpoint, "-q", "--format", "csv", text]
+        )
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == b"x,y\r\n5,\r\n"
+
+
 def test_endpoint_results_broken_midway_show_no_rows() -> None:
     """Rows read before the response breaks off are not shown: the answer is incomplete."""
     body = json.dumps(_results(3000)).encode()
@@ -448,8 +509,9 @@ def test_an_answer_that_breaks_off_is_not_called_unreachable_or_malformed() -> N
         )
 
     for reply in (chunk_bad, cut_short):
-        with _Raw(reply) as fake:
-            result = ask_endpoint(fake.url + "/query")
+        with _Raw(reply) as fake:  # the rows of a SELECT ?s ?n, broken off
+            endpoint = fake.url + "/query"
+            result = CliRunner().invoke(cli, ["query", "--endpoint", endpoint, "SELECT ?s ?n {}"])
         assert result.exit_code == 2, result.output
         assert (
             f"{fake.url}/query answered, but the answer broke off: the connection closed before"
