@@ -879,12 +879,25 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
         detail = f"unknown prefix {prefix}: (declare it with PREFIX, or see `medigraph query --prefixes`)"
     elif detail.startswith("expected one of") and len(detail) > 160:
         detail = detail[:160].rsplit(",", 1)[0] + ", …"
-    caret = " " * min(max(column - 1, 0), len(source)) + "^"
+    before = source[: min(max(column - 1, 0), len(source))]
+    caret = " " * cell_len(_echoed(before)) + "^"
     return QuerySyntaxError(
-        f"syntax error at line {line}, column {column}: {detail}\n  {source}\n  {caret}",
+        f"syntax error at line {line}, column {column}: {detail}\n  {_echoed(source)}\n  {caret}",
         line,
         column,
     )
+
+
+ECHO_TAB = 4
+"""Columns between the tab stops of a query line echoed under a syntax error."""
+
+
+def _echoed(text: str) -> str:
+    """A query line (or its beginning) as echoed under a syntax error: tabs expanded to spaces
+    and control characters escaped, so that the caret's column, counted in terminal cells (a
+    CJK character or an emoji takes two), is the character's on any terminal. Left to the
+    terminal, a tab would take it to its own next stop, 8 columns on, not one."""
+    return visible(text.expandtabs(ECHO_TAB))
 
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples

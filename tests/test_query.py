@@ -19,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from rich.cells import cell_len
 
 from medigraph.cli import cli
 from medigraph.export import export
@@ -791,6 +792,31 @@ def test_syntax_error_shows_line_column_and_caret(store: Path) -> None:
     lines = result.output.splitlines()
     source = next(i for i, line in enumerate(lines) if "?x nope:thing" in line)
     assert lines[source + 1].index("^") == lines[source].index("nope")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\t\t?x nope:thing ?y }",
+        '?x <http://e/p> "医疗医疗" . ?x nope:thing ?y }',
+        '\t?x <http://e/p> "😀\t😀" .\t?x nope:thing ?y }',
+        '?x <http://e/p> "\x1b[31m" . ?x nope:thing ?y }',
+    ],
+)
+def test_the_caret_is_under_the_error_on_a_terminal_whatever_the_line_holds(
+    store: Path, line: str
+) -> None:
+    """Tabs are expanded in the echoed line (a terminal would take each to its own next
+    stop), a CJK character or an emoji takes two columns, a control character is shown as
+    its escape: the caret is counted in the same terminal cells as the line above it."""
+    result = query(store, "SELECT ?x WHERE {\n" + line)
+    assert result.exit_code == 2 and "line 2" in result.stderr
+    lines = result.stderr.splitlines()
+    source = next(i for i, shown in enumerate(lines) if "nope:thing" in shown)
+    echoed, caret = lines[source], lines[source + 1]
+    assert "\t" not in echoed and "\x1b" not in echoed
+    assert caret.strip() == "^"
+    assert cell_len(echoed[: echoed.index("nope")]) == caret.index("^")
 
 
 def test_a_query_over_the_timeout_is_stopped(store: Path) -> None:
