@@ -1018,7 +1018,7 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             # A URL reference, resolved as a browser on the page would (RFC 3986): a query,
             # a fragment and %XX escapes are kept, / starts at the site's root, ../ goes up.
             folder = to_iri(em.lookup(str(relative_to)) or "").replace("?", "%3F")
-            folder = folder.replace("#", "%23").strip("/")
+            folder = _without_dot_segments(folder.replace("#", "%23").strip("/"))
             candidate = resolve_reference(em.m.base + (folder + "/" if folder else ""), candidate)
         if not iris.is_absolute_iri(candidate):
             em.report(Severity.ERROR, key, f"{text!r} is not a web address (https://…)", "map.iri")
@@ -1040,6 +1040,24 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             em.add(subject, em.m.term_iri(rule.properties[0]), node)
         for other in rule.options.get("same_as", []):
             _compare_variant(em, key, text, other)
+
+
+def _without_dot_segments(folder: str) -> str:
+    """``folder`` (a page's folder, below the base) with its ``.`` and ``..`` segments
+    removed as RFC 3986 §5.2.4 removes them from a path: a ``..`` takes the segment before it
+    away, and one with none before it is dropped, so a ``basePath`` never leads above the
+    site's root (``../../../`` is the root itself), as ``../`` in the address never does."""
+    segments = folder.split("/")
+    if "." not in segments and ".." not in segments:  # the common case: as written
+        return folder
+    kept: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/".join(kept).strip("/")
 
 
 def _not_one_folder(em: Emitter, key: str, text: str, rule: KeyRule) -> bool:

@@ -335,6 +335,33 @@ def test_image_href_is_resolved_against_base_path_as_a_browser_would(
     assert about == ([("map.iri", line + 2)] if warned else [])
 
 
+@pytest.mark.parametrize(
+    ("base_path", "url"),
+    [
+        ("/communities/./ccm/../news/", "https://medigy.com/communities/news/photo.jpeg"),
+        ("../../../", "https://medigy.com/photo.jpeg"),
+        ("/a/b/..", "https://medigy.com/a/photo.jpeg"),
+        ("/a/../../b/", "https://medigy.com/b/photo.jpeg"),
+        ("./", "https://medigy.com/photo.jpeg"),
+        # no dot segment: as written, empty segments and dots inside a name included
+        ("/communities//x.y/..z/", "https://medigy.com/communities//x.y/..z/photo.jpeg"),
+    ],
+)
+def test_dot_segments_of_base_path_are_resolved_never_above_the_root(
+    base_path: str, url: str, tmp_path: Path
+) -> None:
+    """``basePath: ../../../`` gave https://medigy.com/../../../photo.jpeg: its ``.`` and
+    ``..`` were kept in the image's IRI, where a browser removes them (RFC 3986 §5.2.4); now
+    they are resolved as those of the href are, never above the site's root."""
+    raw = [f"basePath: '{base_path}'", "featuredImage:", "  href: photo.jpeg"]
+    source, _ = _document(tmp_path, raw, drop=("basePath", "featuredImage"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.exit_code == 0, [d.format() for d in report.diagnostics]
+    urls = {q.object for q in parse_dump(out, "nt") if q.predicate.value == SCHEMA + "contentUrl"}
+    assert urls == {ox.NamedNode(url)}
+
+
 def test_an_affiliation_is_named_as_written(tmp_path: Path) -> None:
     """``Ann @Health.Example.co.uk``: the organisation is named as the editor wrote it (as a
     publisher's name is), its web address in the lower case hosts are compared in."""
