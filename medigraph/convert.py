@@ -987,7 +987,7 @@ def _not_in_iri(char: str) -> bool:
     holds, or a character beyond ASCII that RFC 3987 leaves out (a bidirectional formatting
     character, private use) or that is a space all the same (a no-break space)."""
     return bool(_IRI_FORBIDDEN.match(char)) or (
-        ord(char) > 0x7F and (char.isspace() or not iris._is_ucschar(char))
+        ord(char) > 0x7F and (char.isspace() or not iris.is_ucschar(char))
     )
 
 

@@ -25,7 +25,12 @@ _HOST = re.compile(DOMAIN)
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
-def _is_ucschar(char: str) -> bool:
+def is_bidi(char: str) -> bool:
+    """Whether ``char`` is a bidirectional formatting character (RFC 3987 §4.1)."""
+    return char in _BIDI_FORMATTING
+
+
+def is_ucschar(char: str) -> bool:
     """RFC 3987 ``ucschar``: non-ASCII characters allowed unescaped in an IRI."""
     code = ord(char)
     return char not in _BIDI_FORMATTING and (
@@ -66,7 +71,7 @@ def segment(text: str, normalize: bool = True) -> str:
     for char in text:
         # Spaces beyond ASCII (a no-break space, U+3000, U+2028) are allowed in an IRI, but
         # N-Triples readers such as rdflib's take them for the space between terms.
-        if char in _SAFE_ASCII or (ord(char) > 0x7F and _is_ucschar(char) and not char.isspace()):
+        if char in _SAFE_ASCII or (ord(char) > 0x7F and is_ucschar(char) and not char.isspace()):
             out.append(char)
         else:
             out.append(_escape(char))

@@ -137,8 +137,56 @@ def check_base(base: str) -> str:
             f"base IRI must be an absolute IRI (scheme://…) ending in '/', with no spaces"
             f' or <>"{{}}|\\^` in it: {base!r}'
         )
+    for refusal in (_base_character, _base_authority, _base_path):
+        if (why := refusal(base)) is not None:
+            raise MappingError(f"base IRI {base!r}: {why}")
     _check_iri(base, "base IRI")  # a%zz passes the pattern; every minted IRI would fail
     return base
+
+
+def _base_character(base: str) -> str | None:
+    """Why a character of ``base`` cannot begin every minted IRI: a bidirectional formatting
+    character (RFC 3987 §4.1; it would show every IRI reordered), another one no IRI holds
+    unescaped, or a ``?`` or ``#``, which would put every minted path in a query or a
+    fragment (``https://x.org/#/`` makes an image ``https://x.org/#/image/…``, and its
+    address, resolved against the base, leaves ``#/`` and the page's folder out)."""
+    for char in base:
+        if char in "?#":
+            part = "a query" if char == "?" else "a fragment"
+            return f"{char!r} starts {part}, which every IRI minted under it would end in"
+        if (
+            ord(char) < 0x20
+            or ord(char) == 0x7F
+            or (ord(char) > 0x7F and (char.isspace() or not iris.is_ucschar(char)))
+        ):
+            kind = "a bidirectional formatting character" if iris.is_bidi(char) else "a character"
+            return f"it holds {kind} no IRI may hold unescaped (U+{ord(char):04X})"
+    return None
+
+
+def _base_authority(base: str) -> str | None:
+    """Why the host or port of ``base`` names no site: none given (``https:///``, which only a
+    ``file:`` IRI may leave out) or a port beyond 65535."""
+    scheme, _, rest = base.partition("://")
+    authority = rest.split("/", 1)[0].rpartition("@")[2]
+    host, port = authority, ""
+    if not authority.endswith("]"):  # an IPv6 address in brackets holds ':' of its own
+        host, _, port = authority.rpartition(":") if ":" in authority else (authority, "", "")
+    if not host and scheme != "file":
+        return "it names no host (scheme://host/…)"
+    if port and (not port.isascii() or not port.isdigit() or int(port) > 65_535):
+        return f"its port {port!r} is not a number from 0 to 65535"
+    return None
+
+
+def _base_path(base: str) -> str | None:
+    """Why the path of ``base`` is not as a reader resolves it: a ``.`` or ``..`` segment,
+    which any IRI resolver removes, so an IRI minted under it would not be compared equal to
+    itself once resolved."""
+    path = base.partition("://")[2].partition("/")[2]
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return "its path holds a '.' or '..' segment: write the folder it leads to"
+    return None
 
 
 class Mapper:

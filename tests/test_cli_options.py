@@ -174,3 +174,70 @@ def test_a_password_without_a_user_is_told_with_the_options_of_the_command(
     assert pushed.stderr.strip().splitlines()[-1] == (
         "Error: a password is set but no user: set MEDIGRAPH_USER (or give --user)"
     )
+
+
+BAD_BASES = [
+    ("https://example.com/\u202ex/", "a bidirectional formatting character no IRI may hold"),
+    ("https://example.com/x\u200f/", "(U+200F)"),
+    ("https://example.com/\u2066x/", "(U+2066)"),
+    ("https://example.com/#/", "'#' starts a fragment"),
+    ("https://example.com/?q=/", "'?' starts a query"),
+    ("https:///", "it names no host"),
+    ("https://x.org:99999/", "its port '99999' is not a number from 0 to 65535"),
+    ("https://x.org/a/../", "'.' or '..' segment"),
+]
+
+
+@pytest.mark.parametrize(("base", "why"), BAD_BASES)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", str(EXAMPLES), "-o", "-", "--no-store"],
+        ["validate", str(EXAMPLES)],
+        ["validate", "--graph", str(ROOT / "ontology" / "medigy.ttl")],
+        ["push", str(EXAMPLES), "--endpoint", "http://127.0.0.1:9/q"],
+        ["query", "--store", "no-store", "ASK {}"],
+        ["serve", "--store", "no-store"],
+    ],
+    ids=["export", "validate", "validate-graph", "push", "query", "serve"],
+)
+def test_a_base_no_iri_can_begin_with_is_refused_by_every_command(
+    command: list[str], base: str, why: str
+) -> None:
+    """A bidi mark in --base was copied raw into every IRI (RFC 3987 forbids it); with
+    ``#/`` or ``?q=/`` every IRI was a fragment or a query, and an image's address left
+    basePath out; ``https:///`` and port 99999 name no site. All refused up front, exit 2."""
+    done = CliRunner().invoke(cli, [*command, "--base", base])
+    assert done.exit_code == 2, done.output
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for '--base': base IRI {base!r}: "), last
+    assert why in last and done.stdout == ""
+
+
+@pytest.mark.parametrize(("base", "why"), BAD_BASES)
+def test_a_base_no_iri_can_begin_with_is_refused_by_the_python_api(base: str, why: str) -> None:
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.push import push
+
+    with pytest.raises(MappingError, match="base IRI") as refused:
+        load_mapping(None, base=base)
+    assert why in str(refused.value)
+    with pytest.raises(MappingError, match="base IRI"):  # before the store is asked
+        push([EXAMPLES], endpoint="http://127.0.0.1:9/q", base=base)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://medigy.com/",
+        "https://x.org:8080/a/",
+        "https://[::1]/",
+        "file:///srv/site/",
+        "https://münchen.de/é/",
+        "https://x.org/a..b/",
+    ],
+)
+def test_a_base_that_names_a_site_is_taken(base: str) -> None:
+    from medigraph.mapping import check_base
+
+    assert check_base(base) == base
