@@ -1469,8 +1469,16 @@ class _Writers:
         return kept or list(owners)
 
 
+_READ_ONLY = {"rdf": ox.RdfFormat.RDF_XML, "xml": ox.RdfFormat.RDF_XML, "n3": ox.RdfFormat.N3}
+"""The extensions of the formats a dump is read in but medigraph does not write, beside
+export's own table: not pyoxigraph's guesses, which read ``dump.txt`` (that an export given
+``--format`` wrote) as N-Triples."""
+
+
 def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:
-    from .writers import FORMATS
+    """The format ``name`` says (any name a reader knows), else the one the extension says
+    in medigraph's own table, as export names its dumps; else the user is asked."""
+    from .writers import FORMATS, extension, format_named_by
 
     if name:
         wanted = name.lower()
@@ -1484,10 +1492,18 @@ def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:
                 f"unknown --graph-format {name!r}; use ttl, nt, trig, nq, jsonld or rdf"
             )
         return found
-    found = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
-    if found is None:
-        raise ValidationSetupError(f"cannot tell the RDF format of {path}; give --graph-format")
-    return found
+    named = format_named_by(path)
+    if named is not None:
+        return named.rdf_format
+    ext = extension(path)
+    if not ext:  # export writes Turtle under a name without an extension
+        return ox.RdfFormat.TURTLE
+    if ext in _READ_ONLY:
+        return _READ_ONLY[ext]
+    raise ValidationSetupError(
+        f"cannot tell the RDF format of {path} from .{ext}; give --graph-format (ttl, nt,"
+        " trig, nq, jsonld, rdf or n3)"
+    )
 
 
 def _sources(triples: Sequence[ox.Triple]) -> dict[ox.NamedNode, str]:

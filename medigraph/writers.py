@@ -441,20 +441,34 @@ _NOT_WRITTEN = {
     "xml": "RDF/XML",
     "n3": "Notation3",
     "hdt": "HDT",
+    "trix": "TriX",
+    "rj": "RDF/JSON",
+    "hext": "HexTuples",
+    "jsonl": "JSON lines",
+    "ndjson": "JSON lines",
     "gz": "a gzip archive",
     "bz2": "a bzip2 archive",
     "xz": "an xz archive",
     "zst": "a zstd archive",
     "zip": "a zip archive",
+    "7z": "a 7-Zip archive",
+    "tar": "a tar archive",
+    "br": "a Brotli archive",
+    "lz4": "an LZ4 archive",
 }
-"""Extensions of what medigraph does not write: a dump so named would hold Turtle."""
+"""What some extensions medigraph does not write name, for the message that refuses them."""
+
+WRITTEN_EXTENSIONS = ".ttl, .nt, .trig, .nq or .jsonld"
 
 
 def format_for(name: str | None, output: str | None) -> Format:
-    """The format named, else the one the output file's extension implies, else Turtle.
+    """The format named, else the one the output file's extension implies, else (no
+    extension, or standard output) Turtle.
 
-    An extension of a format medigraph does not write (``.rdf``, ``.gz``) is a ValueError
-    when no format is named: the file would hold Turtle under a name that says otherwise."""
+    Any other extension is a ValueError when no format is named: ``dump.rdf``, ``dump.gz``
+    or ``dump.txt`` would hold Turtle under a name that says otherwise or nothing, and the
+    next reader (``validate --graph``, a partner's tool) would guess another format from it.
+    A format that is named is written under any name."""
     if name:
         wanted = FORMAT_ALIASES.get(name.lower(), name.lower())
         if wanted not in FORMATS:
@@ -464,16 +478,27 @@ def format_for(name: str | None, output: str | None) -> Format:
         named = format_named_by(output)
         if named is not None:
             return named
-        ext = Path(output).suffix.lstrip(".").lower()
+        ext = extension(output)
         if ext in _NOT_WRITTEN:
             raise ValueError(
                 f"{output}: .{ext} is {_NOT_WRITTEN[ext]}, which medigraph does not write; name"
-                f" the dump .ttl, .nt, .trig, .nq or .jsonld (or give --format)"
+                f" the dump {WRITTEN_EXTENSIONS} (or give --format)"
+            )
+        if ext:
+            raise ValueError(
+                f"{output}: .{ext} is no format medigraph writes; name the dump"
+                f" {WRITTEN_EXTENSIONS}, or give --format to write it under this name"
             )
     return FORMATS["ttl"]
 
 
-def format_named_by(output: str) -> Format | None:
-    """The format the output's extension names, if it names one."""
-    ext = Path(output).suffix.lstrip(".").lower()
-    return FORMATS.get(FORMAT_ALIASES.get(ext, ext)) if output != "-" else None
+def extension(name: str | os.PathLike[str]) -> str:
+    """The extension of a file name, in lower case and without its dot (``""`` if none)."""
+    return Path(name).suffix.lstrip(".").lower()
+
+
+def format_named_by(output: str | os.PathLike[str]) -> Format | None:
+    """The format the output's extension names, if it names one (medigraph's own table of
+    extensions, which ``validate --graph`` reads a dump by too)."""
+    ext = extension(output)
+    return FORMATS.get(FORMAT_ALIASES.get(ext, ext)) if os.fspath(output) != "-" else None

@@ -1193,6 +1193,31 @@ def test_the_graph_format_takes_the_names_export_takes(
         assert done.exit_code == 0, (name, done.output)
 
 
+def test_a_dump_is_read_by_the_extensions_export_names_dumps_by(tmp_path: Path) -> None:
+    """``export -o dump.txt`` wrote Turtle and ``validate --graph dump.txt`` read it as
+    N-Triples (pyoxigraph's guess): "not valid RDF", exit 2. Now export refuses ``.txt``
+    unless given --format, and validate asks for --graph-format for any extension export
+    does not name dumps by (but .rdf, .xml and .n3, the formats it also reads)."""
+    txt = tmp_path / "dump.txt"
+    refused = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(txt), "--no-store"])
+    assert refused.exit_code == 2 and not txt.exists()
+    assert ".txt is no format medigraph writes" in refused.stderr
+    export([EXAMPLES], txt, format="ttl", jobs=1, cache=False)
+    asked = CliRunner().invoke(cli, ["validate", "--graph", str(txt)])
+    assert asked.exit_code == 2
+    assert asked.stderr.strip().splitlines()[-1] == (
+        f"Error: cannot tell the RDF format of {txt} from .txt; give --graph-format (ttl, nt,"
+        " trig, nq, jsonld, rdf or n3)"
+    )
+    told = CliRunner().invoke(cli, ["validate", "--graph", str(txt), "--graph-format", "ttl"])
+    assert told.exit_code == 0, told.output
+    for name in ("dump", "dump.json", "dump.nquads"):
+        dump = tmp_path / name
+        export([EXAMPLES], dump, jobs=1, cache=False)
+        done = CliRunner().invoke(cli, ["validate", "--graph", str(dump), "-q"])
+        assert done.exit_code == 0, (name, done.output)
+
+
 def test_options_that_do_nothing_here_are_refused(tmp_path: Path) -> None:
     dump = tmp_path / "a.ttl"
     export([EXAMPLES], dump, jobs=1, cache=False)

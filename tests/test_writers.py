@@ -133,3 +133,29 @@ def test_a_long_output_name_gets_a_short_temporary_name(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["d" * 250 + ".nt", "é" * 120 + ".nt"]
     )
+
+
+def test_an_extension_medigraph_does_not_write_is_refused_unless_a_format_is_named() -> None:
+    """``-o x.trix``, ``x.jsonl``, ``x.7z``, ``x.csv`` or ``dump.txt`` got Turtle, exit 0,
+    where ``.rdf`` and ``.gz`` were refused: every extension is now one of medigraph's own,
+    or none (Turtle), or refused; ``--format`` writes under any name."""
+    import pytest
+
+    from medigraph.writers import FORMATS, format_for
+
+    for ext in ("trix", "rj", "hext", "jsonl", "ndjson", "7z", "tar", "br", "lz4", "csv"):
+        with pytest.raises(ValueError, match=r"which medigraph does not write|no format medigraph"):
+            format_for(None, f"out/x.{ext}")
+    for ext in ("txt", "html", "yaml", "TXT", "bak"):
+        with pytest.raises(ValueError) as refused:
+            format_for(None, f"dump.{ext}")
+        assert str(refused.value) == (
+            f"dump.{ext}: .{ext.lower()} is no format medigraph writes; name the dump .ttl, .nt,"
+            " .trig, .nq or .jsonld, or give --format to write it under this name"
+        )
+        assert format_for("nt", f"dump.{ext}") is FORMATS["nt"]
+    assert format_for(None, "out/dump") is FORMATS["ttl"]
+    assert format_for(None, "-") is FORMATS["ttl"]
+    assert format_for(None, "x.TTL") is FORMATS["ttl"]
+    assert format_for(None, "x.json") is FORMATS["jsonld"]
+    assert format_for(None, "x.nquads") is FORMATS["nq"]
