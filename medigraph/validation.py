@@ -1371,10 +1371,17 @@ def validate_graph(
     except (SyntaxError, ValueError) as exc:
         raise ValidationSetupError(f"{file} is not valid RDF: {exc}") from exc
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    sources = _sources(triples)
+    if not sources:
+        # As a folder with no Markdown file: a mistyped path (an empty file, the ontology)
+        # must not pass a CI gate with "0 documents checked".
+        raise ValidationSetupError(
+            f"no documents in {file} (no graph record naming a document's source file, as"
+            " medigraph export writes one for each): nothing to check"
+        )
     report = ValidationReport(shapes=str(engine.shapes.file), origin=os.fspath(file))
     raw = engine.shacl(triples) + engine.ontology_check(triples)
     report.results = sorted({r[0] for r in raw}, key=result_order)
-    sources = _sources(triples)
     docs: dict[str, tuple[Document | None, _Traced | None]] = {}
     outcomes: dict[str, DocumentOutcome] = {}
     for content, source_path in sorted(sources.items()):

@@ -1218,6 +1218,25 @@ def test_a_dump_is_read_by_the_extensions_export_names_dumps_by(tmp_path: Path) 
         assert done.exit_code == 0, (name, done.output)
 
 
+@pytest.mark.parametrize("holding", ["", "ontology"])
+def test_a_dump_of_no_document_is_refused_as_an_empty_folder_is(
+    tmp_path: Path, holding: str
+) -> None:
+    """``validate --graph`` of an empty .ttl, or of the ontology, said "conforms: 0 documents
+    checked", exit 0: a mistyped path passed a CI gate. Now exit 2, as for an empty folder."""
+    dump = tmp_path / "empty.ttl"
+    if holding:
+        dump.write_bytes((ROOT / "ontology" / "medigy.ttl").read_bytes())
+    else:
+        dump.write_bytes(b"")
+    done = CliRunner().invoke(cli, ["validate", "--graph", str(dump)])
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"Error: no documents in {dump} (no graph record naming a document's source file, as"
+        " medigraph export writes one for each): nothing to check"
+    )
+
+
 def test_options_that_do_nothing_here_are_refused(tmp_path: Path) -> None:
     dump = tmp_path / "a.ttl"
     export([EXAMPLES], dump, jobs=1, cache=False)
