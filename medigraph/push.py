@@ -620,8 +620,10 @@ def push(
     started = time.perf_counter()
     paths = path_list(paths)
     dumps = None if dump is None else path_list(dump)
-    if (dumps is None) == (not paths):
-        raise PushUsageError("give either document paths or a dump, not both or neither")
+    if dumps is not None and paths:
+        raise PushUsageError("give document paths or a dump, not both")
+    if dumps is None and not paths:
+        raise PushUsageError("give document paths to push, or a dump")
     if dumps == []:
         raise PushUsageError("give document paths or at least one dump")
     if byte_budget < 1_000:

@@ -75,15 +75,21 @@ def test_one_update_replaces_graphs_and_manifest_together() -> None:
 
 
 def test_cli_needs_paths_or_dump_but_not_both(tmp_path: Path) -> None:
+    """Given neither, push said "(not both)" too: each case is told as it is."""
     runner = CliRunner()
-    assert runner.invoke(cli, ["push", "--endpoint", "http://127.0.0.1:9/q"]).exit_code == 2
+    neither = runner.invoke(cli, ["push", "--endpoint", "http://127.0.0.1:9/q"])
+    assert neither.exit_code == 2
+    assert neither.stderr.strip().splitlines()[-1] == (
+        "Error: give document PATHS to push, or --dump FILE to push a dump"
+    )
     dump = tmp_path / "d.nq"
     dump.write_text("", encoding="utf-8")
-    assert (
-        runner.invoke(
-            cli, ["push", str(tmp_path), "--dump", str(dump), "--endpoint", "http://127.0.0.1:9/q"]
-        ).exit_code
-        == 2
+    both = runner.invoke(
+        cli, ["push", str(tmp_path), "--dump", str(dump), "--endpoint", "http://127.0.0.1:9/q"]
+    )
+    assert both.exit_code == 2
+    assert both.stderr.strip().splitlines()[-1] == (
+        "Error: give document PATHS or --dump FILE, not both"
     )
 
 

@@ -527,6 +527,22 @@ def test_cli_graph_root_and_format(tmp_path: Path) -> None:
     assert run("--graph", str(dump))[0] == 2  # the format cannot be told from ".data"
 
 
+def test_neither_paths_nor_a_graph_is_told_otherwise_than_both(tmp_path: Path) -> None:
+    """Given neither, validate said "(not both)" too: each case is told as it is."""
+    code, out, err = run()
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1] == (
+        "Error: give PATHS to validate documents, or --graph FILE to validate a dump"
+    )
+    dump = tmp_path / "d.ttl"
+    dump.write_bytes(b"")
+    code, _, err = run(str(EXAMPLES), "--graph", str(dump))
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (
+        "Error: give PATHS to validate documents, or --graph FILE to validate a dump, not both"
+    )
+
+
 def test_cli_usage_and_fatal_errors_exit_2(tmp_path: Path) -> None:
     assert run()[0] == 2
     assert run(str(EXAMPLES), "--root", str(tmp_path))[0] == 2

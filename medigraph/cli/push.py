@@ -118,8 +118,10 @@ def push_command(
     deleted documents are removed (unless --no-delete). Graphs medigraph did not write
     are never touched.
     """
-    if bool(paths) == bool(dump):
-        raise click.UsageError("give document PATHS or --dump FILE (not both)")
+    if paths and dump:
+        raise click.UsageError("give document PATHS or --dump FILE, not both")
+    if not paths and not dump:
+        raise click.UsageError("give document PATHS to push, or --dump FILE to push a dump")
     if dump and jobs is not None:
         raise click.UsageError("--jobs maps documents; a --dump is pushed as it was exported")
     log_to_stderr(quiet)

@@ -140,9 +140,13 @@ def validate_command(
     or mapped is an error), 2 usage or fatal error (such as
     a shapes file that cannot be used).
     """
-    if bool(paths) == bool(graph):
+    if paths and graph:
         raise click.UsageError(
-            "give PATHS to validate documents, or --graph FILE to validate a dump (not both)"
+            "give PATHS to validate documents, or --graph FILE to validate a dump, not both"
+        )
+    if not paths and not graph:
+        raise click.UsageError(
+            "give PATHS to validate documents, or --graph FILE to validate a dump"
         )
     if output != "-" and is_markdown(output.lower()):
         raise click.BadParameter(
