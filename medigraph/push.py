@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -72,6 +71,7 @@ from .sync import (
     manifest_query,
     staging_graph,
 )
+from .writers import format_named_by
 
 DEFAULT_BYTE_BUDGET = 150_000
 """Request body bytes: below Jetty's 200,000-byte form limit, Virtuoso's statement limits
@@ -335,7 +335,8 @@ def graphs_from_dump(
     change the content hash). Each graph must be one block of the file, as ``medigraph
     export`` writes it, so that memory stays flat; triples in the default graph are refused.
     """
-    fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".")) if Path(path).suffix else None
+    named = format_named_by(path)  # export's own extensions: .nquads and .NQ are N-Quads too
+    fmt = named.rdf_format if named is not None else None
     if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         raise PushError(
             f"{path}: a dump to push must be TriG (.trig) or N-Quads (.nq), one named graph per document"

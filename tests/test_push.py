@@ -207,7 +207,7 @@ def no_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ({"paths": ["examples/content", "nonexist"]}, True, "nonexist: no such file"),
         ({"paths": [], "dump": "nonexist.trig"}, True, "nonexist.trig: no such file"),
         ({"paths": [], "dump": []}, True, "at least one dump"),
-        ({"paths": []}, True, "not both or neither"),
+        ({"paths": []}, True, "give document paths to push, or a dump"),
         ({"byte_budget": 10}, True, "at least 1000 bytes"),
         ({"timeout": 0.0}, True, "no request can be sent"),
         ({"retries": -1}, True, "no request can be sent"),
@@ -244,3 +244,17 @@ def test_an_empty_folder_is_refused_before_the_store_is_contacted(
     with pytest.raises(PushError, match="--allow-empty"):
         push([tmp_path / "empty"], endpoint="http://127.0.0.1:9/q")
     assert no_requests == []
+
+
+@pytest.mark.parametrize("name", ["dump.nquads", "dump.NQ", "dump.TriG"])
+def test_a_dump_named_as_export_names_it_is_pushed(tmp_path: Path, name: str) -> None:
+    """``export -o dump.nquads`` writes N-Quads, but push read the extension by pyoxigraph's
+    table, which knows no ``.nquads``, and refused the dump it had written."""
+    from medigraph.export import export
+    from medigraph.push import graphs_from_dump
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "content"
+    dump = tmp_path / name
+    export([examples], dump, jobs=1, cache=False)
+    graphs = list(graphs_from_dump(str(dump), manifest_graph("https://medigy.com/").value))
+    assert len(graphs) == 19
