@@ -217,12 +217,13 @@ def test_a_base_no_iri_can_begin_with_is_refused_by_every_command(
 @pytest.mark.parametrize(("base", "why"), BAD_BASES)
 def test_a_base_no_iri_can_begin_with_is_refused_by_the_python_api(base: str, why: str) -> None:
     from medigraph.mapping import MappingError, load_mapping
-    from medigraph.push import push
+    from medigraph.push import PushError, push
 
     with pytest.raises(MappingError, match="base IRI") as refused:
         load_mapping(None, base=base)
     assert why in str(refused.value)
-    with pytest.raises(MappingError, match="base IRI"):  # before the store is asked
+    # push's API raises PushError wherever the command exits 2, and before the store is asked
+    with pytest.raises(PushError, match="base IRI"):
         push([EXAMPLES], endpoint="http://127.0.0.1:9/q", base=base)
 
 
