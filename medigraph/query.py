@@ -157,7 +157,10 @@ def _until(items: Iterable[R], stop: threading.Event | None) -> Iterator[R]:
 # --------------------------------------------------------------------------- saved queries
 
 
-PARAM_TYPES = ("string", "iri", "integer", "decimal", "boolean", "date", "dateTime")
+PARAM_TYPES = ("string", "name", "iri", "integer", "decimal", "boolean", "date", "dateTime")
+"""``name`` is a string that names a shared thing (community, publisher, person, topic,
+scheme): the export writes such names without the spaces around them, so the value is
+matched without them too (:func:`make_term`)."""
 
 
 @dataclass(frozen=True)
@@ -403,6 +406,10 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
     try:
         if kind == "string":
             return ox.Literal(value)
+        if kind == "name":
+            # As the export writes a name (convert._name): a topic written 'KLAS: Telehealth '
+            # is stored, and found, as "KLAS: Telehealth", so the spelling as written matches.
+            return ox.Literal(value.strip())
         if kind == "iri":
             return ox.NamedNode(_expand_iri(value, prefixes or {}))
         if kind == "integer":

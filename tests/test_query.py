@@ -483,6 +483,58 @@ def test_a_parameter_matches_any_spelling_of_a_name(
     assert len({r["content"] for r in answers[0]}) == len(answers[0])
 
 
+SPACED_NAMES = """---
+owlType: Medigy Communities
+openProjectWorkPackageType: News
+mdName: spaced
+title: Names with spaces around them
+date: '2021-02-17T04:49:37Z'
+identifier: ' Patient Engagement '
+author:
+- '  Vinit  @maxinovip.com'
+link:
+  brand: ' statnews.com '
+communityTopics:
+- 'KLAS:  Telehealth '
+---
+Body.
+"""
+"""A document that writes each name with spaces around it (the export drops them, warning)."""
+
+
+@pytest.mark.parametrize(
+    ("query_name", "param", "written", "trimmed"),
+    [
+        ("content-by-topic", "topic", "KLAS:  Telehealth ", "KLAS:  Telehealth"),
+        ("community-content", "community", " Patient Engagement ", "Patient Engagement"),
+        ("authors", "author", "  Vinit  ", "Vinit"),
+        ("content-per-publisher", "publisher", " statnews.com ", "statnews.com"),
+        ("topics-per-scheme", "scheme", " KLAS", "KLAS"),
+    ],
+)
+def test_a_name_parameter_matches_the_name_as_the_document_writes_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    query_name: str,
+    param: str,
+    written: str,
+    trimmed: str,
+) -> None:
+    """The export writes a name without the spaces around it, so a name parameter is taken
+    without them too: the spelling copied from the front matter finds the document."""
+    corpus = tmp_path_factory.mktemp("spaced") / "content"
+    corpus.mkdir()
+    (corpus / "spaced.md").write_text(SPACED_NAMES, encoding="utf-8")
+    spaced = exported_store(corpus, tmp_path_factory)
+    expected = rows(spaced, query_name, "--param", f"{param}={trimmed}")
+    assert expected, "no rows: the test proves nothing"
+    assert rows(spaced, query_name, "--param", f"{param}={written}") == expected
+
+
+def test_a_name_parameter_is_trimmed_and_a_string_one_is_not() -> None:
+    assert make_term(" KLAS: Telehealth\u00a0", "name") == ox.Literal("KLAS: Telehealth")
+    assert make_term(" KLAS: Telehealth ", "string") == ox.Literal(" KLAS: Telehealth ")
+
+
 def test_content_per_kind_follows_the_ontology_class_hierarchy(store: Path) -> None:
     got = {
         r["kind"].rsplit("/", 1)[1]: int(r["documents"]) for r in rows(store, "content-per-kind")
