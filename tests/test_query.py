@@ -115,6 +115,27 @@ def test_content_by_topic(store: Path) -> None:
     assert {r["content"].rsplit("/", 1)[1] for r in got} == {str(fm["mdName"]) for fm in expected}
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("topics-per-scheme", ()),
+        ("content-by-topic", ()),
+        ("orphan-topics", ("--param", "max=1000")),
+        ("stale-topics", ("--param", "since=2099-01-01")),
+    ],
+)
+def test_each_topic_column_says_whether_it_holds_the_label_or_the_notation(
+    store: Path, name: str, params: tuple[str, ...]
+) -> None:
+    """An analyst joining answers must know: topics-per-scheme shows a topic's label
+    (Telehealth), the others its notation (KLAS: Telehealth); each header says which."""
+    topics = {r["topic"] for r in rows(store, name, *params)}
+    notations = {t for t in topics if re.fullmatch(r"(Medigy|KLAS|Symplur): .+", t)}
+    assert topics and notations in (set(), topics), topics
+    said = "the topic's notation" if notations else "the topic's label"
+    assert f"topic, {said}" in saved_queries()[name].description
+
+
 def test_content_by_topic_without_the_parameter_lists_every_topic(store: Path) -> None:
     got = rows(store, "content-by-topic")
     assert len(got) == sum(len(topics(fm)) for fm in FM)
