@@ -56,7 +56,15 @@ from .diagnostics import plural, visible
 from .iris import INT64, zone_in_range
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
-from .sparql import Credentials, NoRedirect, check_endpoint_url, public_url, read_quietly
+from .sparql import (
+    MAX_NESTING,
+    Credentials,
+    NoRedirect,
+    check_endpoint_url,
+    nesting_depth,
+    public_url,
+    read_quietly,
+)
 from .sparql import term as sparql_term
 from .store import DEFAULT_STORE, open_read_only, reading
 from .writers import rdflib_readable
@@ -807,6 +815,7 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
     be fetched from this machine. pyoxigraph parses a query before it refuses these two
     arguments together (``tests/test_query.py`` holds it to that), so the refusal means it
     parsed."""
+    check_nesting(text)
     try:
         ox.Store().query(
             text,
@@ -832,6 +841,16 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
             raise QuerySyntaxError(f"the query cannot be read: {exc}") from None
     form = _FORM.search(_blank(text))
     return _KINDS[form.group(1).lower()] if form else "bindings"
+
+
+def check_nesting(text: str) -> None:
+    """A :class:`QuerySyntaxError` for a query nested past :data:`MAX_NESTING` levels, before
+    pyoxigraph parses it: its parser would overflow the stack and end the process."""
+    depth = nesting_depth(_blank(text))
+    if depth > MAX_NESTING:
+        raise QuerySyntaxError(
+            f"the query is nested too deeply ({depth} levels; at most {MAX_NESTING})"
+        )
 
 
 def check_bound(

@@ -1477,6 +1477,87 @@ def test_an_empty_query_is_not_called_an_update(store: Path) -> None:
         assert "update" not in done.output
 
 
+DEEP = "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"
+"""Deep enough to overflow Oxigraph's parser on an 8 MiB stack (a segfault, exit 139)."""
+
+
+def test_a_deeply_nested_query_is_refused_before_the_parser_overflows(tmp_path: Path) -> None:
+    """pyoxigraph's parser recursed past the native stack and ended the process with a
+    segfault: in the embedded run, in --endpoint's own syntax check and with parameters.
+    Run as processes, so the old code fails the test instead of ending pytest."""
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    braces = "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000
+    declared = "# @param c iri the community\nSELECT ?c WHERE { ?c ?p ?o " + DEEP[4:]
+    runs = {
+        "embedded": ["--store", str(tmp_path / "none"), DEEP],
+        "braces": ["--store", str(tmp_path / "none"), braces],
+        "--endpoint": ["--endpoint", "http://127.0.0.1:9/query", DEEP],
+        "with a parameter": ["--store", str(tmp_path / "none"), declared, "-p", "c=<http://e/c>"],
+    }
+    for what, args in runs.items():
+        done = subprocess.run(
+            [*medigraph_command(), "query", "-q", *args], capture_output=True, text=True
+        )
+        assert done.returncode == 2, (what, done.returncode, done.stderr[-300:])
+        assert re.search(r"nested too deeply \((3000|500\d) levels; at most 128\)", done.stderr)
+
+
+def test_nesting_is_counted_outside_strings_iris_and_comments() -> None:
+    from medigraph.query import QuerySyntaxError, check_syntax
+    from medigraph.sparql import MAX_NESTING
+
+    names = default_prefixes()
+    at_most = "ASK { FILTER(" + "(" * (MAX_NESTING - 2) + "true" + ")" * (MAX_NESTING - 2) + ") }"
+    assert check_syntax(at_most, names) == "boolean"
+    for deep in (
+        at_most.replace("((", "(((", 1).replace("))", ")))", 1),  # one level more
+        "ASK { FILTER(" + "!" * 200 + "true) }",  # unary operators nest as deep
+        "ASK { FILTER(" + "- " * 200 + "1 = 1) }",
+        "SELECT * { " + "<< ?s ?p " * 200 + "?o" + " >>" * 200 + " ?q ?z }",
+        "SELECT * { ?s ?p " + "[ ?q " * 200 + "1" + " ]" * 200 + " }",
+    ):
+        with pytest.raises(QuerySyntaxError, match="nested too deeply"):
+            check_syntax(deep, names)
+    literal = '"' + "(" * 5000 + '"'
+    quiet = f"SELECT * {{ ?s ?p {literal} . ?s ?p <http://e/{'(' * 5000}> }} # {'{' * 5000}"
+    assert check_syntax(quiet, names) == "bindings"
+
+
+def test_the_nesting_limit_parses_on_a_small_stack() -> None:
+    """MAX_NESTING levels of the costliest constructs (~9 KiB of stack each) parse in a thread
+    with a 2 MiB stack: the limit keeps well away from the crash, not just under it on 8 MiB.
+    In a process of its own: a crash would otherwise end pytest."""
+    import subprocess
+    import sys
+
+    from medigraph.sparql import MAX_NESTING
+
+    script = f"""
+import threading, pyoxigraph as ox
+n = {MAX_NESTING}
+queries = [
+    "ASK {{ FILTER(" + "COALESCE(" * (n - 2) + "1" + ")" * (n - 2) + ") }}",
+    "ASK {{ FILTER(" + "STR(" * (n - 2) + "1" + ")" * (n - 2) + ") }}",
+    "ASK " + "{{ " * n + "}}" * n,
+    "ASK {{ " + "FILTER NOT EXISTS {{ " * (n - 1) + "}}" * n,
+    "SELECT * {{ ?s ?p " + "[ ?q " * (n - 1) + "1" + " ]" * (n - 1) + " }}",
+]
+def parse():
+    for q in queries:
+        ox.Store().query(q)
+threading.stack_size(2 << 20)
+thread = threading.Thread(target=parse)
+thread.start()
+thread.join()
+print("parsed")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip()) == (0, "parsed"), done.stderr[-500:]
+
+
 def test_a_query_that_is_not_utf8_is_an_error_not_a_traceback(store: Path, tmp_path: Path) -> None:
     import os
     import subprocess

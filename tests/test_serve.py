@@ -333,6 +333,36 @@ def test_a_query_past_its_time_is_stopped_and_the_server_goes_on(tmp_path: Path)
     assert not second.alive()  # closing the server ends its workers
 
 
+def test_a_deeply_nested_query_is_a_400_and_the_server_goes_on(tmp_path: Path) -> None:
+    """Oxigraph's parser overflowed the stack on deep nesting, and the syntax check runs in
+    the server's own process: one 10 kB GET ended `medigraph serve` with a segfault. Run as a
+    process here, so the old code fails the test instead of ending pytest."""
+    import re
+
+    from tests._robust import medigraph_command
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    command = [*medigraph_command(), "serve", "--store", str(tmp_path / "store"), "--port", "0"]
+    serving = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        assert serving.stderr is not None
+        found = re.search(r"at (http://\S+/) ", serving.stderr.readline())
+        assert found, "no address"
+        url = found.group(1) + "query?"
+        deep = "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"
+        braces = "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000
+        for text, levels in ((deep, 5002), (braces, 3000)):
+            status, _, body = fetch(url + urllib.parse.urlencode({"query": text}))
+            assert status == 400, (status, body)
+            assert f"nested too deeply ({levels} levels; at most 128)".encode() in body
+        status, _, body = fetch(url + "query=ASK%7B%7D")
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert serving.poll() is None
+    finally:
+        serving.terminate()
+        serving.wait(10)
+
+
 def test_an_answer_is_sent_whole_from_its_file(server: QueryServer, tmp_path: Path) -> None:
     """Every format the server offers gives exactly what pyoxigraph writes for the query, but
     CSV, which is what `medigraph query --format csv` writes (pyoxigraph's leaves an IRI with
