@@ -242,33 +242,58 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-def _choose(accept: str, offered: dict[str, object], default: str) -> str | None:
-    """The offered media type the Accept header prefers; ``None`` if it accepts none.
+ALIASES = frozenset({"application/json", "application/xml"})
+"""Other names of offered types, answered when named but never chosen for a range (``*/*``)."""
+_WEIGHT = re.compile(r"(?:0(?:\.\d*)?|1(?:\.0*)?|\.\d+)")
+"""A weight (RFC 9110 §12.4.2: at most three decimals, read here with any number of them,
+and ``.5`` as Java's default ``Accept`` writes it)."""
 
-    A range (``text/*``) takes the first offered type it covers, the default first."""
-    if not accept.strip():
-        return default
-    choices: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept.split(",")):
+
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their weights, in order. A weight that is
+    no number from 0 to 1 (``q=abc``, ``q=1.5``) is ignored, as if not given (1); an entry
+    that is no ``type/subtype`` is ignored."""
+    ranges = []
+    for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
         quality = 1.0
         for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if quality <= 0:
-            continue
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q" and _WEIGHT.fullmatch(value.strip()):
+                quality = float(value)
         media = media.lower()
-        if media in offered:
-            choices.append((-quality, position, media))
-        elif media.endswith("/*"):
-            prefix = "" if media == "*/*" else media[:-1]
-            covered = [m for m in (default, *offered) if m.startswith(prefix)]
-            if covered:
-                choices.append((-quality, position, covered[0]))
-    return min(choices)[2] if choices else None
+        if media.count("/") == 1 and all(media.split("/")):
+            ranges.append((media, quality))
+    return ranges
+
+
+def _choose(accept: str, offered: dict[str, object], default: str) -> str | None:
+    """The offered media type the Accept header prefers; ``None`` if it accepts none.
+
+    As RFC 9110 §12.5.1 has it, the most specific range that matches a type gives its
+    weight (``text/*;q=0.9, text/csv;q=0.1``: CSV 0.1, TSV 0.9), and weight 0 makes it not
+    acceptable (``*/*, text/turtle;q=0``: anything but Turtle). Of the types with the
+    highest weight, the one whose range comes first in the header; for one range, the
+    default first, then the others as offered (:data:`ALIASES` only when named)."""
+    if not accept.strip():
+        return default
+    ranges = _ranges(accept)
+    best: tuple[float, int, int, str] | None = None
+    for rank, media in enumerate(dict.fromkeys((default, *offered))):
+        kind = media.split("/")[0]
+        matches = [
+            (specific, -position, quality)
+            for position, (name, quality) in enumerate(ranges)
+            for specific in [{media: 2, f"{kind}/*": 1, "*/*": 0}.get(name, -1)]
+            if specific == 2 or (specific >= 0 and media not in ALIASES)
+        ]
+        if not matches:
+            continue
+        _specific, position, quality = max(matches)  # the most specific; of those the first
+        if quality > 0:
+            key = (-quality, -position, rank, media)
+            best = key if best is None or key < best else best
+    return best[3] if best is not None else None
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -637,6 +637,41 @@ def test_media_ranges_choose_among_the_offered_types(server: QueryServer) -> Non
     assert get(server, COUNT, "image/*")[0] == 406
 
 
+def test_the_most_specific_range_weighs_and_q_0_excludes(server: QueryServer) -> None:
+    """RFC 9110 §12.5.1: a type's weight is the most specific matching range's, and q=0
+    makes it not acceptable, even where a wildcard would take it."""
+    construct = "CONSTRUCT WHERE { ?c a medigy:Community }"
+    for accept, query, chosen in (
+        ("*/*, application/sparql-results+json;q=0", COUNT, "application/sparql-results+xml"),
+        (
+            "application/*, application/sparql-results+json;q=0",
+            COUNT,
+            "application/sparql-results+xml",
+        ),
+        ("text/*, text/csv;q=0", COUNT, "text/tab-separated-values"),
+        ("text/*;q=0.9, text/csv;q=0.1", COUNT, "text/tab-separated-values"),
+        ("text/csv;q=0.1, text/*;q=0.9", COUNT, "text/tab-separated-values"),
+        ("*/*, text/turtle;q=0", construct, "application/n-triples"),
+        ("Text/CSV;Q=0.5, text/tab-separated-values;q=0.4", COUNT, "text/csv"),
+        ("text/csv;q=0.5, text/tab-separated-values;q=0.5", COUNT, "text/csv"),  # the first
+        ("*/*;q=.2", COUNT, "application/sparql-results+json"),  # Java's default
+        ("application/json", COUNT, "application/json"),  # another name, when named
+    ):
+        assert get(server, query, accept)[1] == chosen, accept
+    for accept in ("text/csv;q=0, */*;q=0", "application/sparql-results+json;q=0"):
+        assert get(server, COUNT, accept)[0] == 406, accept
+
+
+def test_a_malformed_weight_is_ignored(server: QueryServer) -> None:
+    """A q that is no number from 0 to 1 is ignored, as if not given (1): `q=abc` once
+    read as 0, so the type was refused, and q=1.5 outranked the types of weight 1."""
+    tsv = "text/tab-separated-values;q=0.5"
+    assert get(server, COUNT, f"text/csv;q=abc, {tsv}")[1] == "text/csv"
+    assert get(server, COUNT, "text/csv;q=abc")[0] == 200
+    outranked = "text/tab-separated-values, text/csv;q=1.5"  # both 1: the first listed
+    assert get(server, COUNT, outranked)[1] == "text/tab-separated-values"
+
+
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
