@@ -466,6 +466,16 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"unknown charset {charset!r}")
             return
         if kind == "application/sparql-query":
+            # SPARQL 1.1 Protocol §2.1.3: the body is the query; the URL may hold only the
+            # dataset. A query there too would be one of two, answered or ignored silently.
+            extra = sorted(set(form) - {"default-graph-uri", "named-graph-uri"})
+            if extra:
+                self._error(
+                    HTTPStatus.BAD_REQUEST,
+                    f"a POST of application/sparql-query takes the query as its body and only"
+                    f" default-graph-uri and named-graph-uri in the URL, not {', '.join(extra)}",
+                )
+                return
             try:
                 form["query"] = [raw.decode(charset)]
             except UnicodeDecodeError:

@@ -265,6 +265,27 @@ def test_post_form_and_direct_body(server: QueryServer) -> None:
     assert json.loads(fetch(direct)[2]) == {"head": {}, "boolean": False}
 
 
+def test_a_direct_post_takes_only_the_dataset_in_its_url(server: QueryServer) -> None:
+    """SPARQL 1.1 Protocol §2.1.3: a direct POST's URL holds at most default-graph-uri and
+    named-graph-uri. A query there too was silently ignored for the body's."""
+
+    def direct(url_query: str) -> tuple[int, str, bytes]:
+        return fetch(
+            urllib.request.Request(
+                server.url + "query?" + url_query,
+                data=b"ASK {}",
+                headers={"Content-Type": "application/sparql-query"},
+            )
+        )
+
+    status, _, body = direct("query=ASK%7BFILTER(false)%7D")
+    assert status == 400 and b"not query" in body and b"as its body" in body
+    assert direct("format=json")[0] == 400
+    graph = urllib.parse.urlencode({"default-graph-uri": "http://e.org/g"})
+    status, _, body = direct(graph)
+    assert status == 200 and json.loads(body)["boolean"] is True
+
+
 def test_updates_are_refused(server: QueryServer) -> None:
     update = urllib.request.Request(
         server.url + "query",
