@@ -34,7 +34,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -563,6 +563,9 @@ class Handler(BaseHTTPRequestHandler):
             except QueryTimeout as exc:
                 self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
                 return
+            except NotRepresentable as exc:
+                self._error(HTTPStatus.NOT_ACCEPTABLE, str(exc))
+                return
             except WorkerFailed as exc:  # the server's failure, not the request's
                 self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"the query failed: {exc}")
                 return
@@ -624,6 +627,48 @@ class WorkerFailed(QueryError):
     """A query process ended without answering: a failure of the server (500)."""
 
 
+class NotRepresentable(QueryError):
+    """The answer holds a character the chosen format cannot carry (406)."""
+
+
+XML_TYPES = frozenset({"application/sparql-results+xml", "application/xml", "application/rdf+xml"})
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+"""Characters XML 1.0 cannot hold, not even as references: C0 controls but TAB, LF and CR;
+U+FFFE and U+FFFF. (In UTF-8 a byte below 0x80 is always that character.)"""
+
+
+class _XmlText(io.RawIOBase):
+    """A binary stream that passes Oxigraph's XML through with each CR written ``&#13;``:
+    written raw, every XML parser reads it as LF (and CR LF as one LF). Oxigraph writes no
+    CR of its own and none can be in an IRI, a language tag or a name, so each is in a
+    literal's text, where a reference is its exact equal. A character XML 1.0 cannot hold
+    at all stops the answer (:class:`NotRepresentable`): a document no parser reads, or a
+    value silently changed, would be worse than no answer."""
+
+    def __init__(self, stream: IO[bytes], other: str) -> None:
+        super().__init__()
+        self.stream = stream
+        self.other = other
+        """The formats to suggest instead."""
+        self.tail = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        chunk = bytes(cast("bytes", data))
+        seen = self.tail + chunk  # U+FFFE may be cut between two writes
+        if found := _NOT_XML.search(seen):
+            code = ord(found.group().decode()) if len(found.group()) > 1 else found.group()[0]
+            raise NotRepresentable(
+                f"the answer holds U+{code:04X}, which XML 1.0 cannot represent; ask for"
+                f" {self.other} instead"
+            )
+        self.tail = seen[-2:]
+        self.stream.write(chunk.replace(b"\r", b"&#13;"))
+        return len(chunk)
+
+
 class _Workers:
     """The processes that run the queries, at most ``size`` at a time.
 
@@ -670,6 +715,8 @@ class _Workers:
             ended = str(exc) or type(exc).__name__
             raise WorkerFailed(f"the query process ended unexpectedly ({ended})") from None
         self._idle.put(worker)
+        if isinstance(reply, tuple):
+            raise NotRepresentable(reply[1])
         if reply is not None:
             raise QueryError(reply)
 
@@ -742,8 +789,8 @@ class _Worker:
     def poll(self, timeout: float | None) -> bool:
         return self._from.poll(timeout)
 
-    def recv(self) -> str | None:
-        reply: str | None = self._from.recv()
+    def recv(self) -> str | tuple[str, str] | None:
+        reply: str | tuple[str, str] | None = self._from.recv()
         return reply
 
     def alive(self) -> bool:
@@ -786,7 +833,13 @@ def _answer_queries(store_path: str) -> None:
                     f"the query gives {'a graph' if graph else 'solutions'}, which cannot be"
                     f" written as {job.media}"
                 )
-            with open(job.answer, "wb") as out:
+            with open(job.answer, "wb") as file:
+                out: BinaryIO = file
+                if job.media in XML_TYPES:
+                    other = (
+                        "Turtle or N-Triples" if graph else "JSON (application/sparql-results+json)"
+                    )
+                    out = cast("BinaryIO", _XmlText(file, other))
                 if isinstance(result, ox.QueryTriples):
                     rdf_format = GRAPH_TYPES[job.media]
                     turtle = rdf_format == ox.RdfFormat.TURTLE
@@ -806,6 +859,8 @@ def _answer_queries(store_path: str) -> None:
                         write_rows(variables, rows, "csv", prefixes, text)
                 else:
                     result.serialize(out, RESULTS_TYPES[job.media])
+        except NotRepresentable as exc:
+            replies.send(("not representable", str(exc)))
         except Exception as exc:  # any: a worker never dies on a query
             replies.send(str(exc) or type(exc).__name__)
         else:

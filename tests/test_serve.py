@@ -418,6 +418,51 @@ def test_an_answer_is_sent_whole_from_its_file(server: QueryServer, tmp_path: Pa
         assert got == expected_triples and len(got) > 1000, media
 
 
+def test_xml_answers_keep_a_carriage_return_and_refuse_what_xml_cannot_hold(
+    server: QueryServer,
+) -> None:
+    """Oxigraph writes a CR raw, which every XML parser reads as LF, and a control character
+    raw, which makes the document unreadable: a CR is written &#13;, and an answer with a
+    character XML 1.0 cannot represent is a 406 that says to ask for another format."""
+    import xml.etree.ElementTree as ET
+
+    results = "{http://www.w3.org/2005/sparql-results#}literal"
+    for accept in ("application/sparql-results+xml", "application/xml"):
+        status, _, body = get(server, r'SELECT ?x { BIND("cr\rx\r\ny" AS ?x) }', accept)
+        assert status == 200
+        assert next(ET.fromstring(body).iter(results)).text == "cr\rx\r\ny"
+    status, _, body = get(
+        server, r'CONSTRUCT { <http://e/s> <http://e/p> "cr\rx" } WHERE {}', "application/rdf+xml"
+    )
+    assert status == 200 and next(ET.fromstring(body).iter("{http://e/}p")).text == "cr\rx"
+    for query, accept, other in (
+        (r'SELECT ?x { BIND("a\u0001b" AS ?x) }', "application/sparql-results+xml", b"JSON"),
+        (r'SELECT ?x { BIND("a\uFFFFb" AS ?x) }', "application/xml", b"JSON"),
+        (
+            r'CONSTRUCT { <http://e/s> <http://e/p> "a\u001Fb" } WHERE {}',
+            "application/rdf+xml",
+            b"Turtle",
+        ),
+    ):
+        status, media, body = get(server, query, accept)
+        assert (status, media) == (406, "text/plain"), body
+        assert b"which XML 1.0 cannot represent" in body and other in body
+    status, _, body = get(server, r'SELECT ?x { BIND("a\u0001b" AS ?x) }')
+    assert status == 200 and json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\x01b"
+
+
+def test_a_character_xml_cannot_hold_is_found_across_writes() -> None:
+    from medigraph.serve import NotRepresentable, _XmlText
+
+    out = io.BytesIO()
+    xml = _XmlText(out, "JSON")
+    xml.write(b"<a>cr\r")
+    xml.write(b"x \xef\xbf")  # the first two bytes of U+FFFE
+    with pytest.raises(NotRepresentable, match="U\\+FFFE"):
+        xml.write(b"\xbe</a>")
+    assert out.getvalue() == b"<a>cr&#13;x \xef\xbf"
+
+
 def test_csv_quotes_an_iri_with_a_comma(server: QueryServer) -> None:
     select = 'SELECT ?a ?b { BIND(<http://e/x?y=1,2> AS ?a) BIND("z, \\"q\\"" AS ?b) }'
     status, _, body = get(server, select, "text/csv")
