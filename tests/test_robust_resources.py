@@ -65,7 +65,7 @@ PROBE = r"""
 import json, resource, sys, time, tracemalloc
 from medigraph.export import export
 source, out = sys.argv[1], sys.argv[2]
-export([SEED_DIR], out + ".warm", jobs=1)  # imports and first-call costs out of the measure
+export([SEED_DIR], out + ".warm.ttl", jobs=1)  # imports and first-call costs out of the measure
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 started = time.perf_counter()
