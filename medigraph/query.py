@@ -290,7 +290,26 @@ def parse_saved(path: Path) -> SavedQuery:
     description = " ".join(p for p in prose[blank:] if p).strip()
     portable = path.parent / "endpoint" / path.name
     endpoint_text = portable.read_text(encoding="utf-8") if portable.is_file() else ""
+    if endpoint_text:
+        _same_params(portable, endpoint_text, params)
     return SavedQuery(path.stem, path, text, title, description, tuple(params), endpoint_text)
+
+
+def _same_params(portable: Path, text: str, params: list[Param]) -> None:
+    """A ``ValueError`` unless the portable form's ``# @param`` header declares what the
+    embedded form's does. Plain values given with its text (``run_remote(saved.text_for(
+    endpoint=True), params={"topic": …})``, or ``medigraph query -f`` on the file) are bound
+    by that header: without it ``topic`` would bind ``?topic`` as a string rather than
+    ``?topicNotation`` as a name, and quietly match other rows."""
+    try:
+        own = _header(text)[0]
+    except ValueError as exc:
+        raise ValueError(f"{portable}: {exc}") from None
+    if own != params:
+        raise ValueError(
+            f"{portable}: its # @param lines must be those of ../{portable.name}, which"
+            " declares the same parameters"
+        )
 
 
 def declared_params(text: str, name: str = "the query") -> tuple[Param, ...]:

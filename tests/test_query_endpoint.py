@@ -164,6 +164,38 @@ def test_hostile_parameter_stays_a_term_on_the_endpoint(loaded: tuple[Path, str]
 
 
 @pytest.mark.servers
+@pytest.mark.parametrize(
+    ("name", "given"),
+    [
+        ("content-by-topic", {"topic": " KLAS: Telehealth"}),
+        ("orphan-topics", {"max": 2}),
+        ("authors", {"author": "José Álvarez "}),
+    ],
+)
+def test_plain_values_with_the_portable_text_give_the_embedded_rows(
+    loaded: tuple[Path, str], name: str, given: dict[str, query.ParamValue]
+) -> None:
+    """``run_remote(saved.text_for(endpoint=True), params=…)`` binds plain values by the
+    portable form's own header, as ``--param`` does: before it had one, ``topic`` bound
+    ``?topic`` as a string and ``max`` the string "2", and the endpoint answered other rows."""
+    store, endpoint = loaded
+    saved = saved_queries()[name]
+    local = query.run_embedded(saved.text, store=store, params=given)
+    remote = query.run_remote(saved.text_for(endpoint=True), endpoint, params=given)
+    assert local.rows and [list(map(str, r)) for r in remote.rows] == [
+        list(map(str, r)) for r in local.rows
+    ]
+    # and the file itself given to the command, as a user copies it
+    args = ["query", "--endpoint", endpoint, "--format", "json"]
+    args += ["-f", str(saved.path.parent / "endpoint" / saved.path.name)]
+    for key, value in given.items():
+        args += ["--param", f"{key}={value}"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["results"]["bindings"]) == len(local.rows)
+
+
+@pytest.mark.servers
 def test_union_default_graph_option_on_oxigraph(loaded: tuple[Path, str]) -> None:
     _, endpoint = loaded
     plain = ask_for_communities(endpoint)

@@ -20,6 +20,7 @@ from medigraph.export import export
 from medigraph.query import (
     Answer,
     bind_params,
+    declared_params,
     default_prefixes,
     insert_values,
     run_embedded,
@@ -198,3 +199,41 @@ def test_a_parameter_used_at_two_levels_is_bound_at_the_outer_one() -> None:
     # A name that merely starts like the parameter does not count as a use.
     inner = "SELECT * WHERE { ?xs <p> ?o { SELECT ?x { ?x <q> 1 } } }"
     assert values_position(inner, "x") == inner.index("{", inner.index("SELECT ?x")) + 1
+
+
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_the_portable_form_declares_the_embedded_forms_parameters(name: str) -> None:
+    """Plain values given with the portable text (``run_remote(saved.text_for(endpoint=True),
+    params={"topic": …})``, ``medigraph query -f queries/endpoint/NAME.rq --param``) are bound
+    by its own header: without one, ``topic`` bound ``?topic`` as a string, not
+    ``?topicNotation`` as a name, and ``max=2`` the string "2": other rows, silently."""
+    saved = saved_queries()[name]
+    assert declared_params(saved.text_for(endpoint=True)) == saved.params
+
+
+def test_plain_values_give_the_same_rows_with_either_form(store: ox.Store) -> None:
+    library = saved_queries()
+    for name, given in [
+        ("content-by-topic", {"topic": " KLAS: Telehealth"}),
+        ("orphan-topics", {"max": 2}),
+        ("authors", {"author": "José Álvarez "}),
+    ]:
+        saved = library[name]
+        fast = run_embedded(saved.text, params=given, opened=store, timeout=None)
+        slow = run_embedded(saved.text_for(endpoint=True), params=given, opened=store, timeout=None)
+        assert content(fast) == content(slow), name
+
+
+def test_a_portable_form_whose_header_differs_is_refused(tmp_path: Path) -> None:
+    shipped = saved_queries()["orphan-topics"]
+    (tmp_path / "endpoint").mkdir()
+    (tmp_path / "orphan-topics.rq").write_text(shipped.text, encoding="utf-8")
+    header = "# @param max integer=1"
+    assert header in shipped.endpoint_text
+    for portable in (
+        shipped.endpoint_text.replace(header, "#"),  # no header: max would be a string
+        shipped.endpoint_text.replace(header, "# @param max string=1"),
+    ):
+        (tmp_path / "endpoint" / "orphan-topics.rq").write_text(portable, encoding="utf-8")
+        with pytest.raises(ValueError, match=r"endpoint/orphan-topics\.rq: its # @param lines"):
+            saved_queries(tmp_path)
