@@ -269,6 +269,9 @@ def export(
         raise BadOutput(f"cannot write {problem}")
     check_shard(shard)
     paths = path_list(paths)
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:  # the command's usage error (exit 2): it must not write a dump without them
+        raise NothingFound(missing, missing=True)
     try:
         fmt = format_for(format, out)
     except ValueError as exc:
@@ -403,16 +406,22 @@ def export(
 
 
 class NothingFound(ValueError):
-    """No document under the paths given: a mistyped or empty folder, not a corpus."""
+    """No document under the paths given: a mistyped or empty folder, not a corpus. With
+    ``missing``, ``paths`` are those of the paths given that do not exist: refused though
+    the others hold documents, as the command refuses them (exit 2)."""
 
     def __init__(
         self,
         paths: Iterable[str | os.PathLike[str]],
         problems: Iterable[Diagnostic] = (),
         left_out: tuple[int, int] = (0, 0),
+        *,
+        missing: bool = False,
     ) -> None:
         hidden = unlisted(problems)
-        if any(left_out):
+        if missing:
+            message = "; ".join(f"{os.fspath(p)}: no such file or folder" for p in paths)
+        elif any(left_out):
             message = only_left_out(paths, *left_out)
         elif all(d.code == SITE_ROOT for d in hidden) and (sites := site_root_refusal(hidden)):
             message = sites  # a site's root, not an empty folder

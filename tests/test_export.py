@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from medigraph.cli import cli
-from medigraph.export import export
+from medigraph.export import NothingFound, export
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "content"
@@ -798,3 +799,21 @@ def test_the_draft_flag_is_read_as_hugo_reads_it(
     if written == "TRUE":
         export([doc], tmp_path / "e.nt", jobs=1, cache=False, drafts=True)
         assert '<https://medigy.com/ontology/draft> "true"^^' in (tmp_path / "e.nt").read_text()
+
+
+def test_the_api_refuses_a_missing_path_as_the_command_does(tmp_path: Path) -> None:
+    """README: ``NothingFound`` where the command exits 2. A path that does not exist among
+    others was a report with one error (exit code 1) and a dump written without it; the
+    command refuses it (exit 2), and so does the API now, before anything is written."""
+    missing = tmp_path / "nonexist"
+    dump = tmp_path / "d.ttl"
+    dump.write_text("previous")
+    store = tmp_path / "store"
+    for paths in ([missing], [EXAMPLES, missing]):
+        with pytest.raises(
+            NothingFound, match=f"^{re.escape(str(missing))}: no such file or folder; nothing"
+        ):
+            export(paths, dump, store=store, jobs=1)
+        assert dump.read_text() == "previous" and not store.exists()
+        done = CliRunner().invoke(cli, ["export", *map(str, paths), "-o", str(dump)])
+        assert done.exit_code == 2 and "does not exist" in done.output
