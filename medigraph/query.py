@@ -1049,9 +1049,13 @@ def _on_embedded(
 
 
 def with_prologue(text: str, prefixes: Mapping[str, str]) -> str:
-    """The query with PREFIX lines for the predeclared prefixes it does not declare itself."""
-    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w.-]*):", _strip_comments(text))}
-    lines = [f"PREFIX {n}: <{iri}>" for n, iri in prefixes.items() if n.lower() not in declared]
+    """The query with PREFIX lines for the predeclared prefixes it does not declare itself.
+
+    Prefix names are case-sensitive (``Schema:`` declares nothing for ``schema:``), and a
+    ``PREFIX`` in a string or a comment declares nothing: counted, either left a prefix the
+    local check knew undeclared at the endpoint, which refused the query (HTTP 400)."""
+    declared = _declared_prefixes(text)
+    lines = [f"PREFIX {n}: <{iri}>" for n, iri in prefixes.items() if n not in declared]
     return "\n".join([*lines, text])
 
 
@@ -1421,11 +1425,6 @@ def projected_variables(text: str) -> list[str] | None:
             names.append(token[1:])
         after_as = token.upper() == "AS"
     return names
-
-
-def _strip_comments(text: str) -> str:
-    """The query with comments blanked (same length), leaving strings and IRIs intact."""
-    return _blank(text, ("comment",))
 
 
 def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> str:

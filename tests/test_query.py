@@ -36,6 +36,7 @@ from medigraph.query import (
     run_embedded,
     saved_queries,
     stream_embedded,
+    with_prologue,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1809,3 +1810,22 @@ def test_the_api_binds_plain_values_as_param_does(store: Path) -> None:
         run_embedded(adhoc, store=store, params={"t": ["KLAS: Telehealth"]})  # type: ignore[dict-item]
     with pytest.raises(ParameterError, match="all as RDF terms"):
         run_embedded(adhoc, store=store, params={"t": "x", "c": ox.NamedNode("urn:x")})
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("PREFIX Schema: <http://schema.org/>\nSELECT * { ?s schema:name ?o }", True),
+        ('SELECT * { ?s schema:name "PREFIX schema: <x>" }', True),
+        ("# PREFIX schema: <x>\nSELECT * { ?s schema:name ?o }", True),
+        ("prefix schema: <http://x/>\nSELECT * { ?s schema:name ?o }", False),
+    ],
+)
+def test_a_predeclared_prefix_is_sent_unless_the_query_declares_that_very_name(
+    text: str, sent: bool
+) -> None:
+    """Prefix names are case-sensitive and a PREFIX in a string declares nothing: either
+    left schema: undeclared at the endpoint (HTTP 400; tests/test_query_endpoint.py asks
+    Oxigraph and Virtuoso). The keyword itself is case-insensitive."""
+    prologue = with_prologue(text, default_prefixes()).removesuffix(text)
+    assert ("PREFIX schema: <http://schema.org/>\n" in prologue) == sent
