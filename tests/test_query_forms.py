@@ -19,6 +19,7 @@ import pytest
 from medigraph.export import export
 from medigraph.query import (
     Answer,
+    ParamValue,
     bind_params,
     declared_params,
     default_prefixes,
@@ -213,11 +214,12 @@ def test_the_portable_form_declares_the_embedded_forms_parameters(name: str) -> 
 
 def test_plain_values_give_the_same_rows_with_either_form(store: ox.Store) -> None:
     library = saved_queries()
-    for name, given in [
+    cases: list[tuple[str, dict[str, ParamValue]]] = [
         ("content-by-topic", {"topic": " KLAS: Telehealth"}),
         ("orphan-topics", {"max": 2}),
         ("authors", {"author": "José Álvarez "}),
-    ]:
+    ]
+    for name, given in cases:
         saved = library[name]
         fast = run_embedded(saved.text, params=given, opened=store, timeout=None)
         slow = run_embedded(saved.text_for(endpoint=True), params=given, opened=store, timeout=None)
