@@ -798,7 +798,7 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
                 )
             ],
         )
-    builder = _Builder(src, line_offset, _LineCounter(fm_text))
+    builder = _Builder(src, line_offset, _LineCounter(fm_text), fm_text)
     value = builder.mapping(node, "", 0)
     return _Parsed(value, builder.lines, builder.problems)
 
@@ -1242,10 +1242,12 @@ class _Builder:
     and ``_bad_key``.
     """
 
-    def __init__(self, src: str, line_offset: int, counter: _LineCounter) -> None:
+    def __init__(self, src: str, line_offset: int, counter: _LineCounter, text: str = "") -> None:
         self.src = src
         self.offset = line_offset
         self.counter = counter
+        # A comment needs a space or tab before it: without one, no value can end in one.
+        self.text = text if " #" in text or "\t#" in text else ""
         # libyaml's line is the editor's unless the text has other line breaks than \n
         self.plain_lines = counter.newlines is None
         self.lines: dict[str, int] = {}
@@ -1272,6 +1274,8 @@ class _Builder:
             return None
         if isinstance(node, yaml.ScalarNode):
             text: str = node.value
+            if self.text and not node.style:
+                self._comment_after(node, key)
             if tag == _NULL_TAG or (tag == _PLAIN_TAG and not node.style and text in _NULLS):
                 return None
             return text
@@ -1290,6 +1294,28 @@ class _Builder:
             node, key, "unsupported YAML node"
         )  # pragma: no cover - composer gives no others
         return None
+
+    def _comment_after(self, node: yaml.ScalarNode, key: str) -> None:
+        """A plain value followed by `` #…`` on its line: YAML reads the rest of the line as
+        a comment, so ``title: Three Actions #1 for Telehealth`` is "Three Actions". Told,
+        as a warning (``key: value # note`` may be meant), rather than dropped silently."""
+        end = int(node.end_mark.index)
+        stop = self.text.find("\n", end)
+        rest = self.text[end : len(self.text) if stop == -1 else stop]
+        if not rest.lstrip(" \t").startswith("#") or rest[:1] not in (" ", "\t"):
+            return
+        comment = rest.strip()
+        if len(comment) > 30:
+            comment = comment[:29] + "…"
+        kept = f'"{node.value}"' if node.value else "empty"
+        line = self.offset + (
+            int(node.end_mark.line) if self.plain_lines else self.counter.line(node.end_mark)
+        )
+        message = (
+            f'the text after " #" ("{comment}") is read as a YAML comment and dropped: the'
+            f" value is {kept}; if the text belongs to the value, put the value in quotes"
+        )
+        self.problems.append(warning(self.src, line, key or None, message, "read.yaml"))
 
     def _refuse(self, node: yaml.Node, key: str, depth: int) -> None:
         """Too many nodes, too deep, or a tag that front matter does not allow."""

@@ -375,7 +375,7 @@ def test_a_rejected_document_does_not_put_others_in_the_wrong_about_shared_thing
         tmp_path,
         "c",
         {
-            "  href: https://www.healthleadersmedia.com/": "  href: see website #",
+            "  href: https://www.healthleadersmedia.com/": "  href: see website ",
             "mastHead: Chronic Care Management (CCM) CoP": "mastHead: Another masthead",
             "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
         },

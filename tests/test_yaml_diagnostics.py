@@ -210,3 +210,43 @@ def test_a_line_that_is_no_key_is_told_at_itself_not_at_the_line_below() -> None
     )
     assert (line, key) == (_line("  brand"), "link.brand")
     assert "an invisible line break (U+2028) in the value ends the line for YAML" in message
+
+
+def _read(front: str) -> tuple[dict[str, object] | None, list[tuple[int | None, str | None, str]]]:
+    doc, problems = parse_document(f"---\n{front}---\nBody\n".encode(), "seed.md")
+    told = [(p.line, p.key, f"{p.severity.name.lower()}: {p.message}") for p in problems]
+    return (dict(doc.front_matter) if doc else None), told
+
+
+def test_a_comment_after_a_plain_value_is_told_where_it_cuts_the_value() -> None:
+    """`title: Three Actions #1 for Telehealth` is "Three Actions" to YAML: told, not dropped."""
+    front, told = _read(_with("title: Three Actions Health", "title: Three Actions #1 Health"))
+    assert front is not None and front["title"] == "Three Actions"
+    assert told == [
+        (
+            _line("title:"),
+            "title",
+            'warning: the text after " #" ("#1 Health Systems Should Take…") is read as a'
+            ' YAML comment and dropped: the value is "Three Actions"; if the text belongs to'
+            " the value, put the value in quotes",
+        )
+    ]
+    # an item, and a value that is all comment
+    _, told = _read(_with("- Vinit @maxinovip.com", "- Vinit # the author"))
+    assert [(line, key) for line, key, _ in told] == [(_line("- Vinit"), "author[0]")]
+    _, told = _read(_with("owlType: Medigy Communities", "owlType: #1 Medigy"))
+    assert told[0][:2] == (_line("owlType"), "owlType") and "the value is empty" in told[0][2]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "title: 'Three Actions' # a note",  # after a quoted value
+        "title: [Three, Actions] # a note",  # after a flow list
+        "title: Three Actions#1 Health",  # no space before #: part of the value
+        "# a comment line\ntitle: Three Actions",
+    ],
+)
+def test_a_comment_that_cuts_no_plain_value_is_not_told(title: str) -> None:
+    front, told = _read(_with("title: Three Actions Health Systems Should Take Now", title))
+    assert front is not None and told == []
