@@ -1067,10 +1067,14 @@ def _misindented(lines: list[str], at: int, line_offset: int) -> tuple[int, str]
     """The line whose indentation is off, of ``at`` and the key or item above it, and why:
     the one that, indented as the other, lets the front matter parse (the first key of a
     block indented unlike the rest of it makes YAML fail on the second). If both do, the
-    one whose indentation fewer lines share."""
+    one out of line with the line before the two (a key dedented out of the middle of its
+    block), else the one whose indentation fewer lines share."""
     above = _entry_near(lines, at, -1)
     here = _indent(lines, at)
     if above is None or _indent(lines, above) == here:
+        closer = _block_closer(lines, at)
+        if closer is not None:
+            return closer, _lined_up(lines, closer, closer - 1, line_offset)
         return at, (
             f"indented {plural(here, 'space')}, which lines up with no block above it;"
             " line it up with the keys beside it"
@@ -1079,14 +1083,45 @@ def _misindented(lines: list[str], at: int, line_offset: int) -> tuple[int, str]
     fits_above = _parses(_reindented(lines, above, here))
     fits_here = _parses(_reindented(lines, at, there))
     if fits_above and fits_here:
-        widths = [_indent(lines, i) for i, text in enumerate(lines) if text.strip()]
-        fits_above = widths.count(there) < widths.count(here)
+        before = _entry_near(lines, above, -1)
+        if before is not None and (
+            _indent(lines, before) == here
+            or (_opens_block(lines[before]) and there <= _indent(lines, before) < here)
+        ):
+            fits_here = False
+        else:
+            widths = [_indent(lines, i) for i, text in enumerate(lines) if text.strip()]
+            fits_above = widths.count(there) < widths.count(here)
     if fits_above:
-        at, above, here, there = above, at, there, here
-    return at, (
-        f"indented {plural(here, 'space')} where line {line_offset + above} has {there}: YAML"
-        " reads nesting from the indentation; line up the keys and items of one block"
+        at, above = above, at
+    return at, _lined_up(lines, at, above, line_offset)
+
+
+def _lined_up(lines: list[str], at: int, other: int, line_offset: int) -> str:
+    """Why line ``at`` is off, told by its indentation and that of the entry near ``other``
+    it should line up with."""
+    near = other if _entry_near(lines, other + 1, -1) == other else _entry_near(lines, other, -1)
+    near = other if near is None else near
+    return (
+        f"indented {plural(_indent(lines, at), 'space')} where line {line_offset + near} has"
+        f" {_indent(lines, near)}: YAML reads nesting from the indentation; line up the keys"
+        " and items of one block"
     )
+
+
+def _block_closer(lines: list[str], at: int) -> int | None:
+    """The key above ``at``, dedented out of the middle of a block, that closed the block
+    line ``at`` lines up with (``size:`` moved to column 0 from under ``featuredImage``:
+    YAML fails on the next key of that block, many lines below). None if indenting no
+    such key as that block lets the front matter parse."""
+    here = _indent(lines, at)
+    near = _entry_near(lines, at, -1)
+    while near is not None and _indent(lines, near) >= here:
+        near = _entry_near(lines, near, -1)
+    before = None if near is None else _entry_near(lines, near, -1)
+    if near is None or before is None or _indent(lines, before) < here:
+        return None
+    return near if _parses(_reindented(lines, near, here)) else None
 
 
 def _entry_near(lines: list[str], at: int, step: int) -> int | None:
@@ -1145,15 +1180,26 @@ def _key_of_line(fm_text: str, at: int) -> str | None:
         emptied = "-"
     else:
         return _key_at(fm_text, at)
-    for width in _likely_widths(lines, at):
-        for kept in (body, emptied):
-            mended = list(lines)
-            mended[at] = " " * width + kept
-            text = "\n".join(mended)
-            node = _compose(text)
-            if isinstance(node, yaml.MappingNode):
-                return _path_at(node, text, at, width)
+    # the line as it is, lined up with a neighbour first: a key dedented out of its block
+    # (`href:` at column 0 under `link:`) also parses emptied, as a key of its own
+    tries = [(width, body) for width in _neighbour_widths(lines, at)]
+    tries += [(width, kept) for width in _likely_widths(lines, at) for kept in (body, emptied)]
+    for width, kept in tries:
+        mended = list(lines)
+        mended[at] = " " * width + kept
+        text = "\n".join(mended)
+        node = _compose(text)
+        if isinstance(node, yaml.MappingNode):
+            return _path_at(node, text, at, width)
     return _key_at(fm_text, at)
+
+
+def _neighbour_widths(lines: list[str], at: int) -> list[int]:
+    """The indentations of the keys or items above and below line ``at`` other than its own."""
+    lead = _indent(lines, at)
+    near = (_entry_near(lines, at, step) for step in (-1, 1))
+    widths = [_indent(lines, i) for i in near if i is not None]
+    return [w for i, w in enumerate(widths) if w != lead and w not in widths[:i]]
 
 
 def _likely_widths(lines: list[str], at: int) -> list[int]:

@@ -151,6 +151,10 @@ def test_a_value_yaml_reserves_is_told_with_its_key_and_the_fix(
         ("archetype: curate", " archetype: curate", "archetype", "archetype:"),
         ("  valid: true", "   valid: true", "featuredImage.valid", "  valid:"),
         ("  href: https", " href: https", "link.href", "  href:"),
+        # a key dedented to column 0 out of its block: YAML fails on a key below it
+        ("  size:", "size:", "featuredImage.size", "  size:"),
+        ("  brand: health", "brand: health", "link.brand", "  brand:"),
+        ("  alt: Three", "alt: Three", "featuredImage.alt", "  alt:"),
     ],
 )
 def test_a_key_indented_unlike_its_neighbours_is_told_at_its_own_line(
