@@ -628,6 +628,12 @@ def parse_document(
             message = "JSON front matter ({ … }) is not supported; use YAML between --- lines"
         elif text.strip() == "":
             message = "file is empty; a document needs YAML front matter between --- lines"
+        elif re.match(r"-{3,}[ \t]*\r(?!\n)", text):
+            # the boundary needs a line feed: a lone CR is no line end to Python or Hugo's YAML
+            message = (
+                "the file's lines end with CR alone (classic Mac OS line endings), not LF;"
+                " save it with LF (Unix) line endings"
+            )
         elif _BOUNDARY.match(text.lstrip("\ufeff\u200b\u2060")):
             message = (
                 "an invisible character (a second byte-order mark U+FEFF, or a zero-width"
@@ -981,6 +987,15 @@ def _advice(
     if problem == "found undefined alias":
         name = re.match(r"\*([^\s,\[\]{}]*)", fm_text[mark.index :])
         alias = name.group(1) if name else ""
+        later = re.compile(rf"(?:^|(?<=[\s\[{{,]))&{re.escape(alias)}(?=[\s,\]}}]|$)")
+        anchor = later.search(fm_text, mark.index)
+        if alias and anchor is not None:
+            return at, (
+                f"*{alias} refers to the anchor &{alias} defined on line"
+                f" {line_offset + fm_text.count(chr(10), 0, anchor.start())}, after it: an"
+                f" anchor must come before its aliases; move the value with &{alias} above"
+                f" line {line_offset + at}, or write the value out here"
+            )
         return at, (
             f"*{alias} refers to an anchor &{alias} that is not defined; if it is text,"
             " put the value in quotes"
@@ -999,6 +1014,20 @@ def _advice(
             f"{fm_text[exc.context_mark.index]} at the start of a value begins a block of text"
             " in YAML; if it is the text itself, put the value in quotes"
         )
+    if problem == "block sequence entries are not allowed in this context":
+        own = _KEY_LINE.match(lines[at]) if at < len(lines) else None
+        if own is not None and column > own.end(2):
+            return at, (
+                "a list item '- ' cannot follow its key on the key's line; write the key"
+                " alone on its line, and each item on a line of its own below it"
+            )
+        return _misindented(lines, at, line_offset)
+    if context in ("while scanning an anchor", "while scanning an alias") and sign != "\t":
+        return at, (
+            f"{'&' if 'anchor' in context else '*'} at the start of a value names"
+            f" {'an anchor' if 'anchor' in context else 'an alias'} in YAML; if it is text,"
+            " put the value in quotes"
+        )
     if problem == "mapping values are not allowed in this context":
         own = _KEY_LINE.match(lines[at]) if at < len(lines) else None
         if own is None or column > own.end(2):
@@ -1009,6 +1038,13 @@ def _advice(
     if column <= _indent(lines, at):
         return _misindented(lines, at, line_offset)
     quote = lines[at][:column].rstrip()[-1:]
+    if quote in ("]", "}"):
+        opener = "[" if quote == "]" else "{"
+        kind = "a list" if quote == "]" else "a mapping"
+        return at, (
+            f"a value starting with {opener} is {kind} in YAML, and text follows its"
+            f" closing {quote}; if it is text, put the value in quotes"
+        )
     if quote in ("'", '"'):
         inner = "''" if quote == "'" else '\\"'
         return at, (

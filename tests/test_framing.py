@@ -221,3 +221,19 @@ def test_an_invisible_character_before_the_front_matter_is_named_at_line_one() -
     assert [(p.line, p.message) for p in problems] == [
         (1, "no front matter: the file must start with a --- line")
     ]
+
+
+def test_cr_only_line_ends_are_named_not_taken_for_no_front_matter() -> None:
+    """Classic Mac OS files end lines with CR alone: the file does start with ---."""
+    from medigraph.documents import parse_document
+
+    doc, problems = parse_document(SEED_BYTES.replace(b"\n", b"\r"), "d.md")
+    assert doc is None
+    assert [(p.line, p.code, p.message) for p in problems] == [
+        (
+            1,
+            "read.framing",
+            "the file's lines end with CR alone (classic Mac OS line endings), not LF; save it"
+            " with LF (Unix) line endings",
+        )
+    ]

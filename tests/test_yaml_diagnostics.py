@@ -123,6 +123,20 @@ def test_a_legitimate_quoted_value_over_two_lines_is_no_runaway_quote() -> None:
             " in quotes",
         ),
         (
+            "  format: JPEG",
+            "  format: & JPEG",
+            "featuredImage.format",
+            "& at the start of a value names an anchor in YAML; if it is text, put the value"
+            " in quotes",
+        ),
+        (
+            "title: Three Actions",
+            "title: [Draft] Three Actions",
+            "title",
+            "a value starting with [ is a list in YAML, and text follows its closing ]; if it"
+            " is text, put the value in quotes",
+        ),
+        (
             "  - 1200",
             "  - |1200",
             "featuredImage.size[1]",
@@ -254,3 +268,23 @@ def test_a_comment_after_a_plain_value_is_told_where_it_cuts_the_value() -> None
 def test_a_comment_that_cuts_no_plain_value_is_not_told(title: str) -> None:
     front, told = _read(_with("title: Three Actions Health Systems Should Take Now", title))
     assert front is not None and told == []
+
+
+def test_an_alias_before_its_anchor_is_told_where_the_anchor_is() -> None:
+    front = _with("  format: JPEG", "  format: *t").replace("title: ", "title: &t ")
+    line, key, _, message = _one_error(front)
+    assert (line, key) == (_line("  format"), "featuredImage.format")
+    assert message == (
+        f"YAML does not parse: *t refers to the anchor &t defined on line {_line('title')},"
+        " after it: an anchor must come before its aliases; move the value with &t above"
+        f" line {_line('  format')}, or write the value out here"
+    )
+
+
+def test_a_list_item_on_its_keys_line_is_told_in_an_editors_words() -> None:
+    line, key, _, message = _one_error(_with("author:\n- Vinit", "author: - Vinit"))
+    assert (line, key) == (_line("author"), "author")
+    assert message == (
+        "YAML does not parse: a list item '- ' cannot follow its key on the key's line; write"
+        " the key alone on its line, and each item on a line of its own below it"
+    )
