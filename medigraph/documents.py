@@ -971,6 +971,14 @@ def _advice(
     column = _column(fm_text, mark.index)
     context, problem = exc.context or "", exc.problem or ""
     sign = fm_text[mark.index : mark.index + 1]  # the character PyYAML stopped at
+    if "|" in fm_text or ">" in fm_text:
+        found = _block_text_fault(lines, at, line_offset)
+        if found is not None:
+            return found
+    if "#" in fm_text:
+        found = _comment_cut(lines, at)
+        if found is not None:
+            return found
     if context == "while scanning a simple key" and exc.context_mark is not None:
         # PyYAML names the line after the one that is not `key: value`
         at = _LineCounter(fm_text).line(exc.context_mark)
@@ -979,6 +987,12 @@ def _advice(
             return at, (
                 f"an invisible line break (U+{ord(brk):04X}) in the value ends the line for"
                 " YAML; remove it"
+            )
+        glued = _GLUED_KEY.match(lines[at]) if at < len(lines) else None
+        if glued is not None:
+            return at, (
+                f"a key needs a space after its ':'; write"
+                f" '{glued.group(0).strip(' -')} {lines[at][glued.end() :][:20].strip()}…'"
             )
         return at, (
             "a line that is not 'key: value' where a key is expected; add the key and ':',"
@@ -1052,6 +1066,74 @@ def _advice(
             f" value as {inner}, or quote the value with the other kind of quote"
         )
     return None
+
+
+_BLOCK_HEADER = re.compile(r"[|>][+-]? *(?:#.*)?")
+
+
+def _block_owner(text: str) -> int | None:
+    """The indentation a block of text (``key: |``, ``- >``) started on this line must go
+    deeper than: its key's column, or its item's dash's. None if no block starts here (or
+    one with an explicit indentation, ``|2``, which says its own)."""
+    dashes = re.match(r" *(?:- +)*", text)
+    lead = dashes.end() if dashes else 0
+    own = _KEY_LINE.match(" " * lead + text[lead:])
+    if own is not None and not own.group(0).lstrip(" ").startswith("- "):
+        rest = text[own.end() :].strip()
+        return lead if _BLOCK_HEADER.fullmatch(rest) else None
+    if lead and _BLOCK_HEADER.fullmatch(text[lead:].strip()):
+        return text.rstrip(" ")[:lead].rstrip(" ").rfind("-")
+    return None
+
+
+def _block_text_fault(lines: list[str], at: int, line_offset: int) -> tuple[int, str] | None:
+    """A line of a block of text (``description: |``) indented less than the block's first
+    line, which sets the block's indentation, or no deeper than its key, or a comment line
+    inside it: YAML ends the block there and fails on that line or the next. None if the
+    nearest block above ``at`` ends where it should."""
+    header = next((i for i in range(at - 1, -1, -1) if _block_owner(lines[i]) is not None), None)
+    if header is None:
+        return None
+    owner = _block_owner(lines[header])
+    assert owner is not None
+    opened = f"the block of text started with {lines[header].rstrip()[-1:]} on line"
+    opened += f" {line_offset + header}"
+    width = None  # the block's indentation: its first line's
+    for k in range(header + 1, min(at, len(lines) - 1) + 1):
+        text = lines[k]
+        if text.strip() == "":
+            continue
+        lead = _indent(lines, k)
+        if width is None:
+            if lead > owner:
+                width = lead
+                continue
+            if _KEY_LINE.match(text) or text.lstrip(" ").startswith("- "):
+                return None  # an empty block, and the next key
+            return k, (
+                f"the lines of {opened} are not indented under its key; indent every line of"
+                " the block deeper than the key"
+            )
+        if lead >= width:
+            continue
+        if lead > owner:
+            return k, (
+                f"indented {plural(lead, 'space')}, less than the first line of {opened}"
+                f" ({width}), which sets the block's indentation; indent every line of the"
+                " block at least as deep as its first line"
+            )
+        if text.lstrip(" ").startswith("#") and _indent(lines, _next_text(lines, k)) >= width:
+            return k, (
+                f"a comment line inside {opened}, indented less than the block, ends it; a"
+                " block of text holds no comments: indent the line as text, or remove it"
+            )
+        return None
+    return None
+
+
+def _next_text(lines: list[str], at: int) -> int:
+    """The next line after ``at`` that is not blank (``at`` itself if none is)."""
+    return next((k for k in range(at + 1, len(lines)) if lines[k].strip()), at)
 
 
 def _column(text: str, index: int) -> int:
@@ -1215,7 +1297,13 @@ def _key_of_line(fm_text: str, at: int) -> str | None:
     elif body == "-" or body.startswith("- "):
         emptied = "-"
     else:
-        return _key_at(fm_text, at)
+        glued = _GLUED_KEY.match(lines[at])
+        if glued is not None:  # `title:Three`: the key it was meant to be
+            mended = list(lines)
+            mended[at] = f"{lines[at][: glued.end()]} {lines[at][glued.end() :]}"
+            return _key_of_line("\n".join(mended), at)
+        owner = _value_owner(lines, at)
+        return _key_at(fm_text, at) if owner is None else _key_of_line(fm_text, owner)
     # the line as it is, lined up with a neighbour first: a key dedented out of its block
     # (`href:` at column 0 under `link:`) also parses emptied, as a key of its own
     tries = [(width, body) for width in _neighbour_widths(lines, at)]
@@ -1228,6 +1316,50 @@ def _key_of_line(fm_text: str, at: int) -> str | None:
         if isinstance(node, yaml.MappingNode):
             return _path_at(node, text, at, width)
     return _key_at(fm_text, at)
+
+
+_GLUED_KEY = re.compile(r" *(?:- +)?[^\s#:'\"\[{][^:#\s]*:(?=[^\s:/])")
+"""A key with no space after its colon (``title:Three``), which YAML reads as text."""
+
+
+def _value_owner(lines: list[str], at: int) -> int | None:
+    """The line of the key whose value line ``at`` (no key, no item) was meant to continue:
+    the nearest key above it with a block of text (``|``, ``>``) or a plain value on its
+    line, with no other key between. None if the value above is quoted, or there is none."""
+    for above in range(at - 1, -1, -1):
+        text = lines[above]
+        if _block_owner(text) is not None:
+            return above
+        body = text.lstrip(" ")
+        own = _KEY_LINE.match(" " + body)
+        if own is None and not body.startswith("- ") and body != "-":
+            continue  # a blank line, a comment, or the value's own lines
+        value = body[own.end() - 1 :] if own else body[1:]
+        value = value.strip()
+        plain = value != "" and value[0] not in "'\"[{|>&*!#"
+        return above if plain else None
+    return None
+
+
+def _comment_cut(lines: list[str], at: int) -> tuple[int, str] | None:
+    """A ``#`` after a space in a plain value that goes on to the lines below: the comment
+    ends the value there, and YAML fails on its next line, read as no key."""
+    body = lines[at].lstrip(" ")
+    if _KEY_LINE.match(" " + body) or body.startswith("-") or not body:
+        return None
+    owner = _value_owner(lines, at)
+    if owner is None or _block_owner(lines[owner]) is not None:
+        return None
+    for cut in range(owner, at):
+        text = lines[cut]
+        start = text.find(": ") + 2 if cut == owner else 0
+        hash_at = re.search(r"[ \t]#", text[start:])
+        if hash_at is not None:
+            return cut, (
+                'the text after " #" is read as a YAML comment, which ends the value: the'
+                " lines below no longer continue it; put the value in quotes"
+            )
+    return None
 
 
 def _neighbour_widths(lines: list[str], at: int) -> list[int]:

@@ -288,3 +288,77 @@ def test_a_list_item_on_its_keys_line_is_told_in_an_editors_words() -> None:
         "YAML does not parse: a list item '- ' cannot follow its key on the key's line; write"
         " the key alone on its line, and each item on a line of its own below it"
     )
+
+
+def _described(block: str) -> str:
+    """FRONT with ``block`` (a ``description:`` key and its lines) before ``featuredImage``."""
+    return _with("featuredImage:\n", f"{block}featuredImage:\n")
+
+
+@pytest.mark.parametrize(
+    ("block", "at", "advice"),
+    [
+        (
+            "description: |\n  While many\n to continue\n  hit the pause.\n",
+            2,
+            "indented 1 space, less than the first line of the block of text started with |"
+            " on line {key} (2), which sets the block's indentation; indent every line of the"
+            " block at least as deep as its first line",
+        ),
+        (
+            "description: >\n    While many\n  to continue\n",
+            2,
+            "indented 2 spaces, less than the first line of the block of text started with >"
+            " on line {key} (4), which sets the block's indentation; indent every line of the"
+            " block at least as deep as its first line",
+        ),
+        (
+            "description: |\n  While many\n# a note\n  to continue\n",
+            2,
+            "a comment line inside the block of text started with | on line {key}, indented"
+            " less than the block, ends it; a block of text holds no comments: indent the"
+            " line as text, or remove it",
+        ),
+        (
+            "description: >\nWhile many\nto continue\n",
+            1,
+            "the lines of the block of text started with > on line {key} are not indented"
+            " under its key; indent every line of the block deeper than the key",
+        ),
+    ],
+)
+def test_a_block_of_text_indented_wrong_is_told_by_its_own_indentation(
+    block: str, at: int, advice: str
+) -> None:
+    """The block's first line sets its indentation, not the key's; told at the line that
+    breaks it, under the key whose value it is."""
+    line, key, _, message = _one_error(_described(block))
+    first = _line("featuredImage")
+    assert (line, key) == (first + at, "description")
+    assert message == "YAML does not parse: " + advice.format(key=first)
+
+
+def test_a_line_that_is_no_key_is_told_with_the_key_it_was_meant_for() -> None:
+    # a key with no space after its colon
+    line, key, _, message = _one_error(_with("title: Three", "title:Three"))
+    assert (line, key) == (_line("title"), "title")
+    assert (
+        message
+        == "YAML does not parse: a key needs a space after its ':'; write 'title: Three Actions Health…'"
+    )
+    # a plain value's next line not indented: the key whose value it continues
+    for lines in ("description: While many\nto continue\n", "description: While\n  many\nto go\n"):
+        line, key, _, message = _one_error(_described(lines))
+        assert (line, key) == (_line("featuredImage") + lines.count("\n") - 1, "description")
+        assert "a line that is not 'key: value' where a key is expected" in message
+
+
+def test_a_comment_that_cuts_a_value_of_several_lines_is_told_where_it_is() -> None:
+    line, key, _, message = _one_error(
+        _described("description: While many\n  to #1 continue\n  the acceleration\n")
+    )
+    assert (line, key) == (_line("featuredImage") + 1, "description")
+    assert message == (
+        'YAML does not parse: the text after " #" is read as a YAML comment, which ends the'
+        " value: the lines below no longer continue it; put the value in quotes"
+    )
