@@ -806,7 +806,58 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
         )
     builder = _Builder(src, line_offset, _LineCounter(fm_text), fm_text)
     value = builder.mapping(node, "", 0)
+    if not fm_text.isascii() and _ODD_SPACE.search(fm_text):  # (isascii costs nothing)
+        builder.problems += _odd_space_keys(fm_text, builder.lines, src, line_offset)
     return _Parsed(value, builder.lines, builder.problems)
+
+
+_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]")
+"""Spaces YAML does not take for indentation (pasted from a web page or a word processor):
+a line indented with them is read as a key at column 0 whose name starts with them."""
+
+
+def _space_name(char: str) -> str:
+    kind = "no-break space" if char in "\u00a0\u202f" else "invisible space"
+    return f"a {kind} (U+{ord(char):04X})"
+
+
+def _odd_indent(lines: list[str], upto: int) -> tuple[int, str] | None:
+    """The first line up to ``upto`` indented with a space YAML does not count, and that
+    space."""
+    for at, text in enumerate(lines[: upto + 1]):
+        lead = re.match(r"[ \t]*", text)
+        char = text[lead.end() : lead.end() + 1] if lead else ""
+        if char and _ODD_SPACE.match(char) and text.strip():
+            return at, char
+    return None
+
+
+def _odd_space_keys(
+    fm_text: str, lines: dict[str, int], src: str, line_offset: int
+) -> list[Diagnostic]:
+    """Keys indented with a no-break space that still parse (as a key at column 0 whose
+    name starts with it): an error, as the key is not where the editor put it."""
+    text_lines = fm_text.split("\n")
+    problems = []
+    for key, line in lines.items():
+        name = key.rsplit(".", 1)[-1]
+        if name[:1] and _ODD_SPACE.match(name[:1]):
+            at = line - line_offset
+            mended = _unodd(text_lines, at)
+            message = (
+                f"{_space_name(name[0])} in the indentation of line {line}: YAML indents with"
+                " spaces only; use spaces"
+            )
+            problems.append(error(src, line, _key_of_line(mended, at), message, "read.yaml"))
+    return problems
+
+
+def _unodd(lines: list[str], at: int) -> str:
+    """The text with line ``at``'s indentation made plain spaces."""
+    mended = list(lines)
+    body = re.sub(f"^[ \t{_ODD_SPACE.pattern[1:-1]}]*", "", lines[at])
+    mended[at] = " " * (len(lines[at]) - len(body)) + body
+    return "\n".join(mended)
 
 
 def _reader_position(text: str, exc: yaml.reader.ReaderError) -> int:
@@ -916,6 +967,13 @@ def _yaml_failure(
     if mark is None:  # pragma: no cover - libyaml and PyYAML always give one
         return 0, None, what
     at = _LineCounter(fm_text).line(mark)
+    odd = _odd_indent(lines, at) if _ODD_SPACE.search(fm_text) else None
+    if odd is not None:
+        what = (
+            f"{_space_name(odd[1])} in the indentation of line {line_offset + odd[0]}: YAML"
+            " indents with spaces only; use spaces"
+        )
+        return odd[0], _key_of_line(_unodd(lines, odd[0]), odd[0]), what
     found = _opened_above(fm_text, exc, mark, line_offset) or _advice(
         fm_text, lines, exc, mark, line_offset
     )

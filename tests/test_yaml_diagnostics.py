@@ -362,3 +362,21 @@ def test_a_comment_that_cuts_a_value_of_several_lines_is_told_where_it_is() -> N
         'YAML does not parse: the text after " #" is read as a YAML comment, which ends the'
         " value: the lines below no longer continue it; put the value in quotes"
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "key"),
+    [
+        ("  alt: Three", "featuredImage.alt"),  # YAML fails on the next key
+        ("- 'KLAS", "communityTopics[1]"),
+        ("type: communities", "type"),  # the last key: it parses, as a key named " type"
+    ],
+)
+def test_a_no_break_space_in_the_indentation_is_named(old: str, key: str) -> None:
+    """Pasted from a web page: U+00A0 looks like a space, but YAML takes it for text."""
+    line, found_key, code, message = _one_error(_with(old, "\u00a0\u00a0" + old.lstrip(" ")))
+    assert (line, found_key, code) == (_line(old), key, "read.yaml")
+    assert message.endswith(
+        f"a no-break space (U+00A0) in the indentation of line {_line(old)}: YAML indents"
+        " with spaces only; use spaces"
+    )
