@@ -65,6 +65,7 @@ from .sync import (
     MANIFEST_CLASS,
     PENDING,
     RDF_TYPE,
+    SOURCE_PATH,
     SyncPlan,
     leftover_staging,
     manifest_graph,
@@ -108,6 +109,9 @@ class DocumentGraph:
     graph: str
     source: str
     lines: list[str]
+    path: str | None = None
+    """The file's path under its PATH, recorded in the manifest (None: a dump's graph, the
+    ontology's)."""
 
     @property
     def content_hash(self) -> str:
@@ -195,16 +199,28 @@ class PushReport:
 # --------------------------------------------------------------------------- SPARQL text
 
 
-def _manifest_entry(graph: str, hash_value: str, manifest: str) -> str:
+def _manifest_entry(graph: str, hash_value: str, manifest: str, path: str | None = None) -> str:
     return (
         f"{iri(manifest)} {iri(RDF_TYPE.value)} {iri(MANIFEST_CLASS.value)} . "
         f"{iri(manifest)} {iri(LISTS.value)} {iri(graph)} . "
         f"{iri(graph)} {iri(CONTENT_HASH.value)} {literal(hash_value)} ."
+        + ("" if path is None else f" {iri(graph)} {iri(SOURCE_PATH.value)} {literal(path)} .")
     )
 
 
-def _forget_hash(graph: str, manifest: str) -> str:
-    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(CONTENT_HASH.value)} ?h }}"
+def _forget_hash(graph: str, manifest: str, what: str = CONTENT_HASH.value) -> str:
+    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(what)} ?h }}"
+    return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
+
+
+def _forget_source(graph: str, manifest: str) -> str:
+    return _forget_hash(graph, manifest, SOURCE_PATH.value)
+
+
+def _forget_entry(graph: str, manifest: str) -> str:
+    """Forget what the manifest says of ``graph``: its hash and its file (one pattern, so a
+    request of removals stays short)."""
+    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} ?p ?o }}"
     return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
 
 
@@ -227,8 +243,10 @@ def replace_graphs_update(
         for start in range(0, len(doc.lines), MAX_TRIPLES_PER_STATEMENT):
             chunk = "\n".join(doc.lines[start : start + MAX_TRIPLES_PER_STATEMENT])
             ops.append(f"INSERT DATA {{ GRAPH {name} {{\n{chunk}\n}} }}")
-        entries.append(_manifest_entry(doc.graph, hash_value, manifest))
+        entries.append(_manifest_entry(doc.graph, hash_value, manifest, doc.path))
         ops.append(_forget_hash(doc.graph, manifest))
+        if doc.path is not None:  # a dump's graph leaves the file recorded as it was
+            ops.append(_forget_source(doc.graph, manifest))
     ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{\n" + "\n".join(entries) + "\n} }")
     return " ;\n".join(ops)
 
@@ -238,11 +256,17 @@ def set_hashes_update(
     manifest: str,
     forget: Iterable[str],
     leftovers: Mapping[str, str] = {},
+    paths: Mapping[str, str] = {},
 ) -> str:
+    """Record a hash (and, from ``paths``, the file) for each (graph, hash) of ``entries``,
+    in place of the hashes (and files) of the graphs in ``forget``."""
     forget = list(forget)
     ops = _drop_leftovers(forget, leftovers)
     ops += [_forget_hash(graph, manifest) for graph in forget]
-    body = "\n".join(_manifest_entry(graph, value, manifest) for graph, value in entries)
+    ops += [_forget_source(graph, manifest) for graph in forget if graph in paths]
+    body = "\n".join(
+        _manifest_entry(graph, value, manifest, paths.get(graph)) for graph, value in entries
+    )
     ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{\n{body}\n}} }}")
     return " ;\n".join(ops)
 
@@ -271,7 +295,7 @@ def remove_graphs_update(
     ops = _drop_leftovers(graphs, leftovers)
     for graph in graphs:
         ops.append(f"DROP SILENT GRAPH {iri(graph)}")
-        ops.append(_forget_hash(graph, manifest))
+        ops.append(_forget_entry(graph, manifest))
         ops.append(
             f"DELETE DATA {{ GRAPH {iri(manifest)} {{ {iri(manifest)} {iri(LISTS.value)} {iri(graph)} }} }}"
         )
@@ -323,7 +347,7 @@ def graphs_from_processed(item: Processed) -> DocumentGraph:
         for q in ox.parse(item.nquads, format=ox.RdfFormat.N_QUADS)
     ]
     assert item.graph is not None
-    return DocumentGraph(item.graph, item.source, lines)
+    return DocumentGraph(item.graph, item.source, lines, item.path)
 
 
 def graphs_from_dump(
@@ -511,9 +535,10 @@ class _Sender:
         graph may then hold either push's content: it is marked pending, so the next push
         sends it again, rather than claimed by either."""
         graphs = [doc.graph for doc, _ in docs]
+        paths = {doc.graph: doc.path for doc, _ in docs if doc.path is not None}
         self.endpoint.update(
             set_hashes_update(
-                [(g, self.token) for g in graphs], self.manifest, graphs, self.leftovers
+                [(g, self.token) for g in graphs], self.manifest, graphs, self.leftovers, paths
             ),
             f"marking {docs[0][0].source} as pending",
         )
@@ -703,7 +728,8 @@ def push(
             source = itertools.chain(() if head is None else (head,), items)
             keep_all = bool(unlisted(problems))  # a folder not listed hides its documents
         # Only now the store: what the corpus alone refuses has been refused.
-        plan = SyncPlan(_read_manifest(client, base), delete=delete)
+        current, sources = _read_manifest(client, base)
+        plan = SyncPlan(current, delete=delete, sources=sources)
         leftovers = leftover_staging(base, plan.current)
         sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
         report.diagnostics.extend(problems)
@@ -714,7 +740,7 @@ def push(
         def offer(doc: DocumentGraph) -> None:
             """Send ``doc`` if the store does not hold it as it is."""
             value = doc.content_hash
-            action = plan.consider(doc.graph, value)
+            action = plan.consider(doc.graph, value, doc.path)
             if action == "unchanged":
                 return
             if plan_out:
@@ -782,6 +808,11 @@ def push(
             sender.flush()
             sender.wait()
             _report_refused(sender.refused, report, plan)
+            for entries in _source_chunks(plan.moved, byte_budget):
+                client.update(
+                    sources_update(entries, manifest),
+                    f"recording the files of {plural(len(entries), 'unchanged graph')}",
+                )
         report.diagnostics.extend(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
@@ -851,6 +882,8 @@ def _report_refused(
     words; not counted as added or replaced (the store keeps what it had)."""
     for doc, exc in refused:
         report.rejected += 1
+        if doc.path is not None:  # the graph its file gave before, under another name?
+            plan.keep_last_good(None, doc.path)
         for listed in (plan.added, plan.replaced):
             if doc.graph in listed:
                 listed.remove(doc.graph)
@@ -867,15 +900,45 @@ def _report_refused(
         )
 
 
-def _read_manifest(client: Endpoint, base: str) -> dict[str, str]:
+def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[str, str]]:
+    """graph → hash, and graph → the file it came from, as the store's manifest says."""
     current: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for row in client.select(manifest_query(base), "reading the medigraph manifest"):
         graph, value = row.get("g"), row.get("hash")
         if graph is None or value is None:
             continue
         # Two hashes for one graph (an interrupted foreign writer?): force a replacement.
         current[graph] = value if current.get(graph, value) == value else PENDING
-    return current
+        if (source := row.get("source")) is not None:
+            sources[graph] = source
+    return current, sources
+
+
+def sources_update(moved: list[tuple[str, str]], manifest: str) -> str:
+    """Record the file of each unchanged (graph, file) in the manifest, in place of the one it
+    recorded (or none: a manifest from before files were recorded); one transaction."""
+    ops = [_forget_source(graph, manifest) for graph, _ in moved]
+    body = " ".join(
+        f"{iri(graph)} {iri(SOURCE_PATH.value)} {literal(path)} ." for graph, path in moved
+    )
+    ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{ {body} }} }}")
+    return " ;\n".join(ops)
+
+
+def _source_chunks(moved: list[tuple[str, str]], budget: int) -> Iterator[list[tuple[str, str]]]:
+    """``moved`` in requests of at most ``budget`` bytes (and 200 graphs), as removals are."""
+    chunk: list[tuple[str, str]] = []
+    size = 0
+    for entry in moved:
+        cost = len(sources_update([entry], "urn:" + "x" * 80).encode("utf-8"))
+        if chunk and (size + cost > budget or len(chunk) >= REMOVALS_PER_REQUEST):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(entry)
+        size += cost
+    if chunk:
+        yield chunk
 
 
 def _accept(
@@ -889,9 +952,9 @@ def _accept(
     report.diagnostics.extend(item.diagnostics)
     if item.rejected:
         report.rejected += 1
-        if item.graph is not None:
-            # A document that got worse keeps its last good graph in the store.
-            plan.seen.add(item.graph)
+        # A document that got worse keeps its last good graph in the store: the one its file
+        # gave, whatever name the broken edit claims (and the graph of that name).
+        plan.keep_last_good(item.graph, item.path)
         return None
     try:
         return graphs_from_processed(item)
@@ -900,5 +963,5 @@ def _accept(
         report.diagnostics.append(
             error(item.source, None, None, f"cannot push this document: {exc}", "push.term")
         )
-        plan.seen.add(item.graph or "")
+        plan.keep_last_good(item.graph, item.path)
         return None

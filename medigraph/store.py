@@ -44,6 +44,7 @@ from .sync import (
     LISTS,
     MANIFEST_CLASS,
     PENDING,
+    SOURCE_PATH,
     UPDATING,
     SyncPlan,
     manifest_graph,
@@ -334,9 +335,20 @@ def open_writable(path: str | os.PathLike[str], wait: float = LOCK_WAIT_S) -> ox
 
 def read_current_manifest(store: ox.Store, base: str = DEFAULT_BASE) -> dict[str, str]:
     """graph → content hash, as the store's manifest says now."""
+    return _read_plan(store, base).current
+
+
+def _read_plan(store: ox.Store, base: str, delete: bool = True) -> SyncPlan:
+    """A plan from the store's manifest: each graph's hash, and the file it came from."""
     rows = store.query(manifest_query(base))
     assert isinstance(rows, ox.QuerySolutions)
-    return read_manifest((str(row["g"].value), str(row["hash"].value)) for row in rows)
+    hashes, sources = [], {}
+    for row in rows:
+        graph = str(row["g"].value)
+        hashes.append((graph, str(row["hash"].value)))
+        if row["source"] is not None:
+            sources[graph] = str(row["source"].value)
+    return SyncPlan(read_manifest(hashes), delete=delete, sources=sources)
 
 
 class StoreSync:
@@ -370,6 +382,8 @@ class StoreSync:
         """Whether this sync changed the store (a batch, a removal, another base's graphs)."""
         self._pending: list[tuple[str, str, bytes | list[ox.Quad]]] = []
         """(graph, content hash, N-Quads or quads) waiting for the next transaction."""
+        self._source_of: dict[str, str] = {}
+        """graph → the file it is written from, for the manifest (the ontology has none)."""
         self.other_bases: dict[str, int] = {}
         """Base IRI → graphs removed because an export under another base made them."""
 
@@ -387,7 +401,7 @@ class StoreSync:
             self._store = None
             raise
         self._drop_other_bases()
-        self.plan = SyncPlan(read_current_manifest(self._store, self.base), delete=self.delete)
+        self.plan = _read_plan(self._store, self.base, self.delete)
         quads = ontology_quads(self.base)
         nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         self._consider(ontology_graph(self.base).value, hashlib.sha256(nquads).hexdigest(), quads)
@@ -451,23 +465,31 @@ class StoreSync:
     def document(self, item: Processed) -> None:
         """Take one document of the export into account (rejected ones keep their old graph)."""
         if item.rejected:
-            if item.graph is not None:
-                # Its last good version stays; a broken edit must not erase published content.
-                self.plan.seen.add(item.graph)
-            elif item.subject is None:
+            # Its last good version stays, found by its file (the edit may have changed its
+            # name too); a broken edit must not erase published content. A clash's IRI, and
+            # so the graph of that name, is another document's, which is kept.
+            self.plan.keep_last_good(item.graph, item.path)
+            if item.subject is None:
                 self.unidentified_rejects += 1
-            # else a clash: its IRI, and so its graph, is another document's, which is kept
             return
         assert item.graph is not None
         if not item.nquads and item.triples:
             raise ValueError(
                 "StoreSync needs the documents' N-Quads: run with Settings(nquads=True)"
             )
-        self._consider(item.graph, item.graph_hash, item.nquads)
+        self._consider(item.graph, item.graph_hash, item.nquads, item.path)
 
-    def _consider(self, graph: str, content_hash: str, data: bytes | list[ox.Quad]) -> None:
-        if self.plan.consider(graph, content_hash) == "unchanged":
+    def _consider(
+        self,
+        graph: str,
+        content_hash: str,
+        data: bytes | list[ox.Quad],
+        source: str | None = None,
+    ) -> None:
+        if self.plan.consider(graph, content_hash, source) == "unchanged":
             return
+        if source is not None:
+            self._source_of[graph] = source
         self._pending.append((graph, content_hash, data))
         if len(self._pending) >= self.batch_size:
             self._flush()
@@ -478,6 +500,12 @@ class StoreSync:
             return
         self._finished = True
         self._flush()
+        moved = self.plan.moved
+        for start in range(0, len(moved), self.batch_size):
+            self._written = True
+            self._store.update(  # type: ignore[union-attr]
+                _sources_update(moved[start : start + self.batch_size], self.plan, self.base)
+            )
         removed = self.plan.removed()
         if removed and (self.unidentified_rejects or self.unlisted):
             # A document that could not be mapped has no graph name, so any graph could be
@@ -553,7 +581,11 @@ class StoreSync:
             # hash no content has, and gets their real hashes once they are loaded: a run
             # killed in between leaves graphs the next run replaces (their document is
             # still there) or removes (it is gone), never graphs nothing lists.
-            pending = [q for g, _h, _d in fresh for q in manifest_quads(g, PENDING, self.base)]
+            pending = [
+                q
+                for g, _h, _d in fresh
+                for q in manifest_quads(g, PENDING, self.base, self._source_of.get(g))
+            ]
             store.extend(pending)
             named = [_nquads(data) for _graph, _hash, data in fresh]
             store.bulk_load(b"".join(named), format=ox.RdfFormat.N_QUADS)
@@ -569,6 +601,13 @@ class StoreSync:
         # serializer (str(term)), whose escaping is valid SPARQL, so document text is
         # never pasted in raw.
         store.update(self._update_text(batch, removed))
+
+    def _source_statement(self, graph: str) -> str:
+        """The manifest's statement of the file ``graph`` came from, or nothing."""
+        source = self.plan.sources.get(graph)
+        if source is None:
+            return ""
+        return f"{ox.NamedNode(graph)} {SOURCE_PATH} {ox.Literal(source)} ."
 
     def _confirm_text(self, fresh: list[tuple[str, str, bytes | list[ox.Quad]]]) -> str:
         """SPARQL that gives loaded graphs their real hashes in the manifest (one transaction)."""
@@ -602,6 +641,7 @@ class StoreSync:
             old_hashes.append(
                 f"{manifest} {LISTS} {ox.NamedNode(graph)} . {ox.NamedNode(graph)} {CONTENT_HASH} {old} ."
             )
+            old_hashes.append(self._source_statement(graph))
         for graph, content_hash, data in batch:
             node = ox.NamedNode(graph)
             # A graph not in the manifest may hold leftovers of an interrupted run.
@@ -609,12 +649,13 @@ class StoreSync:
             drops.append(f"DROP SILENT GRAPH {node}")
             if graph in self.plan.current:
                 old_hashes.append(f"{node} {CONTENT_HASH} {ox.Literal(self.plan.current[graph])} .")
+                old_hashes.append(self._source_statement(graph))
             triples = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in _quads(data))
             inserts.append(f"GRAPH {node} {{ {triples} }}")
             inserts.append(triples)  # the default graph: the union
             manifest_part = " ".join(
                 f"{q.subject} {q.predicate} {q.object} ."
-                for q in manifest_quads(graph, content_hash, self.base)
+                for q in manifest_quads(graph, content_hash, self.base, self._source_of.get(graph))
             )
             inserts.append(f"GRAPH {manifest} {{ {manifest_part} }}")
         parts = list(drops)
@@ -623,6 +664,21 @@ class StoreSync:
         if inserts:
             parts.append(f"INSERT DATA {{ {' '.join(inserts)} }}")
         return " ;\n".join(parts)
+
+
+def _sources_update(moved: list[tuple[str, str]], plan: SyncPlan, base: str) -> str:
+    """SPARQL that records the file of each unchanged (graph, file) in the manifest, in place
+    of the one it recorded (or none: a store from before files were recorded)."""
+    manifest = manifest_graph(base)
+    old = " ".join(
+        f"{ox.NamedNode(g)} {SOURCE_PATH} {ox.Literal(plan.sources[g])} ."
+        for g, _path in moved
+        if g in plan.sources
+    )
+    new = " ".join(f"{ox.NamedNode(g)} {SOURCE_PATH} {ox.Literal(path)} ." for g, path in moved)
+    parts = [f"DELETE DATA {{ GRAPH {manifest} {{ {old} }} }}"] if old else []
+    parts.append(f"INSERT DATA {{ GRAPH {manifest} {{ {new} }} }}")
+    return " ;\n".join(parts)
 
 
 def _forget_in_union(graph: ox.NamedNode) -> str:

@@ -21,6 +21,10 @@ MEDIGY = "https://medigy.com/ontology/"
 CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
 MANIFEST_CLASS = ox.NamedNode(MEDIGY + "SyncManifest")
 LISTS = ox.NamedNode(MEDIGY + "listsGraph")
+SOURCE_PATH = ox.NamedNode(MEDIGY + "sourcePath")
+"""On a document graph in the manifest: the file it was exported from (its path under the
+PATH given, as in diagnostics of a folder), so that a rejected edit that also changes the
+name the document claims still keeps the graph its file last gave."""
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 UPDATING = ox.NamedNode(MEDIGY + "updating")
 """On the manifest while an export brings the embedded store up to date; an export that
@@ -35,26 +39,37 @@ def manifest_graph(base: str = DEFAULT_BASE) -> ox.NamedNode:
     return ox.NamedNode(base + "graph/medigraph-manifest")
 
 
-def manifest_quads(graph: str, content_hash: str, base: str = DEFAULT_BASE) -> list[ox.Quad]:
-    """The manifest's statements about one document graph."""
+def manifest_quads(
+    graph: str, content_hash: str, base: str = DEFAULT_BASE, source: str | None = None
+) -> list[ox.Quad]:
+    """The manifest's statements about one document graph (and the file it came from)."""
     manifest = manifest_graph(base)
     node = ox.NamedNode(graph)
-    return [
+    quads = [
         ox.Quad(manifest, RDF_TYPE, MANIFEST_CLASS, manifest),
         ox.Quad(manifest, LISTS, node, manifest),
         ox.Quad(node, CONTENT_HASH, ox.Literal(content_hash), manifest),
     ]
+    if source is not None:
+        quads.append(ox.Quad(node, SOURCE_PATH, ox.Literal(source), manifest))
+    return quads
 
 
-MANIFEST_QUERY = """SELECT ?g ?hash WHERE {{
-  GRAPH <{manifest}> {{ <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash }}
+MANIFEST_QUERY = """SELECT ?g ?hash ?source WHERE {{
+  GRAPH <{manifest}> {{
+    <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash OPTIONAL {{ ?g <{source}> ?source }}
+  }}
 }}"""
 
 
 def manifest_query(base: str = DEFAULT_BASE) -> str:
-    """SPARQL that lists (graph, hash) from the manifest (no document text in it)."""
+    """SPARQL that lists (graph, hash, source file or unbound) from the manifest (no document
+    text in it)."""
     return MANIFEST_QUERY.format(
-        manifest=manifest_graph(base).value, lists=LISTS.value, hash=CONTENT_HASH.value
+        manifest=manifest_graph(base).value,
+        lists=LISTS.value,
+        hash=CONTENT_HASH.value,
+        source=SOURCE_PATH.value,
     )
 
 
@@ -65,13 +80,21 @@ class SyncPlan:
     current: dict[str, str]
     """graph → content hash, as the store's manifest says now."""
     delete: bool = True
+    sources: dict[str, str] = field(default_factory=dict)
+    """graph → the file it was exported from, as the manifest says now (graphs written
+    before the manifest recorded files, and a dump's, have none)."""
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: int = 0
     seen: set[str] = field(default_factory=set)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    """(graph, file) of unchanged graphs whose manifest entry names another file, or none:
+    only that entry is rewritten."""
+    _by_source: dict[str, list[str]] | None = None
 
-    def consider(self, graph: str, content_hash: str) -> str:
-        """``"add"``, ``"replace"`` or ``"unchanged"`` for one graph of the export."""
+    def consider(self, graph: str, content_hash: str, source: str | None = None) -> str:
+        """``"add"``, ``"replace"`` or ``"unchanged"`` for one graph of the export, made
+        from the file ``source`` (None: not known, as for a dump's graph)."""
         self.seen.add(graph)
         old = self.current.get(graph)
         if old is None:
@@ -81,7 +104,23 @@ class SyncPlan:
             self.replaced.append(graph)
             return "replace"
         self.unchanged += 1
+        if source is not None and self.sources.get(graph) != source:
+            self.moved.append((graph, source))
         return "unchanged"
+
+    def keep_last_good(self, graph: str | None, source: str) -> None:
+        """A rejected document: the graph the manifest records for its file stays, and so
+        does the graph of the name it claims now (``graph``, when known). Keyed by the file
+        because a broken edit may also change the name (``mdName``): the graph its name
+        gave before is its last good one. A good document that claims either graph in this
+        run still replaces it: kept here means only "not removed"."""
+        if graph is not None:
+            self.seen.add(graph)
+        if self._by_source is None:
+            self._by_source = {}
+            for named, path in self.sources.items():
+                self._by_source.setdefault(path, []).append(named)
+        self.seen.update(self._by_source.get(source, ()))
 
     def removed(self) -> list[str]:
         """Graphs in the manifest that the export no longer has (empty with ``delete=False``)."""

@@ -543,6 +543,66 @@ def test_cli_rejected_documents_exit_1_and_keep_their_graph(
     assert len(manifest(oxigraph_server, base)) == len(documents(corpus)) + 1  # + the ontology
 
 
+SOURCE_PATH = "https://medigy.com/ontology/sourcePath"
+"""Where the manifest records the file a graph came from."""
+
+
+def rename_and_break(path: Path, name: str) -> str:
+    """A broken edit that also changes the name the document claims; gives the old text."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    old_name = next(line for line in lines if line.startswith("mdName:"))
+    old_title = next(line for line in lines if line.startswith("title:"))
+    path.write_text(
+        text.replace(old_name, f"mdName: {name}").replace(old_title, "title: {a: b}"), "utf-8"
+    )
+    return text
+
+
+def test_a_broken_edit_that_renames_the_document_keeps_its_last_good_graph(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """Kept by the file the manifest records for the graph, whatever name the broken edit
+    claims; a deleted document's graph still goes. Once good, the rename is taken."""
+    do_push(server, corpus, base)
+    before = store_graphs(server, base)
+    broken, deleted = documents(corpus)[:2]
+    old_graph = next(g for g in before if g.endswith("/" + broken.stem))
+    gone = next(g for g in before if g.endswith("/" + deleted.stem))
+    text = rename_and_break(broken, "new-name")
+    deleted.unlink()
+    report = do_push(server, corpus, base)
+    assert report.rejected == 1 and report.removed == [gone]  # type: ignore[attr-defined]
+    after = store_graphs(server, base)
+    assert after == {g: h for g, h in before.items() if g != gone}
+    assert set(manifest(server, base)) == set(after)
+    broken.write_text(text.replace(f"mdName: {broken.stem}", "mdName: new-name"), "utf-8")
+    report = do_push(server, corpus, base)
+    new_graph = old_graph.replace(broken.stem, "new-name")
+    assert (report.rejected, report.added, report.removed) == (0, [new_graph], [old_graph])  # type: ignore[attr-defined]
+    assert set(manifest(server, base)) == set(after) - {old_graph} | {new_graph}
+
+
+def test_a_manifest_from_before_files_were_recorded_learns_them_without_resending(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str
+) -> None:
+    server = oxigraph_server
+    do_push(server, corpus, base)
+    before = store_graphs(server, base)
+    pattern = f"GRAPH <{manifest_graph(base).value}> {{ ?g <{SOURCE_PATH}> ?f }}"
+    client(server).update(f"DELETE WHERE {{ {pattern} }}")
+    report = do_push(server, corpus, base)
+    assert report.triples_sent == 0 and report.unchanged == len(before)  # type: ignore[attr-defined]
+    recorded = {row["f"] for row in client(server).select(f"SELECT ?f WHERE {{ {pattern} }}")}
+    assert recorded == {p.relative_to(corpus).as_posix() for p in documents(corpus)}
+    again = do_push(server, corpus, base)
+    assert again.writes == 0  # type: ignore[attr-defined]
+    rename_and_break(documents(corpus)[0], "new-name")
+    report = do_push(server, corpus, base)
+    assert report.rejected == 1 and report.removed == []  # type: ignore[attr-defined]
+    assert store_graphs(server, base) == before
+
+
 def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:
     from tests.servers import find_free_port
 

@@ -166,8 +166,9 @@ def test_a_rejected_document_keeps_its_previous_graph(corpus: Path, tmp_path: Pa
     report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
     assert report.rejected == 1
     after = graphs(store)
-    assert set(after) == set(before)
-    assert report.store is not None and "kept" in report.store
+    assert after == before
+    # Kept as the graph its file gave (the manifest records it), not as a removal held back.
+    assert str(report.store).endswith("0 removed, 19 unchanged"), report.store
 
 
 def test_a_document_the_mapping_rejects_keeps_its_graph_and_holds_nothing_back(
@@ -189,6 +190,112 @@ def test_a_document_the_mapping_rejects_keeps_its_graph_and_holds_nothing_back(
     assert len(after) == len(before) - 1
     kept = [g for g in before if g.endswith(broken.stem)]
     assert len(kept) == 1 and after[kept[0]] == before[kept[0]]
+
+
+def rename_and_break(document: Path, name: str, title: str = "title: {a: b}") -> None:
+    """A broken edit that also changes the name the document claims (its ``mdName``)."""
+    text = document.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    old_name = next(line for line in lines if line.startswith("mdName:"))
+    old_title = next(line for line in lines if line.startswith("title:"))
+    text = text.replace(old_name, f"mdName: {name}").replace(old_title, title)
+    document.write_text(text, encoding="utf-8")
+
+
+def test_a_broken_edit_that_renames_the_document_keeps_its_last_good_graph(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The graph kept is the one the manifest records for the file, whatever name the broken
+    edit claims; a document deleted meanwhile still goes. Once the edit is good, the rename
+    is taken: the old graph goes, the new one comes."""
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    before = graphs(store)
+    broken, deleted = sorted(corpus.rglob("*.md"))[:2]
+    old_graph = next(g for g in before if g.endswith("/" + broken.stem))
+    text = broken.read_text(encoding="utf-8")
+    rename_and_break(broken, "new-name")
+    deleted.unlink()
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert report.rejected == 1
+    assert str(report.store).endswith("0 graphs added, 0 replaced, 1 removed, 18 unchanged"), (
+        report.store
+    )
+    after = graphs(store)
+    assert after[old_graph] == before[old_graph]
+    assert set(after) == set(before) - {g for g in before if g.endswith("/" + deleted.stem)}
+    assert not any(g.endswith("/new-name") for g in after)
+    broken.write_text(text.replace(f"mdName: {broken.stem}", "mdName: new-name"), "utf-8")
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert report.rejected == 0 and "1 graph added, 0 replaced, 1 removed" in str(report.store)
+    after = graphs(store)
+    assert old_graph not in after
+    assert old_graph.replace(broken.stem, "new-name") in after
+
+
+def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_graphs(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    before = graphs(store)
+    manifest = manifest_graph().value
+    source_path = "https://medigy.com/ontology/sourcePath"
+    writable = ox.Store(str(store))
+    writable.update(f"DELETE WHERE {{ GRAPH <{manifest}> {{ ?g <{source_path}> ?f }} }}")
+    del writable
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert str(report.store).endswith("0 removed, 20 unchanged"), report.store
+    after = graphs(store)
+    recorded = {q.object.value for q in after.pop(manifest) if q.predicate.value == source_path}
+    assert recorded == {p.relative_to(corpus).as_posix() for p in corpus.rglob("*.md")}
+    assert after == {g: q for g, q in before.items() if g != manifest}
+    broken = sorted(corpus.rglob("*.md"))[0]
+    rename_and_break(broken, "new-name")
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert "0 removed" in str(report.store) and set(graphs(store)) == set(before)
+
+
+def test_a_broken_file_whose_old_graph_a_good_document_now_claims_gives_it_up(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Two files swap roles: the one that gave a graph is broken and renamed, another (good)
+    now claims the graph's name. The good one's content is what the store holds."""
+    store, fresh = tmp_path / "store", tmp_path / "fresh"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    first, second = sorted(corpus.rglob("*.md"))[:2]
+    rename_and_break(first, "new-name")
+    second.write_text(
+        second.read_text(encoding="utf-8").replace(
+            f"mdName: {second.stem}", f"mdName: {first.stem}"
+        ),
+        encoding="utf-8",
+    )
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert report.rejected == 1 and "1 replaced, 1 removed" in str(report.store), report.store
+    export([corpus], tmp_path / "b.trig", store=fresh, jobs=1)
+    assert graphs(store) == graphs(fresh)
+    assert union(store) == union(fresh)
+
+
+def test_a_clash_made_by_an_edit_keeps_the_files_last_good_graph(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """An edit that gives a published document another's ``mdName`` is rejected for the
+    clash: the graph its file gave stays, as for any broken edit."""
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    before = graphs(store)
+    first, second = sorted(corpus.rglob("*.md"))[:2]
+    second.write_text(
+        second.read_text(encoding="utf-8").replace(
+            f"mdName: {second.stem}", f"mdName: {first.stem}"
+        ),
+        encoding="utf-8",
+    )
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert report.rejected == 1 and "0 removed" in str(report.store), report.store
+    assert graphs(store) == before
 
 
 def test_a_document_without_owltype_holds_nothing_back(corpus: Path, tmp_path: Path) -> None:
