@@ -638,8 +638,9 @@ def push(
     path or dump that does not exist). ``plan_out(action, graph)`` is told every
     add/replace/remove (for ``--dry-run``).
     No document under ``paths`` (no document graph in the dumps) is a :class:`PushError`
-    unless ``allow_empty``: pushing
-    nothing removes every graph a push wrote (an empty checkout must not unpublish the site).
+    unless ``allow_empty``: pushing nothing removes every graph a push under ``base`` wrote,
+    the ontology's and the manifest included (an empty checkout must not unpublish the
+    site).
     Whatever can be refused without the store (arguments, the mapping, an empty corpus) is
     refused before it is contacted: a mistyped folder is not hidden behind a network error.
     """
@@ -751,8 +752,9 @@ def push(
                 sender.add(doc, value)
 
         # The ontology goes with the documents, as in the embedded store: the saved queries
-        # follow rdfs:subClassOf* through it, and must answer the same on both.
-        offer(ontology_document(base))
+        # follow rdfs:subClassOf* through it, and must answer the same on both. Offered with
+        # the first document graph: a push with none (--allow-empty) removes it too.
+        ontology: DocumentGraph | None = ontology_document(base)
         for entry in source:
             report.read += 1
             if isinstance(entry, DocumentGraph) and not drafts and _is_draft(entry, draft_lines):
@@ -803,7 +805,15 @@ def push(
                         )
                     )
                     continue
+            if ontology is not None:
+                offer(ontology)
+                ontology = None
             offer(doc)
+        # No document graph pushed or kept: every graph a push wrote under this base goes,
+        # the ontology's and the manifest too (the next push starts afresh).
+        emptied = allow_empty and delete and not keep_all and not plan.seen
+        if ontology is not None and not emptied:
+            offer(ontology)  # the documents are all rejected (and keep their graphs), say
         if not dry_run:
             sender.flush()
             sender.wait()
@@ -844,6 +854,8 @@ def push(
                     remove_graphs_update(chunk, manifest, leftovers),
                     f"removing {len(chunk)} graphs of deleted documents",
                 )
+            if emptied and plan.current and len(removed) == len(plan.current):
+                client.update(f"DROP SILENT GRAPH {iri(manifest)}", "removing the manifest")
     except StoreError as exc:
         raise PushError(str(exc), report.diagnostics) from None
     except PushError as exc:
