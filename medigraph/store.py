@@ -1,6 +1,6 @@
 """The embedded on-disk store (pyoxigraph/RocksDB) that ``export`` keeps in step and ``query`` reads.
 
-It holds the same per-document named graphs and the same manifest as ``push`` (see
+It holds the same per-document named graphs as ``push`` and a manifest of the same shape (see
 :mod:`medigraph.sync`), plus the ontology in a graph of its own so that queries can follow
 ``rdfs:subClassOf*``. Updates are incremental: a re-export touches only the graphs whose
 content hash changed, each batch in one transaction, and never a graph the manifest does not
