@@ -811,7 +811,8 @@ def _parse_yaml(fm_text: str, src: str, line_offset: int) -> _Parsed | None:
     return _Parsed(value, builder.lines, builder.problems)
 
 
-_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]")
+_ODD_SPACE_CHARS = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200C))) + "\u202f\u205f\u3000"
+_ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
 """Spaces YAML does not take for indentation (pasted from a web page or a word processor):
 a line indented with them is read as a key at column 0 whose name starts with them."""
 
@@ -840,15 +841,20 @@ def _odd_space_keys(
     text_lines = fm_text.split("\n")
     problems = []
     for key, line in lines.items():
-        name = key.rsplit(".", 1)[-1]
-        if name[:1] and _ODD_SPACE.match(name[:1]):
-            at = line - line_offset
-            mended = _unodd(text_lines, at)
-            message = (
-                f"{_space_name(name[0])} in the indentation of line {line}: YAML indents with"
-                " spaces only; use spaces"
-            )
-            problems.append(error(src, line, _key_of_line(mended, at), message, "read.yaml"))
+        parent, _, name = key.rpartition(".")
+        at = line - line_offset
+        if not (name[:1] and _ODD_SPACE.match(name[:1]) and 0 <= at < len(text_lines)):
+            continue
+        written = text_lines[at].lstrip(" \t")
+        if not written.startswith(name[:1]):
+            continue  # in a flow mapping ({\u00a0x: 1}), where no line is indented
+        message = (
+            f"{_space_name(name[0])} in the indentation of line {line}: YAML indents with"
+            " spaces only; use spaces"
+        )
+        meant = _key_of_line(_unodd(text_lines, at), at) if not parent else None
+        where = meant or (f"{parent}." if parent else "") + name.lstrip(_ODD_SPACE_CHARS)
+        problems.append(error(src, line, where, message, "read.yaml"))
     return problems
 
 

@@ -245,7 +245,19 @@ def test_front_matter_is_kept_exactly_or_reported(
     must_fail = set(parents) | {k for name, v in fields.items() for k in _bad_shapes(name, v)}
 
     if must_fail:
-        assert must_fail <= errors, (must_fail, [d.format() for d in report.diagnostics])
+        refused = [
+            d
+            for d in report.diagnostics
+            if d.code == "read.yaml" and d.key and d.severity is Severity.ERROR
+        ]
+        if refused:  # a key indented with a no-break space: refused on reading, never mapped
+            assert any(
+                (d.key or "").startswith((k + ".", k + "[")) or d.key == k
+                for d in refused
+                for k in must_fail
+            ), (must_fail, [d.format() for d in report.diagnostics])
+        else:
+            assert must_fail <= errors, (must_fail, [d.format() for d in report.diagnostics])
         assert report.rejected == 1 and report.exit_code == 1
         assert quads == set(), "a rejected document must leave nothing in the dump"
         return

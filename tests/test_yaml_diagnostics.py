@@ -380,3 +380,19 @@ def test_a_no_break_space_in_the_indentation_is_named(old: str, key: str) -> Non
         f"a no-break space (U+00A0) in the indentation of line {_line(old)}: YAML indents"
         " with spaces only; use spaces"
     )
+
+
+def test_a_no_break_space_before_a_nested_key_names_its_whole_path() -> None:
+    """Before a key of a nested block, the space is told under that block's key (it was
+    told as a top-level key named "0")."""
+    raw = b"---\ntitle: x\ncategories:\n  \xc2\xa00: a\n---\n"
+    _doc, problems = parse_document(raw, "a.md")
+    assert [(d.line, d.key, d.code) for d in problems] == [(4, "categories.0", "read.yaml")]
+
+
+def test_a_no_break_space_in_a_flow_mapping_is_no_indentation() -> None:
+    """In ``{…}`` no line is indented: no diagnostic of indentation, the value is read."""
+    raw = b"---\ntitle: x\ncategories: {\xc2\xa00: a}\n---\n"
+    doc, problems = parse_document(raw, "a.md")
+    assert problems == []
+    assert doc is not None and doc.front_matter["categories"] == {"\u00a00": "a"}
