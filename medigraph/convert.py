@@ -599,8 +599,10 @@ def _close_name(written: str, names: Iterable[str]) -> str | None:
     likely means: the same name in another case (Hugo reads keys without case), else, for a
     short name (five letters or fewer, where difflib's measure misses a slip), two
     neighbouring letters swapped (``tgas``, ``di``), else one close by difflib's measure
-    (``titel``, ``link.hreff``). Only the last names are compared: the group they share
-    (``openProjectCustomFields.``) would make any two keys in it look alike."""
+    (``titel``, ``link.hreff``). Every comparison is without case, as Hugo reads keys (a
+    typo written in lower case, ``lastmdo``, is ``lastMod``'s as much as ``lastMdo`` is); the
+    name meant is given as the mapping spells it. Only the last names are compared: the group
+    they share (``openProjectCustomFields.``) would make any two keys in it look alike."""
     folded = written.lower()
     leaf = written.rpartition(".")[2]
     by_leaf = {name.rpartition(".")[2]: name for name in sorted(names)}
@@ -619,8 +621,10 @@ def _close_name(written: str, names: Iterable[str]) -> str | None:
                 None, leaf.lower(), name.rpartition(".")[2].lower()
             ).ratio(),
         )
-    close = difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.8)
-    return by_leaf[close[0]] if close else None
+    # Without case, as Hugo reads keys: `lastmdo` is as close to lastMod as `lastMdo` is.
+    by_folded = {last.lower(): name for last, name in by_leaf.items()}
+    close = difflib.get_close_matches(leaf.lower(), list(by_folded), n=1, cutoff=0.8)
+    return by_folded[close[0]] if close else None
 
 
 def _swapped(written: str, name: str) -> bool:

@@ -928,6 +928,73 @@ def test_a_short_key_with_two_letters_swapped_is_told_at_its_line(
     ]
 
 
+@pytest.mark.parametrize(
+    ("raw", "drop", "key", "meant"),
+    [
+        (["lastmdo: '2021-02-17T10:10:10Z'"], ("lastMod",), "lastmdo", "lastMod"),
+        (["mdnmae: d12da9f4"], ("mdName",), "mdnmae", "mdName"),
+        (["masthaed: CCM CoP"], ("mastHead",), "masthaed", "mastHead"),
+        (["owltpye: Medigy Communities"], (), "owltpye", "owlType"),
+        (["basepaht: /communities/x/"], ("basePath",), "basepaht", "basePath"),
+        (["featuredimage:", "  atl: A photo"], ("featuredImage",), "featuredImage.atl", None),
+        (
+            ["link:", "  brand: e.org", "  hreff: https://e.org/x"],
+            ("link",),
+            "link.hreff",
+            "link.href",
+        ),
+        (
+            ["openprojectcustomfields:", "  sourceurk: https://e.org/x"],
+            ("openProjectCustomFields",),
+            "openProjectCustomFields.sourceurk",
+            "openProjectCustomFields.sourceUrl",
+        ),
+    ],
+)
+def test_a_key_typo_written_in_lower_case_is_told_as_the_mapping_spells_the_key(
+    raw: list[str], drop: tuple[str, ...], key: str, meant: str | None, tmp_path: Path
+) -> None:
+    """A typo written in lower case (as Hugo's own docs write keys: lastmod) was compared
+    with the mapping's names in their case: `lastmdo` was far from lastMod while `lastMdo` was
+    caught, and the value (a date, the mdName that names the document) was lost in silence."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [
+        (d.key, d.line, d.severity, d.message) for d in report.diagnostics if d.code == "map.key"
+    ]
+    meant = meant or "featuredImage.alt"
+    assert told == [
+        (
+            key,
+            _line_of(key, raw, line),
+            Severity.WARNING,
+            f"'{key}' is not a key the mapping knows, so it is not written; did you mean {meant}?",
+        )
+    ]
+
+
+def test_hugos_keys_and_ignored_keys_in_lower_case_are_not_taken_for_typos(
+    tmp_path: Path,
+) -> None:
+    """Compared without case, Hugo's own keys and the keys the mapping ignores, written in
+    lower case as Hugo allows, are still not offered as typos of a Medigy key."""
+    raw = ["expirydate: 2030-01-01T00:00:00Z", "iscjklanguage: false", "translationkey: x"]
+    raw += ["resources: []", "outputs: [html]", "layout: x", "headless: false", "markup: md"]
+    raw += ["breadcrumblinks: [/]", "owltype: Medigy Communities", "linktitle: Short"]
+    source, _ = _document(tmp_path, raw, drop=("breadcrumbLinks", "owlType"))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert [d.format() for d in report.diagnostics if d.code == "map.key"] == []
+    assert set(report.unmapped) == {
+        "iscjklanguage",
+        "translationkey",
+        "resources",
+        "outputs",
+        "layout",
+        "headless",
+        "markup",
+    }
+
+
 def test_short_keys_of_hugo_or_far_from_any_key_are_not_taken_for_typos(tmp_path: Path) -> None:
     """Hugo's own keys stay quiet (`url`, `menus`, `build`), and so does a short key more than
     one slip from every mapped key (`toc`, `lang`)."""
