@@ -1107,13 +1107,46 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
             Severity.WARNING, rule.key, "is written like JSON but is no JSON list", "map.json"
         )
         return
-    listed = _as_list(value)
     twin_key = rule.options.get("same_as_key")
-    twin = _as_list(get_path(em.doc.front_matter, twin_key)) if twin_key else None
+    if not twin_key:
+        return
+    separator = em.m.kinds["topic"]["separator"]
+    listed = _as_topics(_as_list(value), separator)
+    twin = _as_topics(_as_list(get_path(em.doc.front_matter, twin_key)), separator)
     if listed is not None and twin is not None and listed != twin:
         em.report(
-            Severity.WARNING, rule.key, f"differs from {twin_key}; {twin_key} is used", "map.json"
+            Severity.WARNING,
+            rule.key,
+            f"differs from {twin_key}{_difference(listed, twin, twin_key)}; {twin_key} is used",
+            "map.json",
         )
+
+
+def _as_topics(listed: list[Value] | None, separator: str) -> list[Value] | None:
+    """``listed`` with each text that holds several topics (:func:`several_topics`) as those
+    topics, as ``convert_topic`` reads it: compared so, ``'KLAS: Telehealth, Medigy: X'`` is
+    the list it was meant as, not one topic that differs from every list."""
+    if listed is None:
+        return None
+    out: list[Value] = []
+    for item in listed:
+        topics = several_topics(item, separator) if isinstance(item, str) else None
+        out += topics or [item]
+    return out
+
+
+def _difference(listed: list[Value], twin: list[Value], twin_key: str) -> str:
+    """What tells two lists of topics apart, as `` (communityTopics lacks 'KLAS: x'; only
+    communityTopics has 'KLAS: y')``: which of the two lost a topic is the editor's to say,
+    so neither is blamed. Empty when they differ only in order or repeats."""
+    ours = [item for item in listed if isinstance(item, str) and item not in twin]
+    theirs = [item for item in twin if isinstance(item, str) and item not in listed]
+    parts = []
+    if ours:
+        parts.append(f"{twin_key} lacks " + ", ".join(repr(item) for item in ours))
+    if theirs:
+        parts.append(f"only {twin_key} has " + ", ".join(repr(item) for item in theirs))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _as_list(value: Value) -> list[Value] | None:
@@ -1403,6 +1436,7 @@ def convert_topic(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Valu
     items = _items(em, rule, value)
     if isinstance(value, list) and any(_looks_like_json(written) for _key, written in items):
         items = _json_items(em, items)
+    items = _several_items(em, items, separator)
     for key, written in items:
         if iris.blank(written):
             _empty_item(em, key)  # an empty item is no topic, as ~ is none (a zero-width space too)
@@ -1461,6 +1495,59 @@ def _json_items(em: Emitter, items: list[tuple[str, str]]) -> list[tuple[str, st
         )
         out += _items_of(em, key, listed)  # spaces alone: told as empty by the caller
     return out
+
+
+def _several_items(
+    em: Emitter, items: list[tuple[str, str]], separator: str
+) -> list[tuple[str, str]]:
+    """``items`` with each that holds several topics written as one text (``'Medigy: X, KLAS:
+    Telehealth'``, a list typed as on a form) read as those topics, with a warning at its
+    line: as one, it made up a topic (``X, KLAS: Telehealth`` of Medigy) and lost KLAS's."""
+    out: list[tuple[str, str]] = []
+    for key, written in items:
+        topics = several_topics(written, separator)
+        if topics is None:
+            out.append((key, written))
+            continue
+        how = (
+            "write each topic as an item of its own"
+            if key.endswith("]")
+            else f"write {key} as a list, one topic per item"
+        )
+        em.report(
+            Severity.WARNING,
+            key,
+            f"{written.strip()!r} looks like {len(topics)} topics written as one text: read as "
+            + ", ".join(repr(topic) for topic in topics)
+            + f"; {how}",
+            "map.topic",
+        )
+        out += [(key, topic) for topic in topics]
+    return out
+
+
+_LIST_MARK = re.compile(r"\s*[,;]\s*")
+"""What separates topics typed as one text: a comma or a semicolon."""
+
+
+def several_topics(text: str, separator: str) -> list[str] | None:
+    """The topics of a text that holds several, separated by commas or semicolons, each with
+    its taxonomy (``Medigy: X, KLAS: Telehealth``); None for one topic, also one whose term
+    holds a comma (``Medigy: Payers, Providers``): a part without a taxonomy of its own
+    belongs to the topic before it."""
+    if not _LIST_MARK.search(text):  # most topics: no comma, no semicolon
+        return None
+    topics: list[str] = []
+    marks = ["", *_LIST_MARK.findall(text)]
+    for mark, part in zip(marks, _LIST_MARK.split(text), strict=True):
+        scheme, sep, term = _split_topic(part, separator)
+        if sep and scheme.strip() and term.strip():
+            topics.append(part.strip())
+        elif topics:
+            topics[-1] += mark + part
+        else:
+            return None  # no taxonomy before the first mark: one topic, told as it is
+    return topics if len(topics) > 1 else None
 
 
 def _split_topic(text: str, separator: str) -> tuple[str, str, str]:

@@ -483,7 +483,79 @@ def test_medigy_topics_are_checked_against_community_topics_in_any_form(
         for d in _mapped(source).diagnostics
         if d.key == "openProjectCustomFields.medigyTopics"
     ]
-    assert told == ["differs from communityTopics; communityTopics is used"]
+    assert len(told) == 1
+    assert told[0].startswith("differs from communityTopics (communityTopics lacks 'Medigy: ")
+    assert told[0].endswith("; communityTopics is used")
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "how"),
+    [
+        (
+            ["communityTopics: 'Medigy: Fundamental Technologies, KLAS: Telehealth'"],
+            "communityTopics",
+            "write communityTopics as a list, one topic per item",
+        ),
+        (
+            ["communityTopics:", "- 'Medigy: Fundamental Technologies; KLAS: Telehealth'"],
+            "communityTopics[0]",
+            "write each topic as an item of its own",
+        ),
+    ],
+)
+def test_several_topics_written_as_one_text_are_read_as_those_topics_and_told(
+    raw: list[str], key: str, how: str, tmp_path: Path
+) -> None:
+    """`'Medigy: X, KLAS: Telehealth'` (a list typed as on a form) made up a topic "X, KLAS:
+    Telehealth" of Medigy and lost KLAS's, with no word but medigyTopics blamed for differing.
+    It is read as its topics, with a warning at its line; medigyTopics, holding the same two,
+    is not told."""
+    twin = ["openProjectCustomFields:"]
+    twin += ['  medigyTopics: \'["Medigy: Fundamental Technologies","KLAS: Telehealth"]\'']
+    source, line = _document(
+        tmp_path, raw + twin, drop=("communityTopics", "openProjectCustomFields")
+    )
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line, d.severity, d.code, d.message) for d in report.diagnostics]
+    assert told == [
+        (
+            key,
+            line + len(raw) - 1,
+            Severity.WARNING,
+            "map.topic",
+            f"{raw[-1].split(' ', 1)[1][1:-1]!r} looks like 2 topics written as one text: read"
+            f" as 'Medigy: Fundamental Technologies', 'KLAS: Telehealth'; {how}",
+        )
+    ]
+    about = {o.value.rsplit("/", 1)[1] for o in _value(parse_dump(out, "nt"), SCHEMA + "about")}
+    assert about == {"medigy.fundamental-technologies", "klas.telehealth"}
+    assert report.exit_code == 0
+
+
+def test_a_topic_whose_term_holds_a_comma_is_one_topic(tmp_path: Path) -> None:
+    """Only a part with a taxonomy of its own starts another topic: `Medigy: Payers,
+    Providers` is one topic, as it was."""
+    raw = ["communityTopics: 'Medigy: Payers, Providers'"]
+    source, _ = _document(tmp_path, raw, drop=("communityTopics", "openProjectCustomFields"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.diagnostics == []
+    about = {o.value.rsplit("/", 1)[1] for o in _value(parse_dump(out, "nt"), SCHEMA + "about")}
+    assert about == {"medigy.payers-providers"}
+
+
+def test_a_medigy_topics_that_differs_names_the_topics_that_differ(tmp_path: Path) -> None:
+    """ "differs from communityTopics" blamed medigyTopics whichever of the two had lost a
+    topic: the topics only one of them holds are named."""
+    raw = ["communityTopics: 'Medigy: Fundamental Technologies, KLAS: Telehealth'"]
+    source, _line = _document(tmp_path, raw, drop=("communityTopics",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [d.message for d in report.diagnostics if d.code == "map.json"]
+    assert told == [
+        "differs from communityTopics (communityTopics lacks 'Symplur: Virtual Care');"
+        " communityTopics is used"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -717,7 +789,8 @@ def test_medigy_topics_in_any_form_stand_in_and_are_compared(tmp_path: Path) -> 
         (
             "openProjectCustomFields.medigyTopics",
             line + 2,
-            "differs from communityTopics; communityTopics is used",
+            "differs from communityTopics (communityTopics lacks 'KLAS: Other'; only"
+            " communityTopics has 'KLAS: Telehealth'); communityTopics is used",
         )
     ]
     # a JSON list cut short is no topic (it had labelled the shared KLAS scheme `["KLAS`)
