@@ -697,11 +697,28 @@ def convert_text(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value
     prop = em.m.term_iri(rule.properties[0])
     if isinstance(value, str):  # most keys: one text, nothing to check
         if value:
+            if "items" in rule.options:
+                _one_of_several(em, rule.key, value, str(rule.options["items"]))
             em.add(subject, prop, ox.Literal(value))
         return
     for _key, text in _items(em, rule, value):
         if text:
             em.add(subject, prop, ox.Literal(text))
+
+
+def _one_of_several(em: Emitter, key: str, text: str, noun: str) -> None:
+    """A key that holds a list of ``noun`` (``items: tag`` in the mapping) given one text
+    holding commas or semicolons (``tags: news, telehealth``): a list typed as on a form, but
+    one tag, as Hugo shows it; told at its line, as two authors in one item are."""
+    marks = [name for mark, name in ((",", "commas"), (";", "semicolons")) if mark in text]
+    if marks:
+        em.report(
+            Severity.WARNING,
+            key,
+            f"{text.strip()!r} holds {' and '.join(marks)}, but is one text, so it is written"
+            f" as one {noun}; write {key} as a list, one {noun} per item",
+            "map.list",
+        )
 
 
 def _name(em: Emitter, key: str, text: str) -> str:

@@ -533,6 +533,50 @@ def test_several_topics_written_as_one_text_are_read_as_those_topics_and_told(
     assert report.exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("key", "noun", "text", "marks"),
+    [
+        ("tags", "tag", "news, telehealth, virtual care", "commas"),
+        ("keywords", "keyword", "rpm, ccm", "commas"),
+        ("categories", "category", "news; events", "semicolons"),
+    ],
+)
+def test_a_list_of_tags_typed_as_one_text_is_told(
+    key: str, noun: str, text: str, marks: str, tmp_path: Path
+) -> None:
+    """`tags: news, telehealth, virtual care` became one keyword with no word, even with
+    --fail-on info, where two authors in one item are told. It stays one (as Hugo shows it),
+    with a warning at its line."""
+    source, line = _document(tmp_path, [f"{key}: {text}"], drop=(key,))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line, d.severity, d.code, d.message) for d in report.diagnostics]
+    assert told == [
+        (
+            key,
+            line,
+            Severity.WARNING,
+            "map.list",
+            f"{text!r} holds {marks}, but is one text, so it is written as one {noun};"
+            f" write {key} as a list, one {noun} per item",
+        )
+    ]
+    prop = "https://medigy.com/ontology/category" if key == "categories" else SCHEMA + "keywords"
+    assert {o.value for o in _value(parse_dump(out, "nt"), prop)} >= {text}
+
+
+def test_tags_as_a_list_or_one_tag_and_other_text_with_commas_are_not_told(
+    tmp_path: Path,
+) -> None:
+    """Only one text where a list of tags is meant is told: an item holding a comma was
+    written as a list on purpose, and a title or a description holds commas as text does."""
+    raw = ["tags:", "- news, and more", "keywords: rpm", "title: Care, at home"]
+    raw += ["summary: Short, and to the point"]
+    source, _ = _document(tmp_path, raw, drop=("tags", "title"))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert report.diagnostics == []
+
+
 def test_a_topic_whose_term_holds_a_comma_is_one_topic(tmp_path: Path) -> None:
     """Only a part with a taxonomy of its own starts another topic: `Medigy: Payers,
     Providers` is one topic, as it was."""
