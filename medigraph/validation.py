@@ -207,8 +207,43 @@ class ValidationReport:
 
 # Mapping warnings about a typed value (a date, a number) that a shape also checks.
 _SHAPE_CHECKED = frozenset(
-    {"map.datetime", "map.timezone", "map.date", "map.integer", "map.boolean"}
+    {
+        "map.datetime",
+        "map.timezone",
+        "map.date",
+        "map.integer",
+        "map.boolean",
+        "map.work-package-type",
+    }
 )
+
+
+# Shape results that are not about what one value is, but about how many there are or how
+# it stands to other values or documents (two spellings, lastMod before date): a mistake of
+# their own, told beside a value's form however severe either is.
+_NOT_THE_FORM = frozenset(
+    {
+        "shacl.MinCount",
+        "shacl.MaxCount",
+        "shacl.QualifiedMinCount",
+        "shacl.QualifiedMaxCount",
+        "shacl.UniqueLang",
+        "shacl.Equals",
+        "shacl.Disjoint",
+        "shacl.LessThan",
+        "shacl.LessThanOrEquals",
+        "shacl.Closed",
+        "shacl.SPARQL",
+    }
+)
+
+
+def _judges_the_form(d: Diagnostic) -> bool:
+    """Whether ``d`` says what is wrong with the form of one value (its type, its pattern, a
+    value not among those allowed), by a shape or by the mapping's check of the same."""
+    return bool(d.key and d.line is not None) and (
+        d.code in _SHAPE_CHECKED or (d.code.startswith("shacl.") and d.code not in _NOT_THE_FORM)
+    )
 
 
 def _root(key: str) -> str:
@@ -229,7 +264,12 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     the severity that decides the exit code: the mapping's warning is dropped. And two
     constraints with the same message on the same key and focus say it once (in a fixed
     order, so that which is kept never depends on the run; several foci are several
-    problems: three taxonomies spelled two ways are three).
+    problems: three taxonomies spelled two ways are three). Of what is said about the form of
+    the value of one key at one line, only the most severe is kept: a value not of its type
+    ("date is not a valid date and time") makes the lesser checks of the same value ("no
+    timezone", "not true") noise about the same mistake, and a type the mapping does not know
+    is one warning, not an info as well that the item is only general content. What is about
+    how many values there are or how one stands to others (two spellings) is kept.
     """
     mapping_errors = [
         d.key
@@ -237,16 +277,23 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         if d.key and d.severity is Severity.ERROR and not d.code.startswith(("shacl.", "ontology."))
     ]
     shape_keys = [d.key for d in diagnostics if d.key and d.code.startswith("shacl.")]
-    kept: list[Diagnostic] = []
-    seen: set[tuple[str, int | None, str | None, Severity, str, str | None]] = set()
-    for d in sorted(diagnostics, key=diagnostic_order):
-        if (
+    told = [
+        d
+        for d in diagnostics
+        if not (
             d.key
             and d.code.startswith("shacl.")
             and any(_related(d.key, k) for k in mapping_errors)
-        ):
-            continue
-        if d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys):
+        )
+        and not (d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys))
+    ]
+    worst: dict[tuple[int | None, str | None], Severity] = {}
+    for d in filter(_judges_the_form, told):
+        worst[d.line, d.key] = max(d.severity, worst.get((d.line, d.key), d.severity))
+    kept: list[Diagnostic] = []
+    seen: set[tuple[str, int | None, str | None, Severity, str, str | None]] = set()
+    for d in sorted(told, key=diagnostic_order):
+        if _judges_the_form(d) and d.severity < worst[d.line, d.key]:
             continue
         identity = (d.path, d.line, d.key, d.severity, d.message, d.focus)
         if identity in seen:
