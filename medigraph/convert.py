@@ -1127,7 +1127,7 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
     twin_key = rule.options.get("same_as_key")
     if not twin_key:
         return
-    separator = em.m.kinds["topic"]["separator"]
+    separator = em.m.kinds.get("topic", {}).get("separator", ":")
     listed = _as_topics(_as_list(value), separator)
     twin = _as_topics(_as_list(get_path(em.doc.front_matter, twin_key)), separator)
     if listed is not None and twin is not None and listed != twin:
