@@ -1512,6 +1512,11 @@ class _LineCounter:
         return bisect_left(self.newlines, mark.index)
 
 
+_CUT_COMMENT = re.compile(r"[ \t]#[^\s#]")
+"""A comment right before text (``Three Actions #1 for Telehealth``), the form in which one
+cuts a value short; ``# a note`` is what a comment is written as."""
+
+
 class _Builder:
     """Turns composed YAML nodes into plain values, keeping source text and key lines.
 
@@ -1524,10 +1529,15 @@ class _Builder:
         self.src = src
         self.offset = line_offset
         self.counter = counter
-        # A comment needs a space or tab before it: without one, no value can end in one.
-        self.text = text if " #" in text or "\t#" in text else ""
         # libyaml's line is the editor's unless the text has other line breaks than \n
         self.plain_lines = counter.newlines is None
+        # A comment that cuts a value: " #" right before text (``#1``); ``# note`` is taken
+        # for the comment it is. Only the lines that hold one are looked at.
+        cuts = [found.start() for found in _CUT_COMMENT.finditer(text)]
+        self.text = text if cuts else ""
+        self.cut_lines = (
+            {text.count("\n", 0, at) for at in cuts} if cuts and self.plain_lines else None
+        )
         self.lines: dict[str, int] = {}
         self.problems: list[Diagnostic] = []
         self.nodes = 0
@@ -1552,7 +1562,11 @@ class _Builder:
             return None
         if isinstance(node, yaml.ScalarNode):
             text: str = node.value
-            if self.text and not node.style:
+            if (
+                self.text
+                and not node.style
+                and (self.cut_lines is None or node.end_mark.line in self.cut_lines)
+            ):
                 self._comment_after(node, key)
             if tag == _NULL_TAG or (tag == _PLAIN_TAG and not node.style and text in _NULLS):
                 return None
@@ -1580,8 +1594,9 @@ class _Builder:
         end = int(node.end_mark.index)
         stop = self.text.find("\n", end)
         rest = self.text[end : len(self.text) if stop == -1 else stop]
-        if not rest.lstrip(" \t").startswith("#") or rest[:1] not in (" ", "\t"):
-            return
+        after = rest.lstrip(" \t")
+        if not after.startswith("#") or rest[:1] not in (" ", "\t") or after[1:2].isspace():
+            return  # no comment, or one written as a note (``draft: true # for now``)
         comment = rest.strip()
         if len(comment) > 30:
             comment = comment[:29] + "…"

@@ -250,7 +250,7 @@ def test_a_comment_after_a_plain_value_is_told_where_it_cuts_the_value() -> None
         )
     ]
     # an item, and a value that is all comment
-    _, told = _read(_with("- Vinit @maxinovip.com", "- Vinit # the author"))
+    _, told = _read(_with("- Vinit @maxinovip.com", "- Vinit #1 author"))
     assert [(line, key) for line, key, _ in told] == [(_line("- Vinit"), "author[0]")]
     _, told = _read(_with("owlType: Medigy Communities", "owlType: #1 Medigy"))
     assert told[0][:2] == (_line("owlType"), "owlType") and "the value is empty" in told[0][2]
@@ -262,6 +262,8 @@ def test_a_comment_after_a_plain_value_is_told_where_it_cuts_the_value() -> None
         "title: 'Three Actions' # a note",  # after a quoted value
         "title: [Three, Actions] # a note",  # after a flow list
         "title: Three Actions#1 Health",  # no space before #: part of the value
+        "title: Three Actions # a note",  # "# " is how a note is written: no text cut
+        "title:  # to be written",  # empty, and said to be
         "# a comment line\ntitle: Three Actions",
     ],
 )
