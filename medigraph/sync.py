@@ -21,7 +21,7 @@ MEDIGY = "https://medigy.com/ontology/"
 CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
 MANIFEST_CLASS = ox.NamedNode(MEDIGY + "SyncManifest")
 LISTS = ox.NamedNode(MEDIGY + "listsGraph")
-SOURCE_PATH = ox.NamedNode(MEDIGY + "sourcePath")
+SOURCE_PATH = ox.NamedNode(MEDIGY + "managedSource")
 """On a document graph in the manifest: the file it was exported from (its path under the
 PATH given, as in diagnostics of a folder), so that a rejected edit that also changes the
 name the document claims still keeps the graph its file last gave."""

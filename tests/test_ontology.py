@@ -35,6 +35,7 @@ DELIBERATELY_UNUSED = {
     MEDIGY.ManagedGraph,  # the manifest's bookkeeping: what listsGraph names
     MEDIGY.listsGraph,
     MEDIGY.contentHash,
+    MEDIGY.managedSource,
     MEDIGY.updating,
 }
 

@@ -546,7 +546,7 @@ def test_cli_rejected_documents_exit_1_and_keep_their_graph(
     assert len(manifest(oxigraph_server, base)) == len(documents(corpus)) + 1  # + the ontology
 
 
-SOURCE_PATH = "https://medigy.com/ontology/sourcePath"
+SOURCE_PATH = "https://medigy.com/ontology/managedSource"
 """Where the manifest records the file a graph came from."""
 
 

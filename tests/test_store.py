@@ -240,7 +240,7 @@ def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_g
     export([corpus], tmp_path / "a.trig", store=store, jobs=1)
     before = graphs(store)
     manifest = manifest_graph().value
-    source_path = "https://medigy.com/ontology/sourcePath"
+    source_path = "https://medigy.com/ontology/managedSource"
     writable = ox.Store(str(store))
     writable.update(f"DELETE WHERE {{ GRAPH <{manifest}> {{ ?g <{source_path}> ?f }} }}")
     del writable
