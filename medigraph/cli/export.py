@@ -37,8 +37,10 @@ from ._common import (
     "--format",
     "fmt",
     type=click.Choice([*sorted(FORMATS), *sorted(FORMAT_ALIASES)]),
-    help="Default: from the output's extension, else ttl (turtle, ntriples, nquads and json"
-    " are the same as ttl, nt, nq and jsonld).",
+    help="Default: from the output's extension, .ttl, .nt, .trig, .nq or .jsonld (or .turtle,"
+    " .ntriples, .nquads, .json); ttl for a name without one or for -. Any other extension,"
+    " which is any dotted suffix (kb-2024.03.01, dump.ttl.bak), needs --format (exit 2"
+    " without it). turtle, ntriples, nquads and json are the same as ttl, nt, nq and jsonld.",
 )
 @base_option()
 @mapping_option
