@@ -285,6 +285,20 @@ def test_no_delete_keeps_graphs_of_deleted_documents(
     assert set(store_graphs(server, base)) == before
 
 
+def test_allow_empty_with_no_delete_removes_nothing(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """``--allow-empty --no-delete`` keeps every graph, the ontology's and the manifest
+    included, as the --allow-empty help says (it once read as if only the manifest stayed)."""
+    do_push(server, corpus, base)
+    before, held = manifest(server, base), count(server, base)
+    (corpus.parent / "empty").mkdir()
+    report = do_push(server, corpus.parent / "empty", base, allow_empty=True, delete=False)
+    assert report.removed == []  # type: ignore[attr-defined]
+    assert manifest(server, base) == before
+    assert count(server, base) == held
+
+
 def make_draft(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")

@@ -63,8 +63,8 @@ from ._common import (
     "--allow-empty",
     is_flag=True,
     help="Push even when PATHS (or the --dump files) hold no document: every graph a push"
-    " under --base wrote (the documents', the ontology's) is then removed, and the manifest"
-    " (unless --no-delete).",
+    " under --base wrote is then removed: the documents', the ontology's and the manifest"
+    " (with --no-delete, nothing is removed).",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; send nothing.")
 @click.option(
