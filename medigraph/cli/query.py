@@ -189,7 +189,8 @@ def query_command(
     and the ontology (no GRAPH ?g needed; each document graph is also there by name), so
     class hierarchies work: ?c a/rdfs:subClassOf* medigy:Content. Common prefixes are predeclared
     (--prefixes). Exit codes: 0 answered (an ASK that is false included), 2 usage error,
-    syntax error, timeout, unreachable endpoint or no store.
+    syntax error, timeout, unreachable endpoint, an endpoint answer that does not fit the
+    query, a query nested more than 128 levels, or no store.
     """
     log_to_stderr(quiet)
     fmt = _FORMAT_ALIASES.get(fmt, fmt) if fmt else fmt
