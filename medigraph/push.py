@@ -363,7 +363,7 @@ def graphs_from_dump(
     fmt = named.rdf_format if named is not None else None
     if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         raise PushError(
-            f"{path}: a dump to push must be TriG (.trig) or N-Quads (.nq), one named graph per document"
+            f"{path}: a dump to push must be TriG (.trig) or N-Quads (.nq or .nquads), one named graph per document"
         )
     done = set() if done is None else done  # shared by the dumps of one push
     current: str | None = None

@@ -246,6 +246,22 @@ def test_an_empty_folder_is_refused_before_the_store_is_contacted(
     assert no_requests == []
 
 
+@pytest.mark.parametrize("name", ["dump.ttl", "dump.nt", "dump.jsonld"])
+def test_a_dump_of_another_format_is_refused_naming_every_extension_push_reads(
+    tmp_path: Path, name: str
+) -> None:
+    """The message named only ``.nq`` for N-Quads, though ``.nquads`` is pushed too."""
+    from medigraph.export import export
+    from medigraph.push import graphs_from_dump
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "content"
+    dump = tmp_path / name
+    export([examples], dump, jobs=1, cache=False)
+    with pytest.raises(PushError) as refused:
+        list(graphs_from_dump(str(dump), manifest_graph("https://medigy.com/").value))
+    assert "must be TriG (.trig) or N-Quads (.nq or .nquads)" in str(refused.value)
+
+
 @pytest.mark.parametrize("name", ["dump.nquads", "dump.NQ", "dump.TriG"])
 def test_a_dump_named_as_export_names_it_is_pushed(tmp_path: Path, name: str) -> None:
     """``export -o dump.nquads`` writes N-Quads, but push read the extension by pyoxigraph's
