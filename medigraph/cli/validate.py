@@ -61,8 +61,9 @@ _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Se
 @click.option(
     "--graph-format",
     type=click.Choice(list(GRAPH_FORMATS), case_sensitive=False),
-    help="RDF format of --graph; default: from its extension (turtle, ntriples, nquads, json "
-    "and json-ld are ttl, nt, nq and jsonld; rdf is RDF/XML).",
+    help="RDF format of --graph; default: from its extension (none: Turtle; an extension"
+    " medigraph does not know, e.g. .txt, needs this option). turtle, ntriples, nquads, json"
+    " and json-ld are ttl, nt, nq and jsonld; rdf is RDF/XML.",
 )
 @click.option(
     "--root",
