@@ -466,14 +466,15 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"unknown charset {charset!r}")
             return
         if kind == "application/sparql-query":
-            # SPARQL 1.1 Protocol §2.1.3: the body is the query; the URL may hold only the
-            # dataset. A query there too would be one of two, answered or ignored silently.
-            extra = sorted(set(form) - {"default-graph-uri", "named-graph-uri"})
+            # SPARQL 1.1 Protocol §2.1.3: the body is the query. A query (or an update) in
+            # the URL too would be one of two, answered or ignored silently; other
+            # parameters (a cache-buster) are ignored as they are for GET and forms.
+            extra = sorted(set(form) & {"query", "update"})
             if extra:
                 self._error(
                     HTTPStatus.BAD_REQUEST,
-                    f"a POST of application/sparql-query takes the query as its body and only"
-                    f" default-graph-uri and named-graph-uri in the URL, not {', '.join(extra)}",
+                    f"a POST of application/sparql-query takes the query as its body, not"
+                    f" {' or '.join(extra)} in the URL too",
                 )
                 return
             try:
