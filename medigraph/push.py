@@ -45,7 +45,7 @@ from .documents import (
     unlisted,
 )
 from .export import Collisions, Spellings, _Clashes, sources_at
-from .mapping import DEFAULT_BASE, Mapper, MappingError, load_mapping
+from .mapping import DEFAULT_BASE, Mapper, MappingError, check_base, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
     Credentials,
@@ -658,6 +658,10 @@ def push(
     if not 0 < timeout < math.inf or retries < 0:  # as --timeout and --retries are checked
         raise PushUsageError(f"timeout {timeout} s and {retries} retries: no request can be sent")
     _refuse_missing([*paths, *(dumps or [])])
+    try:
+        check_base(base)
+    except MappingError as exc:  # an argument that cannot work, as the command's usage error
+        raise PushUsageError(str(exc)) from None
     try:
         mapper = load_mapping(mapping, base=base)  # fail fast on a broken mapping
         client = Endpoint(

@@ -568,6 +568,8 @@ class StoreSync:
             self._write(batch, removed)
         except OSError as exc:  # RocksDB: a full or read-only disk
             raise StoreError(f"cannot write the store at {self.path}: {exc}") from exc
+        for graph, _hash, _data in batch:  # recorded: memory stays flat over the run
+            self._source_of.pop(graph, None)
 
     def _write(
         self, batch: list[tuple[str, str, bytes | list[ox.Quad]]], removed: list[str]
