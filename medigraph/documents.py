@@ -1533,7 +1533,11 @@ class _Builder:
         self.plain_lines = counter.newlines is None
         # A comment that cuts a value: " #" right before text (``#1``); ``# note`` is taken
         # for the comment it is. Only the lines that hold one are looked at.
-        cuts = [found.start() for found in _CUT_COMMENT.finditer(text)]
+        cuts = (
+            [found.start() for found in _CUT_COMMENT.finditer(text)]
+            if _CUT_COMMENT.search(text)
+            else None
+        )
         self.text = text if cuts else ""
         self.cut_lines = (
             {text.count("\n", 0, at) for at in cuts} if cuts and self.plain_lines else None
