@@ -535,6 +535,13 @@ def only_left_out(paths: Iterable[str | os.PathLike[str]], drafts: int, sections
     )
 
 
+def missing_paths(paths: Iterable[str | os.PathLike[str]]) -> str | None:
+    """``a: no such file or folder; b: …`` for the paths that do not exist, else None: each
+    command's usage error (exit 2), told before anything is read, written or sent."""
+    missing = [os.fspath(path) for path in paths if not os.path.exists(path)]
+    return "; ".join(f"{path}: no such file or folder" for path in missing) or None
+
+
 def no_documents(paths: Iterable[str | os.PathLike[str]]) -> str:
     """What to say when :func:`discover` finds no document under ``paths``."""
     where = ", ".join(os.fspath(p) for p in paths) or "no path (none was given)"

@@ -24,6 +24,7 @@ from .documents import (
     SourceFile,
     discover,
     is_markdown,
+    missing_paths,
     no_documents,
     only_left_out,
     path_list,
@@ -269,9 +270,8 @@ def export(
         raise BadOutput(f"cannot write {problem}")
     check_shard(shard)
     paths = path_list(paths)
-    missing = [path for path in paths if not os.path.exists(path)]
-    if missing:  # the command's usage error (exit 2): it must not write a dump without them
-        raise NothingFound(missing, missing=True)
+    if said := missing_paths(paths):  # it must not write a dump without them
+        raise NothingFound(paths, missing=said)
     try:
         fmt = format_for(format, out)
     except ValueError as exc:
@@ -407,8 +407,9 @@ def export(
 
 class NothingFound(ValueError):
     """No document under the paths given: a mistyped or empty folder, not a corpus. With
-    ``missing``, ``paths`` are those of the paths given that do not exist: refused though
-    the others hold documents, as the command refuses them (exit 2)."""
+    ``missing`` (what :func:`missing_paths` says of those that do not exist), some paths
+    given do not exist: refused though the others hold documents, as the command refuses
+    them (exit 2)."""
 
     def __init__(
         self,
@@ -416,11 +417,11 @@ class NothingFound(ValueError):
         problems: Iterable[Diagnostic] = (),
         left_out: tuple[int, int] = (0, 0),
         *,
-        missing: bool = False,
+        missing: str | None = None,
     ) -> None:
         hidden = unlisted(problems)
         if missing:
-            message = "; ".join(f"{os.fspath(p)}: no such file or folder" for p in paths)
+            message = missing  # what missing_paths says of the paths that do not exist
         elif any(left_out):
             message = only_left_out(paths, *left_out)
         elif all(d.code == SITE_ROOT for d in hidden) and (sites := site_root_refusal(hidden)):

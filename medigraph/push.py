@@ -38,6 +38,7 @@ import pyoxigraph as ox
 from .diagnostics import Diagnostic, Severity, error, plural, warning
 from .documents import (
     EMPTY_FOLDER,
+    missing_paths,
     no_documents,
     only_left_out,
     path_list,
@@ -885,9 +886,7 @@ def push(
 def _refuse_missing(paths: Iterable[str | os.PathLike[str]]) -> None:
     """A path or dump that does not exist is the command's usage error (exit 2), refused
     before the store is contacted (and a missing folder would keep every graph)."""
-    missing = [os.fspath(path) for path in paths if not os.path.exists(path)]
-    if missing:
-        said = "; ".join(f"{path}: no such file or folder" for path in missing)
+    if said := missing_paths(paths):
         raise PushUsageError(f"{said}; nothing pushed")
 
 

@@ -54,6 +54,7 @@ from .documents import (
     Document,
     SourceFile,
     discover,
+    missing_paths,
     no_documents,
     path_list,
     read_document,
@@ -1310,9 +1311,7 @@ def validate(
 def _refuse_missing(paths: Sequence[str | os.PathLike[str]]) -> None:
     """A path that does not exist is the command's usage error (exit 2), not a report with
     one error: a mistyped path must not pass a CI gate, nor look like a document problem."""
-    missing = [os.fspath(path) for path in paths if not os.path.exists(path)]
-    if missing:
-        said = "; ".join(f"{path}: no such file or folder" for path in missing)
+    if said := missing_paths(paths):
         raise ValidationSetupError(f"{said}: nothing checked")
 
 
