@@ -29,10 +29,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import faulthandler
 import http.client
 import io
 import json
+import os
+import pickle
 import re
+import select
+import signal
 import socket
 import tempfile
 import threading
@@ -794,6 +799,77 @@ def _with_timeout(
     return value
 
 
+def _apart(work: Callable[[], T], timeout: float | None, what: str) -> T:
+    """``work`` done in a forked process, given up (the process killed) after ``timeout``
+    seconds; what it returns, or the exception it raises. For parsing a query:
+
+    Oxigraph's parser holds the GIL, so a thread parsing cannot be abandoned as
+    :func:`_with_timeout` abandons one evaluating (the waiting thread never runs again until
+    the parse returns), and some queries take exponential time to parse (each nested
+    ``SUBSTR(`` doubles it: 20 s at 24 levels, in a 200-byte query). A process can be ended,
+    and its crash (the parser overflows its stack on a chain of ~87,000 ``UNION``) is an error
+    here instead of the end of this one. Where there is no fork, ``work`` runs here, unlimited.
+    """
+    if not hasattr(os, "fork"):
+        return work()
+    reading_end, writing_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, which coverage does not follow
+        code = 1
+        try:
+            os.close(reading_end)
+            faulthandler.disable()  # a crash is the caller's to tell, not a dump of frames
+            try:
+                data = pickle.dumps(("value", work()))
+            except Exception as exc:  # any: raised again in the caller
+                try:
+                    data = pickle.dumps(("error", exc))
+                except Exception:
+                    data = pickle.dumps(("error", QueryError(f"{type(exc).__name__}: {exc}")))
+            with open(writing_end, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        finally:
+            os._exit(code)  # never back into the caller's code, nor its atexit handlers
+    os.close(writing_end)
+    reaped = False
+    try:
+        given = _read_within(reading_end, timeout)
+        if given is None:
+            raise QueryTimeout(f"{what} did not finish within {timeout:g} s (see --timeout)")
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        if not given:
+            ended = os.waitstatus_to_exitcode(status)
+            how = signal.Signals(-ended).name if ended < 0 else f"exit status {ended}"
+            raise QueryError(f"{what} failed: Oxigraph's parser crashed ({how})")
+        kind, value = pickle.loads(given)
+        if kind == "error":
+            raise cast("Exception", value)
+        return cast("T", value)
+    finally:
+        if not reaped:  # given up on (a timeout, Ctrl-C): not left parsing for nobody
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _read_within(fd: int, timeout: float | None) -> bytes | None:
+    """All that ``fd`` gives until its end, read as it comes (an answer larger than a pipe
+    holds would otherwise block its writer); ``None`` if that takes over ``timeout`` s."""
+    until = None if timeout is None else time.monotonic() + timeout
+    chunks: list[bytes] = []
+    with open(fd, "rb", buffering=0) as pipe:
+        while True:
+            left = None if until is None else until - time.monotonic()
+            if left is not None and (left <= 0 or not select.select([pipe], [], [], left)[0]):
+                return None
+            chunk = pipe.read(1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
@@ -858,6 +934,13 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
     except ValueError as exc:
         if "use_default_graph_as_union" not in str(exc):  # text that is not Unicode
             raise QuerySyntaxError(f"the query cannot be read: {exc}") from None
+    return query_kind(text)
+
+
+def query_kind(text: str) -> Kind:
+    """What kind of result the query gives, read from its form (the first of SELECT, ASK,
+    CONSTRUCT, DESCRIBE) without parsing it: no more than the parser would say of a query
+    that parses."""
     form = _FORM.search(_blank(text))
     return _KINDS[form.group(1).lower()] if form else "bindings"
 
@@ -873,13 +956,27 @@ def check_nesting(text: str) -> None:
 
 
 def check_bound(
-    text: str, prefixes: Mapping[str, str], params: Mapping[str, Term], *, bind: bool = False
+    text: str,
+    prefixes: Mapping[str, str],
+    params: Mapping[str, Term],
+    *,
+    bind: bool = False,
+    timeout: float | None = None,
 ) -> tuple[Kind, str]:
     """:func:`check_syntax` for a query with parameters, and the query with them bound
     (:func:`insert_values`). A query can need its values to parse: a grouped select may not
     project an unbound ``?name`` nor use it outside an aggregate, where the term written in
     is fine. Errors name the places in ``text`` as given; a parameter where no binding stands
-    for writing the value in is a :class:`ParameterError` (:func:`_unbindable`)."""
+    for writing the value in is a :class:`ParameterError` (:func:`_unbindable`).
+
+    Checked in a process of its own, given up after ``timeout`` seconds with
+    :class:`QueryTimeout` (:func:`_apart`): a parse can take longer than any time limit."""
+    return _apart(lambda: _check_bound(text, prefixes, params, bind), timeout, "parsing the query")
+
+
+def _check_bound(
+    text: str, prefixes: Mapping[str, str], params: Mapping[str, Term], bind: bool
+) -> tuple[Kind, str]:
     plain = _blank(text)
     for name in params:
         if (where := _unbindable(plain, name)) is not None:
@@ -1021,13 +1118,17 @@ def _on_embedded(
     """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
     a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind, query = check_bound(text, names, as_terms(text, params, names))
+    started = time.monotonic()
+    kind, query = check_bound(text, names, as_terms(text, params, names), timeout=timeout)
     if fmt is not None:
         check_format(kind, fmt)
+    rest = None if timeout is None else timeout - (time.monotonic() - started)
+    if rest is not None and rest <= 0:
+        raise QueryTimeout(f"the query did not finish within {timeout:g} s (see --timeout)")
     # While the answer is read, no export changes the store (an export waits, and one
     # under way is waited for): each document is before or after it, never half written.
-    waiting = contextlib.nullcontext(timeout) if opened is not None else reading(store, timeout)
-    with waiting as left:  # one --timeout for the wait and the query together
+    waiting = contextlib.nullcontext(rest) if opened is not None else reading(store, rest)
+    with waiting as left:  # one --timeout for the parse, the wait and the query together
         target = opened if opened is not None else open_read_only(store)
 
         stop = threading.Event()
@@ -1125,7 +1226,9 @@ def _on_endpoint(
     stop parsing, at once or while ``handle`` reads them, are the endpoint's error, and so
     are results that do not fit the query (:func:`_fitting`)."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
-    kind, bound = check_bound(text, names, as_terms(text, params, names), bind=True)
+    kind, bound = check_bound(
+        text, names, as_terms(text, params, names), bind=True, timeout=timeout
+    )
     if fmt is not None:
         check_format(kind, fmt)
     if union_default_graph and has_dataset_clause(text):

@@ -47,10 +47,12 @@ from .query import (
     SavedQuery,
     as_written_in,
     bind_params,
+    check_nesting,
     check_syntax,
     default_prefixes,
     insert_values,
     looks_like_update,
+    query_kind,
     saved_queries,
     uses_service,
     write_rows,
@@ -531,36 +533,37 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            kind = check_syntax(text, server.prefixes)
+            check_nesting(text)  # here: what is too deep would crash the worker
             for graph in defaults + named:
                 ox.NamedNode(graph)  # checked here, for a clear error before any work
         except QuerySyntaxError as exc:
-            if looks_like_update(text):  # an update sent as a query: refused as one
-                self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: no SPARQL updates")
-            else:
-                self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            self._refuse(text, exc)
             return
         except ValueError as exc:
             self._error(HTTPStatus.BAD_REQUEST, f"invalid graph IRI: {exc}")
             return
+        # The kind of result, read from the query's form; the parse is the worker's, within
+        # the time limit (some queries of a few hundred bytes take minutes to parse).
+        kind = query_kind(text)
         offered: dict[str, object] = dict(GRAPH_TYPES if kind == "graph" else RESULTS_TYPES)
         media = _choose(
             self.headers.get("Accept", ""),
             offered,
             "text/turtle" if kind == "graph" else "application/sparql-results+json",
         )
-        if media is None:
-            self._error(HTTPStatus.NOT_ACCEPTABLE, "acceptable: " + ", ".join(offered))
-            return
 
         # A worker process answers into a temporary file, sent once complete (with its
         # length): an answer of any size does not sit in memory, an error is still an error
-        # status, and a query past its time is stopped by ending its process.
+        # status, and a query past its time is stopped by ending its process. With no
+        # acceptable format, it only parses the query: a syntax error is told first.
         fd, answer = tempfile.mkstemp(prefix="medigraph-serve-", suffix=".answer")
         os.close(fd)
         try:
             try:
                 server.workers.run(_Job(text, defaults, named, media, answer), server.timeout)
+            except QuerySyntaxError as exc:
+                self._refuse(text, exc)
+                return
             except QueryTimeout as exc:
                 self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
                 return
@@ -573,12 +576,22 @@ class Handler(BaseHTTPRequestHandler):
             except QueryError as exc:
                 self._error(HTTPStatus.BAD_REQUEST, f"the query failed: {exc}")
                 return
+            if media is None:
+                self._error(HTTPStatus.NOT_ACCEPTABLE, "acceptable: " + ", ".join(offered))
+                return
             with open(answer, "rb") as payload:
                 payload.seek(0, os.SEEK_END)
                 self._send_file(HTTPStatus.OK, f"{media}; charset=utf-8", payload)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(answer)
+
+    def _refuse(self, text: str, exc: QuerySyntaxError) -> None:
+        """A 400 for a query that does not parse, a 403 for an update sent as a query."""
+        if looks_like_update(text):
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: no SPARQL updates")
+        else:
+            self._error(HTTPStatus.BAD_REQUEST, str(exc))
 
     def _error(
         self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None
@@ -619,7 +632,8 @@ class _Job:
     text: str
     default_graphs: list[str]
     named_graphs: list[str]
-    media: str
+    media: str | None
+    """None: only parse the query (no format suits it)."""
     answer: str
     """The file to write the answer to."""
 
@@ -717,7 +731,8 @@ class _Workers:
             raise WorkerFailed(f"the query process ended unexpectedly ({ended})") from None
         self._idle.put(worker)
         if isinstance(reply, tuple):
-            raise NotRepresentable(reply[1])
+            failure = QuerySyntaxError if reply[0] == "syntax" else NotRepresentable
+            raise failure(reply[1])
         if reply is not None:
             raise QueryError(reply)
 
@@ -817,6 +832,12 @@ def _answer_queries(store_path: str) -> None:
         except (EOFError, OSError):
             return
         try:
+            # Parsed here, not by the server: a parse can take longer than any time limit,
+            # and only a process can be stopped (Oxigraph's parser holds the GIL).
+            check_syntax(job.text, prefixes)
+            if job.media is None:
+                replies.send(None)
+                continue
             options: dict[str, object] = {"prefixes": prefixes}
             if job.default_graphs or job.named_graphs:
                 # A protocol dataset is whole (SPARQL 1.1 Query §13.2): named graphs alone
@@ -860,6 +881,8 @@ def _answer_queries(store_path: str) -> None:
                         write_rows(variables, rows, "csv", prefixes, text)
                 else:
                     result.serialize(out, RESULTS_TYPES[job.media])
+        except QuerySyntaxError as exc:
+            replies.send(("syntax", str(exc)))
         except NotRepresentable as exc:
             replies.send(("not representable", str(exc)))
         except Exception as exc:  # any: a worker never dies on a query

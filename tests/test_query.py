@@ -1559,6 +1559,77 @@ print("parsed")
     assert (done.returncode, done.stdout.strip()) == (0, "parsed"), done.stderr[-500:]
 
 
+SLOW_TO_PARSE = "ASK { FILTER(" + "SUBSTR(" * 28 + "?x" + ", 1)" * 28 + ") }"
+"""200 bytes that Oxigraph's parser takes hours over: each nested SUBSTR( doubles its time
+(0.8 s at 18 levels, 50 s at 24 on a slow machine), far below the nesting limit."""
+
+
+def test_a_query_slow_to_parse_is_held_to_the_timeout(tmp_path: Path) -> None:
+    """The syntax check ran before the timed execution, outside --timeout, and could not be
+    stopped: Oxigraph's parser holds the GIL, so no thread could give up on it. Embedded (with
+    and without --format, which the command line checks first to choose) and before sending
+    to an endpoint. As processes, with a deadline of their own, so the old code fails the test
+    instead of holding pytest for hours."""
+    import subprocess
+    import time
+
+    from tests._robust import medigraph_command
+
+    runs = {
+        "embedded": ["--store", str(tmp_path / "none")],
+        "embedded, --format json": ["--store", str(tmp_path / "none"), "--format", "json"],
+        "--endpoint": ["--endpoint", "http://127.0.0.1:9/query"],
+    }
+    for what, args in runs.items():
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                [*medigraph_command(), "query", "-q", "--timeout", "2", *args, SLOW_TO_PARSE],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{what}: still parsing after 60 s, past --timeout 2")
+        assert done.returncode == 2, (what, done.returncode, done.stderr[-300:])
+        assert "parsing the query did not finish within 2 s (see --timeout)" in done.stderr
+        assert time.monotonic() - started < 30, what
+
+
+def test_a_parse_given_up_on_leaves_no_process_behind() -> None:
+    """The parse runs in a process of its own, killed when its time is up: not left running
+    on a core for nobody."""
+    import time
+
+    import psutil
+
+    from medigraph.query import QuerySyntaxError, QueryTimeout, check_bound
+
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"parsing the query did not finish within 1 s"):
+        check_bound(SLOW_TO_PARSE, default_prefixes(), {}, timeout=1)
+    assert time.monotonic() - started < 20
+    assert {child.pid for child in psutil.Process().children(recursive=True)} <= before
+    # what parses in time is told as before, errors included
+    assert check_bound("ASK {}", default_prefixes(), {}, timeout=30) == ("boolean", "ASK {}")
+    with pytest.raises(QuerySyntaxError, match="unknown prefix nope:") as raised:
+        check_bound("SELECT * {\n ?s nope:p ?o }", default_prefixes(), {}, timeout=30)
+    assert (raised.value.line, raised.value.column) == (2, 5)
+
+
+def test_a_crash_of_the_parser_is_an_error_not_the_end_of_the_process() -> None:
+    """Where Oxigraph's parser overflows its stack (a chain of ~87,000 UNION), its process
+    ends: that is the parsing process, and the caller gets an error."""
+    import os
+    import signal
+
+    from medigraph.query import QueryError, _apart
+
+    with pytest.raises(QueryError, match=r"parsing the query failed: .*crashed \(SIGSEGV\)"):
+        _apart(lambda: os.kill(os.getpid(), signal.SIGSEGV), None, "parsing the query")
+
+
 def test_a_query_that_is_not_utf8_is_an_error_not_a_traceback(store: Path, tmp_path: Path) -> None:
     import os
     import subprocess

@@ -385,6 +385,66 @@ def test_a_deeply_nested_query_is_a_400_and_the_server_goes_on(tmp_path: Path) -
         serving.wait(10)
 
 
+def test_a_query_slow_to_parse_is_stopped_and_others_are_answered_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """The syntax check ran in the server's own handler thread, outside the time limit, and
+    Oxigraph's parser holds the GIL: a 200-byte GET whose parse takes hours (each nested
+    SUBSTR( doubles it) stalled the whole server. The parse is now the worker's, stopped
+    with it at the time limit. The server is a process of its own here, so the old code
+    fails the test instead of stalling pytest."""
+    import sys
+    import threading
+    import time
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    script = (
+        "import sys\n"
+        "from medigraph.serve import make_server\n"
+        "server = make_server(sys.argv[1], port=0, timeout=8, workers=2)\n"
+        "print(server.url, flush=True)\n"
+        "server.serve_forever()\n"
+    )
+    serving = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "store")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert serving.stdout is not None
+        url = serving.stdout.readline().strip() + "query?"
+        slow = "ASK { FILTER(" + "SUBSTR(" * 28 + "?x" + ", 1)" * 28 + ") }"
+        answered: dict[str, tuple[float, int, bytes]] = {}
+
+        def ask(name: str, query: str, wait: float) -> None:
+            request = url + urllib.parse.urlencode({"query": query})
+            try:
+                with urllib.request.urlopen(request, timeout=wait) as response:
+                    status, body = response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            except OSError as exc:  # no answer in time
+                status, body = 0, str(exc).encode()
+            answered[name] = (time.monotonic(), status, body)
+
+        started = time.monotonic()
+        parsing = threading.Thread(target=ask, args=("slow", slow, 60))
+        parsing.start()
+        time.sleep(1)  # the slow one is being parsed
+        ask("simple", "ASK {}", 30)
+        parsing.join(70)
+        when, status, body = answered["simple"]
+        assert status == 200 and json.loads(body)["boolean"] is True, body
+        assert "slow" not in answered or when <= answered["slow"][0], "answered after the slow one"
+        slow_when, status, body = answered["slow"]
+        assert status == 503 and b"did not finish within 8 s" in body, (status, body)
+        assert slow_when - started < 40
+        ask("after", "ASK {}", 30)
+        assert answered["after"][1] == 200
+        assert serving.poll() is None
+    finally:
+        serving.kill()
+        serving.wait(10)
+
+
 def test_an_answer_is_sent_whole_from_its_file(server: QueryServer, tmp_path: Path) -> None:
     """Every format the server offers gives exactly what pyoxigraph writes for the query, but
     CSV, which is what `medigraph query --format csv` writes (pyoxigraph's leaves an IRI with
@@ -519,7 +579,7 @@ def test_a_misjudged_query_form_does_not_end_the_worker(
     error and the worker answers the next one: it never dies on a query."""
     import medigraph.serve
 
-    monkeypatch.setattr(medigraph.serve, "check_syntax", lambda *_args: "graph")
+    monkeypatch.setattr(medigraph.serve, "query_kind", lambda *_args: "graph")
     status, _, body = get(server, "SELECT ?s { ?s ?p ?o } LIMIT 1")
     assert status == 400, body
     assert b"the query gives solutions, which cannot be written as text/turtle" in body

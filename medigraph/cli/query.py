@@ -250,7 +250,11 @@ def query_command(
                 for hint in prefixed_name_hints(text, _params(params), prefixes):
                     click.echo(f"medigraph: warning: {hint}", err=True)
             if fmt is None:  # a table, but triples read best as Turtle
-                fmt = "turtle" if check_bound(text, prefixes, bound)[0] == "graph" else "table"
+                fmt = (
+                    "turtle"
+                    if check_bound(text, prefixes, bound, timeout=timeout)[0] == "graph"
+                    else "table"
+                )
             started = time.perf_counter()
             if endpoint:
                 size = stream_remote(
