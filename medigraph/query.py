@@ -62,9 +62,11 @@ from .iris import INT64, zone_in_range
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import (
+    MAX_CHAINED,
     MAX_NESTING,
     Credentials,
     NoRedirect,
+    chained,
     check_endpoint_url,
     nesting_depth,
     public_url,
@@ -955,6 +957,20 @@ def check_nesting(text: str) -> None:
         )
 
 
+def check_chained(text: str) -> None:
+    """A :class:`QuerySyntaxError` for a query with more than :data:`MAX_CHAINED` patterns and
+    operators, before Oxigraph runs it: its engine would overflow the stack on a long chain
+    and end the process. Only where Oxigraph runs the query here (the embedded store,
+    ``serve``): an endpoint's engine has limits of its own."""
+    count = chained(_blank(text))
+    if count > MAX_CHAINED:
+        raise QuerySyntaxError(
+            f"the query is too long to run: {count} patterns and operators (groups, FILTER,"
+            f" BIND, triple patterns, &&, ||, +, -, *, /, |; at most {MAX_CHAINED}); split it"
+            " into several queries"
+        )
+
+
 def check_bound(
     text: str,
     prefixes: Mapping[str, str],
@@ -1118,6 +1134,7 @@ def _on_embedded(
     """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
     a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
     names = dict(default_prefixes() if prefixes is None else prefixes)
+    check_chained(text)
     started = time.monotonic()
     kind, query = check_bound(text, names, as_terms(text, params, names), timeout=timeout)
     if fmt is not None:

@@ -47,6 +47,7 @@ from .query import (
     SavedQuery,
     as_written_in,
     bind_params,
+    check_chained,
     check_nesting,
     check_syntax,
     default_prefixes,
@@ -533,7 +534,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            check_nesting(text)  # here: what is too deep would crash the worker
+            check_nesting(text)  # here: what is too deep or too long would crash the worker
+            check_chained(text)
             for graph in defaults + named:
                 ox.NamedNode(graph)  # checked here, for a clear error before any work
         except QuerySyntaxError as exc:

@@ -93,6 +93,50 @@ def nesting_depth(plain: str) -> int:
     return deepest
 
 
+MAX_CHAINED = 500
+"""How many patterns and operators a query may hold (:func:`chained`). A long flat chain of
+them in one group parses, but Oxigraph's engine recurses once per link while it runs the
+query and overflows the native stack, ending the whole process; on an 8 MiB stack at about
+2,600 ``MINUS`` or ``BIND``, 6,500 ``UNION``, ``OPTIONAL``, ``GRAPH`` or ``VALUES``, 6,900
+``+``, 8,000 triple patterns or groups, 9,300 ``FILTER``, ``&&`` or ``||``, 10,700 ``|``
+(and the parser itself at about 87,000 ``UNION``). 500 of the costliest (~3 KiB each) take
+~1.5 MiB, so even a thread with a 2 MiB stack runs them (it overflows at about 680); a
+written query holds a few dozen, and a chain of a few hundred joins takes Oxigraph minutes
+to plan."""
+_CHAINED = re.compile(
+    r"<<|>>|[({\[\])}\]]|&&|\|\||[|/*+,;-]|\.(?![0-9])|\b(?:FILTER|BIND)\b", re.IGNORECASE
+)
+_VALUES_DATA = re.compile(r"\bVALUES\b([^{}]*\{)[^{}]*\}", re.IGNORECASE)
+"""A VALUES block: its data (terms, ``-1``, ``1.5``) holds no operator, however long."""
+
+
+def chained(plain: str) -> int:
+    """How many patterns and operators ``plain`` holds that Oxigraph's engine may chain: groups
+    (``{``, which each ``OPTIONAL``, ``MINUS``, ``UNION``, ``GRAPH``, ``SERVICE``, ``EXISTS``
+    and ``VALUES`` opens), ``FILTER``, ``BIND``, triple patterns (``.``, ``;``, and ``,`` but
+    between the arguments of a function or ``IN``), and the binary operators ``&&``, ``||``,
+    ``+``, ``-``, ``*``, ``/`` and ``|``.
+
+    ``plain`` is the query with its comments, strings and IRIs blanked, as for
+    :func:`nesting_depth`. The count is the whole query's, not one chain's, and takes a
+    hyphen in a name (``ex:a-b``) or a unary ``-`` for an operator: some too many, never
+    too few."""
+    plain = _VALUES_DATA.sub(lambda m: "VALUES" + m.group(1) + "}", plain)
+    count = 0
+    opened: list[str] = []
+    for match in _CHAINED.finditer(plain):
+        token = match.group()
+        if token in ("<<", "(", "{", "["):
+            opened.append(token)
+            count += token == "{"
+        elif token in (">>", ")", "}", "]"):
+            if opened:
+                opened.pop()
+        elif token != "," or not opened or opened[-1] != "(":
+            count += 1
+    return count
+
+
 def iri(value: str | ox.NamedNode) -> str:
     """``<value>`` for SPARQL; raises ``ValueError`` for anything that is not a plain IRI."""
     text = value.value if isinstance(value, ox.NamedNode) else value

@@ -1559,6 +1559,102 @@ print("parsed")
     assert (done.returncode, done.stdout.strip()) == (0, "parsed"), done.stderr[-500:]
 
 
+def chains(n: int) -> dict[str, str]:
+    """Flat chains of ``n`` links in one group, of each kind Oxigraph's engine recurses on."""
+    return {
+        "UNION": "SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * n) + " }",
+        "OPTIONAL": "SELECT * { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * n + "}",
+        "MINUS": "SELECT * { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * n + "}",
+        "FILTER": "SELECT * { ?s ?p ?o " + "FILTER(?o) " * n + "}",
+        "BIND": "SELECT * { ?s ?p ?o " + "".join(f"BIND(1 AS ?b{i}) " for i in range(n)) + "}",
+        "triple patterns": "SELECT * { " + " . ".join(["?s ?p ?o"] * n) + " }",
+        "+": "ASK { FILTER(" + " + ".join(["1"] * n) + " = 1) }",
+    }
+
+
+def test_a_long_chain_is_refused_before_the_engine_overflows(store: Path, tmp_path: Path) -> None:
+    """20,000 UNION, OPTIONAL, MINUS, FILTER or triple patterns in one group parse, but
+    Oxigraph's engine overflowed the stack running them: `medigraph query` ended with a
+    segfault (exit 139, no message). As processes, so the old code fails the test instead of
+    ending pytest."""
+    import subprocess
+
+    from tests._robust import medigraph_command
+
+    for what, text in chains(20_000).items():
+        file = tmp_path / "chain.rq"
+        file.write_text(text, encoding="utf-8")
+        done = subprocess.run(
+            [*medigraph_command(), "query", "-q", "--store", str(store), "-f", str(file)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 2, (what, done.returncode, done.stderr[-300:])
+        assert re.search(
+            r"too long to run: 200\d\d patterns and operators .*at most 500\)", done.stderr
+        )
+
+
+def test_the_chain_limit_is_counted_outside_strings_iris_comments_and_values() -> None:
+    from medigraph.query import QuerySyntaxError, _blank, check_chained
+    from medigraph.sparql import MAX_CHAINED, chained
+
+    assert chained(_blank("SELECT * { ?s ?p ?a, ?b ; ?q ?c . ?s ?p [ ?x ?y, ?z ] }")) == 6
+    numbers = " ".join(f"-{i}.5" for i in range(5000))
+    quiet = (
+        f'SELECT * {{ ?s ?p "{"." * 5000}" . ?s ?p <http://e/{"-" * 5000}> '
+        f"FILTER(?o IN ({', '.join(['1'] * 5000)}) || CONCAT({', '.join(['?o'] * 5000)}))"
+        f" VALUES ?o {{ {numbers} }} }} # {'UNION ' * 5000}"
+    )
+    assert chained(_blank(quiet)) == 6  # * { . FILTER || and the VALUES block's {
+    check_chained(quiet)
+    at_most = chains(MAX_CHAINED - 2)["MINUS"]  # SELECT * and the outer group: two more
+    assert chained(_blank(at_most)) == MAX_CHAINED
+    check_chained(at_most)
+    with pytest.raises(QuerySyntaxError, match="too long to run: 501 patterns and operators"):
+        check_chained(at_most.replace("MINUS", "MINUS { } MINUS", 1))
+
+
+def test_the_chain_limit_runs_on_a_small_stack() -> None:
+    """MAX_CHAINED links of the costliest chains (MINUS and BIND: ~3 KiB each) run in a
+    thread with a 2 MiB stack: the limit keeps well away from the crash, not just under it on
+    8 MiB. In a process of its own: a crash would otherwise end pytest."""
+    import subprocess
+    import sys
+
+    from medigraph.query import _blank
+    from medigraph.sparql import MAX_CHAINED, chained
+
+    links = MAX_CHAINED - 2
+    queries = [chains(links)[kind] for kind in ("UNION", "MINUS", "FILTER", "BIND")]
+    queries.append(chains(MAX_CHAINED)["+"])  # ASK: no `*`; its group and FILTER not chained
+    assert [chained(_blank(q)) for q in queries] == [MAX_CHAINED] * 4 + [MAX_CHAINED + 1]
+    script = """
+import json, sys, threading, pyoxigraph as ox
+def run():
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")))
+    for q in json.load(sys.stdin):
+        result = store.query(q)
+        if not isinstance(result, ox.QueryBoolean):
+            list(result)
+threading.stack_size(2 << 20)
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+print("ran")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(queries),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "ran"), done.stderr[-500:]
+
+
 SLOW_TO_PARSE = "ASK { FILTER(" + "SUBSTR(" * 28 + "?x" + ", 1)" * 28 + ") }"
 """200 bytes that Oxigraph's parser takes hours over: each nested SUBSTR( doubles its time
 (0.8 s at 18 levels, 50 s at 24 on a slow machine), far below the nesting limit."""

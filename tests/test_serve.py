@@ -385,6 +385,27 @@ def test_a_deeply_nested_query_is_a_400_and_the_server_goes_on(tmp_path: Path) -
         serving.wait(10)
 
 
+def test_a_long_chain_is_a_400_not_a_crashed_worker(server: QueryServer) -> None:
+    """20,000 UNION, OPTIONAL, MINUS, FILTER or triple patterns in one group parse, but
+    overflowed Oxigraph's stack in the worker running them: a 500, the worker gone."""
+    n = 20_000
+    chains = {
+        "UNION": "SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * n) + " }",
+        "OPTIONAL": "SELECT * { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * n + "}",
+        "MINUS": "SELECT * { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * n + "}",
+        "FILTER": "SELECT * { ?s ?p ?o " + "FILTER(?o) " * n + "}",
+        "triple patterns": "SELECT * { " + " . ".join(["?s ?p ?o"] * n) + " }",
+    }
+    assert get(server, "ASK {}", "text/csv") == (200, "text/csv", b"true")
+    workers = set(server.workers._running)
+    for what, text in chains.items():
+        status, _, body = fetch(posted(server, text.encode(), "application/sparql-query"))
+        assert status == 400, (what, status, body[:300])
+        assert b"too long to run" in body and b"at most 500)" in body, what
+    assert get(server, "ASK {}", "text/csv") == (200, "text/csv", b"true")
+    assert set(server.workers._running) <= workers  # none ended
+
+
 def test_a_query_slow_to_parse_is_stopped_and_others_are_answered_meanwhile(
     tmp_path: Path,
 ) -> None:
