@@ -493,7 +493,11 @@ def format_for(name: str | None, output: str | None) -> Format:
 
 
 def extension(name: str | os.PathLike[str]) -> str:
-    """The extension of a file name, in lower case and without its dot (``""`` if none)."""
+    """The extension of a file name, in lower case and without its dot (``""`` if none); a
+    name that is all extension (``.nq``) has that one, as it would be read by."""
+    base = Path(name).name
+    if base.startswith(".") and base.count(".") == 1:
+        return base[1:].lower()
     return Path(name).suffix.lstrip(".").lower()
 
 

@@ -83,6 +83,10 @@ def test_no_progress_bar_is_drawn_into_a_dump_written_to_the_terminal(tmp_path: 
     assert "exporting" in to_file  # the bar, on a terminal
     shown = _on_a_terminal(["export", str(EXAMPLES), "-o", "-", "--format", "nt", "-j", "1"])
     assert "<https://medigy.com/" in shown and "exporting" not in shown
+    if Path("/dev/stdout").exists():  # another name for it: the same terminal
+        args = ["export", str(EXAMPLES), "-o", "/dev/stdout", "--format", "nt", "-j", "1"]
+        shown = _on_a_terminal([*args, "--no-cache", "--no-store"])
+        assert "<https://medigy.com/" in shown and "exporting" not in shown
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -159,3 +159,8 @@ def test_an_extension_medigraph_does_not_write_is_refused_unless_a_format_is_nam
     assert format_for(None, "x.TTL") is FORMATS["ttl"]
     assert format_for(None, "x.json") is FORMATS["jsonld"]
     assert format_for(None, "x.nquads") is FORMATS["nq"]
+    # a name that is all extension is read by it: `-o .nq` wrote Turtle, which push --dump
+    # then refused as no N-Quads
+    assert format_for(None, "out/.nq") is FORMATS["nq"]
+    with pytest.raises(ValueError):
+        format_for(None, ".dump")

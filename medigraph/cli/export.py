@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections import Counter
@@ -103,7 +104,10 @@ def export_command(
     per document. Rejected documents are reported on stderr and left out (exit code 1).
     """
     try:
-        with progress("exporting", quiet=quiet, writes_stdout=output == "-") as (start, advance):
+        with progress("exporting", quiet=quiet, writes_stdout=_to_stdout(output)) as (
+            start,
+            advance,
+        ):
             report = export(
                 paths,
                 output,
@@ -206,3 +210,14 @@ def _store_for(output: str, store_path: str | None, no_store: bool) -> str | Non
     target = Path(os.path.realpath(output))
     default = Path(os.path.realpath(DEFAULT_OUTPUT))
     return DEFAULT_STORE if (target.parent, target.stem) == (default.parent, default.stem) else None
+
+
+def _to_stdout(output: str) -> bool:
+    """Whether the dump goes to standard output: ``-``, or a name for it (``/dev/stdout``,
+    ``/proc/self/fd/1``), where a progress bar on the same terminal would be drawn into it."""
+    if output == "-":
+        return True
+    try:
+        return os.path.samestat(os.stat(output), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
