@@ -1147,29 +1147,41 @@ def _attribute_shared(
             and ox.Triple(focus, path, value) not in own
         ):
             continue
-        # The key that wrote this thing here (an organisation is a publisher in one document,
-        # an author's @domain in another): the mapping recorded each one with its spelling.
-        spelled = [(written, key) for iri, written, key in mapped.spellings if iri == focus.value]
-        names = {written for written, _key in spelled}
-        # A result about the thing's name goes to the key that spelled it; one about another
-        # of its values (a community's mastHead or type) to the key that wrote that value.
-        about_name = path is None or any(
-            t.subject == focus
-            and t.predicate == path
-            and isinstance(t.object, ox.Literal)
-            and t.object.value in names
-            for t in own
+        key = _spelled_by(mapped, own, focus, path, value) or _attribute(
+            engine.tracer, traced, shape_name, focus, path, value
         )
-        key: str | None
-        if spelled and about_name:
-            key = next(
-                (k for w, k in spelled if isinstance(value, ox.Literal) and w == value.value),
-                spelled[0][1],
-            )
-        else:
-            key = _attribute(engine.tracer, traced, shape_name, focus, path, value)
         out.append(_diagnostic(result, doc.source, doc.line_of(key), key, _code(result)))
     return out
+
+
+def _spelled_by(
+    mapped: MappedDocument, own: set[ox.Triple], focus: Any, path: Any, value: Any
+) -> str | None:
+    """The key that spelled the shared thing a result on its name is about, else None.
+
+    An organisation is a publisher (``link.brand``) in one document and an author's
+    ``@domain`` in another, or in the same one: the mapping recorded each spelling with its
+    key, so the result goes where this document wrote the thing, not to the first key that
+    writes the property. A result about another of its values (a community's mastHead or
+    type) is not about its name: None, for :func:`_attribute` to find the key that wrote it.
+    """
+    if not isinstance(focus, ox.NamedNode):
+        return None
+    spelled = [(written, key) for iri, written, key in mapped.spellings if iri == focus.value]
+    names = {written for written, _key in spelled}
+    about_name = path is None or any(
+        t.subject == focus
+        and t.predicate == path
+        and isinstance(t.object, ox.Literal)
+        and t.object.value in names
+        for t in own
+    )
+    if not spelled or not about_name:
+        return None
+    return next(
+        (k for w, k in spelled if isinstance(value, ox.Literal) and w == value.value),
+        spelled[0][1],
+    )
 
 
 def _batches(files: list[SourceFile], size: int) -> list[Batch]:
@@ -1451,7 +1463,11 @@ def validate_graph(
                 )
             _doc, traced = docs[source_path]
             if traced is not None:
-                key = _attribute(engine.tracer, traced, shape_name, focus, rpath, value)
+                # a shared thing's result where this document spelled it, as when documents
+                # are checked (:func:`_attribute_shared`)
+                key = _spelled_by(
+                    traced.mapped, set(traced.mapped.triples), focus, rpath, value
+                ) or _attribute(engine.tracer, traced, shape_name, focus, rpath, value)
                 line: int | None = traced.doc.line_of(key)
             else:
                 key = shape_name if shape_name and engine.tracer.is_key(shape_name, None) else None

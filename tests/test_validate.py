@@ -19,6 +19,7 @@ from medigraph.export import export
 from medigraph.validation import (
     Engine,
     Options,
+    ValidationReport,
     ValidationSetupError,
     validate,
     validate_graph,
@@ -402,6 +403,31 @@ def test_an_organisation_spelled_differently_is_told_at_the_key_that_names_it(
         if d.code == "shacl.MaxCount" and "organisation" in d.message
     }
     assert told == {("a.md", 5, "author[0]"), ("b.md", 5, "author[0]")}
+
+
+def test_a_dump_tells_an_organisation_spelled_differently_at_the_key_that_names_it(
+    tmp_path: Path,
+) -> None:
+    """``--graph`` places a shared thing's result as when documents are checked: at the
+    author's @domain that spelled the organisation, not at link.brand (line 45, another
+    organisation), the first key that writes a name."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    write_doc(docs, "b", {"- Vinit @maxinovip.com": "- Vinit @MaxinoVip.com"})
+    dump = tmp_path / "dump.trig"
+    export([docs], dump, jobs=1, cache=False)
+
+    def told(report: ValidationReport) -> set[tuple[str, int | None, str | None]]:
+        return {
+            (Path(d.path).name, d.line, d.key)
+            for d in report.diagnostics
+            if "organisation" in d.message
+        }
+
+    from_dump = told(validate_graph(dump, root=docs))
+    assert from_dump == {("a.md", 5, "author[0]"), ("b.md", 5, "author[0]")}
+    assert from_dump == told(validate([docs], jobs=1))
 
 
 def test_an_unknown_or_missing_kind_is_told_at_its_key(tmp_path: Path) -> None:
