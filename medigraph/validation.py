@@ -206,7 +206,8 @@ class ValidationReport:
         )
 
 
-# Mapping warnings about a typed value (a date, a number) that a shape also checks.
+# Mapping warnings about a typed value (a date, a number, an image format) that a shape also
+# checks.
 _SHAPE_CHECKED = frozenset(
     {
         "map.datetime",
@@ -215,6 +216,7 @@ _SHAPE_CHECKED = frozenset(
         "map.integer",
         "map.boolean",
         "map.work-package-type",
+        "map.media-type",
     }
 )
 

@@ -1044,6 +1044,19 @@ def test_an_unknown_work_package_type_is_one_warning(tmp_path: Path) -> None:
     assert report.exit_code() == 0 and report.exit_code(Severity.WARNING) == 1
 
 
+def test_an_unknown_image_format_is_one_warning(tmp_path: Path) -> None:
+    """`format: TXT` was told twice at its line: the shape's "not an image format" and the
+    mapping's "unknown image format 'TXT'; written as typed". One mistake, one report: the
+    shape's warning, which decides the exit code."""
+    path = write_doc(tmp_path, "txt", {"  format: JPEG": "  format: TXT"})
+    line = path.read_text().splitlines().index("  format: TXT") + 1
+    report = validate([tmp_path], jobs=1)
+    told = [(d.line, d.key, d.severity, d.code) for d in report.diagnostics]
+    assert told == [(line, "featuredImage.format", Severity.WARNING, "shacl.Pattern")]
+    assert "is not an image format" in report.diagnostics[0].message
+    assert report.exit_code() == 0 and report.exit_code(Severity.WARNING) == 1
+
+
 def test_a_non_web_link_is_rejected_at_its_key(tmp_path: Path) -> None:
     href = "https://www.healthleadersmedia.com/telehealth/3-actions-health-systems-should-take-now-bolster-telehealth"
     write_doc(
