@@ -1280,7 +1280,7 @@ def convert_person(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Val
                 key,
                 f"{text!r} names no person, only an affiliation; not written (write the name "
                 "before it, like 'Vinit @maxinovip.com')",
-                "map.person",
+                "map.no-person",  # a code of its own: the other map.person warnings write one
             )
             continue
         if domain is not None and _HOLDS_AUTHOR.search(name):

@@ -241,6 +241,42 @@ _NOT_THE_FORM = frozenset(
 )
 
 
+# Mapping warnings that say the value at their key is not written (an empty item, a key the
+# mapping does not read, a node that lacks what names it, an author who names no person): as
+# after a mapping error, what the shapes then say of that key ("author is missing") follows.
+# By code, each of which is only ever given to a value left out, never by the message's words.
+_LEFT_OUT = frozenset({"map.empty", "map.key", "map.node", "map.no-person"})
+
+# Mapping warnings about how a value is spelled (spaces around it): noise beside the word that
+# the same value is not written at all.
+_SPELLING_ONLY = frozenset({"map.spaces"})
+
+
+def _leaves_out(d: Diagnostic) -> bool:
+    """Whether the mapping says with ``d`` that the value at its key is not written."""
+    return bool(d.key) and (
+        d.code in _LEFT_OUT
+        or (d.severity is Severity.ERROR and not d.code.startswith(("shacl.", "ontology.")))
+    )
+
+
+def _nested(a: str, b: str) -> bool:
+    """Whether one key is the other or holds it (``author`` and ``author[0]``), not another
+    item of the same list (``author[1]``)."""
+    return a == b or b.startswith((a + ".", a + "[")) or a.startswith((b + ".", b + "["))
+
+
+def _follows(d: Diagnostic, cause: Diagnostic) -> bool:
+    """Whether the shape result ``d`` follows from the mapping leaving out ``cause``'s value:
+    at its key or the list or group it is part of (after an error, at any item of its list)
+    and no more severe, so that dropping it never changes the exit code."""
+    if not (d.key and cause.key) or d.severity > cause.severity:
+        return False
+    if cause.severity is Severity.ERROR:
+        return _related(d.key, cause.key)
+    return _nested(d.key, cause.key)
+
+
 def _judges_the_form(d: Diagnostic) -> bool:
     """Whether ``d`` says what is wrong with the form of one value (its type, its pattern, a
     value not among those allowed), by a shape or by the mapping's check of the same."""
@@ -261,8 +297,11 @@ def _related(a: str, b: str) -> bool:
 def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """One report per problem in one document.
 
-    A value the mapping could not represent (an error on ``author``) makes the shapes see no
-    value, so their "author is missing" is a consequence, not a second problem: dropped. A
+    A value the mapping could not represent (an error on ``author``) or left out with a
+    warning that says so (``author[0]: '@maxinovip.com' names no person``) makes the shapes
+    see no value, so their "author is missing" is a consequence, not a second problem:
+    dropped, unless more severe than what the mapping said (a required value stays an error).
+    What the mapping says of such a value's spelling (spaces around it) is dropped too. A
     value the mapping wrote but warned about ("not a real date") is judged by the shapes with
     the severity that decides the exit code: the mapping's warning is dropped. And two
     constraints with the same message on the same key and focus say it once (in a fixed
@@ -274,19 +313,14 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     is one warning, not an info as well that the item is only general content. What is about
     how many values there are or how one stands to others (two spellings) is kept.
     """
-    mapping_errors = [
-        d.key
-        for d in diagnostics
-        if d.key and d.severity is Severity.ERROR and not d.code.startswith(("shacl.", "ontology."))
-    ]
+    left_out = [d for d in diagnostics if _leaves_out(d)]
     shape_keys = [d.key for d in diagnostics if d.key and d.code.startswith("shacl.")]
     told = [
         d
         for d in diagnostics
-        if not (
-            d.key
-            and d.code.startswith("shacl.")
-            and any(_related(d.key, k) for k in mapping_errors)
+        if not (d.code.startswith("shacl.") and any(_follows(d, cause) for cause in left_out))
+        and not (
+            d.code in _SPELLING_ONLY and any(c.key == d.key and c.line == d.line for c in left_out)
         )
         and not (d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys))
     ]

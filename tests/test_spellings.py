@@ -189,7 +189,7 @@ def test_names_are_kept_as_written_but_for_the_spaces_around_them(tmp_path: Path
     assert {
         ("odd.md", "identifier", "map.spaces"),
         ("odd.md", "link.brand", "map.spaces"),
-        ("odd.md", "author[0]", "map.person"),
+        ("odd.md", "author[0]", "map.no-person"),
         ("odd.md", "communityTopics[0]", "map.spelling"),
     } <= told
     assert {code for _, key, code in told if key == "communityTopics[1]"} == {"map.empty"}

@@ -1044,6 +1044,45 @@ def test_an_unknown_work_package_type_is_one_warning(tmp_path: Path) -> None:
     assert report.exit_code() == 0 and report.exit_code(Severity.WARNING) == 1
 
 
+def _told(report: ValidationReport) -> list[tuple[int | None, str | None, Severity, str]]:
+    return [(d.line, d.key, d.severity, d.code) for d in report.diagnostics]
+
+
+def test_an_author_that_names_no_person_is_one_warning(tmp_path: Path) -> None:
+    """`' @maxinovip.com'` was told three times: "author is missing" (which only follows
+    from the mapping leaving the item out), its spaces, and that it names no person. One
+    mistake, one report, at the item's line; a second item's spaces are a mistake of its own."""
+    write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- ' @maxinovip.com'"})
+    report = validate([tmp_path], jobs=1)
+    assert _told(report) == [(5, "author[0]", Severity.WARNING, "map.no-person")]
+    assert "names no person" in report.diagnostics[0].message
+    assert report.exit_code() == 0 and report.exit_code(Severity.WARNING) == 1
+    write_doc(tmp_path, "a", {"- Vinit @maxinovip.com": "- ' @maxinovip.com'\n- ' Bob Roe '"})
+    assert _told(validate([tmp_path], jobs=1)) == [
+        (5, "author[0]", Severity.WARNING, "map.no-person"),
+        (6, "author[1]", Severity.WARNING, "map.spaces"),
+    ]
+
+
+def test_a_topic_that_is_no_topic_is_not_told_for_its_spaces_as_well(tmp_path: Path) -> None:
+    write_doc(tmp_path, "a", {"- 'KLAS: Telehealth'": "- 'KLAS: '"})
+    report = validate([tmp_path], jobs=1)
+    about = [told for told in _told(report) if told[1] and told[1].startswith("communityTopics")]
+    assert about == [(22, "communityTopics[1]", Severity.ERROR, "map.topic")]
+    assert report.exit_code() == 1
+
+
+def test_a_required_value_left_out_stays_an_error(tmp_path: Path) -> None:
+    """A shape's result more severe than the mapping's word that the value is not written is
+    kept beside it: folding it would pass a document that lacks a required value."""
+    write_doc(tmp_path, "a", {"identifier: Chronic Care Management (CCM)": "identifier: ''"})
+    report = validate([tmp_path], jobs=1)
+    told = _told(report)
+    assert (42, "identifier", Severity.ERROR, "shacl.MinCount") in told
+    assert (42, "identifier", Severity.WARNING, "map.empty") in told
+    assert report.exit_code() == 1
+
+
 def test_an_unknown_image_format_is_one_warning(tmp_path: Path) -> None:
     """`format: TXT` was told twice at its line: the shape's "not an image format" and the
     mapping's "unknown image format 'TXT'; written as typed". One mistake, one report: the

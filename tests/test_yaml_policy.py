@@ -859,7 +859,7 @@ def test_an_author_of_an_invisible_name_and_a_domain_names_no_person(tmp_path: P
     out = tmp_path / "dump.nt"
     report = export_to([source], out, "nt")
     assert [(d.key, d.line, d.code) for d in report.diagnostics] == [
-        ("author[0]", line + 1, "map.person")
+        ("author[0]", line + 1, "map.no-person")
     ]
     assert _value(parse_dump(out, "nt"), SCHEMA + "author") == set()
 
