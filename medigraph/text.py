@@ -160,9 +160,27 @@ _HTML_BLOCK = re.compile(
     r" {0,3}</?(?:" + _HTML_BLOCK_TAGS + r")(?=[ \t\r\n>]|/>|$)", re.IGNORECASE
 )
 _CHUNKS = re.compile(r"\n[ \t\r]*\n")
-_SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
+_SHORTCODE = re.compile(
+    r"\{\{(?:<(?P<angle>/\*.*?\*/)>|%(?P<percent>/\*.*?\*/)%)\}\}|\{\{[<%].*?[%>]\}\}", re.DOTALL
+)
 """A Hugo shortcode tag, ``{{< figure src="x.png" >}}`` or ``{{% note %}}``: the site's
-templates replace it, so it is not the document's text (a paired one's inner text is)."""
+templates replace it, so it is not the document's text (a paired one's inner text is). Hugo
+finds them everywhere in the body, in code blocks too, which is why writers escape one as
+``{{</* figure */>}}`` (or ``{{%/* note */%}}``) to show it: Hugo then writes the tag as text,
+without the comment markers (``{{< figure >}}``), as the first alternatives here match it."""
+
+
+def _shortcode_text(found: re.Match[str]) -> str:
+    """What Hugo puts in a shortcode's place before rendering the Markdown: an escaped one's
+    text without its comment markers, nothing for another (its line breaks are kept, so that
+    the lines below it stay theirs)."""
+    escaped = found.group("angle")
+    if escaped is not None:
+        return "{{<" + escaped[2:-2] + ">}}"
+    escaped = found.group("percent")
+    if escaped is not None:
+        return "{{%" + escaped[2:-2] + "%}}"
+    return "\n" * found.group().count("\n")
 
 
 @functools.cache
@@ -195,14 +213,14 @@ _HIDING_TAG = re.compile(r"<(/?)(" + "|".join(sorted(_SKIP)) + r")\b", re.IGNORE
 
 def markdown_to_text(body: str) -> tuple[str, tuple[str, int] | None]:
     """The visible text of a Markdown body, as Hugo renders it (CommonMark, raw HTML kept,
-    shortcodes left to the site's templates), and :func:`visible_text`'s unclosed element
+    shortcodes left to the site's templates, escaped ones shown), and :func:`visible_text`'s unclosed element
     with its line in ``body`` (from 0).
 
     A body made only of HTML blocks, as the curation tool writes them, is HTML as it stands
     (CommonMark passes such blocks through): read directly, with no Markdown step.
     """
-    if "{{" in body:  # (a shortcode's line breaks are kept: the lines below it stay theirs)
-        body = _SHORTCODE.sub(lambda found: "\n" * found.group().count("\n"), body)
+    if "{{" in body:
+        body = _SHORTCODE.sub(_shortcode_text, body)
     only_p = _only_p_tags(body)
     if not _holds_raw_blocks(body, only_p) and all(
         _HTML_BLOCK.match(chunk) for chunk in _CHUNKS.split(body.strip("\n")) if chunk.strip()

@@ -87,6 +87,23 @@ def test_shortcodes_are_the_sites_templates_not_text() -> None:
     assert text.markdown_to_text(body) == ("See this.", None)
 
 
+def test_escaped_shortcodes_are_shown_as_hugo_shows_them() -> None:
+    """``{{</* x */>}}`` is Hugo's way to show a shortcode tag: it writes the tag without the
+    comment markers, in prose and in code blocks alike (Hugo finds shortcodes in code too)."""
+    body = (
+        "To embed a video, write {{</* youtube w7Ft2ymGmfc */>}} in your page.\n\n"
+        '```\n{{</* figure src="chart.png" */>}}\n{{< hidden >}}\n```\n\n'
+        "{{%/* note */%}}x{{%/* /note */%}}, {{% note %}}y{{% /note %}}"
+    )
+    assert text.markdown_to_text(body) == (
+        "To embed a video, write {{< youtube w7Ft2ymGmfc >}} in your page.\n\n"
+        '{{< figure src="chart.png" >}}\n\n'
+        "{{% note %}}x{{% /note %}}, y",
+        None,
+    )
+    assert text.markdown_to_text("<div>Write {{</* x */>}}.</div>") == ("Write {{< x >}}.", None)
+
+
 @pytest.mark.parametrize(
     ("body", "line"),
     [
