@@ -49,7 +49,7 @@ try:
 except ImportError:  # not POSIX: no lock between runs
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 RACY_NS = 3_000_000_000
 """A stat is trusted only when the file's mtime and ctime are this much older than the moment
 the stat was taken (covers coarse kernel clocks and 2-second FAT timestamps)."""
@@ -394,6 +394,7 @@ class Cache:
             spellings=list(spellings),
             draft=bool(kind[0]),
             section=bool(kind[1]),
+            unpublished=bool(kind[2]),
         )
 
     # -- recording ---------------------------------------------------------------------------
@@ -429,7 +430,7 @@ class Cache:
             tuple(item.unmapped),
             tuple(item.diagnostics),
             tuple(item.spellings),
-            (item.draft, item.section),
+            (item.draft, item.section, item.unpublished),
         )
         try:
             cursor = self.db.execute(

@@ -237,6 +237,30 @@ def is_draft(front_matter: Mapping[str, Value]) -> bool:
     return isinstance(value, str) and value.strip() in HUGO_TRUE
 
 
+def is_unpublished(front_matter: Mapping[str, Value], path: str) -> bool:
+    """Whether Hugo neither renders nor lists the page, so that the site does not show it: a
+    leaf bundle's ``index.md`` saying ``headless: true``, or a page whose ``build`` (Hugo's
+    older ``_build``) says ``render: never`` and ``list: never``. Keys are read in any case, as
+    Hugo reads them; ``false`` is ``never``, as in Hugo."""
+    if _BUNDLE_INDEX.fullmatch(path.rsplit("/", 1)[-1]):
+        headless = hugo_value(front_matter, "headless")
+        if isinstance(headless, str) and headless.strip() in HUGO_TRUE:
+            return True
+    build = hugo_value(front_matter, "build")
+    if build is None:
+        build = hugo_value(front_matter, "_build")
+    if not isinstance(build, dict):
+        return False
+    return all(
+        isinstance(value := hugo_value(build, option), str) and value.strip() in _NEVER
+        for option in ("render", "list")
+    )
+
+
+_NEVER = frozenset({"never", *HUGO_FALSE})
+"""What Hugo reads as ``never`` in a ``build`` option: the word, or false (``render: false``)."""
+
+
 def hugo_value(front_matter: Mapping[str, Value], key: str) -> Value:
     """The value of Hugo's own top-level ``key`` as Hugo reads it, whatever the case it is
     written in (``Draft: true`` is ``draft: true``)."""
@@ -526,12 +550,22 @@ def read_document(found: SourceFile) -> tuple[Document | None, list[Diagnostic]]
     return parse_document(raw, found.path, src)
 
 
-def only_left_out(paths: Iterable[str | os.PathLike[str]], drafts: int, sections: int) -> str:
-    """What to say when ``paths`` held only drafts and section pages, which are left out."""
+def only_left_out(
+    paths: Iterable[str | os.PathLike[str]], drafts: int, sections: int, unpublished: int = 0
+) -> str:
+    """What to say when ``paths`` held only drafts, unpublished pages (headless, or ``build``
+    never) and section pages, which are left out."""
+    kinds = [
+        plural(drafts, "draft"),
+        *(
+            [plural(unpublished, "unpublished page") + " (headless or build: never)"]
+            * bool(unpublished)
+        ),
+        plural(sections, "section page") + " (_index.md)",
+    ]
     return (
         f"no documents under {', '.join(os.fspath(p) for p in paths)}, only"
-        f" {plural(drafts, 'draft')} and {plural(sections, 'section page')} (_index.md), which"
-        " are left out"
+        f" {', '.join(kinds[:-1])} and {kinds[-1]}, which are left out"
     )
 
 

@@ -65,6 +65,9 @@ class Report:
     """Hugo drafts left out (``draft: true``; ``drafts=True`` exports them)."""
     sections: int = 0
     """Hugo section pages left out (``_index.md`` naming no ``owlType``)."""
+    unpublished: int = 0
+    """Pages Hugo neither renders nor lists, left out (a headless bundle, ``build`` render and
+    list ``never``; ``drafts=True`` exports them)."""
     seconds: float = 0.0
     output: str | None = None
     store: str | None = None
@@ -114,6 +117,14 @@ class Report:
             *(
                 [f"{plural(self.drafts, 'draft')} left out (--drafts exports them)"]
                 if self.drafts
+                else []
+            ),
+            *(
+                [
+                    f"{plural(self.unpublished, 'unpublished page')} (headless or build: never)"
+                    " left out (--drafts exports them)"
+                ]
+                if self.unpublished
                 else []
             ),
             *(
@@ -357,15 +368,18 @@ def export(
                 else:  # recorded before _account, which may reject it for a clash in this run
                     cached.store(item, item.source)
             if item.left_out(drafts):
-                # Not content (a section's list page), or not published (a draft), as Hugo
-                # has it: not written, and gone from the store.
+                # Not content (a section's list page), or not published (a draft, a headless
+                # bundle, build: never), as Hugo has it: not written, and gone from the store.
                 report.read += 1
                 collisions.check(item.source, None)  # it claims no IRI, but holds its place
                 report.diagnostics.extend(item.diagnostics)
                 if item.section:
                     report.sections += 1
                 else:
-                    report.drafts += 1
+                    if item.draft:
+                        report.drafts += 1
+                    else:
+                        report.unpublished += 1
                     keysets[tuple(item.keys)] += 1  # its keys were seen (--coverage)
                 if on_document:
                     on_document(item)
@@ -376,12 +390,13 @@ def export(
                 sync.document(item)
             if on_document:
                 on_document(item)
-        if report.read and report.read == report.drafts + report.sections and shard is None:
-            # Only drafts and section pages: as empty as a checkout with no file, and written,
+        left_out = (report.drafts, report.sections, report.unpublished)
+        if report.read and report.read == sum(left_out) and shard is None:
+            # Only drafts, unpublished and section pages: as empty as a checkout with no file, and written,
             # the store would lose every graph (the dump and the store are left as they were).
             if sync is not None:
                 sync.abandon()
-            raise NothingFound(paths, [], left_out=(report.drafts, report.sections))
+            raise NothingFound(paths, [], left_out=left_out)
         report.diagnostics.extend(d for _at, d in spellings.diagnostics(clashes.sources))
         for keys, documents in keysets.items():
             for key in set(keys):
@@ -415,7 +430,7 @@ class NothingFound(ValueError):
         self,
         paths: Iterable[str | os.PathLike[str]],
         problems: Iterable[Diagnostic] = (),
-        left_out: tuple[int, int] = (0, 0),
+        left_out: tuple[int, int, int] = (0, 0, 0),  # drafts, section pages, unpublished
         *,
         missing: str | None = None,
     ) -> None:

@@ -31,6 +31,7 @@ from .documents import (
     as_utf8,
     discover,
     is_draft,
+    is_unpublished,
     path_list,
     read_document,
 )
@@ -81,11 +82,14 @@ class Processed:
     section: bool = False
     """A Hugo section's own page (``_index.md`` with no ``owlType``): a list page, not a
     content document; left out of exports and pushes, and not a rejection."""
+    unpublished: bool = False
+    """A page Hugo neither renders nor lists (a headless bundle, ``build`` render and list
+    ``never``): left out of exports and pushes unless drafts are asked for, as a draft is."""
 
     def left_out(self, drafts: bool) -> bool:
         """Whether the run leaves this file out, as Hugo leaves it out of the site: a section's
-        list page, or a draft unless ``drafts`` are asked for."""
-        return self.section or (self.draft and not drafts)
+        list page, or a draft or unpublished page unless ``drafts`` are asked for."""
+        return self.section or ((self.draft or self.unpublished) and not drafts)
 
     @property
     def rejected(self) -> bool:
@@ -215,6 +219,7 @@ def _process(found: SourceFile) -> Processed:
         unmapped=mapped.unmapped_keys,
         stat=stat,
         draft=is_draft(doc.front_matter),
+        unpublished=is_unpublished(doc.front_matter, doc.path),
         # Interned: the same few names recur in every document, and a chunk's pickle then
         # holds each once.
         spellings=[

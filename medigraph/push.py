@@ -156,6 +156,9 @@ class PushReport:
     """Hugo drafts left out (``draft: true``; ``drafts=True`` pushes them)."""
     sections: int = 0
     """Hugo section pages left out (``_index.md`` naming no ``owlType``)."""
+    unpublished: int = 0
+    """Pages Hugo neither renders nor lists, left out (a headless bundle, ``build`` render and
+    list ``never``; ``drafts=True`` pushes them)."""
     requests: int = 0
     writes: int = 0
     """Of the requests, those that changed the store."""
@@ -177,6 +180,12 @@ class PushReport:
             + (
                 f", {plural(self.drafts, 'draft')} left out (--drafts pushes them)"
                 if self.drafts
+                else ""
+            )
+            + (
+                f", {plural(self.unpublished, 'unpublished page')} (headless or build: never)"
+                " left out (--drafts pushes them)"
+                if self.unpublished
                 else ""
             )
             + (f", {plural(self.sections, 'section page')} left out" if self.sections else "")
@@ -770,14 +779,16 @@ def push(
                     on_document(entry.source)
                 continue
             if isinstance(entry, Processed) and entry.left_out(drafts):
-                # Not content (a section's list page), or not published (a draft), as Hugo has
-                # it: gone from the store. It claims no IRI, but holds its place in the run.
+                # Not content (a section's list page), or not published (a draft, a headless
+                # bundle, build: never), as Hugo has it: gone from the store. It claims no IRI, but holds its place in the run.
                 collisions.check(entry.source, None)
                 report.diagnostics.extend(entry.diagnostics)
                 if entry.section:
                     report.sections += 1
-                else:
+                elif entry.draft:
                     report.drafts += 1
+                else:
+                    report.unpublished += 1
                 if on_document:
                     on_document(entry.source)
                 continue
@@ -832,11 +843,14 @@ def push(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
         removed = plan.removed()
-        nothing_else = report.read > 0 and report.read == report.drafts + report.sections
+        nothing_else = report.read > 0 and report.read == (
+            report.drafts + report.sections + report.unpublished
+        )
         if removed and nothing_else and not allow_empty and not dump_names:
             # As with no document at all: pushing them would remove every graph a push wrote.
             raise PushError(
-                f"{only_left_out(paths, report.drafts, report.sections)}: nothing removed (give"
+                f"{only_left_out(paths, report.drafts, report.sections, report.unpublished)}:"
+                " nothing removed (give"
                 " --allow-empty to remove every graph a push wrote)"
             )
         if removed and keep_all:

@@ -326,6 +326,26 @@ def test_a_document_made_a_draft_is_unpublished_and_drafts_push_with_the_flag(
     assert len(flagged) == 1
 
 
+def test_a_page_made_unpublished_is_removed_and_pushed_with_drafts(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """A page whose build says render and list never (Hugo's older _build, in any case) is
+    gone from the site: its graph is removed, as a draft's is; with drafts it is back."""
+    do_push(server, corpus, base)
+    before = set(expected_graphs(corpus, base))
+    target = documents(corpus)[0]
+    text = target.read_text(encoding="utf-8")
+    never = "\n_Build:\n  render: never\n  list: false\ntitle:"
+    target.write_text(text.replace("\ntitle:", never, 1), encoding="utf-8")
+    report = do_push(server, corpus, base)
+    assert (report.unpublished, report.drafts, len(report.removed)) == (1, 0, 1)  # type: ignore[attr-defined]
+    assert "1 unpublished page (headless or build: never) left out" in report.summary()  # type: ignore[attr-defined]
+    assert set(store_graphs(server, base)) == before - set(report.removed)  # type: ignore[attr-defined]
+    report = do_push(server, corpus, base, drafts=True)
+    assert report.unpublished == 0 and len(report.added) == 1  # type: ignore[attr-defined]
+    assert set(store_graphs(server, base)) == before
+
+
 def test_a_dump_exported_with_drafts_pushes_them_only_when_asked(
     server: SparqlServer, corpus: Path, tmp_path: Path, base: str
 ) -> None:

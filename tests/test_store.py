@@ -339,6 +339,63 @@ def test_a_draft_is_left_out_of_the_dump_and_the_store_unless_asked_for(
     assert dump.query("ASK { ?c <https://medigy.com/ontology/draft> true }")
 
 
+@pytest.mark.parametrize(
+    ("front_matter", "bundle"),
+    [
+        ("headless: true\n", True),
+        ("Headless: TRUE\n", True),
+        ("build:\n  render: never\n  list: never\n", False),
+        ("_build:\n  Render: false\n  LIST: never\n", False),
+    ],
+)
+def test_a_page_hugo_does_not_publish_is_left_out_as_a_draft_is(
+    corpus: Path, tmp_path: Path, front_matter: str, bundle: bool
+) -> None:
+    """A headless leaf bundle and a page whose build says render and list never have no page
+    on the site: left out and counted, its graph gone from the store, back with drafts (and
+    so from the cache, which must remember why it was left out)."""
+    store, cache = tmp_path / "store", tmp_path / "cache.sqlite"
+    export([corpus], tmp_path / "a.ttl", store=store, jobs=1)
+    before = graphs(store)
+    target = sorted(corpus.rglob("*.md"))[0]
+    text = target.read_text(encoding="utf-8").replace("\ntitle:", f"\n{front_matter}title:", 1)
+    if bundle:  # the same page as a leaf bundle: its IRI is its mdName, not its path
+        target.unlink()
+        target = target.with_suffix("") / "index.md"
+        target.parent.mkdir()
+    target.write_text(text, encoding="utf-8")
+    for _run in range(2):  # computed, then from the cache
+        report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1, cache=cache)
+        assert (report.read, report.exported, report.drafts) == (DOCUMENTS, DOCUMENTS - 1, 0)
+        assert report.unpublished == 1
+        assert "1 unpublished page (headless or build: never) left out" in report.summary()
+        assert len(graphs(store)) == len(before) - 1
+    assert report.cached == DOCUMENTS
+    report = export([corpus], tmp_path / "a.ttl", store=store, jobs=1, cache=cache, drafts=True)
+    assert (report.exported, report.unpublished) == (DOCUMENTS, 0)
+    assert set(graphs(store)) == set(before)
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "headless: true\n",
+        "build:\n  render: never\n  list: always\n",
+        "build:\n  render: Never\n  list: never\n",
+    ],
+)
+def test_a_page_hugo_lists_or_renders_is_published(
+    corpus: Path, tmp_path: Path, front_matter: str
+) -> None:
+    """``headless`` means nothing outside a leaf bundle's index.md; a page Hugo lists is on the
+    site; Hugo reads ``Never`` (not ``never``) as the default, always."""
+    target = sorted(corpus.rglob("*.md"))[0]
+    text = target.read_text(encoding="utf-8").replace("\ntitle:", f"\n{front_matter}title:", 1)
+    target.write_text(text, encoding="utf-8")
+    report = export([corpus], tmp_path / "a.ttl", jobs=1, cache=False)
+    assert (report.exported, report.unpublished) == (DOCUMENTS, 0)
+
+
 def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Path) -> None:
     """Every Hugo site has `_index.md` list pages, which name no owlType: they are not content
     (one with `type: communities/…` was exported as an undated content item), and must not

@@ -79,7 +79,8 @@ from ._common import (
 @click.option(
     "--drafts",
     is_flag=True,
-    help="Export Hugo drafts (draft: true) too; by default they are left out, as Hugo leaves"
+    help="Export what Hugo does not publish too: drafts (draft: true), headless bundles and"
+    " pages with build render and list never; by default they are left out, as Hugo leaves"
     " them out of the site.",
 )
 def export_command(

@@ -70,8 +70,8 @@ from ._common import (
 @click.option(
     "--drafts",
     is_flag=True,
-    help="Push Hugo drafts (draft: true) too; by default they are left out, and a document"
-    " that becomes a draft is removed from the store, as Hugo unpublishes it. The same for"
+    help="Push what Hugo does not publish too (drafts, headless bundles, build: never); by"
+    " default they are left out, and a document that becomes one is removed from the store, as Hugo unpublishes it. The same for"
     " a --dump exported with --drafts (its graphs saying medigy:draft true).",
 )
 @click.option(
