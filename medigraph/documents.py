@@ -302,6 +302,21 @@ _BUNDLE_INDEX = re.compile(r"index(?:\." + _LANGUAGE + r")?\." + _SUFFIX)
 """The page of a Hugo leaf bundle: ``index.md``, or a translation of it (``index.fr.md``)."""
 
 
+def page_key(path: str) -> str:
+    """What names a document that has no ``mdName`` or ``id``: its path without the Markdown
+    suffix, and for a leaf bundle's page its folder's, as Hugo gives both the same page
+    (``news/post.md`` and ``news/post/index.md`` are ``news/post``; a translation
+    ``news/post/index.fr.md`` is ``news/post.fr``, as ``news/post.fr.md`` is). A page turned
+    into a bundle, to put its images beside it, keeps its IRI. A section's ``_index.md``
+    keeps its name (``news/_index``): a list page, not the page of its folder's name."""
+    folder, _, name = path.rpartition("/")
+    found = _BUNDLE_INDEX.fullmatch(name) if folder else None
+    if found is None:
+        return markdown_stem(path)
+    language = name[len("index") : -len(found.group(1)) - 1]  # "" or ".fr"
+    return folder + language
+
+
 _TRANSLATION = re.compile(r"(.+)\.(" + _LANGUAGE + r")\." + _SUFFIX)
 
 

@@ -20,7 +20,7 @@ import yaml
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, warning
-from .documents import Document, Value, is_section_page, markdown_stem
+from .documents import Document, Value, is_section_page, page_key
 from .resources import data_path
 
 if TYPE_CHECKING:
@@ -536,7 +536,7 @@ class Mapper:
                 if name in self._number_keys:  # `id: 042` is work package 42's document
                     return iris.whole_number(value) or value.strip(), name
                 return value.strip(), name
-        return markdown_stem(doc.path), "path"
+        return page_key(doc.path), "path"
 
     def unmapped(self, fm: Mapping[str, Value]) -> list[str]:
         """Front-matter keys (dotted, leaves and mappings) that neither map nor are ignored.

@@ -413,6 +413,54 @@ def test_a_document_keyed_by_its_path_and_one_keyed_by_the_same_text_keep_apart(
     }
 
 
+@pytest.mark.parametrize(
+    ("page", "bundle", "key"),
+    [
+        ("news/post.md", "news/post/index.md", "news/post"),
+        ("news/post.fr.md", "news/post/index.fr.md", "news/post.fr"),
+        ("news/post.md", "news/post/index.markdown", "news/post"),
+    ],
+)
+def test_a_page_keyed_by_its_path_keeps_its_iri_as_a_leaf_bundle(
+    tmp_path: Path, page: str, bundle: str, key: str
+) -> None:
+    """To Hugo ``news/post.md`` and ``news/post/index.md`` are the same page (/news/post/):
+    made a bundle to hold its images, a page without mdName keeps its IRI (it was
+    content/news/post/index). Both at once are a collision, told, not one lost silently."""
+    from tests._robust import export_to, parse_dump, seed_document, write_doc
+
+    describes = "https://medigy.com/ontology/describes"
+    subjects = []
+    for name in (page, bundle):
+        folder = tmp_path / name.replace("/", "_")
+        write_doc(folder, name, seed_document(mdName=None, id=None))
+        write_doc(folder, "news/_index.md", seed_document(mdName=None, id=None))
+        report = export_to([folder], folder / "dump.nq", "nq")
+        assert report.exported == 2, [d.format() for d in report.diagnostics]
+        subjects.append(
+            {
+                q.object.value
+                for q in parse_dump(folder / "dump.nq", "nq")
+                if q.predicate.value == describes
+            }
+        )
+    assert (
+        subjects[0]
+        == subjects[1]
+        == {
+            f"https://medigy.com/content/{key}",
+            "https://medigy.com/content/news/_index",  # a section's page, a list: not "news"
+        }
+    )
+    both = tmp_path / "both"
+    write_doc(both, page, seed_document(mdName=None, id=None))
+    write_doc(both, bundle, seed_document(mdName=None, id=None))
+    report = export_to([both], tmp_path / "both.nq", "nq")
+    assert (report.exported, report.rejected) == (1, 1)
+    [clash] = [d for d in report.diagnostics if d.code == "map.collision"]
+    assert f"content/{key} is already used by" in clash.message
+
+
 @pytest.mark.parametrize("base", ["https://ex.org/a%zz/", "https://ex.org/a b/"])
 def test_an_invalid_base_iri_is_a_usage_error_and_the_dump_stays(tmp_path: Path, base: str) -> None:
     """Every IRI would be minted from it: refused before anything is written (exit 2)."""
