@@ -396,6 +396,34 @@ def test_a_page_hugo_lists_or_renders_is_published(
     assert (report.exported, report.unpublished) == (DOCUMENTS, 0)
 
 
+def test_a_section_pages_cascade_is_told_at_its_line(corpus: Path, tmp_path: Path) -> None:
+    """Hugo gives a section's cascade keys to the pages below it; medigraph does not apply
+    them, so pages relying on them lack them: a warning at the key, in a section page left
+    out (no owlType) as in one exported, in any case. In a page, cascade is nothing to Hugo."""
+    community = sorted(corpus.rglob("*.md"))[0].parent
+    (corpus / "_index.md").write_text(
+        "---\ntitle: Home\ncascade:\n  owlType: Medigy Communities\n---\n", encoding="utf-8"
+    )
+    pages = sorted(p for p in corpus.rglob("*.md") if p.name != "_index.md")
+    text = pages[0].read_text(encoding="utf-8")
+    pages[0].unlink()  # the same document, now as the section's page: exported
+    section = community / "_index.md"
+    section.write_text(text.replace("\ntitle:", "\nCascade:\n  mastHead: CoP\ntitle:", 1))
+    text = pages[1].read_text(encoding="utf-8")
+    pages[1].write_text(text.replace("\ntitle:", "\ncascade:\n  mastHead: CoP\ntitle:", 1))
+    at = section.read_text(encoding="utf-8").split("\n").index("Cascade:") + 1
+    report = export([corpus], tmp_path / "a.ttl", jobs=1, cache=False)
+    assert (report.exported, report.sections) == (DOCUMENTS, 1)
+    told = sorted((d.path, d.line, d.key) for d in report.diagnostics if d.code == "read.cascade")
+    assert told == [(str(corpus / "_index.md"), 3, "cascade"), (str(section), at, "Cascade")]
+    assert all(
+        "write the keys in each page" in d.message
+        for d in report.diagnostics
+        if d.code == "read.cascade"
+    )
+    assert report.exit_code == 0
+
+
 def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Path) -> None:
     """Every Hugo site has `_index.md` list pages, which name no owlType: they are not content
     (one with `type: communities/…` was exported as an undated content item), and must not
