@@ -71,6 +71,7 @@ from .sync import (
     leftover_staging,
     manifest_graph,
     manifest_query,
+    provenance_query,
     staging_graph,
 )
 from .writers import format_named_by
@@ -834,11 +835,13 @@ def push(
             sender.flush()
             sender.wait()
             _report_refused(sender.refused, report, plan)
-            for entries in _source_chunks(plan.moved, byte_budget):
-                client.update(
-                    sources_update(entries, manifest),
-                    f"recording the files of {plural(len(entries), 'unchanged graph')}",
-                )
+            _record_sources(client, plan.moved, manifest, byte_budget)
+        if plan.needs_provenance() and not keep_all:
+            # A manifest from before files were recorded: a graph about to go may be what a
+            # rejected file gave under its old name, which the graph itself tells.
+            kept = plan.learn(_provenance(client, base))
+            if not dry_run:
+                _record_sources(client, kept, manifest, byte_budget)
         report.diagnostics.extend(
             d for _at, d in spellings.diagnostics(lambda at: sources_at(list_files(paths)[0], at))
         )
@@ -953,6 +956,40 @@ def sources_update(moved: list[tuple[str, str]], manifest: str) -> str:
     )
     ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{ {body} }} }}")
     return " ;\n".join(ops)
+
+
+def _record_sources(
+    client: Endpoint, moved: list[tuple[str, str]], manifest: str, budget: int
+) -> None:
+    """Record the file of each (graph, file) in the manifest, in requests of ``budget``."""
+    for entries in _source_chunks(moved, budget):
+        client.update(
+            sources_update(entries, manifest),
+            f"recording the files of {plural(len(entries), 'unchanged graph')}",
+        )
+
+
+PROVENANCE_PAGE = 5000
+"""Rows per request when graphs the manifest lists without their file are asked for it:
+answers of some hundred kilobytes, however many graphs an old manifest lists."""
+
+
+def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
+    """(graph, file) of the graphs the manifest lists without their file, as their own
+    provenance records it: one query, paged (after a push has recorded the files of the
+    graphs it kept, only graphs it did not see are left, usually one page)."""
+    offset = 0
+    while True:
+        rows = client.select(
+            f"{provenance_query(base)} ORDER BY ?g ?path LIMIT {PROVENANCE_PAGE} OFFSET {offset}",
+            "reading the files of graphs the manifest has none for",
+        )
+        for row in rows:
+            if "g" in row and "path" in row:
+                yield row["g"], row["path"]
+        if len(rows) < PROVENANCE_PAGE:
+            return
+        offset += PROVENANCE_PAGE
 
 
 def _source_chunks(moved: list[tuple[str, str]], budget: int) -> Iterator[list[tuple[str, str]]]:

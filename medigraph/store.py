@@ -50,6 +50,7 @@ from .sync import (
     manifest_graph,
     manifest_quads,
     manifest_query,
+    provenance_query,
     read_manifest,
 )
 
@@ -500,12 +501,11 @@ class StoreSync:
             return
         self._finished = True
         self._flush()
-        moved = self.plan.moved
-        for start in range(0, len(moved), self.batch_size):
-            self._written = True
-            self._store.update(  # type: ignore[union-attr]
-                _sources_update(moved[start : start + self.batch_size], self.plan, self.base)
-            )
+        self._record_sources(self.plan.moved)
+        if self.plan.needs_provenance() and not (self.unidentified_rejects or self.unlisted):
+            # A store from before the manifest recorded files: a graph about to go may be
+            # what a rejected file gave under its old name, which the graph itself tells.
+            self._record_sources(self.plan.learn(_provenance(self._store, self.base)))
         removed = self.plan.removed()
         if removed and (self.unidentified_rejects or self.unlisted):
             # A document that could not be mapped has no graph name, so any graph could be
@@ -525,6 +525,14 @@ class StoreSync:
                 self._store.optimize()
         except OSError as exc:
             raise StoreError(f"cannot write the store at {self.path}: {exc}") from exc
+
+    def _record_sources(self, moved: list[tuple[str, str]]) -> None:
+        """Record the file of each (graph, file) in the manifest, ``batch_size`` at a time."""
+        for start in range(0, len(moved), self.batch_size):
+            self._written = True
+            self._store.update(  # type: ignore[union-attr]
+                _sources_update(moved[start : start + self.batch_size], self.plan, self.base)
+            )
 
     def removed(self) -> list[str]:
         """Graphs this sync removed (after :meth:`finish`)."""
@@ -666,6 +674,16 @@ class StoreSync:
         if inserts:
             parts.append(f"INSERT DATA {{ {' '.join(inserts)} }}")
         return " ;\n".join(parts)
+
+
+def _provenance(store: ox.Store | None, base: str) -> Iterator[tuple[str, str]]:
+    """(graph, file) of the graphs the manifest lists without their file, as their own
+    provenance records it (one query)."""
+    assert store is not None
+    rows = store.query(provenance_query(base))
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        yield str(row["g"].value), str(row["path"].value)
 
 
 def _sources_update(moved: list[tuple[str, str]], plan: SyncPlan, base: str) -> str:

@@ -25,6 +25,11 @@ SOURCE_PATH = ox.NamedNode(MEDIGY + "managedSource")
 """On a document graph in the manifest: the file it was exported from (its path under the
 PATH given, as in diagnostics of a folder), so that a rejected edit that also changes the
 name the document claims still keeps the graph its file last gave."""
+PROVENANCE_PATH = ox.NamedNode(MEDIGY + "sourcePath")
+"""In a document graph, on the source file it was derived from: the file's path, in the
+same form as :data:`SOURCE_PATH` (what a graph written before the manifest recorded files
+still tells of its file)."""
+DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 UPDATING = ox.NamedNode(MEDIGY + "updating")
 """On the manifest while an export brings the embedded store up to date; an export that
@@ -73,6 +78,27 @@ def manifest_query(base: str = DEFAULT_BASE) -> str:
     )
 
 
+PROVENANCE_QUERY = """SELECT ?g ?path WHERE {{
+  GRAPH <{manifest}> {{
+    <{manifest}> <{lists}> ?g FILTER NOT EXISTS {{ ?g <{recorded}> ?file }}
+  }}
+  GRAPH ?g {{ ?g <{derived}> ?source . ?source <{path}> ?path }}
+}}"""
+
+
+def provenance_query(base: str = DEFAULT_BASE) -> str:
+    """SPARQL that lists (graph, file) for the graphs the manifest lists without their file
+    (written before it recorded files), from each graph's own provenance: one query, and only
+    those graphs' statements about their source file are read."""
+    return PROVENANCE_QUERY.format(
+        manifest=manifest_graph(base).value,
+        lists=LISTS.value,
+        recorded=SOURCE_PATH.value,
+        derived=DERIVED_FROM.value,
+        path=PROVENANCE_PATH.value,
+    )
+
+
 @dataclass
 class SyncPlan:
     """Decides, one document graph at a time, what a store needs; remembers what it saw."""
@@ -90,6 +116,8 @@ class SyncPlan:
     moved: list[tuple[str, str]] = field(default_factory=list)
     """(graph, file) of unchanged graphs whose manifest entry names another file, or none:
     only that entry is rewritten."""
+    rejected_files: set[str] = field(default_factory=set)
+    """The files of the documents rejected in this run: the graphs they gave stay."""
     _by_source: dict[str, list[str]] | None = None
 
     def consider(self, graph: str, content_hash: str, source: str | None = None) -> str:
@@ -116,11 +144,40 @@ class SyncPlan:
         run still replaces it: kept here means only "not removed"."""
         if graph is not None:
             self.seen.add(graph)
+        self.rejected_files.add(source)
         if self._by_source is None:
             self._by_source = {}
             for named, path in self.sources.items():
                 self._by_source.setdefault(path, []).append(named)
         self.seen.update(self._by_source.get(source, ()))
+
+    def needs_provenance(self) -> bool:
+        """Whether a graph this run would remove has no file in the manifest (written before
+        it recorded files) while a document was rejected: that graph may be the rejected
+        file's last good one, which only the graph's own provenance can tell
+        (:meth:`learn`). False in the usual run (no rejection, or every file recorded), so
+        that it costs nothing."""
+        if not (self.delete and self.rejected_files):
+            return False
+        return any(graph not in self.sources for graph in set(self.current) - self.seen)
+
+    def learn(self, found: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Take (graph, file) as graphs the manifest lists without their file tell it in
+        their provenance (after every document was considered): a graph a rejected
+        document's file gave stays, as if the manifest had recorded the file. Gives the
+        (graph, file) kept so, for the manifest to record as it records :attr:`moved`, so
+        that the next run need not ask again."""
+        kept: list[tuple[str, str]] = []
+        for graph, path in found:
+            if (
+                path in self.rejected_files
+                and graph in self.current
+                and graph not in self.sources
+                and graph not in self.seen
+            ):
+                self.seen.add(graph)
+                kept.append((graph, path))
+        return kept
 
     def removed(self) -> list[str]:
         """Graphs in the manifest that the export no longer has (empty with ``delete=False``)."""

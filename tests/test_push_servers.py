@@ -640,6 +640,49 @@ def test_a_manifest_from_before_files_were_recorded_learns_them_without_resendin
     assert store_graphs(server, base) == before
 
 
+def test_a_broken_rename_on_the_first_push_after_files_were_recorded_keeps_the_graph(
+    oxigraph_server: OxigraphServer,
+    corpus: Path,
+    base: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first push to a server pushed before the manifest recorded files: the graph a
+    broken rename's file gave is found from its own provenance (one query) and kept, its
+    file recorded for next time; a deleted document's graph still goes. A manifest that
+    records every file is never asked."""
+    from medigraph import push as push_module
+
+    server = oxigraph_server
+    asked: list[str] = []
+
+    def provenance(endpoint: Endpoint, base: str) -> object:
+        asked.append(base)
+        assert original is not None
+        return original(endpoint, base)
+
+    original = getattr(push_module, "_provenance", None)
+    monkeypatch.setattr(push_module, "_provenance", provenance, raising=False)
+    do_push(server, corpus, base)
+    before = store_graphs(server, base)
+    pattern = f"GRAPH <{manifest_graph(base).value}> {{ ?g <{SOURCE_PATH}> ?f }}"
+    client(server).update(f"DELETE WHERE {{ {pattern} }}")
+    broken, deleted = documents(corpus)[:2]
+    old_graph = next(g for g in before if g.endswith("/" + broken.stem))
+    gone = next(g for g in before if g.endswith("/" + deleted.stem))
+    rename_and_break(broken, "new-name")
+    deleted.unlink()
+    report = do_push(server, corpus, base)
+    assert report.removed == [gone] and report.rejected == 1  # type: ignore[attr-defined]
+    assert store_graphs(server, base) == {g: h for g, h in before.items() if g != gone}
+    assert len(asked) == 1 and report.triples_sent == 0  # type: ignore[attr-defined]
+    recorded = {
+        row["g"]: row["f"] for row in client(server).select(f"SELECT ?g ?f WHERE {{ {pattern} }}")
+    }
+    assert recorded[old_graph] == broken.relative_to(corpus).as_posix()
+    again = do_push(server, corpus, base)
+    assert again.writes == 0 and again.removed == [] and len(asked) == 1  # type: ignore[attr-defined]
+
+
 def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:
     from tests.servers import find_free_port
 

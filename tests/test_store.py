@@ -233,6 +233,16 @@ def test_a_broken_edit_that_renames_the_document_keeps_its_last_good_graph(
     assert old_graph.replace(broken.stem, "new-name") in after
 
 
+def forget_recorded_files(store: Path) -> None:
+    """Make the store's manifest one written before it recorded files (as 4b91fd6 wrote it)."""
+    source_path = "https://medigy.com/ontology/managedSource"
+    writable = ox.Store(str(store))
+    writable.update(
+        f"DELETE WHERE {{ GRAPH <{manifest_graph().value}> {{ ?g <{source_path}> ?f }} }}"
+    )
+    del writable
+
+
 def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_graphs(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -241,9 +251,7 @@ def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_g
     before = graphs(store)
     manifest = manifest_graph().value
     source_path = "https://medigy.com/ontology/managedSource"
-    writable = ox.Store(str(store))
-    writable.update(f"DELETE WHERE {{ GRAPH <{manifest}> {{ ?g <{source_path}> ?f }} }}")
-    del writable
+    forget_recorded_files(store)
     report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
     assert str(report.store).endswith("0 removed, 20 unchanged"), report.store
     after = graphs(store)
@@ -254,6 +262,51 @@ def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_g
     rename_and_break(broken, "new-name")
     report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
     assert "0 removed" in str(report.store) and set(graphs(store)) == set(before)
+
+
+def test_a_broken_rename_on_the_first_export_after_files_were_recorded_keeps_the_graph(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first export over a store from before: the manifest knows no file yet, so the
+    graph a broken rename's file gave is found from its own provenance and kept (the file
+    recorded for next time); a deleted document's graph still goes. A store whose manifest
+    records every file is never asked."""
+    from medigraph import store as store_module
+
+    asked: list[str] = []
+
+    def provenance(store: ox.Store | None, base: str) -> object:
+        asked.append(base)
+        assert original is not None
+        return original(store, base)
+
+    original = getattr(store_module, "_provenance", None)
+    monkeypatch.setattr(store_module, "_provenance", provenance, raising=False)
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    before = graphs(store)
+    forget_recorded_files(store)
+    broken, deleted = sorted(corpus.rglob("*.md"))[:2]
+    old_graph = next(g for g in before if g.endswith("/" + broken.stem))
+    gone = next(g for g in before if g.endswith("/" + deleted.stem))
+    rename_and_break(broken, "new-name")
+    deleted.unlink()
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert str(report.store).endswith("0 graphs added, 0 replaced, 1 removed, 18 unchanged"), (
+        report.store
+    )
+    assert report.rejected == 1 and len(asked) == 1
+    after = graphs(store)
+    manifest = manifest_graph().value
+    recorded = {
+        q.subject.value: q.object.value
+        for q in after.pop(manifest)
+        if q.predicate.value.endswith("/managedSource")
+    }
+    assert recorded[old_graph] == broken.relative_to(corpus).as_posix()
+    assert after == {g: q for g, q in before.items() if g not in (gone, manifest)}
+    report = export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    assert report.rejected == 1 and "0 removed" in str(report.store) and len(asked) == 1
 
 
 def test_a_broken_file_whose_old_graph_a_good_document_now_claims_gives_it_up(
