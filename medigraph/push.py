@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -318,15 +319,26 @@ def _removal_chunks(
 ) -> Iterator[list[str]]:
     """The graphs to remove in requests of at most ``budget`` bytes (and 200 graphs): long
     IRIs make long requests, which the server's form limit would refuse."""
-    chunk: list[str] = []
+    return _chunks(
+        graphs, lambda g: len(remove_graphs_update([g], manifest, leftovers).encode()) + 4, budget
+    )
+
+
+Item = TypeVar("Item")
+
+
+def _chunks(items: list[Item], cost: Callable[[Item], int], budget: int) -> Iterator[list[Item]]:
+    """``items`` in runs whose ``cost`` (the bytes each adds to a request) stays within
+    ``budget``, and of at most :data:`REMOVALS_PER_REQUEST` items."""
+    chunk: list[Item] = []
     size = 0
-    for graph in graphs:
-        cost = len(remove_graphs_update([graph], manifest, leftovers).encode("utf-8")) + 4
-        if chunk and (size + cost > budget or len(chunk) >= REMOVALS_PER_REQUEST):
+    for item in items:
+        spent = cost(item)
+        if chunk and (size + spent > budget or len(chunk) >= REMOVALS_PER_REQUEST):
             yield chunk
             chunk, size = [], 0
-        chunk.append(graph)
-        size += cost
+        chunk.append(item)
+        size += spent
     if chunk:
         yield chunk
 
@@ -962,7 +974,11 @@ def _record_sources(
     client: Endpoint, moved: list[tuple[str, str]], manifest: str, budget: int
 ) -> None:
     """Record the file of each (graph, file) in the manifest, in requests of ``budget``."""
-    for entries in _source_chunks(moved, budget):
+
+    def cost(entry: tuple[str, str]) -> int:
+        return len(sources_update([entry], manifest).encode()) + 4
+
+    for entries in _chunks(moved, cost, budget):
         client.update(
             sources_update(entries, manifest),
             f"recording the files of {plural(len(entries), 'unchanged graph')}",
@@ -990,21 +1006,6 @@ def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
         if len(rows) < PROVENANCE_PAGE:
             return
         offset += PROVENANCE_PAGE
-
-
-def _source_chunks(moved: list[tuple[str, str]], budget: int) -> Iterator[list[tuple[str, str]]]:
-    """``moved`` in requests of at most ``budget`` bytes (and 200 graphs), as removals are."""
-    chunk: list[tuple[str, str]] = []
-    size = 0
-    for entry in moved:
-        cost = len(sources_update([entry], "urn:" + "x" * 80).encode("utf-8"))
-        if chunk and (size + cost > budget or len(chunk) >= REMOVALS_PER_REQUEST):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(entry)
-        size += cost
-    if chunk:
-        yield chunk
 
 
 def _accept(
