@@ -1089,7 +1089,7 @@ def run_embedded(
     graphs (kept deduplicated by the store)."""
     answer, seconds = _on_embedded(
         text,
-        lambda result, _names, stop: _read(result, stop),
+        lambda result, stop: _read(result, stop),
         store,
         params,
         prefixes,
@@ -1123,7 +1123,7 @@ def stream_embedded(
     shown = shown_prefixes(text, default_prefixes() if prefixes is None else prefixes)
     size, _seconds = _on_embedded(
         text,
-        lambda result, _names, stop: write_result(result, fmt, shown, out, stop, width),
+        lambda result, stop: write_result(result, fmt, shown, out, stop, width),
         store,
         params,
         prefixes,
@@ -1136,7 +1136,7 @@ def stream_embedded(
 
 def _on_embedded(
     text: str,
-    handle: Callable[[Result, dict[str, str], threading.Event], T],
+    handle: Callable[[Result, threading.Event], T],
     store: str | Path,
     params: Mapping[str, ParamValue] | None,
     prefixes: Mapping[str, str] | None,
@@ -1169,7 +1169,7 @@ def _on_embedded(
                 result = target.query(query, prefixes=names)
             except RuntimeError as exc:
                 raise QueryError(f"the query failed: {exc}") from None
-            return handle(result, names, stop), time.perf_counter() - started
+            return handle(result, stop), time.perf_counter() - started
 
         try:
             return _with_timeout(work, left, "the query", stop, shown=timeout)
