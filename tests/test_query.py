@@ -2024,3 +2024,29 @@ def test_only_a_query_that_may_parse_long_is_parsed_in_a_process_of_its_own(
     long = "SELECT * { " + " ".join(f"?s <urn:p> ?o{n} ." for n in range(MAX_CHAINED + 1)) + " }"
     query.check_bound(long, prefixes, {}, timeout=30)
     assert apart == ["parsing the query", "parsing the query"]
+
+
+def test_depth_written_to_look_like_an_iri_is_parsed_apart() -> None:
+    """``?t<REGEX(…)&&?t>?p`` reads as one IRI to the scanner, where Oxigraph parses a
+    comparison: blanked, it hid 50 000 levels from the nesting limit (a segfault) and 24
+    levels of REGEX from the timed parse (hours, unstoppable)."""
+    from medigraph.query import QueryError, check_bound, check_syntax
+
+    deep = "SELECT * { ?s ?t ?p FILTER(?t<" + "(" * 50_000 + "?p" + ")" * 50_000 + "&&?t>?p) }"
+    with pytest.raises(QueryError, match="crashed"):  # in a process of its own, not this one
+        check_bound(deep, default_prefixes(), {}, timeout=60)
+    # an IRI that holds a parenthesis, as IRIs may, is still read as one
+    wiki = "SELECT * { ?s <https://en.wikipedia.org/wiki/Foo_(bar)> ?o }"
+    assert check_syntax(wiki, {}) == "bindings"
+
+
+def test_a_deep_query_hidden_as_an_iri_is_parsed_in_a_process_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import medigraph.query as query
+
+    apart: list[str] = []
+    monkeypatch.setattr(query, "_apart", lambda work, timeout, what: apart.append(what))
+    hidden = "SELECT * { ?s ?t ?p FILTER(?t<" + "REGEX(" * 24 + "?t" + ",?p)" * 24 + "&&?t>?p) }"
+    query.check_bound(hidden, query.default_prefixes(), {}, timeout=2)
+    assert apart == ["parsing the query"]
