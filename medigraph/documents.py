@@ -584,6 +584,28 @@ def only_left_out(
     )
 
 
+def cascade_warning(doc: Document) -> list[Diagnostic]:
+    """A section page's ``cascade``, told at its line: Hugo gives its keys to the pages below
+    the section, but medigraph reads each page alone and does not, so a page relying on it
+    lacks them (no ``owlType``: rejected; no community), whether the section page itself is
+    exported or left out."""
+    if not is_section_page(doc.path):
+        return []
+    key = next((k for k in doc.front_matter if k.lower() == "cascade"), None)
+    if key is None:
+        return []
+    return [
+        warning(
+            doc.source,
+            doc.line_of(key),
+            key,
+            "medigraph does not apply cascade (Hugo gives its keys to the pages below this"
+            " section; medigraph reads each page alone): write the keys in each page",
+            "read.cascade",
+        )
+    ]
+
+
 def missing_paths(paths: Iterable[str | os.PathLike[str]]) -> str | None:
     """``a: no such file or folder; b: …`` for the paths that do not exist, else None: each
     command's usage error (exit 2), told before anything is read, written or sent."""

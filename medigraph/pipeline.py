@@ -24,15 +24,14 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from sys import intern
 
-from .diagnostics import Diagnostic, Severity, internal_error, warning
+from .diagnostics import Diagnostic, Severity, internal_error
 from .documents import (
-    Document,
     SourceFile,
     as_os_name,
     as_utf8,
+    cascade_warning,
     discover,
     is_draft,
-    is_section_page,
     is_unpublished,
     path_list,
     read_document,
@@ -196,28 +195,6 @@ def process(found: SourceFile) -> Processed:
         return Processed(found.path, found.source, None, [internal_error(found.source, exc)])
 
 
-def _cascade(doc: Document) -> list[Diagnostic]:
-    """A section page's ``cascade``, told at its line: Hugo gives its keys to the pages below
-    the section, but medigraph reads each page alone and does not, so a page relying on it
-    lacks them (no ``owlType``: rejected; no community), whether the section page itself is
-    exported or left out."""
-    if not is_section_page(doc.path):
-        return []
-    key = next((k for k in doc.front_matter if k.lower() == "cascade"), None)
-    if key is None:
-        return []
-    return [
-        warning(
-            doc.source,
-            doc.line_of(key),
-            key,
-            "medigraph does not apply cascade (Hugo gives its keys to the pages below this"
-            " section; medigraph reads each page alone): write the keys in each page",
-            "read.cascade",
-        )
-    ]
-
-
 def _process(found: SourceFile) -> Processed:
     assert _worker is not None, "call _init first"
     mapper, settings, prefixes = _worker
@@ -231,7 +208,7 @@ def _process(found: SourceFile) -> Processed:
     doc, problems = read_document(found)
     if doc is None:
         return Processed(found.path, found.source, None, problems)
-    problems.extend(_cascade(doc))
+    problems.extend(cascade_warning(doc))
     if mapper.is_section_page(doc):
         return Processed(found.path, found.source, doc.sha256, problems, stat=stat, section=True)
     mapped = mapper.map(doc)

@@ -53,6 +53,7 @@ from .documents import (
     SITE_ROOT,
     Document,
     SourceFile,
+    cascade_warning,
     discover,
     missing_paths,
     no_documents,
@@ -992,6 +993,7 @@ def _map_unguarded(
     doc, problems = read_document(found)
     if doc is None:
         return DocumentOutcome(found.source, None, True, list(problems)), None, None
+    problems = [*problems, *cascade_warning(doc)]  # as the export tells it
     if engine.mapper.is_section_page(doc):  # a list page of the site, not a document
         return DocumentOutcome(found.source, None, False, list(problems), section=True), None, None
     mapped = engine.mapper.map(doc)

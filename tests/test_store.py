@@ -475,6 +475,11 @@ def test_a_section_pages_cascade_is_told_at_its_line(corpus: Path, tmp_path: Pat
         if d.code == "read.cascade"
     )
     assert report.exit_code == 0
+    from medigraph.validation import validate
+
+    checked = validate([corpus], jobs=1)  # told by validate too, where an editor looks first
+    told = sorted((d.path, d.line, d.key) for d in checked.diagnostics if d.code == "read.cascade")
+    assert told == [(str(corpus / "_index.md"), 3, "cascade"), (str(section), at, "Cascade")]
 
 
 def test_hugo_section_pages_are_left_out_not_rejected(corpus: Path, tmp_path: Path) -> None:
