@@ -374,7 +374,8 @@ class Mapper:
             classes = [entry["class"]]
             wp_key = entry.get("workPackageTypeKey")
             wp_type = fm.get(wp_key) if wp_key else None
-            if isinstance(wp_type, str) and wp_type:
+            if isinstance(wp_type, str) and wp_type.strip():
+                wp_type = wp_type.strip()  # as its value is written (the spaces told there)
                 refined = entry.get("workPackageTypes", {}).get(wp_type)
                 if refined:
                     classes.insert(0, refined)

@@ -1096,6 +1096,19 @@ def test_an_unknown_image_format_is_one_warning(tmp_path: Path) -> None:
     assert report.exit_code() == 0 and report.exit_code(Severity.WARNING) == 1
 
 
+def test_a_work_package_type_with_spaces_around_it_is_read_as_its_name(tmp_path: Path) -> None:
+    """`' Curated Content'` was kept with its space: mapped as content of no kind, and told
+    by the shape as "not one of Curated Content, …", which hid the space. It is read as
+    the type it names, the spaces told, as around any name."""
+    old = "openProjectWorkPackageType: Curated Content"
+    path = write_doc(tmp_path, "spaced", {old: "openProjectWorkPackageType: ' Curated Content'"})
+    line = path.read_text().splitlines().index("openProjectWorkPackageType: ' Curated Content'")
+    report = validate([tmp_path], jobs=1)
+    told = [(d.line, d.key, d.code) for d in report.diagnostics]
+    assert told == [(line + 1, "openProjectWorkPackageType", "map.spaces")]
+    assert report.exit_code() == 0
+
+
 def test_a_non_web_link_is_rejected_at_its_key(tmp_path: Path) -> None:
     href = "https://www.healthleadersmedia.com/telehealth/3-actions-health-systems-should-take-now-bolster-telehealth"
     write_doc(
