@@ -1467,7 +1467,7 @@ def validate_graph(
     except (SyntaxError, ValueError) as exc:
         raise ValidationSetupError(f"{file} is not valid RDF: {exc}") from exc
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    sources = _sources(triples)
+    sources = _sources(triples, engine.mapper)
     if not sources:
         # As a folder with no Markdown file: a mistyped path (an empty file, the ontology)
         # must not pass a CI gate with "0 documents checked".
@@ -1486,7 +1486,8 @@ def validate_graph(
     for t in triples:
         if isinstance(t.object, ox.NamedNode):
             links[t.object].add(t.subject)
-    writers = _Writers(quads, raw)
+    provenance = engine.mapper.document_spec["provenance"]
+    writers = _Writers(quads, raw, engine.mapper.term(provenance["primary_topic"]))
     for result, focus, rpath, (value, shape_name) in raw:
         owners = _owners(focus, sources, links)
         if not owners:
@@ -1541,7 +1542,10 @@ class _Writers:
     """
 
     def __init__(
-        self, quads: Sequence[ox.Quad], raw: Sequence[tuple[Result, Any, Any, Any]]
+        self,
+        quads: Sequence[ox.Quad],
+        raw: Sequence[tuple[Result, Any, Any, Any]],
+        describes: ox.NamedNode,
     ) -> None:
         wanted = {(r[1], r[2], r[3][0]) for r in raw if r[2] is not None and r[3][0] is not None}
         pairs = {(focus, path) for focus, path, _value in wanted}
@@ -1551,7 +1555,6 @@ class _Writers:
         """(node, property, value) of a result → the graphs that hold that triple."""
         self.graph_of: dict[Any, Any] = {}
         """Content → the named graph that describes it."""
-        describes = ox.NamedNode(MEDIGY + "describes")
         for q in quads:
             graph = q.graph_name
             if not isinstance(graph, ox.NamedNode):
@@ -1613,11 +1616,13 @@ def _rdf_format(path: Path, name: str | None) -> ox.RdfFormat:
     )
 
 
-def _sources(triples: Sequence[ox.Triple]) -> dict[ox.NamedNode, str]:
-    """Content node → source path, from the graph records in the dump."""
-    describes = ox.NamedNode(MEDIGY + "describes")
-    derived = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
-    source_path = ox.NamedNode(MEDIGY + "sourcePath")
+def _sources(triples: Sequence[ox.Triple], mapper: Mapper) -> dict[ox.NamedNode, str]:
+    """Content node → source path, from the graph records in the dump, read by the terms the
+    mapping's ``provenance`` names (those the export wrote them with)."""
+    prov = mapper.document_spec["provenance"]
+    describes = mapper.term(prov["primary_topic"])
+    derived = mapper.term(prov["derived_from"])
+    source_path = mapper.term(prov["source_path"])
     by_subject: dict[Any, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         by_subject[t.subject][t.predicate].append(t.object)

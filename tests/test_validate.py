@@ -1585,3 +1585,20 @@ def test_a_work_package_that_is_no_number_is_not_linked(tmp_path: Path) -> None:
         assert [d.key for d in report.diagnostics if d.severity is Severity.ERROR] == []
         told = [d for d in report.diagnostics if d.code == "map.integer"]
         assert [d.key for d in told] == ["featuredImage.workPackage"]
+
+
+def test_a_dump_made_with_a_mapping_of_other_provenance_terms_is_checked(tmp_path: Path) -> None:
+    """``validate --graph`` found documents by medigraph's own provenance terms: a dump made
+    with a mapping that names others was refused as holding no document."""
+    from medigraph.export import export
+    from medigraph.validation import validate_graph
+
+    mapping = tmp_path / "mapping.yaml"
+    text = (ROOT / "ontology" / "mapping.yaml").read_text(encoding="utf-8")
+    renamed = text.replace("primary_topic: medigy:describes", "primary_topic: schema:mainEntity")
+    assert renamed != text
+    mapping.write_text(renamed, encoding="utf-8")
+    dump = tmp_path / "d.trig"
+    export([EXAMPLES], dump, mapping=mapping, jobs=1, cache=False)
+    checked = validate_graph(dump, mapping=mapping)
+    assert len(checked.checked) == 19
