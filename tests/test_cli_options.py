@@ -246,3 +246,16 @@ def test_a_base_that_names_a_site_is_taken(base: str) -> None:
     from medigraph.mapping import check_base
 
     assert check_base(base) == base
+
+
+def test_the_commands_threads_get_the_stack_the_query_limits_were_measured_on() -> None:
+    """The nesting and chain limits hold on a 2 MiB stack or more; a C library's default
+    thread stack may be far smaller (musl: 128 KiB), so the command sets its own."""
+    probe = (
+        "import threading, medigraph.cli as c, sys\n"
+        "sys.argv = ['medigraph', '--version']\n"
+        "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
+        "print(threading.stack_size())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == str(8 << 20), done.stderr

@@ -10,6 +10,7 @@ import importlib
 import io
 import os
 import sys
+import threading
 
 import click
 
@@ -70,6 +71,10 @@ def all_commands() -> dict[str, click.Command]:
     return {name: command for name, command in found.items() if command is not None}
 
 
+THREAD_STACK_BYTES = 8 << 20
+"""The stack of the command's threads: glibc's default, made sure of."""
+
+
 def main() -> None:
     """The ``medigraph`` command: click's own handling, except for Ctrl-C, which ends the run
     with 130 (128 + SIGINT, as a shell reports it), not 1: a CI gate must not take an
@@ -79,6 +84,10 @@ def main() -> None:
         sys.stdout = io.TextIOWrapper(_Closed(), encoding="utf-8", write_through=True)
     if sys.stderr is None:  # `2>&-`: what would be said there is said to nobody; the run goes on
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    # Threads that parse or run a query (query's timed worker, serve's handlers) get the
+    # stack the limits were measured on (sparql.MAX_NESTING, MAX_CHAINED), not a C
+    # library's default: musl gives 128 KiB, where 70 nested COALESCE( already overflow.
+    threading.stack_size(THREAD_STACK_BYTES)
     try:
         code = cli.main(prog_name="medigraph", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C (click's form of KeyboardInterrupt)
