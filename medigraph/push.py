@@ -994,18 +994,20 @@ def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
     """(graph, file) of the graphs the manifest lists without their file, as their own
     provenance records it: one query, paged (after a push has recorded the files of the
     graphs it kept, only graphs it did not see are left, usually one page)."""
-    offset = 0
+    # Paged by the graph's name, not by OFFSET: Virtuoso sorts at most 10 000 rows for a
+    # LIMIT (SR353), so an OFFSET past them fails.
+    after: str | None = None
     while True:
         rows = client.select(
-            f"{provenance_query(base)} ORDER BY ?g ?path LIMIT {PROVENANCE_PAGE} OFFSET {offset}",
+            f"{provenance_query(base, after)} ORDER BY STR(?g) LIMIT {PROVENANCE_PAGE}",
             "reading the files of graphs the manifest has none for",
         )
         for row in rows:
             if "g" in row and "path" in row:
                 yield row["g"], row["path"]
-        if len(rows) < PROVENANCE_PAGE:
+        if len(rows) < PROVENANCE_PAGE or "g" not in rows[-1]:
             return
-        offset += PROVENANCE_PAGE
+        after = rows[-1]["g"]
 
 
 def _accept(

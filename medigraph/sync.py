@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from .diagnostics import plural
 from .mapping import DEFAULT_BASE
+from .sparql import literal as sparql_literal
 
 MEDIGY = "https://medigy.com/ontology/"
 CONTENT_HASH = ox.NamedNode(MEDIGY + "contentHash")
@@ -83,10 +84,11 @@ PROVENANCE_QUERY = """SELECT ?g ?path WHERE {{
     <{manifest}> <{lists}> ?g FILTER NOT EXISTS {{ ?g <{recorded}> ?file }}
   }}
   GRAPH ?g {{ ?g <{derived}> ?source . ?source <{path}> ?path }}
+  {after}
 }}"""
 
 
-def provenance_query(base: str = DEFAULT_BASE) -> str:
+def provenance_query(base: str = DEFAULT_BASE, after: str | None = None) -> str:
     """SPARQL that lists (graph, file) for the graphs the manifest lists without their file
     (written before it recorded files), from each graph's own provenance: one query, and only
     those graphs' statements about their source file are read."""
@@ -96,6 +98,7 @@ def provenance_query(base: str = DEFAULT_BASE) -> str:
         recorded=SOURCE_PATH.value,
         derived=DERIVED_FROM.value,
         path=PROVENANCE_PATH.value,
+        after="" if after is None else f"FILTER(STR(?g) > {sparql_literal(after)})",
     )
 
 

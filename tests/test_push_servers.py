@@ -683,6 +683,38 @@ def test_a_broken_rename_on_the_first_push_after_files_were_recorded_keeps_the_g
     assert again.writes == 0 and again.removed == [] and len(asked) == 1  # type: ignore[attr-defined]
 
 
+def test_the_files_of_an_old_manifest_are_read_page_by_page(
+    server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paged by OFFSET, the third page of 5 000 failed on Virtuoso (it sorts at most 10 000
+    rows for a LIMIT: SR353), so an old manifest of over 10 000 graphs stopped the push. The
+    pages now follow the graphs' names: every graph is read once, on every server."""
+    from medigraph import push as push_module
+
+    do_push(server, corpus, base)
+    pattern = f"GRAPH <{manifest_graph(base).value}> {{ ?g <{SOURCE_PATH}> ?f }}"
+    client(server).update(f"DELETE WHERE {{ {pattern} }}")
+    monkeypatch.setattr(push_module, "PROVENANCE_PAGE", 4)
+    asked: list[str] = []
+    real = Endpoint.select
+
+    def select(self: Endpoint, query: str, what: str = "query") -> list[dict[str, str]]:
+        asked.append(query)
+        return real(self, query, what)
+
+    monkeypatch.setattr(Endpoint, "select", select)
+    found = list(push_module._provenance(client(server), base))
+    pages = list(asked)
+    expected = {
+        (graph, doc.relative_to(corpus).as_posix())
+        for doc in documents(corpus)
+        for graph in store_graphs(server, base)
+        if graph.endswith("/" + doc.stem)
+    }
+    assert sorted(found) == sorted(expected) and len(found) == len(documents(corpus))
+    assert len(pages) == len(found) // 4 + 1 and not any("OFFSET" in q for q in pages)
+
+
 def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:
     from tests.servers import find_free_port
 
