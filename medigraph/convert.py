@@ -25,7 +25,15 @@ import pyoxigraph as ox
 from . import iris
 from ._version import __version__
 from .diagnostics import Diagnostic, Severity, error, plural, warning
-from .documents import HUGO_FALSE, HUGO_TRUE, MAX_DEPTH, Document, Value, hugo_value
+from .documents import (
+    HUGO_FALSE,
+    HUGO_TRUE,
+    MAX_DEPTH,
+    Document,
+    Value,
+    hugo_value,
+    is_unpublished,
+)
 from .mapping import RDF_TYPE, KeyRule, MappedDocument, Mapper, NodeRule, get_parts, get_path
 from .text import markdown_to_text, visible_text
 
@@ -34,6 +42,7 @@ XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
 XSD_DATE = ox.NamedNode(XSD + "date")
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
 XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
+_TRUE = ox.Literal("true", datatype=XSD_BOOLEAN)
 
 _DATETIME = re.compile(
     r"^-?\d{4,}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
@@ -282,6 +291,9 @@ class Emitter:
                 )
                 continue
             CONVERTERS[rule.converter](self, rule, subject, value)
+        unpublished = self.m.document_spec.get("unpublished")
+        if unpublished and is_unpublished(fm, self.doc.path):  # exported with --drafts
+            self.add(self.subject, self.m.term(unpublished), _TRUE)
         self._provenance()
 
     def _given_before(self, rule: KeyRule) -> bool:

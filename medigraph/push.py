@@ -414,15 +414,24 @@ def graphs_from_dump(
         yield DocumentGraph(current, current, lines)
 
 
+_TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+
+
 def _draft_lines(mapper: Mapper) -> tuple[str, ...]:
     """How a draft's own triple ends in a document graph's N-Triples lines (`` <…/draft>
     "true"^^<…#boolean> .``), for each property the mapping writes Hugo's draft flag to."""
-    true = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
     return tuple(
-        f" {ox.NamedNode(mapper.term_iri(rule.properties[0]).value)} {true} ."
+        f" {ox.NamedNode(mapper.term_iri(rule.properties[0]).value)} {_TRUE} ."
         for rule in mapper.rules
         if rule.converter == "hugo-boolean"
     )
+
+
+def _unpublished_lines(mapper: Mapper) -> tuple[str, ...]:
+    """How the triple marking a page Hugo does not publish ends (the mapping's
+    ``document.unpublished``), as :func:`_draft_lines` for drafts."""
+    unpublished = mapper.document_spec.get("unpublished")
+    return (f" {mapper.term(unpublished)} {_TRUE} .",) if unpublished else ()
 
 
 def _is_draft(doc: DocumentGraph, endings: tuple[str, ...]) -> bool:
@@ -709,6 +718,7 @@ def push(
         # Where the names of document graphs start: a dump's other graphs are not pushed.
         own = mapper.base + mapper.document_spec["graph"].split("{", 1)[0]
         draft_lines = _draft_lines(mapper)
+        unpublished_lines = _unpublished_lines(mapper)
         dump_names = ""
         if dumps is not None:
             count, problems = -1, list[Diagnostic]()
@@ -788,6 +798,15 @@ def push(
                 # A dump exported with --drafts: its drafts stay out unless asked for, as
                 # when pushing the documents.
                 report.drafts += 1
+                if on_document:
+                    on_document(entry.source)
+                continue
+            if (
+                isinstance(entry, DocumentGraph)
+                and not drafts
+                and _is_draft(entry, unpublished_lines)
+            ):  # and so do its pages Hugo does not publish
+                report.unpublished += 1
                 if on_document:
                     on_document(entry.source)
                 continue

@@ -364,6 +364,30 @@ def test_a_dump_exported_with_drafts_pushes_them_only_when_asked(
     assert set(store_graphs(server, base)) == every
 
 
+def test_a_dump_exported_with_drafts_pushes_its_unpublished_pages_only_when_asked(
+    server: SparqlServer, corpus: Path, tmp_path: Path, base: str
+) -> None:
+    """A page Hugo does not publish, exported with --drafts, carried no mark: pushing the
+    dump without --drafts published it. It says medigy:unpublished true, and is left out as
+    the dump's drafts are."""
+    target = documents(corpus)[0]
+    text = target.read_text(encoding="utf-8")
+    never = "\nbuild:\n  render: never\n  list: never\ntitle:"
+    target.write_text(text.replace("\ntitle:", never, 1), encoding="utf-8")
+    dump = tmp_path / "d.nq"
+    assert export([corpus], dump, base=base, drafts=True, jobs=1).exit_code == 0
+    marked = [q for q in ox.parse(path=str(dump)) if q.predicate.value.endswith("/unpublished")]
+    assert [(q.object.value, q.subject.value.rsplit("/", 1)[-1]) for q in marked] == [
+        ("true", target.stem)
+    ]
+    every = set(expected_graphs(corpus, base))
+    report = push_dump(server, dump, base)
+    assert report.unpublished == 1 and "1 unpublished page" in report.summary()  # type: ignore[attr-defined]
+    assert every - set(store_graphs(server, base)) == {f"{base}graph/content/{target.stem}"}
+    report = push_dump(server, dump, base, drafts=True)
+    assert set(store_graphs(server, base)) == every
+
+
 def test_a_draft_before_a_clash_does_not_hide_it_from_push(
     server: SparqlServer, tmp_path: Path, base: str
 ) -> None:

@@ -72,8 +72,8 @@ from ._common import (
     is_flag=True,
     help="Push what Hugo does not publish too (drafts, headless bundles, build: never); by"
     " default they are left out, and a document that becomes one is removed from the store, as Hugo unpublishes it. The same for"
-    " a --dump exported with --drafts, for its drafts (their graphs say medigy:draft true;"
-    " an unpublished page carries no mark, and is pushed).",
+    " a --dump exported with --drafts (their graphs say medigy:draft true or"
+    " medigy:unpublished true).",
 )
 @click.option(
     "--timeout",
