@@ -69,10 +69,12 @@ from .sync import (
     RDF_TYPE,
     SOURCE_PATH,
     SyncPlan,
+    forget_statement,
     leftover_staging,
     manifest_graph,
     manifest_query,
     provenance_query,
+    sources_update,
     staging_graph,
 )
 from .writers import format_named_by
@@ -220,13 +222,12 @@ def _manifest_entry(graph: str, hash_value: str, manifest: str, path: str | None
     )
 
 
-def _forget_hash(graph: str, manifest: str, what: str = CONTENT_HASH.value) -> str:
-    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(what)} ?h }}"
-    return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
+def _forget_hash(graph: str, manifest: str) -> str:
+    return forget_statement(graph, manifest, CONTENT_HASH.value)
 
 
 def _forget_source(graph: str, manifest: str) -> str:
-    return _forget_hash(graph, manifest, SOURCE_PATH.value)
+    return forget_statement(graph, manifest, SOURCE_PATH.value)
 
 
 def _forget_entry(graph: str, manifest: str) -> str:
@@ -976,17 +977,6 @@ def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[st
         if (source := row.get("source")) is not None:
             sources[graph] = source
     return current, sources
-
-
-def sources_update(moved: list[tuple[str, str]], manifest: str) -> str:
-    """Record the file of each unchanged (graph, file) in the manifest, in place of the one it
-    recorded (or none: a manifest from before files were recorded); one transaction."""
-    ops = [_forget_source(graph, manifest) for graph, _ in moved]
-    body = " ".join(
-        f"{iri(graph)} {iri(SOURCE_PATH.value)} {literal(path)} ." for graph, path in moved
-    )
-    ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{ {body} }} }}")
-    return " ;\n".join(ops)
 
 
 def _record_sources(

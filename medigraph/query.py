@@ -1560,12 +1560,17 @@ def projected_variables(text: str) -> list[str] | None:
     return names
 
 
-def _blank(text: str, kinds: tuple[str, ...] = ("comment", "string", "iri")) -> str:
+def _blank(
+    text: str,
+    kinds: tuple[str, ...] = ("comment", "string", "iri"),
+    keep: Callable[[int, int], object] | None = None,
+) -> str:
     """The query with its spans of these kinds blanked (same length): what is left is SPARQL
-    syntax, where a keyword or a variable is one."""
+    syntax, where a keyword or a variable is one. An IRI for which ``keep(start, end)`` is
+    true is left as written."""
     out = list(text)
     for start, end, what in _scan(text):
-        if what in kinds:
+        if what in kinds and not (what == "iri" and keep is not None and keep(start, end)):
             out[start:end] = " " * (end - start)
     return "".join(out)
 
@@ -1578,11 +1583,7 @@ def _syntax(text: str) -> str:
     it hid any depth; counted, such a query is parsed in a process of its own, where a parse
     that takes hours is stopped and one that crashes is an error. (The limits themselves count
     on :func:`_blank`: an IRI may hold any number of brackets, ``Foo_(bar)``.)"""
-    out = list(text)
-    for start, end, what in _scan(text):
-        if what != "iri" or not _SYNTAX_IN_IRI.search(text, start + 1, end - 1):
-            out[start:end] = " " * (end - start)
-    return "".join(out)
+    return _blank(text, keep=lambda start, end: _SYNTAX_IN_IRI.search(text, start + 1, end - 1))
 
 
 _SYNTAX_IN_IRI = re.compile(r"[()\[\],;&?!=+*]")

@@ -52,6 +52,7 @@ from .sync import (
     manifest_query,
     provenance_query,
     read_manifest,
+    sources_update,
 )
 
 DEFAULT_STORE = os.path.join("output", "store")
@@ -531,7 +532,9 @@ class StoreSync:
         for start in range(0, len(moved), self.batch_size):
             self._written = True
             self._store.update(  # type: ignore[union-attr]
-                _sources_update(moved[start : start + self.batch_size], self.plan, self.base)
+                sources_update(
+                    moved[start : start + self.batch_size], manifest_graph(self.base).value
+                )
             )
 
     def removed(self) -> list[str]:
@@ -684,21 +687,6 @@ def _provenance(store: ox.Store | None, base: str) -> Iterator[tuple[str, str]]:
     assert isinstance(rows, ox.QuerySolutions)
     for row in rows:
         yield str(row["g"].value), str(row["path"].value)
-
-
-def _sources_update(moved: list[tuple[str, str]], plan: SyncPlan, base: str) -> str:
-    """SPARQL that records the file of each unchanged (graph, file) in the manifest, in place
-    of the one it recorded (or none: a store from before files were recorded)."""
-    manifest = manifest_graph(base)
-    old = " ".join(
-        f"{ox.NamedNode(g)} {SOURCE_PATH} {ox.Literal(plan.sources[g])} ."
-        for g, _path in moved
-        if g in plan.sources
-    )
-    new = " ".join(f"{ox.NamedNode(g)} {SOURCE_PATH} {ox.Literal(path)} ." for g, path in moved)
-    parts = [f"DELETE DATA {{ GRAPH {manifest} {{ {old} }} }}"] if old else []
-    parts.append(f"INSERT DATA {{ GRAPH {manifest} {{ {new} }} }}")
-    return " ;\n".join(parts)
 
 
 def _forget_in_union(graph: ox.NamedNode) -> str:

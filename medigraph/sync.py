@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from .diagnostics import plural
 from .mapping import DEFAULT_BASE
+from .sparql import iri
 from .sparql import literal as sparql_literal
 
 MEDIGY = "https://medigy.com/ontology/"
@@ -100,6 +101,25 @@ def provenance_query(base: str = DEFAULT_BASE, after: str | None = None) -> str:
         path=PROVENANCE_PATH.value,
         after="" if after is None else f"FILTER(STR(?g) > {sparql_literal(after)})",
     )
+
+
+def forget_statement(graph: str, manifest: str, predicate: str) -> str:
+    """SPARQL that forgets what the manifest says of ``graph`` by ``predicate`` (its hash, its
+    file), whatever it says."""
+    pattern = f"GRAPH {iri(manifest)} {{ {iri(graph)} {iri(predicate)} ?h }}"
+    return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
+
+
+def sources_update(moved: list[tuple[str, str]], manifest: str) -> str:
+    """SPARQL that records the file of each unchanged (graph, file) in the manifest, in place
+    of the one it recorded (or none: a manifest from before files were recorded); one
+    transaction, for the embedded store and for push alike."""
+    ops = [forget_statement(graph, manifest, SOURCE_PATH.value) for graph, _ in moved]
+    body = " ".join(
+        f"{iri(graph)} {iri(SOURCE_PATH.value)} {sparql_literal(path)} ." for graph, path in moved
+    )
+    ops.append(f"INSERT DATA {{ GRAPH {iri(manifest)} {{ {body} }} }}")
+    return " ;\n".join(ops)
 
 
 @dataclass
