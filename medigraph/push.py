@@ -66,6 +66,7 @@ from .sync import (
     LISTS,
     MANIFEST_CLASS,
     PENDING,
+    PROVENANCE_PATH,
     RDF_TYPE,
     SOURCE_PATH,
     SyncPlan,
@@ -415,6 +416,19 @@ def graphs_from_dump(
         yield DocumentGraph(current, current, lines)
 
 
+def _dump_source(doc: DocumentGraph) -> str | None:
+    """The source file a dump's document graph says it was derived from (``medigy:sourcePath``),
+    to name it in a diagnostic; None when it says none."""
+    marker = f" {PROVENANCE_PATH} "
+    for line in doc.lines:
+        if marker in line:
+            with contextlib.suppress(SyntaxError):
+                for triple in ox.parse(line, format=ox.RdfFormat.N_TRIPLES):
+                    if isinstance(triple.object, ox.Literal):
+                        return triple.object.value
+    return None
+
+
 _TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
 
 
@@ -726,9 +740,10 @@ def push(
             # Several dumps (the shards of one export) are one corpus: a graph none of them
             # holds is a deleted document's; one shard alone would delete all the others'.
             dump_names = ", ".join(os.fspath(one) for one in dumps)
-            seen_graphs: set[str] = set()
+            # Each dump is checked for a graph in two blocks; a graph in two dumps (two
+            # documents of different shards that got one IRI) is told below, per document.
             graphs = itertools.chain.from_iterable(
-                graphs_from_dump(os.fspath(one), manifest, seen_graphs) for one in dumps
+                graphs_from_dump(os.fspath(one), manifest) for one in dumps
             )
             # Dumps of an empty checkout (its shards, say) are an empty corpus, as PATHS are:
             # judged on the first graph, before anything is sent.
@@ -851,6 +866,21 @@ def push(
                             f"start with {own}; exported with another --base?): not pushed, "
                             "as push never touches graphs it did not write",
                             "push.graph",
+                        )
+                    )
+                    continue
+                if doc.graph in plan.seen:  # an earlier dump's document has this name
+                    report.rejected += 1
+                    report.diagnostics.append(
+                        error(
+                            _dump_source(doc) or dump_names,
+                            None,
+                            None,
+                            f"its graph <{doc.graph}> is also in an earlier --dump: two "
+                            "documents of different shards got the same IRI, a clash no "
+                            "shard can see (docs/scaling.md); the earlier one is pushed, not "
+                            "this one: give one of them its own mdName",
+                            "push.collision",
                         )
                     )
                     continue

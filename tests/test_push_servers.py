@@ -1237,6 +1237,35 @@ def test_the_dumps_of_every_shard_push_as_one_corpus(
     assert "unchanged" in done.stderr and "removed 0" in done.stderr
 
 
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_graph_in_two_shards_dumps_is_a_collision_not_a_silent_overwrite(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path, where: str
+) -> None:
+    """Two documents of different shards that got one IRI (a copied folder) are both in the
+    shards' dumps, as no shard sees the other: pushed together, the second is a
+    ``push.collision`` error naming its file (exit 1), and the first dump's stays. (The
+    last graph of a dump was not remembered, so such a graph was pushed twice, the later
+    replacing the earlier without a word; one earlier in a dump stopped the push with
+    "appears in two places", as if the dump were malformed.)"""
+    files = sorted(corpus.rglob("*.md"))
+    original = files[0] if where == "first" else files[-1]
+    copied = tmp_path / "other" / "copy.md"
+    copied.parent.mkdir()
+    shutil.copyfile(original, copied)
+    dumps = [tmp_path / "s1.nq", tmp_path / "s2.nq"]
+    export([corpus], dumps[0], base=base, jobs=1, cache=False)
+    export([copied.parent], dumps[1], base=base, jobs=1, cache=False)
+    report = push_dump(server, dumps, base)
+    [clash] = [d for d in report.diagnostics if d.code == "push.collision"]
+    assert clash.path == "copy.md" and clash.severity.name == "ERROR"
+    assert report.rejected == 1 and report.exit_code == 1
+    graph = f"{base}graph/content/" + original.stem
+    rows = client(server).select(
+        f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ ?s <https://medigy.com/ontology/sourcePath> ?p }} }}"
+    )
+    assert [row["p"] for row in rows] == [original.relative_to(corpus).as_posix()]
+
+
 # --------------------------------------------------------------------------- refusals
 
 
