@@ -1,4 +1,4 @@
-# Sourced by scripts/medigraph and scripts/test: make $venv with a Python of 3.11 or newer
+# Sourced by scripts/medigraph, scripts/test and scripts/check: make $venv with a Python of 3.11 or newer
 # (make_venv's arguments go to `python -m venv`).
 
 python_ok() {
@@ -18,5 +18,18 @@ make_venv() {
         "$py" -m venv --clear "$@" "$venv"
     else
         "$py" -m venv "$@" "$venv"
+    fi
+}
+
+dev_venv() {
+    # $venv with medigraph and its test and development dependencies (scripts/test and
+    # scripts/check; $root is the checkout): made on first use, again when pyproject.toml changes.
+    stamp="$venv/.medigraph-dev-installed"
+    if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
+        echo "medigraph: setting up $venv with test dependencies..." >&2
+        make_venv
+        "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+        "$venv/bin/python" -m pip install --quiet -e "$root[dev]" >&2
+        touch "$stamp" "$venv/.medigraph-installed"
     fi
 }

@@ -72,6 +72,56 @@ def test_group_help_lists_every_command() -> None:
     assert listed == sorted(all_commands()) == ["export", "push", "query", "serve", "validate"]
 
 
+STUB_PYTHON = """#!/bin/sh
+# A Python for the checkout scripts' tests: passes the version check, makes a venv of itself,
+# and "installs" (records pip's arguments, and makes ruff and mypy that record theirs).
+here=$(cd "$(dirname "$0")" && pwd)
+case "$1" in
+  -c) exit 0 ;;
+  -m) case "$2" in
+        venv) for last; do :; done; mkdir -p "$last/bin"; cp "$0" "$last/bin/python"; exit 0 ;;
+        pip) echo "pip $*" >> "$here/../ran.log"
+             for tool in ruff mypy; do
+               printf '#!/bin/sh\\necho %s "$@" >> "%s/../ran.log"\\n' "$tool" "$here" > "$here/$tool"
+               chmod +x "$here/$tool"
+             done
+             exit 0 ;;
+      esac ;;
+esac
+exit 1
+"""
+
+
+def test_scripts_check_sets_up_the_venv_as_scripts_test_does(tmp_path: Path) -> None:
+    """The README's Development section lists ./scripts/check beside ./scripts/test; in a
+    fresh clone, or one set up by scripts/medigraph (no dev dependencies), it failed with
+    ".venv/bin/ruff: not found" (exit 127) instead of installing them as scripts/test does."""
+    import os
+    import shutil
+
+    checkout = tmp_path / "checkout"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "scripts", checkout / "scripts")
+    (checkout / "pyproject.toml").write_text("", encoding="utf-8")
+    python = tmp_path / "python3"
+    python.write_text(STUB_PYTHON, encoding="utf-8")
+    python.chmod(0o755)
+    done = subprocess.run(
+        ["sh", str(checkout / "scripts" / "check")],
+        env={**os.environ, "PYTHON": str(python)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    ran = (checkout / ".venv" / "ran.log").read_text(encoding="utf-8").splitlines()
+    assert any(line.endswith(f"-e {checkout}[dev]") for line in ran), ran
+    assert ran[-3:] == [
+        "ruff format --check medigraph tests benchmarks",
+        "ruff check medigraph tests benchmarks",
+        "mypy",
+    ]
+    assert (checkout / ".venv" / ".medigraph-dev-installed").is_file()
+
+
 def test_the_checkout_scripts_refuse_an_old_python_and_replace_a_venv_made_by_one(
     tmp_path: Path,
 ) -> None:
