@@ -705,6 +705,7 @@ def push(
     if not 0 < timeout < math.inf or retries < 0:  # as --timeout and --retries are checked
         raise PushUsageError(f"timeout {timeout} s and {retries} retries: no request can be sent")
     _refuse_missing([*paths, *(dumps or [])])
+    _refuse_repeated(dumps or [])
     try:
         check_base(base)
     except MappingError as exc:  # an argument that cannot work, as the command's usage error
@@ -967,6 +968,23 @@ def _refuse_missing(paths: Iterable[str | os.PathLike[str]]) -> None:
     before the store is contacted (and a missing folder would keep every graph)."""
     if said := missing_paths(paths):
         raise PushUsageError(f"{said}; nothing pushed")
+
+
+def _refuse_repeated(dumps: Iterable[str | os.PathLike[str]]) -> None:
+    """A dump given twice (by the same name or another) is the command's usage error: each
+    of its graphs would be told as two shards' documents clashing."""
+    seen: dict[tuple[int, int], str] = {}
+    for dump in dumps:
+        try:
+            status = os.stat(dump)
+        except OSError:
+            continue  # told by _refuse_missing, or when it is read
+        key = (status.st_dev, status.st_ino)
+        if key in seen:
+            raise PushUsageError(
+                f"--dump {os.fspath(dump)} is given twice (as {seen[key]} too); nothing pushed"
+            )
+        seen[key] = os.fspath(dump)
 
 
 def _report_refused(

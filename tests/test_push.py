@@ -246,6 +246,28 @@ def test_an_empty_folder_is_refused_before_the_store_is_contacted(
     assert no_requests == []
 
 
+def test_a_dump_given_twice_is_refused_before_the_store_is_contacted(
+    no_requests: list[str], tmp_path: Path
+) -> None:
+    """The same dump twice (by another name too) is no sharded corpus: its graphs were sent,
+    then the push stopped half way with "appears in two places" (or, now that a graph in
+    two dumps is a clash of two shards' documents, each graph would be told as one)."""
+    from medigraph.export import export
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "content"
+    dump = tmp_path / "s1.nq"
+    export([examples], dump, jobs=1, cache=False)
+    (tmp_path / "again").symlink_to(tmp_path)
+    again = tmp_path / "again" / "s1.nq"
+    done = CliRunner().invoke(
+        cli,
+        ["push", "--dump", str(dump), "--dump", str(again), "--endpoint", "http://127.0.0.1:9/q"],
+    )
+    assert done.exit_code == 2, done.output
+    assert f"--dump {again} is given twice (as {dump} too)" in done.output
+    assert no_requests == []
+
+
 @pytest.mark.parametrize("name", ["dump.ttl", "dump.nt", "dump.jsonld"])
 def test_a_dump_of_another_format_is_refused_naming_every_extension_push_reads(
     tmp_path: Path, name: str
