@@ -385,6 +385,35 @@ def test_a_deeply_nested_query_is_a_400_and_the_server_goes_on(tmp_path: Path) -
         serving.wait(10)
 
 
+def test_ctrl_c_as_soon_as_serve_says_it_stops_it_ends_with_0(tmp_path: Path) -> None:
+    """README: Ctrl-C is serve's normal end, so it exits 0 (not 130). The line saying
+    "Ctrl-C stops" was printed before Ctrl-C was taken as that end: pressed at once, it was
+    "medigraph: interrupted", exit 130."""
+    import signal
+
+    from tests._robust import medigraph_command
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    command = [*medigraph_command(), "serve", "--store", str(tmp_path / "store"), "--port", "0"]
+    for _ in range(3):
+        serving = subprocess.Popen(
+            command,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        assert serving.stderr is not None
+        assert "Ctrl-C stops" in serving.stderr.readline()
+        serving.send_signal(signal.SIGINT)
+        try:
+            code = serving.wait(20)
+        except subprocess.TimeoutExpired:
+            serving.kill()
+            raise
+        assert code == 0, serving.stderr.read()
+        assert "interrupted" not in serving.stderr.read()
+
+
 def test_a_long_chain_is_a_400_not_a_crashed_worker(server: QueryServer) -> None:
     """20,000 UNION, OPTIONAL, MINUS, FILTER or triple patterns in one group parse, but
     overflowed Oxigraph's stack in the worker running them: a 500, the worker gone."""

@@ -387,11 +387,12 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
             " can write it would change the answers while they are given",
             err=True,
         )
-    click.echo(
-        f"medigraph: serving {store_path} read-only at {server.url} (SPARQL endpoint {server.url}query); Ctrl-C stops.",
-        err=True,
-    )
     try:
+        # Within the try: a Ctrl-C the moment this line says it stops the server is its end.
+        click.echo(
+            f"medigraph: serving {store_path} read-only at {server.url} (SPARQL endpoint {server.url}query); Ctrl-C stops.",
+            err=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass
