@@ -912,10 +912,12 @@ def push(
         nothing_else = report.read > 0 and report.read == (
             report.drafts + report.sections + report.unpublished
         )
-        if removed and nothing_else and not allow_empty and not dump_names:
-            # As with no document at all: pushing them would remove every graph a push wrote.
+        if removed and nothing_else and not allow_empty:
+            # As with no document at all: pushing them would remove every graph a push wrote
+            # (dumps exported with --drafts, pushed without it, as much as documents).
+            given = paths if dumps is None else dumps
             raise PushError(
-                f"{only_left_out(paths, report.drafts, report.sections, report.unpublished)}:"
+                f"{only_left_out(given, report.drafts, report.sections, report.unpublished)}:"
                 " nothing removed (give"
                 " --allow-empty to remove every graph a push wrote)"
             )

@@ -388,6 +388,29 @@ def test_a_dump_exported_with_drafts_pushes_its_unpublished_pages_only_when_aske
     assert set(store_graphs(server, base)) == every
 
 
+def test_a_dump_of_only_drafts_pushed_without_drafts_removes_nothing_unless_allow_empty(
+    server: SparqlServer, corpus: Path, tmp_path: Path, base: str
+) -> None:
+    """Documents that are all drafts are refused unless --allow-empty (README); the dump of
+    them, exported with --drafts and pushed without it, removed every document's graph."""
+    do_push(server, corpus, base)
+    before = set(store_graphs(server, base))
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    shutil.copyfile(documents(corpus)[0], drafts / "only.md")
+    make_draft(drafts / "only.md")
+    dump = tmp_path / "d.nq"
+    assert export([drafts], dump, base=base, drafts=True, jobs=1, cache=False).exit_code == 0
+    with pytest.raises(PushError, match=r"only 1 draft .* nothing removed .*--allow-empty"):
+        push_dump(server, dump, base)
+    assert set(store_graphs(server, base)) == before
+    with pytest.raises(PushError, match=r"only 1 draft .* nothing removed .*--allow-empty"):
+        do_push(server, drafts, base)  # as for the documents
+    report = push_dump(server, dump, base, allow_empty=True)
+    assert report.drafts == 1 and len(report.removed) == len(before)
+    assert set(store_graphs(server, base)) == set()
+
+
 def test_a_draft_before_a_clash_does_not_hide_it_from_push(
     server: SparqlServer, tmp_path: Path, base: str
 ) -> None:
