@@ -736,6 +736,7 @@ def push(
         draft_lines = _draft_lines(mapper)
         unpublished_lines = _unpublished_lines(mapper)
         dump_names = ""
+        reading = [""]  # the dump the graph at hand comes from (they are read in turn)
         if dumps is not None:
             count, problems = -1, list[Diagnostic]()
             # Several dumps (the shards of one export) are one corpus: a graph none of them
@@ -743,9 +744,14 @@ def push(
             dump_names = ", ".join(os.fspath(one) for one in dumps)
             # Each dump is checked for a graph in two blocks; a graph in two dumps (two
             # documents of different shards that got one IRI) is told below, per document.
-            graphs = itertools.chain.from_iterable(
-                graphs_from_dump(os.fspath(one), manifest) for one in dumps
-            )
+            dump_files = [os.fspath(one) for one in dumps]
+
+            def dump_graphs() -> Iterator[DocumentGraph]:
+                for one in dump_files:
+                    reading[0] = one
+                    yield from graphs_from_dump(one, manifest)
+
+            graphs = dump_graphs()
             # Dumps of an empty checkout (its shards, say) are an empty corpus, as PATHS are:
             # judged on the first graph, before anything is sent.
             first = next(graphs, None)
@@ -860,7 +866,7 @@ def push(
                     keep_all = True  # which graph did it mean to replace? none is removed
                     report.diagnostics.append(
                         error(
-                            dump_names,
+                            reading[0],
                             None,
                             None,
                             f"graph <{doc.graph}> is not a document graph of {base} (names "
@@ -874,10 +880,11 @@ def push(
                     report.rejected += 1
                     report.diagnostics.append(
                         error(
-                            _dump_source(doc) or dump_names,
+                            _dump_source(doc) or reading[0],
                             None,
                             None,
-                            f"its graph <{doc.graph}> is also in an earlier --dump: two "
+                            f"its graph <{doc.graph}> (in {reading[0]}) is also in an earlier "
+                            "--dump: two "
                             "documents of different shards got the same IRI, a clash no "
                             "shard can see (docs/scaling.md); the earlier one is pushed, not "
                             "this one: give one of them its own mdName",

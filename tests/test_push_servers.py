@@ -1281,12 +1281,27 @@ def test_a_graph_in_two_shards_dumps_is_a_collision_not_a_silent_overwrite(
     report = push_dump(server, dumps, base)
     [clash] = [d for d in report.diagnostics if d.code == "push.collision"]
     assert clash.path == "copy.md" and clash.severity.name == "ERROR"
+    assert f"(in {dumps[1]}) is also in an earlier --dump" in clash.message
     assert report.rejected == 1 and report.exit_code == 1
     graph = f"{base}graph/content/" + original.stem
     rows = client(server).select(
         f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ ?s <https://medigy.com/ontology/sourcePath> ?p }} }}"
     )
     assert [row["p"] for row in rows] == [original.relative_to(corpus).as_posix()]
+
+
+def test_a_graph_of_another_base_is_told_at_the_dump_that_holds_it(
+    server: SparqlServer, corpus: Path, base: str, tmp_path: Path
+) -> None:
+    """Each push.graph error's path was every dump given, joined: with the 25 shards of
+    docs/scaling.md's recipe, 25 names on every line, and not the one holding the graph."""
+    dumps = [tmp_path / "s1.nq", tmp_path / "s2.nq"]
+    export([corpus], dumps[0], base=base, shard=(1, 2), jobs=1, cache=False)
+    export([corpus], dumps[1], base="https://other.example/", shard=(2, 2), jobs=1, cache=False)
+    report = push_dump(server, dumps, base, dry_run=True)
+    refused = [d for d in report.diagnostics if d.code == "push.graph"]
+    assert refused and report.rejected == len(refused)
+    assert {d.path for d in refused} == {str(dumps[1])}
 
 
 # --------------------------------------------------------------------------- refusals
