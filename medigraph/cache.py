@@ -4,9 +4,9 @@ One SQLite file per dump (``output/cache/medigraph.ttl.sqlite``) maps each sourc
 workers made of it last time (the bytes of its serialized blocks, N-Quads, diagnostics). A
 row is only used when everything that shaped it is the same: the file's bytes (sha256), its
 path and the name it is shown under, and the *fingerprint* of the run — mapping, ontology,
-base IRI, output format and the engine's own source code — so a changed mapping or a new
-medigraph invalidates the cache by itself and the result is always byte-identical to a full
-export.
+base IRI, output format, the engine's own source code and the Python and libraries it runs
+on — so a changed mapping, a new medigraph or a Python upgrade invalidates the cache by
+itself and the result is always byte-identical to a full export.
 
 Whether the bytes are the same is decided the way git decides it for its index:
 
@@ -35,9 +35,13 @@ import os
 import pickle
 import sqlite3
 import stat as stat_mode
+import sys
 import time
+import unicodedata
 from collections import deque
 from pathlib import Path
+
+import yaml
 
 from .diagnostics import Diagnostic, Severity
 from .documents import SourceFile
@@ -126,6 +130,15 @@ def run_fingerprint(mapper: Mapper, settings: Settings) -> str:
     # Libraries whose output is part of the result: the bodies' Markdown rendering, the terms.
     for distribution in ("markdown-it-py", "pyoxigraph", "PyYAML"):
         digest.update(f"{distribution} {_version(distribution)}\n".encode())
+    # And Python's own: the bodies' HTML is read by its html.parser (changed by patch
+    # releases), slugs and names fold by its Unicode database (newer with each minor
+    # version), and YAML is read by libyaml when PyYAML has it, else by PyYAML's own parser
+    # (their diagnostics differ).
+    with_libyaml = getattr(yaml, "__with_libyaml__", False)
+    digest.update(
+        f"python {sys.implementation.name} {sys.version}\n"
+        f"unicode {unicodedata.unidata_version}\nlibyaml {with_libyaml}\n".encode()
+    )
     # The engine's version string does not change on every edit of the code; its source does.
     package = Path(__file__).resolve().parent
     for name in _ENGINE_MODULES:

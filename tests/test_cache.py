@@ -136,6 +136,35 @@ def test_a_different_base_or_format_does_not_reuse_results(corpus: Path, tmp_pat
     assert export([corpus], tmp_path / "a.ttl", cache=folder, format="nt").cached == 0
 
 
+@pytest.mark.parametrize(
+    ("module", "name", "value"),
+    [
+        ("sys", "version", "3.99.0 (another build)"),
+        ("unicodedata", "unidata_version", "99.0.0"),
+        ("yaml", "__with_libyaml__", "another parser"),
+    ],
+)
+def test_another_python_or_yaml_parser_does_not_reuse_results(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    name: str,
+    value: str,
+) -> None:
+    """What a result is made of depends on the Python that made it: its html.parser reads the
+    bodies (patch releases change it), its Unicode database folds names into IRIs, and YAML is
+    read by libyaml or by PyYAML's own parser. A cache kept across an upgrade must not hand
+    back what the old one made."""
+    import importlib
+
+    out = tmp_path / "out" / "medigraph.nq"
+    assert export([corpus], out, jobs=1, cache=True).cached == 0
+    assert export([corpus], out, jobs=1, cache=True).cached > 0
+    monkeypatch.setattr(importlib.import_module(module), name, value)
+    assert export([corpus], out, jobs=1, cache=True).cached == 0
+
+
 def test_cache_is_on_by_default_only_under_output(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
