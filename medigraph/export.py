@@ -355,8 +355,10 @@ def export(
         if store is not None:
             from .store import StoreSync  # only exports that keep a store pay for it
 
-            # A shard sees only part of the corpus, so it cannot tell which graphs are gone.
-            sync = stack.enter_context(StoreSync(store, base=base, delete=shard is None))
+            # A shard sees only part of the corpus: it can tell which graphs of its own files
+            # are gone (the manifest records each graph's file), not which of the others'.
+            scope = None if shard is None else in_shard(shard)
+            sync = stack.enter_context(StoreSync(store, base=base, scope=scope))
             # A folder that cannot be listed hides its documents: they are not gone.
             sync.unlisted = len(unlisted(problems))
         stream = stack.enter_context(_large_writes(stack.enter_context(atomic_output(out))))

@@ -23,7 +23,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -340,7 +340,12 @@ def read_current_manifest(store: ox.Store, base: str = DEFAULT_BASE) -> dict[str
     return _read_plan(store, base).current
 
 
-def _read_plan(store: ox.Store, base: str, delete: bool = True) -> SyncPlan:
+def _read_plan(
+    store: ox.Store,
+    base: str,
+    delete: bool = True,
+    scope: Callable[[str], bool] | None = None,
+) -> SyncPlan:
     """A plan from the store's manifest: each graph's hash, and the file it came from."""
     rows = store.query(manifest_query(base))
     assert isinstance(rows, ox.QuerySolutions)
@@ -350,7 +355,7 @@ def _read_plan(store: ox.Store, base: str, delete: bool = True) -> SyncPlan:
         hashes.append((graph, str(row["hash"].value)))
         if row["source"] is not None:
             sources[graph] = str(row["source"].value)
-    return SyncPlan(read_manifest(hashes), delete=delete, sources=sources)
+    return SyncPlan(read_manifest(hashes), delete=delete, sources=sources, scope=scope)
 
 
 class StoreSync:
@@ -367,10 +372,14 @@ class StoreSync:
         base: str = DEFAULT_BASE,
         delete: bool = True,
         batch_size: int = BATCH_SIZE,
+        scope: Callable[[str], bool] | None = None,
     ) -> None:
         self.path = Path(path)
         self.base = base
         self.delete = delete
+        self.scope = scope
+        """For an export of part of the corpus (a shard): whether a file (its path under the
+        PATHs) is in that part; only the graphs of such files are removed when not exported."""
         self.batch_size = batch_size
         self.plan = SyncPlan({}, delete=delete)
         self.kept_removals: list[str] = []
@@ -403,7 +412,7 @@ class StoreSync:
             self._store = None
             raise
         self._drop_other_bases()
-        self.plan = _read_plan(self._store, self.base, self.delete)
+        self.plan = _read_plan(self._store, self.base, self.delete, self.scope)
         quads = ontology_quads(self.base)
         nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         self._consider(ontology_graph(self.base).value, hashlib.sha256(nquads).hexdigest(), quads)

@@ -9,7 +9,7 @@ Graphs that are not in the manifest were not written by medigraph and are never 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -141,6 +141,10 @@ class SyncPlan:
     only that entry is rewritten."""
     rejected_files: set[str] = field(default_factory=set)
     """The files of the documents rejected in this run: the graphs they gave stay."""
+    scope: Callable[[str], bool] | None = None
+    """For a run that sees part of the corpus (a shard): whether a file is in that part. Only
+    graphs whose recorded file is in it can be gone; the others (another shard's, or of no
+    recorded file) are not this run's to remove."""
     _by_source: dict[str, list[str]] | None = None
 
     def consider(self, graph: str, content_hash: str, source: str | None = None) -> str:
@@ -180,8 +184,8 @@ class SyncPlan:
         file's last good one, which only the graph's own provenance can tell
         (:meth:`learn`). False in the usual run (no rejection, or every file recorded), so
         that it costs nothing."""
-        if not (self.delete and self.rejected_files):
-            return False
+        if not (self.delete and self.rejected_files) or self.scope is not None:
+            return False  # (a partial run removes no graph of unrecorded file anyway)
         return any(graph not in self.sources for graph in set(self.current) - self.seen)
 
     def learn(self, found: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -206,7 +210,11 @@ class SyncPlan:
         """Graphs in the manifest that the export no longer has (empty with ``delete=False``)."""
         if not self.delete:
             return []
-        return sorted(set(self.current) - self.seen)
+        gone = set(self.current) - self.seen
+        if self.scope is not None:
+            scope, sources = self.scope, self.sources
+            gone = {g for g in gone if g in sources and scope(sources[g])}
+        return sorted(gone)
 
     def kept(self) -> list[str]:
         """Graphs of documents gone that ``delete=False`` keeps."""

@@ -1104,3 +1104,45 @@ def test_an_export_waits_for_readers_before_rocksdb_opens_the_store(
         assert sorted((p.name, p.stat().st_mtime_ns) for p in store.iterdir()) == before
     thread.join(15)
     assert entered.is_set()
+
+
+def test_shards_run_in_turn_on_one_store_leave_it_as_an_unsharded_export_does(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A shard removes the graphs of its own files that are gone (deleted, made a draft,
+    moved to a file of another shard), which the manifest tells by each graph's file, and
+    leaves the other shards' graphs alone: the shards run in turn on one store (as with the
+    default dump, `export --shard K/N` keeps output/store) leave it as an unsharded export
+    of the same corpus leaves an empty store (a shard once removed none, so a deleted or
+    unpublished document stayed in the store for good)."""
+    from medigraph.pipeline import shard_of
+
+    store = tmp_path / "store"
+    export([corpus], tmp_path / "all.nq", store=store, jobs=1, cache=False)
+    files = sorted(corpus.rglob("*.md"))
+    in_shard = {
+        k: [f for f in files if shard_of(f.relative_to(corpus).as_posix(), 2) == k] for k in (0, 1)
+    }
+    assert all(len(in_shard[k]) >= 3 for k in (0, 1))
+    in_shard[0][0].unlink()  # deleted
+    in_shard[1][0].unlink()
+    draft = in_shard[1][1]  # made a draft
+    draft.write_text(draft.read_text(encoding="utf-8").replace("---\n", "---\ndraft: true\n", 1))
+    # moved to a file of the other shard, same mdName: the same graph, now the other's
+    moved = in_shard[0][1]
+    target = next(corpus / f"moved-{n}.md" for n in range(100) if shard_of(f"moved-{n}.md", 2) == 1)
+    moved.rename(target)
+    removed = []
+    for k in (1, 2):
+        report = export(
+            [corpus], tmp_path / f"s{k}.nq", store=store, jobs=1, cache=False, shard=(k, 2)
+        )
+        assert report.exit_code == 0
+        removed.append(report.store)
+    fresh = tmp_path / "fresh"
+    export([corpus], tmp_path / "fresh.nq", store=fresh, jobs=1, cache=False)
+    assert graphs(store) == graphs(fresh), removed
+    union = open_read_only(store).quads_for_pattern(None, None, None, ox.DefaultGraph())
+    assert set(union) == set(
+        open_read_only(fresh).quads_for_pattern(None, None, None, ox.DefaultGraph())
+    )
