@@ -39,6 +39,7 @@ import sys
 import time
 import unicodedata
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -178,11 +179,20 @@ class Cache:
     """
 
     def __init__(
-        self, file: str | os.PathLike[str], fingerprint: str, *, prune: bool = True
+        self,
+        file: str | os.PathLike[str],
+        fingerprint: str,
+        *,
+        prune: bool = True,
+        scope: Callable[[str], bool] | None = None,
     ) -> None:
         self.file = Path(file)
         self.fingerprint = fingerprint
         self.prune = prune
+        self.scope = scope
+        """For a run that sees part of the corpus (a shard): whether a file (its path under
+        the PATHs) is in that part. Only the rows of such files can be of files that are gone:
+        the others' are kept (another shard's run may use them)."""
         self.hits = 0
         self.misses = 0
         self.verified = 0
@@ -491,13 +501,14 @@ class Cache:
                     "SELECT count(*) FROM documents WHERE fingerprint = ?", (self.fingerprint,)
                 ).fetchone()
                 if rows > self._marked:  # rows of files that are gone (or renamed)
+                    scope = self.scope
                     stale = [
                         (rowid,)
-                        for (rowid,) in self.db.execute(
-                            "SELECT rowid FROM documents WHERE fingerprint = ?",
+                        for (rowid, path) in self.db.execute(
+                            "SELECT rowid, path FROM documents WHERE fingerprint = ?",
                             (self.fingerprint,),
                         ).fetchall()
-                        if not self._is_marked(rowid)
+                        if not self._is_marked(rowid) and (scope is None or scope(path))
                     ]
                     self.db.executemany("DELETE FROM documents WHERE rowid = ?", stale)
                 # One cache per output: rows of an older mapping or engine can never hit again.

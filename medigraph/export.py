@@ -468,8 +468,11 @@ def _open_cache(
             folder = Path("output", "cache") if out == "-" else Path(out).parent / "cache"
     else:
         folder = Path(option)
-    # A shard sees part of the corpus: it must not forget the rows of the other parts.
-    return Cache(cache_file(folder, out), run_fingerprint(mapper, settings), prune=shard is None)
+    # A shard sees part of the corpus: it must not forget the rows of the other parts (a
+    # dump may be written by several shards in turn), but it forgets its own files that are
+    # gone, and rows of another fingerprint, which no run can use again.
+    scope = None if shard is None else in_shard(shard)
+    return Cache(cache_file(folder, out), run_fingerprint(mapper, settings), scope=scope)
 
 
 class _Clashes:

@@ -493,3 +493,39 @@ def test_pruned_rows_give_their_pages_back(corpus: Path, tmp_path: Path) -> None
         assert db.execute("SELECT COUNT(DISTINCT fingerprint) FROM documents").fetchone()[0] == 1
     finally:
         db.close()
+
+
+def test_a_shards_cache_forgets_older_fingerprints_and_its_own_files_that_are_gone(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A shard's run may not forget the rows of another shard's files (two shards may write
+    one dump in turn), but the rows of its own files that are gone can never hit again, nor
+    those of an older mapping, base or medigraph: they were kept for good, one more copy of
+    the shard in the cache at each change (the shards of docs/scaling.md's recipe are never
+    exported unsharded, which dropped them)."""
+    from medigraph.pipeline import shard_of
+
+    out = tmp_path / "out" / "medigraph.nq"
+    files = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*.md"))
+    mine = [p for p in files if shard_of(p, 2) == 0]
+    theirs = [p for p in files if shard_of(p, 2) == 1]
+    assert mine and theirs
+
+    def rows() -> list[tuple[str, str]]:
+        db = sqlite3.connect(out.parent / "cache" / f"{out.name}.sqlite")
+        try:
+            return sorted(db.execute("SELECT fingerprint, path FROM documents").fetchall())
+        finally:
+            db.close()
+
+    export([corpus], out, jobs=1, cache=True, shard=(2, 2))  # the other shard, same dump
+    export([corpus], out, jobs=1, cache=True, shard=(1, 2))
+    (corpus / mine[0]).unlink()
+    export([corpus], out, jobs=1, cache=True, shard=(1, 2))
+    assert sorted(path for _fingerprint, path in rows()) == sorted(mine[1:] + theirs)
+    assert export([corpus], out, jobs=1, cache=True, shard=(2, 2)).cached == len(theirs)
+
+    export([corpus], out, jobs=1, cache=True, shard=(1, 2), base="https://example.org/")
+    kept = rows()
+    assert len({fingerprint for fingerprint, _path in kept}) == 1
+    assert [path for _fingerprint, path in kept] == mine[1:]
