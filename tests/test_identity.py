@@ -331,6 +331,37 @@ def test_a_publisher_written_another_way_is_the_same_organisation(
     assert told == ([("link.brand", "map.organization")] if "://" in brand else [])
 
 
+@pytest.mark.parametrize("author", ["Vinit @maxinovip.com.", "Vinit @www.maxinovip.com"])
+def test_an_affiliation_written_another_way_is_the_same_organisation(
+    tmp_path: Path, author: str
+) -> None:
+    """An author's @domain with the root's dot (a sentence's full stop typed after it) or with
+    www. is the site it names, as a publisher's is: the same person and affiliation, not a
+    person named "Vinit @maxinovip.com." with none."""
+    write_doc(tmp_path, "a")
+    write_doc(tmp_path, "b", {"- Vinit @maxinovip.com": f"- '{author}'"})
+    out = tmp_path / "d.nq"
+    report = export([tmp_path], out, jobs=1, cache=False)
+    assert report.exit_code == 0
+    assert not [d for d in report.diagnostics if d.code == "map.person"]
+    quads = _quads(out)
+    base = "https://medigy.com/"
+    people = {q.object.value for q in quads if q.predicate.value == "http://schema.org/author"}
+    assert people == {base + "person/vinit.maxinovip.com"}
+    facts = {(q.predicate.value, q.object.value) for q in quads if q.subject.value in people}
+    assert ("http://schema.org/name", "Vinit") in facts
+    assert ("http://schema.org/affiliation", base + "organization/maxinovip.com") in facts
+    names = {
+        q.object.value
+        for q in quads
+        if q.subject.value == base + "organization/maxinovip.com"
+        and q.predicate.value == "http://schema.org/name"
+    }
+    assert names == {"maxinovip.com"}
+    spelled = [d for d in report.diagnostics if d.code == "map.spelling"]
+    assert [(Path(d.path).name, d.key) for d in spelled] == [("b.md", "author[0]")]
+
+
 def test_an_attachment_needs_a_whole_work_package_number(tmp_path: Path) -> None:
     """attachment/{work package}-{file name}: work package 12 with 3-x.png and work package
     "12-3" with x.png would be one IRI. A work package that is no number writes no
