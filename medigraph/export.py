@@ -535,7 +535,8 @@ def sources_at(files: Iterable[SourceFile], positions: set[int]) -> dict[int, st
 
 
 _SPELLING_EXAMPLES = 10
-"""Documents remembered per spelling of a shared thing, to be named in a warning."""
+"""Mentions (a document's key and line) remembered per spelling of a shared thing, to be
+named in a warning."""
 
 
 class _Spelling:
@@ -543,8 +544,9 @@ class _Spelling:
 
     def __init__(self) -> None:
         self.count = 0
+        """The documents that write it (each once, however often it names the thing)."""
         self.examples: list[tuple[int, int, str]] = []
-        """(position in the run, line, key) of the first few documents."""
+        """(position in the run, line, key) of the first few mentions."""
 
 
 class Spellings:
@@ -566,6 +568,7 @@ class Spellings:
     def note(self, position: int, named: Iterable[tuple[str, str, str, int]]) -> None:
         """Count the (IRI, spelling, key, line) of the document at ``position`` in the run."""
         seen = self._seen
+        counted: set[tuple[str, str]] = set()  # a document counts once, however often it names
         for iri, written, key, line in named:
             spellings = seen.get(iri)
             if spellings is None:
@@ -573,7 +576,9 @@ class Spellings:
             entry = spellings.get(written)
             if entry is None:
                 entry = spellings[written] = _Spelling()
-            entry.count += 1
+            if (iri, written) not in counted:
+                counted.add((iri, written))
+                entry.count += 1
             if len(entry.examples) < _SPELLING_EXAMPLES:
                 entry.examples.append((position, line, key))
 
@@ -622,9 +627,10 @@ class Spellings:
                             warning(names.get(position, "?"), at, key, message, "map.spelling"),
                         )
                     )
-                if others > len(mine):
+                told = len({position for position, _at, _key in mine})
+                if others > told:
                     position, at, key = mine[0]
-                    more = f"and {others - len(mine)} more documents write {written!r}"
+                    more = f"and {others - told} more documents write {written!r}"
                     found.append(
                         (position, warning(names.get(position, "?"), at, key, more, "map.spelling"))
                     )

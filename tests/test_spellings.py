@@ -111,6 +111,46 @@ def test_the_spelling_of_most_documents_stands_and_many_others_are_summed_up(
     ]
 
 
+def test_a_document_naming_a_thing_several_times_counts_once(tmp_path: Path) -> None:
+    """Most documents decide, not most mentions: one document with three authors at
+    MaxInoVip.com does not outvote two that write maxinovip.com, nor count as three."""
+    corpus = tmp_path / "c"
+    many = ["Ann @MaxInoVip.com", "Bob @MaxInoVip.com", "Cy @MaxInoVip.com"]
+    write_doc(corpus, "a.md", seed_document(mdName="doc-a", author=many))
+    for name in ("b", "c"):
+        write_doc(corpus, f"{name}.md", seed_document(mdName=f"doc-{name}"))
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    assert report.exit_code == 0
+    warned = [
+        (Path(d.path).name, d.key, d.message)
+        for d in spelling_warnings(report.diagnostics)
+        if "maxinovip" in d.message.lower()
+    ]
+    assert sorted((name, key) for name, key, _ in warned) == [
+        ("a.md", "author[0]"),
+        ("a.md", "author[1]"),
+        ("a.md", "author[2]"),
+    ]
+    assert all(
+        message.startswith("'MaxInoVip.com' is written 'maxinovip.com' in 2 documents")
+        for _, _, message in warned
+    )
+
+
+def test_many_documents_naming_a_thing_twice_are_summed_up_by_document(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    twice = ["Ann @MaxInoVip.com", "Bob @MaxInoVip.com"]
+    count = _SPELLING_EXAMPLES  # 2 mentions each: the first half fill the examples
+    for index in range(count):
+        write_doc(corpus, f"a{index:02d}.md", seed_document(mdName=f"a-{index}", author=twice))
+    for index in range(count + 1):
+        write_doc(corpus, f"b{index:02d}.md", seed_document(mdName=f"b-{index}"))
+    report = export([corpus], tmp_path / "d.ttl", jobs=1, cache=False)
+    messages = [d.message for d in spelling_warnings(report.diagnostics)]
+    assert f"and {count - _SPELLING_EXAMPLES // 2} more documents write 'MaxInoVip.com'" in messages
+    assert any(f"'maxinovip.com' in {count + 1} documents" in m for m in messages)
+
+
 def test_one_spelling_everywhere_gives_no_warning(tmp_path: Path) -> None:
     corpus = tmp_path / "c"
     for index in range(3):
