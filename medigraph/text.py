@@ -54,9 +54,40 @@ _SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _P_TAG = re.compile(r"(</?p>)")
 
 
+_PRE = re.compile(r"<pre", re.IGNORECASE)
+_MARKS = [chr(code) for code in range(0xFDD0, 0xFDF0)]
+"""Noncharacters, which no character reference gives (``html.unescape`` drops
+``&#xFDD0;``): one that the HTML does not hold marks the indentation of preformatted text
+(:func:`_indent`) so that :func:`_tidy`, which trims every other line, keeps it."""
+
+
+def _mark_for(html: str) -> str:
+    """A mark for the indentation of ``html``'s ``<pre>`` lines; "" when it has none (or, were
+    it to hold all 32 noncharacters, none is left: the indentation is then trimmed)."""
+    if _PRE.search(html) is None:
+        return ""
+    return next((mark for mark in _MARKS if mark not in html), "")
+
+
+def _indent(data: str, at_line_start: bool, mark: str) -> str:
+    """``data`` of a ``<pre>`` with the white space that indents each of its lines marked
+    (each character preceded by ``mark``), the first line only when it starts a line."""
+    lines = data.split("\n")
+    for index, line in enumerate(lines):
+        if index == 0 and not at_line_start:
+            continue
+        content = line.lstrip()
+        if content and len(content) < len(line):
+            lines[index] = "".join(mark + char for char in line[: -len(content)]) + content
+    return "\n".join(lines)
+
+
 class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, mark: str = "") -> None:
         super().__init__(convert_charrefs=True)
+        self.mark = mark
+        """Put before each character that indents a line of preformatted text (``<pre>``,
+        a code block), which :func:`_tidy` then keeps; "" to trim it as any other line's."""
         self.parts: list[str] = []
         self.skipping = 0
         self.pre = 0
@@ -94,6 +125,9 @@ class _TextCollector(HTMLParser):
         if self.skipping:
             return
         if self.pre:
+            if self.mark:
+                at_line_start = not self.parts or self.parts[-1].endswith("\n")
+                data = _indent(data, at_line_start, self.mark)
             self.parts.append(data)
             return
         # HTML collapses white space outside <pre>, also across the inline tags between two
@@ -140,10 +174,11 @@ def _visible(html: str, only_p: bool | None) -> tuple[str, tuple[str, int] | Non
             if piece
         ]
         return _tidy("".join(parts)), None
-    collector = _TextCollector()
+    mark = _mark_for(html)
+    collector = _TextCollector(mark)
     collector.feed(html)
     collector.close()
-    return _tidy("".join(collector.parts)), collector.unclosed
+    return _tidy("".join(collector.parts), mark), collector.unclosed
 
 
 # CommonMark's HTML blocks of kind 6: a chunk of the body between blank lines that starts with
@@ -265,11 +300,14 @@ def _opening_line(tokens: list[Token], tag: str) -> int:
     return line
 
 
-def _tidy(text: str) -> str:
+def _tidy(text: str, mark: str = "") -> str:
+    """Paragraphs apart by one blank line, each line trimmed; the white space of a line
+    that ``mark`` marks (:func:`_indent`: a line of preformatted text) is kept."""
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in block.split("\n")]
         joined = "\n".join(line for line in lines if line)
         if joined:
             paragraphs.append(joined)
-    return "\n\n".join(paragraphs)
+    tidied = "\n\n".join(paragraphs)
+    return tidied.replace(mark, "") if mark and mark in tidied else tidied

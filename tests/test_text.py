@@ -143,3 +143,23 @@ def test_bodies_commonmark_reads_otherwise_take_the_markdown_route(body: str) ->
 
 def test_a_markdown_tables_cells_are_apart_by_one_tab() -> None:
     assert text.markdown_to_text("| a | b |\n|---|---|\n| 1 | 2 |\n") == ("a\tb\n\n1\t2", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a fenced code block: Python's indentation is its meaning
+        (
+            "Intro\n\n```python\ndef f():\n    return 1\n```\n\nEnd",
+            "Intro\n\ndef f():\n    return 1\n\nEnd",
+        ),
+        ("    indented code\n      more\n\npara", "indented code\n  more\n\npara"),
+        ("<p>a</p>\n<PRE>\n  x = 1\n\ty  \n<b>z</b>  w</PRE>", "a\n\n  x = 1\n\ty\nz  w"),
+        # a character that could mark the indentation, in the text itself, is text
+        ("<pre>\ufdd0  x\n  y</pre>", "\ufdd0  x\n  y"),
+    ],
+)
+def test_preformatted_text_keeps_its_indentation(body: str, expected: str) -> None:
+    """A browser shows a <pre>'s (a code block's) lines as they are indented; other lines are
+    trimmed as before."""
+    assert text.markdown_to_text(body) == (expected, None)
