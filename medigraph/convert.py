@@ -1142,7 +1142,7 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
     separator = em.m.kinds.get("topic", {}).get("separator", ":")
     listed = _as_topics(_as_list(value), separator)
     twin = _as_topics(_as_list(get_path(em.doc.front_matter, twin_key)), separator)
-    if listed is not None and twin is not None and listed != twin:
+    if listed is not None and twin is not None and not _same_topics(listed, twin):
         em.report(
             Severity.WARNING,
             rule.key,
@@ -1164,10 +1164,16 @@ def _as_topics(listed: list[Value] | None, separator: str) -> list[Value] | None
     return out
 
 
+def _same_topics(listed: list[Value], twin: list[Value]) -> bool:
+    """Whether two lists hold the same topics, in any order and however often each is
+    written: the graph's are a set (schema:about has no order), the same from either key."""
+    return {repr(item) for item in listed} == {repr(item) for item in twin}
+
+
 def _difference(listed: list[Value], twin: list[Value], twin_key: str) -> str:
     """What tells two lists of topics apart, as `` (communityTopics lacks 'KLAS: x'; only
     communityTopics has 'KLAS: y')``: which of the two lost a topic is the editor's to say,
-    so neither is blamed. Empty when they differ only in order or repeats."""
+    so neither is blamed. Empty when only items that are no text differ."""
     ours = [item for item in listed if isinstance(item, str) and item not in twin]
     theirs = [item for item in twin if isinstance(item, str) and item not in listed]
     parts = []

@@ -1387,3 +1387,27 @@ def test_an_unknown_dotted_key_at_the_top_is_told_as_one_key_with_a_dot(tmp_path
             " under link:",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        # another order, as an editor ranks them
+        "['KLAS: Telehealth', 'Medigy: Fundamental Technologies', 'Symplur: Virtual Care']",
+        # one written twice
+        "['Medigy: Fundamental Technologies', 'KLAS: Telehealth', 'Symplur: Virtual Care',"
+        " 'KLAS: Telehealth']",
+    ],
+)
+def test_a_medigy_topics_with_the_same_topics_in_another_order_is_not_told(
+    tmp_path: Path, topics: str
+) -> None:
+    """The topics are a set in the graph (schema:about has no order): medigyTopics holding
+    the same ones as communityTopics gives the same graph either way, and there is nothing to
+    tell (it was told "differs from communityTopics", without saying how)."""
+    source, _line = _document(tmp_path, [f"communityTopics: {topics}"], drop=("communityTopics",))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert [d.message for d in report.diagnostics if d.code == "map.json"] == []
+    about = {o.value.rsplit("/", 1)[1] for o in _value(parse_dump(out, "nt"), SCHEMA + "about")}
+    assert about == {"klas.telehealth", "medigy.fundamental-technologies", "symplur.virtual-care"}
