@@ -1591,6 +1591,8 @@ _SYNTAX_IN_IRI = re.compile(r"[()\[\],;&?!=+*]")
 _IRI = re.compile(r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
 """An IRI as Oxigraph reads one: the grammar's characters, and ``\\u``/``\\U`` escapes."""
 _SERVICE = re.compile(_keyword("SERVICE"), re.IGNORECASE)
+_LINE_END = re.compile(r"[\r\n]")
+"""Where a comment ends: SPARQL's end of line is a line feed or a carriage return."""
 _LESS_THAN_VAR = re.compile(rf"<[?$][{_NAME_CHARS}]")
 """``<?x`` or ``<$x``: a less-than before a variable (``?a<?b&&?c>?d``), which the grammar
 reads so in an expression; as an IRI it would be a relative one that starts with a query
@@ -1633,9 +1635,9 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
     i = 0
     while i < len(text):
         char = text[i]
-        if char == "#":
-            end = text.find("\n", i)
-            end = len(text) if end < 0 else end
+        if char == "#":  # to the end of the line: LF or CR, as Oxigraph reads it
+            line_end = _LINE_END.search(text, i)
+            end = line_end.start() if line_end else len(text)
             spans.append((i, end, "comment"))
             i = end
         elif char in "\"'":

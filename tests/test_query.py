@@ -1528,6 +1528,17 @@ def test_nesting_is_counted_outside_strings_iris_and_comments() -> None:
     assert check_syntax(quiet, names) == "bindings"
 
 
+def test_a_comment_ends_at_a_carriage_return() -> None:
+    """Oxigraph ends a comment at CR as at LF: read to the next LF, the comment hid the
+    rest of a query with CR line ends from the nesting limit (``medigraph query`` ended with
+    a segfault) and its form from :func:`query_kind`."""
+    from medigraph.query import QuerySyntaxError, check_nesting, query_kind
+
+    with pytest.raises(QuerySyntaxError, match=r"nested too deeply \(3001 levels"):
+        check_nesting("SELECT * WHERE { # deep\r" + "{" * 3000 + "}" * 3001)
+    assert query_kind("# a graph\rCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }") == "graph"
+
+
 def test_the_nesting_limit_parses_on_a_small_stack() -> None:
     """MAX_NESTING levels of the costliest constructs (~9 KiB of stack each) parse in a thread
     with a 2 MiB stack: the limit keeps well away from the crash, not just under it on 8 MiB.

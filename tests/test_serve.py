@@ -314,6 +314,19 @@ def test_syntax_errors_and_timeouts(server: QueryServer) -> None:
     assert status == 503 and b"did not finish within 2 s" in body
 
 
+def test_a_comment_ends_at_a_carriage_return(server: QueryServer) -> None:
+    """SPARQL (and Oxigraph) end a comment at CR as at LF: read to the next LF, a query with
+    CR line ends (as an old Mac editor saves it) hid its CONSTRUCT (answered as solutions: a
+    400) and its nesting (the worker crashed on 3,000 braces: a 500)."""
+    status, media, body = get(
+        server, "# the graph\rCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"
+    )
+    assert (status, media) == (200, "text/turtle"), body
+    deep = "SELECT * WHERE { # deep\r" + "{ " * 3000 + "?s ?p ?o" + " }" * 3000 + " }"
+    status, _, body = get(server, deep)
+    assert status == 400 and b"nested too deeply (3001 levels; at most 128)" in body, body
+
+
 def test_a_query_is_only_evaluated_in_a_worker_within_the_timeout(server: QueryServer) -> None:
     """An ASK whose work does not depend on the data ran in the server's own process, during
     the syntax check and past --timeout, before the worker even started."""
