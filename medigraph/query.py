@@ -914,12 +914,7 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
     parsed."""
     check_nesting(text)
     try:
-        ox.Store().query(
-            text,
-            prefixes=dict(prefixes),
-            use_default_graph_as_union=True,
-            default_graph=ox.DefaultGraph(),
-        )
+        _parse_only(text, prefixes)
     except SyntaxError as exc:
         if looks_like_update(text):
             raise QuerySyntaxError(
@@ -933,10 +928,26 @@ def check_syntax(text: str, prefixes: Mapping[str, str]) -> Kind:
                 " CONSTRUCT or DESCRIBE"
             ) from None
         raise syntax_error(text, str(exc)) from None
-    except ValueError as exc:
-        if "use_default_graph_as_union" not in str(exc):  # text that is not Unicode
-            raise QuerySyntaxError(f"the query cannot be read: {exc}") from None
+    except ValueError as exc:  # text that is not Unicode
+        raise QuerySyntaxError(f"the query cannot be read: {exc}") from None
     return query_kind(text)
+
+
+def _parse_only(text: str, prefixes: Mapping[str, str]) -> None:
+    """Parse the query, never run it: :class:`SyntaxError` if it does not parse,
+    :class:`ValueError` if it is no text pyoxigraph takes. pyoxigraph parses a query before
+    it refuses these two arguments together (``tests/test_query.py`` holds it to that), so
+    the refusal means it parsed."""
+    try:
+        ox.Store().query(
+            text,
+            prefixes=dict(prefixes),
+            use_default_graph_as_union=True,
+            default_graph=ox.DefaultGraph(),
+        )
+    except ValueError as exc:
+        if "use_default_graph_as_union" not in str(exc):
+            raise
 
 
 def query_kind(text: str) -> Kind:
@@ -1627,6 +1638,34 @@ def uses_service(text: str) -> bool:
     """Whether the query has a SERVICE clause (a federated query that fetches another URL);
     the word in a comment, a string, an IRI, a variable or a prefixed name does not count."""
     return _SERVICE.search(_blank(text)) is not None
+
+
+def calls_service(text: str, prefixes: Mapping[str, str]) -> bool:
+    """Whether Oxigraph's parser reads a SERVICE clause in ``text``, a query that parses.
+
+    Each ``service``, in any case and anywhere, is written with other letters (``qqqqqqq``,
+    cased alike): in a string, a comment, an IRI, a variable or a name they read as the
+    word did, but they are no keyword, so the query then fails to parse exactly when one
+    was SERVICE. Parsed, never run, as :func:`check_syntax` does (and as slow). No scanner
+    of the text decides, as it does for :func:`uses_service`: one that takes a ``'`` or a
+    ``#`` for the start of a string or a comment where Oxigraph does not (``?x<'a>'``, an
+    IRI ``<?x#>``) would hide a SERVICE from it. ``text`` must parse as it is."""
+    if not _SERVICE_LETTERS.search(text):
+        return False
+
+    def mask(name: str) -> str:
+        return _SERVICE_LETTERS.sub(
+            lambda m: "".join("Q" if c.isupper() else "q" for c in m.group()), name
+        )
+
+    try:  # a predeclared prefix whose name holds the word is written alike
+        _parse_only(mask(text), {mask(name): iri for name, iri in prefixes.items()})
+    except SyntaxError:
+        return True
+    return False
+
+
+_SERVICE_LETTERS = re.compile("service", re.IGNORECASE)
 
 
 def _scan(text: str) -> list[tuple[int, int, str]]:

@@ -47,6 +47,7 @@ from .query import (
     SavedQuery,
     as_written_in,
     bind_params,
+    calls_service,
     check_chained,
     check_nesting,
     check_syntax,
@@ -527,11 +528,9 @@ class Handler(BaseHTTPRequestHandler):
         named = form.get("named-graph-uri", [])
         if uses_service(text):
             # The page is reachable from any web page the user opens: a federated query
-            # would let one make this machine fetch other addresses.
-            self._error(
-                HTTPStatus.FORBIDDEN,
-                "this endpoint does not run SERVICE (federated) queries; use medigraph query",
-            )
+            # would let one make this machine fetch other addresses. (What this reading of
+            # the text misses, the worker's parse finds: FederatedQuery.)
+            self._error(HTTPStatus.FORBIDDEN, NO_SERVICE)
             return
         try:
             check_nesting(text)  # here: what is too deep or too long would crash the worker
@@ -571,6 +570,9 @@ class Handler(BaseHTTPRequestHandler):
                 return
             except NotRepresentable as exc:
                 self._error(HTTPStatus.NOT_ACCEPTABLE, str(exc))
+                return
+            except FederatedQuery as exc:
+                self._error(HTTPStatus.FORBIDDEN, str(exc))
                 return
             except WorkerFailed as exc:  # the server's failure, not the request's
                 self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"the query failed: {exc}")
@@ -646,6 +648,19 @@ class WorkerFailed(QueryError):
 
 class NotRepresentable(QueryError):
     """The answer holds a character the chosen format cannot carry (406)."""
+
+
+class FederatedQuery(QueryError):
+    """The query has a SERVICE clause, which this endpoint does not run (403)."""
+
+
+NO_SERVICE = "this endpoint does not run SERVICE (federated) queries; use medigraph query"
+REPLIES: dict[str, type[QueryError]] = {
+    "syntax": QuerySyntaxError,
+    "not representable": NotRepresentable,
+    "service": FederatedQuery,
+}
+"""The failures a worker names, by name."""
 
 
 XML_TYPES = frozenset({"application/sparql-results+xml", "application/xml", "application/rdf+xml"})
@@ -733,8 +748,7 @@ class _Workers:
             raise WorkerFailed(f"the query process ended unexpectedly ({ended})") from None
         self._idle.put(worker)
         if isinstance(reply, tuple):
-            failure = QuerySyntaxError if reply[0] == "syntax" else NotRepresentable
-            raise failure(reply[1])
+            raise REPLIES[reply[0]](reply[1])
         if reply is not None:
             raise QueryError(reply)
 
@@ -837,6 +851,9 @@ def _answer_queries(store_path: str) -> None:
             # Parsed here, not by the server: a parse can take longer than any time limit,
             # and only a process can be stopped (Oxigraph's parser holds the GIL).
             check_syntax(job.text, prefixes)
+            if calls_service(job.text, prefixes):  # as Oxigraph reads it, not as a scanner
+                replies.send(("service", NO_SERVICE))
+                continue
             if job.media is None:
                 replies.send(None)
                 continue

@@ -92,6 +92,44 @@ def test_federated_queries_are_refused(server: QueryServer) -> None:
     assert status == 200
 
 
+def test_a_service_that_a_scanner_misreads_is_refused_by_the_parse(server: QueryServer) -> None:
+    """The check that refused SERVICE read the text with a scanner of its own, which took a
+    ``.`` before the word for part of a name, ``?x<'a>'`` for an IRI and then a string, and
+    ``<?x#>`` for a comparison and then a comment: these queries made the machine fetch the
+    address. The worker now asks Oxigraph's parser whether the query has a SERVICE."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    service = f"SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }}"
+    hidden = [
+        f"SELECT * {{ ?s ?p ?o .{service} }}",
+        f"SELECT * {{ ?s ?p ?o\n.{service} }}",
+        f"SELECT * {{ ?s ?p ?x FILTER(!(?x<'a>')) {service} #'\n}}",
+        f"BASE <http://a/> SELECT * {{ ?s ?p ?x OPTIONAL {{ ?s ?p <?x#> }} {service} }}",
+        f"select * {{ ?s ?p ?o .{service.lower()} }}",
+    ]
+    with listener:
+        for query in hidden:
+            status, _, body = get(server, query)
+            assert (status, body) == (
+                403,
+                b"this endpoint does not run SERVICE (federated) queries; use medigraph query\n",
+            ), query
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing was fetched
+    # the word as a prefix, a variable, in a name, a string or an IRI is no SERVICE
+    named = (
+        "PREFIX service: <http://s/> SELECT ?service ?Service {"
+        ' BIND(service:x.service AS ?service) BIND("service" AS ?Service)'
+        " FILTER(?service != <http://x/Service>) }"
+    )
+    status, _, body = get(server, named)
+    assert status == 200, body
+    assert json.loads(body)["results"]["bindings"][0]["service"]["value"] == "http://s/x.service"
+
+
 def test_only_its_own_name_and_its_own_page_reach_it(server: QueryServer) -> None:
     """DNS rebinding (a page whose own name resolves to 127.0.0.1) and other pages' forms."""
     port = server.server_address[1]
