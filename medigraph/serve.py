@@ -983,10 +983,17 @@ async function run(text) {
   const status = document.getElementById("status"), error = document.getElementById("error"), out = document.getElementById("result");
   status.textContent = "running…"; error.textContent = ""; out.textContent = "";
   const started = performance.now();
-  const response = await fetch("query", {method: "POST",
-    headers: {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json, text/turtle;q=0.9"},
-    body: new URLSearchParams({query: text})});
-  const body = await response.text();
+  let response, body;
+  try {
+    response = await fetch("query", {method: "POST",
+      headers: {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json, text/turtle;q=0.9"},
+      body: new URLSearchParams({query: text})});
+    body = await response.text();
+  } catch (failure) {  // no answer at all: the server was stopped, or the connection lost
+    status.textContent = "error";
+    error.textContent = "no answer from the server (" + failure.message + "): is medigraph serve still running?";
+    return;
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(3);
   if (!response.ok) { status.textContent = "error " + response.status; error.textContent = body; return; }
   if (!(response.headers.get("Content-Type") || "").includes("json")) {

@@ -938,6 +938,41 @@ def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_pat
         assert f"<td>{name}</td>" in dom
 
 
+def test_the_page_says_when_the_server_does_not_answer(
+    server: QueryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query whose request gets no answer at all (the server stopped, or its connection
+    lost) left the page saying "running…" for ever: the failed fetch was never caught."""
+    from medigraph.serve import Handler
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("MEDIGRAPH_REQUIRE_SERVERS") == "1":
+            pytest.fail("chromium not found and MEDIGRAPH_REQUIRE_SERVERS=1 forbids skipping")
+        pytest.skip("chromium not found (apt-get install chromium)")
+
+    def hang_up(handler: Handler) -> None:
+        handler.close_connection = True  # no status line, no body: as a stopped server
+
+    monkeypatch.setattr(Handler, "do_POST", hang_up)
+    url = server.url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    dom = done.stdout.decode()
+    assert '<div id="status">error</div>' in dom, dom[-3000:]
+    assert "no answer from the server" in dom and "is medigraph serve still running?" in dom
+
+
 def test_a_closed_server_lets_go_of_the_store(tmp_path: Path) -> None:
     """As the README says to stop one (shutdown, then server_close): an export in the same
     process can write the store again, and a second server can open it."""
