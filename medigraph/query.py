@@ -1049,8 +1049,10 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
     if not match:
         return QuerySyntaxError(f"syntax error: {message}")
     line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
-    lines = text.splitlines() or [""]
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    # Lines as Oxigraph counts them: only a line feed ends one (str.splitlines also breaks at
+    # CR, U+2028, U+0085, form feed…, and showed another line than the one meant).
+    lines = text.split("\n")
+    source = lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else ""
     detail = " ".join(detail.split())
     if "Prefix not found" in detail:
         before = source[: max(column - 1, 0)]

@@ -894,6 +894,22 @@ def test_the_caret_is_under_the_error_on_a_terminal_whatever_the_line_holds(
     assert cell_len(echoed[: echoed.index("nope")]) == caret.index("^")
 
 
+@pytest.mark.parametrize("inside", ["\u2028", "\x85", "\x0c", "\r"])
+def test_the_line_echoed_under_a_syntax_error_is_the_one_oxigraph_means(inside: str) -> None:
+    """Oxigraph counts lines by line feeds only; the line echoed was the one str.splitlines
+    found, which also breaks at U+2028, U+0085, a form feed or a lone CR in a literal: the
+    error named line 3 and showed another."""
+    from medigraph.query import QuerySyntaxError, check_syntax
+
+    text = f'SELECT ?x WHERE {{\n  ?x <http://e/p> """a{inside}b""" .\n  ?x nope:thing ?y }}'
+    with pytest.raises(QuerySyntaxError) as caught:
+        check_syntax(text, {})
+    shown = str(caught.value).splitlines()
+    assert shown[0].startswith("syntax error at line 3, column 6")
+    assert shown[1] == "    ?x nope:thing ?y }"
+    assert shown[2].index("^") == shown[1].index("nope")
+
+
 def test_a_query_over_the_timeout_is_stopped(store: Path) -> None:
     heavy = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     started = datetime.now()
