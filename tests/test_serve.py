@@ -3,6 +3,7 @@ and in a real (headless) browser."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -463,6 +464,61 @@ def test_ctrl_c_as_soon_as_serve_says_it_stops_it_ends_with_0(tmp_path: Path) ->
             raise
         assert code == 0, serving.stderr.read()
         assert "interrupted" not in serving.stderr.read()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_kill_stops_the_server_and_the_query_it_runs(tmp_path: Path, stop: str) -> None:
+    """SIGTERM (kill, a service manager) and SIGHUP (the terminal closed) ended the server
+    alone: its worker, in the middle of a query, ran on orphaned until the query ended."""
+    import re
+    import signal
+    import threading
+    import time
+
+    from tests._robust import medigraph_command
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1, cache=False)
+    command = [*medigraph_command(), "serve", "--store", str(tmp_path / "store"), "--port", "0"]
+    serving = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+
+    def children() -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == serving.pid:
+                    found.append(int(stat.parent.name))
+        return found
+
+    workers: list[int] = []
+    try:
+        assert serving.stderr is not None
+        found = re.search(r"at (http://\S+/) ", serving.stderr.readline())
+        assert found, "no address"
+        endless = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        url = found.group(1) + "query?" + urllib.parse.urlencode({"query": endless})
+        asking = threading.Thread(target=lambda: fetch(url), daemon=True)
+        asking.start()
+        deadline = time.monotonic() + 30
+        while not (workers := children()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers, "no worker started"
+        time.sleep(1)  # the worker is now in the query
+        serving.send_signal(getattr(signal, stop))
+        assert serving.wait(20) == 0
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        assert not alive, f"worker(s) {alive} still running the query"
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+            serving.wait(10)
+        for pid in {*workers, *children()}:  # an orphan has another parent now
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_long_chain_is_a_400_not_a_crashed_worker(server: QueryServer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -387,6 +388,14 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
             " can write it would change the answers while they are given",
             err=True,
         )
+    # kill (SIGTERM, as a service manager stops it) and a closed terminal (SIGHUP) stop it
+    # as Ctrl-C does: their default ended this process alone, and a worker in the middle of
+    # a query ran on, orphaned, until the query ended (hours, for a runaway one).
+    stops = [
+        getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+    ]
+    for stop in stops[1:]:
+        signal.signal(stop, _stop_serving)
     try:
         # Within the try: a Ctrl-C the moment this line says it stops the server is its end.
         click.echo(
@@ -397,5 +406,11 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
     except KeyboardInterrupt:
         pass
     finally:
+        for stop in stops:  # a second one must not cut the ending of the workers short
+            signal.signal(stop, signal.SIG_IGN)
         server.server_close()
     sys.exit(0)
+
+
+def _stop_serving(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
