@@ -979,21 +979,26 @@ function cell(term) {
   if (term.type === "literal" && term["xml:lang"]) return term.value + " @" + term["xml:lang"];
   return term.value;
 }
+let current = null;  // the last run: an earlier one still running is cancelled, its answer never shown
 async function run(text) {
   const status = document.getElementById("status"), error = document.getElementById("error"), out = document.getElementById("result");
+  if (current) current.abort();
+  const mine = current = new AbortController();
   status.textContent = "running…"; error.textContent = ""; out.textContent = "";
   const started = performance.now();
   let response, body;
   try {
-    response = await fetch("query", {method: "POST",
+    response = await fetch("query", {method: "POST", signal: mine.signal,
       headers: {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json, text/turtle;q=0.9"},
       body: new URLSearchParams({query: text})});
     body = await response.text();
   } catch (failure) {  // no answer at all: the server was stopped, or the connection lost
+    if (mine !== current) return;  // cancelled by a later run
     status.textContent = "error";
     error.textContent = "no answer from the server (" + failure.message + "): is medigraph serve still running?";
     return;
   }
+  if (mine !== current) return;
   const seconds = ((performance.now() - started) / 1000).toFixed(3);
   if (!response.ok) { status.textContent = "error " + response.status; error.textContent = body; return; }
   if (!(response.headers.get("Content-Type") || "").includes("json")) {

@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -1027,6 +1028,48 @@ def test_the_page_says_when_the_server_does_not_answer(
     dom = done.stdout.decode()
     assert '<div id="status">error</div>' in dom, dom[-3000:]
     assert "no answer from the server" in dom and "is medigraph serve still running?" in dom
+
+
+def test_the_page_shows_the_answer_to_the_last_query_run(
+    server: QueryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run a slow query, then (not waiting) another: the slow one's answer, arriving last,
+    was shown too, under the second query's text, as if it were its answer."""
+    import time
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("MEDIGRAPH_REQUIRE_SERVERS") == "1":
+            pytest.fail("chromium not found and MEDIGRAPH_REQUIRE_SERVERS=1 forbids skipping")
+        pytest.skip("chromium not found (apt-get install chromium)")
+    run = server.workers.run
+
+    def slowly(job: Any, timeout: float | None) -> None:
+        if "# slow" in job.text:
+            time.sleep(1.5)
+        run(job, timeout)
+
+    monkeypatch.setattr(server.workers, "run", slowly)
+    both = (
+        'run("# slow\\nSELECT ?slow WHERE { BIND(1 AS ?slow) }");'
+        ' run("SELECT ?fast WHERE { BIND(2 AS ?fast) }");'
+    )
+    monkeypatch.setattr(server, "page", server.page.replace("</script>", both + "</script>"))
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        server.url,
+    ]
+    done = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    dom = done.stdout.decode()
+    assert "<th>fast</th>" in dom, dom[-3000:]
+    assert "<th>slow</th>" not in dom and dom.count("<table") == 1
 
 
 def test_a_closed_server_lets_go_of_the_store(tmp_path: Path) -> None:
