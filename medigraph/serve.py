@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -561,7 +563,11 @@ class Handler(BaseHTTPRequestHandler):
         os.close(fd)
         try:
             try:
-                server.workers.run(_Job(text, defaults, named, media, answer), server.timeout)
+                job = _Job(text, defaults, named, media, answer)
+                server.workers.run(job, server.timeout, self._client_gone)
+            except ClientGone:
+                self.close_connection = True  # nobody to answer
+                return
             except QuerySyntaxError as exc:
                 self._refuse(text, exc)
                 return
@@ -589,6 +595,16 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(answer)
+
+    def _client_gone(self) -> bool:
+        """Whether the client closed its connection (a closed tab, a cancelled request, a
+        script that gave up): it has sent its request, so a connection that reads as ended
+        has nobody left to take the answer."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except (OSError, ValueError):  # reset, or closed
+            return True
 
     def _refuse(self, text: str, exc: QuerySyntaxError) -> None:
         """A 400 for a query that does not parse, a 403 for an update sent as a query."""
@@ -644,6 +660,10 @@ class _Job:
 
 class WorkerFailed(QueryError):
     """A query process ended without answering: a failure of the server (500)."""
+
+
+class ClientGone(QueryError):
+    """The client closed its connection while its query ran: the query was stopped."""
 
 
 class NotRepresentable(QueryError):
@@ -719,10 +739,11 @@ class _Workers:
         self._running: set[_Worker] = set()
         self._closed = False
 
-    def run(self, job: _Job, timeout: float | None) -> None:
+    def run(self, job: _Job, timeout: float | None, gone: Callable[[], bool] | None = None) -> None:
         """Run ``job``; :class:`QueryTimeout` past ``timeout`` seconds (the wait for a free
         worker included; None: no limit), :class:`QueryError` with the engine's message if it
-        fails, :class:`WorkerFailed` if its process ended without answering."""
+        fails, :class:`WorkerFailed` if its process ended without answering. If ``gone()``
+        turns true meanwhile (the client left), its process is ended: :class:`ClientGone`."""
         started = time.monotonic()
         worker = self._take(timeout)
         try:
@@ -737,12 +758,12 @@ class _Workers:
         try:
             if not sent:
                 worker.send(job)
-            if not worker.poll(left):
+            if not self._wait(worker, left, gone):
                 raise QueryTimeout(f"the query did not finish within {timeout:g} s (see --timeout)")
             reply = worker.recv()
-        except (QueryTimeout, OSError, EOFError) as exc:
+        except (QueryTimeout, ClientGone, OSError, EOFError) as exc:
             self._end(worker)
-            if isinstance(exc, QueryTimeout):
+            if isinstance(exc, (QueryTimeout, ClientGone)):
                 raise
             ended = str(exc) or type(exc).__name__
             raise WorkerFailed(f"the query process ended unexpectedly ({ended})") from None
@@ -751,6 +772,22 @@ class _Workers:
             raise REPLIES[reply[0]](reply[1])
         if reply is not None:
             raise QueryError(reply)
+
+    @staticmethod
+    def _wait(worker: _Worker, left: float | None, gone: Callable[[], bool] | None) -> bool:
+        """Whether ``worker`` answers within ``left`` seconds (None: no limit), looking every
+        quarter of a second whether its client is ``gone`` (:class:`ClientGone`)."""
+        if gone is None:
+            return worker.poll(left)
+        end = None if left is None else time.monotonic() + left
+        while True:
+            step = 0.25 if end is None else max(0.0, min(0.25, end - time.monotonic()))
+            if worker.poll(step):
+                return True
+            if gone():
+                raise ClientGone("the client closed its connection")
+            if end is not None and time.monotonic() >= end:
+                return False
 
     def _take(self, timeout: float | None) -> _Worker:
         """An idle worker that is still alive (one ended meanwhile, by the OOM killer or a

@@ -408,6 +408,38 @@ def test_a_query_past_its_time_is_stopped_and_the_server_goes_on(tmp_path: Path)
     assert not second.alive()  # closing the server ends its workers
 
 
+def test_a_query_whose_client_left_is_stopped(tmp_path: Path) -> None:
+    """A client that closes its connection (a closed tab, the page's cancelled run) left its
+    query running for nobody until --timeout, its worker taken from the other queries."""
+    import time
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1, cache=False)
+    running = make_server(tmp_path / "store", port=0, timeout=300, workers=1)
+    serve_in_thread(running)
+    try:
+        endless = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        host, port = running.server_address[:2]
+        with socket.create_connection((host, port)) as client:
+            path = "/query?" + urllib.parse.urlencode({"query": endless})
+            client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            deadline = time.monotonic() + 30
+            while not running.workers._running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            (worker,) = running.workers._running
+            time.sleep(1)  # in the query now
+        deadline = time.monotonic() + 10
+        while worker.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not worker.alive(), "the query runs on for nobody"
+        started = time.monotonic()
+        status, _, body = fetch(running.url + "query?query=ASK%7B%7D")  # the one worker is free
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert time.monotonic() - started < 30
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
 def test_a_deeply_nested_query_is_a_400_and_the_server_goes_on(tmp_path: Path) -> None:
     """Oxigraph's parser overflowed the stack on deep nesting, and the syntax check runs in
     the server's own process: one 10 kB GET ended `medigraph serve` with a segfault. Run as a
@@ -1044,10 +1076,10 @@ def test_the_page_shows_the_answer_to_the_last_query_run(
         pytest.skip("chromium not found (apt-get install chromium)")
     run = server.workers.run
 
-    def slowly(job: Any, timeout: float | None) -> None:
+    def slowly(job: Any, *rest: Any) -> None:
         if "# slow" in job.text:
             time.sleep(1.5)
-        run(job, timeout)
+        run(job, *rest)
 
     monkeypatch.setattr(server.workers, "run", slowly)
     both = (
@@ -1068,7 +1100,8 @@ def test_the_page_shows_the_answer_to_the_last_query_run(
     ]
     done = subprocess.run(command, capture_output=True, timeout=60, check=False)
     dom = done.stdout.decode()
-    assert "<th>fast</th>" in dom, dom[-3000:]
+    shown = dom[dom.find('<div id="status"') : dom.find("<script>")]
+    assert "<th>fast</th>" in shown, shown
     assert "<th>slow</th>" not in dom and dom.count("<table") == 1
 
 
