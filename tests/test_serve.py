@@ -1105,6 +1105,47 @@ def test_the_page_shows_the_answer_to_the_last_query_run(
     assert "<th>slow</th>" not in dom and dom.count("<table") == 1
 
 
+def test_a_closed_server_leaves_no_answer_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer's temporary file was removed by the request's own thread once it was sent:
+    a server stopped meanwhile (Ctrl-C, kill; the thread cut short by the exit) left it in
+    the temporary folder, of any size."""
+    import tempfile
+    import threading
+
+    from medigraph.serve import Handler
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    export([EXAMPLES], tmp_path / "d.ttl", store=tmp_path / "store", jobs=1, cache=False)
+    sending, release = threading.Event(), threading.Event()
+
+    def stuck(handler: Handler, *_args: object) -> None:
+        sending.set()  # a slow client: the answer is still being sent
+        release.wait(30)
+
+    monkeypatch.setattr(Handler, "_send_file", stuck)
+    running = make_server(tmp_path / "store", port=0, timeout=60)
+    serve_in_thread(running)
+
+    def ask() -> None:
+        with contextlib.suppress(OSError):  # its answer is never sent
+            fetch(running.url + "query?query=ASK%7B%7D")
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        assert sending.wait(30)
+        assert list((tmp_path / "tmp").rglob("*.answer"))  # there is one, being sent
+        running.shutdown()
+        running.server_close()
+        assert list((tmp_path / "tmp").rglob("*")) == []
+    finally:
+        release.set()
+        asking.join(30)
+
+
 def test_a_closed_server_lets_go_of_the_store(tmp_path: Path) -> None:
     """As the README says to stop one (shutdown, then server_close): an export in the same
     process can write the store again, and a second server can open it."""
