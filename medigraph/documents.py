@@ -698,9 +698,10 @@ def parse_document(
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     as_read = len(text) == decoded  # no BOM, no CRLF: the text's bytes are the file's
 
-    opening = _BOUNDARY.match(text)
+    first = _front_matter_start(text)
+    opening = _BOUNDARY.match(text, first)
     if opening is None:
-        if _TOML_BOUNDARY.match(text):
+        if _TOML_BOUNDARY.match(text, first):
             message = "TOML front matter (+++) is not supported; use YAML between --- lines"
         elif re.match(r'\s*\{\s*(?:"|\})', text):
             message = "JSON front matter ({ … }) is not supported; use YAML between --- lines"
@@ -719,22 +720,19 @@ def parse_document(
             )
         else:
             found = _BOUNDARY.search(text)
-            if found is not None and text[: found.start()].strip() == "":
-                line = text.count("\n", 0, found.start()) + 1
-                message = "front matter must start on the first line"
-                return None, [error(src, line, None, message, "read.framing")]
             message = "no front matter: the file must start with a --- line"
             if found is not None and _closing_boundary(text, found.end()) is not None:
                 # text above something shaped like front matter: told where that starts
                 line = text.count("\n", 0, found.start()) + 1
                 return None, [error(src, line, None, message, "read.framing")]
         return None, [error(src, 1, None, message, "read.framing")]
+    first_line = text.count("\n", 0, first) + 1
     closing = _closing_boundary(text, opening.end())
     if closing is None:
         return None, [
             error(
                 src,
-                1,
+                first_line,
                 None,
                 "front matter is never closed: add a --- line after it",
                 "read.framing",
@@ -773,7 +771,7 @@ def parse_document(
             sha256=sha256,
             text_sha256=sha256 if as_read else hashlib.sha256(text.encode("utf-8")).hexdigest(),
             lines=parsed.lines,
-            first_line=1,
+            first_line=first_line,
             body_line=body_line,
         ),
         parsed.problems,
@@ -787,7 +785,7 @@ def _not_utf8(raw: bytes, at: int, src: str) -> Diagnostic:
     line = raw.count(b"\n", 0, at) + 1
     text = raw.decode("utf-8", "replace").removeprefix("\ufeff").replace("\r\n", "\n")
     key = None
-    opening = _BOUNDARY.match(text)
+    opening = _BOUNDARY.match(text, _front_matter_start(text))
     closing = _closing_boundary(text, opening.end()) if opening else None
     if opening is not None and closing is not None:
         first = text.count("\n", 0, opening.end()) + 1
@@ -809,6 +807,17 @@ def _not_utf8(raw: bytes, at: int, src: str) -> Diagnostic:
         " save the file as UTF-8",
         "read.encoding",
     )
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
+
+
+def _front_matter_start(text: str) -> int:
+    """Where the front matter's opening ``---`` may stand: after any blank lines (or lines
+    of spaces and tabs) at the top of the file, which Hugo (and python-frontmatter) pass
+    over as well, so a page Hugo publishes is read, at its own line numbers."""
+    blank = _BLANK_LINES.match(text)
+    return blank.end() if blank is not None else 0
 
 
 def _closing_boundary(text: str, start: int) -> re.Match[str] | None:

@@ -6,6 +6,7 @@ the dump is byte-identical to the export made without the bad file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from medigraph.diagnostics import Severity
+from medigraph.validation import validate
 from tests._robust import EXAMPLES, SEED, export_to, parse_dump, run_cli
 
 GOOD = [
@@ -75,7 +77,6 @@ REJECTED: dict[str, tuple[Maker, str, int | None, str]] = {
         1,
         "never closed",
     ),
-    "blank-first.md": (_write(b"\n" + SEED_BYTES), "read.framing", 2, "first line"),
     "text-first.md": (_write(b"Intro\n" + SEED_BYTES), "read.framing", 2, "front matter"),
     "empty-fm.md": (_write(b"---\n---\n<p>x</p>\n"), "read.yaml", 1, "empty"),
     "comment-fm.md": (_write(b"---\n# only a comment\n\n---\n<p>x</p>\n"), "read.yaml", 1, "empty"),
@@ -150,6 +151,41 @@ def test_supported_variants_give_the_same_graph(
     ], "same diagnostics, same lines"
     assert (tmp_path / "b.ttl").read_bytes() == (tmp_path / "a.ttl").read_bytes()
     assert len(parse_dump(tmp_path / "a.ttl", "ttl")) > 50
+
+
+@pytest.mark.parametrize(
+    "lead", [b"\n", b"\n\n\n", b" \t\n\n", b"\r\n\r\n"], ids=["one", "three", "spaces", "crlf"]
+)
+def test_blank_lines_before_the_front_matter_are_read_at_their_lines(
+    lead: bytes, tmp_path: Path
+) -> None:
+    """Hugo (and python-frontmatter) pass over blank lines above the opening ---: such a page
+    is published, so it is read (it was rejected: "front matter must start on the first
+    line"), the same graph as without them, each diagnostic at the file's own line."""
+    plain = tmp_path / "plain" / "doc.md"
+    other = tmp_path / "other" / "doc.md"
+    plain.parent.mkdir()
+    other.parent.mkdir()
+    mistake = SEED_BYTES.replace(b"\ntitle: Three", b"\ntitel: Three")
+    plain.write_bytes(mistake)
+    other.write_bytes(lead + mistake)
+    a = export_to([plain.parent], tmp_path / "a.ttl")
+    b = export_to([other.parent], tmp_path / "b.ttl")
+    assert a.exit_code == b.exit_code == 0 and b.exported == 1
+    # the same graph, but for the digest of the file's text, which the blank lines are part of
+    digest = hashlib.sha256(lead.replace(b"\r\n", b"\n") + mistake).hexdigest().encode()
+    plain_digest = hashlib.sha256(mistake).hexdigest().encode()
+    assert digest in (tmp_path / "b.ttl").read_bytes()
+    assert (tmp_path / "b.ttl").read_bytes().replace(digest, plain_digest) == (
+        tmp_path / "a.ttl"
+    ).read_bytes()
+    shift = lead.count(b"\n")
+    assert [(d.line, d.key) for d in b.diagnostics] == [(TITLE_LINE + shift, "titel")]
+    # a key that is missing is told at the opening ---, not at a blank line above it
+    report = validate([other.parent], jobs=1)
+    told = {(d.key, d.line, d.severity) for d in report.diagnostics}
+    assert ("title", 1 + shift, Severity.ERROR) in told
+    assert ("titel", TITLE_LINE + shift, Severity.WARNING) in told
 
 
 def test_crlf_keeps_line_numbers_of_diagnostics(tmp_path: Path) -> None:
