@@ -1100,6 +1100,9 @@ def _opened_above(
             f" runs on to line {end}; close it on line {line_offset + at}"
         )
     if context.startswith("while parsing a flow ") and opened:
+        if counter.line(opened) >= counter.line(mark):
+            # `categories: [` alone on its line: PyYAML names the node it expected, below
+            opened = _unclosed_flow(fm_text, mark.index) or opened
         at = counter.line(opened)
         if at < counter.line(mark):
             bracket = fm_text[opened.index]
@@ -1109,6 +1112,22 @@ def _opened_above(
                 f" {closer} (or a comma is missing); close it"
             )
     return None
+
+
+def _unclosed_flow(fm_text: str, before: int) -> yaml.Mark | None:
+    """Where the innermost ``[`` or ``{`` still open at ``before`` opens (None if none is)."""
+    opened: list[yaml.Mark] = []
+    try:
+        for token in yaml.scan(fm_text, Loader=_Base):
+            if token.start_mark.index >= before:
+                break
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                opened.append(token.start_mark)
+            elif opened and isinstance(token, yaml.FlowSequenceEndToken | yaml.FlowMappingEndToken):
+                opened.pop()
+    except yaml.YAMLError:
+        pass  # the tokens up to where scanning failed are those that count
+    return opened[-1] if opened else None
 
 
 def _advice(

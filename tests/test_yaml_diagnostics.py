@@ -199,6 +199,20 @@ def test_a_bracket_never_closed_is_told_where_it_opens() -> None:
     assert "the [ opened on line" in message and "never closed with ]" in message
 
 
+def test_a_bracket_alone_at_the_end_of_its_line_is_told_where_it_opens() -> None:
+    """`categories: [` with the next keys below: PyYAML names the list item two lines down
+    as where it expected the list's next node; the editor is told the line of the [ (it
+    was "indented 0 spaces, which lines up with no block above it", two lines below)."""
+    for new, bracket in (("archetype: [", "["), ("archetype: {", "{"), ("archetype: [[a],", "[")):
+        line, key, code, message = _one_error(_with("archetype: curate-content", new))
+        assert (line, key, code) == (_line("archetype"), "archetype", "read.yaml")
+        closer = "]" if bracket == "[" else "}"
+        assert message == (
+            f"YAML does not parse: the {bracket} opened on line {line} is never closed with"
+            f" {closer} (or a comma is missing); close it"
+        )
+
+
 def test_a_byte_that_is_not_utf8_is_told_by_its_line_key_and_text() -> None:
     raw = _with("  brand: healthleadersmedia.com", "  brand: Caf\udce9 au lait").encode(
         "utf-8", "surrogateescape"
