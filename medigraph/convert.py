@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from . import iris
 from ._version import __version__
-from .diagnostics import Diagnostic, Severity, error, plural, warning
+from .diagnostics import NOT_A_DATE, Diagnostic, Severity, error, plural, warning
 from .documents import (
     HUGO_FALSE,
     HUGO_TRUE,
@@ -823,7 +823,7 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
             )
         elif not _real_calendar_value(text, is_date, match):
             like = "date like 2021-02-17" if is_date else "date and time like 2021-02-17T04:49:37Z"
-            em.report(Severity.WARNING, key, f"{text!r} is not a real {like}", "map.datetime")
+            em.report(Severity.WARNING, key, f"{text!r} is not a real {like}", NOT_A_DATE)
         elif (fraction := _FRACTION.search(text)) is not None and len(fraction.group(0)) > 19:
             em.report(
                 Severity.WARNING,

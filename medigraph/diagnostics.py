@@ -96,6 +96,13 @@ def visible(text: str) -> str:
     return _CONTROLS.sub(_escape, text) if _CONTROLS.search(text) else text
 
 
+NOT_A_DATE = "map.not-a-date"
+"""The code of a date that is none (``2021-02-31``, ``02/17/2021``, ``20210217``): a warning
+to the export, which writes it as typed, and a violation to ``validate``, which also tells it
+where rdflib, and so pySHACL, reads the text as a date (Python's ISO forms: ``20210217``,
+``2021-W07-3``, ``2021-02-17T04:49Z``) though it is no ``xsd:dateTime``."""
+
+
 def error(path: str, line: int | None, key: str | None, message: str, code: str) -> Diagnostic:
     return Diagnostic(path, line, key, Severity.ERROR, message, code)
 

@@ -29,6 +29,7 @@ by two documents (the same ``id``) is checked per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -48,7 +49,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from . import pyshacl_speed
-from .diagnostics import Diagnostic, Severity, internal_error, plural
+from .diagnostics import NOT_A_DATE, Diagnostic, Severity, internal_error, plural
 from .documents import (
     SITE_ROOT,
     Document,
@@ -211,6 +212,7 @@ class ValidationReport:
 # checks.
 _SHAPE_CHECKED = frozenset(
     {
+        NOT_A_DATE,
         "map.datetime",
         "map.timezone",
         "map.date",
@@ -257,8 +259,22 @@ def _leaves_out(d: Diagnostic) -> bool:
     """Whether the mapping says with ``d`` that the value at its key is not written."""
     return bool(d.key) and (
         d.code in _LEFT_OUT
-        or (d.severity is Severity.ERROR and not d.code.startswith(("shacl.", "ontology.")))
+        or (
+            d.severity is Severity.ERROR
+            and not d.code.startswith(("shacl.", "ontology."))
+            and d.code != NOT_A_DATE  # written as typed
+        )
     )
+
+
+def _as_validate_tells(d: Diagnostic) -> Diagnostic:
+    """A date that is none is a violation to validate, as the README says of a value that
+    does not fit its type; the export's warning is kept as it is, where the shapes cannot see
+    it: rdflib (so pySHACL) reads ``20210217`` or ``2021-W07-3`` as a date, which no store
+    does."""
+    if d.code == NOT_A_DATE and d.severity < Severity.ERROR:
+        return dataclasses.replace(d, severity=Severity.ERROR)
+    return d
 
 
 def _nested(a: str, b: str) -> bool:
@@ -314,8 +330,9 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     is one warning, not an info as well that the item is only general content. What is about
     how many values there are or how one stands to others (two spellings) is kept.
     """
+    diagnostics = [_as_validate_tells(d) for d in diagnostics]
     left_out = [d for d in diagnostics if _leaves_out(d)]
-    shape_keys = [d.key for d in diagnostics if d.key and d.code.startswith("shacl.")]
+    shape_keys = [(d.key, d.severity) for d in diagnostics if d.key and d.code.startswith("shacl.")]
     told = [
         d
         for d in diagnostics
@@ -323,7 +340,15 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         and not (
             d.code in _SPELLING_ONLY and any(c.key == d.key and c.line == d.line for c in left_out)
         )
-        and not (d.key and d.code in _SHAPE_CHECKED and any(_related(d.key, k) for k in shape_keys))
+        and not (
+            d.key
+            and d.code in _SHAPE_CHECKED
+            # a shape's "no timezone" does not say that a date is none
+            and any(
+                _related(d.key, k) and (d.severity < Severity.ERROR or severity >= d.severity)
+                for k, severity in shape_keys
+            )
+        )
     ]
     worst: dict[tuple[int | None, str | None], Severity] = {}
     for d in filter(_judges_the_form, told):

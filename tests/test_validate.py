@@ -1602,3 +1602,36 @@ def test_a_dump_made_with_a_mapping_of_other_provenance_terms_is_checked(tmp_pat
     export([EXAMPLES], dump, mapping=mapping, jobs=1, cache=False)
     checked = validate_graph(dump, mapping=mapping)
     assert len(checked.checked) == 19
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["20210217", "2021-W07-3", "2021-02-17T04:49Z", "2021-02-17T04:49:37+0530", "2023-05-02+15:00"],
+)
+def test_a_date_that_is_none_is_a_violation_where_rdflib_reads_it_as_one(
+    tmp_path: Path, typed: str
+) -> None:
+    """ISO forms Python reads (`20210217`, a week date, no seconds, `+0530`) are no
+    xsd:dateTime: the dump holds them as typed, which stores do not compare, and the export
+    says "not a real date". rdflib, and so pySHACL, reads them as dates, so validate passed
+    them (exit 0; `20210217` with only "date has no timezone; add Z"). The README's rule holds
+    now: a value that does not fit its type is a violation to validate, told once."""
+    path = write_doc(tmp_path, "d", {"date: '2021-02-17T04:49:37.317526Z'": f"date: '{typed}'"})
+    line = path.read_text().splitlines().index(f"date: '{typed}'") + 1
+    # the export writes it as typed, with a warning (exit 0)
+    exported = export([tmp_path], tmp_path / "out" / "d.nt", jobs=1, cache=False)
+    assert exported.exit_code == 0
+    assert [(d.line, d.key, d.severity) for d in exported.diagnostics] == [
+        (line, "date", Severity.WARNING)
+    ]
+    report = validate([tmp_path], jobs=1)
+    told = [(d.line, d.key, d.severity, d.code) for d in report.diagnostics if d.key == "date"]
+    assert told == [(line, "date", Severity.ERROR, "map.not-a-date")]
+    assert f"'{typed}' is not a real date" in report.diagnostics[0].message
+    assert report.exit_code() == 1
+    # a date rdflib cannot read either is told once, by the shape, as before
+    write_doc(tmp_path, "d", {"date: '2021-02-17T04:49:37.317526Z'": "date: '2021-02-31'"})
+    again = validate([tmp_path / "d.md"], jobs=1)
+    assert [(d.key, d.severity, d.code) for d in again.diagnostics] == [
+        ("date", Severity.ERROR, "shacl.Or")
+    ]
