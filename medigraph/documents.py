@@ -761,6 +761,9 @@ def parse_document(
         problems = parsed.problems if parsed else []
         return None, sorted(problems, key=Diagnostic.sort_key)
 
+    problems = list(parsed.problems)
+    if (stray := _stray_boundary(text, closing, line_offset)) is not None:
+        problems.append(warning(src, *stray, "read.framing"))
     sha256 = hashlib.sha256(raw).hexdigest()
     return (
         Document(
@@ -774,7 +777,47 @@ def parse_document(
             first_line=first_line,
             body_line=body_line,
         ),
-        parsed.problems,
+        problems,
+    )
+
+
+_BODY_KEY = re.compile(r"[A-Za-z_][\w.-]*:(?: |$)")
+"""A line that starts like a front-matter key (``mastHead: …``, ``tags:``)."""
+
+
+def _stray_boundary(
+    text: str, closing: re.Match[str], line_offset: int
+) -> tuple[int, None, str] | None:
+    """A ``---`` inside the front matter ends it there, for Hugo as for medigraph: the keys
+    below it become the page's text, and the diagnostics that follow ("title is missing")
+    do not say why. When the body starts with keys of its own that run up to another
+    ``---``, the line of the first ``---`` and what to do."""
+    start = closing.end()
+    while text.startswith("\n", start):
+        start += 1
+    if _BODY_KEY.match(text, start) is None:
+        return None
+    second = _closing_boundary(text, start)
+    if second is None or second.start() - start > MAX_FRONT_MATTER_BYTES:
+        return None
+    try:
+        keys = yaml.load(text[start : second.start()], Loader=_Base)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(keys, dict) or len(keys) < 2:
+        return None
+    at = text.count("\n", 0, closing.start()) + 1
+    end = text.count("\n", 0, second.start()) + 1
+    names = ", ".join(str(key) for key in list(keys)[:3]) + (", …" if len(keys) > 3 else "")
+    return (
+        at,
+        None,
+        (
+            f"the front matter ends at this ---, but {plural(len(keys), 'key')} follow it"
+            f" ({names}), up to another --- on line {end}: Hugo reads them as the page's"
+            " text, not as front matter, and so does medigraph; if this --- is a stray one,"
+            " remove it"
+        ),
     )
 
 

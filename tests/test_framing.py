@@ -273,3 +273,31 @@ def test_cr_only_line_ends_are_named_not_taken_for_no_front_matter() -> None:
             " with LF (Unix) line endings",
         )
     ]
+
+
+def test_a_stray_boundary_inside_the_front_matter_is_named_at_its_line(tmp_path: Path) -> None:
+    """A --- between two keys ends the front matter there (for Hugo too): the keys below it
+    became the page's text, the export said nothing (exit 0, a document with no title) and
+    validate only "title is missing" at line 1. The --- is named, with the keys it cut off;
+    a body that merely starts with a colon, or holds a rule, is no such case."""
+    text = SEED_TEXT.replace("\nmastHead: ", "\n---\nmastHead: ", 1)
+    stray = text.split("\n").index("---", 1) + 1
+    (tmp_path / "doc.md").write_text(text, encoding="utf-8")
+    report = export_to([tmp_path], tmp_path / "out.ttl")
+    assert report.exit_code == 0
+    assert [(d.line, d.key, d.severity, d.code) for d in report.diagnostics] == [
+        (stray, None, Severity.WARNING, "read.framing")
+    ]
+    message = report.diagnostics[0].message
+    assert message.startswith("the front matter ends at this ---, but 13 keys follow it")
+    assert (
+        f"(mastHead, mdName, openProjectCustomFields, …), up to another --- on line {stray + 19}"
+        in message
+    )
+    checked = validate([tmp_path], jobs=1)
+    assert (stray, None, Severity.WARNING) in {
+        (d.line, d.key, d.severity) for d in checked.diagnostics
+    }
+    for body in ("Note: one line\n\n---\n\nMore text\n", "Q: a\n\nplain\n"):
+        (tmp_path / "doc.md").write_text(SEED_TEXT.split("\n---\n", 1)[0] + "\n---\n" + body)
+        assert export_to([tmp_path], tmp_path / "out.ttl").diagnostics == []
