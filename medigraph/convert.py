@@ -206,11 +206,18 @@ class Emitter:
         where = line if line is not None else self.doc.line_of(key)
         self.problems.append(make(self.doc.source, where, key, message, code))
 
-    def named_node(self, iri: str, key: str) -> ox.NamedNode | None:
+    def named_node(self, iri: str, key: str, typed: str | None = None) -> ox.NamedNode | None:
+        """The IRI ``iri``; with ``typed``, the web address the editor wrote, told as one
+        ("is not a valid web address: invalid character '[' in host") if it is none."""
         try:
             return ox.NamedNode(iri)
-        except ValueError:
-            self.report(Severity.ERROR, key, f"{iri!r} cannot be made into a valid IRI", "map.iri")
+        except ValueError as exc:
+            if typed is None:
+                message = f"{iri!r} cannot be made into a valid IRI"
+            else:
+                reason = str(exc)
+                message = f"{typed!r} is not a valid web address: {reason[:1].lower()}{reason[1:]}"
+            self.report(Severity.ERROR, key, message, "map.iri")
             return None
 
     def node(self, name: str) -> ox.NamedNode | None:
@@ -1061,7 +1068,7 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             allowed = " or ".join(f"{scheme}://" for scheme in schemes)
             em.report(Severity.ERROR, key, f"{text!r} is not a web address ({allowed}…)", "map.iri")
             continue
-        node = em.named_node(candidate, key)  # an error when even encoded it is no IRI
+        node = em.named_node(candidate, key, text)  # an error when even encoded it is no IRI
         if node is not None and encoded != text.strip():
             em.report(
                 Severity.WARNING,
@@ -1069,8 +1076,9 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
                 f"address contains characters not allowed in a URL; written as {candidate}",
                 "map.iri",
             )
-        if node is not None:
-            em.add(subject, em.m.term_iri(rule.properties[0]), node)
+        if node is None:
+            continue  # told; its variants are not compared with what is not used
+        em.add(subject, em.m.term_iri(rule.properties[0]), node)
         for other in rule.options.get("same_as", []):
             _compare_variant(em, key, text, other)
 

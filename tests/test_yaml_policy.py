@@ -811,6 +811,29 @@ def test_an_address_no_encoding_saves_is_one_error_not_a_warning_too(tmp_path: P
     assert told == [("link.href", line + 1, Severity.ERROR)]
 
 
+def test_an_address_that_is_none_is_told_in_an_editors_words_alone(tmp_path: Path) -> None:
+    """`https://[www.…` was "cannot be made into a valid IRI" (RDF's word), and link.original
+    was told to differ from it, "link.href is used", though link.href was not used at all."""
+    raw = [
+        "link:",
+        "  href: https://[www.example.org/2023/agenda",
+        "  original: https://www.example.org/2023/agenda",
+        "  brand: e.org",
+    ]
+    source, line = _document(tmp_path, raw, drop=("link",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [(d.key, d.line, d.severity, d.message) for d in report.diagnostics]
+    assert told == [
+        (
+            "link.href",
+            line + 1,
+            Severity.ERROR,
+            "'https://[www.example.org/2023/agenda' is not a valid web address: invalid"
+            " character '[' in host",
+        )
+    ]
+
+
 def test_medigy_topics_in_any_form_stand_in_and_are_compared(tmp_path: Path) -> None:
     """medigyTopics written as a YAML list (or one topic) was "not a JSON list": it neither
     stood in for a missing communityTopics nor was compared with a present one."""
