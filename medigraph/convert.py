@@ -851,8 +851,8 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
             em.report(
                 Severity.WARNING,
                 key,
-                f"{text}: 24:00:00 is the end of the day, which SPARQL stores read as 00:00:00 "
-                "of the next day and validate refuses (rdflib cannot read it); write that instead",
+                f"{text}: 24:00:00 is the end of the day, which SPARQL stores read as 00:00:00"
+                f" of the next day and validate refuses; write {_next_midnight(text)} instead",
                 "map.datetime",
             )
         elif is_date:
@@ -869,6 +869,17 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
             )
         datatype = XSD_DATE if is_date else XSD_DATETIME
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=datatype))
+
+
+def _next_midnight(text: str) -> str:
+    """``2021-02-17T24:00:00Z`` as the moment it is, ``2021-02-18T00:00:00Z`` (the fraction
+    and the zone as typed); the next day in words where Python has no such date."""
+    day, _, rest = text.partition("T24:00:00")
+    try:
+        following = datetime.date.fromisoformat(day) + datetime.timedelta(days=1)
+    except (ValueError, OverflowError):
+        return "00:00:00 of the next day"
+    return f"{following.isoformat()}T00:00:00{rest}"
 
 
 def _xsd_datetime(text: str) -> str | None:

@@ -811,6 +811,20 @@ def test_an_address_no_encoding_saves_is_one_error_not_a_warning_too(tmp_path: P
     assert told == [("link.href", line + 1, Severity.ERROR)]
 
 
+def test_the_end_of_a_day_is_told_with_the_moment_to_write(tmp_path: Path) -> None:
+    """`24:00:00` was told "write that instead", naming rdflib: the editor gets the moment."""
+    source, line = _document(tmp_path, ["date: '2021-02-28T24:00:00Z'"], drop=("date",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert [(d.key, d.line, d.message) for d in report.diagnostics] == [
+        (
+            "date",
+            line,
+            "2021-02-28T24:00:00Z: 24:00:00 is the end of the day, which SPARQL stores read as"
+            " 00:00:00 of the next day and validate refuses; write 2021-03-01T00:00:00Z instead",
+        )
+    ]
+
+
 def test_an_address_that_is_none_is_told_in_an_editors_words_alone(tmp_path: Path) -> None:
     """`https://[www.…` was "cannot be made into a valid IRI" (RDF's word), and link.original
     was told to differ from it, "link.href is used", though link.href was not used at all."""
