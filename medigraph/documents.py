@@ -790,15 +790,19 @@ def _stray_boundary(
 ) -> tuple[int, None, str] | None:
     """A ``---`` inside the front matter ends it there, for Hugo as for medigraph: the keys
     below it become the page's text, and the diagnostics that follow ("title is missing")
-    do not say why. When the body starts with keys of its own that run up to another
-    ``---``, the line of the first ``---`` and what to do."""
-    start = closing.end()
-    while text.startswith("\n", start):
-        start += 1
-    if _BODY_KEY.match(text, start) is None:
+    do not say why. When the body starts right below it with keys of their own that run,
+    with no blank line, up to another ``---``, the line of the first ``---`` and what to do."""
+    start = text.find("\n", closing.start()) + 1  # the line right below it
+    if start == 0:
+        return None
+    if _BODY_KEY.match(text, start) is None:  # keys right below it, as in front matter
         return None
     second = _closing_boundary(text, start)
-    if second is None or second.start() - start > MAX_FRONT_MATTER_BYTES:
+    if (
+        second is None
+        or second.start() - start > MAX_FRONT_MATTER_BYTES
+        or "\n\n" in text[start : second.start()]  # paragraphs: the page's own text
+    ):
         return None
     try:
         keys = yaml.load(text[start : second.start()], Loader=_Base)

@@ -298,6 +298,11 @@ def test_a_stray_boundary_inside_the_front_matter_is_named_at_its_line(tmp_path:
     assert (stray, None, Severity.WARNING) in {
         (d.line, d.key, d.severity) for d in checked.diagnostics
     }
-    for body in ("Note: one line\n\n---\n\nMore text\n", "Q: a\n\nplain\n"):
+    for body in (
+        "Note: one line\n\n---\n\nMore text\n",
+        "Q: a\n\nplain\n",
+        "Date: today\nPlace: here\n\nText.\n\n---\n",
+        "\nDate: today\nPlace: here\n---\n",
+    ):
         (tmp_path / "doc.md").write_text(SEED_TEXT.split("\n---\n", 1)[0] + "\n---\n" + body)
         assert export_to([tmp_path], tmp_path / "out.ttl").diagnostics == []
