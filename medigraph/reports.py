@@ -276,7 +276,7 @@ def github(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     for d in report.diagnostics:
         props = []
         if d.path:
-            props.append(f"file={_escape_property(visible(d.path))}")
+            props.append(f"file={_escape_property(visible(_relative(d.path)))}")
         if d.line is not None:
             props.append(f"line={d.line}")
         props.append(f"title={_escape_property(visible(d.key or d.code))}")
@@ -351,12 +351,19 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
+def _relative(path: str) -> str:
+    """``path`` as GitHub matches it to a file of the repository: relative to the working
+    folder (the checkout), ``/`` separators, no leading ``./`` (an annotation on ``./x.md``
+    or ``/home/runner/…/x.md`` is shown on no file of the pull request)."""
+    rel = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
+    return rel.replace(os.sep, "/")
+
+
 def _uri(path: str) -> str:
     """A relative URI reference: ``/`` separators, no leading ``./``, spaces escaped."""
     from urllib.parse import quote
 
-    rel = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
-    rel = rel.replace(os.sep, "/")
+    rel = _relative(path)
     try:  # a name's bytes that are not UTF-8 (kept as surrogates) as those bytes, %XX
         return quote(rel, safe="/-._~", errors="surrogateescape")
     except UnicodeEncodeError:  # a surrogate no file name's bytes give: shown as an escape

@@ -86,6 +86,23 @@ def test_github_escapes_colons_in_properties() -> None:
     assert github(report) == "::error file=C%3A/x.md,line=1,title=a%3Ab::m\n"
 
 
+def test_github_names_files_as_the_repository_does(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`medigraph validate ./content --format github` wrote `file=./content/x.md`, and an
+    absolute PATH `file=/home/runner/…/x.md`: GitHub shows such annotations on no file of
+    the pull request. Relative to the checkout, as the SARIF report names them."""
+    monkeypatch.chdir(tmp_path)
+    report = ValidationReport(
+        general=[
+            Diagnostic("./content/a.md", 3, "title", Severity.ERROR, "m", "c"),
+            Diagnostic(str(tmp_path / "content" / "b.md"), 4, "date", Severity.ERROR, "m", "c"),
+        ]
+    )
+    assert github(report).splitlines() == [
+        "::error file=content/a.md,line=3,title=title::m",
+        "::error file=content/b.md,line=4,title=date::m",
+    ]
+
+
 def test_junit_has_the_structure_jenkins_and_github_read() -> None:
     root = ET.fromstring(junit(sample()).split("\n", 1)[1])
     assert root.tag == "testsuites"
