@@ -82,6 +82,21 @@ def test_compiled_mapping_probe_times_the_package_it_is_given() -> None:
     assert 0 < micros < 1_000_000
 
 
+def test_instruction_probe_runs_each_side_over_the_files_it_says() -> None:
+    """Both sides of benchmarks/instructions.py go over ``warm`` + ``count`` files (the
+    difference of two counts is then the cost of ``count`` documents), and the worker side
+    maps them without a failure."""
+    import subprocess
+
+    bench = load_benchmark("instructions")
+    for side in ("floor", "worker"):
+        done = subprocess.run(
+            bench.probe(EXAMPLES, side, 2, 3), capture_output=True, text=True, cwd=ROOT
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["5"]
+
+
 def test_rank_sort_orders_content_by_topic_as_shipped(store: ox.Store) -> None:
     """The rank-keyed form the benchmark times answers content-by-topic exactly: same rows,
     same order."""
