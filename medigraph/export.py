@@ -383,6 +383,8 @@ def export(
                     else:
                         report.unpublished += 1
                     keysets[tuple(item.keys)] += 1  # its keys were seen (--coverage)
+                    if item.unmapped:  # and are not mapped, as an exported one's would not be
+                        report.unmapped.update(set(item.unmapped))
                 if on_document:
                     on_document(item)
                 continue

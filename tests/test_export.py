@@ -319,6 +319,32 @@ def test_unknown_keys_are_counted_not_dropped(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("left_out", ["draft: true", "build:\n  render: never\n  list: never"])
+def test_the_keys_of_a_page_left_out_are_not_called_mapped(tmp_path: Path, left_out: str) -> None:
+    """--coverage counts the keys of drafts and unpublished pages, but called each one that
+    only they wrote "mapped", an unknown key (readingTime) and Hugo's build keys alike: the
+    README says those are not mapped, as --coverage says for a published page."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "x.md").write_text(
+        SEED.read_text().replace("sub: brief", f"sub: brief\nreadingTime: 4\n{left_out}"),
+        encoding="utf-8",
+    )
+    (folder / "y.md").write_text(
+        SEED.read_text().replace("mdName: d12da9f4", "mdName: other").replace("id: 4557", "id: 1"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["export", str(folder), "-o", str(tmp_path / "x.ttl"), "--coverage", "-j", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    written = ["readingTime"] + (["build.render", "build.list"] if "build" in left_out else [])
+    for key in written:
+        assert rows[key].endswith("NOT MAPPED"), rows[key]
+    assert "readingTime (1)" in result.stderr
+
+
 def _flat(fm: dict, prefix: str = ""):
     for key, value in fm.items():
         if isinstance(value, dict) and value:
