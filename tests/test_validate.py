@@ -549,6 +549,30 @@ def test_cli_formats_and_output_file(tmp_path: Path) -> None:
     assert "::error file=" in (tmp_path / "report.github").read_text(encoding="utf-8")
 
 
+def test_a_clash_across_shards_is_told_as_one_in_their_dumps_together(tmp_path: Path) -> None:
+    """docs/ci.md: validating the shards' dumps together checks the clashes no shard sees.
+    It did, but as "the document graph must record exactly one source file (medigraph
+    error)", which reads as medigraph's bug, not as two documents that got one IRI."""
+    from medigraph.pipeline import shard_of
+
+    docs = tmp_path / "docs"
+    folders = ["a", next(f for f in "bcdefgh" if shard_of(f"{f}/x.md", 2) != shard_of("a/x.md", 2))]
+    for folder in folders:
+        (docs / folder).mkdir(parents=True)
+        (docs / folder / "x.md").write_bytes(SEED.read_bytes())
+    dumps = []
+    for k in (1, 2):  # each shard sees one of the two
+        dumps.append(tmp_path / f"s{k}.nq")
+        report = export([docs], dumps[-1], shard=(k, 2), jobs=1, cache=False)
+        assert report.exit_code == 0 and report.exported == 1
+    together = tmp_path / "all.nq"
+    together.write_bytes(b"".join(dump.read_bytes() for dump in dumps))
+    code, out, _ = run("--graph", str(together))
+    assert code == 1
+    assert "two documents that got the same IRI" in out and "own mdName" in out
+    assert "medigraph error" not in out.splitlines()[0].split(";")[0]
+
+
 def test_cli_graph_root_and_format(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
