@@ -31,5 +31,15 @@ def main(corpus: str) -> int:
     return 0
 
 
+def cli(argv: list[str]) -> int:
+    """``floor.py CORPUS``: a corpus that is no folder (a typo, ``--help``) is an error, not
+    a floor of "0 documents"."""
+    if len(argv) != 1 or not os.path.isdir(argv[0]):
+        print(__doc__, file=sys.stderr)
+        print(f"usage: floor.py CORPUS (a folder of Markdown files); got {argv}", file=sys.stderr)
+        return 2
+    return main(argv[0])
+
+
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1]))
+    raise SystemExit(cli(sys.argv[1:]))

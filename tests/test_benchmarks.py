@@ -97,6 +97,15 @@ def test_instruction_probe_runs_each_side_over_the_files_it_says() -> None:
         assert done.stdout.split() == ["5"]
 
 
+def test_the_floor_refuses_what_is_no_corpus(tmp_path: Path) -> None:
+    """floor.py took any argument for the corpus: ``--help`` or a mistyped folder gave a floor
+    of "0 documents, 0.00 s", exit 0."""
+    bench = load_benchmark("floor")
+    assert bench.cli(["--help"]) == 2
+    assert bench.cli([str(tmp_path / "missing")]) == 2
+    assert bench.cli([str(EXAMPLES)]) == 0
+
+
 def test_rank_sort_orders_content_by_topic_as_shipped(store: ox.Store) -> None:
     """The rank-keyed form the benchmark times answers content-by-topic exactly: same rows,
     same order."""
