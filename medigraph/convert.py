@@ -681,8 +681,22 @@ def _triple(made: ox.Triple | tuple[ox.NamedNode, ox.NamedNode, Term]) -> ox.Tri
 Converter = Callable[[Emitter, KeyRule, ox.NamedNode, Value], None]
 
 
+_LISTS = frozenset({"person", "topic"})
+"""Converters of keys that hold a list (``author``, ``communityTopics``), as ``items:`` says
+of ``tags``: a mapping there is told as no list, not as no text."""
+
+
 def _items(em: Emitter, rule: KeyRule, value: Value) -> list[tuple[str, str]]:
     """(key, text) for a scalar or for each item of a list of scalars; others are reported."""
+    if isinstance(value, dict) and (rule.converter in _LISTS or "items" in rule.options):
+        em.report(
+            Severity.ERROR,
+            rule.key,
+            "must be a list, each item on a line of its own starting with '- ', not a mapping"
+            " of 'key: value' lines",
+            "map.type",
+        )
+        return []
     return _items_of(em, rule.key, value)
 
 

@@ -1448,3 +1448,31 @@ def test_a_medigy_topics_with_the_same_topics_in_another_order_is_not_told(
     assert [d.message for d in report.diagnostics if d.code == "map.json"] == []
     about = {o.value.rsplit("/", 1)[1] for o in _value(parse_dump(out, "nt"), SCHEMA + "about")}
     assert about == {"klas.telehealth", "medigy.fundamental-technologies", "symplur.virtual-care"}
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("author", ["author:", "  name: Vinit @maxinovip.com"]),
+        ("communityTopics", ["communityTopics:", "  KLAS: Telehealth", "  Medigy: Care"]),
+        ("tags", ["tags:", "  news: 1"]),
+    ],
+)
+def test_a_mapping_where_a_list_is_expected_is_told_as_no_list(
+    tmp_path: Path, key: str, raw: list[str]
+) -> None:
+    """`communityTopics:` with `KLAS: Telehealth` below it (the list's dashes forgotten) was
+    told "must be text, not a mapping": the editor is told to write a list."""
+    source, line = _document(tmp_path, raw, drop=(key, "openProjectCustomFields"))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    assert report.rejected == 1
+    assert [(d.key, d.line, d.severity, d.code, d.message) for d in report.diagnostics] == [
+        (
+            key,
+            line,
+            Severity.ERROR,
+            "map.type",
+            "must be a list, each item on a line of its own starting with '- ', not a mapping"
+            " of 'key: value' lines",
+        )
+    ]
