@@ -348,20 +348,21 @@ class Mapper:
         """A Hugo section's own page (``_index.md``) that names no ``owlType``: a list page of
         the site, not a content document; it is left out, not rejected (every Hugo site has
         them). One that names an ``owlType`` (in any case, as Hugo reads keys) is mapped like
-        any document."""
-        return is_section_page(doc.path) and "owlType" not in self.in_hugo_case(doc).front_matter
+        any document; ``owlType:`` or ``owlType: ''`` names none."""
+        if not is_section_page(doc.path):
+            return False
+        return self.in_hugo_case(doc).front_matter.get("owlType") in (None, "")
 
     def select_class(self, doc: Document) -> tuple[list[str], list[Diagnostic]]:
         fm = doc.front_matter
         owl_type = fm.get("owlType")
         problems: list[Diagnostic] = []
-        if owl_type is None:
+        if owl_type is None or owl_type == "":  # `owlType: ''` is no value, as `owlType:` is
             owl_type = self._fallback(fm)
             if owl_type is None:
+                line = doc.line_of("owlType")  # the document's first line when it is not there
                 return [], [
-                    error(
-                        doc.source, doc.first_line, "owlType", "owlType is missing", "map.owl-type"
-                    )
+                    error(doc.source, line, "owlType", "owlType is missing", "map.owl-type")
                 ]
         if not isinstance(owl_type, str):
             line = doc.line_of("owlType")

@@ -1659,3 +1659,31 @@ def test_a_date_that_is_none_is_a_violation_where_rdflib_reads_it_as_one(
     assert [(d.key, d.severity, d.code) for d in again.diagnostics] == [
         ("date", Severity.ERROR, "shacl.Or")
     ]
+
+
+def test_an_empty_owltype_is_no_owltype(tmp_path: Path) -> None:
+    """`owlType: ''` was "unknown owlType '' (known: 'Medigy Communities')", an error, while
+    `owlType:` (no value) and no owlType at all take the fallbacks' (here by `archetype`), as
+    an empty text is no value everywhere else. A section's `_index.md` saying `owlType: ''`
+    names none either: a list page, left out, not content made by a fallback."""
+    empty = tmp_path / "empty"
+    none = tmp_path / "none"
+    empty.mkdir()
+    none.mkdir()
+    write_doc(empty, "d", {"owlType: Medigy Communities": "owlType: ''"})
+    write_doc(none, "d", {"owlType: Medigy Communities\n": ""})
+    a = export([empty], tmp_path / "a.nt", jobs=1, cache=False)
+    b = export([none], tmp_path / "b.nt", jobs=1, cache=False)
+    assert a.exit_code == b.exit_code == 0 and a.exported == 1
+    assert a.diagnostics == b.diagnostics == []
+
+    def lines(dump: Path) -> list[str]:  # but for the digest of the text, one line fewer
+        return [x for x in dump.read_text().splitlines() if "textSha256" not in x]
+
+    assert lines(tmp_path / "a.nt") == lines(tmp_path / "b.nt")
+    assert validate([empty], jobs=1).exit_code() == 0
+    (empty / "_index.md").write_text(
+        "---\ntitle: A community\ntype: communities/x\nowlType: ''\n---\nIntro.\n", encoding="utf-8"
+    )
+    report = export([empty], tmp_path / "c.nt", jobs=1, cache=False)
+    assert (report.exported, report.sections, report.exit_code) == (1, 1, 0)
