@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -732,6 +732,31 @@ class _XmlText(io.RawIOBase):
         return len(chunk)
 
 
+_XML_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_XML_LOCAL_NAME = re.compile(
+    f"[{_XML_START}][{_XML_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*$"
+)
+"""The end of a predicate's IRI that RDF/XML writes as an element's local name (an NCName,
+XML 1.0 Namespaces): a predicate without one (``http://e/1``, ``…#``, ``…/``) cannot be
+written; Oxigraph writes an element ``<oxprefix:>``, which no XML parser reads."""
+
+
+def _xml_predicates(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+    """``triples``, stopped (:class:`NotRepresentable`) at one whose predicate RDF/XML cannot
+    write as an element name."""
+    for triple in triples:
+        if not _XML_LOCAL_NAME.search(triple.predicate.value):
+            raise NotRepresentable(
+                f"the answer has the predicate <{triple.predicate.value}>, which RDF/XML cannot"
+                " write (its IRI does not end in an XML name); ask for Turtle or N-Triples"
+                " instead"
+            )
+        yield triple
+
+
 class _Workers:
     """The processes that run the queries, at most ``size`` at a time.
 
@@ -938,6 +963,8 @@ def _answer_queries(store_path: str) -> None:
                             result, cast("IO[bytes]", readable), rdf_format, prefixes=prefixes
                         )
                         readable.flush()
+                    elif rdf_format == ox.RdfFormat.RDF_XML:
+                        ox.serialize(_xml_predicates(result), out, rdf_format)
                     else:
                         ox.serialize(result, out, rdf_format)
                 elif isinstance(result, ox.QuerySolutions) and job.media == "text/csv":

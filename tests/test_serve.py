@@ -702,6 +702,25 @@ def test_xml_answers_keep_a_carriage_return_and_refuse_what_xml_cannot_hold(
     assert status == 200 and json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\x01b"
 
 
+def test_rdf_xml_refuses_a_predicate_it_cannot_name(server: QueryServer) -> None:
+    """RDF/XML writes a predicate as an element whose name is the end of its IRI: for one
+    that ends in no XML name (``http://e/1``, ``…#``) Oxigraph wrote ``<oxprefix:>``, a
+    document no XML parser reads; it is now a 406 that says what to ask for."""
+    from xml.dom import minidom
+
+    for predicate in ("http://e/1", "http://e/a#", "http://e/a/", "http://e/a%20"):
+        query = f'CONSTRUCT {{ <urn:a> <http://e/ok> "x" ; <{predicate}> "y" }} WHERE {{}}'
+        status, _, body = get(server, query, "application/rdf+xml")
+        assert status == 406, (predicate, body)
+        assert f"predicate <{predicate}>".encode() in body and b"Turtle or N-Triples" in body
+        assert get(server, query, "text/turtle")[0] == 200
+    for predicate in ("http://e/a1", "http://e/1a", "urn:x:b", "http://e/a."):
+        query = f'CONSTRUCT {{ <urn:a> <{predicate}> "y" }} WHERE {{}}'
+        status, media, body = get(server, query, "application/rdf+xml")
+        assert (status, media) == (200, "application/rdf+xml"), body
+        minidom.parseString(body)  # well-formed
+
+
 def test_a_character_xml_cannot_hold_is_found_across_writes() -> None:
     from medigraph.serve import NotRepresentable, _XmlText
 
