@@ -612,9 +612,16 @@ class Handler(BaseHTTPRequestHandler):
         script that gave up): it has sent its request, so a connection that reads as ended
         has nobody left to take the answer."""
         try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
-        except (OSError, ValueError):  # reset, or closed
+            if hasattr(select, "poll"):  # any descriptor (select() takes none past 1023)
+                poller = select.poll()
+                poller.register(self.connection, select.POLLIN)
+                readable = bool(poller.poll(0))
+            else:
+                readable = bool(select.select([self.connection], [], [], 0)[0])
+            return readable and not self.connection.recv(1, socket.MSG_PEEK)
+        except ValueError:  # cannot tell: the query goes on
+            return False
+        except OSError:  # reset, or closed
             return True
 
     def _refuse(self, text: str, exc: QuerySyntaxError) -> None:

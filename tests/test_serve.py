@@ -431,10 +431,9 @@ def test_a_query_whose_client_left_is_stopped(tmp_path: Path) -> None:
         while worker.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not worker.alive(), "the query runs on for nobody"
-        started = time.monotonic()
-        status, _, body = fetch(running.url + "query?query=ASK%7B%7D")  # the one worker is free
-        assert status == 200 and json.loads(body)["boolean"] is True
-        assert time.monotonic() - started < 30
+        # the one worker is free again (a new one starts: slow on a busy machine)
+        with urllib.request.urlopen(running.url + "query?query=ASK%7B%7D", timeout=60) as answer:
+            assert json.loads(answer.read())["boolean"] is True
     finally:
         running.shutdown()
         running.server_close()
