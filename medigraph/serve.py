@@ -155,9 +155,10 @@ class QueryServer(ThreadingHTTPServer):
     ) -> None:
         if ":" in address[0]:  # an IPv6 address such as ::1
             self.address_family = socket.AF_INET6
-        self.answers = tempfile.mkdtemp(prefix="medigraph-serve-")
-        """Where the workers write the answers: removed with everything in it when the server
-        closes, an answer still being sent (or left by a handler the exit cut short) included."""
+        self.answers: set[str] = set()
+        """The temporary files the answers are being written to or sent from: each request
+        removes its own; closing the server removes those left (an answer still being sent,
+        or one whose request the exit cut short)."""
         super().__init__(address, Handler)
         self.store: ox.Store | None = store
         """Held open for writing (never written) so that no export changes it meanwhile."""
@@ -176,15 +177,15 @@ class QueryServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def server_close(self) -> None:
-        """End the query processes, remove the answers' folder and let go of the store (an
+        """End the query processes, remove the answers' files and let go of the store (an
         export may write it again). Also called by the base class when binding failed, before
         there are any workers."""
         workers = getattr(self, "workers", None)
         if workers is not None:
             workers.close()
-        answers = getattr(self, "answers", None)
-        if answers:
-            shutil.rmtree(answers, ignore_errors=True)
+        for answer in list(getattr(self, "answers", ())):
+            with contextlib.suppress(OSError):
+                os.unlink(answer)
         self.store = None  # the last reference: RocksDB's lock goes with it
         super().server_close()
 
@@ -566,11 +567,8 @@ class Handler(BaseHTTPRequestHandler):
         # length): an answer of any size does not sit in memory, an error is still an error
         # status, and a query past its time is stopped by ending its process. With no
         # acceptable format, it only parses the query: a syntax error is told first.
-        try:
-            fd, answer = tempfile.mkstemp(suffix=".answer", dir=server.answers)
-        except OSError:  # its folder is gone with the server
-            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down")
-            return
+        fd, answer = tempfile.mkstemp(prefix="medigraph-serve-", suffix=".answer")
+        server.answers.add(answer)
         os.close(fd)
         try:
             try:
@@ -606,6 +604,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(answer)
+            server.answers.discard(answer)
 
     def _client_gone(self) -> bool:
         """Whether the client closed its connection (a closed tab, a cancelled request, a
