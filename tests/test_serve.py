@@ -1134,17 +1134,16 @@ def test_a_closed_server_leaves_no_answer_behind(
     """An answer's temporary file was removed by the request's own thread once it was sent:
     a server stopped meanwhile (Ctrl-C, kill; the thread cut short by the exit) left it in
     the temporary folder, of any size."""
-    import tempfile
     import threading
 
     from medigraph.serve import Handler
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
     export([EXAMPLES], tmp_path / "d.ttl", store=tmp_path / "store", jobs=1, cache=False)
     sending, release = threading.Event(), threading.Event()
+    being_sent: list[Path] = []
 
-    def stuck(handler: Handler, *_args: object) -> None:
+    def stuck(handler: Handler, _status: object, _media: object, payload: Any) -> None:
+        being_sent.append(Path(payload.name))
         sending.set()  # a slow client: the answer is still being sent
         release.wait(30)
 
@@ -1160,10 +1159,11 @@ def test_a_closed_server_leaves_no_answer_behind(
     asking.start()
     try:
         assert sending.wait(30)
-        assert list((tmp_path / "tmp").rglob("*.answer"))  # there is one, being sent
+        (answer,) = being_sent
+        assert answer.exists()
         running.shutdown()
         running.server_close()
-        assert list((tmp_path / "tmp").rglob("*")) == []
+        assert not answer.exists()
     finally:
         release.set()
         asking.join(30)
