@@ -427,12 +427,29 @@ _DATETIME = re.compile(
 
 _FORMS = {
     "integer": "digits, e.g. 3, between -9223372036854775808 and 9223372036854775807",
-    "decimal": "e.g. 2.5",
+    "decimal": (
+        "e.g. 2.5, at most 18 digits after the point, between -170141183460469231731.687303715884105728"
+        " and 170141183460469231731.687303715884105727"
+    ),
     "date": "e.g. 2022-01-31",
     "dateTime": (
-        "e.g. 2022-01-31, 2022-01-31Z or 2022-01-31T10:00:00+02:00; an offset is at most ±14:00"
+        "e.g. 2022-01-31, 2022-01-31Z or 2022-01-31T10:00:00+02:00; an offset is at most ±14:00,"
+        " a second's fraction at most 18 digits"
     ),
 }
+DECIMAL_RANGE = (
+    Decimal("-170141183460469231731.687303715884105728"),
+    Decimal("170141183460469231731.687303715884105727"),
+)
+"""The decimals SPARQL stores hold (Oxigraph's: 128 bits, 18 digits after the point): a value
+beyond them, or with more digits after the point, is an invalid literal there, and every
+comparison with it matches nothing."""
+
+
+def _fraction_digits(text: str) -> int:
+    """How many digits after the point ``text`` needs (its trailing zeros aside)."""
+    _whole, point, fraction = text.partition(".")
+    return len(fraction.rstrip("0")) if point else 0
 
 
 def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) -> Term:
@@ -453,7 +470,12 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
         if kind == "decimal":
             if not _DECIMAL.fullmatch(value):
                 raise ValueError(value)
-            return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+            number = Decimal(value)
+            if not DECIMAL_RANGE[0] <= number <= DECIMAL_RANGE[1] or _fraction_digits(value) > 18:
+                raise ValueError(value)  # beyond what a store's decimals hold: never compared
+            # Written out in full: str() gives 1E-7 for 0.0000001, no xsd:decimal.
+            text = format(number, "f")
+            return ox.Literal(text, datatype=ox.NamedNode(XSD + "decimal"))
         if kind == "boolean":
             if value.lower() not in ("true", "false", "1", "0"):
                 raise ValueError(value)
@@ -469,6 +491,8 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
             # and offsets beyond ±14:00 or with seconds, which no SPARQL store compares.
             found = _DATETIME.fullmatch(value)
             if not found or (found["zone"] and not zone_in_range(found["zone"])):
+                raise ValueError(value)
+            if _fraction_digits(found["time"] or "") > 18:  # as a document's date (convert)
                 raise ValueError(value)
             # the ranges: no 2022-02-30, no 25:00
             datetime.fromisoformat(found["day"] + (found["time"] or "T00:00:00"))
@@ -634,8 +658,10 @@ def _as_param_text(name: str, value: object) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")  # Decimal("0.0000001") is 1E-7 by str()
     if isinstance(value, float):
         return format(Decimal(repr(value)), "f")  # 1e-05 as 0.00001, as xsd:decimal has it
     if isinstance(value, (date, datetime)):

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import yaml
 from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
+from medigraph import sparql
 from medigraph.cli import cli
 from medigraph.export import export
 from medigraph.query import (
@@ -1120,6 +1122,11 @@ def test_parameter_types() -> None:
         ("٣", "integer"),
         ("1e3", "decimal"),
         ("2022-1-1", "date"),
+        # more digits of a second's fraction, or of a decimal, than the stores hold
+        ("2023-05-02T08:00:00.1234567890123456789Z", "dateTime"),
+        ("1.1234567890123456789", "decimal"),
+        ("170141183460469231732", "decimal"),
+        ("-170141183460469231731.687303715884105729", "decimal"),
     ],
 )
 def test_a_value_no_store_would_compare_is_refused(value: str, kind: str) -> None:
@@ -1140,11 +1147,37 @@ def test_a_value_no_store_would_compare_is_refused(value: str, kind: str) -> Non
         ("9223372036854775807", "integer", "9223372036854775807"),
         ("-007", "integer", "-7"),
         (".5", "decimal", "0.5"),
+        # written out: Python's str() gives 1E-7, which no store reads as a decimal
+        ("0.0000001", "decimal", "0.0000001"),
+        ("1.5000000000000000000", "decimal", "1.5000000000000000000"),  # trailing zeros: 1.5
+        ("-170141183460469231731.687303715884105728", "decimal", None),
+        ("2023-05-02T08:00:00.1234567890123456780000Z", "dateTime", None),
     ],
 )
-def test_values_at_the_edges_are_taken(value: str, kind: str, lexical: str) -> None:
+def test_values_at_the_edges_are_taken(value: str, kind: str, lexical: str | None) -> None:
     term = make_term(value, kind)
-    assert isinstance(term, ox.Literal) and term.value == lexical
+    assert isinstance(term, ox.Literal) and term.value == (lexical or value)
+    # and a store compares it (an invalid literal compares with nothing)
+    zero = '"2000-01-01T00:00:00Z"^^xsd:dateTime' if kind == "dateTime" else "0"
+    ask = f"PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ASK {{ FILTER({sparql.term(term)} != {zero}) }}"
+    assert ox.Store().query(ask), value
+
+
+def test_a_decimal_parameter_is_compared(store: Path) -> None:
+    """0.0000001 was bound as "1E-7"^^xsd:decimal, no decimal for a store: every comparison
+    with it matched nothing, without a word."""
+    text = "# @param x decimal a number\nSELECT ?x (?x > 0 AS ?positive) {}"
+    result = query(store, text, "--format", "csv", "--param", "x=0.0000001")
+    assert result.exit_code == 0 and result.stdout.splitlines()[1] == "0.0000001,true"
+    answer = run_embedded(text, store=store, params={"x": Decimal("1E-7")})
+    assert [str(term) for term in answer.rows[0]] == [
+        '"0.0000001"^^<http://www.w3.org/2001/XMLSchema#decimal>',
+        '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>',
+    ]
+    refused = query(
+        store, "stale-topics", "--param", "since=2022-01-01T00:00:00.1234567890123456789Z"
+    )
+    assert refused.exit_code == 2 and "a second's fraction at most 18 digits" in refused.output
 
 
 def test_a_parameter_given_twice_is_refused(store: Path) -> None:
