@@ -869,6 +869,15 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 f" of the next day and validate refuses; write {_next_midnight(text)} instead",
                 "map.datetime",
             )
+        elif text.endswith("-00:01"):
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: Oxigraph (the embedded store, an Oxigraph server) keeps the offset"
+                " -00:01 as no timezone at all, and the queries then read the moment as UTC, a"
+                " minute off (a date) or without its timezone; write it in UTC or another offset",
+                "map.timezone",
+            )
         elif is_date:
             em.report(
                 Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date"
