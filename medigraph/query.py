@@ -58,7 +58,7 @@ import pyoxigraph as ox
 from rich.cells import cell_len, set_cell_size
 
 from .diagnostics import plural, visible
-from .iris import INT64, zone_in_range
+from .iris import INT64, blank, zone_in_range
 from .mapping import DEFAULT_BASE, load_mapping
 from .resources import data_path
 from .sparql import (
@@ -460,6 +460,10 @@ def make_term(value: str, kind: str, prefixes: Mapping[str, str] | None = None) 
         if kind == "name":
             # As the export writes a name (convert._name): a topic written 'KLAS: Telehealth '
             # is stored, and found, as "KLAS: Telehealth", so the spelling as written matches.
+            if blank(value):  # the export writes no such name: it would match nothing
+                raise ParameterError(
+                    f"{value!r} is empty: no name is (leave the parameter out for all of them)"
+                )
             return ox.Literal(value.strip())
         if kind == "iri":
             return ox.NamedNode(_expand_iri(value, prefixes or {}))

@@ -1180,6 +1180,15 @@ def test_a_decimal_parameter_is_compared(store: Path) -> None:
     assert refused.exit_code == 2 and "a second's fraction at most 18 digits" in refused.output
 
 
+@pytest.mark.parametrize("value", ["", "   ", "\u200b"])
+def test_an_empty_name_is_refused(store: Path, value: str) -> None:
+    """``--param topic=$TOPIC`` with the variable empty answered no row, without a word: the
+    export writes no empty name, so it could match nothing."""
+    result = query(store, "content-by-topic", "--param", f"topic={value}")
+    assert result.exit_code == 2
+    assert "--param topic: " in result.output and "is empty: no name is" in result.output
+
+
 def test_a_parameter_given_twice_is_refused(store: Path) -> None:
     result = query(
         store, "content-by-topic", "--param", "topic=KLAS: Telehealth", "--param", "topic=KLAS: HIE"
