@@ -1666,6 +1666,38 @@ def test_a_long_chain_is_refused_before_the_engine_overflows(store: Path, tmp_pa
         )
 
 
+def test_depth_hidden_by_a_less_than_the_scan_takes_for_an_iri_is_no_crash(
+    store: Path, tmp_path: Path
+) -> None:
+    """``FILTER(!(?x<'a>'))`` reads, for the scan that blanks strings, as the IRI ``<'a>``
+    and then a string to the last ``'`` of the query: 3 000 braces after it were hidden from
+    the nesting limit and parsed in this process, and Oxigraph's parser overflowed the stack
+    (`medigraph query` ended with a segfault, exit 139). Counted everywhere, they send the
+    parse to a process of its own, whose crash is an error (exit 2)."""
+    import subprocess
+
+    from medigraph.query import _may_hide_depth, saved_queries
+    from tests._robust import medigraph_command
+
+    text = "SELECT * WHERE { ?s ?p ?x FILTER(!(?x<'a>')) " + "{" * 3000 + "}" * 3000 + "} #'"
+    file = tmp_path / "hidden.rq"
+    file.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [*medigraph_command(), "query", "-q", "--store", str(store), "-f", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr[-300:])
+    assert "parsing the query failed" in done.stderr
+    # The saved queries are parsed here, not in a process of their own (≈ 40 ms each).
+    shipped = [
+        text for query in saved_queries().values() for text in (query.text, query.endpoint_text)
+    ]
+    assert shipped and not any(_may_hide_depth(text) for text in shipped)
+    assert _may_hide_depth("SELECT * { " + "- " * 70 + "1 }")
+
+
 def test_the_chain_limit_is_counted_outside_strings_iris_comments_and_values() -> None:
     from medigraph.query import QuerySyntaxError, _blank, check_chained
     from medigraph.sparql import MAX_CHAINED, chained
