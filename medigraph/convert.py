@@ -1102,6 +1102,17 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
             allowed = " or ".join(f"{scheme}://" for scheme in schemes)
             em.report(Severity.ERROR, key, f"{text!r} is not a web address ({allowed}…)", "map.iri")
             continue
+        port = _port(candidate)
+        if port is not None and (len(port.lstrip("0")) > 5 or int(port) > _MAX_PORT):
+            # RFC 3986 lets a port be any digits; no client reaches one past 65535 (and
+            # thousands of digits are not made a number, which Python refuses)
+            em.report(
+                Severity.ERROR,
+                key,
+                f"{text!r} is not a valid web address: port {port} is out of range (0-65535)",
+                "map.iri",
+            )
+            continue
         node = em.named_node(candidate, key, text)  # an error when even encoded it is no IRI
         if node is not None and encoded != text.strip():
             em.report(
@@ -1115,6 +1126,18 @@ def convert_iri(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value)
         em.add(subject, em.m.term_iri(rule.properties[0]), node)
         for other in rule.options.get("same_as", []):
             _compare_variant(em, key, text, other)
+
+
+_MAX_PORT = 65535
+_PORT = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(?:\[[^\]/?#]*\]|[^:/?#\[\]]*):([0-9]+)(?=[/?#]|$)"
+)
+
+
+def _port(iri: str) -> str | None:
+    """The port ``iri`` names (its digits as written), if its authority names one."""
+    match = _PORT.match(iri)
+    return match.group(1) if match else None
 
 
 def _without_dot_segments(folder: str) -> str:

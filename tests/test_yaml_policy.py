@@ -866,6 +866,48 @@ def test_an_address_that_is_none_is_told_in_an_editors_words_alone(tmp_path: Pat
     ]
 
 
+def test_an_address_with_a_port_out_of_range_is_no_web_address(tmp_path: Path) -> None:
+    """`https://x.com:99999999999/a` was written as the link (RFC 3986 lets a port be any
+    digits), an address no client can reach: it is told as any other invalid address."""
+    raw = [
+        "link:",
+        "  href: https://x.com:99999999999/a",
+        "  brand: x.com",
+        "featuredImage:",
+        "  href: https://x.com:65536/i.png",
+    ]
+    source, line = _document(tmp_path, raw, drop=("link", "featuredImage"))
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.path, d.line, d.key, d.code, d.severity, d.message) for d in report.diagnostics]
+    assert told == [
+        (
+            str(source),
+            line + 1,
+            "link.href",
+            "map.iri",
+            Severity.ERROR,
+            "'https://x.com:99999999999/a' is not a valid web address: port 99999999999 is out"
+            " of range (0-65535)",
+        ),
+        (
+            str(source),
+            line + 4,
+            "featuredImage.href",
+            "map.iri",
+            Severity.ERROR,
+            "'https://x.com:65536/i.png' is not a valid web address: port 65536 is out of range"
+            " (0-65535)",
+        ),
+    ]
+    raw[1], raw[4] = "  href: https://x.com:65535/a", "  href: https://[::1]:8080/i.png"
+    source, _line = _document(tmp_path, raw, drop=("link", "featuredImage"))
+    report = export_to([source], out, "nt")
+    assert [d for d in report.diagnostics if d.code == "map.iri"] == []
+    objects = {q.object.value for q in parse_dump(out, "nt")}
+    assert {"https://x.com:65535/a", "https://[::1]:8080/i.png"} <= objects
+
+
 def test_medigy_topics_in_any_form_stand_in_and_are_compared(tmp_path: Path) -> None:
     """medigyTopics written as a YAML list (or one topic) was "not a JSON list": it neither
     stood in for a missing communityTopics nor was compared with a present one."""
