@@ -1509,6 +1509,11 @@ def _key_of_line(fm_text: str, at: int) -> str | None:
     body = lines[at].lstrip(" \t")
     lead = len(lines[at]) - len(body)
     own = _KEY_LINE.match(" " * lead + body)
+    if own is not None and lead == 0 and "." in own.group(2) and not body.startswith("-"):
+        # a dotted key at column 0 (`link.href:`, as diagnostics name keys) is a path the
+        # editor wrote whole, under no block: named as written, not mended into the block
+        # above it (`link:`), which named it `link.link.href`
+        return own.group(2).rstrip().strip("'\"")
     if own is not None:
         emptied = body[: own.end(2) - lead + 1]
     elif body == "-" or body.startswith("- "):

@@ -179,6 +179,28 @@ def test_a_key_indented_unlike_its_neighbours_is_told_at_its_own_line(
     assert "line up the keys and items of one block" in message
 
 
+def test_a_dotted_key_at_column_0_is_named_as_written() -> None:
+    """`link.href:` at column 0 after a `link:` block, with an indented key below it: the
+    error's key was `link.link.href`, the line mended into the block above; it is the key
+    as the editor wrote it. Dedented plain keys still name the block they belong to."""
+    front = _with("  href: https", "link.href: https").replace(
+        "healthleadersmedia.com/telehealth/3\n",
+        "healthleadersmedia.com/telehealth/3\n  original: https://example.org/b\n",
+    )
+    doc, problems = parse_document(b"---\n" + front.encode() + b"---\nBody\n", "seed.md")
+    assert doc is None
+    told = [(p.path, p.line, p.key, p.code, p.severity.name) for p in problems]
+    assert told == [("seed.md", _line("  href: https"), "link.href", "read.yaml", "ERROR")]
+    assert problems[0].message == (
+        f"YAML does not parse: indented 0 spaces where line {_line('  href: https') + 1} has 2:"
+        " YAML reads nesting from the indentation; line up the keys and items of one block"
+    )
+    # quoted, and a dotted key indented under a block: that block is its parent
+    for written, key in (('"link.href": https', "link.href"), (" x.y: https", "link.x.y")):
+        line, found_key, code, _ = _one_error(front.replace("link.href: https", written))
+        assert (line, found_key, code) == (_line("  href: https"), key, "read.yaml")
+
+
 def test_a_tab_in_the_indentation_names_the_key() -> None:
     for old, key in [
         ("  format: JPEG", "featuredImage.format"),
