@@ -1206,7 +1206,7 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
         return
     separator = em.m.kinds.get("topic", {}).get("separator", ":")
     listed = _as_topics(_as_list(value), separator)
-    twin = _as_topics(_as_list(get_path(em.doc.front_matter, twin_key)), separator)
+    twin = _as_topics(_used_items(get_path(em.doc.front_matter, twin_key)), separator)
     if listed is not None and twin is not None and not _same_topics(listed, twin):
         em.report(
             Severity.WARNING,
@@ -1214,6 +1214,20 @@ def convert_json_list(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: 
             f"differs from {twin_key}{_difference(listed, twin, twin_key)}; {twin_key} is used",
             "map.json",
         )
+
+
+def _used_items(value: Value) -> list[Value] | None:
+    """The items of a twin key (communityTopics) that its converter uses, as
+    :func:`_as_list` gives them but without what it rejects (told at its own line): a
+    mapping, text written like JSON that is no list, an item that is a list or a mapping,
+    an empty item. None when nothing of it is used: then it is not what "is used", and
+    nothing is compared with it."""
+    if isinstance(value, dict) or _json_but_no_list(value):
+        return None
+    items: list[Value] = [
+        item for item in _as_list(value) or [] if isinstance(item, str) and not iris.blank(item)
+    ]
+    return items or None
 
 
 def _as_topics(listed: list[Value] | None, separator: str) -> list[Value] | None:

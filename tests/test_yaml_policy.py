@@ -469,14 +469,14 @@ def test_topics_written_like_json_but_no_json_list_are_no_topic(text: str, tmp_p
         ["communityTopics: 'KLAS: Telehealth'"],
         ["communityTopics:", "- 'KLAS: Telehealth'"],
         ["communityTopics: '[\"KLAS: Telehealth\"]'"],
-        ['communityTopics: \'{"KLAS": "Telehealth"}\''],
     ],
 )
 def test_medigy_topics_are_checked_against_community_topics_in_any_form(
     raw: list[str], tmp_path: Path
 ) -> None:
     """communityTopics written as one topic (or JSON text) was not compared with the three
-    medigyTopics of the seed, where a one-item YAML list was: each form is a list to compare."""
+    medigyTopics of the seed, where a one-item YAML list was: each form is a list to compare.
+    (A JSON object is rejected, not used, and not compared: see the test below.)"""
     source, _ = _document(tmp_path, raw, drop=("communityTopics",))
     told = [
         d.message
@@ -600,6 +600,75 @@ def test_a_medigy_topics_that_differs_names_the_topics_that_differ(tmp_path: Pat
         "differs from communityTopics (communityTopics lacks 'Symplur: Virtual Care');"
         " communityTopics is used"
     ]
+
+
+_MAPPING = (
+    "must be a list, each item on a line of its own starting with '- ', not a mapping of"
+    " 'key: value' lines"
+)
+_JSON_OBJECT = (
+    "is written like JSON but is not a JSON list of topics; write the topics as a YAML list,"
+    " one per line"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            ["communityTopics:", "  KLAS: Telehealth"],
+            [(0, "communityTopics", "map.type", Severity.ERROR, _MAPPING)],
+        ),
+        (
+            ["communityTopics:", "- - 'KLAS: Telehealth'"],
+            [(1, "communityTopics[0]", "map.type", Severity.ERROR, "must be text, not a list")],
+        ),
+        (
+            ["communityTopics: '[[\"KLAS: Telehealth\"]]'"],
+            [
+                (
+                    0,
+                    "communityTopics",
+                    "map.json",
+                    Severity.WARNING,
+                    "is a JSON list written as text; read as its 0 topics (write it as a YAML"
+                    " list)",
+                ),
+                (0, "communityTopics[0]", "map.type", Severity.ERROR, "must be text, not a list"),
+            ],
+        ),
+        (
+            ['communityTopics: \'{"KLAS": "Telehealth"}\''],
+            [(0, "communityTopics", "map.json", Severity.ERROR, _JSON_OBJECT)],
+        ),
+        (
+            ["communityTopics:", "- ''"],
+            [
+                (
+                    1,
+                    "communityTopics[0]",
+                    "map.empty",
+                    Severity.WARNING,
+                    "is an empty item; it is left out",
+                )
+            ],
+        ),
+    ],
+)
+def test_medigy_topics_is_not_compared_with_a_community_topics_not_used(
+    raw: list[str], expected: list[tuple[int, str, str, Severity, str]], tmp_path: Path
+) -> None:
+    """medigyTopics was told it "differs from communityTopics …; communityTopics is used"
+    when communityTopics was itself rejected (a mapping, a list in a list): nothing of it is
+    used, so only its own diagnostics are told."""
+    source, line = _document(tmp_path, raw, drop=("communityTopics",))
+    report = export_to([source], tmp_path / "dump.nt", "nt")
+    told = [
+        (d.path, d.line, d.key, d.code, d.severity, d.message)
+        for d in report.diagnostics
+        if d.key and "Topics" in d.key
+    ]
+    assert told == [(str(source), line + at, *rest) for at, *rest in expected]
 
 
 @pytest.mark.parametrize(
