@@ -816,6 +816,20 @@ def test_head_and_other_methods(server: QueryServer) -> None:
         assert refused.value.headers["Allow"] == "GET, HEAD, POST"
 
 
+def test_no_other_site_may_frame_the_page(server: QueryServer) -> None:
+    """A page elsewhere that framed the query page under a decoy could make the person press
+    Run (click-jacking): every answer forbids framing, for browsers old and new."""
+    url = server.url + "query?" + urllib.parse.urlencode({"query": "ASK {}"})
+    for target in (server.url, server.url + "index.html", url, server.url + "nowhere"):
+        try:
+            with urllib.request.urlopen(target, timeout=10) as response:
+                headers = response.headers
+        except urllib.error.HTTPError as exc:
+            headers = exc.headers
+        assert headers["X-Frame-Options"] == "DENY", target
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", target
+
+
 def posted(server: QueryServer, data: bytes, media: str) -> urllib.request.Request:
     """A POST of ``data`` to /query as ``media``, asking for CSV."""
     return urllib.request.Request(
