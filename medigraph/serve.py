@@ -73,6 +73,8 @@ from .store import (
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
+MAX_LINE = 65536
+"""The longest request line http.server reads (a GET's query with it): past it, a 414."""
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 """A chunk size (RFC 9112 §7.1): hexadecimal digits, nothing else."""
 ALLOWED = "GET, HEAD, POST"
@@ -629,6 +631,17 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: no SPARQL updates")
         else:
             self._error(HTTPStatus.BAD_REQUEST, str(exc))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The errors http.server finds itself (a request line over 64 KiB, a malformed
+        request, too many headers), in plain text as all the others, not its HTML page."""
+        status = HTTPStatus(code)
+        if status == HTTPStatus.REQUEST_URI_TOO_LONG:
+            message = (
+                f"the request line is longer than {MAX_LINE // 1024} KiB; send the query by"
+                " POST (a form, or an application/sparql-query body)"
+            )
+        self._error(status, message or status.phrase.lower(), {"Connection": "close"})
 
     def _error(
         self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None

@@ -830,6 +830,33 @@ def test_no_other_site_may_frame_the_page(server: QueryServer) -> None:
         assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", target
 
 
+def test_a_request_line_over_64_kib_is_a_plain_414_that_says_to_post(
+    server: QueryServer,
+) -> None:
+    """http.server answered its own errors with an HTML page, unlike every other error."""
+    query = "ASK {}" + " " * 70_000
+    status, media, body = get(server, query, "text/csv")
+    assert (status, media) == (414, "text/plain")
+    assert body.decode().startswith(
+        "the request line is longer than 64 KiB; send the query by POST"
+    )
+    # The same query by POST is answered.
+    assert fetch(posted(server, query.encode(), "application/sparql-query")) == (
+        200,
+        "text/csv",
+        b"true",
+    )
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(b"GET /query a b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, text = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 400") and b"Content-Type: text/plain" in head, answer
+    assert text.startswith(b"Bad request syntax") and b"<" not in text, answer
+
+
 def posted(server: QueryServer, data: bytes, media: str) -> urllib.request.Request:
     """A POST of ``data`` to /query as ``media``, asking for CSV."""
     return urllib.request.Request(
