@@ -857,6 +857,46 @@ def test_a_request_line_over_64_kib_is_a_plain_414_that_says_to_post(
     assert text.startswith(b"Bad request syntax") and b"<" not in text, answer
 
 
+def test_a_query_is_blanked_once_and_a_body_over_1_mib_never_read(
+    server: QueryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reads a query through several checks (SERVICE, nesting, chains, its form),
+    each of which scanned it anew: of a 1 MiB query some 5 s in the server's process. It is
+    scanned once now; a body past the 1 MiB limit is refused (413) before it is read."""
+    import medigraph.query
+
+    scans: list[int] = []
+    scan = medigraph.query._scan
+
+    def counted(text: str) -> Any:
+        scans.append(len(text))
+        return scan(text)
+
+    monkeypatch.setattr(medigraph.query, "_scan", counted)
+    values = " ".join(f"<http://e/{i}>" for i in range(5_000))
+    query = f"SELECT (COUNT(*) AS ?n) {{ VALUES ?x {{ {values} }} }}"
+    request = posted(server, query.encode(), "application/sparql-query")
+    assert fetch(request) == (200, "text/csv", b"n\r\n5000\r\n")
+    assert scans == [len(query)]
+
+    scans.clear()
+    host, port = server.server_address[:2]
+    for framing in (
+        b"Content-Length: 1048577\r\n\r\n",
+        b"Transfer-Encoding: chunked\r\n\r\n100001\r\n",
+    ):
+        with socket.create_connection((str(host), port), timeout=10) as connection:
+            connection.sendall(
+                b"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/sparql-query\r\n" + framing + b"ASK {}"
+            )
+            answer = b""
+            while not answer.endswith(b"large\n") and (chunk := connection.recv(65536)):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.0 413") and answer.endswith(b"query too large\n")
+    assert scans == []
+
+
 def posted(server: QueryServer, data: bytes, media: str) -> urllib.request.Request:
     """A POST of ``data`` to /query as ``media``, asking for CSV."""
     return urllib.request.Request(
