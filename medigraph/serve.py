@@ -73,6 +73,9 @@ from .store import (
 from .writers import ReadableLines
 
 MAX_BODY = 1 << 20  # a query, not a dataset: 1 MiB is plenty
+LINGER_S = 10.0
+LINGER_BYTES = 64 << 20
+"""How long, and how much, a refused request's rest is read before its connection closes."""
 MAX_LINE = 65536
 """The longest request line http.server reads (a GET's query with it): past it, a 414."""
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
@@ -324,6 +327,30 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet by default: queries may be long and personal
 
+    _unread = False
+    """Whether a request was refused before it was read whole (413, 414)."""
+
+    def handle(self) -> None:
+        super().handle()
+        if self._unread:
+            self._linger()
+
+    def _linger(self) -> None:
+        """Read and drop what the client still sends of a request refused unread, for a
+        while, before closing: closed with data unread, the connection is reset, and a
+        client still sending (Python's urllib and requests, a body or a URL of a few MiB)
+        gets a broken pipe instead of the answer that says what to do."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)  # the answer is whole: EOF after it
+            end = time.monotonic() + LINGER_S
+            dropped = 0
+            while dropped < LINGER_BYTES and (left := end - time.monotonic()) > 0:
+                self.connection.settimeout(min(left, 2.0))
+                data = self.connection.recv(1 << 16)
+                if not data:
+                    break
+                dropped += len(data)
+
     def _trusted(self) -> bool:
         """Whether the request comes to this endpoint by its own name, and from its own page
         or from no page at all: answers ``False`` (after sending 403) otherwise.
@@ -433,9 +460,14 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
             return None
         if length > MAX_BODY:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
+            self._too_large()
             return None
         return self.rfile.read(length)
+
+    def _too_large(self) -> None:
+        self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
+        self._unread = True
+        self.close_connection = True
 
     def _chunked(self) -> bytes | None:
         """A chunked body (HTTP/1.1 clients that stream one), at most ``MAX_BODY`` bytes."""
@@ -453,7 +485,7 @@ class Handler(BaseHTTPRequestHandler):
                     pass  # trailers
                 return bytes(body)
             if len(body) + size > MAX_BODY:
-                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "query too large")
+                self._too_large()
                 return None
             body += self.rfile.read(size)
             if self.rfile.readline(1024).strip():  # only a line end follows a chunk's data
@@ -641,6 +673,7 @@ class Handler(BaseHTTPRequestHandler):
                 f"the request line is longer than {MAX_LINE // 1024} KiB; send the query by"
                 " POST (a form, or an application/sparql-query body)"
             )
+            self._unread = True
         self._error(status, message or status.phrase.lower(), {"Connection": "close"})
 
     def _error(

@@ -897,6 +897,18 @@ def test_a_query_is_blanked_once_and_a_body_over_1_mib_never_read(
     assert scans == []
 
 
+def test_a_client_still_sending_a_refused_request_gets_the_answer(server: QueryServer) -> None:
+    """A 413 or 414 is sent before the request is read whole; closed with the rest unread,
+    the connection was reset, and urllib, still sending, got a broken pipe instead of the
+    answer that says what to do."""
+    big = 16 << 20
+    request = posted(server, b" " * big, "application/sparql-query")
+    assert fetch(request) == (413, "text/plain", b"query too large\n")
+    status, media, body = fetch(server.url + "query?query=" + "a" * big)
+    assert (status, media) == (414, "text/plain")
+    assert b"send the query by POST" in body
+
+
 def posted(server: QueryServer, data: bytes, media: str) -> urllib.request.Request:
     """A POST of ``data`` to /query as ``media``, asking for CSV."""
     return urllib.request.Request(
