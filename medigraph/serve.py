@@ -81,6 +81,8 @@ MAX_LINE = 65536
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 """A chunk size (RFC 9112 §7.1): hexadecimal digits, nothing else."""
 ALLOWED = "GET, HEAD, POST"
+NOT_CHARSETS = frozenset({"punycode", "idna", "undefined"})
+"""Python text codecs that name no character set a client would send a query in."""
 PAGE_PATHS = ("/", "/index.html")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 """The names a browser uses for this machine: on a loopback address, requests naming any
@@ -509,9 +511,16 @@ class Handler(BaseHTTPRequestHandler):
         kind = (self.headers.get_content_type() or "").lower()
         charset = self.headers.get_content_charset() or "utf-8"
         try:
-            codecs.lookup(charset)
+            codec = codecs.lookup(charset)
         except LookupError:
             self._error(HTTPStatus.BAD_REQUEST, f"unknown charset {charset!r}")
+            return
+        if not getattr(codec, "_is_text_encoding", True) or codec.name in NOT_CHARSETS:
+            # Python's codecs that are no character set: rot13, base64 and zlib turn bytes
+            # into bytes (decoding raised LookupError: no answer, a traceback), punycode and
+            # idna encode host names (punycode decodes in quadratic time: minutes of a core
+            # for a 1 MiB body).
+            self._error(HTTPStatus.BAD_REQUEST, f"{charset!r} is not a character set")
             return
         if kind == "application/sparql-query":
             # SPARQL 1.1 Protocol §2.1.3: the body is the query. A query (or an update) in

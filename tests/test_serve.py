@@ -971,6 +971,20 @@ def test_an_unknown_charset_is_named_and_a_bom_is_not_sparql(server: QueryServer
     )
     status, _, body = fetch(unknown)
     assert status == 400 and body == b"unknown charset 'bogus'\n"
+    # Python codecs that are no character set: bytes to bytes (decoding them raised
+    # LookupError: no answer at all), and punycode (quadratic), idna, undefined.
+    for charset in ("rot13", "base64", "zlib", "punycode", "IDNA", "undefined"):
+        for media, data in (
+            ("application/sparql-query", b"ASK {}"),
+            ("application/x-www-form-urlencoded", b"query=ASK+%7B%7D"),
+        ):
+            request = urllib.request.Request(
+                server.url + "query",
+                data=data,
+                headers={"Content-Type": f"{media}; charset={charset}"},
+            )
+            expected = f"{charset.lower()!r} is not a character set\n".encode()
+            assert fetch(request) == (400, "text/plain", expected), (charset, media)
     for media, data in (
         ("application/sparql-query", "\ufeffASK {}".encode()),
         ("application/x-www-form-urlencoded", b"query=%EF%BB%BFASK+%7B%7D"),
