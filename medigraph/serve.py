@@ -340,7 +340,7 @@ class Handler(BaseHTTPRequestHandler):
     def _linger(self) -> None:
         """Read and drop what the client still sends of a request refused unread, for a
         while, before closing: closed with data unread, the connection is reset, and a
-        client still sending (Python's urllib and requests, a body or a URL of a few MiB)
+        client still sending (Python's urllib, a body or a URL of a few MiB)
         gets a broken pipe instead of the answer that says what to do."""
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_WR)  # the answer is whole: EOF after it
