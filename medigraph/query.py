@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 import traceback
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -52,7 +53,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import IO, Literal, TypeVar, cast
+from typing import IO, Literal, TypeGuard, TypeVar, cast
 
 import pyoxigraph as ox
 from rich.cells import cell_len, set_cell_size
@@ -78,8 +79,12 @@ from .writers import rdflib_readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)
-ParamValue = Term | str | int | float | Decimal | date | datetime
-"""A parameter given to :func:`run_embedded` and the like: an RDF term (as
+Bound = Term | tuple[Term, ...]
+"""What a parameter binds its variable to: one term, or the terms any of which it matches
+(a ``name`` in each of its Unicode normal forms, :func:`name_forms`), all in one ``VALUES``
+block."""
+ParamValue = Bound | str | int | float | Decimal | date | datetime
+"""A parameter given to :func:`run_embedded` and the like: an RDF term or a tuple of them (as
 :func:`bind_params` gives them, by variable) or a value as ``--param`` takes it, by
 parameter name (:func:`as_terms`)."""
 Kind = Literal["bindings", "boolean", "graph"]
@@ -175,7 +180,8 @@ def _until(items: Iterable[R], stop: threading.Event | None) -> Iterator[R]:
 PARAM_TYPES = ("string", "name", "iri", "integer", "decimal", "boolean", "date", "dateTime")
 """``name`` is a string that names a shared thing (community, publisher, person, topic,
 scheme): the export writes such names without the spaces around them, so the value is
-matched without them too (:func:`make_term`)."""
+matched without them too (:func:`make_term`), and in either Unicode normal form
+(:func:`name_forms`)."""
 
 
 @dataclass(frozen=True)
@@ -575,6 +581,23 @@ def _bracketed_prefix(value: str, prefixes: Mapping[str, str]) -> str | None:
     )
 
 
+def name_forms(term: Term) -> Bound:
+    """A ``name`` parameter's term, and the same text in the other Unicode normal forms (NFC,
+    NFD) when they differ: ``é`` typed as one character and as ``e`` + accent is the same
+    name, which the export gives one IRI (:func:`medigraph.iris.segment`) but writes as each
+    document spells it. Bound together, the value matches the documents written in either
+    form, and each row still shows the name as its documents write it. The term as given
+    comes first (a use that takes one term only, :func:`insert_values`, takes it)."""
+    if not isinstance(term, ox.Literal):
+        return term
+    forms = dict.fromkeys(
+        [term.value, *(unicodedata.normalize(form, term.value) for form in ("NFC", "NFD"))]
+    )
+    if len(forms) == 1:
+        return term
+    return tuple(ox.Literal(form) for form in forms)
+
+
 def bind_params(
     query: SavedQuery | None,
     text: str,
@@ -582,7 +605,7 @@ def bind_params(
     prefixes: Mapping[str, str],
     *,
     name: str = "the query",
-) -> dict[str, Term]:
+) -> dict[str, Bound]:
     """Check ``--param`` values against the query and turn them into RDF terms.
 
     For a saved query, or a query given as ``text`` (called ``name`` in messages) whose own
@@ -590,7 +613,8 @@ def bind_params(
     types apply, defaults fill in and an undeclared value is refused. For any other query a
     value is an undeclared parameter's (:func:`adhoc_term`): a string, an IRI when written
     ``<…>``, text when written ``"…"``. The result maps each variable to bind
-    (:attr:`Param.variable`) to its term. ``prefixes`` and the query's own PREFIX
+    (:attr:`Param.variable`) to its term, or for a ``name`` whose normal forms differ to
+    the tuple of them (:func:`name_forms`). ``prefixes`` and the query's own PREFIX
     declarations expand the prefixed names of IRI values.
     """
     plain = _blank(text)
@@ -600,7 +624,7 @@ def bind_params(
     label = query.name if query is not None else name
     if query is None and not params:
         return _bind_adhoc(text, plain, used, given, names)
-    bound: dict[str, Term] = {}
+    bound: dict[str, Bound] = {}
     declared = {p.name: p for p in params}
     for given_name in given:
         if given_name not in declared:
@@ -623,7 +647,8 @@ def bind_params(
                 )
             continue
         try:
-            bound[param.variable] = make_term(chosen, param.type, names)
+            term = make_term(chosen, param.type, names)
+            bound[param.variable] = name_forms(term) if param.type == "name" else term
         except ParameterError as exc:
             raise ParameterError(f"--param {param.name}: {exc}") from None
     return bound
@@ -631,11 +656,11 @@ def bind_params(
 
 def as_terms(
     text: str, params: Mapping[str, ParamValue] | None, prefixes: Mapping[str, str]
-) -> dict[str, Term]:
+) -> dict[str, Bound]:
     """The terms to bind for ``params`` given to :func:`run_embedded` and the like.
 
-    RDF terms are taken as they are, each for the variable it is keyed by (what
-    :func:`bind_params` gives). Plain values (``{"topic": "KLAS: Telehealth"}``, numbers,
+    RDF terms (and tuples of them) are taken as they are, each for the variable it is keyed
+    by (what :func:`bind_params` gives). Plain values (``{"topic": "KLAS: Telehealth"}``, numbers,
     booleans, dates) are what ``--param NAME=VALUE`` takes, so they are bound as it binds
     them: by :func:`bind_params` after the ``# @param`` header of ``text`` (types, defaults,
     the variable each parameter binds), or for a query without one as strings, ``<…>`` an
@@ -643,7 +668,7 @@ def as_terms(
     """
     if not params:
         return {}
-    terms = {name: value for name, value in params.items() if isinstance(value, _TERMS)}
+    terms: dict[str, Bound] = {name: value for name, value in params.items() if _is_bound(value)}
     if len(terms) == len(params):
         return terms
     if terms:
@@ -654,6 +679,13 @@ def as_terms(
         )
     given = {name: _as_param_text(name, value) for name, value in params.items()}
     return bind_params(None, text, given, prefixes)
+
+
+def _is_bound(value: object) -> TypeGuard[Bound]:
+    """Whether ``value`` is an RDF term, or a non-empty tuple of them."""
+    if isinstance(value, tuple):
+        return bool(value) and all(isinstance(item, _TERMS) for item in value)
+    return isinstance(value, _TERMS)
 
 
 def _as_param_text(name: str, value: object) -> str:
@@ -678,10 +710,10 @@ def _as_param_text(name: str, value: object) -> str:
 
 def _bind_adhoc(
     text: str, plain: str, used: set[str], given: Mapping[str, str], prefixes: Mapping[str, str]
-) -> dict[str, Term]:
+) -> dict[str, Bound]:
     """:func:`bind_params` for a query that declares no parameters: each ``--param NAME``
     must name a variable of the query that a binding can stand for."""
-    bound: dict[str, Term] = {}
+    bound: dict[str, Bound] = {}
     for name, value in given.items():
         if name not in used:
             _not_in_an_iri(text, name)
@@ -1015,7 +1047,7 @@ def check_chained(text: str) -> None:
 def check_bound(
     text: str,
     prefixes: Mapping[str, str],
-    params: Mapping[str, Term],
+    params: Mapping[str, Bound],
     *,
     bind: bool = False,
     timeout: float | None = None,
@@ -1068,7 +1100,7 @@ levels (their date expressions)."""
 
 
 def _check_bound(
-    text: str, prefixes: Mapping[str, str], params: Mapping[str, Term], bind: bool
+    text: str, prefixes: Mapping[str, str], params: Mapping[str, Bound], bind: bool
 ) -> tuple[Kind, str]:
     plain = _blank(text)
     for name in params:
@@ -2006,8 +2038,9 @@ def _used_in_exists(plain: str, name: str) -> bool:
     )
 
 
-def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) -> str:
-    """The query with a ``VALUES ?name { term }`` block for each parameter.
+def insert_values(text: str, params: Mapping[str, Bound], *, bind: bool = False) -> str:
+    """The query with a ``VALUES ?name { term }`` block for each parameter (``{ term term }``
+    for a tuple of terms, any of which the parameter matches: :func:`name_forms`).
 
     Each block opens the WHERE group of the innermost SELECT that uses the variable
     (:func:`values_position`): there the value is joined with everything the group matches,
@@ -2022,15 +2055,18 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
     around two Virtuoso faults: it compares a date from a VALUES block with the store's dates
     wrongly (``recent-content`` with ``since`` kept 1 document of 50, or hung), and it does not
     see a BIND's value inside ``FILTER EXISTS`` (a name parameter then matched every name).
-    Oxigraph answers every form alike.
+    Oxigraph answers every form alike. A tuple of terms is always a VALUES block, and a use
+    written in takes its first term (the value as given).
     """
     if not params:
         return text
     plain = blank_literals(text)
     at: dict[int, list[str]] = {}
     written: dict[int, tuple[int, str]] = {}  # where the term replaces a use: (end, text)
-    for name, term in params.items():
-        value = sparql_term(term)
+    for name, bound in params.items():
+        terms = bound if isinstance(bound, tuple) else (bound,)
+        value = sparql_term(terms[0])
+        values = " ".join(sparql_term(term) for term in terms)
         if not re.search(_var(name), plain):
             _not_in_an_iri(text, name)  # hidden in what reads as an IRI: not bound silently
         late = _after_grouping(plain, name)
@@ -2041,8 +2077,8 @@ def insert_values(text: str, params: Mapping[str, Term], *, bind: bool = False) 
             continue  # every use is written in: no block to join
         at.setdefault(_values_position(plain, name, late), []).append(
             f" BIND({value} AS ?{name}) "
-            if bind and not _used_in_exists(plain, name)
-            else f" VALUES ?{name} {{ {value} }} "
+            if bind and len(terms) == 1 and not _used_in_exists(plain, name)
+            else f" VALUES ?{name} {{ {values} }} "
         )
     for position in sorted(at.keys() | written.keys(), reverse=True):
         if position in written:

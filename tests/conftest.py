@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,6 +101,44 @@ def name_variants_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 break
         else:
             raise AssertionError(f"no document left with {usual!r}")
+    return corpus
+
+
+NORMAL_FORM_NAMES = {
+    "NFD": {
+        "community": "Télésanté Québec",
+        "topic": "Réseau: Télésanté",
+        "author": "Amélie Côté",
+        "publisher": "télésanté.ca",
+        "scheme": "Réseau",
+    },
+    "NFC": {
+        "community": "Santé Montréal",
+        "topic": "Écoles: Santé",
+        "author": "Zoé Hébert",
+        "publisher": "santé.ca",
+        "scheme": "Écoles",
+    },
+}
+"""The names of ``normal_forms_corpus``'s two documents, by the Unicode normal form each is
+written in (the parameter of the saved query that matches it, by its name)."""
+
+
+@pytest.fixture(scope="session")
+def normal_forms_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two documents whose names have accents: one written in NFD (``e`` + a combining
+    accent, as some editors and file systems write it), one in NFC (``é``)."""
+    corpus = tmp_path_factory.mktemp("normal-forms") / "content"
+    corpus.mkdir(parents=True)
+    for form, names in NORMAL_FORM_NAMES.items():
+        text = (
+            f"---\ntitle: Written in {form}\nowlType: Medigy Communities\n"
+            f"identifier: {names['community']}\ncommunityTopics:\n- '{names['topic']}'\n"
+            f"author:\n- {names['author']}\nlink:\n  brand: {names['publisher']}\n"
+            f"  href: https://{names['publisher']}/news\ndate: '2023-05-02T00:00:00Z'\n---\nBody.\n"
+        )
+        written = unicodedata.normalize(form, text)
+        (corpus / f"{form.lower()}.md").write_text(written, encoding="utf-8")
     return corpus
 
 

@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -140,6 +141,57 @@ def test_saved_queries_agree_on_edited_content_pushed_to_oxigraph(
         assert result.exit_code == 0, result.output
         answers.append(json.loads(result.stdout))
     assert answers[0] == answers[1]
+
+
+@pytest.fixture(scope="module")
+def normal_forms_pushed(
+    normal_forms_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """(embedded store, endpoint URL) of ``normal_forms_corpus``: names written in NFD and NFC."""
+    from tests.servers import OxigraphServer, require_servers
+
+    require_servers(OxigraphServer)
+    where = tmp_path_factory.mktemp("normal-forms")
+    export([normal_forms_corpus], where / "dump.ttl", store=where / "store", jobs=1)
+    with OxigraphServer() as server:
+        report = push(
+            [normal_forms_corpus],
+            endpoint=server.query_endpoint,
+            update_endpoint=server.update_endpoint,
+        )
+        assert report.exit_code == 0
+        yield where / "store", server.query_endpoint
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("written", ["NFD", "NFC"])
+@pytest.mark.parametrize("param", ["community", "topic", "author", "publisher", "scheme"])
+def test_a_name_parameter_matches_in_either_normal_form_on_the_endpoint(
+    normal_forms_pushed: tuple[Path, str], param: str, written: str
+) -> None:
+    """A name typed in NFC finds the document that writes it in NFD on an endpoint as on the
+    embedded store, and the reverse (before, only the document's own form matched)."""
+    from tests.conftest import NORMAL_FORM_NAMES
+
+    store, endpoint = normal_forms_pushed
+    name = {
+        "community": "community-content",
+        "topic": "content-by-topic",
+        "author": "authors",
+        "publisher": "content-per-publisher",
+        "scheme": "topics-per-scheme",
+    }[param]
+    value = NORMAL_FORM_NAMES[written][param]
+    answers = []
+    for form in ("NFC", "NFD"):
+        for where in (["--store", str(store)], ["--endpoint", endpoint]):
+            given = f"{param}={unicodedata.normalize(form, value)}"
+            args = ["query", *where, "-q", name, "--param", given, "--format", "json"]
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+            answers.append(json.loads(result.stdout)["results"]["bindings"])
+    assert answers[0], f"the {written} document was not found"
+    assert all(answer == answers[0] for answer in answers)
 
 
 @pytest.mark.servers
