@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import threading
 import unicodedata
 from collections import Counter
@@ -1691,24 +1692,28 @@ def chains(n: int) -> dict[str, str]:
     }
 
 
+def _query_in_a_process(store: Path, tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """``medigraph query -f`` of ``text`` as a process of its own: a query that crashes the
+    engine then fails the test instead of ending pytest."""
+    from tests._robust import medigraph_command
+
+    file = tmp_path / "query.rq"
+    file.write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [*medigraph_command(), "query", "-q", "--store", str(store), "-f", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_a_long_chain_is_refused_before_the_engine_overflows(store: Path, tmp_path: Path) -> None:
     """20,000 UNION, OPTIONAL, MINUS, FILTER or triple patterns in one group parse, but
     Oxigraph's engine overflowed the stack running them: `medigraph query` ended with a
     segfault (exit 139, no message). As processes, so the old code fails the test instead of
     ending pytest."""
-    import subprocess
-
-    from tests._robust import medigraph_command
-
     for what, text in chains(20_000).items():
-        file = tmp_path / "chain.rq"
-        file.write_text(text, encoding="utf-8")
-        done = subprocess.run(
-            [*medigraph_command(), "query", "-q", "--store", str(store), "-f", str(file)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = _query_in_a_process(store, tmp_path, text)
         assert done.returncode == 2, (what, done.returncode, done.stderr[-300:])
         assert re.search(
             r"too long to run: 200\d\d patterns and operators .*at most 500\)", done.stderr
@@ -1723,20 +1728,10 @@ def test_depth_hidden_by_a_less_than_the_scan_takes_for_an_iri_is_no_crash(
     the nesting limit and parsed in this process, and Oxigraph's parser overflowed the stack
     (`medigraph query` ended with a segfault, exit 139). Counted everywhere, they send the
     parse to a process of its own, whose crash is an error (exit 2)."""
-    import subprocess
-
     from medigraph.query import _may_hide_depth, saved_queries
-    from tests._robust import medigraph_command
 
     text = "SELECT * WHERE { ?s ?p ?x FILTER(!(?x<'a>')) " + "{" * 3000 + "}" * 3000 + "} #'"
-    file = tmp_path / "hidden.rq"
-    file.write_text(text, encoding="utf-8")
-    done = subprocess.run(
-        [*medigraph_command(), "query", "-q", "--store", str(store), "-f", str(file)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _query_in_a_process(store, tmp_path, text)
     assert done.returncode == 2, (done.returncode, done.stderr[-300:])
     assert "parsing the query failed" in done.stderr
     # The saved queries are parsed here, not in a process of their own (≈ 40 ms each).

@@ -67,15 +67,20 @@ def test_get_query_answers_sparql_json_by_default(server: QueryServer) -> None:
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == str(DOCUMENTS)
 
 
-def test_federated_queries_are_refused(server: QueryServer) -> None:
-    """Any web page the user opens can send this endpoint a query: SERVICE would let it make
-    the machine fetch other addresses. The word elsewhere (a string, a variable) is fine."""
+def _service_listener() -> tuple[socket.socket, str]:
+    """A listening socket no request should reach, and a SERVICE clause naming it."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     listener.settimeout(0.5)
     port = listener.getsockname()[1]
-    service = f"SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }}"
+    return listener, f"SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }}"
+
+
+def test_federated_queries_are_refused(server: QueryServer) -> None:
+    """Any web page the user opens can send this endpoint a query: SERVICE would let it make
+    the machine fetch other addresses. The word elsewhere (a string, a variable) is fine."""
+    listener, service = _service_listener()
     hidden = [
         f"SELECT * {{ {service} }}",
         # what a scanner could take for a comment or a string, and Oxigraph does not
@@ -99,12 +104,7 @@ def test_a_service_that_a_scanner_misreads_is_refused_by_the_parse(server: Query
     ``.`` before the word for part of a name, ``?x<'a>'`` for an IRI and then a string, and
     ``<?x#>`` for a comparison and then a comment: these queries made the machine fetch the
     address. The worker now asks Oxigraph's parser whether the query has a SERVICE."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    listener.settimeout(0.5)
-    port = listener.getsockname()[1]
-    service = f"SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }}"
+    listener, service = _service_listener()
     hidden = [
         f"SELECT * {{ ?s ?p ?o .{service} }}",
         f"SELECT * {{ ?s ?p ?o\n.{service} }}",
