@@ -1658,9 +1658,14 @@ def projected_variables(text: str) -> list[str] | None:
     return names
 
 
+_BLANK_KINDS = ("comment", "string", "iri")
+_last_blank = threading.local()
+"""The last text :func:`_blank` blanked of its default kinds in this thread, and the result."""
+
+
 def _blank(
     text: str,
-    kinds: tuple[str, ...] = ("comment", "string", "iri"),  # _BLANK_KINDS
+    kinds: tuple[str, ...] = _BLANK_KINDS,
     keep: Callable[[int, int], object] | None = None,
 ) -> str:
     """The query with its spans of these kinds blanked (same length): what is left is SPARQL
@@ -1682,11 +1687,6 @@ def _blank(
     if plain:
         _last_blank.pair = (text, blanked)
     return blanked
-
-
-_BLANK_KINDS = ("comment", "string", "iri")
-_last_blank = threading.local()
-"""The last text :func:`_blank` blanked of its default kinds in this thread, and the result."""
 
 
 def _syntax(text: str) -> str:

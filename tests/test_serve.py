@@ -1127,7 +1127,9 @@ def _chromium() -> str | None:
     return None
 
 
-def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_path: Path) -> None:
+def _page_dom(url: str, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    """The page at ``url`` as headless Chromium leaves it once its scripts ran (the DOM on
+    stdout); skipped without Chromium, a failure where MEDIGRAPH_REQUIRE_SERVERS=1."""
     browser = _chromium()
     if browser is None:
         if os.environ.get("MEDIGRAPH_REQUIRE_SERVERS") == "1":
@@ -1135,9 +1137,7 @@ def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_pat
         pytest.skip(
             "chromium not found (apt-get install chromium) — the page is not checked in a browser"
         )
-    query = "SELECT DISTINCT ?community WHERE { ?c medigy:community/schema:name ?community } ORDER BY ?community"
-    url = server.url + "?" + urllib.parse.urlencode({"query": query})
-    # --virtual-time-budget lets the page's fetch finish before the DOM is dumped.
+    # --virtual-time-budget lets the page's fetches finish before the DOM is dumped.
     command = [
         browser,
         "--headless",
@@ -1149,7 +1149,13 @@ def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_pat
         "--dump-dom",
         url,
     ]
-    done = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    return subprocess.run(command, capture_output=True, timeout=60, check=False)
+
+
+def test_query_page_shows_a_table_in_a_real_browser(server: QueryServer, tmp_path: Path) -> None:
+    query = "SELECT DISTINCT ?community WHERE { ?c medigy:community/schema:name ?community } ORDER BY ?community"
+    url = server.url + "?" + urllib.parse.urlencode({"query": query})
+    done = _page_dom(url, tmp_path)
     dom = done.stdout.decode()
     assert '<table id="results">' in dom, done.stderr.decode()[-2000:]
     assert 'data-rows="5"' in dom
@@ -1164,29 +1170,12 @@ def test_the_page_says_when_the_server_does_not_answer(
     lost) left the page saying "running…" for ever: the failed fetch was never caught."""
     from medigraph.serve import Handler
 
-    browser = _chromium()
-    if browser is None:
-        if os.environ.get("MEDIGRAPH_REQUIRE_SERVERS") == "1":
-            pytest.fail("chromium not found and MEDIGRAPH_REQUIRE_SERVERS=1 forbids skipping")
-        pytest.skip("chromium not found (apt-get install chromium)")
-
     def hang_up(handler: Handler) -> None:
         handler.close_connection = True  # no status line, no body: as a stopped server
 
     monkeypatch.setattr(Handler, "do_POST", hang_up)
     url = server.url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-    command = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    done = _page_dom(url, tmp_path)
     dom = done.stdout.decode()
     assert '<div id="status">error</div>' in dom, dom[-3000:]
     assert "no answer from the server" in dom and "is medigraph serve still running?" in dom
@@ -1199,11 +1188,6 @@ def test_the_page_shows_the_answer_to_the_last_query_run(
     was shown too, under the second query's text, as if it were its answer."""
     import time
 
-    browser = _chromium()
-    if browser is None:
-        if os.environ.get("MEDIGRAPH_REQUIRE_SERVERS") == "1":
-            pytest.fail("chromium not found and MEDIGRAPH_REQUIRE_SERVERS=1 forbids skipping")
-        pytest.skip("chromium not found (apt-get install chromium)")
     run = server.workers.run
 
     def slowly(job: Any, *rest: Any) -> None:
@@ -1217,18 +1201,7 @@ def test_the_page_shows_the_answer_to_the_last_query_run(
         ' run("SELECT ?fast WHERE { BIND(2 AS ?fast) }");'
     )
     monkeypatch.setattr(server, "page", server.page.replace("</script>", both + "</script>"))
-    command = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        server.url,
-    ]
-    done = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    done = _page_dom(server.url, tmp_path)
     dom = done.stdout.decode()
     shown = dom[dom.find('<div id="status"') : dom.find("<script>")]
     assert "<th>fast</th>" in shown, shown
