@@ -281,6 +281,34 @@ def test_union_default_graph_option_on_oxigraph(loaded: tuple[Path, str]) -> Non
     assert (plain, union) == ("false\n", "true\n")
 
 
+@pytest.mark.servers
+def test_union_default_graph_warns_that_it_repeats_shared_things(
+    loaded: tuple[Path, str],
+) -> None:
+    """Oxigraph's union default graph is not deduplicated: every document graph states the
+    topics it mentions, so a natural count through a topic's label counted each document once
+    per document of that topic (189² for a topic of 189), where the embedded store, whose
+    default graph holds each triple once, counts 189. It was answered without a word."""
+    store, endpoint = loaded
+    natural = "SELECT (COUNT(?c) AS ?n) { ?c schema:about ?t . ?t skos:prefLabel ?l }"
+    distinct = natural.replace("COUNT(?c)", "COUNT(DISTINCT *)")
+    truth = int(query.run_embedded(natural, store=store).rows[0][0].value)  # type: ignore[union-attr]
+    args = ["query", "--endpoint", endpoint, "--format", "csv", "--union-default-graph"]
+    answered = CliRunner().invoke(cli, [*args, natural])
+    assert answered.exit_code == 0, answered.output
+    assert int(answered.stdout.split()[1]) > truth  # repeated, as the warning says
+    assert "medigraph: warning: --union-default-graph: the endpoint's union" in answered.stderr
+    assert "Count with DISTINCT, or match each document's own graph with GRAPH ?g" in (
+        answered.stderr
+    )
+    # its advice holds: DISTINCT gives the embedded store's count
+    advised = CliRunner().invoke(cli, [*args, "-q", distinct])
+    assert int(advised.stdout.split()[1]) == truth and advised.stderr == ""
+    # a saved query asks each graph on an endpoint: nothing to warn of
+    saved = CliRunner().invoke(cli, [*args, "communities"])
+    assert saved.exit_code == 0 and "warning" not in saved.stderr
+
+
 @pytest.mark.parametrize(
     "dataset",
     ["FROM <https://medigy.com/graph/ontology>", "FROM NAMED <https://medigy.com/graph/ontology>"],

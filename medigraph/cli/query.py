@@ -150,7 +150,9 @@ store_option = click.option(
     is_flag=True,
     help="Ask the endpoint to use the union of all graphs as default graph (Oxigraph's protocol"
     " option). Refused for a query with FROM or FROM NAMED: Oxigraph would put the union in"
-    " place of the default graph the query chooses.",
+    " place of the default graph the query chooses. The union repeats a triple once per graph"
+    " that states it, so counts through shared things (topics, communities, people) are"
+    " multiplied: count DISTINCT, or use GRAPH ?g.",
 )
 @timeout_option("Give up after this many seconds.", DEFAULT_TIMEOUT_S)
 @base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
@@ -289,12 +291,27 @@ def query_command(
             _write_utf8(chunk)
     if not endpoint and not quiet:
         _warn_if_unfinished(store_path, base)
+    if union_default_graph and saved is None and not quiet:
+        click.echo(f"medigraph: warning: {UNION_NOT_DEDUPLICATED}", err=True)
     if not quiet:
         where = endpoint or store_path
         click.echo(
             f"medigraph: {size} in {time.perf_counter() - started:.3f} s from {where}.",
             err=True,
         )
+
+
+UNION_NOT_DEDUPLICATED = (
+    "--union-default-graph: the endpoint's union holds a triple once for every graph that"
+    " states it, and each document's graph states the shared things it mentions (a topic's"
+    " label, a community's or a person's name): matches through them are repeated once per"
+    " document, so counts are multiplied (the embedded store's default graph holds each"
+    " triple once). Count with DISTINCT, or match each document's own graph with GRAPH ?g,"
+    " as the saved queries do on an endpoint."
+)
+"""Told (unless ``--quiet``) after an ad hoc query answered with ``--union-default-graph``:
+Oxigraph's union is computed per query, not deduplicated, so a natural count through a
+topic gave 189² = 35 721 for a topic of 189 documents."""
 
 
 def _terminal_width() -> int | None:
