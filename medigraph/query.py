@@ -1146,6 +1146,8 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
         if name:
             column = name.start() + 1
         detail = f"unknown prefix {prefix}: (declare it with PREFIX, or see `medigraph query --prefixes`)"
+    elif reasons := _reasons(detail):
+        detail = "; ".join(reasons)
     elif detail.startswith("expected one of") and len(detail) > 160:
         detail = detail[:160].rsplit(",", 1)[0] + ", …"
     before = source[: min(max(column - 1, 0), len(source))]
@@ -1155,6 +1157,45 @@ def syntax_error(text: str, message: str) -> QuerySyntaxError:
         line,
         column,
     )
+
+
+_GROUPING = (
+    "neither grouped (GROUP BY) nor inside an aggregate: add it to GROUP BY, or take it"
+    " through an aggregate (SAMPLE(?x), MIN(?x), COUNT(?x)); an aggregate without GROUP BY"
+    " makes all the rows one group"
+)
+_REASONS = {
+    "The SELECT contains a variable that is unbound": (
+        "a variable the SELECT shows (or its HAVING or ORDER BY uses) is " + _GROUPING
+    ),
+    "The SELECT contains an expression with a variable that is unbound": (
+        "an expression the SELECT computes uses a variable that is neither grouped (GROUP BY)"
+        " nor inside an aggregate: group by the expression under a name, GROUP BY (STR(?x) AS"
+        " ?name), and show ?name, or take the variable through an aggregate (SAMPLE(?x),"
+        " MIN(?x), COUNT(?x))"
+    ),
+    "SELECT * is not authorized with GROUP BY": (
+        "GROUP BY goes with a SELECT that names the grouped variables and the aggregates: not"
+        " with SELECT *, nor with ASK, CONSTRUCT or DESCRIBE (group in a sub-select)"
+    ),
+    "Duplicated variable name in SELECT": "the SELECT names one variable twice",
+    "The SELECT overrides an existing variable using an expression": (
+        "an (… AS ?x) of the SELECT names a variable the query already binds: choose another name"
+    ),
+}
+"""Oxigraph's checks of a query's meaning, which its parser reports among the tokens it
+expected ('expected one of "$", "(", …, IF, TZ, The SELECT contains a variable that is
+unbound, …'), as if a token were missing: said in words instead."""
+
+
+def _reasons(detail: str) -> list[str]:
+    """The checks of meaning among the items an 'expected …' message lists (an item that is
+    a sentence, not a quoted token, a keyword or a character class), said in words."""
+    if not detail.startswith("expected"):
+        return []
+    items = detail.removeprefix("expected one of ").removeprefix("expected ").split(", ")
+    sentences = [i for i in items if " " in i and not i.startswith(('"', "'", "["))]
+    return [_REASONS.get(s, s) for s in sentences]
 
 
 ECHO_TAB = 4

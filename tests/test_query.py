@@ -2195,3 +2195,37 @@ def test_a_deep_query_hidden_as_an_iri_is_parsed_in_a_process_of_its_own(
     hidden = "SELECT * { ?s ?t ?p FILTER(?t<" + "REGEX(" * 24 + "?t" + ",?p)" * 24 + "&&?t>?p) }"
     query.check_bound(hidden, query.default_prefixes(), {}, timeout=2)
     assert apart == ["parsing the query"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # an aggregate without GROUP BY beside a plain variable: the commonest slip
+        (
+            "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s ?p ?o }",
+            "a variable the SELECT shows (or its HAVING or ORDER BY uses) is neither grouped",
+        ),
+        (
+            "SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?o",
+            "is neither grouped (GROUP BY) nor inside an aggregate: add it to GROUP BY",
+        ),
+        (
+            "SELECT (DATATYPE(?o) AS ?t) (COUNT(?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY (DATATYPE(?o))",
+            "an expression the SELECT computes uses a variable that is neither grouped",
+        ),
+        ("ASK { ?s ?p ?o } GROUP BY ?s", "GROUP BY goes with a SELECT that names"),
+        ("SELECT (1 AS ?x) (2 AS ?x) {}", "the SELECT names one variable twice"),
+    ],
+)
+def test_a_check_of_meaning_is_said_in_words_not_as_tokens_expected(
+    store: Path, text: str, said: str
+) -> None:
+    """Oxigraph reports these among the tokens it expected, and they were shown so:
+    'expected one of "$", "(", ":", "<", "?", ENCODE_FOR_URI, IF, LANGMATCHES, TZ, The SELECT
+    contains a variable that is unbound, …', as if a token were missing at the end of a
+    query that only lacked a GROUP BY."""
+    result = query(store, text)
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Error: syntax error at line 1, column ") and said in first
+    assert "expected" not in first and "unbound" not in first and '"$"' not in first
