@@ -75,7 +75,7 @@ from .sparql import (
 )
 from .sparql import term as sparql_term
 from .store import DEFAULT_STORE, open_read_only, reading
-from .writers import rdflib_readable
+from .writers import rdflib_prefixes, rdflib_readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)
@@ -2214,7 +2214,7 @@ def write_triples(
     if fmt == "ntriples":
         data = ox.serialize(counted(), format=ox.RdfFormat.N_TRIPLES)
     else:
-        names = dict(prefixes)
+        names = rdflib_prefixes(dict(prefixes))
         data = rdflib_readable(
             ox.serialize(counted(), format=ox.RdfFormat.TURTLE, prefixes=names) or b"", names
         )

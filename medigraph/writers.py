@@ -78,10 +78,25 @@ def _header(prefixes: dict[str, str], key: tuple[tuple[str, str], ...]) -> bytes
     return header
 
 
-_TRAILING_DOT = re.compile(rb"(^|[\s^])([A-Za-z][\w.-]*)?:(\S*?)(?<!\\)\\\.(?=\s|$)", re.MULTILINE)
+_TRAILING_DOT = re.compile(
+    rb"(^|[\s^])((?:[A-Za-z]|[\x80-\xff])(?:[\w.-]|[\x80-\xff])*)?:(\S*?)(?<!\\)\\\.(?=\s|$)",
+    re.MULTILINE,
+)
 """A prefixed name whose local part ends in an escaped dot (``content:report-v2\\.``), which
-Turtle allows and pyoxigraph writes, but rdflib cannot read. In a literal a backslash is
-always doubled, so its ``\\.`` is never taken for one."""
+Turtle allows and pyoxigraph writes, but rdflib cannot read. Its prefix may hold letters
+beyond ASCII (a query's own ``aé:``), which are bytes from 0x80 in UTF-8. In a literal a
+backslash is always doubled, so its ``\\.`` is never taken for one."""
+
+_RDFLIB_KEYWORD_DOT = re.compile(r"(a|is|has|true|false|this)\.")
+"""A prefix name that starts with one of rdflib's Notation3 keywords and a dot (``a.b``,
+``is.x``, ``true.x``): Turtle allows it, but rdflib reads the keyword and stops at the dot, so
+it cannot read a prefixed name under it (``a.b:name`` as a predicate, ``true.x:y`` anywhere)."""
+
+
+def rdflib_prefixes(prefixes: dict[str, str]) -> dict[str, str]:
+    """``prefixes`` without the names rdflib cannot read a prefixed name under: Turtle written
+    with the others names its IRIs in full (or by another prefix) instead."""
+    return {name: iri for name, iri in prefixes.items() if not _RDFLIB_KEYWORD_DOT.match(name)}
 
 
 def rdflib_readable(data: bytes, prefixes: dict[str, str]) -> bytes:
@@ -91,7 +106,7 @@ def rdflib_readable(data: bytes, prefixes: dict[str, str]) -> bytes:
         return data
 
     def full(found: re.Match[bytes]) -> bytes:
-        namespace = prefixes.get((found.group(2) or b"").decode())
+        namespace = prefixes.get((found.group(2) or b"").decode(errors="replace"))
         if namespace is None:
             return found.group(0)
         local = re.sub(rb"\\(.)", rb"\1", found.group(3)) + b"."

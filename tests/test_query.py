@@ -2229,3 +2229,31 @@ def test_a_check_of_meaning_is_said_in_words_not_as_tokens_expected(
     first = result.stderr.splitlines()[0]
     assert first.startswith("Error: syntax error at line 1, column ") and said in first
     assert "expected" not in first and "unbound" not in first and '"$"' not in first
+
+
+@pytest.mark.parametrize("names", [("aé", "rel"), ("n", "a.b"), ("n", "is.x"), ("n", "true.x")])
+def test_construct_turtle_with_the_querys_own_prefixes_is_read_by_rdflib(
+    store: Path, names: tuple[str, str]
+) -> None:
+    """The query's own PREFIX names write its Turtle, as Turtle allows; rdflib, which the
+    answer must be readable by too, cannot read a name ending in an escaped dot under a prefix
+    with a letter beyond ASCII (``aé:v2\\.``), nor a prefix that starts with one of its
+    keywords and a dot (``a.b:``, ``is.x:``, ``true.x:``)."""
+    import rdflib
+
+    node, predicate = names
+    text = (
+        f"PREFIX {node}: <http://example.org/n/> PREFIX {predicate}: <http://example.org/p/> "
+        f"CONSTRUCT {{ ?d {predicate}:name ?n ; {predicate}:next <http://example.org/n/v2.> }} "
+        "WHERE { ?c a medigy:Community ; schema:name ?n "
+        'BIND(IRI(CONCAT("http://example.org/n/", ENCODE_FOR_URI(?n), ".")) AS ?d) }'
+    )
+    done = query(store, "--format", "turtle", text)
+    assert done.exit_code == 0, done.output
+    expected = {
+        (t.subject.value, t.predicate.value, t.object.value)
+        for t in ox.parse(done.stdout.encode(), format=ox.RdfFormat.TURTLE)
+    }
+    assert len(expected) == 2 * len({fm["identifier"] for fm in FM})
+    graph = rdflib.Graph().parse(data=done.stdout, format="turtle")
+    assert {(str(s), str(p), str(o)) for s, p, o in graph} == expected
