@@ -690,13 +690,19 @@ def _attribute(
                 found = tracer.by_property.get((path.value, None))
             elif focus.value in traced.nodes:
                 found = tracer.by_property.get((path.value, traced.nodes[focus.value]))
+                if found is None:
+                    # a property no key writes on the node (a dump's own triple): the key its
+                    # keys are all part of (featuredImage), not the first one, which links it
+                    found = _common_key(sorted(k for t, k in owner.items() if t.subject == focus))
     if found is None:
         # a shared node or a value: the key that refers to it (author[1], communityTopics[0])
         refs = sorted(k for t, k in owner.items() if t.object == focus and t.subject != focus)
         found = refs[0] if refs else None
     if found is None and isinstance(focus, ox.NamedNode):
         own = sorted(k for t, k in owner.items() if t.subject == focus)
-        found = own[0] if own else None
+        # for a property no key writes on this node (a dump's own triple): not the first of
+        # its keys, which has nothing to do with it, but the key they all are part of, if any
+        found = (own[0] if own else None) if path is None else _common_key(own)
     # sh:name names the key when it is one; a more precise key under it (tags[2]) wins, and
     # so does the key that wrote the very value (keywords[1], where tags write the same property)
     if (
@@ -710,6 +716,23 @@ def _attribute(
     ):
         found = shape_name
     return found
+
+
+def _common_key(keys: Sequence[str]) -> str | None:
+    """The key that every one of ``keys`` is or is part of (``featuredImage`` for
+    ``featuredImage.alt`` and ``featuredImage.size[0]``; ``author[1]`` for itself), else None."""
+    if not keys:
+        return None
+    parts = [k.split(".") for k in keys]
+    shared: list[str] = []
+    for names in zip(*parts, strict=False):
+        if all(n == names[0] for n in names):
+            shared.append(names[0])
+            continue
+        if all(_root(n) == _root(names[0]) for n in names):
+            shared.append(_root(names[0]))  # items of one list: the list
+        break
+    return ".".join(shared) or None
 
 
 def _writes(doc: Document, key: str) -> bool:

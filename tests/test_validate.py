@@ -177,6 +177,24 @@ def test_undeclared_medigy_terms_are_reported_at_their_key(tmp_path: Path) -> No
     assert found == [("a.md", 58, "slug", Severity.ERROR, "ontology.declared-term", CONTENT + "a")]
 
 
+def test_an_undeclared_property_no_key_wrote_is_told_at_no_other_key(tmp_path: Path) -> None:
+    """A dump's own triple with an undeclared Medigy property was told at the first key, in
+    alphabetical order, that wrote anything on its subject (``aliases`` on the content,
+    ``featuredImage.alt`` on the image): a key that has nothing to do with it."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    dump = tmp_path / "dump.nt"
+    export([docs], dump, jobs=1, cache=False)
+    with dump.open("a", encoding="utf-8") as out:
+        out.write(f'<{CONTENT}a> <https://medigy.com/ontology/foo> "x" .\n')
+        out.write('<https://medigy.com/image/a> <https://medigy.com/ontology/bar> "y" .\n')
+    report = validate_graph(dump, root=docs)
+    found = sorted((r[1], r[2], r[5]) for r in rows(report) if r[4] == "ontology.declared-term")
+    # on the content: no key wrote it, so the file; on the image: the key all its keys share
+    assert found == [(1, None, CONTENT + "a"), (29, "featuredImage", "https://medigy.com/image/a")]
+
+
 def test_disjoint_classes_are_reported_at_the_class_key(tmp_path: Path) -> None:
     ontology = (ROOT / "ontology" / "medigy.ttl").read_text(encoding="utf-8")
     extended = tmp_path / "ontology.ttl"
