@@ -421,6 +421,19 @@ class Shapes:
         for shape, name in self.graph.subject_objects(SH.name):
             if isinstance(name, rdflib.Literal):
                 self.names.setdefault(shape, str(name))
+        self._targets: dict[rdflib.term.Node, frozenset[str]] = {}
+
+    def target_classes(self, node: rdflib.term.Node | None) -> frozenset[str]:
+        """The classes a shape targets, or the node shapes that hold it as a property do."""
+        if node is None:
+            return frozenset()
+        found = self._targets.get(node)
+        if found is None:
+            owners = [node, *self.graph.subjects(SH.property, node)]
+            found = self._targets[node] = frozenset(
+                str(c) for owner in owners for c in self.graph.objects(owner, SH.targetClass)
+            )
+        return found
 
     def shape_id(self, node: rdflib.term.Node | None) -> str:
         if node is None:
@@ -807,9 +820,51 @@ class Engine:
             raise ValidationSetupError(
                 f"shapes file {self.shapes.file} cannot be used: {exc}"
             ) from exc
-        return [
-            self._result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)
-        ]
+        nodes = list(report.subjects(RDF.type, SH.ValidationResult))
+        if self.options.inference == "rdfs":
+            nodes = self._not_inherited(report, nodes)
+        return [self._result(report, node) for node in nodes]
+
+    def _not_inherited(
+        self, report: rdflib.Graph, nodes: list[rdflib.term.Node]
+    ) -> list[rdflib.term.Node]:
+        """Under rdfs a community is a schema:Organization too, so the shape of publishers
+        finds what the community's shape finds (two spellings of its name), in the words of
+        another key. Of two results that say the same (focus, path, value, constraint,
+        severity), the one from a shape of a broader class than the other's is left out."""
+
+        def problem(node: rdflib.term.Node) -> tuple[rdflib.term.Node | None, ...]:
+            return tuple(
+                report.value(node, p)
+                for p in (
+                    SH.focusNode,
+                    SH.resultPath,
+                    SH.value,
+                    SH.sourceConstraintComponent,
+                    SH.resultSeverity,
+                )
+            )
+
+        same: dict[tuple[rdflib.term.Node | None, ...], list[rdflib.term.Node]] = defaultdict(list)
+        for node in nodes:
+            same[problem(node)].append(node)
+        kept = []
+        for node in nodes:
+            mine = self.shapes.target_classes(report.value(node, SH.sourceShape))
+            others = [
+                self.shapes.target_classes(report.value(other, SH.sourceShape))
+                for other in same[problem(node)]
+                if other != node
+            ]
+            if not (mine and any(self._narrower(theirs, mine) for theirs in others)):
+                kept.append(node)
+        return kept
+
+    def _narrower(self, theirs: frozenset[str], mine: frozenset[str]) -> bool:
+        """Whether each class in ``mine`` is a proper superclass of one in ``theirs``."""
+        return bool(theirs) and all(
+            any(cls != t and cls in self.ontology.ancestors(t) for t in theirs) for cls in mine
+        )
 
     def _result(self, g: rdflib.Graph, node: rdflib.term.Node) -> tuple[Result, Any, Any, Any]:
         focus = to_ox(g.value(node, SH.focusNode))

@@ -1275,6 +1275,37 @@ def test_image_validated_flag(
     assert all(part in messages[c] for c, _s, part in expected)
 
 
+def test_rdfs_tells_a_community_spelled_two_ways_once_not_as_a_publisher_too(
+    tmp_path: Path,
+) -> None:
+    """Under rdfs a community is a schema:Organization, so the publishers' shape checked it
+    as well: each document got the community's warning and a second one, the same count of
+    the same names, saying "link.brand (or an author's @domain)", which it has nothing to do
+    with. The shape of the narrower class (the community's) tells it, as without inference."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    write_doc(
+        docs,
+        "b",
+        {
+            "id: 4557": "id: 4558",
+            "  workPackage: 4557": "  workPackage: 4558",
+            "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
+        },
+    )
+    plain = validate([docs], jobs=1)
+    inferred = validate([docs], jobs=1, inference="rdfs")
+    told = [(Path(d.path).name, d.key, d.message) for d in inferred.diagnostics]
+    assert not [t for t in told if "link.brand" in t[2]], told
+    assert told == [(Path(d.path).name, d.key, d.message) for d in plain.diagnostics]
+    spelled = [t for t in told if "spelled differently" in t[2]]
+    assert [(name, key) for name, key, _m in spelled] == [
+        ("a.md", "identifier"),
+        ("b.md", "identifier"),
+    ]
+
+
 def test_rdfs_inference_finds_nothing_new_in_good_content() -> None:
     """With --inference rdfs, an image's work package is also a prov:wasDerivedFrom value
     (medigy:workPackage is a subproperty): no reason for a violation."""
