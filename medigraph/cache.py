@@ -212,6 +212,10 @@ class Cache:
         try:
             try:
                 self.db = self._connect()
+            except sqlite3.OperationalError:
+                # A full disk, an I/O error, a file it may not write: the cache is whole, and
+                # is kept (the export stops: "cannot open the cache …").
+                raise
             except sqlite3.DatabaseError as exc:  # not a cache (damaged, or another file)
                 self.db = self._afresh(exc)
         except BaseException:
@@ -301,6 +305,8 @@ class Cache:
             row = self._row(found.source)
         except UnicodeEncodeError:  # a name SQLite cannot store: never cached
             row = None
+        except sqlite3.OperationalError:
+            raise  # an I/O error is no damage: the cache is kept ("cannot write the cache …")
         except sqlite3.DatabaseError as exc:  # damaged past its header: start afresh
             with contextlib.suppress(sqlite3.Error):
                 self.db.close()

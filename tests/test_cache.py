@@ -465,6 +465,63 @@ def test_a_full_disk_under_the_cache_is_a_clear_error(
     assert not out.exists()
 
 
+def test_a_full_disk_when_the_cache_opens_keeps_the_cache(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" as the cache opened (it recovers its write-ahead
+    log, begins a transaction) was taken for a damaged file: the cache was deleted, every row
+    lost, with a warning that it "could not be read". It is kept; the export stops, exit 2."""
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    before = out.read_bytes()
+    file = tmp_path / "out" / "cache" / "medigraph.ttl.sqlite"
+    real = cache_module.Cache._connect
+    calls = []
+
+    def full(self: cache_module.Cache) -> sqlite3.Connection:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self)
+
+    monkeypatch.setattr(cache_module.Cache, "_connect", full)
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot open the cache" in result.stderr and "disk is full" in result.stderr
+    assert "started afresh" not in result.stderr and "Traceback" not in result.output
+    assert out.read_bytes() == before
+    monkeypatch.setattr(cache_module.Cache, "_connect", real)
+    again = export([corpus], out, jobs=1, cache=True)  # space freed: every row still there
+    assert file.exists() and again.cached == again.read > 0
+
+
+def test_an_io_error_reading_the_cache_keeps_it(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An I/O error while a row is read (a disk failing, a network share gone) is no damage:
+    the cache is not started afresh (deleted); the export stops, exit 2, naming the cache."""
+    out = tmp_path / "out" / "medigraph.ttl"
+    export([corpus], out, jobs=1, cache=True)
+    before = out.read_bytes()
+
+    def failing(self: cache_module.Cache, source: str) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(cache_module.Cache, "_row", failing)
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot write the cache" in result.stderr and "disk I/O error" in result.stderr
+    assert "started afresh" not in result.stderr and "Traceback" not in result.output
+    assert out.read_bytes() == before
+    monkeypatch.undo()
+    again = export([corpus], out, jobs=1, cache=True)
+    assert again.cached == again.read > 0
+
+
 def test_two_dumps_of_one_name_in_two_folders_keep_two_caches(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
