@@ -207,20 +207,33 @@ class Cache:
         self._keys: dict[str, list[str]] = {}
         self.reset: str | None = None
         """Why the cache file was found unusable and started afresh, if it was."""
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where its folder goes ("File exists" said nothing)
+            raise self._in_the_way(exc) from None
         self._lock = self._take_lock()
         try:
             try:
                 self.db = self._connect()
-            except sqlite3.OperationalError:
+            except sqlite3.OperationalError as exc:
                 # A full disk, an I/O error, a file it may not write: the cache is whole, and
                 # is kept (the export stops: "cannot open the cache …").
+                if self.file.is_dir():  # SQLite says only "unable to open database file"
+                    raise self._in_the_way(exc) from None
                 raise
             except sqlite3.DatabaseError as exc:  # not a cache (damaged, or another file)
                 self.db = self._afresh(exc)
         except BaseException:
             self._release_lock()
             raise
+
+    def _in_the_way(self, exc: Exception) -> Exception:
+        """``exc`` said as what stands where the cache goes (a file in place of its folder,
+        a folder in place of its file), when that is what it is."""
+        from .writers import output_problem
+
+        problem = output_problem(self.file)
+        return CacheError(f"cannot write the cache {problem}") if problem else exc
 
     def _afresh(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
         """An empty cache in place of a file found damaged (``reset`` says why)."""

@@ -522,6 +522,30 @@ def test_an_io_error_reading_the_cache_keeps_it(
     assert again.cached == again.read > 0
 
 
+@pytest.mark.parametrize("in_the_way", ["file-for-folder", "folder-for-file"])
+def test_what_stands_where_the_cache_goes_is_named(
+    corpus: Path, tmp_path: Path, in_the_way: str
+) -> None:
+    """A file where the cache's folder goes was "[Errno 17] File exists: 'out/cache'", a
+    folder where its file goes "unable to open database file"; each is now said as it is,
+    exit 2, nothing written (as for an -o that is a folder)."""
+    out = tmp_path / "out" / "medigraph.ttl"
+    (tmp_path / "out").mkdir()
+    if in_the_way == "file-for-folder":
+        (tmp_path / "out" / "cache").write_text("notes\n")
+        said = "out/cache is a file, not a folder"
+    else:
+        (tmp_path / "out" / "cache" / "medigraph.ttl.sqlite").mkdir(parents=True)
+        said = "medigraph.ttl.sqlite: is a folder, not a file"
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot write the cache" in result.stderr and said in result.stderr, result.stderr
+    assert "File exists" not in result.stderr and "unable to open" not in result.stderr
+    assert not out.exists()
+
+
 def test_two_dumps_of_one_name_in_two_folders_keep_two_caches(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
