@@ -820,18 +820,18 @@ class Engine:
             raise ValidationSetupError(
                 f"shapes file {self.shapes.file} cannot be used: {exc}"
             ) from exc
-        nodes = list(report.subjects(RDF.type, SH.ValidationResult))
-        if self.options.inference == "rdfs":
-            nodes = self._not_inherited(report, nodes)
+        nodes = self._not_inherited(report, list(report.subjects(RDF.type, SH.ValidationResult)))
         return [self._result(report, node) for node in nodes]
 
     def _not_inherited(
         self, report: rdflib.Graph, nodes: list[rdflib.term.Node]
     ) -> list[rdflib.term.Node]:
-        """Under rdfs a community is a schema:Organization too, so the shape of publishers
-        finds what the community's shape finds (two spellings of its name), in the words of
-        another key. Of two results that say the same (focus, path, value, constraint,
-        severity), the one from a shape of a broader class than the other's is left out."""
+        """Under rdfs, or in a dump that holds the ontology (as a store does, whose
+        rdfs:subClassOf triples SHACL's class targets follow), a community is a
+        schema:Organization too, so the shape of publishers finds what the community's shape
+        finds (two spellings of its name), in the words of another key. Of two results that
+        say the same (focus, path, value, constraint, severity), the one from a shape of a
+        broader class than the other's is left out."""
 
         def problem(node: rdflib.term.Node) -> tuple[rdflib.term.Node | None, ...]:
             return tuple(

@@ -1306,6 +1306,42 @@ def test_rdfs_tells_a_community_spelled_two_ways_once_not_as_a_publisher_too(
     ]
 
 
+def test_a_dump_holding_the_ontology_tells_a_community_spelled_two_ways_once(
+    tmp_path: Path,
+) -> None:
+    """A store holds the ontology beside the documents; in a dump of it, SHACL's class
+    targets follow medigy:Community rdfs:subClassOf schema:Organization without any inference,
+    and the publishers' shape told the community's two spellings again, as a link.brand
+    problem."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_doc(docs, "a")
+    write_doc(
+        docs,
+        "b",
+        {
+            "id: 4557": "id: 4558",
+            "  workPackage: 4557": "  workPackage: 4558",
+            "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
+        },
+    )
+    dump = tmp_path / "dump.nq"
+    export([docs], dump, jobs=1, cache=False)
+    ontology_graph = ox.NamedNode("https://medigy.com/ontology/")
+    quads = list(ox.parse(path=str(dump))) + [
+        ox.Quad(t.subject, t.predicate, t.object, ontology_graph)
+        for t in ox.parse(path=str(ROOT / "ontology" / "medigy.ttl"))
+    ]
+    with_ontology = tmp_path / "store.nq"
+    ox.serialize(quads, output=str(with_ontology), format=ox.RdfFormat.N_QUADS)
+    told = [
+        (Path(d.path).name, d.key, d.message) for d in validate_graph(with_ontology).diagnostics
+    ]
+    assert not [t for t in told if "link.brand" in t[2]], told
+    spelled = [t[:2] for t in told if "spelled differently" in t[2]]
+    assert spelled == [("a.md", "identifier"), ("b.md", "identifier")], told
+
+
 def test_rdfs_inference_finds_nothing_new_in_good_content() -> None:
     """With --inference rdfs, an image's work package is also a prov:wasDerivedFrom value
     (medigy:workPackage is a subproperty): no reason for a violation."""
