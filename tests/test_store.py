@@ -1146,3 +1146,47 @@ def test_shards_run_in_turn_on_one_store_leave_it_as_an_unsharded_export_does(
     assert set(union) == set(
         open_read_only(fresh).quads_for_pattern(None, None, None, ox.DefaultGraph())
     )
+
+
+def test_the_store_keeps_dates_and_booleans_in_canonical_form_the_dump_as_typed(
+    tmp_path: Path,
+) -> None:
+    """What docs/reliability.md says: the dump keeps ``.000000Z``, ``+00:00`` and
+    ``"1"^^xsd:boolean`` as typed; the embedded store, as any Oxigraph store, keeps the same
+    values in canonical form, which ``query`` shows, and a comparison with the typed form
+    still matches."""
+    from tests.test_validate import write_doc
+
+    content = tmp_path / "content"
+    content.mkdir()
+    write_doc(
+        content,
+        "doc",
+        {
+            "date: '2021-02-17T04:49:37.317526Z'": "date: '2021-02-17T04:49:37.000000Z'",
+            "lastMod: '2021-02-17T10:10:10.785753Z'": "lastMod: '2021-02-17T10:10:10+00:00'",
+            "  valid: true": "  valid: 1",
+        },
+    )
+    store = tmp_path / "store"
+    assert export([content], tmp_path / "d.nq", store=store, jobs=1).exit_code == 0
+    typed = {
+        "2021-02-17T04:49:37.000000Z": "2021-02-17T04:49:37Z",
+        "2021-02-17T10:10:10+00:00": "2021-02-17T10:10:10Z",
+        "1": "true",
+    }
+    dumped = {
+        q.object.value for q in ox.parse(path=str(tmp_path / "d.nq"), format=ox.RdfFormat.N_QUADS)
+    }
+    assert set(typed) <= dumped
+    stored = {q.object.value for quads in graphs(store).values() for q in quads}
+    assert set(typed.values()) <= stored and not set(typed) & stored
+    done = CliRunner().invoke(
+        cli,
+        [
+            "query", "--store", str(store), "-q", "--format", "csv",
+            "SELECT ?d WHERE { ?c schema:datePublished ?d"
+            ' FILTER(?d = "2021-02-17T04:49:37.000000Z"^^xsd:dateTime) }',
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0 and done.stdout.splitlines() == ["d", "2021-02-17T04:49:37Z"]
