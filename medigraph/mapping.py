@@ -117,6 +117,34 @@ class MappedDocument:
             yield ox.Quad(t.subject, t.predicate, t.object, self.graph_name)
 
 
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PN_PREFIX = re.compile(rf"(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?")
+"""Turtle's (and SPARQL's) PN_PREFIX: a prefix name, empty for ``:`` itself."""
+RDFLIB_KEYWORD_DOT = re.compile(r"(a|is|has|true|false|this)\.")
+"""A prefix name that starts with one of rdflib's Notation3 keywords and a dot (``a.b``,
+``is.x``, ``true.x``): Turtle allows it, but rdflib reads the keyword and stops at the dot, so
+it cannot read a prefixed name under it (``a.b:name`` as a predicate, ``true.x:y`` anywhere)."""
+
+
+def _check_prefix_name(name: object, source: str) -> None:
+    """A mapping's prefix names are written into Turtle and TriG dumps as they are (pyoxigraph
+    checks none): one that is no Turtle prefix name would make a dump no parser reads."""
+    if not isinstance(name, str) or not _PN_PREFIX.fullmatch(name):
+        raise MappingError(
+            f"{source}: prefix name {name!r} is not a Turtle prefix name (a letter, then"
+            " letters, digits, '_', '-' or '.', not ending in '.')"
+        )
+    if RDFLIB_KEYWORD_DOT.match(name):
+        raise MappingError(
+            f"{source}: prefix name {name!r} starts with {name.split('.')[0]!r} and a dot,"
+            " which rdflib reads as its keyword: rename it"
+        )
+
+
 def _check_iri(iri: str, what: str) -> None:
     try:
         ox.NamedNode(iri)
@@ -213,7 +241,10 @@ class Mapper:
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
         for name, iri in self.prefixes.items():
+            _check_prefix_name(name, source)
             _check_iri(str(iri), f"{source}: prefix {name}")
+        for name in spec.get("base_prefixes", {}):
+            _check_prefix_name(name, source)
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
         self.hugo_flags = frozenset(

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .mapping import MappedDocument
+from .mapping import RDFLIB_KEYWORD_DOT, MappedDocument
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,11 @@ Turtle allows and pyoxigraph writes, but rdflib cannot read. Its prefix may hold
 beyond ASCII (a query's own ``aé:``), which are bytes from 0x80 in UTF-8. In a literal a
 backslash is always doubled, so its ``\\.`` is never taken for one."""
 
-_RDFLIB_KEYWORD_DOT = re.compile(r"(a|is|has|true|false|this)\.")
-"""A prefix name that starts with one of rdflib's Notation3 keywords and a dot (``a.b``,
-``is.x``, ``true.x``): Turtle allows it, but rdflib reads the keyword and stops at the dot, so
-it cannot read a prefixed name under it (``a.b:name`` as a predicate, ``true.x:y`` anywhere)."""
-
 
 def rdflib_prefixes(prefixes: dict[str, str]) -> dict[str, str]:
     """``prefixes`` without the names rdflib cannot read a prefixed name under: Turtle written
     with the others names its IRIs in full (or by another prefix) instead."""
-    return {name: iri for name, iri in prefixes.items() if not _RDFLIB_KEYWORD_DOT.match(name)}
+    return {name: iri for name, iri in prefixes.items() if not RDFLIB_KEYWORD_DOT.match(name)}
 
 
 def rdflib_readable(data: bytes, prefixes: dict[str, str]) -> bytes:

@@ -524,6 +524,62 @@ def test_a_mapping_prefix_that_is_no_iri_is_refused(tmp_path: Path) -> None:
         load_mapping(bad)
 
 
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        ("prefixes", "1x"),
+        ("prefixes", "my ns"),
+        ("prefixes", "x."),
+        ("prefixes", "a:b"),
+        ("prefixes", "a.b"),
+        ("base_prefixes", "-content"),
+    ],
+)
+def test_a_mapping_prefix_name_no_turtle_parser_reads_is_refused(
+    tmp_path: Path, where: str, name: str
+) -> None:
+    """pyoxigraph writes any prefix name it is given (``@prefix my ns: <…>``), so a name that
+    is no Turtle prefix name made a dump no parser reads, with exit 0; ``a.b`` is one, but
+    rdflib cannot read a prefixed name under it. Such a mapping is refused, exit 2."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    line = f"{where}:\n"
+    assert line in text
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(
+        text.replace(line, f"{line}  '{name}': http://example.org/ns/\n", 1), encoding="utf-8"
+    )
+    with pytest.raises(MappingError, match="prefix name"):
+        load_mapping(bad)
+    out = tmp_path / "d.ttl"
+    done = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
+    )
+    assert done.exit_code == 2 and repr(name) in done.output, done.output
+    assert not out.exists()
+
+
+def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    good = tmp_path / "mapping.yaml"
+    good.write_text(
+        text.replace("prefixes:\n", "prefixes:\n  sché·ma_1: https://example.org/v/\n", 1),
+        encoding="utf-8",
+    )
+    out = tmp_path / "d.ttl"
+    assert export([EXAMPLES], out, mapping=good, jobs=1, cache=False).exit_code == 0
+    assert "@prefix sché·ma_1: <https://example.org/v/> ." in out.read_text(encoding="utf-8")
+    graph = rdflib.Graph().parse(out, format="turtle")
+    assert len(graph) == len(list(ox.parse(path=str(out), format=ox.RdfFormat.TURTLE)))
+
+
 def test_a_folder_without_documents_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
     """A mistyped or empty checkout must not replace a good dump with an empty one, nor pass
     a CI gate with "0 documents checked"."""
