@@ -243,8 +243,9 @@ class Mapper:
         for name, iri in self.prefixes.items():
             _check_prefix_name(name, source)
             _check_iri(str(iri), f"{source}: prefix {name}")
-        for name in spec.get("base_prefixes", {}):
+        for name, rel in spec.get("base_prefixes", {}).items():
             _check_prefix_name(name, source)
+            _check_iri(self.base + str(rel), f"{source}: prefix {name}")
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
         self.hugo_flags = frozenset(

@@ -564,6 +564,34 @@ def test_a_mapping_prefix_name_no_turtle_parser_reads_is_refused(
     assert not out.exists()
 
 
+def test_a_mapping_base_prefix_that_makes_no_iri_is_refused(tmp_path: Path) -> None:
+    """A base prefix is an IRI relative to the base (``content/``); one that made no IRI
+    (``con tent/``) was not checked: each document was an "internal error", and the dump was
+    replaced by one whose ``@prefix content: <https://medigy.com/con tent/>`` no parser reads."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    assert "  content: content/\n" in text
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(
+        text.replace("  content: content/\n", "  content: con tent/\n"), encoding="utf-8"
+    )
+    with pytest.raises(MappingError, match="not a valid IRI"):
+        load_mapping(bad)
+    out = tmp_path / "d.ttl"
+    out.write_text("previous dump\n", encoding="utf-8")
+    done = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
+    )
+    assert done.exit_code == 2 and "internal error" not in done.output, done.output
+    assert "prefix content" in done.output
+    assert out.read_text(encoding="utf-8") == "previous dump\n"
+
+
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
     from medigraph.resources import data_path
 
