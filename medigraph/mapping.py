@@ -145,6 +145,29 @@ def _check_prefix_name(name: object, source: str) -> None:
         )
 
 
+def _check_iri_patterns(spec: object, base: str, source: str, where: str = "") -> None:
+    """Each IRI pattern of the mapping (``iri``, ``scheme_iri``, ``iri_without_domain``: text
+    around ``{field}``s, under the base) makes an IRI when its fields are filled; else every
+    document would be an internal error. The fields themselves are always escaped."""
+    items = (
+        spec.items()
+        if isinstance(spec, dict)
+        else enumerate(spec)
+        if isinstance(spec, list)
+        else ()
+    )
+    for key, value in items:
+        at = f"{where}.{key}" if where else str(key)
+        if (
+            isinstance(key, str)
+            and isinstance(value, str)
+            and (key == "iri" or key.startswith("iri_") or key.endswith("_iri"))
+        ):
+            _check_iri(base + _FIELD.sub("x", value), f"{source}: IRI pattern {at} ({value!r})")
+        else:
+            _check_iri_patterns(value, base, source, at)
+
+
 def _check_iri(iri: str, what: str) -> None:
     try:
         ox.NamedNode(iri)
@@ -246,6 +269,7 @@ class Mapper:
         for name, rel in spec.get("base_prefixes", {}).items():
             _check_prefix_name(name, source)
             _check_iri(self.base + str(rel), f"{source}: prefix {name}")
+        _check_iri_patterns(spec, self.base, source)
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
         self.hugo_flags = frozenset(

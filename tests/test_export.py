@@ -592,6 +592,42 @@ def test_a_mapping_base_prefix_that_makes_no_iri_is_refused(tmp_path: Path) -> N
     assert out.read_text(encoding="utf-8") == "previous dump\n"
 
 
+@pytest.mark.parametrize(
+    ("line", "broken"),
+    [
+        ("    iri: community/{slug:identifier}\n", "    iri: comm unity/{slug:identifier}\n"),
+        ("  iri: content/{key}\n", "  iri: content/{key}>\n"),
+        (
+            "    scheme_iri: topic-scheme/{slug:scheme}\n",
+            "    scheme_iri: 'topic scheme/{slug:scheme}'\n",
+        ),
+    ],
+)
+def test_a_mapping_iri_pattern_that_makes_no_iri_is_refused(
+    tmp_path: Path, line: str, broken: str
+) -> None:
+    """An IRI pattern whose own text makes no IRI (a space, a ``>``) made every document an
+    "internal error, please report it" (ValueError), exit 0 or 1; it is refused at load."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    assert line in text
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(text.replace(line, broken, 1), encoding="utf-8")
+    with pytest.raises(MappingError, match="IRI pattern"):
+        load_mapping(bad)
+    out = tmp_path / "d.ttl"
+    done = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
+    )
+    assert done.exit_code == 2 and "internal error" not in done.output, done.output
+    assert not out.exists()
+
+
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
     from medigraph.resources import data_path
 
