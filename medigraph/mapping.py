@@ -145,10 +145,18 @@ def _check_prefix_name(name: object, source: str) -> None:
         )
 
 
-def _check_iri_patterns(spec: object, base: str, source: str, where: str = "") -> None:
-    """Each IRI pattern of the mapping (``iri``, ``scheme_iri``, ``iri_without_domain``: text
-    around ``{field}``s, under the base) makes an IRI when its fields are filled; else every
-    document would be an internal error. The fields themselves are always escaped."""
+_CURIE = re.compile(r"[A-Za-z][\w.-]*:[^\s/]*\Z")
+"""A value of the mapping that names a term by a prefix (``schema:name``, ``skos:Concept``)."""
+
+
+def _check_iri_patterns(
+    spec: object, base: str, source: str, prefixes: Mapping[str, str], where: str = ""
+) -> None:
+    """Each IRI pattern of the mapping (``iri``, ``scheme_iri``, ``iri_without_domain``,
+    ``document.source``: text around ``{field}``s, under the base) makes an IRI when its fields
+    are filled, and each term it names by a prefix (a node's ``class``, ``name``, a provenance
+    property) has a known prefix and makes an IRI; else every document would be an internal
+    error (they are used only as documents are mapped). The fields are always escaped."""
     items = (
         spec.items()
         if isinstance(spec, dict)
@@ -158,14 +166,21 @@ def _check_iri_patterns(spec: object, base: str, source: str, where: str = "") -
     )
     for key, value in items:
         at = f"{where}.{key}" if where else str(key)
-        if (
-            isinstance(key, str)
-            and isinstance(value, str)
-            and (key == "iri" or key.startswith("iri_") or key.endswith("_iri"))
+        if not isinstance(value, str):
+            _check_iri_patterns(value, base, source, prefixes, at)
+        elif isinstance(key, str) and (
+            key == "iri"
+            or key.startswith("iri_")
+            or key.endswith("_iri")
+            or at == "document.source"
         ):
             _check_iri(base + _FIELD.sub("x", value), f"{source}: IRI pattern {at} ({value!r})")
         else:
-            _check_iri_patterns(value, base, source, at)
+            prefix, colon, local = value.partition(":")
+            if colon and prefix in prefixes and not local.startswith("//"):
+                _check_iri(prefixes[prefix] + local, f"{source}: {at} ({value!r})")
+            elif _CURIE.match(value) and prefix not in prefixes:
+                raise MappingError(f"{source}: unknown prefix in {value!r} ({at})")
 
 
 def _check_iri(iri: str, what: str) -> None:
@@ -269,7 +284,12 @@ class Mapper:
         for name, rel in spec.get("base_prefixes", {}).items():
             _check_prefix_name(name, source)
             _check_iri(self.base + str(rel), f"{source}: prefix {name}")
-        _check_iri_patterns(spec, self.base, source)
+        _check_iri_patterns(
+            {k: v for k, v in spec.items() if k not in ("prefixes", "base_prefixes")},
+            self.base,
+            source,
+            self.prefixes,
+        )
         self.known_keys = frozenset(r.key for r in self.rules) | frozenset(self.ignored)
         self._number_keys = frozenset(r.key for r in self.rules if r.converter == "integer")
         self.hugo_flags = frozenset(

@@ -628,6 +628,49 @@ def test_a_mapping_iri_pattern_that_makes_no_iri_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("line", "broken", "told"),
+    [
+        (
+            "    class: schema:Organization\n",
+            "    class: 'schema:Organ ization'\n",
+            "not a valid IRI",
+        ),
+        ("    class: schema:Organization\n", "    class: nope:Organization\n", "unknown prefix"),
+        (
+            "  title: { property: schema:name, as: text }\n",
+            "  title: { property: 'schema:na me', as: text }\n",
+            "not a valid IRI",
+        ),
+        ("  source: source/{path:path}\n", "  source: 'sour ce/{path:path}'\n", "IRI pattern"),
+    ],
+)
+def test_a_mapping_term_that_makes_no_iri_is_refused(
+    tmp_path: Path, line: str, broken: str, told: str
+) -> None:
+    """A node's class, name or other term, or the source file's pattern, was expanded only as
+    documents were mapped: one with an unknown prefix or that made no IRI was an "internal
+    error, please report it" on every document (exit 1), not a broken mapping (exit 2)."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    assert line in text
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(text.replace(line, broken, 1), encoding="utf-8")
+    with pytest.raises(MappingError, match=told):
+        load_mapping(bad)
+    out = tmp_path / "d.ttl"
+    done = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
+    )
+    assert done.exit_code == 2 and "internal error" not in done.output, done.output
+    assert not out.exists()
+
+
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
     from medigraph.resources import data_path
 
