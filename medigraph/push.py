@@ -70,6 +70,7 @@ from .sync import (
     RDF_TYPE,
     SOURCE_PATH,
     SyncPlan,
+    forget_legacy_sources,
     forget_statement,
     leftover_staging,
     manifest_graph,
@@ -1044,11 +1045,15 @@ def _record_sources(
     def cost(entry: tuple[str, str]) -> int:
         return len(sources_update([entry], manifest).encode()) + 4
 
-    for entries in _chunks(moved, cost, budget):
+    # A manifest that recorded files by medigy:sourcePath (a few commits did) records none
+    # by managedSource: every unchanged graph is here, and the first request forgets those.
+    legacy = forget_legacy_sources(manifest) + " ;\n"
+    for entries in _chunks(moved, cost, budget - len(legacy.encode())):
         client.update(
-            sources_update(entries, manifest),
+            legacy + sources_update(entries, manifest),
             f"recording the files of {plural(len(entries), 'unchanged graph')}",
         )
+        legacy = ""
 
 
 PROVENANCE_PAGE = 5000

@@ -47,6 +47,7 @@ from .sync import (
     SOURCE_PATH,
     UPDATING,
     SyncPlan,
+    forget_legacy_sources,
     manifest_graph,
     manifest_quads,
     manifest_query,
@@ -526,7 +527,8 @@ class StoreSync:
             self._apply([], removed)
         assert self._store is not None
         try:
-            self._store.update(_marking(self.base, started=False))
+            legacy = forget_legacy_sources(manifest_graph(self.base).value)
+            self._store.update(f"{legacy} ;\n{_marking(self.base, started=False)}")
             self._store.flush()
             changed = len(self.plan.added) + len(self.plan.replaced) + len(removed)
             if changed >= OPTIMIZE_AFTER:

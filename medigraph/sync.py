@@ -110,6 +110,16 @@ def forget_statement(graph: str, manifest: str, predicate: str) -> str:
     return f"DELETE {{ {pattern} }} WHERE {{ {pattern} }}"
 
 
+def forget_legacy_sources(manifest: str) -> str:
+    """SPARQL that forgets every file the manifest recorded by :data:`PROVENANCE_PATH`, as
+    medigraph did for a short while (3e795b8 to 275662e) before it recorded them by
+    :data:`SOURCE_PATH`: left in place, ``?s medigy:sourcePath ?p`` over a union default
+    graph gave the document graphs too, and the store differed from a fresh one for good.
+    The graphs' own provenance (in their graphs, not the manifest's) is not touched."""
+    pattern = f"GRAPH {iri(manifest)} {{ ?g {iri(PROVENANCE_PATH.value)} ?path }}"
+    return f"DELETE WHERE {{ {pattern} }}"
+
+
 def sources_update(moved: list[tuple[str, str]], manifest: str) -> str:
     """SPARQL that records the file of each unchanged (graph, file) in the manifest, in place
     of the one it recorded (or none: a manifest from before files were recorded); one

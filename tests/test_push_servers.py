@@ -687,6 +687,42 @@ def test_a_manifest_from_before_files_were_recorded_learns_them_without_resendin
     assert store_graphs(server, base) == before
 
 
+def test_a_manifest_that_recorded_files_by_source_path_is_cleaned_as_it_learns_them(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str
+) -> None:
+    """A few commits recorded a graph's file in the manifest by medigy:sourcePath: a push
+    after the upgrade recorded the files again by managedSource but left those statements
+    (the manifest differed from a fresh push's for good). They go; nothing is resent."""
+    server = oxigraph_server
+    do_push(server, corpus, base)
+    manifest_iri = manifest_graph(base).value
+    legacy = "https://medigy.com/ontology/sourcePath"
+    fresh = {
+        row["g"]: row["f"]
+        for row in client(server).select(
+            f"SELECT ?g ?f WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+        )
+    }
+    client(server).update(
+        f"DELETE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+        f" INSERT {{ GRAPH <{manifest_iri}> {{ ?g <{legacy}> ?f }} }}"
+        f" WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+    )
+    report = do_push(server, corpus, base)
+    assert report.triples_sent == 0  # type: ignore[attr-defined]
+    left = client(server).select(
+        f"SELECT ?g WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{legacy}> ?f }} }}"
+    )
+    assert list(left) == []
+    recorded = {
+        row["g"]: row["f"]
+        for row in client(server).select(
+            f"SELECT ?g ?f WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+        )
+    }
+    assert recorded == fresh
+
+
 def test_a_broken_rename_on_the_first_push_after_files_were_recorded_keeps_the_graph(
     oxigraph_server: OxigraphServer,
     corpus: Path,

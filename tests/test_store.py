@@ -264,6 +264,35 @@ def test_a_store_from_before_files_were_recorded_learns_them_without_rewriting_g
     assert "0 removed" in str(report.store) and set(graphs(store)) == set(before)
 
 
+def test_a_manifest_that_recorded_files_by_source_path_is_cleaned_as_it_learns_them(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A few commits recorded a graph's file in the manifest by medigy:sourcePath (the term
+    of the graphs' own provenance): an export after the upgrade learnt the files again but
+    left those statements, so the store differed from a fresh export's for good (and
+    `?s medigy:sourcePath ?p` over the union gave the document graphs), also for graphs
+    removed meanwhile. They go; the graphs' own provenance stays."""
+    store, fresh = tmp_path / "store", tmp_path / "fresh"
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    manifest = manifest_graph().value
+    managed = "https://medigy.com/ontology/managedSource"
+    legacy = "https://medigy.com/ontology/sourcePath"
+    writable = ox.Store(str(store))
+    writable.update(
+        f"DELETE {{ GRAPH <{manifest}> {{ ?g <{managed}> ?f }} }}"
+        f" INSERT {{ GRAPH <{manifest}> {{ ?g <{legacy}> ?f }} }}"
+        f" WHERE {{ GRAPH <{manifest}> {{ ?g <{managed}> ?f }} }}"
+    )
+    del writable
+    sorted(corpus.rglob("*.md"))[0].unlink()
+    export([corpus], tmp_path / "a.trig", store=store, jobs=1)
+    export([corpus], tmp_path / "b.trig", store=fresh, jobs=1)
+    after = graphs(store)
+    assert not any(q.predicate.value == legacy for q in after[manifest])
+    assert after == graphs(fresh)
+    assert any(q.predicate.value == legacy for g, qs in after.items() for q in qs)  # provenance
+
+
 def test_a_broken_rename_on_the_first_export_after_files_were_recorded_keeps_the_graph(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
