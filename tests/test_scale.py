@@ -282,6 +282,50 @@ def test_lazy_listing_matches_os_walk_on_trees_full_of_links(tmp_path: Path) -> 
             assert listed == _listing_by_os_walk(paths), (trial, paths)
 
 
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_kill_ends_an_export_as_ctrl_c_does(tmp_path: Path, stop: str) -> None:
+    """SIGTERM (a CI job cancelled, `timeout`, a service manager) or SIGHUP (the terminal
+    closed), sent to the main process alone, ended it at once: the temporary dump was left
+    beside the output, exit -15, and each worker printed a BrokenPipeError traceback. It now
+    ends as Ctrl-C does: 130, "medigraph: interrupted", nothing left but the old dump."""
+    import signal
+    import subprocess
+    import time
+
+    from tests._robust import medigraph_command
+
+    corpus = tmp_path / "c"
+    _generator().generate(1000, corpus)
+    out = tmp_path / "out" / "d.ttl"
+    out.parent.mkdir()
+    out.write_text("# the previous dump\n")
+    args = [*medigraph_command(), "export", str(corpus), "-j", "2", "-q", "-o", str(out)]
+    args += ["--store", str(tmp_path / "s")]
+    stopped = 0
+    for delay in (1.0, 2.0, 3.0):
+        process = subprocess.Popen(
+            args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(delay)
+        process.send_signal(getattr(signal, stop))  # the main process only
+        try:
+            _out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"the export hung after {stop} at {delay} s")
+        said = err.decode()
+        assert "Traceback" not in said and "Exception ignored" not in said, said
+        if process.returncode in (0, -getattr(signal, stop)):
+            continue  # it finished first, or the signal came while Python was still starting
+        assert process.returncode == 130, said
+        assert "Traceback" not in said and said.strip().splitlines()[-1] == "medigraph: interrupted"
+        assert sorted(p.name for p in out.parent.iterdir()) == ["d.ttl"], "a temporary dump left"
+        assert out.read_text() == "# the previous dump\n"
+        stopped += 1
+    assert stopped, "no run was stopped; the corpus is too small for this machine"
+
+
 @pytest.mark.parametrize("command", ["export", "validate"])
 def test_ctrl_c_ends_a_parallel_run_promptly_with_130(tmp_path: Path, command: str) -> None:
     """A terminal sends SIGINT to the whole process group. Workers that died of it could leave

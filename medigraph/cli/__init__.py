@@ -9,6 +9,7 @@ import errno
 import importlib
 import io
 import os
+import signal
 import sys
 import threading
 
@@ -88,6 +89,7 @@ def main() -> None:
     # stack the limits were measured on (sparql.MAX_NESTING, MAX_CHAINED), not a C
     # library's default: musl gives 128 KiB, where 70 nested COALESCE( already overflow.
     threading.stack_size(THREAD_STACK_BYTES)
+    _stop_as_ctrl_c()
     try:
         code = cli.main(prog_name="medigraph", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C (click's form of KeyboardInterrupt)
@@ -101,6 +103,28 @@ def main() -> None:
         click.echo(f"Error: cannot write {where}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stop_as_ctrl_c() -> None:
+    """``kill`` (SIGTERM: a CI job cancelled, ``timeout``, a service manager) and a closed
+    terminal (SIGHUP) end the run as Ctrl-C does: its workers ended, its temporary dump
+    removed, "medigraph: interrupted" and 130. By default they ended the main process alone,
+    at once: the temporary dump was left, and each worker printed a BrokenPipeError
+    traceback. A signal ignored when the run started (``nohup``) stays ignored; a process
+    forked from this one (a worker) still dies of it as by default."""
+    main = os.getpid()
+
+    def stop(number: int, _frame: object) -> None:
+        if os.getpid() != main:  # a worker forked with this handler: its default end
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, stop)
 
 
 class _Closed(io.RawIOBase):
