@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import hashlib
 import logging
 import os
@@ -333,6 +334,16 @@ def open_writable(path: str | os.PathLike[str], wait: float = LOCK_WAIT_S) -> ox
                     f"the store at {where} is in use by another process "
                     "(another export, or `medigraph serve`?); stop it and try again"
                 ) from exc
+            if exc.errno in (errno.EEXIST, errno.ENOTDIR, errno.ELOOP):
+                # A dangling link, a link that loops, a file on the way: "File exists" said
+                # nothing of which, or why.
+                from .writers import output_problem
+
+                problem = output_problem(where / "CURRENT")
+                if problem is not None:
+                    raise StoreError(
+                        f"cannot open the store at {where}: {problem.split(': ', 1)[1]}"
+                    ) from exc
             raise StoreError(f"cannot open the store at {where}: {exc}") from exc
 
 

@@ -1219,3 +1219,31 @@ def test_the_store_keeps_dates_and_booleans_in_canonical_form_the_dump_as_typed(
         ],
     )  # fmt: skip
     assert done.exit_code == 0 and done.stdout.splitlines() == ["d", "2021-02-17T04:49:37Z"]
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "loop", "file-on-the-way"])
+def test_a_store_path_that_cannot_be_a_folder_is_said_so(
+    corpus: Path, tmp_path: Path, kind: str
+) -> None:
+    """--store a dangling link, a link that loops, or a path under a file: it was "cannot
+    open the store at s: [Errno 17] File exists: 's'" (or "Not a directory"), which says
+    neither what is wrong nor where. Nothing is written, exit 2, as before."""
+    if kind == "dangling-link":
+        store = tmp_path / "s"
+        store.symlink_to(tmp_path / "gone" / "store")
+        said = f"{store} is a link to {tmp_path / 'gone' / 'store'}, which does not exist"
+    elif kind == "loop":
+        store = tmp_path / "s"
+        store.symlink_to("s")
+        said = f"{store} is a symbolic link that loops"
+    else:
+        (tmp_path / "notes").write_text("x\n")
+        store = tmp_path / "notes" / "store"
+        said = f"{tmp_path / 'notes'} is a file, not a folder"
+    out = tmp_path / "d.ttl"
+    result = CliRunner().invoke(
+        cli, ["export", str(corpus), "-o", str(out), "--store", str(store), "-j", "1"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"cannot open the store at {store}: {said}" in result.stderr, result.stderr
+    assert "Errno" not in result.stderr and not out.exists()
