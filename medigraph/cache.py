@@ -233,7 +233,7 @@ class Cache:
         from .writers import output_problem
 
         problem = output_problem(self.file)
-        return CacheError(f"cannot write the cache {problem}") if problem else exc
+        return CacheError(f"cannot open the cache {problem}") if problem else exc
 
     def _afresh(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
         """An empty cache in place of a file found damaged (``reset`` says why)."""

@@ -541,7 +541,7 @@ def test_what_stands_where_the_cache_goes_is_named(
         cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
     )
     assert result.exit_code == 2, result.output
-    assert "cannot write the cache" in result.stderr and said in result.stderr, result.stderr
+    assert "cannot open the cache" in result.stderr and said in result.stderr, result.stderr
     assert "File exists" not in result.stderr and "unable to open" not in result.stderr
     assert not out.exists()
 
