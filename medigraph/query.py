@@ -768,7 +768,42 @@ def prefixed_name_hints(
             f"--param {name}={value} is bound as the text {json.dumps(value, ensure_ascii=False)};"
             f" for the IRI write --param '{name}=<{iri}>'"
         )
+    for name, value in given.items():
+        kind = next((k for k, form in _TYPED_LOOKING if form.fullmatch(value)), None)
+        if kind is None:
+            continue
+        hints.append(
+            f"--param {name}={value} is bound as the text {json.dumps(value, ensure_ascii=False)},"
+            f" which compares with no {_TYPED_WORDS[kind]} (such a comparison is an error, and"
+            f" leaves the row out); to bind it typed, declare it at the top of the query:"
+            f" # @param {name} {_TYPED_PARAM[kind]}"
+        )
     return hints
+
+
+_TYPED_LOOKING = (
+    ("date", re.compile(r"-?\d{4,}-\d\d-\d\d(?:Z|[+-]\d\d:\d\d)?")),
+    ("dateTime", re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?")),
+    ("integer", re.compile(r"[+-]?\d+")),
+    ("decimal", re.compile(r"[+-]?\d*\.\d+")),
+)
+"""Values of an undeclared ``--param`` that read as a typed value, which the rule binds as
+text: ``FILTER(?d > ?since)`` with ``--param since=2025-01-01`` matched nothing, without a
+word, as a date and time never compares with a string."""
+_TYPED_PARAM = {
+    "date": "dateTime",
+    "dateTime": "dateTime",
+    "integer": "integer",
+    "decimal": "decimal",
+}
+"""The type to declare: ``dateTime`` for a date too, as the documents' dates are dates and
+times, which an ``xsd:date`` does not compare with (a date given to it means midnight UTC)."""
+_TYPED_WORDS = {
+    "date": "date",
+    "dateTime": "date and time",
+    "integer": "number",
+    "decimal": "number",
+}
 
 
 def _unquoted(value: str) -> str:

@@ -1138,6 +1138,39 @@ def test_a_value_that_reads_as_a_prefixed_name_is_bound_as_text_with_a_hint(stor
     assert "warning" not in query(store, own, "--param", "c=ex:T").stderr
 
 
+def test_a_value_that_reads_as_a_date_or_a_number_is_bound_as_text_with_a_hint(
+    store: Path,
+) -> None:
+    """`FILTER(?d > ?since)` with `--param since=2021-01-01` answered no row without a word:
+    an undeclared value is text, and a date and time compares with no text. The warning says
+    so and gives the header line that types it, which then answers the rows."""
+    text = "SELECT ?c WHERE { ?c schema:datePublished ?d FILTER(?d > ?since) }"
+    args = ["query", "--store", str(store), "--format", "csv", text]
+    told = CliRunner().invoke(cli, [*args, "--param", "since=2021-01-01"])
+    assert told.exit_code == 0 and told.stdout.split() == ["c"]  # no row, as the rule says
+    assert (
+        'medigraph: warning: --param since=2021-01-01 is bound as the text "2021-01-01", which'
+        " compares with no date (such a comparison is an error, and leaves the row out); to bind"
+        " it typed, declare it at the top of the query: # @param since dateTime" in told.stderr
+    )
+    typed = CliRunner().invoke(
+        cli, [*args[:-1], "# @param since dateTime\n" + text, "--param", "since=2021-01-01"]
+    )
+    assert typed.exit_code == 0 and len(typed.stdout.split()) > 1
+    assert "warning" not in typed.stderr
+    for value, kind in (
+        ("2021-01-01T10:00:00Z", "dateTime"),
+        ("42", "integer"),
+        ("1.5", "decimal"),
+    ):
+        hinted = CliRunner().invoke(cli, [*args, "--param", f"since={value}"])
+        assert f"declare it at the top of the query: # @param since {kind}" in hinted.stderr
+    for value in ('"2021-01-01"', "KLAS: Telehealth", "2021", "v1.5"):
+        plain = CliRunner().invoke(cli, [*args, "--param", f"since={value}"])
+        assert ("warning: --param" in plain.stderr) == (value == "2021"), value
+    assert "warning" not in query(store, text, "--param", "since=2021-01-01").stderr  # -q
+
+
 def test_parameter_types() -> None:
     assert make_term("2022-01-01", "dateTime") == ox.Literal(
         "2022-01-01T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
