@@ -1659,12 +1659,14 @@ def _answer(result: Parsed) -> Answer:
 
 def _parsed(body: IO[bytes], media: str, kind: Kind, endpoint: str) -> Parsed:
     """The endpoint's response read as it comes: solutions or a boolean, or the triples of a
-    graph result (read whole: pyoxigraph serializes a graph in one call)."""
+    graph result (read whole: pyoxigraph serializes a graph in one call), each once: a graph is
+    a set, and Oxigraph's DESCRIBE over its union default graph repeats a triple once per
+    graph that states it (a topic's label 155 times, for 155 documents)."""
     if kind == "graph":
         rdf_format = ox.RdfFormat.from_media_type(media)
         if rdf_format is None:
             raise EndpointError(f"{endpoint} answered a graph query with {media}")
-        return [q.triple for q in ox.parse(body, format=rdf_format)]
+        return list(dict.fromkeys(q.triple for q in ox.parse(body, format=rdf_format)))
     results_format = ox.QueryResultsFormat.from_media_type(media)
     if results_format is None:
         raise EndpointError(f"{endpoint} answered with {media}, not SPARQL results")

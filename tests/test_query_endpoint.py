@@ -309,6 +309,24 @@ def test_union_default_graph_warns_that_it_repeats_shared_things(
     assert saved.exit_code == 0 and "warning" not in saved.stderr
 
 
+@pytest.mark.servers
+def test_a_graph_answer_holds_each_triple_once(loaded: tuple[Path, str]) -> None:
+    """Oxigraph's DESCRIBE over its union default graph repeats a triple once per graph that
+    states it: a topic several documents mention came back with its label, notation and
+    scheme written once per document (in Turtle, `skos:prefLabel "Telehealth" ,
+    "Telehealth" , …`), and counted so. A graph is a set: each triple once, as the embedded
+    store answers."""
+    store, endpoint = loaded
+    text = "DESCRIBE topic:klas.telehealth"
+    local = query.run_embedded(text, store=store).triples
+    args = ["query", "--endpoint", endpoint, "--union-default-graph", "--format", "ntriples"]
+    described = CliRunner().invoke(cli, [*args, text])
+    assert described.exit_code == 0, described.output
+    lines = described.stdout.splitlines()
+    assert len(local) > 1 and len(lines) == len(set(lines)) == len(local)
+    assert f"{len(local)} triples in" in described.stderr
+
+
 @pytest.mark.parametrize(
     "dataset",
     ["FROM <https://medigy.com/graph/ontology>", "FROM NAMED <https://medigy.com/graph/ontology>"],
