@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 from urllib.parse import urljoin
@@ -275,6 +275,8 @@ class Emitter:
                     self._fallback_iri(rule)
                 elif rule.converter == "topic":
                     self._fallback_topics(rule)
+                elif path is not None and "else" in rule.options:
+                    self._stand_in(rule)
                 continue
             if "after" in rule.options and self._given_before(rule):
                 continue
@@ -319,6 +321,22 @@ class Emitter:
                 )
                 return True
         return False
+
+    def _stand_in(self, rule: KeyRule) -> None:
+        """A key that is not written, read from the first of the keys Hugo falls back on
+        (``else``) that is: Hugo dates a page without ``date`` by its ``publishDate``, else
+        its ``lastMod``. That key's own rule writes it too and tells its problems; here they
+        would only be told twice, so they are not."""
+        key = stand_in_key(self.doc.front_matter, rule)
+        if key is None:
+            return
+        subject = self.node(rule.node) if rule.node else self.subject
+        if subject is None:
+            return
+        told = len(self.problems)
+        value = get_path(self.doc.front_matter, key)
+        CONVERTERS[rule.converter](self, replace(rule, key=key), subject, value)
+        del self.problems[told:]
 
     def _tell_emptied(self, key: str, path: tuple[str, ...]) -> None:
         """A key written but left empty (or only white space) that names a node (``id:`` for
@@ -1505,6 +1523,16 @@ def standing_in(
             listed = _as_list(value)
             return (twin.key, listed) if listed else (None, [])
     return None, []
+
+
+def stand_in_key(fm: dict[str, Value], rule: KeyRule) -> str | None:
+    """The first of the keys a missing key falls back on (the mapping's ``else``, in the
+    order Hugo ranks them: ``publishDate``, …, ``lastMod`` for ``date``) that is written;
+    None when ``rule`` has none, or none is written."""
+    for other in rule.options.get("else", ()):
+        if get_path(fm, other) not in (None, "", []):
+            return str(other)
+    return None
 
 
 def _json_but_no_list(value: Value) -> bool:

@@ -343,6 +343,13 @@ class Mapper:
                 )
             if rule.node and rule.node not in self.nodes:
                 raise MappingError(f"{source}: key {rule.key}: unknown node {rule.node!r}")
+            stand_ins = rule.options.get("else", [])
+            if not isinstance(stand_ins, list) or not all(
+                isinstance(k, str) and k in self.known_keys and k != rule.key for k in stand_ins
+            ):
+                raise MappingError(
+                    f"{source}: key {rule.key}: else must list other keys of the mapping"
+                )
 
     def _rule(self, key: str, spec: dict[str, Any]) -> KeyRule:
         if "variant_of" in spec:

@@ -40,7 +40,7 @@ import warnings
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -549,7 +549,7 @@ class Tracer:
 
     def keys_of(self, doc: Document) -> tuple[dict[ox.Triple, str], dict[str, str]]:
         """(triple → key such as ``author[1]``, node IRI → node name) for one document."""
-        from .convert import CONVERTERS, Emitter, convert_iri, standing_in
+        from .convert import CONVERTERS, Emitter, convert_iri, stand_in_key, standing_in
         from .mapping import KeyRule
 
         doc = self.m.in_hugo_case(doc)  # as the mapping read it
@@ -602,6 +602,12 @@ class Tracer:
                         listed,
                         twin,
                     )
+            if value in (None, "", []) and rule.options.get("else"):
+                # publishDate standing in for date: its value, told at its own key
+                stand_in = stand_in_key(fm, rule)
+                if stand_in is not None:
+                    value, key = get_path(fm, stand_in), stand_in
+                    rule = replace(rule, key=stand_in)
             if (value is None or value == "") and rule.options.get("same_as"):
                 key = next(
                     (

@@ -17,7 +17,8 @@ import yaml
 
 from medigraph.diagnostics import Severity
 from medigraph.documents import discover, read_document
-from medigraph.mapping import MappedDocument, load_mapping
+from medigraph.mapping import MappedDocument, Mapper, MappingError, load_mapping
+from medigraph.resources import data_path
 from tests._robust import SCHEMA, XSD, export_to, parse_dump, run_cli, seed_document
 
 STRING = ox.NamedNode(XSD + "string")
@@ -745,6 +746,56 @@ def test_hugos_other_names_for_its_dates_are_read(tmp_path: Path) -> None:
     }
     assert {o.value for o in _value(quads, SCHEMA + "expires")} == {"2030-01-01T00:00:00Z"}
     assert {o.value for o in _value(quads, SCHEMA + "dateModified")} == {"2024-02-02T00:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "drop", "used"),
+    [
+        (["publishDate: '2021-02-17T04:49:37Z'"], ("date",), "publishDate"),
+        (["pubdate: '2021-02-17T04:49:37Z'"], ("date",), "pubdate"),
+        (["lastMod: '2021-02-17T04:49:37Z'"], ("date", "lastMod"), "lastMod"),
+    ],
+)
+def test_a_page_without_date_is_dated_as_hugo_dates_it(
+    tmp_path: Path, raw: list[str], drop: tuple[str, ...], used: str
+) -> None:
+    """Hugo dates a page without `date` by its publishDate (pubdate, published), else its
+    lastmod; validate said "date is missing" and the dump had no schema:datePublished. Now
+    the key Hugo uses gives it, and keeps its own property too."""
+    source, line = _document(tmp_path, raw, drop=drop)
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    assert report.diagnostics == []
+    quads = parse_dump(out, "nt")
+    moment = ox.Literal("2021-02-17T04:49:37Z", datatype=DATETIME)
+    assert _value(quads, SCHEMA + "datePublished") == {moment}
+    own = SCHEMA + "dateModified" if used == "lastMod" else "http://purl.org/dc/terms/available"
+    assert moment in _value(quads, own)
+    result = run_cli("validate", str(source), "--format", "json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["results"] == []
+    # a problem of that value is told at the key written, at its line
+    text = source.read_text().replace("04:49:37Z'", "04:49:37'")
+    source.write_text(text)
+    result = run_cli("validate", str(source), "--format", "json")
+    found = {(r["key"], r["line"]) for r in json.loads(result.stdout)["results"]}
+    assert found == {(used, line)}, result.stdout
+
+
+def test_publish_date_beside_date_leaves_date_as_it_is(tmp_path: Path) -> None:
+    """Only a missing date is taken from publishDate: one written is schema:datePublished."""
+    source, _line = _document(tmp_path, ["publishDate: '2030-01-01T00:00:00Z'"], drop=())
+    out = tmp_path / "dump.nt"
+    export_to([source], out, "nt")
+    written = {o.value for o in _value(parse_dump(out, "nt"), SCHEMA + "datePublished")}
+    assert written == {str(seed_document()["date"])}
+
+
+def test_else_must_name_keys_of_the_mapping() -> None:
+    spec = yaml.safe_load((data_path("ontology") / "mapping.yaml").read_text())
+    spec["keys"]["date"]["else"] = ["publishdate"]
+    with pytest.raises(MappingError, match="else must list other keys"):
+        Mapper(spec)
 
 
 def test_an_image_work_package_beyond_64_bits_is_told_as_an_id_is(tmp_path: Path) -> None:
