@@ -790,7 +790,7 @@ def push(
             source = itertools.chain(() if head is None else (head,), items)
             keep_all = bool(unlisted(problems))  # a folder not listed hides its documents
         # Only now the store: what the corpus alone refuses has been refused.
-        current, sources = _read_manifest(client, base)
+        current, sources, legacy = _read_manifest(client, base)
         plan = SyncPlan(current, delete=delete, sources=sources)
         leftovers = leftover_staging(base, plan.current)
         sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
@@ -906,7 +906,7 @@ def push(
             sender.flush()
             sender.wait()
             _report_refused(sender.refused, report, plan)
-            _record_sources(client, plan.moved, manifest, byte_budget)
+            _record_sources(client, plan.moved, manifest, byte_budget, forget_legacy=legacy)
         if plan.needs_provenance() and not keep_all:
             # A manifest from before files were recorded: a graph about to go may be what a
             # rejected file gave under its old name, which the graph itself tells.
@@ -1022,38 +1022,53 @@ def _report_refused(
         )
 
 
-def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[str, str]]:
-    """graph → hash, and graph → the file it came from, as the store's manifest says."""
+def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[str, str], bool]:
+    """graph → hash, graph → the file it came from, as the store's manifest says, and
+    whether it records a file by medigy:sourcePath too (as a few commits did)."""
     current: dict[str, str] = {}
     sources: dict[str, str] = {}
-    for row in client.select(manifest_query(base), "reading the medigraph manifest"):
+    legacy = False
+    for row in client.select(manifest_query(base, legacy=True), "reading the medigraph manifest"):
         graph, value = row.get("g"), row.get("hash")
         if graph is None or value is None:
             continue
+        legacy = legacy or row.get("legacy") is not None
         # Two hashes for one graph (an interrupted foreign writer?): force a replacement.
         current[graph] = value if current.get(graph, value) == value else PENDING
         if (source := row.get("source")) is not None:
             sources[graph] = source
-    return current, sources
+    return current, sources, legacy
 
 
 def _record_sources(
-    client: Endpoint, moved: list[tuple[str, str]], manifest: str, budget: int
+    client: Endpoint,
+    moved: list[tuple[str, str]],
+    manifest: str,
+    budget: int,
+    forget_legacy: bool = False,
 ) -> None:
-    """Record the file of each (graph, file) in the manifest, in requests of ``budget``."""
+    """Record the file of each (graph, file) in the manifest, in requests of ``budget``.
+
+    With ``forget_legacy`` (the manifest records files by medigy:sourcePath, as a few commits
+    did), those statements are forgotten too: with the first request, or in one of their own
+    when no file is to be recorded. Not only when a graph is unchanged: a push that replaced
+    every graph, or one over a manifest that recorded them by managedSource as well (as the
+    pushes after those commits left it), kept them for good."""
 
     def cost(entry: tuple[str, str]) -> int:
         return len(sources_update([entry], manifest).encode()) + 4
 
-    # A manifest that recorded files by medigy:sourcePath (a few commits did) records none
-    # by managedSource: every unchanged graph is here, and the first request forgets those.
-    legacy = forget_legacy_sources(manifest) + " ;\n"
+    legacy = forget_legacy_sources(manifest) + " ;\n" if forget_legacy else ""
     for entries in _chunks(moved, cost, budget - len(legacy.encode())):
         client.update(
             legacy + sources_update(entries, manifest),
             f"recording the files of {plural(len(entries), 'unchanged graph')}",
         )
         legacy = ""
+    if legacy:
+        client.update(
+            forget_legacy_sources(manifest), "forgetting files recorded by medigy:sourcePath"
+        )
 
 
 PROVENANCE_PAGE = 5000

@@ -62,21 +62,24 @@ def manifest_quads(
     return quads
 
 
-MANIFEST_QUERY = """SELECT ?g ?hash ?source WHERE {{
+MANIFEST_QUERY = """SELECT ?g ?hash ?source{legacy_var} WHERE {{
   GRAPH <{manifest}> {{
-    <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash OPTIONAL {{ ?g <{source}> ?source }}
+    <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash OPTIONAL {{ ?g <{source}> ?source }}{legacy}
   }}
 }}"""
 
 
-def manifest_query(base: str = DEFAULT_BASE) -> str:
+def manifest_query(base: str = DEFAULT_BASE, legacy: bool = False) -> str:
     """SPARQL that lists (graph, hash, source file or unbound) from the manifest (no document
-    text in it)."""
+    text in it); with ``legacy``, also the file a graph's entry records by
+    :data:`PROVENANCE_PATH` (``?legacy``), as a few commits did: then the push forgets those."""
     return MANIFEST_QUERY.format(
         manifest=manifest_graph(base).value,
         lists=LISTS.value,
         hash=CONTENT_HASH.value,
         source=SOURCE_PATH.value,
+        legacy_var=" ?legacy" if legacy else "",
+        legacy=f" OPTIONAL {{ ?g <{PROVENANCE_PATH.value}> ?legacy }}" if legacy else "",
     )
 
 

@@ -34,7 +34,7 @@ from medigraph.push import (
     push,
 )
 from medigraph.sparql import Credentials, Endpoint, triple_line
-from medigraph.sync import manifest_graph, manifest_query
+from medigraph.sync import CONTENT_HASH, manifest_graph, manifest_query
 from tests.servers import LOOPBACK, OxigraphServer, SparqlServer
 from tests.test_sparql_escape import INJECTION
 
@@ -721,6 +721,42 @@ def test_a_manifest_that_recorded_files_by_source_path_is_cleaned_as_it_learns_t
         )
     }
     assert recorded == fresh
+
+
+@pytest.mark.parametrize("case", ["every graph replaced", "files recorded both ways"])
+def test_a_manifest_that_recorded_files_by_source_path_is_cleaned_in_every_case(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str, case: str
+) -> None:
+    """The old medigy:sourcePath statements went only when a graph was unchanged on the
+    first push after the upgrade: a push that replaced every graph, or one over a manifest
+    that already recorded the files by managedSource too (as the pushes of 275662e to
+    5440bee left it), kept them for good. Every push forgets them now."""
+    server = oxigraph_server
+    do_push(server, corpus, base)
+    manifest_iri = manifest_graph(base).value
+    legacy = "https://medigy.com/ontology/sourcePath"
+    recorded = f"SELECT ?g ?f WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+    fresh = {row["g"]: row["f"] for row in client(server).select(recorded)}
+    pair = f"GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }}"
+    kept = "" if case == "files recorded both ways" else f"DELETE {{ {pair} }}"
+    client(server).update(
+        f"{kept} INSERT {{ GRAPH <{manifest_iri}> {{ ?g <{legacy}> ?f }} }}"
+        f" WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{SOURCE_PATH}> ?f }} }}"
+    )
+    if case == "every graph replaced":
+        hashes = f"GRAPH <{manifest_iri}> {{ ?g <{CONTENT_HASH.value}> ?h }}"
+        client(server).update(
+            f'DELETE {{ {hashes} }} INSERT {{ GRAPH <{manifest_iri}> {{ ?g <{CONTENT_HASH.value}> "0" }} }}'
+            f" WHERE {{ {hashes} }}"
+        )
+    report = do_push(server, corpus, base)
+    unchanged = report.unchanged  # type: ignore[attr-defined]
+    assert (unchanged == 0) == (case == "every graph replaced"), report.summary()  # type: ignore[attr-defined]
+    left = client(server).select(
+        f"SELECT ?g WHERE {{ GRAPH <{manifest_iri}> {{ ?g <{legacy}> ?f }} }}"
+    )
+    assert list(left) == []
+    assert {row["g"]: row["f"] for row in client(server).select(recorded)} == fresh
 
 
 def test_a_broken_rename_on_the_first_push_after_files_were_recorded_keeps_the_graph(
