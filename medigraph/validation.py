@@ -826,7 +826,11 @@ class Engine:
             raise ValidationSetupError(
                 f"shapes file {self.shapes.file} cannot be used: {exc}"
             ) from exc
-        nodes = self._not_inherited(report, list(report.subjects(RDF.type, SH.ValidationResult)))
+        # A result pySHACL gives as the detail of another (why a topic fails sh:node: its
+        # own missing scheme, on the topic) is part of that result, not a second problem.
+        details = set(report.objects(None, SH.detail))
+        found = [n for n in report.subjects(RDF.type, SH.ValidationResult) if n not in details]
+        nodes = self._not_inherited(report, found)
         return [self._result(report, node) for node in nodes]
 
     def _not_inherited(

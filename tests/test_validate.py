@@ -603,6 +603,32 @@ def test_cli_graph_root_and_format(tmp_path: Path) -> None:
     assert run("--graph", str(dump))[0] == 2  # the format cannot be told from ".data"
 
 
+def test_a_topic_that_is_no_concept_in_a_dump_is_one_error_at_its_item(tmp_path: Path) -> None:
+    """A dump whose schema:about names no concept gave two errors for one mistake: the
+    sh:node result on the content at communityTopics[0], and pySHACL's detail of it (the
+    value's missing taxonomy) as a result of its own, at communityTopics. A detail is part
+    of its result, as in pySHACL's own report (not one of its sh:result)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    topics = (
+        "- 'Medigy: Fundamental Technologies'\n- 'KLAS: Telehealth'\n- 'Symplur: Virtual Care'\n"
+    )
+    write_doc(docs, "a", {topics: "- 'KLAS: Telehealth'\n"})
+    dump = tmp_path / "dump.nt"
+    export([docs], dump, format="nt", jobs=1, cache=False)
+    about = "<http://schema.org/about> <https://medigy.com/topic/klas.telehealth>"
+    text = dump.read_text(encoding="utf-8")
+    assert text.count(about) == 1
+    dump.write_text(
+        text.replace(about, "<http://schema.org/about> <https://example.org/no-topic>"),
+        encoding="utf-8",
+    )
+    code, out, _ = run("--graph", str(dump), "--root", str(docs), "--format", "json")
+    assert code == 1
+    errors = [r for r in json.loads(out)["results"] if r["severity"] == "error"]
+    assert [(r["key"], r["line"]) for r in errors] == [("communityTopics[0]", 21)], out
+
+
 def test_neither_paths_nor_a_graph_is_told_otherwise_than_both(tmp_path: Path) -> None:
     """Given neither, validate said "(not both)" too: each case is told as it is."""
     code, out, err = run()
