@@ -319,7 +319,7 @@ class Cache:
         except UnicodeEncodeError:  # a name SQLite cannot store: never cached
             row = None
         except sqlite3.OperationalError:
-            raise  # an I/O error is no damage: the cache is kept ("cannot write the cache …")
+            raise  # an I/O error is no damage: the cache is kept ("cannot use the cache …")
         except sqlite3.DatabaseError as exc:  # damaged past its header: start afresh
             with contextlib.suppress(sqlite3.Error):
                 self.db.close()

@@ -225,14 +225,15 @@ class Collisions:
 
 @contextlib.contextmanager
 def _cache_errors(cached: Cache | None) -> Iterator[None]:
-    """SQLite's errors while the cache is written (a full disk) as a :class:`CacheError`."""
+    """SQLite's errors while the cache is read or written (a full disk, a failing one) as a
+    :class:`CacheError`."""
     try:
         yield
     except sqlite3.Error as exc:
         from .cache import CacheError
 
         where = f" {cached.file}" if cached is not None else ""
-        raise CacheError(f"cannot write the cache{where}: {exc}") from exc
+        raise CacheError(f"cannot use the cache{where}: {exc}") from exc
 
 
 class BadOutput(ValueError):

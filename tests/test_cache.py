@@ -461,7 +461,7 @@ def test_a_full_disk_under_the_cache_is_a_clear_error(
     out = tmp_path / "d.ttl"
     done = CliRunner().invoke(cli, ["export", str(EXAMPLES), "-o", str(out), "--cache", "-j", "1"])
     assert done.exit_code == 2, done.output
-    assert "cannot write the cache" in done.output and "disk is full" in done.output
+    assert "cannot use the cache" in done.output and "disk is full" in done.output
     assert not out.exists()
 
 
@@ -514,7 +514,7 @@ def test_an_io_error_reading_the_cache_keeps_it(
         cli, ["export", str(corpus), "-o", str(out), "--cache", "-j", "1", "--no-store"]
     )
     assert result.exit_code == 2, result.output
-    assert "cannot write the cache" in result.stderr and "disk I/O error" in result.stderr
+    assert "cannot use the cache" in result.stderr and "disk I/O error" in result.stderr
     assert "started afresh" not in result.stderr and "Traceback" not in result.output
     assert out.read_bytes() == before
     monkeypatch.undo()

@@ -524,6 +524,32 @@ def test_a_mapping_prefix_that_is_no_iri_is_refused(tmp_path: Path) -> None:
         load_mapping(bad)
 
 
+def _refused_mapping(tmp_path: Path, line: str, changed: str, told: str) -> str:
+    """Export the examples with the bundled mapping's ``line`` changed to ``changed``: the
+    mapping must be refused as it loads (``told``), and the export with exit 2, no "internal
+    error", and the previous dump left as it was. Returns what the export said."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+    from medigraph.mapping import MappingError, load_mapping
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    assert line in text
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text(text.replace(line, changed, 1), encoding="utf-8")
+    with pytest.raises(MappingError, match=told):
+        load_mapping(bad)
+    out = tmp_path / "d.ttl"
+    out.write_text("previous dump\n", encoding="utf-8")
+    done = CliRunner().invoke(
+        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
+    )
+    assert done.exit_code == 2 and "internal error" not in done.output, done.output
+    assert out.read_text(encoding="utf-8") == "previous dump\n"
+    return done.output
+
+
 @pytest.mark.parametrize(
     ("where", "name"),
     [
@@ -541,55 +567,21 @@ def test_a_mapping_prefix_name_no_turtle_parser_reads_is_refused(
     """pyoxigraph writes any prefix name it is given (``@prefix my ns: <…>``), so a name that
     is no Turtle prefix name made a dump no parser reads, with exit 0; ``a.b`` is one, but
     rdflib cannot read a prefixed name under it. Such a mapping is refused, exit 2."""
-    from click.testing import CliRunner
-
-    from medigraph.cli import cli
-    from medigraph.mapping import MappingError, load_mapping
-    from medigraph.resources import data_path
-
-    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
     line = f"{where}:\n"
-    assert line in text
-    bad = tmp_path / "mapping.yaml"
-    bad.write_text(
-        text.replace(line, f"{line}  '{name}': http://example.org/ns/\n", 1), encoding="utf-8"
+    said = _refused_mapping(
+        tmp_path, line, f"{line}  '{name}': http://example.org/ns/\n", "prefix name"
     )
-    with pytest.raises(MappingError, match="prefix name"):
-        load_mapping(bad)
-    out = tmp_path / "d.ttl"
-    done = CliRunner().invoke(
-        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
-    )
-    assert done.exit_code == 2 and repr(name) in done.output, done.output
-    assert not out.exists()
+    assert repr(name) in said
 
 
 def test_a_mapping_base_prefix_that_makes_no_iri_is_refused(tmp_path: Path) -> None:
     """A base prefix is an IRI relative to the base (``content/``); one that made no IRI
     (``con tent/``) was not checked: each document was an "internal error", and the dump was
     replaced by one whose ``@prefix content: <https://medigy.com/con tent/>`` no parser reads."""
-    from click.testing import CliRunner
-
-    from medigraph.cli import cli
-    from medigraph.mapping import MappingError, load_mapping
-    from medigraph.resources import data_path
-
-    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
-    assert "  content: content/\n" in text
-    bad = tmp_path / "mapping.yaml"
-    bad.write_text(
-        text.replace("  content: content/\n", "  content: con tent/\n"), encoding="utf-8"
+    said = _refused_mapping(
+        tmp_path, "  content: content/\n", "  content: con tent/\n", "not a valid IRI"
     )
-    with pytest.raises(MappingError, match="not a valid IRI"):
-        load_mapping(bad)
-    out = tmp_path / "d.ttl"
-    out.write_text("previous dump\n", encoding="utf-8")
-    done = CliRunner().invoke(
-        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
-    )
-    assert done.exit_code == 2 and "internal error" not in done.output, done.output
-    assert "prefix content" in done.output
-    assert out.read_text(encoding="utf-8") == "previous dump\n"
+    assert "prefix content" in said
 
 
 @pytest.mark.parametrize(
@@ -608,24 +600,7 @@ def test_a_mapping_iri_pattern_that_makes_no_iri_is_refused(
 ) -> None:
     """An IRI pattern whose own text makes no IRI (a space, a ``>``) made every document an
     "internal error, please report it" (ValueError), exit 0 or 1; it is refused at load."""
-    from click.testing import CliRunner
-
-    from medigraph.cli import cli
-    from medigraph.mapping import MappingError, load_mapping
-    from medigraph.resources import data_path
-
-    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
-    assert line in text
-    bad = tmp_path / "mapping.yaml"
-    bad.write_text(text.replace(line, broken, 1), encoding="utf-8")
-    with pytest.raises(MappingError, match="IRI pattern"):
-        load_mapping(bad)
-    out = tmp_path / "d.ttl"
-    done = CliRunner().invoke(
-        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
-    )
-    assert done.exit_code == 2 and "internal error" not in done.output, done.output
-    assert not out.exists()
+    _refused_mapping(tmp_path, line, broken, "IRI pattern")
 
 
 @pytest.mark.parametrize(
@@ -651,24 +626,7 @@ def test_a_mapping_term_that_makes_no_iri_is_refused(
     """A node's class, name or other term, or the source file's pattern, was expanded only as
     documents were mapped: one with an unknown prefix or that made no IRI was an "internal
     error, please report it" on every document (exit 1), not a broken mapping (exit 2)."""
-    from click.testing import CliRunner
-
-    from medigraph.cli import cli
-    from medigraph.mapping import MappingError, load_mapping
-    from medigraph.resources import data_path
-
-    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
-    assert line in text
-    bad = tmp_path / "mapping.yaml"
-    bad.write_text(text.replace(line, broken, 1), encoding="utf-8")
-    with pytest.raises(MappingError, match=told):
-        load_mapping(bad)
-    out = tmp_path / "d.ttl"
-    done = CliRunner().invoke(
-        cli, ["export", str(EXAMPLES), "--mapping", str(bad), "-o", str(out), "--no-store"]
-    )
-    assert done.exit_code == 2 and "internal error" not in done.output, done.output
-    assert not out.exists()
+    _refused_mapping(tmp_path, line, broken, told)
 
 
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:

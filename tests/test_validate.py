@@ -1301,13 +1301,8 @@ def test_image_validated_flag(
     assert all(part in messages[c] for c, _s, part in expected)
 
 
-def test_rdfs_tells_a_community_spelled_two_ways_once_not_as_a_publisher_too(
-    tmp_path: Path,
-) -> None:
-    """Under rdfs a community is a schema:Organization, so the publishers' shape checked it
-    as well: each document got the community's warning and a second one, the same count of
-    the same names, saying "link.brand (or an author's @domain)", which it has nothing to do
-    with. The shape of the narrower class (the community's) tells it, as without inference."""
+def _community_spelled_two_ways(tmp_path: Path) -> Path:
+    """Two documents of one community, the second spelling its name in lower case."""
     docs = tmp_path / "docs"
     docs.mkdir()
     write_doc(docs, "a")
@@ -1320,6 +1315,17 @@ def test_rdfs_tells_a_community_spelled_two_ways_once_not_as_a_publisher_too(
             "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
         },
     )
+    return docs
+
+
+def test_rdfs_tells_a_community_spelled_two_ways_once_not_as_a_publisher_too(
+    tmp_path: Path,
+) -> None:
+    """Under rdfs a community is a schema:Organization, so the publishers' shape checked it
+    as well: each document got the community's warning and a second one, the same count of
+    the same names, saying "link.brand (or an author's @domain)", which it has nothing to do
+    with. The shape of the narrower class (the community's) tells it, as without inference."""
+    docs = _community_spelled_two_ways(tmp_path)
     plain = validate([docs], jobs=1)
     inferred = validate([docs], jobs=1, inference="rdfs")
     told = [(Path(d.path).name, d.key, d.message) for d in inferred.diagnostics]
@@ -1339,18 +1345,7 @@ def test_a_dump_holding_the_ontology_tells_a_community_spelled_two_ways_once(
     targets follow medigy:Community rdfs:subClassOf schema:Organization without any inference,
     and the publishers' shape told the community's two spellings again, as a link.brand
     problem."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    write_doc(docs, "a")
-    write_doc(
-        docs,
-        "b",
-        {
-            "id: 4557": "id: 4558",
-            "  workPackage: 4557": "  workPackage: 4558",
-            "identifier: Chronic Care Management (CCM)": "identifier: chronic care management (ccm)",
-        },
-    )
+    docs = _community_spelled_two_ways(tmp_path)
     dump = tmp_path / "dump.nq"
     export([docs], dump, jobs=1, cache=False)
     ontology_graph = ox.NamedNode("https://medigy.com/ontology/")
