@@ -121,6 +121,16 @@ def _big_corpus(folder: Path, count: int) -> None:
         (folder / f"doc{index:05d}.md").write_bytes(text)
 
 
+def _size(path: Path) -> int:
+    """The size of a file another process may remove between listing and looking (the
+    export's check that its output folder can be written creates and removes a file there):
+    0 when it is gone."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def test_killed_export_leaves_previous_dump_intact(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     dump = out_dir / "dump.ttl"
@@ -142,7 +152,7 @@ def test_killed_export_leaves_previous_dump_intact(tmp_path: Path) -> None:
     try:
         while time.monotonic() < deadline and process.poll() is None:
             temps = [p for p in out_dir.iterdir() if p.name != "dump.ttl"]
-            if temps and any(p.stat().st_size > 0 for p in temps):
+            if temps and any(_size(p) > 0 for p in temps):
                 os.kill(process.pid, signal.SIGKILL)
                 killed_with_temp = temps
                 break
