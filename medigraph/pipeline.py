@@ -122,11 +122,31 @@ def _init(settings: Settings, inherited: bool = False) -> None:
     _worker = (mapper, settings, mapper.all_prefixes())
 
 
+STOPPING = frozenset(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""The signals the command turns into Ctrl-C in its own process (``medigraph.cli``), and
+``Pool.terminate`` sends its workers (SIGTERM): a worker must die of them by default."""
+
+
 def ignore_interrupts() -> None:
     """In a worker process: Ctrl-C is the main process's to handle. A terminal sends SIGINT
     to the whole process group; workers that die of it mid-message can leave
-    ``Pool.terminate`` waiting forever, while the main process ends them itself."""
+    ``Pool.terminate`` waiting forever, while the main process ends them itself.
+
+    SIGTERM and SIGHUP end a worker at once, as by default: ``Pool.terminate`` ends its
+    workers with SIGTERM and then waits for them. A worker forked with the command's own
+    handler for them (``medigraph.cli``) could lose the signal: the handler runs only
+    between Python operations, and a signal that arrives as the child starts is cleared by
+    Python's fork, so ``Pool.terminate`` waited forever (``validate`` hung in a CI run).
+    :func:`worker_pool` forks the workers with them blocked and at their default; they
+    are unblocked here, and one that came in between ends the worker now."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in STOPPING:
+        if callable(signal.getsignal(number)):  # a Python handler; an ignored one stays so
+            signal.signal(number, signal.SIG_DFL)
+    if STOPPING and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
 
 
 def _init_worker(settings: Settings, inherited: bool = False) -> None:
@@ -145,11 +165,26 @@ def worker_pool(
     context = multiprocessing.get_context("fork" if forking else "spawn")
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    # SIGTERM and SIGHUP: blocked while the workers are forked (and in the pool's threads,
+    # started here, for good), at their default in the workers (see ignore_interrupts); one
+    # sent to this process meanwhile is handled once they are unblocked below.
+    masking = bool(STOPPING) and hasattr(signal, "pthread_sigmask")
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING) if masking else None
+    handlers = {}
+    if main:
+        for number in STOPPING:
+            if callable(handler := signal.getsignal(number)):
+                handlers[number] = handler
+                signal.signal(number, signal.SIG_DFL)
     try:
         return context.Pool(jobs, initializer=initializer, initargs=initargs)
     finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
         if main:
             signal.signal(signal.SIGINT, previous)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def abandon(pool: multiprocessing.pool.Pool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,53 @@ def test_ctrl_c_while_the_command_line_is_imported_is_130_without_a_traceback() 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (130, "medigraph: interrupted\n")
+
+
+def _signal_masks(pid: int) -> tuple[int, int]:
+    """(caught, blocked): the signal masks Linux shows for a process."""
+    fields = dict(
+        line.split(":\t", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":\t" in line
+    )
+    return int(fields["SigCgt"], 16), int(fields["SigBlk"], 16)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_workers_die_of_sigterm_by_default_though_the_command_catches_it() -> None:
+    """The command turns SIGTERM and SIGHUP into Ctrl-C (medigraph.cli); its workers, forked
+    with that Python handler, could lose the SIGTERM that ``Pool.terminate`` ends them with,
+    and ``validate`` hung for good waiting for one. They are forked with both blocked and
+    at their default, unblocked once started; this process keeps its handler and its mask."""
+    import signal
+    import threading
+    from types import FrameType
+
+    from medigraph.pipeline import STOPPING, ignore_interrupts, worker_pool
+
+    def handler(_number: int, _frame: FrameType | None) -> None:
+        raise AssertionError("the test process got a stop signal")
+
+    before_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    previous = {number: signal.signal(number, handler) for number in STOPPING}
+    try:
+        pool = worker_pool(2, ignore_interrupts, ())
+        try:
+            assert all(signal.getsignal(number) is handler for number in STOPPING)
+            assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before_mask
+            bits = sum(1 << (number - 1) for number in STOPPING)
+            deadline = time.monotonic() + 20
+            while True:  # each worker runs ignore_interrupts once it has started
+                masks = [_signal_masks(worker.pid) for worker in pool._pool]  # type: ignore[attr-defined]
+                if all(not (caught | blocked) & bits for caught, blocked in masks):
+                    break
+                assert time.monotonic() < deadline, [(hex(c), hex(b)) for c, b in masks]
+                time.sleep(0.05)
+        finally:
+            ended = threading.Thread(target=pool.terminate, daemon=True)
+            ended.start()
+            ended.join(timeout=60)
+        assert not ended.is_alive(), "Pool.terminate did not end the workers"
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
