@@ -2290,3 +2290,16 @@ def test_construct_turtle_with_the_querys_own_prefixes_is_read_by_rdflib(
     assert len(expected) == 2 * len({fm["identifier"] for fm in FM})
     graph = rdflib.Graph().parse(data=done.stdout, format="turtle")
     assert {(str(s), str(p), str(o)) for s, p, o in graph} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("a\n\tb  c", "a b c"), ("   ", ""), (" lead\r\n", "lead"), ("x\x07y", "x\\x07y")],
+)
+def test_a_table_cell_is_one_line_as_the_readme_says(text: str, shown: str) -> None:
+    """README (`--format`): a table row is one line — a run of white space, line breaks and
+    tabs included, is one space, the white space around the value none, another control
+    character ``\\xNN`` (csv, tsv and json give the value exactly)."""
+    from medigraph.query import display
+
+    assert display(ox.Literal(text), {}) == shown
