@@ -951,6 +951,8 @@ class _Worker:
         self._from = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
+        self._ending = threading.Lock()
+        self._ended = False
         self._to.send(prefixes)
 
     def send(self, job: _Job) -> None:
@@ -967,6 +969,15 @@ class _Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
+        """End the process and close its pipes, once: the server's closing (Ctrl-C, SIGTERM)
+        and the handler whose query it was running (it sees the pipe end) both end it, and
+        two threads closing one pipe closed its descriptor twice, the second time failing
+        (EBADF: ``serve`` ended with exit 2 instead of 0) or closing a descriptor opened
+        meanwhile for something else."""
+        with self._ending:
+            if self._ended:
+                return
+            self._ended = True
         self.process.kill()
         self.process.wait(5)
         self._to.close()

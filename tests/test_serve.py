@@ -1297,3 +1297,42 @@ def test_ipv6_loopback(tmp_path: Path) -> None:
     finally:
         running.shutdown()
         running.server_close()
+
+
+def test_a_query_process_is_ended_once_by_two_threads(tmp_path: Path) -> None:
+    """At SIGTERM the server's closing ended the query process while the handler whose query
+    it ran ended it too (its pipe had closed): both closed its pipes, and the second close of
+    a descriptor failed (EBADF, `serve` exited 2 instead of 0) or closed one opened meanwhile.
+    Ending a worker is now done once, whoever asks and however often."""
+    import threading
+
+    from medigraph.query import default_prefixes
+    from medigraph.serve import _Worker
+
+    export([EXAMPLES], tmp_path / "dump.ttl", store=tmp_path / "store", jobs=1)
+    worker = _Worker(str(tmp_path / "store"), default_prefixes())
+    kills: list[int] = []
+    real_kill = worker.process.kill
+
+    def counted_kill() -> None:
+        kills.append(1)
+        real_kill()
+
+    worker.process.kill = counted_kill  # type: ignore[method-assign]
+    failed: list[BaseException] = []
+
+    def end() -> None:
+        try:
+            worker.kill()
+        except BaseException as exc:  # what the test is about
+            failed.append(exc)
+
+    both = [threading.Thread(target=end) for _ in range(2)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join(30)
+    worker.kill()  # a third time, after both: nothing more to do
+    assert not failed, failed
+    assert kills == [1]
+    assert worker.process.returncode is not None
