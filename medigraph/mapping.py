@@ -117,12 +117,13 @@ class MappedDocument:
             yield ox.Quad(t.subject, t.predicate, t.object, self.graph_name)
 
 
-_PN_CHARS_BASE = (
+PN_CHARS_BASE = (
+    # Turtle's and SPARQL's PN_CHARS_BASE, as character-class ranges
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
-_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PN_PREFIX = re.compile(rf"(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?")
+_PN_CHARS = PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PN_PREFIX = re.compile(rf"(?:[{PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?")
 """Turtle's (and SPARQL's) PN_PREFIX: a prefix name, empty for ``:`` itself."""
 RDFLIB_KEYWORD_DOT = re.compile(r"(a|is|has|true|false|this)\.")
 """A prefix name that starts with one of rdflib's Notation3 keywords and a dot (``a.b``,

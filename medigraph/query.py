@@ -60,7 +60,7 @@ from rich.cells import cell_len, set_cell_size
 
 from .diagnostics import plural, visible
 from .iris import INT64, blank, zone_in_range
-from .mapping import DEFAULT_BASE, load_mapping
+from .mapping import DEFAULT_BASE, PN_CHARS_BASE, load_mapping
 from .resources import data_path
 from .sparql import (
     MAX_CHAINED,
@@ -969,11 +969,7 @@ def _read_within(fd: int, timeout: float | None) -> bytes | None:
             chunks.append(chunk)
 
 
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_NAME_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_NAME_CHARS = PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
 """SPARQL's VARNAME characters (PN_CHARS without '-'): Python's \\w is not the grammar's (it
 lacks U+00B7, U+0300–U+036F, U+203F–U+2040 and holds others), so names are told by these."""
 
