@@ -44,6 +44,9 @@ class Diagnostic:
     code: str = "medigraph"
     focus: str | None = field(default=None, compare=False)
     shape: str | None = field(default=None, compare=False)
+    stands_in_for: str | None = field(default=None, compare=False)
+    """A shape's result on a value read in place of the key the shape is about (date's, told
+    at the publishDate a page without date is dated by): that key, else None."""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line or 0, self.key or "", self.message)

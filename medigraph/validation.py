@@ -328,7 +328,11 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     ("date is not a valid date and time") makes the lesser checks of the same value ("no
     timezone", "not true") noise about the same mistake, and a type the mapping does not know
     is one warning, not an info as well that the item is only general content. What is about
-    how many values there are or how one stands to others (two spellings) is kept.
+    how many values there are or how one stands to others (two spellings) is kept. A page
+    without ``date`` is dated by its ``publishDate`` (``else:``): what date's shapes say of
+    that value is said at publishDate's line, where publishDate's own shapes judge the same
+    value; date's word is dropped when the key's own says as much (as severe, at that line),
+    and kept where it alone says it ("date has no timezone": publishDate may lack one).
     """
     diagnostics = [_as_validate_tells(d) for d in diagnostics]
     left_out = [d for d in diagnostics if _leaves_out(d)]
@@ -353,11 +357,23 @@ def one_per_problem(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     worst: dict[tuple[int | None, str | None], Severity] = {}
     for d in filter(_judges_the_form, told):
         worst[d.line, d.key] = max(d.severity, worst.get((d.line, d.key), d.severity))
+    own_word: dict[tuple[str, int | None, str | None], Severity] = {}
+    for d in filter(_judges_the_form, told):
+        if not d.stands_in_for:
+            at = (d.path, d.line, d.key)
+            own_word[at] = max(d.severity, own_word.get(at, d.severity))
     kept: list[Diagnostic] = []
     seen: set[tuple[str, int | None, str | None, Severity, str, str | None]] = set()
     for d in sorted(told, key=diagnostic_order):
         if _judges_the_form(d) and d.severity < worst[d.line, d.key]:
             continue
+        if (
+            d.stands_in_for
+            and _judges_the_form(d)
+            and (d.path, d.line, d.key) in own_word
+            and own_word[d.path, d.line, d.key] >= d.severity
+        ):
+            continue  # date's shape on publishDate's value, which publishDate's own judges
         identity = (d.path, d.line, d.key, d.severity, d.message, d.focus)
         if identity in seen:
             continue
@@ -532,6 +548,10 @@ class Tracer:
             if first:
                 self.by_property.setdefault((link, node.owner), first)
         self.rule_keys = frozenset(r.key for r in mapper.rules) | frozenset(mapper.ignored)
+        self.stand_ins = {
+            r.key: frozenset(r.options["else"]) for r in mapper.rules if r.options.get("else")
+        }
+        """Each key's stand-ins (``else:``): date's publishDate, pubdate, …, lastMod, modified."""
         self.class_key = next((e.get("workPackageTypeKey") for e in mapper.classes), None)
         self.narrower: dict[str, frozenset[str]] = {}
         """Each property's sub-properties, at any depth (set by the engine from the ontology):
@@ -541,6 +561,13 @@ class Tracer:
         for prop in set(ontology.objects(None, RDFS.subPropertyOf)):
             below = ontology.transitive_subjects(RDFS.subPropertyOf, prop)
             self.narrower[str(prop)] = frozenset(str(p) for p in below if p != prop)
+
+    def stood_in_for(self, shape_name: str | None, key: str | None, doc: Document) -> str | None:
+        """The key a shape (by its ``sh:name``) is about when its result is told at ``key``
+        because ``key`` stands in for it in ``doc`` (date's, at publishDate), else None."""
+        if not (shape_name and key) or key not in self.stand_ins.get(shape_name, ()):
+            return None
+        return None if _writes(doc, shape_name) else shape_name
 
     def is_key(self, name: str, doc: Document | None) -> bool:
         if name in self.rule_keys or (doc is not None and name in doc.lines):
@@ -1248,8 +1275,10 @@ def _validate_batch(batch: Batch) -> _BatchOutcome:
             traced[offset_found] = _Traced(mapped.document, mapped, owner, nodes)
         where = traced[offset_found]
         key = _attribute(engine.tracer, where, shape_name, focus, path, value)
+        told = _diagnostic(result, where.doc.source, where.doc.line_of(key), key, _code(result))
+        stood_in_for = engine.tracer.stood_in_for(shape_name, key, where.doc)
         outcomes[offset_found].diagnostics.append(
-            _diagnostic(result, where.doc.source, where.doc.line_of(key), key, _code(result))
+            dataclasses.replace(told, stands_in_for=stood_in_for) if stood_in_for else told
         )
     return _BatchOutcome(
         outcomes, sorted(results, key=result_order), general, shared_lines, dict(refs), held
@@ -1621,6 +1650,7 @@ def validate_graph(
                     traced.mapped, set(traced.mapped.triples), focus, rpath, value
                 ) or _attribute(engine.tracer, traced, shape_name, focus, rpath, value)
                 line: int | None = traced.doc.line_of(key)
+                stood_in_for = engine.tracer.stood_in_for(shape_name, key, traced.doc)
             else:
                 key = shape_name if shape_name and engine.tracer.is_key(shape_name, None) else None
                 if key is None and rpath is not None:
@@ -1629,9 +1659,10 @@ def validate_graph(
                         if focus == content
                         else None
                     )
-                line = None
+                line = stood_in_for = None
+            told = _diagnostic(result, shown, line, key, _code(result))
             outcomes[source_path].diagnostics.append(
-                _diagnostic(result, shown, line, key, _code(result))
+                dataclasses.replace(told, stands_in_for=stood_in_for) if stood_in_for else told
             )
     report.documents = [outcomes[p] for p in sorted(outcomes)]
     for outcome in report.documents:

@@ -1793,3 +1793,65 @@ def test_an_empty_owltype_is_no_owltype(tmp_path: Path) -> None:
     )
     report = export([empty], tmp_path / "c.nt", jobs=1, cache=False)
     assert (report.exported, report.sections, report.exit_code) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "severity", "message"),
+    [
+        (
+            {"date: '2021-02-17T04:49:37.317526Z'": "publishDate: March 2, 2021"},
+            "publishDate",
+            Severity.ERROR,
+            "publishDate must be one date and time, like 2021-02-17T04:49:37Z",
+        ),
+        (
+            {
+                "date: '2021-02-17T04:49:37.317526Z'\n": "",
+                "lastMod: '2021-02-17T10:10:10.785753Z'": "lastMod: 17/02/2021",
+            },
+            "lastMod",
+            Severity.ERROR,
+            "lastMod is not a valid date and time; write it like 2021-02-17T10:10:10Z",
+        ),
+        (
+            {
+                "date: '2021-02-17T04:49:37.317526Z'\n": "",
+                "lastMod: '2021-02-17T10:10:10.785753Z'": "lastMod: '2021-02-17T10:10:10'",
+            },
+            "lastMod",
+            Severity.WARNING,
+            "lastMod has no timezone; add Z for UTC or an offset such as +05:30",
+        ),
+        # what only date's shapes say of the value (publishDate may lack a timezone) is kept
+        (
+            {"date: '2021-02-17T04:49:37.317526Z'": "publishDate: '2021-02-17T04:49:37'"},
+            "publishDate",
+            Severity.WARNING,
+            "date has no timezone; add Z for UTC or an offset such as +05:30",
+        ),
+    ],
+)
+def test_a_stand_in_for_date_is_told_once_at_its_key(
+    tmp_path: Path, edit: dict[str, str], key: str, severity: Severity, message: str
+) -> None:
+    """A page without `date` is dated by its publishDate (else lastMod): a bad value there was
+    told twice at its line, by date's shape ("date is not a valid date and time") and by the
+    key's own ("publishDate must be one date and time"), where export tells it once. One
+    mistake, one report, the key's own words; pySHACL's results are all kept."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    path = write_doc(docs, "stand-in", edit)
+    written = next(t for t in path.read_text().splitlines() if t.startswith(key + ":"))
+    line = path.read_text().splitlines().index(written) + 1
+    report = validate([docs], jobs=1)
+    told = [(d.line, d.key, d.severity, d.message) for d in report.diagnostics]
+    assert told == [(line, key, severity, message)]
+    assert report.exit_code() == (1 if severity is Severity.ERROR else 0)
+    shapes = {r.shape.rsplit("/", 1)[-1] for r in report.results}
+    assert any(s.startswith("Content-date-") for s in shapes), shapes
+    # a dump checked with its sources says the same
+    dump = tmp_path / "dump.trig"
+    export([docs], dump, jobs=1, cache=False)
+    from_dump = validate_graph(dump, root=docs)
+    assert [(d.line, d.key, d.severity, d.message) for d in from_dump.diagnostics] == told
+    assert from_dump.results == report.results
