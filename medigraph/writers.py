@@ -17,6 +17,7 @@ import socket
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,14 +347,20 @@ def _remove_stale_temporaries(path: Path) -> None:
 
     Only files named by :func:`_temporary_prefix` for ``path`` with this host's name are
     considered, and only when their process is gone: a live export's file (or another host's,
-    on a shared file system) is never touched.
+    on a shared file system) is never touched. A file of ``path`` named as older versions
+    named them (``.NAME.`` and 8 characters, no host or process) is removed when it has not
+    been written for an hour (:func:`_remove_older_versions_temporary`).
     """
     own = _temporary_stem(path)
     try:
         names = os.listdir(path.parent)
     except OSError:
         return
+    older = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
     for name in names:
+        if older.fullmatch(name):
+            _remove_older_versions_temporary(path.parent / name)
+            continue
         if not (name.startswith(own) and name.endswith(".tmp")):
             continue
         pid_text = name[len(own) :].split(".", 1)[0]
@@ -361,6 +368,27 @@ def _remove_stale_temporaries(path: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             os.unlink(path.parent / name)
+
+
+OLDER_TEMPORARY_AGE = 3600.0
+"""Seconds since a temporary file of the older form (``.NAME.`` and mkstemp's 8 characters,
+``.tmp``: named so before the host and process were in the name) was last written, after
+which it is taken for a killed run's leftover: its name says no process to ask about."""
+
+
+def _remove_older_versions_temporary(file: Path) -> None:
+    """Delete ``file``, a temporary file of a dump as versions before the host and process
+    were in its name wrote it, if it is a plain file (not a link, not a folder) that has not
+    been written for :data:`OLDER_TEMPORARY_AGE` seconds: an older version's run still
+    writing it (streaming, it is written all the time) is left alone."""
+    try:
+        found = os.lstat(file)
+    except OSError:
+        return
+    if not stat.S_ISREG(found.st_mode) or time.time() - found.st_mtime < OLDER_TEMPORARY_AGE:
+        return
+    with contextlib.suppress(OSError):
+        os.unlink(file)
 
 
 def _alive(pid: int) -> bool:

@@ -201,6 +201,55 @@ def test_a_live_or_foreign_temporary_file_is_left_alone(tmp_path: Path) -> None:
     assert mine_live.exists() and foreign.exists() and other_file.exists()
 
 
+def test_a_temporary_file_an_older_version_left_is_removed_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """Before temporary files were named by host and process, they were ``.NAME.`` and
+    mkstemp's 8 characters, then ``.tmp``: one left by a killed run of such a version stayed
+    beside the dump for good. The next run removes it, once it has not been written for a
+    while (an older version's run still writing it is left alone); a name of another form, of
+    another dump, anything but a plain file, or anything outside the output folder, never."""
+    from medigraph.writers import atomic_output
+
+    target = tmp_path / "out" / "dump.ttl"
+    target.parent.mkdir()
+    hour_ago = time.time() - 2 * 3600
+
+    def left(path: Path, old: bool = True) -> Path:
+        path.write_bytes(b"partial")
+        if old:
+            os.utime(path, (hour_ago, hour_ago))
+        return path
+
+    stale = left(target.parent / ".dump.ttl.k3_9xq0a.tmp")
+    kept = [
+        left(target.parent / ".dump.ttl.k3_9xq0b.tmp", old=False),  # being written now
+        left(target.parent / ".dump.ttl.k3_9xq0.tmp"),  # 7 characters
+        left(target.parent / ".dump.ttl.K3_9XQ0A.tmp"),  # mkstemp's are lower case
+        left(target.parent / ".dump.ttl.k3_9xq0a.tmp.bak"),
+        left(target.parent / "dump.ttl.k3_9xq0a.tmp"),
+        left(target.parent / ".other.ttl.k3_9xq0a.tmp"),
+        left(target.parent / ".dump.ttlx.k3_9xq0a.tmp"),
+        left(tmp_path / ".dump.ttl.k3_9xq0a.tmp"),  # outside the output folder
+    ]
+    (target.parent / "sub").mkdir()
+    kept.append(left(target.parent / "sub" / ".dump.ttl.k3_9xq0a.tmp"))
+    folder = target.parent / ".dump.ttl.abcdefgh.tmp"
+    folder.mkdir()
+    os.utime(folder, (hour_ago, hour_ago))
+    elsewhere = left(tmp_path / "precious")
+    link = target.parent / ".dump.ttl.zzzzzzzz.tmp"
+    link.symlink_to(elsewhere)
+    os.utime(link, (hour_ago, hour_ago), follow_symlinks=False)
+    kept += [folder, link, elsewhere]
+    with atomic_output(target) as stream:
+        stream.write(b"done\n")
+    assert target.read_bytes() == b"done\n"
+    assert not stale.exists()
+    assert all(os.path.lexists(p) for p in kept), [p.name for p in kept if not p.exists()]
+    assert elsewhere.read_bytes() == b"partial"
+
+
 def test_a_file_over_the_size_limit_is_refused_and_the_run_goes_on(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
