@@ -354,7 +354,8 @@ def export(
         stack.callback(getattr(results, "close", lambda: None))
         sync = None
         if store is not None:
-            from .store import StoreSync  # only exports that keep a store pay for it
+            # only exports that keep a store pay for it
+            from .store import OPTIMIZE_AFTER, StoreSync
 
             # A shard sees only part of the corpus: it can tell which graphs of its own files
             # are gone (the manifest records each graph's file), not which of the others'.
@@ -410,6 +411,19 @@ def export(
         if sync is not None:
             sync.finish()
             report.store = f"store {sync.path}: {sync.summary()}"
+            if sync.compaction_failed:
+                report.diagnostics.append(
+                    warning(
+                        "",
+                        None,
+                        None,
+                        f"the store at {sync.path} is up to date, but compacting it failed"
+                        f" ({sync.compaction_failed}): its content is whole; queries may be"
+                        " slower until a later export that changes"
+                        f" {OPTIMIZE_AFTER} documents or more compacts it",
+                        "store.compaction",
+                    )
+                )
     if cached is not None and cached.reset is not None:
         report.diagnostics.append(
             warning(

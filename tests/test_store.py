@@ -791,6 +791,41 @@ def test_a_large_change_compacts_the_store_and_keeps_its_content(
     assert len([g for g in graphs(tmp_path / "store") if "/graph/content/" in g]) == DOCUMENTS
 
 
+def test_a_compaction_that_fails_after_the_store_is_written_fails_nothing(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk as the store is compacted, once its content is complete: the export said
+    "cannot write the store" (exit 2) and left the dump as it was, though the store was up to
+    date. The compaction only makes queries faster: the dump is written, the store is whole
+    and not taken for half updated, and a warning says what was not done."""
+    import errno
+
+    import medigraph.store
+
+    def full(self: ox.Store) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(medigraph.store, "OPTIMIZE_AFTER", DOCUMENTS)
+    monkeypatch.setattr(ox.Store, "optimize", full)
+    dump, store = tmp_path / "d.ttl", tmp_path / "store"
+    dump.write_text("old\n")
+    runner = CliRunner()
+    args = ["export", str(corpus), "-o", str(dump), "--store", str(store), "--no-cache"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "cannot write the store" not in result.stderr
+    assert (
+        f"medigraph: warning: the store at {store} is up to date, but compacting it failed"
+        " (No space left on device)" in result.stderr
+    )
+    expected = tmp_path / "expected.ttl"
+    export([corpus], expected, jobs=1, cache=False)
+    assert dump.read_bytes() == expected.read_bytes()
+    assert len([g for g in graphs(store) if "/graph/content/" in g]) == DOCUMENTS
+    ask = runner.invoke(cli, ["query", "--store", str(store), "ASK { ?s ?p ?o }"])
+    assert ask.exit_code == 0 and "did not finish" not in ask.stderr
+
+
 def test_statements_move_to_the_default_graph_whole_lines_only() -> None:
     from medigraph.store import _in_default_graph
 
