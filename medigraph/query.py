@@ -405,16 +405,65 @@ def shown_prefixes(text: str, prefixes: Mapping[str, str]) -> dict[str, str]:
 
 
 def compact(iri: str, prefixes: Mapping[str, str]) -> str:
-    """``schema:name`` for ``http://schema.org/name`` when a prefix fits, else ``<iri>``."""
-    best = ""
-    best_name = ""
-    for name, namespace in prefixes.items():
-        if iri.startswith(namespace) and len(namespace) > len(best):
-            best, best_name = namespace, name
-    local = iri[len(best) :]
-    if best and re.fullmatch(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?|", local):
-        return f"{best_name}:{local}"
+    """``schema:name`` for ``http://schema.org/name`` when a prefix fits, else ``<iri>``.
+
+    The name after the prefix is written as SPARQL's (and Turtle's) PN_LOCAL reads it back:
+    letters beyond ASCII as they are (``topic:klas.télésanté``), ``%`` and two hex digits kept,
+    the punctuation PN_LOCAL holds only escaped written with a backslash
+    (``source:news\\/post.md``), a first ``-`` or ``.`` escaped, and every dot of a name with
+    more than one (``person:ann\\.example\\.org``: Oxigraph's SPARQL parser reads no name with
+    two dots apart, ``person:ann.example.org``, though the grammar does). An IRI whose rest holds a
+    character no local name holds, one beyond U+FFFF (``🙂``: the grammar's, but Oxigraph's
+    SPARQL parser reads none), or ends in a dot (which rdflib cannot read escaped), is
+    written whole; of the prefixes that fit, the longest whose name can be written is used."""
+    fitting = sorted(
+        ((namespace, name) for name, namespace in prefixes.items() if iri.startswith(namespace)),
+        key=lambda pair: -len(pair[0]),
+    )
+    for namespace, name in fitting:
+        local = _local_name(iri[len(namespace) :])
+        if local is not None:
+            return f"{name}:{local}"
     return f"<{iri}>"
+
+
+_NAME_CHARS = PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+"""SPARQL's VARNAME characters (PN_CHARS without '-'): Python's \\w is not the grammar's (it
+lacks U+00B7, U+0300–U+036F, U+203F–U+2040 and holds others), so names are told by these."""
+_LOCAL_CHAR = re.compile(rf"[{_NAME_CHARS}\-:]")
+"""A character PN_LOCAL holds as it is, after its first (PN_CHARS and ``:``)."""
+_LOCAL_FIRST = re.compile(rf"[{PN_CHARS_BASE}_0-9:]")
+"""A character PN_LOCAL may start with as it is (PN_CHARS_U, a digit, ``:``)."""
+_LOCAL_ESCAPED = frozenset("_~.-!$&'()*+,;=/?#@")
+"""PN_LOCAL_ESC: the characters a local name holds after a backslash (``%`` aside: an IRI
+holds it only before two hex digits, kept as written)."""
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _local_name(rest: str) -> str | None:
+    """``rest`` (what follows a namespace in an IRI) written as a PN_LOCAL that a SPARQL or
+    Turtle parser (Oxigraph, rdflib) expands back to it, or None when none is."""
+    if rest.endswith(".") or any(ord(char) > 0xFFFF for char in rest):
+        return None  # Oxigraph's SPARQL parser reads no name beyond U+FFFF (t:🙂), rdflib no x\\.
+    # Oxigraph's SPARQL parser reads no name with two dots apart (person:a.example.org):
+    # every dot of such a name is escaped, which both parsers read.
+    dot = "." if rest.count(".") < 2 else ""
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        char = rest[i]
+        if char == "%" and _PERCENT.match(rest, i):
+            out.append(rest[i : i + 3])
+            i += 3
+            continue
+        if (_LOCAL_FIRST if i == 0 else _LOCAL_CHAR).fullmatch(char) or (i and char == "." == dot):
+            out.append(char)
+        elif char in _LOCAL_ESCAPED:
+            out.append("\\" + char)
+        else:
+            return None
+        i += 1
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -967,11 +1016,6 @@ def _read_within(fd: int, timeout: float | None) -> bytes | None:
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
-
-
-_NAME_CHARS = PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
-"""SPARQL's VARNAME characters (PN_CHARS without '-'): Python's \\w is not the grammar's (it
-lacks U+00B7, U+0300–U+036F, U+203F–U+2040 and holds others), so names are told by these."""
 
 
 def _keyword(words: str) -> str:

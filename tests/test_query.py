@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import re
 import subprocess
 import threading
@@ -33,6 +34,7 @@ from medigraph.query import (
     ParameterError,
     QueryTimeout,
     bind_params,
+    compact,
     default_prefixes,
     insert_values,
     json_term,
@@ -692,6 +694,72 @@ def test_a_table_writes_iris_with_the_querys_own_prefixes(store: Path) -> None:
     assert turtle.exit_code == 0, turtle.output
     assert "@prefix schema: <https://schema.org/> ." in turtle.stdout
     assert "<https://medigy.com/content/x> s:name schema:name ." in turtle.stdout
+
+
+NAMED = {
+    "https://medigy.com/topic/klas.télésanté": "topic:klas.télésanté",
+    "https://medigy.com/topic/medigy.東京": "topic:medigy.東京",
+    "https://medigy.com/person/jürgen": "person:jürgen",
+    "https://medigy.com/person/josé.hospital.es": "person:josé\\.hospital\\.es",
+    "https://medigy.com/person/ann.example.org": "person:ann\\.example\\.org",
+    "https://medigy.com/topic/klas.c++": "topic:klas.c\\+\\+",
+    "https://medigy.com/content/sub/x": "content:sub\\/x",
+    "https://medigy.com/content/caf%C3%A9": "content:caf%C3%A9",
+    "https://medigy.com/content/-x": "content:\\-x",
+    "https://medigy.com/content/.x": "content:\\.x",
+    "http://schema.org/name": "schema:name",
+    "https://medigy.com/content/": "content:",
+}
+"""IRIs of local names beyond ASCII, and with what SPARQL's PN_LOCAL holds only escaped,
+shortened as a SPARQL and Turtle parser reads them back."""
+WHOLE = [
+    "https://medigy.com/topic/x.",  # rdflib reads no escaped final dot
+    "https://medigy.com/topic/x.🙂",  # Oxigraph's SPARQL parser reads nothing beyond U+FFFF
+    "https://medigy.com/content/it’s",  # U+2019 is no PN_CHARS
+    "https://medigy.com/content/·x",  # U+00B7 may not start a name
+    "https://example.org/a",  # no prefix
+]
+
+
+def _read_back(name: str, prefixes: dict[str, str]) -> tuple[str, str]:
+    """The IRI a prefixed name stands for, to Oxigraph's SPARQL parser and rdflib's Turtle."""
+    import rdflib
+
+    prefix = name.split(":", 1)[0]
+    sparql = f"SELECT ?o {{ BIND({name} AS ?o) OPTIONAL {{ {name} ?p ?x }} }}"
+    by_oxigraph = next(iter(ox.Store().query(sparql, prefixes=prefixes)))[0].value  # type: ignore[index]
+    turtle = f"@prefix {prefix}: <{prefixes[prefix]}> .\n{name} {name} {name} .\n"
+    (triple,) = rdflib.Graph().parse(data=turtle, format="turtle")
+    return by_oxigraph, str(triple[0])
+
+
+def test_a_table_shortens_iris_beyond_ascii_as_parsers_read_them_back() -> None:
+    """compact() took only ASCII local names: a topic or person with ``ü`` or CJK in its IRI
+    stayed a whole ``<…>`` where the ASCII ones were ``topic:…``; and it wrote
+    ``person:ann.example.org``, which Oxigraph's SPARQL parser refuses (two dots apart)."""
+    names = default_prefixes()
+    for iri, shown in NAMED.items():
+        assert compact(iri, names) == shown, iri
+        assert _read_back(shown, names) == (iri, iri)
+    for iri in WHOLE:
+        assert compact(iri, names) == f"<{iri}>"
+    # every name compact() writes is read back as its IRI
+    rng = random.Random(15)
+    alphabet = [*"aZ09_-.:/#?~!$&'()*+,;=@·é東ü", "\u0300", "%C3", "%zz", "\u2019", "\U0001f642"]
+    mine = {"t": "http://x.org/t/", "aé": "http://x.org/a/", "n.b": "http://x.org/nb/"}
+    written = 0
+    for _ in range(1500):
+        rest = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        iri = rng.choice(list(mine.values())) + rest
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            continue
+        shown = compact(iri, mine)
+        if not shown.startswith("<"):
+            written += 1
+            assert _read_back(shown, mine) == (iri, iri), shown
+    assert written > 500
 
 
 LONG = "x" * 70 + "-0123456789abcdef-" + "y" * 30
