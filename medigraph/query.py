@@ -383,8 +383,14 @@ and ``validate --format turtle`` writes a SHACL report."""
 @cache
 def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs,
-    and :data:`QUERY_PREFIXES`."""
-    prefixes = load_mapping(None, base=base).all_prefixes()
+    ``source:`` for its source files' IRIs (``source/<path>`` under the base, which the
+    dumps, written with the mapping's prefixes only, leave in full), and
+    :data:`QUERY_PREFIXES`."""
+    mapper = load_mapping(None, base=base)
+    prefixes = mapper.all_prefixes()
+    source = str(mapper.document_spec.get("source", "")).partition("{")[0]
+    if source.endswith("/"):
+        prefixes.setdefault("source", mapper.base + source)
     for name, namespace in QUERY_PREFIXES.items():
         prefixes.setdefault(name, namespace)
     return prefixes

@@ -696,6 +696,42 @@ def test_a_table_writes_iris_with_the_querys_own_prefixes(store: Path) -> None:
     assert "<https://medigy.com/content/x> s:name schema:name ." in turtle.stdout
 
 
+def test_source_files_have_a_predeclared_prefix(store: Path) -> None:
+    """The source files' IRIs (``source/<path>`` under the base, the subjects of
+    ``medigy:sourcePath``) had no predeclared prefix: `--prefixes` did not list one, a query
+    had to write them whole and a table showed them as ``<https://medigy.com/source/…>``."""
+    listed = CliRunner().invoke(cli, ["query", "--prefixes"]).stdout
+    assert "PREFIX source: <https://medigy.com/source/>\n" in listed
+    other = CliRunner().invoke(cli, ["query", "--prefixes", "--base", "https://e.org/kb/"])
+    assert "PREFIX source: <https://e.org/kb/source/>\n" in other.stdout
+    text = "SELECT ?s ?path WHERE { ?s medigy:sourcePath ?path } ORDER BY ?path"
+    answer = rows(store, text)
+    assert answer and all(r["s"] == "https://medigy.com/source/" + r["path"] for r in answer)
+    table = query(store, text)
+    assert table.exit_code == 0, table.output
+    shown = [line.split()[0] for line in table.stdout.splitlines()[2:]]
+    assert shown == ["source:" + r["path"].replace("/", "\\/") for r in answer]
+    # the prefix is there in a query, and the table's name is one the query reads back
+    first = answer[0]["path"]
+    again = rows(store, f"SELECT ?path WHERE {{ {shown[0]} medigy:sourcePath ?path }}")
+    assert again == [{"path": first}]
+    # a query's own source: means what the query says
+    own = query(store, "PREFIX source: <http://e.org/other/> " + text)
+    assert own.exit_code == 0, own.output
+    assert own.stdout.splitlines()[2].split()[0] == f"<https://medigy.com/source/{first}>"
+    # Turtle with the prefix is read back by pyoxigraph and rdflib
+    import rdflib
+
+    turtle = query(store, "CONSTRUCT { ?s medigy:sourcePath ?p } WHERE { ?s medigy:sourcePath ?p }")
+    assert turtle.exit_code == 0, turtle.output
+    assert "@prefix source: <https://medigy.com/source/> ." in turtle.stdout
+    expected = {(r["s"], r["path"]) for r in answer}
+    parsed = ox.parse(turtle.stdout.encode(), format=ox.RdfFormat.TURTLE)
+    assert {(t.subject.value, t.object.value) for t in parsed} == expected
+    graph = rdflib.Graph().parse(data=turtle.stdout, format="turtle")
+    assert {(str(s), str(o)) for s, _, o in graph} == expected
+
+
 NAMED = {
     "https://medigy.com/topic/klas.télésanté": "topic:klas.télésanté",
     "https://medigy.com/topic/medigy.東京": "topic:medigy.東京",
