@@ -1861,6 +1861,51 @@ def has_dataset_clause(text: str) -> bool:
     return _FROM.search(_blank(text)) is not None
 
 
+def union_repeats_matter(text: str) -> bool:
+    """Whether the answer to ``text`` asked of an endpoint's union default graph (Oxigraph's
+    ``union-default-graph``, which holds a triple once per graph that states it) can be
+    multiplied by that repetition: a SELECT (rows repeated, counts multiplied), or any query
+    with a sub-select (a count or a LIMIT inside it), that matches a pattern in the default
+    graph. Not an ASK, a CONSTRUCT or a DESCRIBE without a sub-select (a boolean, or a set of
+    triples written once each), a SELECT DISTINCT without aggregates or sub-selects, nor a
+    query whose every pattern is in a ``GRAPH`` (as the saved queries' endpoint forms are),
+    a ``SERVICE`` or a ``FILTER EXISTS``. Read from the text, as :func:`has_dataset_clause`
+    does; when unsure (a function named by a prefixed name in a FILTER), it says True."""
+    plain = _blank(text)
+    form = _FORM.search(plain)
+    if form is None:
+        return True
+    selects = list(_selects(plain))
+    nested = any(head != form.end() for head, _opening, _closing_brace, _end in selects)
+    distinct = re.match(r"\s*" + _keyword("DISTINCT"), plain[form.end() :], re.IGNORECASE)
+    once = form.group(1).upper() != "SELECT" or (distinct and not _AGGREGATE.search(plain))
+    if once and not nested:
+        return False  # a boolean, a set of triples, or rows each once
+    try:
+        opening = _where_start(plain) - 1
+    except QueryError:
+        return True
+    terms = list(plain)
+    for start, _end, what in _scan(text):
+        if what == "iri":
+            terms[start] = "<"  # a term of a pattern, which blanking left out
+    spans = [(head, opening_brace) for head, opening_brace, _c, _e in selects]
+    spans += [(closing + 1, end) for _h, _o, closing, end in selects]
+    for found in _ELSEWHERE.finditer(plain):
+        brace = plain.find("{", found.end())
+        if brace >= 0:
+            spans.append((found.start(), _closing(plain, brace) + 1))
+    spans += [(i, _closing(plain, i, "()") + 1) for i, char in enumerate(plain) if char == "("]
+    for start, end in spans:
+        terms[start:end] = " " * (end - start)
+    where = "".join(terms[opening + 1 : _closing(plain, opening)])
+    return re.search(r"[?$<\[:]", where) is not None
+
+
+_ELSEWHERE = re.compile(_keyword("GRAPH|SERVICE|EXISTS|VALUES"), re.IGNORECASE)
+"""Keywords whose group matches no pattern in the default graph, or multiplies nothing."""
+
+
 def uses_service(text: str) -> bool:
     """Whether the query has a SERVICE clause (a federated query that fetches another URL);
     the word in a comment, a string, an IRI, a variable or a prefixed name does not count."""

@@ -307,6 +307,67 @@ def test_union_default_graph_warns_that_it_repeats_shared_things(
     # a saved query asks each graph on an endpoint: nothing to warn of
     saved = CliRunner().invoke(cli, [*args, "communities"])
     assert saved.exit_code == 0 and "warning" not in saved.stderr
+    # nor of its endpoint form run with -f (every pattern in GRAPH ?g), nor of an ASK (a
+    # boolean is not multiplied); they were warned of all the same
+    portable = ROOT / "queries" / "endpoint" / "communities.rq"
+    run = CliRunner().invoke(cli, [*args, "-f", str(portable)])
+    assert run.exit_code == 0 and run.stdout == saved.stdout and "warning" not in run.stderr
+    asked = CliRunner().invoke(cli, [*args, "ASK { ?c schema:about ?t . ?t skos:prefLabel ?l }"])
+    assert asked.exit_code == 0 and asked.stdout == "true\n" and "warning" not in asked.stderr
+    # the embedded store's form, run with -f on the endpoint, matches in the default graph
+    embedded = CliRunner().invoke(cli, [*args, "-f", str(ROOT / "queries" / "communities.rq")])
+    assert embedded.exit_code == 0 and "Count with DISTINCT" in embedded.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("SELECT (COUNT(?c) AS ?n) { ?c schema:about ?t . ?t skos:prefLabel ?l }", True),
+        ("SELECT ?c ?l { ?c schema:about ?t . ?t skos:prefLabel ?l }", True),  # rows repeated
+        ("SELECT DISTINCT (COUNT(?c) AS ?n) { ?c schema:about ?t }", True),
+        ("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } ?s a ?k }", True),
+        ("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } OPTIONAL { [] a ?s } }", True),
+        ("SELECT * { GRAPH ?g { ?s ?p ?o } <http://a> <http://b> ?o }", True),
+        ("ASK { { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } } FILTER(?n > 3) }", True),
+        (
+            "CONSTRUCT { ?s ?p ?n } WHERE { { SELECT ?s ?p (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s ?p } }",
+            True,
+        ),
+        ("ASK { ?c schema:about ?t . ?t skos:prefLabel ?l }", False),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", False),
+        ("DESCRIBE topic:klas.telehealth", False),
+        ("SELECT DISTINCT ?c ?l { ?c schema:about ?t . ?t skos:prefLabel ?l }", False),
+        ("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", False),
+        ("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER EXISTS { ?s a ?k } }", False),
+        (
+            "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(?o > <http://x>) VALUES ?s { <a> } }",
+            False,
+        ),
+        (
+            "SELECT (COUNT(*) AS ?n) # { ?s ?p ?o }\n{ GRAPH <http://g> { ?s ?p ?o } BIND(1 AS ?x) }",
+            False,
+        ),
+    ],
+)
+def test_the_union_warning_is_for_answers_the_repetition_can_change(
+    text: str, warned: bool
+) -> None:
+    """The warning that the union repeats shared things came with every ad hoc query: an ASK
+    (a boolean is not multiplied), a CONSTRUCT or DESCRIBE (written each triple once), and the
+    saved queries' endpoint forms run with -f, whose every pattern is in a GRAPH."""
+    assert query.union_repeats_matter(text) is warned
+
+
+def test_no_endpoint_form_of_a_saved_query_is_warned_of() -> None:
+    """Checked against the files themselves: every pattern is in a GRAPH, so the option
+    changes nothing; the embedded store's forms match in the default graph (a CONSTRUCT aside)."""
+    for path in sorted((ROOT / "queries" / "endpoint").glob("*.rq")):
+        assert not query.union_repeats_matter(path.read_text(encoding="utf-8")), path.name
+    names = query.default_prefixes()
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        graph = query.check_syntax(text, names) == "graph"
+        assert query.union_repeats_matter(text) is not graph, path.name
 
 
 @pytest.mark.servers

@@ -25,6 +25,7 @@ from ..query import (
     saved_queries,
     stream_embedded,
     stream_remote,
+    union_repeats_matter,
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
@@ -291,7 +292,7 @@ def query_command(
             _write_utf8(chunk)
     if not endpoint and not quiet:
         _warn_if_unfinished(store_path, base)
-    if union_default_graph and saved is None and not quiet:
+    if union_default_graph and saved is None and not quiet and union_repeats_matter(text):
         click.echo(f"medigraph: warning: {UNION_NOT_DEDUPLICATED}", err=True)
     if not quiet:
         where = endpoint or store_path
@@ -309,7 +310,9 @@ UNION_NOT_DEDUPLICATED = (
     " triple once). Count with DISTINCT, or match each document's own graph with GRAPH ?g,"
     " as the saved queries do on an endpoint."
 )
-"""Told (unless ``--quiet``) after an ad hoc query answered with ``--union-default-graph``:
+"""Told (unless ``--quiet``) after an ad hoc query answered with ``--union-default-graph``
+whose answer the repetition can change (:func:`~medigraph.query.union_repeats_matter`: not an
+ASK, nor a query that matches only in ``GRAPH``s, as the saved queries' endpoint forms do):
 Oxigraph's union is computed per query, not deduplicated, so a natural count through a
 topic gave 189² = 35 721 for a topic of 189 documents."""
 
