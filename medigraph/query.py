@@ -422,11 +422,8 @@ def compact(iri: str, prefixes: Mapping[str, str]) -> str:
     character no local name holds, one beyond U+FFFF (``🙂``: the grammar's, but Oxigraph's
     SPARQL parser reads none), or ends in a dot (which rdflib cannot read escaped), is
     written whole; of the prefixes that fit, the longest whose name can be written is used."""
-    fitting = sorted(
-        ((namespace, name) for name, namespace in prefixes.items() if iri.startswith(namespace)),
-        key=lambda pair: -len(pair[0]),
-    )
-    for namespace, name in fitting:
+    fitting = [(ns, name) for name, ns in prefixes.items() if iri.startswith(ns)]
+    for namespace, name in sorted(fitting, key=lambda pair: -len(pair[0])):
         local = _local_name(iri[len(namespace) :])
         if local is not None:
             return f"{name}:{local}"
@@ -444,11 +441,18 @@ _LOCAL_ESCAPED = frozenset("_~.-!$&'()*+,;=/?#@")
 """PN_LOCAL_ESC: the characters a local name holds after a backslash (``%`` aside: an IRI
 holds it only before two hex digits, kept as written)."""
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_:](?:[A-Za-z0-9_:-]*(?:\.[A-Za-z0-9_:-]+)?)?")
+"""An ASCII local name that needs no escape: PN_LOCAL's letters, digits, ``_``, ``-`` and ``:``
+(not first: ``-``), one dot inside."""
 
 
 def _local_name(rest: str) -> str | None:
     """``rest`` (what follows a namespace in an IRI) written as a PN_LOCAL that a SPARQL or
     Turtle parser (Oxigraph, rdflib) expands back to it, or None when none is."""
+    if _PLAIN_LOCAL.fullmatch(rest):  # most names (content:…, topic:klas.telehealth): as they are
+        return rest
+    if not rest.endswith(".") and _PLAIN_LOCAL.fullmatch(rest.replace(".", "_")):
+        return rest.replace(".", "\\.")  # person:ann.example.org, dots escaped as below
     if rest.endswith(".") or any(ord(char) > 0xFFFF for char in rest):
         return None  # Oxigraph's SPARQL parser reads no name beyond U+FFFF (t:🙂), rdflib no x\\.
     # Oxigraph's SPARQL parser reads no name with two dots apart (person:a.example.org):
