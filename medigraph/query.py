@@ -724,9 +724,11 @@ def as_terms(
     them: by :func:`bind_params` after the ``# @param`` header of ``text`` (types, defaults,
     the variable each parameter binds), or for a query without one as strings, ``<…>`` an
     IRI. Both at once is a :class:`ParameterError`: they are keyed differently.
+    No ``params`` is the command line without ``--param``: the header's defaults fill in and
+    a required parameter is asked for.
     """
     if not params:
-        return {}
+        return bind_params(None, text, {}, prefixes) if declared_params(text) else {}
     terms: dict[str, Bound] = {name: value for name, value in params.items() if _is_bound(value)}
     if len(terms) == len(params):
         return terms

@@ -2407,3 +2407,26 @@ def test_a_table_cell_is_one_line_as_the_readme_says(text: str, shown: str) -> N
     from medigraph.query import display
 
     assert display(ox.Literal(text), {}) == shown
+
+
+def test_the_api_without_params_applies_the_header_as_param_does(store: Path) -> None:
+    """``run_embedded(saved.text)`` with no ``params`` skipped the ``# @param`` header: a
+    default was not filled in (orphan-topics' ``max=1`` left unbound: 0 rows, where
+    ``medigraph query orphan-topics`` shows 12) and a required parameter was not asked for
+    (stale-topics ran without ``since``). No params is the command line without ``--param``."""
+    from medigraph.query import ParameterError, bind_params, default_prefixes, saved_queries
+
+    saved = saved_queries()
+    orphans = saved["orphan-topics"]  # max integer=1
+    by_default = bind_params(orphans, orphans.text, {}, default_prefixes())
+    expected = run_embedded(orphans.text, store=store, params=by_default).rows
+    assert len(expected) > 0
+    assert run_embedded(orphans.text, store=store).rows == expected
+    assert run_embedded(orphans.text, store=store, params={}).rows == expected
+    streamed = io.StringIO()
+    assert stream_embedded(orphans.text, streamed, "csv", store=store) == f"{len(expected)} rows"
+    stale = saved["stale-topics"]  # since dateTime required
+    with pytest.raises(ParameterError, match="needs --param since"):
+        run_embedded(stale.text, store=store)
+    with pytest.raises(ParameterError, match="needs --param since"):
+        stream_embedded(stale.text, io.StringIO(), "csv", store=store, params={})
