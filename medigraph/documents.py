@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import frontmatter.default_handlers
 import yaml
@@ -142,9 +142,11 @@ class SourceFile:
     source: str
 
 
-def path_list(
-    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-) -> list[str | os.PathLike[str]]:
+Paths: TypeAlias = Iterable[str | os.PathLike[str]] | str | os.PathLike[str]
+"""The paths a function of the API takes: several, or one (``"content/"``, ``Path("content")``)."""
+
+
+def path_list(paths: Paths) -> list[str | os.PathLike[str]]:
     """The paths given, as a list; one path (``"content/"``) is one path, not its letters
     (a string is an iterable of strings, and ``/`` among them would be the whole disk)."""
     if isinstance(paths, (str, bytes, os.PathLike)):
@@ -153,7 +155,7 @@ def path_list(
 
 
 def discover(
-    paths: Iterable[str | os.PathLike[str]], keep: Callable[[str], bool] | None = None
+    paths: Paths, keep: Callable[[str], bool] | None = None
 ) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every ``*.md`` under ``paths`` (files or folders, recursive), in a deterministic order.
 
@@ -1834,7 +1836,7 @@ def _short_tag(tag: str) -> str:
 
 
 def read_documents(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Paths,
 ) -> Iterator[tuple[Document | None, list[Diagnostic]]]:
     """Read every document under ``paths`` in order; problems come with the document they concern."""
     files, problems = discover(paths)

@@ -21,6 +21,7 @@ from .diagnostics import Diagnostic, Severity, error, plural, visible, warning
 from .documents import (
     SITE_ROOT,
     Document,
+    Paths,
     SourceFile,
     discover,
     is_markdown,
@@ -241,7 +242,7 @@ class BadOutput(ValueError):
 
 
 def export(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Paths,
     output: str | os.PathLike[str] = DEFAULT_OUTPUT,
     *,
     format: str | None = None,

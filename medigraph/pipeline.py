@@ -26,6 +26,7 @@ from sys import intern
 
 from .diagnostics import Diagnostic, Severity, internal_error
 from .documents import (
+    Paths,
     SourceFile,
     as_os_name,
     as_utf8,
@@ -340,7 +341,7 @@ def max_workers() -> int:
 
 
 def run(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Paths,
     settings: Settings,
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
@@ -448,7 +449,7 @@ class FileList:
 
 
 def list_files(
-    paths: Iterable[str | os.PathLike[str]], keep: Callable[[str], bool] | None = None
+    paths: Paths, keep: Callable[[str], bool] | None = None
 ) -> tuple[FileList | list[SourceFile], list[Diagnostic]]:
     """What :func:`~medigraph.documents.discover` lists, compactly for a single folder.
 

@@ -39,6 +39,7 @@ import pyoxigraph as ox
 from .diagnostics import Diagnostic, Severity, error, plural, warning
 from .documents import (
     EMPTY_FOLDER,
+    Paths,
     missing_paths,
     no_documents,
     only_left_out,
@@ -655,7 +656,7 @@ class _Sender:
 
 
 def push(
-    paths: Iterable[str | os.PathLike[str]] = (),
+    paths: Paths = (),
     *,
     endpoint: str,
     update_endpoint: str | None = None,

@@ -53,6 +53,7 @@ from .diagnostics import NOT_A_DATE, Diagnostic, Severity, internal_error, plura
 from .documents import (
     SITE_ROOT,
     Document,
+    Paths,
     SourceFile,
     cascade_warning,
     discover,
@@ -1371,7 +1372,7 @@ def _batches(files: list[SourceFile], size: int) -> list[Batch]:
 
 
 def validate(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Paths,
     *,
     shapes: str | None = None,
     ontology: str | None = None,

@@ -713,6 +713,28 @@ def test_one_path_given_as_a_string_is_one_path(tmp_path: Path) -> None:
     assert report.exported == len(as_list)
 
 
+def test_one_path_given_as_a_path_is_typed_as_one_path(tmp_path: Path) -> None:
+    """``export(Path("content"), …)`` works, as the README says of one path, but the functions
+    were typed ``Iterable[str | PathLike[str]]``, which a Path is not: ``mypy --strict`` refused
+    the user's code (arg-type) for ``read_documents``, ``discover``, ``export``, ``validate``,
+    ``push`` and ``pipeline.run``."""
+    import os
+    import typing
+
+    from medigraph.documents import discover, read_documents
+    from medigraph.pipeline import run
+    from medigraph.push import push
+    from medigraph.validation import validate
+
+    for function in (discover, read_documents, export, validate, push, run):
+        taken = typing.get_args(typing.get_type_hints(function)["paths"])
+        assert os.PathLike[str] in taken, function.__name__
+    as_list, _ = discover([EXAMPLES])
+    alone, _ = discover(EXAMPLES)
+    assert [f.path for f in alone] == [f.path for f in as_list]
+    assert export(EXAMPLES, tmp_path / "d.ttl", jobs=1).exported == len(as_list)
+
+
 @pytest.mark.parametrize("second", ["doc.md", "./doc.md", "{abs}/doc.md"])
 def test_a_file_given_twice_is_exported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str
