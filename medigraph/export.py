@@ -247,7 +247,7 @@ def export(
     *,
     format: str | None = None,
     base: str = DEFAULT_BASE,
-    mapping: str | None = None,
+    mapping: str | os.PathLike[str] | None = None,
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
     on_document: Callable[[Processed], None] | None = None,
@@ -271,6 +271,7 @@ def export(
     """
     started = time.perf_counter()
     out = os.fspath(output)
+    mapping = None if mapping is None else os.fspath(mapping)
     if out == "":
         raise BadOutput("the output needs a file name (or - for standard output)")
     if is_markdown(out.lower()):

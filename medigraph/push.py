@@ -669,7 +669,7 @@ def push(
     allow_empty: bool = False,
     jobs: int | None = None,
     base: str = DEFAULT_BASE,
-    mapping: str | None = None,
+    mapping: str | os.PathLike[str] | None = None,
     timeout: float = 60.0,
     retries: int = 3,
     on_start: Callable[[int], None] | None = None,
@@ -695,6 +695,7 @@ def push(
     """
     started = time.perf_counter()
     paths = path_list(paths)
+    mapping = None if mapping is None else os.fspath(mapping)
     dumps = None if dump is None else path_list(dump)
     if dumps is not None and paths:
         raise PushUsageError("give document paths or a dump, not both")

@@ -1374,9 +1374,9 @@ def _batches(files: list[SourceFile], size: int) -> list[Batch]:
 def validate(
     paths: Paths,
     *,
-    shapes: str | None = None,
-    ontology: str | None = None,
-    mapping: str | None = None,
+    shapes: str | os.PathLike[str] | None = None,
+    ontology: str | os.PathLike[str] | None = None,
+    mapping: str | os.PathLike[str] | None = None,
     base: str = DEFAULT_BASE,
     inference: str = "none",
     jobs: int | None = None,
@@ -1400,6 +1400,9 @@ def validate(
     started = time.perf_counter()
     paths = path_list(paths)
     _refuse_missing(paths)
+    shapes, ontology, mapping = (
+        None if p is None else os.fspath(p) for p in (shapes, ontology, mapping)
+    )
     options = Options(shapes, ontology, mapping, base, inference)
     engine = Engine(options)  # fails fast on a broken shapes file, before any worker starts
     engine.shacl([])

@@ -735,6 +735,39 @@ def test_one_path_given_as_a_path_is_typed_as_one_path(tmp_path: Path) -> None:
     assert export(EXAMPLES, tmp_path / "d.ttl", jobs=1).exported == len(as_list)
 
 
+def test_a_mapping_shapes_or_ontology_given_as_a_path_is_typed_so(tmp_path: Path) -> None:
+    """``export(…, mapping=Path("mapping.yaml"))``, ``validate(…, shapes=Path(…))`` and
+    ``push(…, mapping=Path(…))`` work, but were typed ``str | None``: ``mypy --strict``
+    refused the user's code (arg-type)."""
+    import os
+    import typing
+
+    from medigraph.push import push
+    from medigraph.validation import validate
+
+    for function, names in (
+        (export, ["mapping"]),
+        (push, ["mapping"]),
+        (validate, ["mapping", "shapes", "ontology"]),
+    ):
+        hints = typing.get_type_hints(function)
+        for name in names:
+            assert os.PathLike[str] in typing.get_args(hints[name]), (function.__name__, name)
+    mapping = ROOT / "ontology" / "mapping.yaml"
+    by_path = export(EXAMPLES, tmp_path / "p.nq", mapping=mapping, jobs=1, cache=False)
+    by_text = export(EXAMPLES, tmp_path / "t.nq", mapping=str(mapping), jobs=1, cache=False)
+    assert by_path.exported == by_text.exported > 0
+    assert (tmp_path / "p.nq").read_bytes() == (tmp_path / "t.nq").read_bytes()
+    checked = validate(
+        EXAMPLES,
+        mapping=mapping,
+        shapes=ROOT / "shapes" / "medigy-shapes.ttl",
+        ontology=ROOT / "ontology" / "medigy.ttl",
+        jobs=1,
+    )
+    assert checked.exit_code() == 0 and len(checked.checked) == by_path.exported
+
+
 @pytest.mark.parametrize("second", ["doc.md", "./doc.md", "{abs}/doc.md"])
 def test_a_file_given_twice_is_exported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str
