@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import math
 import os
 import re
 import time
@@ -51,6 +50,7 @@ from .export import Collisions, Spellings, _Clashes, sources_at
 from .mapping import DEFAULT_BASE, Mapper, MappingError, check_base, load_mapping
 from .pipeline import Processed, Settings, default_jobs, list_files, run
 from .sparql import (
+    MAX_TIMEOUT_S,
     Credentials,
     Endpoint,
     RequestRefused,
@@ -705,7 +705,7 @@ def push(
         raise PushUsageError("give document paths or at least one dump")
     if byte_budget < 1_000:
         raise PushUsageError("the byte budget must be at least 1000 bytes")
-    if not 0 < timeout < math.inf or retries < 0:  # as --timeout and --retries are checked
+    if not 0 < timeout <= MAX_TIMEOUT_S or retries < 0:  # as --timeout and --retries are checked
         raise PushUsageError(f"timeout {timeout} s and {retries} retries: no request can be sent")
     _refuse_missing([*paths, *(dumps or [])])
     _refuse_repeated(dumps or [])

@@ -69,6 +69,7 @@ from .sparql import (
     NoRedirect,
     chained,
     check_endpoint_url,
+    check_timeout,
     nesting_depth,
     public_url,
     read_quietly,
@@ -1372,6 +1373,7 @@ def _on_embedded(
 ) -> tuple[T, float]:
     """Check the query (and that ``fmt`` suits it), then run it and ``handle`` its result on
     a worker thread within ``timeout``; what ``handle`` gave and the seconds both took."""
+    check_timeout(timeout)
     names = dict(default_prefixes() if prefixes is None else prefixes)
     check_chained(text)
     started = time.monotonic()
@@ -1481,6 +1483,7 @@ def _on_endpoint(
     the results it answers with (:func:`_parsed`) while the response is open; results that
     stop parsing, at once or while ``handle`` reads them, are the endpoint's error, and so
     are results that do not fit the query (:func:`_fitting`)."""
+    check_timeout(timeout)
     names = dict(default_prefixes() if prefixes is None else prefixes)
     kind, bound = check_bound(
         text, names, as_terms(text, params, names), bind=True, timeout=timeout

@@ -61,6 +61,7 @@ from .query import (
     uses_service,
     write_rows,
 )
+from .sparql import check_timeout
 from .store import (
     StoreBusy,
     StoreError,
@@ -216,6 +217,7 @@ def make_server(
 
     ``workers`` queries run at once, each in a process of its own (default: the cores, at
     most 4); ``server_close`` ends them."""
+    check_timeout(timeout)
     if not _is_store(Path(store_path)):
         raise StoreMissing(f"no medigraph store at {store_path}")
     # A store an export left half made is refused as `query` refuses it (opened for writing,

@@ -54,6 +54,20 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- escaping
 
 # SPARQL 1.1 IRIREF: ([^<>"{}|^`\]-[#x00-#x20])*
+MAX_TIMEOUT_S = 365 * 24 * 3600.0
+"""The longest timeout taken (``--timeout``'s limit too): a year. ``1e300`` overflows a clock."""
+
+
+def check_timeout(timeout: float | None) -> None:
+    """A ``ValueError`` unless ``timeout`` is None (no limit) or seconds above 0, at most a
+    year, as ``--timeout`` takes them: ``inf`` and ``1e300`` overflowed the clock, ``nan``
+    compares with nothing, 0 and below ended every query at once."""
+    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_S:
+        raise ValueError(
+            f"timeout {timeout!r}: give None (no limit) or seconds above 0, at most a year"
+        )
+
+
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -210,6 +210,7 @@ def no_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ({"paths": []}, True, "give document paths to push, or a dump"),
         ({"byte_budget": 10}, True, "at least 1000 bytes"),
         ({"timeout": 0.0}, True, "no request can be sent"),
+        ({"timeout": 1e300}, True, "no request can be sent"),  # was an OverflowError
         ({"retries": -1}, True, "no request can be sent"),
         ({"mapping": "nonexist.yaml"}, False, "cannot read mapping"),
         ({"base": "medigy.com"}, True, "base IRI must be"),

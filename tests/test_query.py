@@ -2430,3 +2430,30 @@ def test_the_api_without_params_applies_the_header_as_param_does(store: Path) ->
         run_embedded(stale.text, store=store)
     with pytest.raises(ParameterError, match="needs --param since"):
         stream_embedded(stale.text, io.StringIO(), "csv", store=store, params={})
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0, float("inf"), float("nan"), 1e300])
+def test_a_timeout_no_clock_can_be_set_to_is_refused_by_the_api(
+    store: Path, timeout: float, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``--timeout`` refuses these; the API let them through: ``inf`` and ``1e300`` raised
+    OverflowError (and a thread printed its traceback on stderr), ``nan`` ran without a limit
+    on the store, 0 and below timed out at once (an endpoint's with an empty message, or a
+    ValueError of urllib's). Each is a ValueError now, before the store or the endpoint is
+    touched (the endpoint here is closed: no network error hides it)."""
+    from medigraph.query import run_remote, stream_remote
+    from medigraph.serve import make_server
+
+    text = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    calls: list[Callable[[], object]] = [
+        lambda: run_embedded(text, store=store, timeout=timeout),
+        lambda: stream_embedded(text, io.StringIO(), "csv", store=store, timeout=timeout),
+        lambda: run_remote(text, "http://127.0.0.1:9/query", timeout=timeout),
+        lambda: stream_remote(text, "http://127.0.0.1:9/q", io.StringIO(), "csv", timeout=timeout),
+        lambda: make_server(store, timeout=timeout),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="seconds above 0, at most a year"):
+            call()
+    assert capfd.readouterr() == ("", "")
+    assert len(run_embedded(text, store=store, timeout=None).rows) == 1
