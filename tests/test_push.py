@@ -297,3 +297,40 @@ def test_a_dump_named_as_export_names_it_is_pushed(tmp_path: Path, name: str) ->
     export([examples], dump, jobs=1, cache=False)
     graphs = list(graphs_from_dump(str(dump), manifest_graph("https://medigy.com/").value))
     assert len(graphs) == 19
+
+
+def test_the_api_prints_nothing_of_its_retries(tmp_path: Path) -> None:
+    """A push from Python, with logging left unconfigured as most programs leave it, printed
+    each retry ("…; retrying in 0.3 s") on the caller's stderr: Python shows a library's
+    warnings there when nobody handles them. The warnings go to the ``medigraph`` logger, for
+    a program that configures logging to show; the command line shows them as before."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing answers there
+    examples = Path(__file__).resolve().parent.parent / "examples" / "content"
+    program = f"""
+import logging
+from medigraph.push import PushError, push
+try:
+    push({str(examples)!r}, endpoint="http://127.0.0.1:{port}/q",
+         retries=1, timeout=2, jobs=1)
+except PushError as exc:
+    print("refused:", exc)
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("refused: reading the medigraph manifest"), ran.stdout
+    assert "after 2 attempts" in ran.stdout
+    assert ran.stderr == ""
+    shown = program.replace("import logging", "import logging; logging.basicConfig()")
+    configured = subprocess.run(
+        [sys.executable, "-c", shown], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert "WARNING:medigraph.sparql:reading the medigraph manifest" in configured.stderr
+    assert "retrying in" in configured.stderr
