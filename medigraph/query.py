@@ -381,12 +381,18 @@ QUERY_PREFIXES = {
 and ``validate --format turtle`` writes a SHACL report."""
 
 
-@cache
 def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs,
     ``source:`` for its source files' IRIs (``source/<path>`` under the base, which the
     dumps, written with the mapping's prefixes only, leave in full), and
-    :data:`QUERY_PREFIXES`."""
+    :data:`QUERY_PREFIXES`. A new dict each time, the caller's to change."""
+    return dict(_default_prefixes(base))
+
+
+@cache
+def _default_prefixes(base: str) -> dict[str, str]:
+    """:func:`default_prefixes`, made once per base (never given out: a caller that added a
+    prefix to it, or took one out, changed every later query's)."""
     mapper = load_mapping(None, base=base)
     prefixes = mapper.all_prefixes()
     source = str(mapper.document_spec.get("source", "")).partition("{")[0]

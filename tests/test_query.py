@@ -2457,3 +2457,18 @@ def test_a_timeout_no_clock_can_be_set_to_is_refused_by_the_api(
             call()
     assert capfd.readouterr() == ("", "")
     assert len(run_embedded(text, store=store, timeout=None).rows) == 1
+
+
+def test_default_prefixes_is_the_callers_own_dict(store: Path) -> None:
+    """``default_prefixes()`` gave its cached dict itself: a program that added its own
+    prefix to it, or took one out, changed the prefixes of every later query in the process
+    (``run_embedded(saved.text)`` then failed with "unknown prefix schema:")."""
+    from medigraph.query import default_prefixes, saved_queries
+
+    by_topic = saved_queries()["content-by-topic"]
+    before = run_embedded(by_topic.text, store=store).rows
+    mine = default_prefixes()
+    mine.pop("schema")
+    mine["ex"] = "http://example.org/"
+    assert "schema" in default_prefixes() and "ex" not in default_prefixes()
+    assert run_embedded(by_topic.text, store=store).rows == before
