@@ -2472,3 +2472,16 @@ def test_default_prefixes_is_the_callers_own_dict(store: Path) -> None:
     mine["ex"] = "http://example.org/"
     assert "schema" in default_prefixes() and "ex" not in default_prefixes()
     assert run_embedded(by_topic.text, store=store).rows == before
+
+
+def test_no_store_is_a_store_error_as_the_readme_says(tmp_path: Path) -> None:
+    """The README names what ``run_embedded`` raises for a store that is not there: a
+    ``StoreMissing`` (a ``StoreError``, no ``QueryError``), and nothing is made there."""
+    from medigraph.query import QueryError
+    from medigraph.store import StoreError, StoreMissing
+
+    for where in (tmp_path / "none", tmp_path):
+        with pytest.raises(StoreMissing) as raised:
+            run_embedded("ASK {}", store=where)
+        assert isinstance(raised.value, StoreError) and not isinstance(raised.value, QueryError)
+    assert list(tmp_path.iterdir()) == []
