@@ -218,6 +218,8 @@ def make_server(
     ``workers`` queries run at once, each in a process of its own (default: the cores, at
     most 4); ``server_close`` ends them."""
     check_timeout(timeout)
+    if workers is not None and workers < 1:  # none would ever answer: every query a 503
+        raise ValueError(f"workers must be at least 1 (or None: the cores, at most 4): {workers}")
     if not _is_store(Path(store_path)):
         raise StoreMissing(f"no medigraph store at {store_path}")
     # A store an export left half made is refused as `query` refuses it (opened for writing,

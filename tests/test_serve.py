@@ -1336,3 +1336,12 @@ def test_a_query_process_is_ended_once_by_two_threads(tmp_path: Path) -> None:
     assert not failed, failed
     assert kills == [1]
     assert worker.process.returncode is not None
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_a_server_without_a_query_process_is_refused(tmp_path: Path, workers: int) -> None:
+    """``make_server(store, workers=-1)`` made a server that answered every query 503, "no
+    query process was free within 60 s (all -1 busy)", and ``workers=0`` one with the
+    default number: each is a ValueError now, before the store is opened."""
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        make_server(tmp_path / "no store", workers=workers)
