@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -246,7 +247,14 @@ def make_server(
         store = open_read_only(store_path)
         locked = False
     size = workers or min(4, os.cpu_count() or 1)
-    server = QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
+    try:
+        server = QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
+    except BaseException as exc:
+        # A port in use, a bad base: the error's frames hold the store, and with it the lock,
+        # for as long as the caller keeps the error (a REPL keeps the last one).
+        del store
+        traceback.clear_frames(exc.__traceback__)
+        raise
     server.holds_lock = locked
     return server
 

@@ -1345,3 +1345,30 @@ def test_a_server_without_a_query_process_is_refused(tmp_path: Path, workers: in
     default number: each is a ValueError now, before the store is opened."""
     with pytest.raises(ValueError, match="workers must be at least 1"):
         make_server(tmp_path / "no store", workers=workers)
+
+
+def test_a_server_that_cannot_bind_lets_go_of_the_store_even_when_the_error_is_kept(
+    tmp_path: Path,
+) -> None:
+    """``make_server`` opens the store (holding its lock) before it binds the port. When the
+    bind failed, the error's traceback kept the store open: a program that kept the error
+    (a REPL keeps the last one, a logger or a retry loop may too) could no longer export
+    into it ("in use by another process", after waiting 10 s)."""
+    import gc
+
+    from medigraph.store import open_writable
+
+    store = tmp_path / "store"
+    export([EXAMPLES], tmp_path / "dump.ttl", store=store, jobs=1)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        kept: list[BaseException] = []
+        for port, base in ((taken.getsockname()[1], "https://medigy.com/"), (0, "nope")):
+            try:
+                make_server(store, port=port, base=base)
+            except Exception as exc:  # OSError (address in use), MappingError (base)
+                kept.append(exc)
+            gc.collect()
+            open_writable(store, wait=0)  # StoreError while the lock is held
+        assert len(kept) == 2
