@@ -279,6 +279,7 @@ class Mapper:
             self.rules = [self._rule(key, r) for key, r in spec["keys"].items()]
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
+        _check_classes(self.classes, self.fallbacks, source)
         for name, iri in self.prefixes.items():
             _check_prefix_name(name, source)
             _check_iri(str(iri), f"{source}: prefix {name}")
@@ -351,13 +352,33 @@ class Mapper:
                 raise MappingError(
                     f"{source}: key {rule.key}: else must list other keys of the mapping"
                 )
+            _check_rule(rule, self.known_keys, source)
+        for node in self.nodes.values():
+            _check_node(node, self.nodes, self.known_keys, source)
 
     def _rule(self, key: str, spec: dict[str, Any]) -> KeyRule:
+        if not isinstance(spec, dict):
+            raise MappingError(
+                f"{self.source}: key {key}: must be a mapping of options"
+                f" ({{ property: …, as: … }}), not {spec!r}"
+            )
+        unknown = sorted(set(spec) - KEY_OPTIONS)
+        if unknown:
+            raise MappingError(
+                f"{self.source}: key {key}: unknown option {unknown[0]!r}"
+                f" (a key takes {', '.join(sorted(KEY_OPTIONS))})"
+            )
         if "variant_of" in spec:
             return KeyRule(key, "variant", (), None, spec)
-        props = tuple(
-            self.expand_curie(p) for p in spec.get("properties", [spec.get("property")]) if p
-        )
+        if "as" not in spec:
+            raise MappingError(f"{self.source}: key {key}: no converter (as: text, …)")
+        listed = spec.get("properties", [spec.get("property")])
+        if not isinstance(listed, list) or not all(isinstance(p, str | None) for p in listed):
+            raise MappingError(f"{self.source}: key {key}: properties must be a list of terms")
+        try:
+            props = tuple(self.expand_curie(p) for p in listed if p)
+        except MappingError as exc:
+            raise MappingError(f"{exc} (key {key})") from None
         return KeyRule(key, spec["as"], props, spec.get("node"), spec)
 
     @cached_property
@@ -650,6 +671,117 @@ class Mapper:
             # A known group left empty or given the wrong shape (`link: ~`, a list for
             # `featuredImage`) is the mapping's business, reported there, not an unknown key.
             found.append(key)
+
+
+KEY_OPTIONS = frozenset(
+    {
+        "property",
+        "properties",
+        "as",
+        "node",
+        "items",
+        "else",
+        "after",
+        "same_as",
+        "same_as_key",
+        "schemes",
+        "relative_to",
+        "variant_of",
+    }
+)
+"""What a key of the mapping's ``keys:`` may say; anything else is a mistake (``elsee:``)."""
+
+_NO_PROPERTY = frozenset({"variant", "json-list"})
+"""Converters that write no property of their own (they check, or stand in for, another key)."""
+
+
+def _check_rule(rule: KeyRule, known: frozenset[str], source: str) -> None:
+    """A key's options as the converters read them: a mistake here (a list written as one
+    text, a key that is not in the mapping) would otherwise be applied silently, or make every
+    document an internal error."""
+    where = f"{source}: key {rule.key}"
+    options = rule.options
+    if rule.converter not in _NO_PROPERTY:
+        if not rule.properties:
+            raise MappingError(f"{where}: no property (property: prefix:name)")
+        if len(rule.properties) > 1 and rule.converter != "integer-pair":
+            raise MappingError(
+                f"{where}: as {rule.converter} writes one property; several (properties:)"
+                " are for integer-pair"
+            )
+    for option in ("after", "same_as", "schemes"):
+        listed = options.get(option)
+        if listed is not None and (
+            not isinstance(listed, list) or not all(isinstance(k, str) for k in listed)
+        ):
+            raise MappingError(f"{where}: {option} must be a list ([a, b]), not {listed!r}")
+    for option in ("after", "same_as"):
+        for other in options.get(option) or ():
+            if other not in known or other == rule.key:
+                raise MappingError(
+                    f"{where}: {option} names {other!r}, not another key of the mapping"
+                )
+    for option in ("variant_of", "same_as_key", "relative_to"):
+        other = options.get(option)
+        if other is not None and (not isinstance(other, str) or other not in known):
+            raise MappingError(f"{where}: {option} names {other!r}, not a key of the mapping")
+    for scheme in options.get("schemes") or ():
+        if scheme != scheme.lower():
+            raise MappingError(f"{where}: schemes are written in lower case, not {scheme!r}")
+    if "items" in options and not isinstance(options["items"], str):
+        raise MappingError(f"{where}: items names what one item is (items: tag), as one text")
+
+
+def _check_node(
+    node: NodeRule, nodes: Mapping[str, NodeRule], known: frozenset[str], source: str
+) -> None:
+    """A node's ``owner`` is another node, and its IRI pattern's fields are keys of the
+    mapping, each ``{how:key}`` a way the engine knows: a node named by a key no document can
+    hold would never be written, with no word said."""
+    where = f"{source}: nodes.{node.name}"
+    seen = {node.name}
+    owner = node.owner
+    while owner is not None:
+        if owner not in nodes:
+            raise MappingError(f"{where}: owner {owner!r} is not a node of the mapping")
+        if owner in seen:
+            raise MappingError(f"{where}: owner {owner!r} is owned by {node.name} in turn")
+        seen.add(owner)
+        owner = nodes[owner].owner
+    for match in re.finditer(r"\{([^{}]*)\}", str(node.iri)):
+        field_text = match.group(1)
+        found = _FIELD.fullmatch(match.group(0))
+        name = found.group(2) if found else field_text
+        if ":" in name:
+            raise MappingError(
+                f"{where}: IRI pattern field {{{field_text}}}: write {{key}}, {{slug:key}},"
+                " {host:key}, {integer:key}, {number:key} or {path:key}"
+            )
+        if name not in known and name not in ("key", "path"):
+            raise MappingError(
+                f"{where}: IRI pattern field {{{field_text}}} names {name!r}, not a key of"
+                " the mapping"
+            )
+
+
+def _check_classes(
+    classes: list[dict[str, Any]], fallbacks: list[dict[str, Any]], source: str
+) -> None:
+    """Each ``classes:`` entry names an owlType and a class; each fallback one of those
+    owlTypes (else every document it matches would be told its owlType is unknown)."""
+    names = []
+    for at, entry in enumerate(classes):
+        if not isinstance(entry, dict) or not {"owlType", "class"} <= set(entry):
+            raise MappingError(f"{source}: classes.{at}: needs owlType: and class:")
+        names.append(entry["owlType"])
+    for at, rule in enumerate(fallbacks):
+        if not isinstance(rule, dict) or not isinstance(rule.get("when"), dict):
+            raise MappingError(f"{source}: fallbacks.{at}: needs when: {{key: value}} and owlType:")
+        if rule.get("owlType") not in names:
+            raise MappingError(
+                f"{source}: fallbacks.{at}: owlType {rule.get('owlType')!r} is not one of"
+                f" classes: ({', '.join(map(repr, names))})"
+            )
 
 
 @dataclass(frozen=True)

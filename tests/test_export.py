@@ -629,6 +629,78 @@ def test_a_mapping_term_that_makes_no_iri_is_refused(
     _refused_mapping(tmp_path, line, broken, told)
 
 
+@pytest.mark.parametrize(
+    ("line", "broken", "told"),
+    [
+        # an option misspelt: it was ignored, or (`proprety:`) every document an internal error
+        (
+            "  title: { property: schema:name, as: text }\n",
+            "  title: { proprety: schema:name, as: text }\n",
+            "key title: unknown option 'proprety'",
+        ),
+        ("    else: [publishDate,", "    elsee: [publishDate,", "key date: unknown option 'elsee'"),
+        # a list written as one text: same_as iterated its letters, schemes took 'http' in 'https'
+        ("    schemes: [http, https]\n", "    schemes: https\n", "schemes must be a list"),
+        (
+            "    same_as: [link.original, openProjectCustomFields.cleanUrl,",
+            "    same_as: link.original\n    #",
+            "same_as must be a list",
+        ),
+        ("after: [publishDate] }", "after: publishDate }", "after must be a list"),
+        # a key that is not in the mapping, named where a key is meant: silently nothing
+        ("same_as: [link.original,", "same_as: [link.orginal,", "names 'link.orginal'"),
+        ("{ variant_of: link.href }", "{ variant_of: link.hre }", "names 'link.hre'"),
+        ("relative_to: basePath", "relative_to: basepath", "names 'basepath'"),
+        ("same_as_key: communityTopics", "same_as_key: communityTopic", "communityTopic'"),
+        ("after: [publishDate] }", "after: [publishdate] }", "names 'publishdate'"),
+        # a node: an unknown owner was an internal error; a field no key fills, never written
+        ("    owner: image\n", "    owner: imgae\n", "owner 'imgae' is not a node"),
+        (
+            "    iri: community/{slug:identifier}\n",
+            "    iri: community/{slug:identifer}\n",
+            "names 'identifer', not a key",
+        ),
+        (
+            "    iri: community/{slug:identifier}\n",
+            "    iri: community/{slugs:identifier}\n",
+            "write {key}, {slug:key}",
+        ),
+        # a property for a converter that writes one, an unknown prefix named by its key
+        (
+            "  title: { property: schema:name, as: text }\n",
+            "  title: { as: text }\n",
+            "key title: no property",
+        ),
+        (
+            "  title: { property: schema:name, as: text }\n",
+            "  title: { property: shema:name, as: text }\n",
+            r"unknown prefix in 'shema:name' \(key title\)",
+        ),
+        # a class entry without its class was an internal error; a fallback to no class, an
+        # "unknown owlType" error blamed on every document it matched
+        (
+            "    class: medigy:CommunityContent\n",
+            "    klass: medigy:CommunityContent\n",
+            "classes.0",
+        ),
+        (
+            "  - when: { archetype: curate-content }\n    owlType: Medigy Communities\n",
+            "  - when: { archetype: curate-content }\n    owlType: Medigy Community\n",
+            "fallbacks.0: owlType 'Medigy Community' is not one of classes",
+        ),
+    ],
+)
+def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
+    tmp_path: Path, line: str, broken: str, told: str
+) -> None:
+    """A key's options, a node's owner and IRI fields, the classes and fallbacks were read
+    only as documents were mapped: a misspelt option or key was silently ignored (or a list
+    written as one text iterated by its letters), an unknown owner or a class entry without
+    its class made every document an "internal error, please report it". They are refused
+    when the mapping loads, exit 2, saying which key or entry is wrong."""
+    _refused_mapping(tmp_path, line, broken, told)
+
+
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
     from medigraph.resources import data_path
 
