@@ -801,6 +801,8 @@ def _name(em: Emitter, key: str, text: str) -> str:
 def convert_name(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     """The name of a shared thing: as written, the spaces around it aside (:func:`_name`)."""
     prop = em.m.term_iri(rule.properties[0])
+    if isinstance(value, str) and "items" in rule.options:
+        _one_of_several(em, rule.key, value, str(rule.options["items"]))
     for key, text in _items(em, rule, value):
         if name := _name(em, key, text):
             em.add(subject, prop, ox.Literal(name))

@@ -730,6 +730,10 @@ def _check_rule(rule: KeyRule, known: frozenset[str], source: str) -> None:
             raise MappingError(f"{where}: schemes are written in lower case, not {scheme!r}")
     if "items" in options and not isinstance(options["items"], str):
         raise MappingError(f"{where}: items names what one item is (items: tag), as one text")
+    if "items" in options and rule.converter not in ("text", "name"):
+        raise MappingError(
+            f"{where}: items is read by as: text and as: name, not as: {rule.converter}"
+        )
 
 
 def _check_node(

@@ -1656,3 +1656,30 @@ def test_a_mapping_where_a_list_is_expected_is_told_as_no_list(
             " of 'key: value' lines",
         )
     ]
+
+
+def _with_key(rule: dict[str, object]) -> Mapper:
+    spec = yaml.safe_load((data_path("ontology") / "mapping.yaml").read_text())
+    spec["keys"]["alsoKnownAs"] = rule
+    return Mapper(spec)
+
+
+def test_items_on_a_name_key_tells_one_text_holding_commas(tmp_path: Path) -> None:
+    """``items:`` on a key converted ``as: name`` (a list of names) was silently ignored:
+    ``alsoKnownAs: RPM, Remote bundle`` became one name with no word, where ``as: text``
+    gives the ``map.list`` warning the mapping's comment promises for ``items``."""
+    mapper = _with_key({"property": "schema:alternateName", "as": "name", "items": "name"})
+    source, line = _document(tmp_path, ["alsoKnownAs: RPM, Remote bundle"], drop=())
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    done = mapper.map(doc)
+    told = [(d.key, d.line, d.code) for d in done.diagnostics]
+    assert ("alsoKnownAs", line, "map.list") in told
+    names = {t.object for t in done.triples if t.predicate.value == SCHEMA + "alternateName"}
+    assert names == {ox.Literal("RPM, Remote bundle")}
+
+
+def test_items_on_a_key_whose_converter_ignores_it_is_refused() -> None:
+    with pytest.raises(MappingError, match="key alsoKnownAs: items is read by as: text"):
+        _with_key({"property": "schema:alternateName", "as": "integer", "items": "number"})
