@@ -256,6 +256,8 @@ def export(
     cache: bool | str | os.PathLike[str] | None = None,
     validate: bool = False,
     drafts: bool = False,
+    shapes: str | None = None,
+    ontology: str | None = None,
 ) -> Report:
     """Map every document under ``paths`` and write one dump to ``output`` (``"-"``: stdout).
 
@@ -267,7 +269,8 @@ def export(
     :mod:`medigraph.cache`; the dump is byte-identical either way.
     With ``validate``, the documents are first checked against the SHACL shapes and the
     ontology (:func:`medigraph.validation.validate`); when any violation is found nothing is
-    written (``report.refused``; the previous dump is left as it was).
+    written (``report.refused``; the previous dump is left as it was). ``shapes`` and
+    ``ontology`` are the files it checks against (default: the bundled ones).
     """
     started = time.perf_counter()
     out = os.fspath(output)
@@ -298,7 +301,15 @@ def export(
         from .validation import validate as check
 
         # Only the shard's documents: the others are another machine's (docs/scaling.md).
-        verdict = check(paths, mapping=mapping, base=base, jobs=jobs, shard=shard)
+        verdict = check(
+            paths,
+            mapping=mapping,
+            shapes=shapes,
+            ontology=ontology,
+            base=base,
+            jobs=jobs,
+            shard=shard,
+        )
         if verdict.failed():
             refused = Report(output=out, refused=True, read=len(verdict.checked))
             refused.rejected = sum(1 for d in verdict.documents if d.rejected)

@@ -1139,3 +1139,51 @@ def test_the_api_refuses_a_missing_path_as_the_command_does(tmp_path: Path) -> N
         assert dump.read_text() == "previous" and not store.exists()
         done = CliRunner().invoke(cli, ["export", *map(str, paths), "-o", str(dump)])
         assert done.exit_code == 2 and "does not exist" in done.output
+
+
+def test_export_validate_checks_against_the_shapes_and_ontology_given(tmp_path: Path) -> None:
+    """A mapping that writes a new Medigy term (a price) can only pass `export --validate`
+    against an ontology that declares it: export had no --ontology (nor --shapes), so it
+    checked the bundled ones and refused every document of an extended mapping."""
+    from medigraph.resources import data_path
+
+    text = (data_path("ontology") / "mapping.yaml").read_text(encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        text.replace("keys:\n", "keys:\n  price: { property: medigy:listPrice, as: integer }\n", 1),
+        encoding="utf-8",
+    )
+    ontology = tmp_path / "medigy.ttl"
+    ontology.write_text(
+        (data_path("ontology") / "medigy.ttl").read_text(encoding="utf-8")
+        + "\nmedigy:listPrice a owl:DatatypeProperty .\n",
+        encoding="utf-8",
+    )
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        (data_path("shapes") / "medigy-shapes.ttl").read_text(encoding="utf-8")
+        + "\nmgs:PriceShape a sh:NodeShape ; sh:targetClass medigy:CommunityContent ;\n"
+        '  sh:property [ sh:path medigy:listPrice ; sh:maxInclusive 10 ; sh:name "price" ;\n'
+        '    sh:message "price above 10" ] .\n',
+        encoding="utf-8",
+    )
+    doc = tmp_path / "content" / "doc.md"
+    doc.parent.mkdir()
+    doc.write_text(SEED.read_text(encoding="utf-8").replace("---\n", "---\nprice: 5\n", 1))
+    out = tmp_path / "d.ttl"
+
+    def run(*extra: str) -> tuple[int, str]:
+        args = ["export", str(doc.parent), "-o", str(out), "--no-store", "--no-cache"]
+        done = CliRunner().invoke(cli, [*args, "--mapping", str(mapping), "--validate", *extra])
+        return done.exit_code, done.output
+
+    code, said = run()
+    assert code == 1 and "medigy:listPrice" in said and not out.exists()
+    code, said = run("--ontology", str(ontology))
+    assert code == 0 and out.exists(), said
+    assert "medigy:listPrice 5" in out.read_text(encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8").replace("price: 5", "price: 50"))
+    code, said = run("--ontology", str(ontology), "--shapes", str(shapes))
+    assert code == 1 and "price above 10" in said, said
+    refused = CliRunner().invoke(cli, ["export", str(doc.parent), "--shapes", str(shapes)])
+    assert refused.exit_code == 2 and "--validate" in refused.output

@@ -77,6 +77,16 @@ from ._common import (
     " rejected documents.",
 )
 @click.option(
+    "--shapes",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --validate: SHACL shapes file (default: the bundled shapes).",
+)
+@click.option(
+    "--ontology",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --validate: ontology file (default: the bundled ontology).",
+)
+@click.option(
     "--drafts",
     is_flag=True,
     help="Export what Hugo does not publish too: drafts (draft: true), headless bundles and"
@@ -97,6 +107,8 @@ def export_command(
     no_store: bool,
     cache: bool | None,
     validate: bool,
+    shapes: str | None,
+    ontology: str | None,
     drafts: bool,
 ) -> None:
     """Map the documents under PATHS and write one RDF dump.
@@ -104,6 +116,11 @@ def export_command(
     Turtle by default (output/medigraph.ttl); TriG, N-Quads and JSON-LD keep one named graph
     per document. Rejected documents are reported on stderr and left out (exit code 1).
     """
+    if (shapes or ontology) and not validate:
+        raise click.UsageError(
+            f"{'--shapes' if shapes else '--ontology'} is what --validate checks against:"
+            " give --validate too"
+        )
     try:
         with progress("exporting", quiet=quiet, writes_stdout=_to_stdout(output)) as (
             start,
@@ -123,6 +140,8 @@ def export_command(
                 cache=cache,
                 validate=validate,
                 drafts=drafts,
+                shapes=shapes,
+                ontology=ontology,
             )
     except (MappingError, StoreError, CacheError, NothingFound, BadOutput) as exc:
         raise Fatal(str(exc)) from exc
