@@ -156,3 +156,20 @@ def test_the_checkout_scripts_refuse_an_old_python_and_replace_a_venv_made_by_on
         text=True,
     )
     assert version.stdout.strip() == "True"
+
+
+def test_every_converter_and_key_option_of_a_mapping_is_documented() -> None:
+    """A mapping's converters (`as: integer-pair`, `json-list`, `hugo-boolean`…) and key
+    options (`same_as`, `relative_to`, `variant_of`…) are used by the bundled mapping but were
+    documented nowhere: a mapping could only be written by reading medigraph's Python."""
+    from medigraph.convert import CONVERTERS
+    from medigraph.mapping import KEY_OPTIONS
+
+    section = README.split("#### Writing a mapping", 1)[1].split("\n### ", 1)[0]
+    table = {m.group(1) for m in re.finditer(r"^\| `([\w-]+)", section, re.M)}
+    names = {m.group(1) for m in re.finditer(r"`([\w-]+)(?=[`:])", section)}
+    assert not (set(CONVERTERS) - {"variant"}) - names, "converters missing"
+    assert not (KEY_OPTIONS - names), f"key options missing: {sorted(KEY_OPTIONS - names)}"
+    assert {"prefixes", "document", "classes", "fallbacks", "nodes", "keys", "kinds"} <= {
+        t.rstrip(":") for t in table
+    } | names
