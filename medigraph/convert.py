@@ -456,9 +456,13 @@ class Emitter:
         self.add(g, RDF_TYPE, self.m.term(prov["graph_class"]))
         self.add(g, self.m.term(prov["primary_topic"]), self.subject)
         self.add(g, self.m.term(prov["derived_from"]), source)
-        wp = self.node_iris.get("workPackage")
-        if wp is not None:
-            self.add(g, self.m.term(prov["derived_from"]), wp)
+        # the nodes named by a key the document is keyed by (the work package of `id`), by
+        # the mapping's own names for them
+        for name in self.m.document_spec["key"]:
+            for node_name in self.m.named_by.get(name, ()):
+                node = self.node_iris.get(node_name)
+                if node is not None:
+                    self.add(g, self.m.term(prov["derived_from"]), node)
         self.add(g, self.m.term(prov["generated_by"]), ox.Literal(f"medigraph {__version__}"))
         self.add(source, RDF_TYPE, self.m.term(prov["source_class"]))
         self.add(source, self.m.term(prov["source_path"]), ox.Literal(self.doc.path))

@@ -1683,3 +1683,36 @@ def test_items_on_a_name_key_tells_one_text_holding_commas(tmp_path: Path) -> No
 def test_items_on_a_key_whose_converter_ignores_it_is_refused() -> None:
     with pytest.raises(MappingError, match="key alsoKnownAs: items is read by as: text"):
         _with_key({"property": "schema:alternateName", "as": "integer", "items": "number"})
+
+
+def test_a_renamed_work_package_node_still_says_what_the_graph_is_derived_from(
+    tmp_path: Path,
+) -> None:
+    """The document graph's ``prov:wasDerivedFrom`` the work package was found by the node's
+    name in Python (``workPackage``): a mapping naming that node otherwise (``openProject``)
+    silently lost it. It is the node named by a key the document is keyed by (``id``)."""
+    source, _line = _document(tmp_path, [], drop=())
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    derived = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+    def sources(mapper: Mapper) -> set[str]:
+        done = mapper.map(doc)
+        assert done.graph_name is not None
+        return {
+            t.object.value
+            for t in done.triples
+            if t.subject == done.graph_name and t.predicate.value == derived
+        }
+
+    text = (data_path("ontology") / "mapping.yaml").read_text()
+    renamed = yaml.safe_load(
+        text.replace("  workPackage:\n", "  openProject:\n").replace(
+            "node: workPackage,", "node: openProject,"
+        )
+    )
+    assert "openProject" in renamed["nodes"]
+    expected = sources(load_mapping())
+    assert any("/work-package/" in iri for iri in expected)
+    assert sources(Mapper(renamed)) == expected
