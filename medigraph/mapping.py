@@ -280,6 +280,8 @@ class Mapper:
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
         _check_classes(self.classes, self.fallbacks, source)
+        _check_document(self.document_spec, source)
+        _check_kinds(self.kinds, {rule.converter for rule in self.rules}, source)
         for name, iri in self.prefixes.items():
             _check_prefix_name(name, source)
             _check_iri(str(iri), f"{source}: prefix {name}")
@@ -355,6 +357,12 @@ class Mapper:
             _check_rule(rule, self.known_keys, source)
         for node in self.nodes.values():
             _check_node(node, self.nodes, self.known_keys, source)
+        for at, rule in enumerate(self.fallbacks):
+            for name in rule["when"]:
+                if name not in self.known_keys:
+                    raise MappingError(
+                        f"{source}: fallbacks.{at}: when names {name!r}, not a key of the mapping"
+                    )
 
     def _rule(self, key: str, spec: dict[str, Any]) -> KeyRule:
         if not isinstance(spec, dict):
@@ -768,6 +776,82 @@ def _check_node(
             )
 
 
+_PROVENANCE = (
+    "graph_class",
+    "source_class",
+    "primary_topic",
+    "derived_from",
+    "source_path",
+    "text_sha256",
+    "generated_by",
+)
+
+_KINDS: dict[str, tuple[str, ...]] = {
+    # what each converter reads of its kind (kinds.<name>); media-type's table may be empty
+    "organization": ("iri", "class", "name"),
+    "person": ("pattern", "iri", "iri_without_domain", "class", "name", "affiliation"),
+    "topic": (
+        "separator",
+        "iri",
+        "class",
+        "label",
+        "notation",
+        "in_scheme",
+        "top_concept_of",
+        "scheme_iri",
+        "scheme_class",
+        "scheme_label",
+    ),
+    "work-package": ("iri",),
+}
+_KIND_OF = {"person": ("person", "organization"), "organization": ("organization",)}
+"""The kinds a converter needs (a person's affiliation is an organization)."""
+
+
+def _text_at(spec: Mapping[str, Any], name: str, where: str) -> None:
+    if not isinstance(spec.get(name), str) or not spec[name]:
+        raise MappingError(f"{where}.{name} is missing or not text")
+
+
+def _check_document(spec: object, source: str) -> None:
+    """``document:``'s key list, patterns and provenance terms, read for every document."""
+    if not isinstance(spec, dict):
+        raise MappingError(f"{source}: document must be a mapping")
+    keys = spec.get("key")
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise MappingError(
+            f"{source}: document.key must be a list of keys ([mdName, id]), not {keys!r}"
+        )
+    for name in ("iri", "graph", "source"):
+        _text_at(spec, name, f"{source}: document")
+    provenance = spec.get("provenance")
+    if not isinstance(provenance, dict):
+        raise MappingError(f"{source}: document.provenance must be a mapping")
+    for name in _PROVENANCE:
+        _text_at(provenance, name, f"{source}: document.provenance")
+
+
+def _check_kinds(kinds: object, converters: set[str], source: str) -> None:
+    """The kinds the mapping's converters use (``as: person`` reads ``kinds.person``, and
+    ``kinds.organization`` for the affiliation), with the fields they read."""
+    if not isinstance(kinds, dict):
+        raise MappingError(f"{source}: kinds must be a mapping")
+    for converter in sorted(converters):
+        for kind in _KIND_OF.get(converter, (converter,) if converter in _KINDS else ()):
+            spec = kinds.get(kind)
+            if not isinstance(spec, dict):
+                raise MappingError(
+                    f"{source}: kinds.{kind} is missing, and as: {converter} needs it"
+                )
+            for name in _KINDS[kind]:
+                _text_at(spec, name, f"{source}: kinds.{kind}")
+    if "work-package" in converters and "class" in kinds["work-package"]:
+        _text_at(kinds["work-package"], "number", f"{source}: kinds.work-package")
+    table = kinds.get("media-type", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise MappingError(f"{source}: kinds.media-type must map names to media types")
+
+
 def _check_classes(
     classes: list[dict[str, Any]], fallbacks: list[dict[str, Any]], source: str
 ) -> None:
@@ -777,6 +861,13 @@ def _check_classes(
     for at, entry in enumerate(classes):
         if not isinstance(entry, dict) or not {"owlType", "class"} <= set(entry):
             raise MappingError(f"{source}: classes.{at}: needs owlType: and class:")
+        if not isinstance(entry["owlType"], str) or not isinstance(entry["class"], str):
+            raise MappingError(f"{source}: classes.{at}: owlType and class are each one text")
+        refined = entry.get("workPackageTypes", {})
+        if not isinstance(refined, dict) or not all(isinstance(c, str) for c in refined.values()):
+            raise MappingError(
+                f"{source}: classes.{at}.workPackageTypes must map each type to one class"
+            )
         names.append(entry["owlType"])
     for at, rule in enumerate(fallbacks):
         if not isinstance(rule, dict) or not isinstance(rule.get("when"), dict):

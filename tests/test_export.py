@@ -701,6 +701,39 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
     _refused_mapping(tmp_path, line, broken, told)
 
 
+@pytest.mark.parametrize(
+    ("line", "broken", "told"),
+    [
+        # one text where a list is meant: its letters were the keys, so every document was
+        # silently keyed by its path
+        ("  key: [mdName, id]\n", "  key: mdName\n", "document.key must be a list"),
+        # a part the engine needs left out or of the wrong type: every document an internal
+        # error, please report it
+        ("  person:\n", "  persn:\n", "kinds.person is missing"),
+        ("    source_path: medigy:sourcePath\n", "", "document.provenance.source_path"),
+        ('    separator: ":"\n', "    separator: 1\n", "kinds.topic.separator"),
+        # a fallback on a key the mapping does not have: it never matched, with no word
+        (
+            "  - when: { archetype: curate-content }\n",
+            "  - when: { archtype: curate-content }\n",
+            "fallbacks.0: when names 'archtype'",
+        ),
+        (
+            "      Curated Content: medigy:CuratedContent\n",
+            "      Curated Content: [medigy:CuratedContent]\n",
+            "classes.0.workPackageTypes",
+        ),
+    ],
+)
+def test_a_mapping_document_kind_or_class_written_wrong_is_refused(
+    tmp_path: Path, line: str, broken: str, told: str
+) -> None:
+    """The document's key list, provenance terms, the kinds the converters use and the
+    work-package types were read as documents were mapped: left out or of the wrong type, they
+    silently keyed every document by its path, or made each an internal error (exit 1)."""
+    _refused_mapping(tmp_path, line, broken, told)
+
+
 def test_a_mapping_prefix_name_turtle_allows_is_written_and_read_back(tmp_path: Path) -> None:
     from medigraph.resources import data_path
 
