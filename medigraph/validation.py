@@ -801,6 +801,30 @@ class Options:
     inference: str = "none"
 
 
+_SHAPE_TERMS = (SH.targetClass, SH["class"])
+"""What a shape says a node must be an instance of (a path to an undeclared property is told
+at the documents that write it, as any undeclared term is)."""
+
+
+def _check_shape_terms(shapes: Shapes, ontology: Ontology) -> None:
+    """A shape's class or target class that is a Medigy term the ontology does not declare
+    (``medigy:Comunity``): a typo, or a class not yet added to the ontology, that would fail
+    every document (or check none) with messages blaming the editors' keys, while no document
+    holds the term for the undeclared-term check to tell."""
+    for predicate in _SHAPE_TERMS:
+        for shape, term in sorted(shapes.graph.subject_objects(predicate)):
+            if (
+                isinstance(term, rdflib.URIRef)
+                and str(term).startswith(MEDIGY)
+                and str(term) not in ontology.declared
+            ):
+                raise ValidationSetupError(
+                    f"shapes file {shapes.file}: {shapes.shape_id(shape)} names"
+                    f" medigy:{str(term)[len(MEDIGY) :]} ({_local(str(predicate))}), which the"
+                    f" ontology {ontology.file} does not declare: a typo, or a term to add to it"
+                )
+
+
 class Engine:
     """Shapes, ontology and mapping, loaded once per process."""
 
@@ -813,6 +837,7 @@ class Engine:
         self.options = options
         self.shapes = Shapes(Path(options.shapes) if options.shapes else default_shapes())
         self.ontology = Ontology(Path(options.ontology) if options.ontology else default_ontology())
+        _check_shape_terms(self.shapes, self.ontology)
         try:
             self.mapper = load_mapping(options.mapping, base=options.base)
         except Exception as exc:

@@ -599,3 +599,30 @@ def test_lastmod_before_date_whatever_the_form_of_the_date(
         if "is before date" in str(r["message"])
     ]
     assert len(found) == (1 if before else 0), found
+
+
+@pytest.mark.parametrize(
+    ("written", "typo"),
+    [
+        ("sh:class medigy:Community", "sh:class medigy:Comunity"),
+        ("sh:targetClass medigy:WorkPackage", "sh:targetClass medigy:WorkPackge"),
+    ],
+)
+def test_a_shape_naming_a_medigy_term_the_ontology_does_not_declare_is_refused(
+    tmp_path: Path, written: str, typo: str
+) -> None:
+    """A shape whose class or target class is a Medigy term the ontology does not declare (a
+    typo, or a class not yet added to the ontology) made every document fail, or none be
+    checked, with messages blaming the editors' keys; the shapes file is refused (exit 2),
+    naming the shape and the term."""
+    from medigraph.validation import ValidationSetupError, validate
+
+    text = SHAPES.read_text(encoding="utf-8")
+    assert written in text
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
+    with pytest.raises(ValidationSetupError) as refused:
+        validate([SEED], shapes=str(shapes), jobs=1)
+    term = typo.split()[-1]
+    assert term in str(refused.value) and str(shapes) in str(refused.value)
+    assert "does not declare" in str(refused.value)
