@@ -279,6 +279,10 @@ class Mapper:
             self.rules = [self._rule(key, r) for key, r in spec["keys"].items()]
         except (KeyError, TypeError) as exc:
             raise MappingError(f"{source}: incomplete mapping ({exc})") from exc
+        if spec.get("version", 1) != 1:
+            raise MappingError(
+                f"{source}: version {spec['version']!r}: this medigraph reads version 1 mappings"
+            )
         _check_classes(self.classes, self.fallbacks, source)
         _check_document(self.document_spec, source)
         _check_kinds(self.kinds, {rule.converter for rule in self.rules}, source)
@@ -845,6 +849,17 @@ def _check_kinds(kinds: object, converters: set[str], source: str) -> None:
                 )
             for name in _KINDS[kind]:
                 _text_at(spec, name, f"{source}: kinds.{kind}")
+    if "person" in kinds and isinstance(kinds["person"], dict) and "pattern" in kinds["person"]:
+        try:
+            groups = re.compile(str(kinds["person"]["pattern"])).groupindex
+        except re.error as exc:
+            raise MappingError(
+                f"{source}: kinds.person.pattern is no regular expression: {exc}"
+            ) from None
+        if not {"name", "domain"} <= set(groups):
+            raise MappingError(
+                f"{source}: kinds.person.pattern must have the groups (?P<name>…) and (?P<domain>…)"
+            )
     if "work-package" in converters and "class" in kinds["work-package"]:
         _text_at(kinds["work-package"], "number", f"{source}: kinds.work-package")
     table = kinds.get("media-type", {})
@@ -857,7 +872,7 @@ def _check_classes(
 ) -> None:
     """Each ``classes:`` entry names an owlType and a class; each fallback one of those
     owlTypes (else every document it matches would be told its owlType is unknown)."""
-    names = []
+    names: list[str] = []
     for at, entry in enumerate(classes):
         if not isinstance(entry, dict) or not {"owlType", "class"} <= set(entry):
             raise MappingError(f"{source}: classes.{at}: needs owlType: and class:")
@@ -867,6 +882,11 @@ def _check_classes(
         if not isinstance(refined, dict) or not all(isinstance(c, str) for c in refined.values()):
             raise MappingError(
                 f"{source}: classes.{at}.workPackageTypes must map each type to one class"
+            )
+        if entry["owlType"] in names:
+            raise MappingError(
+                f"{source}: classes.{at}: owlType {entry['owlType']!r} is already"
+                f" classes.{names.index(entry['owlType'])} (the first would be used)"
             )
         names.append(entry["owlType"])
     for at, rule in enumerate(fallbacks):

@@ -712,6 +712,17 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
         ("  person:\n", "  persn:\n", "kinds.person is missing"),
         ("    source_path: medigy:sourcePath\n", "", "document.provenance.source_path"),
         ('    separator: ":"\n', "    separator: 1\n", "kinds.topic.separator"),
+        # a person pattern that is no regular expression, or lacks the groups read
+        ("    pattern: '^(?P<name>", "    pattern: '^((?P<name>", "kinds.person.pattern is no"),
+        ("    pattern: '^(?P<name>", "    pattern: '^(?P<nam>", "must have the groups"),
+        # an owlType given twice (the second silently never used), a version not read
+        (
+            "      Podcasts: medigy:PodcastEpisode\n",
+            "      Podcasts: medigy:PodcastEpisode\n  - owlType: Medigy Communities\n"
+            "    class: medigy:Content\n",
+            "classes.1: owlType 'Medigy Communities' is already classes.0",
+        ),
+        ("version: 1\n", "version: 2\n", "version 2: this medigraph reads version 1"),
         # a fallback on a key the mapping does not have: it never matched, with no word
         (
             "  - when: { archetype: curate-content }\n",
