@@ -286,15 +286,23 @@ class Emitter:
                 needs = _fields(pattern)
                 # the fields that are missing, not one text or not the number the pattern
                 # needs, else (an owner missing) all
-                lacking = [name for name in needs if not self._fits(pattern, name)] or needs
-                if self._refuse_misshapen(rule.node or "", lacking) and rule.key in lacking:
+                lacking = [name for name in needs if not self._fits(pattern, name)]
+                belongs, named = "", rule.node or ""
+                if not lacking and rule.node:
+                    # its own fields are there: a node it belongs to (owner:) is not
+                    owner, owner_pattern, lacking = self._missing_owner(rule.node)
+                    if owner:
+                        belongs, pattern = f"belongs to the {owner}, which ", owner_pattern
+                        named = owner
+                lacking = lacking or needs
+                if self._refuse_misshapen(named, lacking) and rule.key in lacking:
                     continue  # its own error says why nothing is written
                 if rule.converter not in ("variant", "integer-pair"):
                     _items(self, rule, value)  # a mapping or nested list is an error all the same
                 self.report(
                     Severity.WARNING,
                     rule.key,
-                    f"not written: the {rule.node} it describes needs "
+                    f"not written: the {rule.node} it describes {belongs}needs "
                     + ", ".join(self._wanted(name, pattern) for name in lacking),
                     "map.node",
                 )
@@ -304,6 +312,19 @@ class Emitter:
         if unpublished and is_unpublished(fm, self.doc.path):  # exported with --drafts
             self.add(self.subject, self.m.term(unpublished), _TRUE)
         self._provenance()
+
+    def _missing_owner(self, name: str) -> tuple[str, str, list[str]]:
+        """The first node above ``name`` (by ``owner:``) that is not written, its IRI pattern
+        and the fields it lacks; ("", "", []) when none is found."""
+        owner = self.m.nodes[name].owner
+        while owner is not None:
+            rule = self.m.nodes[owner]
+            if self.node(owner) is None:
+                lacking = [field for field in _fields(rule.iri) if not self._fits(rule.iri, field)]
+                if lacking:
+                    return owner, rule.iri, lacking
+            owner = rule.owner
+        return "", "", []
 
     def _given_before(self, rule: KeyRule) -> bool:
         """Whether a key that ``rule``'s key only stands in for is written (``published`` for

@@ -1716,3 +1716,34 @@ def test_a_renamed_work_package_node_still_says_what_the_graph_is_derived_from(
     expected = sources(load_mapping())
     assert any("/work-package/" in iri for iri in expected)
     assert sources(Mapper(renamed)) == expected
+
+
+def test_a_key_of_a_node_whose_owner_is_missing_names_what_the_owner_needs(
+    tmp_path: Path,
+) -> None:
+    """A node owned by another (``owner:``) whose own fields are written but whose owner's
+    are not was told "needs <its own field>", the key that was written: the owner's fields,
+    the ones to write, went unsaid. (The bundled mapping's one owned node, the image's
+    attachment, has an owner that always exists.)"""
+    spec = yaml.safe_load((data_path("ontology") / "mapping.yaml").read_text())
+    spec["nodes"]["vendor"] = {
+        "iri": "vendor/{slug:vendorName}",
+        "class": "schema:Organization",
+        "link": "schema:provider",
+    }
+    spec["nodes"]["contact"] = {
+        "iri": "contact/{host:vendorDomain}",
+        "class": "schema:ContactPoint",
+        "link": "schema:contactPoint",
+        "owner": "vendor",
+    }
+    spec["keys"]["vendorName"] = {"node": "vendor", "property": "schema:name", "as": "name"}
+    spec["keys"]["vendorDomain"] = {"node": "contact", "property": "schema:url", "as": "text"}
+    source, line = _document(tmp_path, ["vendorDomain: acme.com"], drop=())
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    done = Mapper(spec).map(doc)
+    (told,) = [d for d in done.diagnostics if d.key == "vendorDomain"]
+    assert told.line == line and told.code == "map.node"
+    assert "vendorName" in told.message and "needs vendorDomain" not in told.message
