@@ -41,6 +41,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
 XSD_DATE = ox.NamedNode(XSD + "date")
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
+XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
 XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 _TRUE = ox.Literal("true", datatype=XSD_BOOLEAN)
 
@@ -1011,6 +1012,30 @@ def _integer(em: Emitter, key: str, text: str) -> ox.Literal:
     return ox.Literal(text, datatype=XSD_INTEGER)
 
 
+_DECIMAL = re.compile(r"([+-]?)0*([0-9]*)(?:\.([0-9]*?)0*)?\Z", re.ASCII)
+
+
+def convert_decimal(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
+    """An ``xsd:decimal`` (a price, ``499.99``) in its canonical form (``+012.50`` is
+    ``12.5``), as Oxigraph keeps it and rdflib reads it; other text (``1,200``, ``1e3``, which
+    xsd:decimal does not allow) is told, and written as it is, as for ``integer``."""
+    for key, text in _items(em, rule, value):
+        match = _DECIMAL.match(text.strip())
+        if match is None or (not any(match.group(2, 3)) and "0" not in text):
+            em.report(
+                Severity.WARNING, key, f"{text!r} is not a number (like 499.99)", "map.decimal"
+            )
+            em.add(
+                subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=XSD_DECIMAL)
+            )
+            continue
+        sign, whole, fraction = match.group(1, 2, 3)
+        number = (whole or "0") + (f".{fraction}" if fraction else "")
+        if sign == "-" and number != "0":
+            number = "-" + number
+        em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(number, datatype=XSD_DECIMAL))
+
+
 def convert_integer(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
     for key, text in _items(em, rule, value):
         em.add(subject, em.m.term_iri(rule.properties[0]), _integer(em, key, text))
@@ -1760,6 +1785,7 @@ CONVERTERS: dict[str, Converter] = {
     "name": convert_name,
     "dateTime": convert_datetime,
     "integer": convert_integer,
+    "decimal": convert_decimal,
     "integer-pair": convert_integer_pair,
     "boolean": convert_boolean,
     "iri": convert_iri,

@@ -218,6 +218,7 @@ _SHAPE_CHECKED = frozenset(
         "map.timezone",
         "map.date",
         "map.integer",
+        "map.decimal",
         "map.boolean",
         "map.work-package-type",
         "map.media-type",

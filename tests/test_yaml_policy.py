@@ -1747,3 +1747,40 @@ def test_a_key_of_a_node_whose_owner_is_missing_names_what_the_owner_needs(
     (told,) = [d for d in done.diagnostics if d.key == "vendorDomain"]
     assert told.line == line and told.code == "map.node"
     assert "vendorName" in told.message and "needs vendorDomain" not in told.message
+
+
+@pytest.mark.parametrize(
+    ("written", "lexical", "told"),
+    [
+        ("499.99", "499.99", False),
+        ("'1.50'", "1.5", False),
+        ("12", "12", False),
+        ("+012.0", "12", False),
+        ("-0.0", "0", False),
+        (".5", "0.5", False),
+        ("'1,200'", "1,200", True),
+        ("1e3", "1e3", True),
+    ],
+)
+def test_a_decimal_key_writes_the_canonical_number_stores_and_rdflib_agree_on(
+    tmp_path: Path, written: str, lexical: str, told: bool
+) -> None:
+    """A price (499.99) could not be mapped without Python: the converters had whole numbers
+    only. ``as: decimal`` writes ``xsd:decimal`` in its canonical form (``1.50`` is ``1.5``,
+    as Oxigraph keeps it and rdflib reads it), other text as typed with a ``map.decimal``
+    warning, as ``integer`` does."""
+    mapper = _with_key({"property": "schema:price", "as": "decimal"})
+    source, line = _document(tmp_path, [f"alsoKnownAs: {written}"], drop=())
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    done = mapper.map(doc)
+    decimal = ox.NamedNode(XSD + "decimal")
+    (price,) = [t.object for t in done.triples if t.predicate.value == SCHEMA + "price"]
+    assert price == ox.Literal(lexical, datatype=decimal)
+    codes = [(d.key, d.line, d.code) for d in done.diagnostics]
+    assert (("alsoKnownAs", line, "map.decimal") in codes) is told
+    if not told:  # the term a store keeps is the one written
+        store = ox.Store()
+        store.add(ox.Quad(done.subject, ox.NamedNode(SCHEMA + "price"), price))  # type: ignore[arg-type]
+        assert [q.object for q in store] == [price]
