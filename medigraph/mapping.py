@@ -703,6 +703,14 @@ KEY_OPTIONS = frozenset(
 )
 """What a key of the mapping's ``keys:`` may say; anything else is a mistake (``elsee:``)."""
 
+_OPTION_OF = {
+    "same_as": "iri",
+    "schemes": "iri",
+    "relative_to": "iri",
+    "same_as_key": "json-list",
+}
+"""Options that only one converter reads (elsewhere they would be ignored, with no word)."""
+
 _NO_PROPERTY = frozenset({"variant", "json-list"})
 """Converters that write no property of their own (they check, or stand in for, another key)."""
 
@@ -740,6 +748,11 @@ def _check_rule(rule: KeyRule, known: frozenset[str], source: str) -> None:
     for scheme in options.get("schemes") or ():
         if scheme != scheme.lower():
             raise MappingError(f"{where}: schemes are written in lower case, not {scheme!r}")
+    for option, converter in _OPTION_OF.items():
+        if option in options and rule.converter != converter:
+            raise MappingError(
+                f"{where}: {option} is read by as: {converter}, not as: {rule.converter}"
+            )
     if "items" in options and not isinstance(options["items"], str):
         raise MappingError(f"{where}: items names what one item is (items: tag), as one text")
     if "items" in options and rule.converter not in ("text", "name"):

@@ -712,6 +712,12 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
         ("  person:\n", "  persn:\n", "kinds.person is missing"),
         ("    source_path: medigy:sourcePath\n", "", "document.provenance.source_path"),
         ('    separator: ":"\n', "    separator: 1\n", "kinds.topic.separator"),
+        # an option of another converter: same_as on a text key was silently never read
+        (
+            "  title: { property: schema:name, as: text }\n",
+            "  title: { property: schema:name, as: text, same_as: [linkTitle] }\n",
+            "key title: same_as is read by as: iri, not as: text",
+        ),
         # a person pattern that is no regular expression, or lacks the groups read
         ("    pattern: '^(?P<name>", "    pattern: '^((?P<name>", "kinds.person.pattern is no"),
         ("    pattern: '^(?P<name>", "    pattern: '^(?P<nam>", "must have the groups"),
