@@ -359,6 +359,7 @@ class Mapper:
                     f"{source}: key {rule.key}: else must list other keys of the mapping"
                 )
             _check_rule(rule, self.known_keys, source)
+        _check_variants(self.rules, source)
         for node in self.nodes.values():
             _check_node(node, self.nodes, self.known_keys, source)
         for at, rule in enumerate(self.fallbacks):
@@ -759,6 +760,26 @@ def _check_rule(rule: KeyRule, known: frozenset[str], source: str) -> None:
         raise MappingError(
             f"{where}: items is read by as: text and as: name, not as: {rule.converter}"
         )
+
+
+def _check_variants(rules: list[KeyRule], source: str) -> None:
+    """A ``variant_of`` key is listed in its key's ``same_as`` (which is what reads it: else
+    it is never checked nor stands in), and each key ``same_as`` lists says ``variant_of``
+    that key (else it is also written by a rule of its own)."""
+    by_key = {rule.key: rule for rule in rules}
+    for rule in rules:
+        target = rule.options.get("variant_of")
+        if target is not None and rule.key not in (by_key[target].options.get("same_as") or ()):
+            raise MappingError(
+                f"{source}: key {rule.key}: variant_of {target}, but {target}'s same_as does"
+                " not list it (which is what reads it)"
+            )
+        for other in rule.options.get("same_as") or ():
+            if other in by_key and by_key[other].options.get("variant_of") != rule.key:
+                raise MappingError(
+                    f"{source}: key {other}: listed in {rule.key}'s same_as, so it says"
+                    f" variant_of: {rule.key}"
+                )
 
 
 def _check_node(

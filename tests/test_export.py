@@ -718,6 +718,17 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
             "  title: { property: schema:name, as: text, same_as: [linkTitle] }\n",
             "key title: same_as is read by as: iri, not as: text",
         ),
+        # a variant its key does not list (never read), a same_as key that is no variant
+        (
+            "  link.original: { variant_of: link.href }\n",
+            "  link.original: { variant_of: link.href }\n  link.copy: { variant_of: link.href }\n",
+            "key link.copy: variant_of link.href, but link.href's same_as does not list it",
+        ),
+        (
+            "  link.original: { variant_of: link.href }\n",
+            "  link.original: { property: schema:url, as: iri }\n",
+            "key link.original: listed in link.href's same_as, so it says variant_of",
+        ),
         # a person pattern that is no regular expression, or lacks the groups read
         ("    pattern: '^(?P<name>", "    pattern: '^((?P<name>", "kinds.person.pattern is no"),
         ("    pattern: '^(?P<name>", "    pattern: '^(?P<nam>", "must have the groups"),
