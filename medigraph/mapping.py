@@ -360,6 +360,12 @@ class Mapper:
                 )
             _check_rule(rule, self.known_keys, source)
         _check_variants(self.rules, source)
+        for rule in self.rules:
+            if rule.key in self.ignored:
+                raise MappingError(
+                    f"{source}: key {rule.key} is under keys: and ignored: both (it is"
+                    " written, while --coverage would call it ignored): keep one"
+                )
         for node in self.nodes.values():
             _check_node(node, self.nodes, self.known_keys, source)
         for at, rule in enumerate(self.fallbacks):

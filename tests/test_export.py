@@ -729,6 +729,12 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
             "  link.original: { property: schema:url, as: iri }\n",
             "key link.original: listed in link.href's same_as, so it says variant_of",
         ),
+        # a key mapped and ignored: written, while --coverage called it ignored
+        (
+            "  owlType: selects the class (see classes)\n",
+            "  owlType: selects the class (see classes)\n  title: not wanted\n",
+            "key title is under keys: and ignored: both",
+        ),
         # a person pattern that is no regular expression, or lacks the groups read
         ("    pattern: '^(?P<name>", "    pattern: '^((?P<name>", "kinds.person.pattern is no"),
         ("    pattern: '^(?P<name>", "    pattern: '^(?P<nam>", "must have the groups"),
