@@ -291,6 +291,11 @@ class Mapper:
             _check_iri(str(iri), f"{source}: prefix {name}")
         for name, rel in spec.get("base_prefixes", {}).items():
             _check_prefix_name(name, source)
+            if name in self.prefixes:
+                raise MappingError(
+                    f"{source}: prefix {name} is under prefixes: and base_prefixes: both (the"
+                    " dumps would name one of them only): rename one"
+                )
             _check_iri(self.base + str(rel), f"{source}: prefix {name}")
         _check_iri_patterns(
             {k: v for k, v in spec.items() if k not in ("prefixes", "base_prefixes")},

@@ -729,6 +729,12 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
             "  link.original: { property: schema:url, as: iri }\n",
             "key link.original: listed in link.href's same_as, so it says variant_of",
         ),
+        # a prefix name given twice: the dumps' @prefix silently said only the base one
+        (
+            "prefixes:\n",
+            "prefixes:\n  image: http://example.org/img#\n",
+            "prefix image is under prefixes: and base_prefixes: both",
+        ),
         # a key mapped and ignored: written, while --coverage called it ignored
         (
             "  owlType: selects the class (see classes)\n",
