@@ -1345,7 +1345,7 @@ def _as_list(value: Value) -> list[Value] | None:
 
 
 def convert_media_type(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: Value) -> None:
-    table: dict[str, str] = em.m.kinds.get("media-type", {})
+    table = em.m.media_types
     for key, text in _items(em, rule, value):
         media = table.get(text.upper()) or (text if "/" in text else None)
         if media is None:

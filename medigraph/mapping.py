@@ -286,6 +286,10 @@ class Mapper:
         _check_classes(self.classes, self.fallbacks, source)
         _check_document(self.document_spec, source)
         _check_kinds(self.kinds, {rule.converter for rule in self.rules}, source)
+        self.media_types = {
+            str(name).upper(): media for name, media in self.kinds.get("media-type", {}).items()
+        }
+        """``kinds.media-type`` by its names in upper case: a value is matched in any case."""
         for name, iri in self.prefixes.items():
             _check_prefix_name(name, source)
             _check_iri(str(iri), f"{source}: prefix {name}")

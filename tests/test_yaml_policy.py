@@ -1784,3 +1784,21 @@ def test_a_decimal_key_writes_the_canonical_number_stores_and_rdflib_agree_on(
         store = ox.Store()
         store.add(ox.Quad(done.subject, ox.NamedNode(SCHEMA + "price"), price))  # type: ignore[arg-type]
         assert [q.object for q in store] == [price]
+
+
+def test_a_media_type_table_written_in_lower_case_is_read(tmp_path: Path) -> None:
+    """``kinds.media-type`` was looked up by the value in upper case only: a mapping that
+    wrote its names as ``heic: image/heic`` never matched ``heic`` nor ``HEIC``, each told as
+    an unknown format and written as typed."""
+    spec = yaml.safe_load((data_path("ontology") / "mapping.yaml").read_text())
+    spec["kinds"]["media-type"]["heic"] = "image/heic"
+    source, _line = _document(
+        tmp_path, ["featuredImage:", "  format: heic"], drop=("featuredImage",)
+    )
+    files, _ = discover([source])
+    doc, _problems = read_document(files[0])
+    assert doc is not None
+    done = Mapper(spec).map(doc)
+    assert not [d for d in done.diagnostics if d.code == "map.media-type"]
+    formats = {t.object for t in done.triples if t.predicate.value == SCHEMA + "encodingFormat"}
+    assert formats == {ox.Literal("image/heic")}
