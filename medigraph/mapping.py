@@ -377,6 +377,13 @@ class Mapper:
                 )
         for node in self.nodes.values():
             _check_node(node, self.nodes, self.known_keys, source)
+        for at, entry in enumerate(self.classes):
+            wp_key = entry.get("workPackageTypeKey")
+            if wp_key is not None and wp_key not in self.known_keys:
+                raise MappingError(
+                    f"{source}: classes.{at}: workPackageTypeKey names {wp_key!r}, not a key"
+                    " of the mapping"
+                )
         for at, rule in enumerate(self.fallbacks):
             for name in rule["when"]:
                 if name not in self.known_keys:

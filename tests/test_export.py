@@ -729,6 +729,12 @@ def test_a_mapping_key_or_node_written_wrong_is_refused_naming_it(
             "  link.original: { property: schema:url, as: iri }\n",
             "key link.original: listed in link.href's same_as, so it says variant_of",
         ),
+        # the key refining the class, misspelt: no document was ever refined, silently
+        (
+            "    workPackageTypeKey: openProjectWorkPackageType\n",
+            "    workPackageTypeKey: openProjectWorkpackageType\n",
+            "classes.0: workPackageTypeKey names 'openProjectWorkpackageType'",
+        ),
         # a prefix name given twice: the dumps' @prefix silently said only the base one
         (
             "prefixes:\n",
