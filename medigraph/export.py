@@ -33,7 +33,7 @@ from .documents import (
     site_root_refusal,
     unlisted,
 )
-from .mapping import DEFAULT_BASE, Mapper, load_mapping
+from .mapping import DEFAULT_BASE, Mapper, MappingError, load_mapping
 from .pipeline import (
     FileList,
     Processed,
@@ -270,7 +270,8 @@ def export(
     With ``validate``, the documents are first checked against the SHACL shapes and the
     ontology (:func:`medigraph.validation.validate`); when any violation is found nothing is
     written (``report.refused``; the previous dump is left as it was). ``shapes`` and
-    ``ontology`` are the files it checks against (default: the bundled ones).
+    ``ontology`` are the files it checks against (default: the bundled ones); ``ontology`` is
+    also what the store's ontology graph holds.
     """
     started = time.perf_counter()
     out = os.fspath(output)
@@ -296,6 +297,14 @@ def export(
     named = format_named_by(out)
     mismatch = named is not None and named.name != fmt.name
     mapper = load_mapping(mapping, base=base)  # fails fast (exit 2) on a broken mapping
+    ontology_graph_quads = None
+    if ontology is not None and store is not None:
+        from .store import ontology_quads
+
+        try:  # the store's ontology graph: read before anything is written
+            ontology_graph_quads = ontology_quads(base, ontology)
+        except (OSError, SyntaxError) as exc:
+            raise MappingError(f"ontology {ontology} cannot be read: {exc}") from exc
     checked: list[Diagnostic] = []
     if validate:
         from .validation import validate as check
@@ -373,7 +382,9 @@ def export(
             # A shard sees only part of the corpus: it can tell which graphs of its own files
             # are gone (the manifest records each graph's file), not which of the others'.
             scope = None if shard is None else in_shard(shard)
-            sync = stack.enter_context(StoreSync(store, base=base, scope=scope))
+            sync = stack.enter_context(
+                StoreSync(store, base=base, scope=scope, ontology=ontology_graph_quads)
+            )
             # A folder that cannot be listed hides its documents: they are not gone.
             sync.unlisted = len(unlisted(problems))
         stream = stack.enter_context(_large_writes(stack.enter_context(atomic_output(out))))

@@ -215,15 +215,17 @@ def ontology_graph(base: str = DEFAULT_BASE) -> ox.NamedNode:
     return ox.NamedNode(base + "graph/ontology")
 
 
-def ontology_quads(base: str = DEFAULT_BASE) -> list[ox.Quad]:
-    """Every ``ontology/*.ttl`` file, as quads in the ontology graph, in a stable order.
+def ontology_quads(base: str = DEFAULT_BASE, file: str | None = None) -> list[ox.Quad]:
+    """Every ``ontology/*.ttl`` file (or the Turtle ``file`` given instead), as quads in the
+    ontology graph, in a stable order.
 
     The ontology's blank nodes (OWL lists, ``owl:AllDisjointClasses``) are skolemised from a
     canonical labelling, so the same ontology always gives the same IRIs and content hash.
     """
     graph = ontology_graph(base)
     dataset = ox.Dataset()
-    for path in sorted(data_path("ontology").glob("*.ttl")):
+    files = [Path(file)] if file is not None else sorted(data_path("ontology").glob("*.ttl"))
+    for path in files:
         with path.open("rb") as stream:
             for quad in ox.parse(stream, format=ox.RdfFormat.TURTLE):
                 dataset.add(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
@@ -385,11 +387,14 @@ class StoreSync:
         delete: bool = True,
         batch_size: int = BATCH_SIZE,
         scope: Callable[[str], bool] | None = None,
+        ontology: list[ox.Quad] | None = None,
     ) -> None:
         self.path = Path(path)
         self.base = base
         self.delete = delete
         self.scope = scope
+        self.ontology = ontology
+        """The ontology graph's quads, when not the bundled ontology's."""
         """For an export of part of the corpus (a shard): whether a file (its path under the
         PATHs) is in that part; only the graphs of such files are removed when not exported."""
         self.batch_size = batch_size
@@ -428,7 +433,7 @@ class StoreSync:
             raise
         self._drop_other_bases()
         self.plan = _read_plan(self._store, self.base, self.delete, self.scope)
-        quads = ontology_quads(self.base)
+        quads = self.ontology if self.ontology is not None else ontology_quads(self.base)
         nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         self._consider(ontology_graph(self.base).value, hashlib.sha256(nquads).hexdigest(), quads)
         self._store.update(_marking(self.base, started=True))

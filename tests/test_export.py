@@ -1266,3 +1266,36 @@ def test_export_validate_checks_against_the_shapes_and_ontology_given(tmp_path: 
     assert code == 1 and "price above 10" in said, said
     refused = CliRunner().invoke(cli, ["export", str(doc.parent), "--shapes", str(shapes)])
     assert refused.exit_code == 2 and "--validate" in refused.output
+
+
+def test_the_store_holds_the_ontology_export_is_given(tmp_path: Path) -> None:
+    """The store's ontology graph was always the bundled ontology: a mapping's new class
+    (medigy:OfferingListing ⊑ schema:Product) was in the dumps but its place in the ontology
+    was not in the store, so no query could follow it. ``--ontology`` (which export --validate
+    checks against) is now also the store's ontology graph, replaced when it changes."""
+    from medigraph.resources import data_path
+    from medigraph.store import ontology_graph, open_read_only
+
+    ontology = tmp_path / "medigy.ttl"
+    bundled = (data_path("ontology") / "medigy.ttl").read_text(encoding="utf-8")
+    ontology.write_text(
+        bundled + "\nmedigy:OfferingListing a owl:Class ; rdfs:subClassOf schema:Product .\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    offering = "<https://medigy.com/ontology/OfferingListing>"
+
+    def ontology_says() -> bool:
+        graph = ontology_graph().value
+        ask = f"ASK {{ GRAPH <{graph}> {{ {offering} ?p ?o }} }}"
+        return bool(open_read_only(store).query(ask))
+
+    def run(*extra: str) -> int:
+        args = ["export", str(SEED), "-o", str(tmp_path / "d.ttl"), "--store", str(store)]
+        return CliRunner().invoke(cli, [*args, "--no-cache", *extra]).exit_code
+
+    assert run("--ontology", str(ontology)) == 0 and ontology_says()
+    assert run() == 0 and not ontology_says()  # the bundled one again
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("medigy:x a", encoding="utf-8")
+    assert run("--ontology", str(broken)) == 2 and not ontology_says()
