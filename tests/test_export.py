@@ -1299,3 +1299,7 @@ def test_the_store_holds_the_ontology_export_is_given(tmp_path: Path) -> None:
     broken = tmp_path / "broken.ttl"
     broken.write_text("medigy:x a", encoding="utf-8")
     assert run("--ontology", str(broken)) == 2 and not ontology_says()
+    # with neither --validate nor a store, --ontology would be ignored: refused
+    alone = ["export", str(SEED), "-o", "-", "--ontology", str(ontology)]
+    done = CliRunner().invoke(cli, alone)
+    assert done.exit_code == 2 and "has neither" in done.output

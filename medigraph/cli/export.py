@@ -119,6 +119,11 @@ def export_command(
     """
     if shapes and not validate:
         raise click.UsageError("--shapes is what --validate checks against: give --validate too")
+    if ontology and not validate and _store_for(output, store_path, no_store) is None:
+        raise click.UsageError(
+            "--ontology is what --validate checks against and the store holds: this export"
+            " has neither (give --validate or --store)"
+        )
     try:
         with progress("exporting", quiet=quiet, writes_stdout=_to_stdout(output)) as (
             start,
