@@ -393,10 +393,10 @@ class StoreSync:
         self.base = base
         self.delete = delete
         self.scope = scope
-        self.ontology = ontology
-        """The ontology graph's quads, when not the bundled ontology's."""
         """For an export of part of the corpus (a shard): whether a file (its path under the
         PATHs) is in that part; only the graphs of such files are removed when not exported."""
+        self.ontology = ontology
+        """The ontology graph's quads, when not the bundled ontology's."""
         self.batch_size = batch_size
         self.plan = SyncPlan({}, delete=delete)
         self.kept_removals: list[str] = []
