@@ -804,7 +804,72 @@ class Options:
 
 _SHAPE_TERMS = (SH.targetClass, SH["class"])
 """What a shape says a node must be an instance of (a path to an undeclared property is told
-at the documents that write it, as any undeclared term is)."""
+at the documents that write it, as any undeclared term is, and warned of by
+:func:`_shape_path_warnings`)."""
+
+CHECK_SHAPE_PATH = "shapes.declared-path"
+
+_PATH_PARTS = (
+    RDF.first,
+    RDF.rest,
+    SH.inversePath,
+    SH.alternativePath,
+    SH.zeroOrMorePath,
+    SH.oneOrMorePath,
+    SH.zeroOrOnePath,
+)
+"""What a SHACL path is built of: a sequence (an RDF list), or an inverse, alternative or
+repeated path of other paths."""
+
+
+def _path_terms(graph: rdflib.Graph, path: rdflib.term.Node) -> list[rdflib.URIRef]:
+    """The IRIs of the properties a SHACL path goes through, whatever its form."""
+    found: list[rdflib.URIRef] = []
+    todo, seen = [path], set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, rdflib.URIRef):
+            if node != RDF.nil:
+                found.append(node)
+            continue
+        for predicate in _PATH_PARTS:
+            todo.extend(graph.objects(node, predicate))
+    return found
+
+
+def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]:
+    """A shape's ``sh:path`` (or a part of a sequence, inverse or alternative path) that names
+    a Medigy property the ontology does not declare (``medigy:masthead`` for
+    ``medigy:mastHead``): no document writes it, so the shape checks nothing and no document
+    is told of the term. A warning, not a refusal: a property still missing from an ontology
+    the documents do write is told at their keys as well (an error there)."""
+    out: list[Diagnostic] = []
+    told: set[tuple[str, str]] = set()
+    for shape, path in shapes.graph.subject_objects(SH.path):
+        for term in _path_terms(shapes.graph, path):
+            iri = str(term)
+            if not iri.startswith(MEDIGY) or iri in ontology.declared:
+                continue
+            shape_id = shapes.shape_id(shape)
+            if (shape_id, iri) in told:
+                continue
+            told.add((shape_id, iri))
+            out.append(
+                Diagnostic(
+                    "",
+                    None,
+                    None,
+                    Severity.WARNING,
+                    f"shapes file {shapes.file}: {shape_id} has a path through"
+                    f" medigy:{iri[len(MEDIGY) :]}, which the ontology {ontology.file} does not"
+                    " declare: a typo (the shape checks nothing), or a property to add to it",
+                    CHECK_SHAPE_PATH,
+                )
+            )
+    return sorted(out, key=diagnostic_order)
 
 
 def _check_shape_terms(shapes: Shapes, ontology: Ontology) -> None:
@@ -839,6 +904,8 @@ class Engine:
         self.shapes = Shapes(Path(options.shapes) if options.shapes else default_shapes())
         self.ontology = Ontology(Path(options.ontology) if options.ontology else default_ontology())
         _check_shape_terms(self.shapes, self.ontology)
+        self.shape_warnings = _shape_path_warnings(self.shapes, self.ontology)
+        """Paths of the shapes through undeclared Medigy properties, told once per run."""
         try:
             self.mapper = load_mapping(options.mapping, base=options.base)
         except Exception as exc:
@@ -1448,7 +1515,7 @@ def validate(
     if not listed:
         raise _nothing_to_check(paths, problems)
     report = ValidationReport(
-        general=list(problems),
+        general=[*problems, *engine.shape_warnings],
         shapes=str(engine.shapes.file),
         origin=os.fspath(paths[0]) if paths else "",
     )
@@ -1647,7 +1714,11 @@ def validate_graph(
             f"no documents in {file} (no graph record naming a document's source file, as"
             " medigraph export writes one for each): nothing to check"
         )
-    report = ValidationReport(shapes=str(engine.shapes.file), origin=os.fspath(file))
+    report = ValidationReport(
+        general=list(engine.shape_warnings),
+        shapes=str(engine.shapes.file),
+        origin=os.fspath(file),
+    )
     raw = engine.shacl(triples) + engine.ontology_check(triples)
     report.results = sorted({r[0] for r in raw}, key=result_order)
     docs: dict[str, tuple[Document | None, _Traced | None]] = {}

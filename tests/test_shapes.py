@@ -626,3 +626,43 @@ def test_a_shape_naming_a_medigy_term_the_ontology_does_not_declare_is_refused(
     term = typo.split()[-1]
     assert term in str(refused.value) and str(shapes) in str(refused.value)
     assert "does not declare" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "typo", "term"),
+    [
+        ("sh:path medigy:mastHead", "sh:path medigy:masthead", "medigy:masthead"),
+        (
+            "sh:path medigy:mastHead",
+            "sh:path ( medigy:mastHead medigy:mastHeed )",
+            "medigy:mastHeed",
+        ),
+        (
+            "sh:path medigy:mastHead",
+            "sh:path [ sh:alternativePath ( medigy:mastHead [ sh:inversePath medigy:mstHead ] ) ]",
+            "medigy:mstHead",
+        ),
+    ],
+)
+def test_a_shape_path_through_an_undeclared_medigy_property_is_warned_of(
+    tmp_path: Path, written: str, typo: str, term: str
+) -> None:
+    """A typo in a shape's sh:path (medigy:masthead) made the shape check nothing, silently:
+    no document writes the term, so the undeclared-term check never saw it. The run warns,
+    naming the shapes file, the shape and the term, in a plain path as in a sequence,
+    alternative or inverse one."""
+    from medigraph.diagnostics import Severity
+    from medigraph.validation import validate
+
+    text = SHAPES.read_text(encoding="utf-8")
+    assert written in text
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
+    report = validate([SEED], shapes=str(shapes), jobs=1)
+    told = [d for d in report.diagnostics if d.code == "shapes.declared-path"]
+    assert len(told) == 1, told
+    assert told[0].severity == Severity.WARNING
+    assert term in told[0].message and str(shapes) in told[0].message
+    assert "CommunityShape" in told[0].message
+    # the bundled shapes name no undeclared property
+    assert not [d for d in validate([SEED], jobs=1).diagnostics if d.code == "shapes.declared-path"]
