@@ -129,9 +129,11 @@ class DocumentGraph:
         return sum(len(line.encode("utf-8")) + 1 for line in self.lines)
 
 
-def ontology_document(base: str = DEFAULT_BASE) -> DocumentGraph:
-    """The bundled ontology's graph, pushed with the documents as the embedded store has it."""
-    lines = [triple_line(q.subject, q.predicate, q.object) for q in ontology_quads(base)]
+def ontology_document(base: str = DEFAULT_BASE, file: str | None = None) -> DocumentGraph:
+    """The bundled ontology's graph (or that of the Turtle ``file`` given instead), pushed with
+    the documents as the embedded store has it."""
+    quads = ontology_quads(base, file)
+    lines = [triple_line(q.subject, q.predicate, q.object) for q in quads]
     return DocumentGraph(ontology_graph(base).value, "ontology", lines)
 
 
@@ -677,6 +679,7 @@ def push(
     on_sent: Callable[[int], None] | None = None,
     plan_out: Callable[[str, str], None] | None = None,
     drafts: bool = False,
+    ontology: str | os.PathLike[str] | None = None,
 ) -> PushReport:
     """Synchronise the document graphs of ``paths`` (or of a TriG/N-Quads ``dump``) into a store.
 
@@ -689,7 +692,9 @@ def push(
     No document under ``paths`` (no document graph in the dumps) is a :class:`PushError`
     unless ``allow_empty``: pushing nothing removes every graph a push under ``base`` wrote,
     the ontology's and the manifest included (an empty checkout must not unpublish the
-    site).
+    site). ``ontology`` (a Turtle file) is pushed as the ontology's graph instead of the
+    bundled ontology, as ``export --ontology`` keeps it in the embedded store; one that cannot
+    be read is a :class:`PushError`.
     Whatever can be refused without the store (arguments, the mapping, an empty corpus) is
     refused before it is contacted: a mistyped folder is not hidden behind a network error.
     """
@@ -707,7 +712,8 @@ def push(
         raise PushUsageError("the byte budget must be at least 1000 bytes")
     if not 0 < timeout <= MAX_TIMEOUT_S or retries < 0:  # as --timeout and --retries are checked
         raise PushUsageError(f"timeout {timeout} s and {retries} retries: no request can be sent")
-    _refuse_missing([*paths, *(dumps or [])])
+    ontology = None if ontology is None else os.fspath(ontology)
+    _refuse_missing([*paths, *(dumps or []), *([] if ontology is None else [ontology])])
     _refuse_repeated(dumps or [])
     try:
         check_base(base)
@@ -727,6 +733,10 @@ def push(
         raise PushError(str(exc)) from exc
     except ValueError as exc:  # the endpoint's URLs
         raise PushUsageError(str(exc)) from None
+    try:  # the store's ontology graph: read before the store is contacted
+        ontology_graph_document = ontology_document(base, ontology)
+    except (OSError, SyntaxError) as exc:
+        raise PushError(f"ontology {ontology} cannot be read: {exc}; nothing pushed") from exc
     report = PushReport(endpoint=public_url(client.update_url), dry_run=dry_run)
     manifest = manifest_graph(base).value
     sender: _Sender | None = None
@@ -817,7 +827,7 @@ def push(
         # The ontology goes with the documents, as in the embedded store: the saved queries
         # follow rdfs:subClassOf* through it, and must answer the same on both. Offered with
         # the first document graph: a push with none (--allow-empty) removes it too.
-        ontology: DocumentGraph | None = ontology_document(base)
+        ontology_graph_offered: DocumentGraph | None = ontology_graph_document
         for entry in source:
             report.read += 1
             if isinstance(entry, DocumentGraph) and not drafts and _is_draft(entry, draft_lines):
@@ -895,15 +905,17 @@ def push(
                         )
                     )
                     continue
-            if ontology is not None:
-                offer(ontology)
-                ontology = None
+            if ontology_graph_offered is not None:
+                offer(ontology_graph_offered)
+                ontology_graph_offered = None
             offer(doc)
         # No document graph pushed or kept: every graph a push wrote under this base goes,
         # the ontology's and the manifest too (the next push starts afresh).
         emptied = allow_empty and delete and not keep_all and not plan.seen
-        if ontology is not None and not emptied:
-            offer(ontology)  # the documents are all rejected (and keep their graphs), say
+        if ontology_graph_offered is not None and not emptied:
+            offer(
+                ontology_graph_offered
+            )  # the documents are all rejected (and keep their graphs), say
         if not dry_run:
             sender.flush()
             sender.wait()

@@ -1573,3 +1573,57 @@ def test_diagnostics_are_shown_when_the_push_fails(
     assert result.exit_code == 2, result.output
     assert "HTTP 503" in result.stderr
     assert f"{victim}:" in result.stderr and "64-bit" in result.stderr
+
+
+# --------------------------------------------------------------------------- --ontology
+
+
+def test_push_ontology_is_the_stores_ontology_graph(
+    oxigraph_server: OxigraphServer, corpus: Path, base: str, tmp_path: Path
+) -> None:
+    """push always sent the bundled ontology as the store's ontology graph, while export
+    --ontology kept the given one in the embedded store: the saved queries, which follow
+    rdfs:subClassOf* through it, answered otherwise on the two. push --ontology (and push's
+    ontology=) sends the given one; one that does not parse is refused (exit 2) before the
+    store is contacted."""
+    bundled = Path(__file__).parent.parent / "ontology" / "medigy.ttl"
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(
+        bundled.read_text(encoding="utf-8")
+        + "\nmedigy:Webinar a owl:Class ; rdfs:subClassOf medigy:Offering .\n",
+        encoding="utf-8",
+    )
+    server = oxigraph_server
+    args = [
+        "push",
+        str(corpus),
+        "--endpoint",
+        server.query_endpoint,
+        "--update-endpoint",
+        server.update_endpoint,
+        "--base",
+        base,
+        "-j",
+        "1",
+    ]
+    done = CliRunner().invoke(cli, [*args, "--ontology", str(mine)])
+    assert done.exit_code == 0, done.output
+    graph = ontology_document(base).graph
+    stored = store_lines(server, graph)
+    assert sorted(stored) == sorted(ontology_document(base, str(mine)).lines)
+    assert any("ontology/Webinar>" in line for line in stored)
+    # the API's ontology=, and back to the bundled one without it
+    do_push(server, corpus, base)
+    assert sorted(store_lines(server, graph)) == sorted(ontology_document(base).lines)
+    do_push(server, corpus, base, ontology=mine)
+    assert sorted(store_lines(server, graph)) == sorted(ontology_document(base, str(mine)).lines)
+
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("medigy:Webinar a owl:Class ;;; .\n", encoding="utf-8")
+    unreachable = ["--endpoint", f"http://{LOOPBACK}:9/query", "--retries", "0"]
+    refused = CliRunner().invoke(
+        cli, ["push", str(corpus), *unreachable, "--ontology", str(broken), "-j", "1"]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert f"ontology {broken} cannot be read" in refused.stderr
+    assert "did not answer" not in refused.stderr and "connect" not in refused.stderr

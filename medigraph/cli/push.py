@@ -89,6 +89,12 @@ from ._common import (
     show_default=True,
     help="Retries (with backoff) after connection errors, timeouts and 5xx answers.",
 )
+@click.option(
+    "--ontology",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Turtle ontology pushed as the store's ontology graph instead of the bundled one (as"
+    " export --ontology keeps it in the embedded store); one that does not parse is exit 2.",
+)
 @base_option("Base IRI for minted IRIs (and the manifest).")
 @mapping_option
 @jobs_option("Worker processes for mapping (default: number of cores).")
@@ -108,6 +114,7 @@ def push_command(
     drafts: bool,
     timeout: float,
     retries: int,
+    ontology: str | None,
     base: str,
     mapping: str | None,
     jobs: int | None,
@@ -165,6 +172,7 @@ def push_command(
                 mapping=mapping,
                 timeout=timeout,
                 retries=retries,
+                ontology=ontology,
                 on_start=start,
                 on_document=lambda _source: advance(),
                 plan_out=show,
