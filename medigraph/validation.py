@@ -952,7 +952,7 @@ class Engine:
         details = set(report.objects(None, SH.detail))
         found = [n for n in report.subjects(RDF.type, SH.ValidationResult) if n not in details]
         nodes = self._not_inherited(report, found)
-        return [self._result(report, node) for node in nodes]
+        return [self._result(report, node, data) for node in nodes]
 
     def _not_inherited(
         self, report: rdflib.Graph, nodes: list[rdflib.term.Node]
@@ -997,7 +997,46 @@ class Engine:
             any(cls != t and cls in self.ontology.ancestors(t) for t in theirs) for cls in mine
         )
 
-    def _result(self, g: rdflib.Graph, node: rdflib.term.Node) -> tuple[Result, Any, Any, Any]:
+    def _classes_not_allowed(
+        self, shape_node: rdflib.term.Node | None, value: rdflib.term.Node, data: rdflib.Graph
+    ) -> str | None:
+        """Why a value fails a shape's ``sh:or`` of classes (``mgs:DocumentGraphShape``'s
+        ``medigy:Content`` or ``medigy:CommunityContent``) when its class is none of them: a
+        content class of a mapping of one's own, which the shape must list (checked without
+        inference, sh:class does not follow the ontology's rdfs:subClassOf); else None."""
+        graph = self.shapes.graph
+        members = graph.value(shape_node, SH["or"]) if shape_node is not None else None
+        if members is None:
+            return None
+        # Only the provenance shape's: its message blames medigraph (a kind shape's, which
+        # asks for a class of the document's own type, tells the editor's key already).
+        graph_class = self.mapper.term(self.mapper.document_spec["provenance"]["graph_class"])
+        owner = graph.value(None, SH.property, shape_node)
+        if owner is None or rdflib.URIRef(graph_class.value) not in set(
+            graph.objects(owner, SH.targetClass)
+        ):
+            return None
+        allowed: list[str] = []
+        for member in rdflib.collection.Collection(graph, members):
+            classes = list(graph.objects(member, SH["class"]))
+            if len(classes) != 1 or len(set(graph.predicates(member, None))) != 1:
+                return None  # not an sh:or of classes alone
+            allowed.append(str(classes[0]))
+        types = sorted(str(t) for t in data.objects(value, RDF.type))
+        if not types or any(t in allowed for t in types):
+            return None
+        named = " and ".join(_curie(t) for t in types)
+        listed = " or ".join(_curie(a) for a in allowed)
+        return (
+            f"the content item is a {named}, not a {listed} as this shape asks (without"
+            f" inference, subclasses do not count): add [ sh:class {_curie(types[0])} ] to its"
+            f" sh:or in {self.shapes.file}, or make it a subclass of one in the ontology and"
+            " validate with --inference rdfs"
+        )
+
+    def _result(
+        self, g: rdflib.Graph, node: rdflib.term.Node, data: rdflib.Graph | None = None
+    ) -> tuple[Result, Any, Any, Any]:
         focus = to_ox(g.value(node, SH.focusNode))
         raw_path = g.value(node, SH.resultPath)
         path = ox.NamedNode(str(raw_path)) if isinstance(raw_path, rdflib.URIRef) else None
@@ -1020,6 +1059,12 @@ class Engine:
             if messages
             else f"does not conform to {self.shapes.shape_id(shape_node)}"
         )
+        if (
+            component == str(SH.OrConstraintComponent)
+            and raw_value is not None
+            and data is not None
+        ):
+            message = self._classes_not_allowed(shape_node, raw_value, data) or message
         result = Result(
             str(focus),
             str(path) if path is not None else (raw_path.n3() if raw_path is not None else None),

@@ -1855,3 +1855,47 @@ def test_a_stand_in_for_date_is_told_once_at_its_key(
     from_dump = validate_graph(dump, root=docs)
     assert [(d.line, d.key, d.severity, d.message) for d in from_dump.diagnostics] == told
     assert from_dump.results == report.results
+
+
+def test_a_content_class_the_document_graph_shape_does_not_list_is_named(tmp_path: Path) -> None:
+    """A mapping's new content class (medigy:Webinar), not added to mgs:DocumentGraphShape's
+    sh:or, failed every document with "the document graph must describe exactly one content
+    item (medigraph error)", blaming medigraph; the message names the class and says what to
+    do. With --inference rdfs (the class a subclass of medigy:Content) it conforms there."""
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(
+        (ROOT / "ontology" / "mapping.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "classes:\n",
+            "classes:\n  - owlType: Medigy Webinars\n    class: medigy:Webinar\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    ontology = tmp_path / "onto.ttl"
+    ontology.write_text(
+        (ROOT / "ontology" / "medigy.ttl").read_text(encoding="utf-8")
+        + "\nmedigy:Webinar a owl:Class ; rdfs:subClassOf medigy:Content .\n",
+        encoding="utf-8",
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "w.md").write_text(
+        "---\ntitle: A webinar\nmdName: webinar-one\nowlType: Medigy Webinars\n"
+        "date: 2024-01-01T10:00:00Z\ndescription: A webinar.\n---\nBody.\n",
+        encoding="utf-8",
+    )
+    options = {"mapping": str(mapping), "ontology": str(ontology), "jobs": 1}
+    told = [
+        d
+        for d in validate([docs], **options).diagnostics  # type: ignore[arg-type]
+        if d.shape and "DocumentGraphShape" in d.shape
+    ]
+    assert len(told) == 1, told
+    message = told[0].message
+    assert "medigraph error" not in message
+    assert "medigy:Webinar" in message and "--inference rdfs" in message
+    assert "[ sh:class medigy:Webinar ]" in message
+    inferred = validate([docs], inference="rdfs", **options)  # type: ignore[arg-type]
+    assert not [d for d in inferred.diagnostics if d.shape and "DocumentGraphShape" in d.shape]
