@@ -381,11 +381,17 @@ QUERY_PREFIXES = {
 and ``validate --format turtle`` writes a SHACL report."""
 
 
-def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+def default_prefixes(
+    base: str = DEFAULT_BASE, mapping: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
     """The prefixes predeclared in every query: the mapping's vocabularies and minted IRIs,
     ``source:`` for its source files' IRIs (``source/<path>`` under the base, which the
     dumps, written with the mapping's prefixes only, leave in full), and
-    :data:`QUERY_PREFIXES`. A new dict each time, the caller's to change."""
+    :data:`QUERY_PREFIXES`. The bundled mapping's, or those of the ``mapping`` file given
+    (read each time; a broken one raises :class:`~medigraph.mapping.MappingError`). A new
+    dict each time, the caller's to change."""
+    if mapping is not None:
+        return _prefixes_of(base, os.fspath(mapping))
     return dict(_default_prefixes(base))
 
 
@@ -393,7 +399,11 @@ def default_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
 def _default_prefixes(base: str) -> dict[str, str]:
     """:func:`default_prefixes`, made once per base (never given out: a caller that added a
     prefix to it, or took one out, changed every later query's)."""
-    mapper = load_mapping(None, base=base)
+    return _prefixes_of(base, None)
+
+
+def _prefixes_of(base: str, mapping: str | None) -> dict[str, str]:
+    mapper = load_mapping(mapping, base=base)
     prefixes = mapper.all_prefixes()
     source = str(mapper.document_spec.get("source", "")).partition("{")[0]
     if source.endswith("/"):

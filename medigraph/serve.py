@@ -213,12 +213,16 @@ def make_server(
     timeout: float = DEFAULT_TIMEOUT_S,
     base: str = DEFAULT_BASE,
     workers: int | None = None,
+    mapping: str | os.PathLike[str] | None = None,
 ) -> QueryServer:
     """A server bound to ``host:port`` (0: a free port), not yet serving (call ``serve_forever``).
 
     ``workers`` queries run at once, each in a process of its own (default: the cores, at
-    most 4); ``server_close`` ends them."""
+    most 4); ``server_close`` ends them. The prefixes predeclared in its queries are the
+    bundled mapping's, or the ``mapping`` file's (a broken one raises
+    :class:`~medigraph.mapping.MappingError`, before the store is opened)."""
     check_timeout(timeout)
+    prefixes = default_prefixes(base, mapping)
     if workers is not None and workers < 1:  # none would ever answer: every query a 503
         raise ValueError(f"workers must be at least 1 (or None: the cores, at most 4): {workers}")
     if not _is_store(Path(store_path)):
@@ -248,7 +252,7 @@ def make_server(
         locked = False
     size = workers or min(4, os.cpu_count() or 1)
     try:
-        server = QueryServer((host, port), store, default_prefixes(base), timeout, store_path, size)
+        server = QueryServer((host, port), store, prefixes, timeout, store_path, size)
     except BaseException as exc:
         # A port in use, a bad base: the error's frames hold the store, and with it the lock,
         # for as long as the caller keeps the error (a REPL keeps the last one).

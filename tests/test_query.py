@@ -2485,3 +2485,46 @@ def test_no_store_is_a_store_error_as_the_readme_says(tmp_path: Path) -> None:
             run_embedded("ASK {}", store=where)
         assert isinstance(raised.value, StoreError) and not isinstance(raised.value, QueryError)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_query_and_serve_predeclare_the_prefixes_of_a_mapping_given(
+    store: Path, tmp_path: Path
+) -> None:
+    """query predeclared only the bundled mapping's prefixes: a query over an export made with
+    --mapping mine.yaml had to declare the prefixes only that mapping has. query --mapping
+    (and serve --mapping) predeclare them, and --prefixes lists them; a broken one is exit 2."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        (ROOT / "ontology" / "mapping.yaml")
+        .read_text(encoding="utf-8")
+        .replace("base_prefixes:\n", "base_prefixes:\n  item: content/\n", 1)
+        .replace("prefixes:\n", "prefixes:\n  ex: http://example.org/ns#\n", 1),
+        encoding="utf-8",
+    )
+    question = (
+        "SELECT ?t WHERE { item:1e85cdb8-f16a-503d-af11-ae932e4836ef schema:name ?t } # ex:nothing"
+    )
+    args = ["query", "--store", str(store), "--format", "csv"]
+    without = CliRunner().invoke(cli, [*args, question])
+    assert without.exit_code == 2 and "item" in without.stderr, without.output
+    given = CliRunner().invoke(cli, [*args, "--mapping", str(mine), question])
+    assert given.exit_code == 0, given.output
+    assert "Why Naïve Enrollment Targets" in given.stdout
+    listed = CliRunner().invoke(cli, ["query", "--prefixes", "--mapping", str(mine)]).stdout
+    assert "PREFIX item: <https://medigy.com/content/>" in listed
+    assert "PREFIX ex: <http://example.org/ns#>" in listed
+    assert "PREFIX item:" not in CliRunner().invoke(cli, ["query", "--prefixes"]).stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nprefixes: [\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, [*args, "--mapping", str(broken), question])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+
+    from medigraph.query import default_prefixes
+    from medigraph.serve import make_server
+
+    server = make_server(store, port=0, workers=1, mapping=mine)
+    try:
+        assert server.prefixes["item"] == "https://medigy.com/content/"
+    finally:
+        server.server_close()
+    assert default_prefixes(mapping=mine)["ex"] == "http://example.org/ns#"

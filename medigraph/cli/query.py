@@ -12,6 +12,7 @@ from typing import IO
 
 import click
 
+from ..mapping import MappingError
 from ..query import (
     DEFAULT_TIMEOUT_S,
     FORMATS,
@@ -29,7 +30,15 @@ from ..query import (
 )
 from ..store import DEFAULT_STORE, StoreError, StoreMissing
 from . import cli
-from ._common import Fatal, base_option, given, log_to_stderr, refuse_unless, timeout_option
+from ._common import (
+    Fatal,
+    base_option,
+    given,
+    log_to_stderr,
+    mapping_option,
+    refuse_unless,
+    timeout_option,
+)
 
 _FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples"}
 """The export's names of the graph formats, taken here too."""
@@ -76,6 +85,7 @@ def _refuse_with_a_listing(list_queries: bool, list_prefixes: bool) -> None:
     if list_queries:
         refuse_unless(False, given(*ASKING), "to a query, not with --list")
         refuse_unless(False, given("base"), "to a query or --prefixes, not with --list")
+        refuse_unless(False, given("mapping"), "to a query or --prefixes, not with --list")
     if list_prefixes:
         refuse_unless(False, given(*ASKING), "to a query, not with --prefixes")
 
@@ -158,6 +168,12 @@ store_option = click.option(
 @timeout_option("Give up after this many seconds.", DEFAULT_TIMEOUT_S)
 @base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
 @click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Predeclare this mapping's prefixes instead of the bundled mapping's (that of an"
+    " export --mapping).",
+)
+@click.option(
     "--list",
     "list_queries",
     is_flag=True,
@@ -177,6 +193,7 @@ def query_command(
     union_default_graph: bool,
     timeout: float,
     base: str,
+    mapping: str | None,
     list_queries: bool,
     list_prefixes: bool,
     quiet: bool,
@@ -205,7 +222,10 @@ def query_command(
         raise click.UsageError("--list and --prefixes take no query")
     _refuse_with_a_listing(list_queries, list_prefixes)
     refuse_unless(not endpoint, given("store_path"), "to the embedded store, not with --endpoint")
-    prefixes = default_prefixes(base)
+    try:
+        prefixes = default_prefixes(base, mapping)
+    except MappingError as exc:
+        raise Fatal(str(exc)) from None
     if list_prefixes:
         lines = (f"PREFIX {name}: <{iri}>\n" for name, iri in sorted(prefixes.items()))
         _write_utf8("".join(lines))
@@ -380,7 +400,10 @@ def _warn_if_unfinished(store_path: str, base: str) -> None:
 )
 @timeout_option("Per-query time limit in seconds.", DEFAULT_TIMEOUT_S)
 @base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
-def serve_command(store_path: str, host: str, port: int, timeout: float, base: str) -> None:
+@mapping_option
+def serve_command(
+    store_path: str, host: str, port: int, timeout: float, base: str, mapping: str | None
+) -> None:
     """Serve the embedded store as a read-only SPARQL 1.1 endpoint, with a query page.
 
     GET/POST /query (SPARQL 1.1 Protocol, results as JSON, XML, CSV or TSV, graphs as
@@ -394,7 +417,11 @@ def serve_command(store_path: str, host: str, port: int, timeout: float, base: s
 
     _warn_if_unfinished(store_path, base)
     try:
-        server = make_server(store_path, host=host, port=port, timeout=timeout, base=base)
+        server = make_server(
+            store_path, host=host, port=port, timeout=timeout, base=base, mapping=mapping
+        )
+    except MappingError as exc:
+        raise Fatal(str(exc)) from None
     except StoreMissing as exc:
         raise Fatal(f"{exc}; {SERVE_NO_STORE_HINT}") from None
     except StoreError as exc:
