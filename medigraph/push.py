@@ -697,6 +697,8 @@ def push(
     be read is a :class:`PushError`.
     Whatever can be refused without the store (arguments, the mapping, an empty corpus) is
     refused before it is contacted: a mistyped folder is not hidden behind a network error.
+    Documents that are all left out (drafts, unpublished or section pages) are refused only
+    when the store holds graphs the push would remove: that needs the store's manifest.
     """
     started = time.perf_counter()
     paths = path_list(paths)
