@@ -326,7 +326,9 @@ def export(
             refused.seconds = time.perf_counter() - started
             return refused
         # reading and mapping problems come again from the export itself
-        checked = [d for d in verdict.diagnostics if d.code.startswith(("shacl.", "ontology."))]
+        checked = [
+            d for d in verdict.diagnostics if d.code.startswith(("shacl.", "ontology.", "shapes."))
+        ]
     settings = Settings(mapping_path=mapping, base=base, fmt=fmt, nquads=store is not None)
     report = Report(output=out, diagnostics=checked)
     if mismatch:

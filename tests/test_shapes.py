@@ -666,3 +666,23 @@ def test_a_shape_path_through_an_undeclared_medigy_property_is_warned_of(
     assert "CommunityShape" in told[0].message
     # the bundled shapes name no undeclared property
     assert not [d for d in validate([SEED], jobs=1).diagnostics if d.code == "shapes.declared-path"]
+
+
+def test_export_validate_tells_a_shape_path_through_an_undeclared_medigy_property(
+    tmp_path: Path,
+) -> None:
+    """export --validate keeps the shapes' own warning, as it keeps the shapes' results."""
+    from medigraph.export import export
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        SHAPES.read_text(encoding="utf-8").replace(
+            "sh:path medigy:mastHead", "sh:path medigy:masthead", 1
+        ),
+        encoding="utf-8",
+    )
+    report = export(
+        [SEED], tmp_path / "out.nq", validate=True, shapes=str(shapes), jobs=1, cache=False
+    )
+    told = [d for d in report.diagnostics if d.code == "shapes.declared-path"]
+    assert len(told) == 1 and "medigy:masthead" in told[0].message, told
