@@ -841,34 +841,41 @@ def _path_terms(graph: rdflib.Graph, path: rdflib.term.Node) -> list[rdflib.URIR
 
 
 def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]:
-    """A shape's ``sh:path`` (or a part of a sequence, inverse or alternative path) that names
-    a Medigy property the ontology does not declare (``medigy:masthead`` for
+    """A shape's ``sh:path`` (or a part of a sequence, inverse or alternative path), or its
+    ``sh:targetSubjectsOf``/``sh:targetObjectsOf``, that names a Medigy property the ontology
+    does not declare (``medigy:masthead`` for
     ``medigy:mastHead``): no document writes it, so the shape checks nothing and no document
     is told of the term. A warning, not a refusal: a property still missing from an ontology
     the documents do write is told at their keys as well (an error there)."""
     out: list[Diagnostic] = []
     told: set[tuple[str, str]] = set()
-    for shape, path in shapes.graph.subject_objects(SH.path):
-        for term in _path_terms(shapes.graph, path):
-            iri = str(term)
-            if not iri.startswith(MEDIGY) or iri in ontology.declared:
-                continue
-            shape_id = shapes.shape_id(shape)
-            if (shape_id, iri) in told:
-                continue
-            told.add((shape_id, iri))
-            out.append(
-                Diagnostic(
-                    "",
-                    None,
-                    None,
-                    Severity.WARNING,
-                    f"shapes file {shapes.file}: {shape_id} has a path through"
-                    f" medigy:{iri[len(MEDIGY) :]}, which the ontology {ontology.file} does not"
-                    " declare: a typo (the shape checks nothing), or a property to add to it",
-                    CHECK_SHAPE_PATH,
+    uses = (
+        (SH.path, "has a path through"),
+        (SH.targetSubjectsOf, "targets the subjects of"),
+        (SH.targetObjectsOf, "targets the objects of"),
+    )
+    for predicate, use in uses:
+        for shape, path in shapes.graph.subject_objects(predicate):
+            for term in _path_terms(shapes.graph, path):
+                iri = str(term)
+                if not iri.startswith(MEDIGY) or iri in ontology.declared:
+                    continue
+                shape_id = shapes.shape_id(shape)
+                if (shape_id, iri) in told:
+                    continue
+                told.add((shape_id, iri))
+                out.append(
+                    Diagnostic(
+                        "",
+                        None,
+                        None,
+                        Severity.WARNING,
+                        f"shapes file {shapes.file}: {shape_id} {use}"
+                        f" medigy:{iri[len(MEDIGY) :]}, which the ontology {ontology.file} does not"
+                        " declare: a typo (the shape checks nothing), or a property to add to it",
+                        CHECK_SHAPE_PATH,
+                    )
                 )
-            )
     return sorted(out, key=diagnostic_order)
 
 

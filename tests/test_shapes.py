@@ -671,18 +671,23 @@ def test_a_shape_path_through_an_undeclared_medigy_property_is_warned_of(
 def test_export_validate_tells_a_shape_path_through_an_undeclared_medigy_property(
     tmp_path: Path,
 ) -> None:
-    """export --validate keeps the shapes' own warning, as it keeps the shapes' results."""
+    """export --validate keeps the shapes' own warning, as it keeps the shapes' results; a
+    property target is told as a path is."""
     from medigraph.export import export
 
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text(
         SHAPES.read_text(encoding="utf-8").replace(
             "sh:path medigy:mastHead", "sh:path medigy:masthead", 1
-        ),
+        )
+        + "\nmgs:ByTarget a sh:NodeShape ; sh:targetSubjectsOf medigy:mstHead ;"
+        " sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n",
         encoding="utf-8",
     )
     report = export(
         [SEED], tmp_path / "out.nq", validate=True, shapes=str(shapes), jobs=1, cache=False
     )
-    told = [d for d in report.diagnostics if d.code == "shapes.declared-path"]
-    assert len(told) == 1 and "medigy:masthead" in told[0].message, told
+    told = sorted(d.message for d in report.diagnostics if d.code == "shapes.declared-path")
+    assert len(told) == 2, told
+    assert any("has a path through medigy:masthead" in m for m in told), told
+    assert any("ByTarget targets the subjects of medigy:mstHead" in m for m in told), told
