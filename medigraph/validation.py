@@ -879,6 +879,33 @@ def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]
     return sorted(out, key=diagnostic_order)
 
 
+_SHAPE_REFERENCES = (SH.node, SH.qualifiedValueShape, SH["not"], SH.property)
+"""Where a shape names another shape (as do the members of sh:and, sh:or and sh:xone)."""
+
+
+def _check_shape_references(shapes: Shapes) -> None:
+    """A shape named by an IRI (``sh:node mgs:TopicInSchemShape``) that the shapes file does
+    not describe at all: to SHACL an empty shape, which every value conforms to, so the
+    constraint checked nothing, silently; a typo, or a shape not yet written."""
+    graph = shapes.graph
+    named: list[tuple[rdflib.term.Node, rdflib.term.Node]] = []
+    for predicate in _SHAPE_REFERENCES:
+        named.extend(graph.subject_objects(predicate))
+    for predicate in (SH["and"], SH["or"], SH.xone):
+        for shape, members in graph.subject_objects(predicate):
+            named.extend((shape, m) for m in rdflib.collection.Collection(graph, members))
+    for shape, target in sorted(named):
+        if (
+            isinstance(target, rdflib.URIRef)
+            and next(graph.predicate_objects(target), None) is None
+        ):
+            raise ValidationSetupError(
+                f"shapes file {shapes.file}: {shapes.shape_id(shape)} names the shape"
+                f" <{target}>, which the file does not describe (so it would check nothing):"
+                " a typo, or a shape still to write"
+            )
+
+
 def _check_shape_terms(shapes: Shapes, ontology: Ontology) -> None:
     """A shape's class or target class that is a Medigy term the ontology does not declare
     (``medigy:Comunity``): a typo, or a class not yet added to the ontology, that would fail
@@ -911,6 +938,7 @@ class Engine:
         self.shapes = Shapes(Path(options.shapes) if options.shapes else default_shapes())
         self.ontology = Ontology(Path(options.ontology) if options.ontology else default_ontology())
         _check_shape_terms(self.shapes, self.ontology)
+        _check_shape_references(self.shapes)
         self.shape_warnings = _shape_path_warnings(self.shapes, self.ontology)
         """Paths of the shapes through undeclared Medigy properties, told once per run."""
         try:

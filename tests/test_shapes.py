@@ -691,3 +691,28 @@ def test_export_validate_tells_a_shape_path_through_an_undeclared_medigy_propert
     assert len(told) == 2, told
     assert any("has a path through medigy:masthead" in m for m in told), told
     assert any("ByTarget targets the subjects of medigy:mstHead" in m for m in told), told
+
+
+@pytest.mark.parametrize(
+    ("written", "typo"),
+    [
+        ("sh:node mgs:TopicInSchemeShape", "sh:node mgs:TopicInSchemShape"),
+        ("sh:node mgs:TopicInSchemeShape", "sh:or ( mgs:TopicInSchemShape )"),
+    ],
+)
+def test_a_shape_naming_a_shape_the_file_does_not_describe_is_refused(
+    tmp_path: Path, written: str, typo: str
+) -> None:
+    """sh:node mgs:TopicInSchemShape (a typo) named an empty shape, which every value conforms
+    to: the topics' scheme check was gone and validate said the documents conform. The shapes
+    file is refused (exit 2), naming the shape and the shape it names."""
+    from medigraph.validation import ValidationSetupError, validate
+
+    text = SHAPES.read_text(encoding="utf-8")
+    assert written in text
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
+    with pytest.raises(ValidationSetupError) as refused:
+        validate([SEED], shapes=str(shapes), jobs=1)
+    said = str(refused.value)
+    assert "TopicInSchemShape" in said and str(shapes) in said and "does not describe" in said
