@@ -190,21 +190,89 @@ def worker_pool(
 
 def abandon(pool: multiprocessing.pool.Pool) -> None:
     """End ``pool`` at once, its work unfinished (Ctrl-C, an error): its workers are killed and
-    nothing waits for them. ``Pool.terminate`` can wait forever instead: its task thread
-    blocks on the tasks queue's lock when a worker ended while holding it (an export
-    interrupted in its first second hung in 1 run of 6 under load)."""
+    its threads and pipes let go, with every wait bounded. ``Pool.terminate`` can wait forever
+    instead: its task thread blocks on the tasks queue's lock when a worker ended while holding
+    it (an export interrupted in its first second hung in 1 run of 6 under load).
+
+    The pool's task and result threads are ended without the locks a killed worker may hold:
+    the task thread's pending writes are drained from the tasks pipe, and the result thread
+    reads the end of its pipe once this process's end for writing is closed. A thread still
+    alive after its bounded wait (a process forked meanwhile holds a copy of the pipe) is left
+    alone with its pipes, as before; otherwise a process that fails run after run (a library
+    user's callback raising) kept two threads and their pipes per run."""
     # First stop the pool from replacing the workers about to die (its worker thread starts
     # a new one for each that ended: orphaned, it would hold our standard error open).
     handler = getattr(pool, "_worker_handler", None)
+    ended = handler is None
     if handler is not None:
         handler._state = multiprocessing.pool.TERMINATE
         handler.join(timeout=2)  # it only sleeps and starts workers: it ends within 0.1 s
-    for worker in list(getattr(pool, "_pool", ())):
+        ended = not handler.is_alive()
+    workers = list(getattr(pool, "_pool", ()))
+    for worker in workers:
         with contextlib.suppress(Exception):
             worker.kill()
     finalizer = getattr(pool, "_terminate", None)
     if finalizer is not None:
         finalizer.cancel()  # at exit too, nothing is to join the pool's threads
+    with contextlib.suppress(Exception):
+        pool._state = multiprocessing.pool.TERMINATE  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 2
+    for worker in workers:  # killed: they end at once
+        with contextlib.suppress(Exception):
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+    if not ended or any(worker.exitcode is None for worker in workers):
+        return
+    with contextlib.suppress(Exception):
+        _let_go(pool, workers, deadline + 2)
+
+
+def _let_go(
+    pool: multiprocessing.pool.Pool,
+    workers: list[multiprocessing.process.BaseProcess],
+    until: float,
+) -> None:
+    """End the task and result threads of ``pool``, whose workers are dead, and close its pipes."""
+    tasks, results = pool._task_handler, pool._result_handler  # type: ignore[attr-defined]
+    inqueue, outqueue = pool._inqueue, pool._outqueue  # type: ignore[attr-defined]
+    # No worker is left to share the results pipe's lock: the task thread's last message to
+    # the result thread (it may be sending it already) is written without it.
+    lock, outqueue._wlock = outqueue._wlock, None
+    tasks._state = multiprocessing.pool.TERMINATE
+    pool._taskqueue.put(None)  # type: ignore[attr-defined]
+    # The task thread may be blocked writing to the tasks pipe, which no worker reads now:
+    # read it empty (raw bytes, without blocking) until the thread has ended.
+    fd = inqueue._reader.fileno()
+    os.set_blocking(fd, False)
+    waiting = time.monotonic() + 0.1
+    while tasks.is_alive() and time.monotonic() < until:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(fd, 1 << 16):
+                pass
+        tasks.join(timeout=0.01)
+        if lock is not None and tasks.is_alive() and time.monotonic() > waiting:
+            # Still waiting for the lock: a worker killed while writing a result holds it
+            # (taken, and not by this process). It is a semaphore: this process may free it.
+            semaphore, lock = lock._semlock, None
+            if semaphore._get_value() == 0 and semaphore._count() == 0:
+                semaphore.release()
+    if tasks.is_alive():
+        return
+    # Its pipe's last writer closed, the result thread reads its end (EOFError) and returns.
+    results._state = multiprocessing.pool.TERMINATE
+    outqueue._writer.close()
+    results.join(timeout=max(0.0, until - time.monotonic()))
+    if results.is_alive():
+        return
+    outqueue._reader.close()
+    inqueue._reader.close()
+    inqueue._writer.close()
+    notifier = getattr(pool, "_change_notifier", None)
+    if notifier is not None:
+        notifier._reader.close()
+        notifier._writer.close()
+    for worker in workers:
+        worker.close()
 
 
 @contextlib.contextmanager
