@@ -955,8 +955,10 @@ def _with_timeout(
             box["value"] = work()
         except BaseException as exc:
             # pyoxigraph's results may only be dropped on the thread that made them; the
-            # traceback's frames would keep them alive until the caller lets go of the error.
-            traceback.clear_frames(exc.__traceback__)
+            # traceback's frames would keep them alive until the caller lets go of the error
+            # (or its garbage collector does: "… is unsendable, but is being dropped on
+            # another thread"), and so would those of the errors chained to it.
+            _forget_frames(exc)
             box["error"] = exc
 
     worker = threading.Thread(target=target, name="medigraph-query", daemon=True)
@@ -974,6 +976,22 @@ def _with_timeout(
     value = box["value"]
     assert not isinstance(value, BaseException)
     return value
+
+
+def _forget_frames(error: BaseException) -> None:
+    """Clear the local variables of the frames of ``error``'s traceback and of those of the
+    errors chained to it (its cause, its context, a group's members)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        exc = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        todo += [exc.__cause__, exc.__context__]
+        if isinstance(exc, BaseExceptionGroup):
+            todo += exc.exceptions
 
 
 def _apart(work: Callable[[], T], timeout: float | None, what: str) -> T:
@@ -2354,9 +2372,11 @@ def write_triples(
 ) -> str:
     count = 0
 
-    def counted() -> Iterator[ox.Triple]:
+    def counted(items: Iterable[ox.Triple] = triples) -> Iterator[ox.Triple]:
+        # ``triples`` as an argument, not from the closure: a frame keeps its function, and
+        # a closure's cells, after it is cleared (see _forget_frames).
         nonlocal count
-        for triple in triples:
+        for triple in items:
             count += 1
             yield triple
 

@@ -6,15 +6,17 @@ through medigraph.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import random
 import re
 import subprocess
+import sys
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -2528,3 +2530,57 @@ def test_query_and_serve_predeclare_the_prefixes_of_a_mapping_given(
     finally:
         server.server_close()
     assert default_prefixes(mapping=mine)["ex"] == "http://example.org/ns#"
+
+
+def test_no_query_result_is_dropped_on_another_thread_than_its_own(store: Path) -> None:
+    """pyoxigraph's results may only be dropped on the thread that made them (else pyo3
+    prints "Exception ignored ... is unsendable, but is being dropped on another thread").
+    A query's worker thread cleared the frames of the error it raised, but not those of the
+    errors chained to it (one raised while another was handled), which kept the result alive
+    until the caller's thread let go of the error, or its garbage collector did."""
+    import gc
+
+    from medigraph import query as q
+
+    reported: list[str] = []
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda raised: reported.append(str(raised.exc_value))
+
+    def chained(result: object, stop: object) -> None:
+        def rows(solutions: Any) -> Iterator[object]:
+            for solution in solutions:
+                yield solution
+                raise ValueError("while writing")
+
+        try:
+            for _ in rows(result):
+                pass
+        except ValueError:
+            raise KeyError("while handling it") from None
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "closed")
+
+    endless = "SELECT ?a ?b ?c { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+    try:
+        for _ in range(3):
+            with pytest.raises(KeyError):
+                q._on_embedded("SELECT * { ?s ?p ?o }", chained, store, None, None, 30, None)
+            gc.collect()
+            for fmt in ("json", "csv", "tsv", "table"):
+                with pytest.raises((BrokenPipeError, q.QueryError)):
+                    stream_embedded("SELECT * { ?s ?p ?o }", Closed(), fmt, store=store)
+                gc.collect()
+            with pytest.raises(QueryTimeout):
+                stream_embedded(endless, io.StringIO(), "csv", store=store, timeout=0.2)
+            gc.collect()
+            assert run_embedded("SELECT * { ?s ?p ?o } LIMIT 3", store=store).rows
+            gc.collect()
+        for thread in threading.enumerate():
+            if thread.name == "medigraph-query":
+                thread.join(10)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert reported == []
