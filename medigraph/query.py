@@ -1382,17 +1382,46 @@ def stream_embedded(
     spool and shows it only once the answer is complete.
     """
     shown = shown_prefixes(text, default_prefixes() if prefixes is None else prefixes)
-    size, _seconds = _on_embedded(
-        text,
-        lambda result, stop: write_result(result, fmt, shown, out, stop, width),
-        store,
-        params,
-        prefixes,
-        timeout,
-        opened,
-        fmt,
-    )
+    output = _Output(out)
+    try:
+        size, _seconds = _on_embedded(
+            text,
+            lambda result, stop: write_result(
+                result, fmt, shown, cast("IO[str]", output), stop, width
+            ),
+            store,
+            params,
+            prefixes,
+            timeout,
+            opened,
+            fmt,
+        )
+    except _OutputError as exc:  # the caller's own error (a closed pipe), not the query's
+        raise exc.error from None
     return size
+
+
+class _OutputError(Exception):
+    """What ``out.write`` raised while an answer was written: raised again as itself by
+    :func:`stream_embedded`, where it had been the query's failure (``QueryError("the query
+    failed: [Errno 32] Broken pipe")`` for a closed pipe)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output:
+    """The caller's ``out``, whose errors are told apart from the query's."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        try:
+            return self._out.write(text)
+        except Exception as exc:
+            raise _OutputError(exc) from None
 
 
 def _on_embedded(

@@ -2584,3 +2584,18 @@ def test_no_query_result_is_dropped_on_another_thread_than_its_own(store: Path) 
     finally:
         sys.unraisablehook = hook
     assert reported == []
+
+
+def test_an_error_of_the_callers_output_is_raised_as_itself(store: Path) -> None:
+    """stream_embedded told a closed output (BrokenPipeError from ``out.write``) as the
+    query's failure, QueryError("the query failed: …"); it is the caller's own error."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "the reader went away")
+
+    for fmt in ("json", "csv", "tsv", "table"):
+        with pytest.raises(BrokenPipeError, match="the reader went away"):
+            stream_embedded("SELECT * { ?s ?p ?o }", Closed(), fmt, store=store)
+    with pytest.raises(BrokenPipeError, match="the reader went away"):
+        stream_embedded("CONSTRUCT WHERE { ?s ?p ?o }", Closed(), "turtle", store=store)
