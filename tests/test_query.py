@@ -2599,3 +2599,19 @@ def test_an_error_of_the_callers_output_is_raised_as_itself(store: Path) -> None
             stream_embedded("SELECT * { ?s ?p ?o }", Closed(), fmt, store=store)
     with pytest.raises(BrokenPipeError, match="the reader went away"):
         stream_embedded("CONSTRUCT WHERE { ?s ?p ?o }", Closed(), "turtle", store=store)
+
+
+def test_prefixes_given_replace_the_predeclared_ones(store: Path) -> None:
+    """As the README says: ``prefixes=`` is the whole set (the command line passes
+    ``default_prefixes(base)`` for its --base), so a saved query needs the predeclared ones
+    added to, not replaced by, a caller's own."""
+    from medigraph.query import QuerySyntaxError
+
+    saved = saved_queries()["communities"]
+    mine = {"ex": "https://example.org/"}
+    with pytest.raises(QuerySyntaxError, match="prefix"):
+        run_embedded(saved.text, store=store, prefixes=mine)
+    both = {**default_prefixes(), **mine}
+    assert run_embedded(saved.text, store=store, prefixes=both).rows
+    answer = run_embedded("SELECT ?x { BIND(ex:a AS ?x) }", store=store, prefixes=both)
+    assert answer.rows == [[ox.NamedNode("https://example.org/a")]]
