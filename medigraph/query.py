@@ -1403,8 +1403,9 @@ def stream_embedded(
 
 class _OutputError(Exception):
     """What ``out.write`` raised while an answer was written: raised again as itself by
-    :func:`stream_embedded`, where it had been the query's failure (``QueryError("the query
-    failed: [Errno 32] Broken pipe")`` for a closed pipe)."""
+    :func:`stream_embedded` and :func:`stream_remote`, where it had been the query's failure (``QueryError("the query
+    failed: [Errno 32] Broken pipe")`` for a closed pipe; an endpoint's "cannot reach the
+    endpoint … Broken pipe")."""
 
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
@@ -1526,10 +1527,17 @@ def stream_remote(
     names = dict(default_prefixes() if prefixes is None else prefixes)
     shown = shown_prefixes(text, names)
 
-    def write(parsed: Parsed) -> str:
-        return write_result(parsed, fmt, shown, out, width=width)
+    output = cast("IO[str]", _Output(out))
 
-    return _on_endpoint(text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt)
+    def write(parsed: Parsed) -> str:
+        return write_result(parsed, fmt, shown, output, width=width)
+
+    try:
+        return _on_endpoint(
+            text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt
+        )
+    except _OutputError as exc:  # the caller's own error, not the endpoint's
+        raise exc.error from None
 
 
 def _on_endpoint(

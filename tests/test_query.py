@@ -2615,3 +2615,40 @@ def test_prefixes_given_replace_the_predeclared_ones(store: Path) -> None:
     assert run_embedded(saved.text, store=store, prefixes=both).rows
     answer = run_embedded("SELECT ?x { BIND(ex:a AS ?x) }", store=store, prefixes=both)
     assert answer.rows == [[ox.NamedNode("https://example.org/a")]]
+
+
+def test_an_error_of_the_callers_output_is_not_the_endpoints() -> None:
+    """stream_remote told a closed output as "cannot reach the endpoint …: Broken pipe"."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from medigraph.query import stream_remote
+
+    rows = [{"x": {"type": "literal", "value": str(i)}} for i in range(5)]
+    body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": rows}}).encode()
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "the reader went away")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/q"
+        for fmt in ("json", "csv", "table"):
+            with pytest.raises(BrokenPipeError, match="the reader went away"):
+                stream_remote("SELECT ?x { ?x ?p ?o }", url, Closed(), fmt, timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
