@@ -1397,8 +1397,10 @@ def stream_embedded(
             fmt,
         )
     except _OutputError as exc:  # the caller's own error (a closed pipe), not the query's
-        raise exc.error from None
-    return size
+        failed = exc.error
+    else:
+        return size
+    raise failed  # out of the handler: chained to the wrapper, it would hold its frames
 
 
 class _OutputError(Exception):
@@ -1537,7 +1539,8 @@ def stream_remote(
             text, endpoint, write, params, names, timeout, union_default_graph, fmt=fmt
         )
     except _OutputError as exc:  # the caller's own error, not the endpoint's
-        raise exc.error from None
+        failed = exc.error
+    raise failed  # out of the handler (see stream_embedded)
 
 
 def _on_endpoint(
