@@ -970,9 +970,12 @@ def _with_timeout(
         limit = timeout if shown is None else shown
         raise QueryTimeout(f"{what} did not finish within {limit:g} s (see --timeout)")
     if "error" in box:
-        error = box["error"]
+        error = box.pop("error")
         assert isinstance(error, BaseException)
-        raise error
+        try:
+            raise error
+        finally:
+            del error  # not left in this frame, which its traceback holds (a cycle)
     value = box["value"]
     assert not isinstance(value, BaseException)
     return value
@@ -1400,7 +1403,13 @@ def stream_embedded(
         failed = exc.error
     else:
         return size
-    raise failed  # out of the handler: chained to the wrapper, it would hold its frames
+    # Out of the handler: chained to the wrapper, it would hold its frames. Nor left in this
+    # frame, which its traceback holds: a cycle, freed by the garbage collector on whatever
+    # thread runs it, where pyoxigraph's results in the frames below may not be dropped.
+    try:
+        raise failed
+    finally:
+        del failed
 
 
 class _OutputError(Exception):
@@ -1540,7 +1549,10 @@ def stream_remote(
         )
     except _OutputError as exc:  # the caller's own error, not the endpoint's
         failed = exc.error
-    raise failed  # out of the handler (see stream_embedded)
+    try:
+        raise failed  # out of the handler, and not left in this frame (see stream_embedded)
+    finally:
+        del failed
 
 
 def _on_endpoint(
