@@ -1579,7 +1579,11 @@ def test_diagnostics_are_shown_when_the_push_fails(
 
 
 def test_push_ontology_is_the_stores_ontology_graph(
-    oxigraph_server: OxigraphServer, corpus: Path, base: str, tmp_path: Path
+    oxigraph_server: OxigraphServer,
+    corpus: Path,
+    base: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """push always sent the bundled ontology as the store's ontology graph, while export
     --ontology kept the given one in the embedded store: the saved queries, which follow
@@ -1594,18 +1598,7 @@ def test_push_ontology_is_the_stores_ontology_graph(
         encoding="utf-8",
     )
     server = oxigraph_server
-    args = [
-        "push",
-        str(corpus),
-        "--endpoint",
-        server.query_endpoint,
-        "--update-endpoint",
-        server.update_endpoint,
-        "--base",
-        base,
-        "-j",
-        "1",
-    ]
+    args = cli_push_args(server, corpus, base, monkeypatch)
     done = CliRunner().invoke(cli, [*args, "--ontology", str(mine)])
     assert done.exit_code == 0, done.output
     graph = ontology_document(base).graph

@@ -601,6 +601,20 @@ def test_lastmod_before_date_whatever_the_form_of_the_date(
     assert len(found) == (1 if before else 0), found
 
 
+def _refused_shapes(tmp_path: Path, written: str, typo: str) -> tuple[str, str]:
+    """validate with the bundled shapes, ``written`` replaced by ``typo``: the refusal's
+    message (ValidationSetupError, exit 2 on the command line) and the shapes file's name."""
+    from medigraph.validation import ValidationSetupError, validate
+
+    text = SHAPES.read_text(encoding="utf-8")
+    assert written in text
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
+    with pytest.raises(ValidationSetupError) as refused:
+        validate([SEED], shapes=str(shapes), jobs=1)
+    return str(refused.value), str(shapes)
+
+
 @pytest.mark.parametrize(
     ("written", "typo"),
     [
@@ -615,17 +629,9 @@ def test_a_shape_naming_a_medigy_term_the_ontology_does_not_declare_is_refused(
     typo, or a class not yet added to the ontology) made every document fail, or none be
     checked, with messages blaming the editors' keys; the shapes file is refused (exit 2),
     naming the shape and the term."""
-    from medigraph.validation import ValidationSetupError, validate
-
-    text = SHAPES.read_text(encoding="utf-8")
-    assert written in text
-    shapes = tmp_path / "shapes.ttl"
-    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
-    with pytest.raises(ValidationSetupError) as refused:
-        validate([SEED], shapes=str(shapes), jobs=1)
-    term = typo.split()[-1]
-    assert term in str(refused.value) and str(shapes) in str(refused.value)
-    assert "does not declare" in str(refused.value)
+    said, shapes = _refused_shapes(tmp_path, written, typo)
+    assert typo.split()[-1] in said and shapes in said
+    assert "does not declare" in said
 
 
 @pytest.mark.parametrize(
@@ -706,13 +712,5 @@ def test_a_shape_naming_a_shape_the_file_does_not_describe_is_refused(
     """sh:node mgs:TopicInSchemShape (a typo) named an empty shape, which every value conforms
     to: the topics' scheme check was gone and validate said the documents conform. The shapes
     file is refused (exit 2), naming the shape and the shape it names."""
-    from medigraph.validation import ValidationSetupError, validate
-
-    text = SHAPES.read_text(encoding="utf-8")
-    assert written in text
-    shapes = tmp_path / "shapes.ttl"
-    shapes.write_text(text.replace(written, typo, 1), encoding="utf-8")
-    with pytest.raises(ValidationSetupError) as refused:
-        validate([SEED], shapes=str(shapes), jobs=1)
-    said = str(refused.value)
-    assert "TopicInSchemShape" in said and str(shapes) in said and "does not describe" in said
+    said, shapes = _refused_shapes(tmp_path, written, typo)
+    assert "TopicInSchemShape" in said and shapes in said and "does not describe" in said
