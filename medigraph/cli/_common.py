@@ -36,11 +36,12 @@ def base_option(help: str = "Base IRI for minted IRIs.") -> Callable[[_F], _F]:
     )
 
 
-mapping_option = click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Use this mapping file instead of the bundled one.",
-)
+def file_option(name: str, help: str) -> Callable[[_F], _F]:
+    """An option naming a file that must exist (``--mapping``, ``--shapes``, ``--ontology``)."""
+    return click.option(name, type=click.Path(exists=True, dir_okay=False), help=help)
+
+
+mapping_option = file_option("--mapping", "Use this mapping file instead of the bundled one.")
 
 
 def jobs_option(help: str = "Worker processes (default: number of cores).") -> Callable[[_F], _F]:

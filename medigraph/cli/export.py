@@ -21,6 +21,7 @@ from ._common import (
     Fatal,
     base_option,
     echo_diagnostics,
+    file_option,
     jobs_option,
     mapping_option,
     parse_shard,
@@ -76,16 +77,13 @@ from ._common import (
     help="Check against the SHACL shapes first; write nothing if there are violations or"
     " rejected documents.",
 )
-@click.option(
+@file_option(
     "--shapes",
-    type=click.Path(exists=True, dir_okay=False),
-    help="With --validate: SHACL shapes file (default: the bundled shapes).",
+    "With --validate: SHACL shapes file (default: the bundled shapes).",
 )
-@click.option(
+@file_option(
     "--ontology",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Ontology file for --validate and the store's ontology graph (default: the bundled"
-    " ontology).",
+    "Ontology file for --validate and the store's ontology graph (default: the bundled ontology).",
 )
 @click.option(
     "--drafts",

@@ -15,6 +15,7 @@ from ._common import (
     Seconds,
     base_option,
     echo_diagnostics,
+    file_option,
     jobs_option,
     log_to_stderr,
     mapping_option,
@@ -89,10 +90,9 @@ from ._common import (
     show_default=True,
     help="Retries (with backoff) after connection errors, timeouts and 5xx answers.",
 )
-@click.option(
+@file_option(
     "--ontology",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Turtle ontology pushed as the store's ontology graph instead of the bundled one (as"
+    "Turtle ontology pushed as the store's ontology graph instead of the bundled one (as"
     " export --ontology keeps it in the embedded store); one that does not parse is exit 2.",
 )
 @base_option("Base IRI for minted IRIs (and the manifest).")

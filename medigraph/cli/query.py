@@ -33,6 +33,7 @@ from . import cli
 from ._common import (
     Fatal,
     base_option,
+    file_option,
     given,
     log_to_stderr,
     mapping_option,
@@ -167,10 +168,9 @@ store_option = click.option(
 )
 @timeout_option("Give up after this many seconds.", DEFAULT_TIMEOUT_S)
 @base_option("Base IRI of the minted IRIs (for the predeclared prefixes).")
-@click.option(
+@file_option(
     "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Predeclare this mapping's prefixes instead of the bundled mapping's (that of an"
+    "Predeclare this mapping's prefixes instead of the bundled mapping's (that of an"
     " export --mapping).",
 )
 @click.option(

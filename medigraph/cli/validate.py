@@ -22,6 +22,7 @@ from . import cli
 from ._common import (
     Fatal,
     base_option,
+    file_option,
     given,
     jobs_option,
     mapping_option,
@@ -89,15 +90,13 @@ _FAIL_ON = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Se
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
-@click.option(
+@file_option(
     "--shapes",
-    type=click.Path(exists=True, dir_okay=False),
-    help="SHACL shapes file (default: the bundled shapes).",
+    "SHACL shapes file (default: the bundled shapes).",
 )
-@click.option(
+@file_option(
     "--ontology",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Ontology file (default: the bundled ontology).",
+    "Ontology file (default: the bundled ontology).",
 )
 @mapping_option
 @base_option()
