@@ -13,6 +13,7 @@ import click
 
 from ..diagnostics import Diagnostic, visible
 from ..mapping import DEFAULT_BASE, MappingError, check_base
+from ..sparql import MAX_TIMEOUT_S
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -48,17 +49,15 @@ def jobs_option(help: str = "Worker processes (default: number of cores).") -> C
     return click.option("-j", "--jobs", type=click.IntRange(min=1), help=help)
 
 
-YEAR = 365 * 24 * 3600.0
-
-
 class Seconds(click.FloatRange):
-    """A number of seconds: above ``min`` and at most a year (``inf`` and ``nan`` are no time
-    a clock can be set to; ``1e300`` overflows it)."""
+    """A number of seconds: above ``min`` and at most a year, as the API takes them
+    (:data:`~medigraph.sparql.MAX_TIMEOUT_S`: ``inf`` and ``nan`` are no time a clock can be
+    set to; ``1e300`` overflows it)."""
 
     name = "seconds"
 
     def __init__(self, min: float = 0, min_open: bool = True) -> None:
-        super().__init__(min=min, min_open=min_open, max=YEAR)
+        super().__init__(min=min, min_open=min_open, max=MAX_TIMEOUT_S)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
