@@ -915,9 +915,8 @@ def push(
         # the ontology's and the manifest too (the next push starts afresh).
         emptied = allow_empty and delete and not keep_all and not plan.seen
         if ontology_graph_offered is not None and not emptied:
-            offer(
-                ontology_graph_offered
-            )  # the documents are all rejected (and keep their graphs), say
+            # the documents are all rejected (and keep their graphs), say
+            offer(ontology_graph_offered)
         if not dry_run:
             sender.flush()
             sender.wait()
