@@ -292,20 +292,74 @@ def _rule_id(d: Diagnostic) -> str:
     return d.code
 
 
+_RULE_WORDS = {
+    "read": "how the file is written",
+    "map": "how a value is written",
+    "shacl": "what the shapes require",
+    "ontology": "what the ontology allows",
+}
+"""What a rule whose results say different things is about, by the family of its code."""
+
+SARIF_HELP = (
+    "Each result names the front-matter key to fix, at its line of the file, and says what"
+    " to write instead. Checked by medigraph validate against the SHACL shapes and the"
+    " Medigy ontology."
+)
+
+
+def _rule_descriptions(found: list[Diagnostic]) -> dict[str, Any]:
+    """The rule's descriptions in an editor's words, true of every result of the run: a
+    shape's rule says what its results say when they all say one thing (``title: title is
+    missing``, the shape's message), else its key and what it is about (a message that quotes
+    values, as lastMod's does, differs between results); a rule of a medigraph check
+    (``map.not-a-date``, whose messages quote the value) what its family is about, the same in
+    every run. GitHub code scanning titles its alerts with the short description and requires
+    the full description and the help text; each result's message says the rest."""
+    first = found[0]
+    family = first.code.split(".", 1)[0]
+    words = _RULE_WORDS.get(family, "a problem medigraph checks")
+    if first.shape:
+        texts = sorted({visible(_one_line(_keyed(d))) for d in found})
+        keys = sorted({visible(d.key) for d in found if d.key})
+        if len(texts) == 1:
+            short = texts[0]
+        else:
+            short = f"{', '.join(keys)}: {words}" if keys else words[:1].upper() + words[1:]
+        detail = f"SHACL shape {visible(first.shape)}, constraint {first.code.split('.', 1)[-1]}"
+    else:
+        short = f"{words[:1].upper()}{words[1:]} ({first.code})"
+        detail = "a check of medigraph's reading and mapping; each result says what to write"
+    short = _shortened_rule_text(short)
+    return {
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": _shortened_rule_text(f"{short} — {detail}")},
+        "help": {"text": SARIF_HELP},
+    }
+
+
+def _shortened_rule_text(text: str) -> str:
+    """``text`` within the 1000 characters GitHub shows of a rule's description."""
+    return text if len(text) <= 1000 else text[:999] + "…"
+
+
 def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     """SARIF 2.1.0 for GitHub code scanning: rules per shape and constraint, results per line.
 
     Every result has a location (GitHub refuses a log with one that has none): a problem of
     no file is placed on what was checked (the dump, or the first path given)."""
     rules: dict[str, dict[str, Any]] = {}
+    diagnostics = report.diagnostics
+    by_rule: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_rule.setdefault(_rule_id(d), []).append(d)
     results = []
-    for d in report.diagnostics:
+    for d in diagnostics:
         rule_id = _rule_id(d)
         if rule_id not in rules:
             rule: dict[str, Any] = {
                 "id": rule_id,
                 "name": d.code.replace(".", "-"),
-                "shortDescription": {"text": d.code},
+                **_rule_descriptions(by_rule[rule_id]),
                 "defaultConfiguration": {"level": _SARIF_LEVELS[d.severity]},
             }
             if d.shape and d.shape.startswith(("http://", "https://")):

@@ -437,3 +437,28 @@ def test_a_junit_report_of_a_key_holding_uffff_is_well_formed(tmp_path: Path) ->
     assert done.exit_code == 1, done.output
     (failure,) = ET.parse(out).getroot().iter("failure")
     assert "a\\uffffb" in (failure.get("message") or "")
+
+
+def test_sarif_rules_are_described_in_an_editors_words() -> None:
+    """GitHub titles a code scanning alert with its rule's short description and requires a
+    full description and help text: a rule described as ``shacl.MinCount`` titled every
+    missing key's alert alike, in words no editor reads."""
+    report = sample()
+    not_a_date = "'x' is not a real date and time like 2021-02-17T04:49:37Z"
+    report.documents[3].diagnostics.append(
+        Diagnostic("docs/d.md", 4, "date", Severity.ERROR, not_a_date, "map.not-a-date")
+    )
+    rules = {r["id"]: r for r in json.loads(sarif(report))["runs"][0]["tool"]["driver"]["rules"]}
+    title = rules["https://medigy.com/shapes/T#MinCount"]
+    assert title["shortDescription"]["text"] == "title: 100% wrong: fix it"
+    assert "https://medigy.com/shapes/T" in title["fullDescription"]["text"]
+    assert rules["https://medigy.com/shapes/K#MaxLength"]["shortDescription"]["text"] == (
+        "tags[0]: too long"
+    )
+    # A check's messages quote the value: its rule says what it is about, the same every run.
+    date = rules["map.not-a-date"]["shortDescription"]["text"]
+    assert date == "How a value is written (map.not-a-date)"
+    for rule in rules.values():
+        assert rule["shortDescription"]["text"] != rule["id"]
+        assert rule["fullDescription"]["text"].startswith(rule["shortDescription"]["text"])
+        assert rule["help"]["text"]
