@@ -1048,6 +1048,9 @@ def test_pre_commit_hook_runs_validate_on_markdown() -> None:
     assert takes == ["a.md", "b/c.markdown", "d.mdown"]
     hidden = [n for n in (".a.md", "x/.y/z.md", "x/y.md") if regex.search(hook["exclude"], n)]
     assert hidden == [".a.md", "x/.y/z.md"]
+    # Whatever a file holds: pre-commit's `text` type reads the content of a name it does not
+    # know, and a UTF-16 `x.mdown` (which validate refuses: "file is UTF-16") is not text to it.
+    assert hook.get("types", ["file"]) == ["file"]
 
 
 @pytest.mark.parametrize(
