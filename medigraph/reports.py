@@ -273,10 +273,11 @@ def github(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             f"::notice title=medigraph validate::{told}; GitHub shows at most {GITHUB_SHOWN} "
             "annotations of each kind per step: the step's log lists them all"
         )
+    root = _repository_root()
     for d in report.diagnostics:
         props = []
         if d.path:
-            props.append(f"file={_escape_property(visible(_relative(d.path)))}")
+            props.append(f"file={_escape_property(visible(_relative(d.path, root)))}")
         if d.line is not None:
             props.append(f"line={d.line}")
         props.append(f"title={_escape_property(visible(d.key or d.code))}")
@@ -349,6 +350,7 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     no file is placed on what was checked (the dump, or the first path given)."""
     rules: dict[str, dict[str, Any]] = {}
     diagnostics = report.diagnostics
+    root = _repository_root()
     by_rule: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_rule.setdefault(_rule_id(d), []).append(d)
@@ -373,7 +375,7 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
         }
         where = d.path or report.origin or "."
         location: dict[str, Any] = {
-            "artifactLocation": {"uri": _uri(where), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": _uri(where, root), "uriBaseId": "%SRCROOT%"},
         }
         if d.line is not None and d.path:
             location["region"] = {"startLine": d.line}
@@ -397,7 +399,7 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
                         "rules": list(rules.values()),
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot()}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot(root)}},
                 "results": results,
             }
         ],
@@ -405,29 +407,46 @@ def sarif(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _relative(path: str) -> str:
-    """``path`` as GitHub matches it to a file of the repository: relative to the working
-    folder (the checkout), ``/`` separators, no leading ``./`` (an annotation on ``./x.md``
-    or ``/home/runner/…/x.md`` is shown on no file of the pull request)."""
-    rel = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
-    return rel.replace(os.sep, "/")
+def _repository_root() -> str:
+    """The folder the ``github`` and ``sarif`` reports name files from: the root of the git
+    checkout that holds the working folder (the nearest folder with a ``.git``, from the
+    working folder up), since GitHub names a repository's files from its root whatever folder
+    the step runs in (``working-directory: site``); the working folder when no checkout
+    holds it."""
+    cwd = os.getcwd()
+    folder = cwd
+    while not os.path.lexists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return cwd
+        folder = parent
+    return folder
 
 
-def _uri(path: str) -> str:
+def _relative(path: str, root: str) -> str:
+    """``path`` as GitHub matches it to a file of the repository: relative to ``root`` (the
+    checkout's, see :func:`_repository_root`), ``/`` separators, no leading ``./`` (an
+    annotation on ``./x.md``, or on ``x.md`` when the repository names it ``site/x.md``, is
+    shown on no file of the pull request)."""
+    absolute = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
+    return os.path.relpath(absolute, root).replace(os.sep, "/")
+
+
+def _uri(path: str, root: str) -> str:
     """A relative URI reference: ``/`` separators, no leading ``./``, spaces escaped."""
     from urllib.parse import quote
 
-    rel = _relative(path)
+    rel = _relative(path, root)
     try:  # a name's bytes that are not UTF-8 (kept as surrogates) as those bytes, %XX
         return quote(rel, safe="/-._~", errors="surrogateescape")
     except UnicodeEncodeError:  # a surrogate no file name's bytes give: shown as an escape
         return quote(visible(rel), safe="/-._~")
 
 
-def _srcroot() -> str:
+def _srcroot(root: str) -> str:
     from pathlib import Path
 
-    return Path.cwd().as_uri() + "/"
+    return Path(root).as_uri() + "/"
 
 
 FORMATTERS: dict[str, Callable[[ValidationReport, Severity], str]] = {

@@ -462,3 +462,32 @@ def test_sarif_rules_are_described_in_an_editors_words() -> None:
         assert rule["shortDescription"]["text"] != rule["id"]
         assert rule["fullDescription"]["text"].startswith(rule["shortDescription"]["text"])
         assert rule["help"]["text"]
+
+
+def test_github_and_sarif_name_files_from_the_repository_root(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A step run in a folder of the checkout (`working-directory: site`) named the files
+    from that folder (`content/x.md`), where GitHub names them from the repository's root
+    (`site/content/x.md`): the annotations and code scanning alerts were on no file."""
+    (tmp_path / ".git").mkdir()
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    monkeypatch.chdir(site)
+    report = ValidationReport(
+        general=[
+            Diagnostic("content/a, b.md", 3, "title", Severity.ERROR, "m", "c"),
+            Diagnostic(str(site / "content" / "b.md"), 4, "date", Severity.ERROR, "m", "c"),
+        ]
+    )
+    assert sorted(github(report).splitlines()) == [
+        "::error file=site/content/a%2C b.md,line=3,title=title::m",
+        "::error file=site/content/b.md,line=4,title=date::m",
+    ]
+    (run,) = json.loads(sarif(report))["runs"]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    ]
+    assert sorted(uris) == ["site/content/a%2C%20b.md", "site/content/b.md"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+    # Outside any checkout, the working folder is the root, as before.
+    (tmp_path / ".git").rmdir()
+    assert "::error file=content/a%2C b.md,line=3,title=title::m" in github(report).splitlines()
