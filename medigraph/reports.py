@@ -175,7 +175,9 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
     """JUnit XML: one test case per document, failed when it has a problem at or above
     ``--fail-on`` (as the exit code says). A test case holds at most one ``failure`` (several
     consumers, Jenkins among them, read only the first): its message is the first problem,
-    its text every failing problem; the others go to ``system-out``."""
+    its text every failing problem; the others go to ``system-out``. A test case names its
+    file as the ``github`` report does (``file``) and its first failing problem's ``line``,
+    where GitHub's JUnit reporters put the annotation."""
     diagnostics = report.diagnostics
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
@@ -199,7 +201,10 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
         skipped="0",
         time=f"{report.seconds:.3f}",
     )
+    repository = _repository_root()
     for path in paths:
+        found = by_path.get(path, [])
+        failing = [d for d in found if d.severity >= fail_on]
         # XML 1.0 cannot hold most control characters at all, escaped or not.
         case = ET.SubElement(
             suite,
@@ -208,8 +213,14 @@ def junit(report: ValidationReport, fail_on: Severity = Severity.ERROR) -> str:
             name=visible(path) or "medigraph",
             time="0",
         )
-        found = by_path.get(path, [])
-        failing = [d for d in found if d.severity >= fail_on]
+        if path:
+            # Where GitHub's JUnit reporters annotate a failure (without them, on a file
+            # named after the classname's last part, `validate`): the file as the
+            # repository names it, and the first failing problem's line.
+            case.set("file", visible(_relative(path, repository)))
+            line = next((d.line for d in failing if d.line is not None), None)
+            if line is not None:
+                case.set("line", str(line))
         if failing:
             first = failing[0]
             more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""

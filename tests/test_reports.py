@@ -491,3 +491,34 @@ def test_github_and_sarif_name_files_from_the_repository_root(tmp_path: Path, mo
     # Outside any checkout, the working folder is the root, as before.
     (tmp_path / ".git").rmdir()
     assert "::error file=content/a%2C b.md,line=3,title=title::m" in github(report).splitlines()
+
+
+def test_junit_test_cases_name_their_file_and_line(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """GitHub's JUnit reporters (mikepenz/action-junit-report, which docs/ci.md uses) put a
+    failure's annotation at the test case's `file` and `line`; without them, on a file named
+    after the classname's last part (`validate`, line 1), which no pull request holds."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "site").mkdir()
+    monkeypatch.chdir(tmp_path / "site")
+    report = ValidationReport(
+        documents=[
+            DocumentOutcome(
+                "content/a, b.md",
+                None,
+                False,
+                [
+                    Diagnostic("content/a, b.md", 9, "tags", Severity.WARNING, "w", "c"),
+                    Diagnostic("content/a, b.md", 12, "date", Severity.ERROR, "e", "c"),
+                ],
+            ),
+            DocumentOutcome("content/ok.md", "https://medigy.com/content/ok", False, []),
+        ]
+    )
+    root = ET.fromstring(junit(report).split("\n", 1)[1])
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    bad, ok = cases["content/a, b.md"], cases["content/ok.md"]
+    assert (bad.get("file"), bad.get("line")) == ("site/content/a, b.md", "12")
+    assert (ok.get("file"), ok.get("line")) == ("site/content/ok.md", None)
+    # The warning fails the case with --fail-on warning: its line is the first failing one.
+    root = ET.fromstring(junit(report, Severity.WARNING).split("\n", 1)[1])
+    assert next(root.iter("testcase")).get("line") == "9"
