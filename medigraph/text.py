@@ -17,13 +17,19 @@ _BLOCKS = frozenset(
         "article",
         "aside",
         "blockquote",
+        "caption",
+        "center",
         "dd",
+        "details",
+        "dir",
         "div",
         "dl",
         "dt",
+        "fieldset",
         "figcaption",
         "figure",
         "footer",
+        "form",
         "h1",
         "h2",
         "h3",
@@ -31,14 +37,19 @@ _BLOCKS = frozenset(
         "h5",
         "h6",
         "header",
+        "hgroup",
         "hr",
+        "legend",
         "li",
         "main",
+        "menu",
         "nav",
         "ol",
         "p",
         "pre",
+        "search",
         "section",
+        "summary",
         "table",
         "tbody",
         "thead",
@@ -47,6 +58,9 @@ _BLOCKS = frozenset(
         "ul",
     ]
 )
+"""Elements a browser shows as blocks of their own (the HTML standard's rendering rules):
+their text is a paragraph apart, never run into the text beside it (``<summary>Read
+more</summary>Telehealth`` is "Read more" and "Telehealth", not "Read moreTelehealth")."""
 _SKIP = frozenset({"script", "style", "template", "title"})
 """Elements whose content a browser does not show. (A ``<head>`` in a body is ignored by
 browsers, and what it holds is shown; a ``<title>``'s text is not.)"""

@@ -163,3 +163,22 @@ def test_preformatted_text_keeps_its_indentation(body: str, expected: str) -> No
     """A browser shows a <pre>'s (a code block's) lines as they are indented; other lines are
     trimmed as before."""
     assert text.markdown_to_text(body) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<details><summary>Read more</summary>Telehealth grows.</details>",
+         "Read more\n\nTelehealth grows."),
+        ("<fieldset><legend>Plan</legend>Remote care</fieldset>", "Plan\n\nRemote care"),
+        ("Intro<center>Centred</center>after", "Intro\n\nCentred\n\nafter"),
+        ("<menu><li>a</li></menu>b<hgroup>c</hgroup>d", "a\n\nb\n\nc\n\nd"),
+        ("<table><caption>Fees</caption><tr><td>99490</td></tr></table>", "Fees\n\n99490"),
+        ("Ask<form>Name</form>us<search>Find</search>it", "Ask\n\nName\n\nus\n\nFind\n\nit"),
+    ],
+)  # fmt: skip
+def test_block_elements_are_paragraphs_of_their_own(html: str, expected: str) -> None:
+    """Elements a browser shows as blocks (details, summary, fieldset, legend, center, …) are
+    paragraphs apart: their words were run into their neighbours' ("Read moreTelehealth")."""
+    assert text.html_to_text(html) == expected
+    assert text.markdown_to_text(html) == (expected, None)
