@@ -2669,3 +2669,16 @@ def test_an_error_of_the_callers_output_is_not_the_endpoints() -> None:
         server.shutdown()
         server.server_close()
     assert reported == []
+
+
+def test_the_readmes_first_query_example_answers_documents_titles(store: Path) -> None:
+    """The README's first `medigraph query` example asks for titles: it must answer the
+    documents' titles only, not every name in the graph (a person's, a publisher's, a
+    community's, an attachment's file name, which `schema:name` holds too)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"medigraph query '(SELECT \?title [^']*)'", readme)
+    assert example is not None
+    text = re.sub(r"\s*LIMIT \d+\s*$", "", example.group(1))  # every row, not the first 5
+    answered = [row["title"] for row in rows(store, text)]
+    titles = sorted(str(fm["title"]) for fm in FM if fm.get("title"))
+    assert sorted(answered) == titles
