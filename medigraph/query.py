@@ -19,8 +19,8 @@ Failures, all subclasses of :class:`QueryError`::
 
 Parameters are always bound as RDF terms, never pasted into the query text as such: on the
 embedded store and on an endpoint alike, each goes into a ``VALUES`` block that opens the WHERE
-group of the innermost SELECT using the variable, its term written by
-:func:`medigraph.sparql.term`, the project's one escaping function. (pyoxigraph's
+group of each SELECT (the query, a sub-select) using the variable in its own scope, its term
+written by :func:`medigraph.sparql.term`, the project's one escaping function. (pyoxigraph's
 ``substitutions`` were used before; they do not reach sub-selects, and Oxigraph plans a
 ``VALUES`` block better: 0.57 s against 3.4 s for one topic's content at 100 000 documents.)
 """
@@ -2113,29 +2113,43 @@ def _closing(plain: str, opening: int, pair: str = "{}") -> int:
 
 
 def values_position(text: str, name: str) -> int:
-    """Where the VALUES block for ``?name`` goes: just inside the WHERE group of the innermost
-    SELECT (the query or a sub-select) that holds every use of the variable.
+    """Where the (outermost) VALUES block for ``?name`` goes: just inside the WHERE group of
+    the outermost SELECT (the query or a sub-select) that uses the variable in a scope of its
+    own; :func:`values_positions` gives every block's place."""
+    return _values_positions(blank_literals(text), name)[0]
 
-    A sub-select sees only its own variables, so a parameter used only inside one (a filter
-    before a LIMIT, say) must be bound there; a parameter used at several levels is bound at
-    the outermost of them, as substitution would.
+
+def values_positions(text: str, name: str) -> list[int]:
+    """Where the VALUES blocks for ``?name`` go: just inside the WHERE group of each SELECT
+    (the query or a sub-select) that uses the variable in its own scope, in order.
+
+    A sub-select sees only its own variables: one that uses the parameter (a filter before a
+    LIMIT, say) without projecting it does not see a block outside it, and one outside it does
+    not see a block inside. So each scope that uses it gets a block of its own, as
+    substitution writes the value at every use (``SELECT ?x { ?x <p> ?y { SELECT ?y { ?y <q>
+    ?x } } }`` binds ``?x`` in both: bound at the outer level alone, the inner ``?x`` matched
+    anything).
     """
-    return _values_position(blank_literals(text), name)
+    return _values_positions(blank_literals(text), name)
 
 
-def _values_position(plain: str, name: str, skip: Collection[int] = ()) -> int:
+def _values_positions(plain: str, name: str, skip: Collection[int] = ()) -> list[int]:
     outer = _where_start(plain)
     uses = [m.start() for m in re.finditer(_var(name), plain) if m.start() not in skip]
-    best = outer
     if not uses:
-        return best
+        return [outer]
     # The projection and the modifiers after the WHERE group (GROUP BY, HAVING, ORDER BY)
     # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
     # outer query never uses is still the sub-select's own.
-    for head, opening, _closing_brace, end in _selects(plain):
-        if head > outer and all(head <= use < end for use in uses):
-            best = max(best, opening + 1)
-    return best
+    subs = [(head, opening, end) for head, opening, _close, end in _selects(plain) if head > outer]
+    return sorted({_scope_of(use, outer, subs) for use in uses})
+
+
+def _scope_of(use: int, outer: int, subs: list[tuple[int, int, int]]) -> int:
+    """The place of the block that a use at ``use`` sees: inside the WHERE group of the
+    innermost sub-select holding it (the one that starts last), else the query's own."""
+    holding = [(head, opening) for head, opening, end in subs if head <= use < end]
+    return max(holding)[1] + 1 if holding else outer
 
 
 _AGGREGATE = re.compile(
@@ -2232,10 +2246,12 @@ def _unbindable(plain: str, name: str) -> str | None:
         for start, stop in ((head, opening), (closing + 1, end)):
             if _EXISTS.search(plain, start, stop):
                 return "in an EXISTS of a select's projection, HAVING or ORDER BY"
-    block = _values_position(plain, name) - 1  # the `{` of the group the block opens
+    outer = _where_start(plain)
+    subs = [(head, opening, end) for head, opening, _close, end in _selects(plain) if head > outer]
     sub_selects = {opening for _head, opening, _close, _end in _selects(plain)}  # own scopes
     for use in uses:
         group = _enclosing_group(plain, use)
+        block = _scope_of(use, outer, subs) - 1  # the `{` of the group its block opens
         if group <= block:
             continue
         if _EXISTS.search(plain[:group].rstrip()[-10:]):
@@ -2306,8 +2322,8 @@ def insert_values(text: str, params: Mapping[str, Bound], *, bind: bool = False)
     """The query with a ``VALUES ?name { term }`` block for each parameter (``{ term term }``
     for a tuple of terms, any of which the parameter matches: :func:`name_forms`).
 
-    Each block opens the WHERE group of the innermost SELECT that uses the variable
-    (:func:`values_position`): there the value is joined with everything the group matches,
+    A block opens the WHERE group of each SELECT that uses the variable in its own scope
+    (:func:`values_positions`): there the value is joined with everything the group matches,
     which for the variables used in that group (and its FILTERs, OPTIONALs, EXISTS) is exactly
     what substituting the term would do. A use that a grouped select evaluates after grouping
     (in its projection, HAVING or ORDER BY, outside an aggregate) sees no block, so the term
@@ -2339,11 +2355,13 @@ def insert_values(text: str, params: Mapping[str, Bound], *, bind: bool = False)
             written[use] = (end, f"({value} AS ?{name})" if bare else f"({value})")
         if all(use.start() in late for use in re.finditer(_var(name), plain)):
             continue  # every use is written in: no block to join
-        at.setdefault(_values_position(plain, name, late), []).append(
+        block = (
             f" BIND({value} AS ?{name}) "
             if bind and len(terms) == 1 and not _used_in_exists(plain, name)
             else f" VALUES ?{name} {{ {values} }} "
         )
+        for position in _values_positions(plain, name, late):
+            at.setdefault(position, []).append(block)
     for position in sorted(at.keys() | written.keys(), reverse=True):
         if position in written:
             end, replacement = written[position]

@@ -27,6 +27,7 @@ from medigraph.query import (
     run_embedded,
     saved_queries,
     values_position,
+    values_positions,
 )
 from medigraph.store import open_read_only
 
@@ -193,13 +194,54 @@ def test_a_parameter_used_after_grouping_is_written_in() -> None:
     )
 
 
-def test_a_parameter_used_at_two_levels_is_bound_at_the_outer_one() -> None:
+def test_a_parameter_used_at_two_levels_is_bound_at_each() -> None:
+    """A sub-select sees only its own variables: a parameter it uses without projecting it
+    gets a block of its own, as the outer query's does (one at the outer level alone left the
+    inner use free, matching anything)."""
     text = "SELECT ?x WHERE { ?x <p> ?y { SELECT ?y { ?y <q> ?x } } }"
+    inner_group = text.index("{", text.index("SELECT ?y")) + 1
+    assert values_positions(text, "x") == [text.index("{") + 1, inner_group]
     assert values_position(text, "x") == text.index("{") + 1
-    assert values_position(text, "y") == text.index("{") + 1
+    assert values_positions(text, "y") == [text.index("{") + 1, inner_group]
     # A name that merely starts like the parameter does not count as a use.
     inner = "SELECT * WHERE { ?xs <p> ?o { SELECT ?x { ?x <q> 1 } } }"
-    assert values_position(inner, "x") == inner.index("{", inner.index("SELECT ?x")) + 1
+    assert values_positions(inner, "x") == [inner.index("{", inner.index("SELECT ?x")) + 1]
+
+
+def keyword_store() -> ox.Store:
+    store = ox.Store()
+    p = ox.NamedNode("http://x/k")
+    for doc, words in [("a", ["news", "ai"]), ("b", ["news"]), ("c", ["ai", "policy"])]:
+        for word in words:
+            store.add(ox.Quad(ox.NamedNode(f"http://x/{doc}"), p, ox.Literal(word)))
+    return store
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # used in a sub-select (not projected) and outside it
+        "SELECT ?c ?n WHERE { { SELECT ?c (COUNT(?k) AS ?n) WHERE { ?c <http://x/k> ?k"
+        " FILTER(?k != ?kw) } GROUP BY ?c } ?c <http://x/k> ?kw }",
+        # used in two sibling sub-selects, neither projecting it
+        "SELECT ?c WHERE { { SELECT ?c WHERE { ?c <http://x/k> ?kw } }"
+        " { SELECT ?c WHERE { ?c <http://x/k> ?k FILTER(?k = ?kw) } } }",
+        # used in a sub-select nested in another that uses it too
+        "SELECT ?c WHERE { { SELECT ?c WHERE { ?c <http://x/k> ?kw"
+        " { SELECT ?c WHERE { ?c <http://x/k> ?k FILTER(?k != ?kw) } } } } }",
+    ],
+)
+def test_a_parameter_at_several_levels_answers_as_the_value_written_in(text: str) -> None:
+    """Bound by VALUES (or BIND, for an endpoint), a parameter gives the rows that writing the
+    value at each use gives: bound at the outer level only, the sub-select's ?kw was unbound
+    (no row passed its FILTER) or free (it matched every keyword)."""
+    store = keyword_store()
+    written = text.replace("?kw", '"news"')
+    expected = sorted(str(row) for row in store.query(written))
+    assert expected  # the question has an answer
+    for bind in (False, True):
+        query = insert_values(text, {"kw": ox.Literal("news")}, bind=bind)
+        assert sorted(str(row) for row in store.query(query)) == expected, query
 
 
 @pytest.mark.parametrize("name", sorted(saved_queries()))
