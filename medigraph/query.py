@@ -233,8 +233,11 @@ class SavedQuery:
 
 
 _PARAM_LINE = re.compile(
-    r"^@param\s+(\w+)\s+(\w+)(?:=(\S+))?(?:\s+(required)\b)?(?:\s+as\s+\?(\w+)\b)?\s*(.*)$"
+    r"^@param\s+(\w+)\s+(\w+)(?:=(\"(?:[^\"\\]|\\.)*\"(?=\s|$)|\S+))?(?:\s+(required)\b)?"
+    r"(?:\s+as\s+\?(\w+)\b)?\s*(.*)$"
 )
+"""A default is one word, or text in double quotes with JSON's escapes, as ``--param`` takes
+it (``name="Chronic Care Management (CCM)"``): unquoted, a default ends at the first space."""
 
 
 _PROLOGUE_LINE = re.compile(r"(?i)(PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*(#.*)?$")
@@ -276,6 +279,11 @@ def _header(text: str) -> tuple[list[Param], list[str]]:
         if not match or match.group(2) not in PARAM_TYPES:
             raise ValueError(f"malformed parameter line {line!r}")
         name, kind, default, required, variable, description = match.groups()
+        if default is not None and default.startswith('"') and len(default) > 1:
+            try:
+                default = _unquoted(default)
+            except ParameterError:
+                raise ValueError(f"malformed parameter line {line!r}") from None
         if any(p.name == name for p in params):
             raise ValueError(f"parameter {name} is declared twice")
         params.append(

@@ -2682,3 +2682,27 @@ def test_the_readmes_first_query_example_answers_documents_titles(store: Path) -
     answered = [row["title"] for row in rows(store, text)]
     titles = sorted(str(fm["title"]) for fm in FM if fm.get("title"))
     assert sorted(answered) == titles
+
+
+def test_a_headers_default_with_spaces_is_written_in_double_quotes(store: Path) -> None:
+    """A default ends at the first space (`name=Chronic Care Management (CCM)` has the
+    default "Chronic", the rest is the description, and no row matched); in double quotes,
+    with JSON's escapes as `--param` takes text, it holds spaces."""
+    community = "Chronic Care Management (CCM)"
+    wanted = {str(fm["mdName"]) for fm in FM if fm.get("identifier") == community}
+    assert wanted
+    text = (
+        f'# @param community name="{community}" the community\n'
+        "SELECT ?c WHERE { ?c medigy:community/schema:name ?community }"
+    )
+
+    def contents(*args: str) -> set[str]:
+        return {r["c"].rsplit("/", 1)[1] for r in rows(store, *args)}
+
+    assert contents(text) == wanted
+    other = str(next(fm["identifier"] for fm in FM if fm.get("identifier") != community))
+    assert contents(text, "-p", f"community={other}") == {
+        str(fm["mdName"]) for fm in FM if fm.get("identifier") == other
+    }
+    unclosed = query(store, text.replace('" the', " the"))
+    assert unclosed.exit_code == 2 and "malformed parameter line" in unclosed.output
