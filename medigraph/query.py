@@ -2150,7 +2150,20 @@ def _values_positions(plain: str, name: str, skip: Collection[int] = ()) -> list
     # count as inside: a variable the sub-select projects, or tests in its HAVING, but the
     # outer query never uses is still the sub-select's own.
     subs = [(head, opening, end) for head, opening, _close, end in _selects(plain) if head > outer]
-    return sorted({_scope_of(use, outer, subs) for use in uses})
+    scopes = {_scope_of(use, outer, subs) for use in uses}
+    # A sub-select that binds the variable itself, ``(… AS ?name)`` in its projection or a
+    # BIND, hands its value out to be joined with the block outside: it gets none of its own
+    # (a block there would bind the variable twice).
+    binding = {
+        _scope_of(use, outer, subs)
+        for use in uses
+        if _bound_by_as(plain, max(0, use - _AS_WINDOW), use)
+    }
+    return sorted(scopes - (binding - {outer})) or [outer]
+
+
+_AS_WINDOW = 256
+"""How far before a variable ``AS`` is looked for (the white space between them included)."""
 
 
 def _scope_of(use: int, outer: int, subs: list[tuple[int, int, int]]) -> int:

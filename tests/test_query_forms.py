@@ -244,6 +244,30 @@ def test_a_parameter_at_several_levels_answers_as_the_value_written_in(text: str
         assert sorted(str(row) for row in store.query(query)) == expected, query
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?c ?kw WHERE { { SELECT ?c (MIN(?k) AS ?kw) WHERE { ?c <http://x/k> ?k }"
+        " GROUP BY ?c } }",
+        "SELECT ?c ?kw WHERE { ?c <http://x/k> ?any"
+        " { SELECT ?c ?kw WHERE { ?c <http://x/k> ?k BIND(UCASE(?k) AS ?kw) } } }",
+    ],
+)
+def test_a_sub_select_that_binds_the_parameter_hands_it_out_to_be_joined(text: str) -> None:
+    """A sub-select that binds the variable itself (``AS ?kw``) gets no block of its own,
+    which would bind it twice: its value is joined with the block outside, as before."""
+    store = keyword_store()
+    value = "ai" if "MIN" in text else "NEWS"
+    joined = text[: text.rindex("}")] + f' FILTER(?kw = "{value}") }}'
+    expected = sorted(str(row) for row in store.query(joined))
+    assert expected
+    for bind in (False, True):
+        query = insert_values(text, {"kw": ox.Literal(value)}, bind=bind)
+        block = 'BIND("' if bind else "VALUES ?kw"
+        assert query.count(block) == 1 and query.index(block) < query.index("{ SELECT"), query
+        assert sorted(str(row) for row in store.query(query)) == expected, query
+
+
 @pytest.mark.parametrize("name", sorted(saved_queries()))
 def test_the_portable_form_declares_the_embedded_forms_parameters(name: str) -> None:
     """Plain values given with the portable text (``run_remote(saved.text_for(endpoint=True),
