@@ -2090,13 +2090,19 @@ def _where_start(plain: str) -> int:
         if opening < 0:
             raise QueryError("cannot find the WHERE group of this CONSTRUCT query")
         return opening + 1
-    where = re.search(_keyword("WHERE") + r"\s*\{", plain[form.end() :], re.IGNORECASE)
-    if where is not None:
-        return form.end() + where.end()
-    opening = plain.find("{", form.end())
-    if opening < 0:
-        raise QueryError("parameters need a WHERE { … } group in the query")
-    return opening + 1
+    # The first brace outside brackets: the WHERE keyword is optional (`SELECT * { … }`,
+    # `ASK { … }`), and the first "WHERE {" after the form may be a sub-select's; a brace in
+    # brackets is an expression's (`SELECT (EXISTS { … } AS ?x)`).
+    depth = 0
+    for at in range(form.end(), len(plain)):
+        char = plain[at]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == "{" and depth == 0:
+            return at + 1
+    raise QueryError("parameters need a WHERE { … } group in the query")
 
 
 def blank_literals(text: str) -> str:

@@ -245,6 +245,35 @@ def test_a_parameter_at_several_levels_answers_as_the_value_written_in(text: str
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("SELECT ?c { { SELECT ?c WHERE { ?c <http://x/k> ?any } } ?c <http://x/k> ?kw }", "ai"),
+        ("SELECT ?c { { SELECT ?c WHERE { ?c <http://x/k> ?kw } } UNION { ?c <http://x/k> ?kw } }",
+         "policy"),
+        ("ASK { { SELECT ?c WHERE { ?c <http://x/k> ?any } } ?c <http://x/k> ?kw }", "none"),
+        ("SELECT ?c (EXISTS { ?c <http://x/k> 'ai' } AS ?ai) WHERE { ?c <http://x/k> ?kw }",
+         "news"),
+    ],
+)  # fmt: skip
+def test_a_query_without_the_where_keyword_binds_its_own_group(text: str, value: str) -> None:
+    """WHERE is optional (`SELECT * { … }`, `ASK { … }`): the query's own group is the first
+    brace outside brackets, not the first "WHERE {" after the form, which was a sub-select's
+    (the block went in there and the query's own uses matched anything)."""
+    store = keyword_store()
+    written = text.replace("?kw", f'"{value}"')
+
+    def answer(query: str) -> object:
+        result = store.query(query)
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        return sorted(str(row) for row in result)
+
+    for bind in (False, True):
+        query = insert_values(text, {"kw": ox.Literal(value)}, bind=bind)
+        assert answer(query) == answer(written), query
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "SELECT ?c ?kw WHERE { { SELECT ?c (MIN(?k) AS ?kw) WHERE { ?c <http://x/k> ?k }"
