@@ -2093,16 +2093,26 @@ def _where_start(plain: str) -> int:
     # The first brace outside brackets: the WHERE keyword is optional (`SELECT * { … }`,
     # `ASK { … }`), and the first "WHERE {" after the form may be a sub-select's; a brace in
     # brackets is an expression's (`SELECT (EXISTS { … } AS ?x)`).
+    opening = _group_brace(plain, form.end(), len(plain))
+    if opening < 0:
+        raise QueryError("parameters need a WHERE { … } group in the query")
+    return opening + 1
+
+
+def _group_brace(plain: str, start: int, end: int) -> int:
+    """The first ``{`` from ``start`` to ``end`` outside brackets (-1: none): a query's (or a
+    sub-select's) WHERE group, past a projection whose expressions may hold braces of their
+    own (``SELECT (EXISTS { … } AS ?x)``)."""
     depth = 0
-    for at in range(form.end(), len(plain)):
+    for at in range(start, end):
         char = plain[at]
         if char == "(":
             depth += 1
         elif char == ")":
             depth = max(0, depth - 1)
         elif char == "{" and depth == 0:
-            return at + 1
-    raise QueryError("parameters need a WHERE { … } group in the query")
+            return at
+    return -1
 
 
 def blank_literals(text: str) -> str:
@@ -2200,7 +2210,7 @@ def _selects(plain: str) -> Iterator[tuple[int, int, int, int]]:
             end = len(plain)
         else:
             continue
-        opening = plain.find("{", match.end(), end)
+        opening = _group_brace(plain, match.end(), end)
         if opening >= 0:
             yield match.end(), opening, _closing(plain, opening), end
 
@@ -2271,8 +2281,11 @@ def _unbindable(plain: str, name: str) -> str | None:
             return "in the query's own VALUES"
     for head, opening, closing, end in _selects(plain):
         for start, stop in ((head, opening), (closing + 1, end)):
-            if _EXISTS.search(plain, start, stop):
-                return "in an EXISTS of a select's projection, HAVING or ORDER BY"
+            for found in _EXISTS.finditer(plain, start, stop):
+                brace = plain.find("{", found.end(), stop)
+                inside = (brace, _closing(plain, brace)) if brace >= 0 else (found.end(), stop)
+                if any(inside[0] < use < inside[1] for use in uses):
+                    return "in an EXISTS of a select's projection, HAVING or ORDER BY"
     outer = _where_start(plain)
     subs = [(head, opening, end) for head, opening, _close, end in _selects(plain) if head > outer]
     sub_selects = {opening for _head, opening, _close, _end in _selects(plain)}  # own scopes

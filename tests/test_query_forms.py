@@ -19,6 +19,7 @@ import pytest
 from medigraph.export import export
 from medigraph.query import (
     Answer,
+    ParameterError,
     ParamValue,
     bind_params,
     declared_params,
@@ -271,6 +272,22 @@ def test_a_query_without_the_where_keyword_binds_its_own_group(text: str, value:
     for bind in (False, True):
         query = insert_values(text, {"kw": ox.Literal(value)}, bind=bind)
         assert answer(query) == answer(written), query
+
+
+def test_an_exists_in_the_projection_refuses_only_a_parameter_it_uses() -> None:
+    """An EXISTS in a select's projection that does not use the parameter was refused as if
+    it did ("?kw is used in an EXISTS of a select's projection"); one that uses it still is."""
+    store = keyword_store()
+    text = (
+        "SELECT ?c (EXISTS { ?c <http://x/k> 'ai' } AS ?ai) WHERE { ?c <http://x/k> ?kw }"
+        " ORDER BY ?c"
+    )
+    answer = run_embedded(text, params={"kw": "news"}, opened=store, timeout=None)
+    written = run_embedded(text.replace("?kw", "'news'"), opened=store, timeout=None)
+    assert answer.rows == written.rows and len(answer.rows) == 2
+    using = "SELECT ?c (EXISTS { ?c <http://x/k> ?kw } AS ?has) WHERE { ?c <http://x/k> ?k }"
+    with pytest.raises(ParameterError, match="used in an EXISTS of a select's projection"):
+        run_embedded(using, params={"kw": "news"}, opened=store, timeout=None)
 
 
 @pytest.mark.parametrize(
