@@ -840,14 +840,21 @@ def _path_terms(graph: rdflib.Graph, path: rdflib.term.Node) -> list[rdflib.URIR
     return found
 
 
-def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]:
+def _shape_path_warnings(
+    shapes: Shapes, ontology: Ontology, where: str = "", lines: bool = False
+) -> list[Diagnostic]:
     """A shape's ``sh:path`` (or a part of a sequence, inverse or alternative path), or its
     ``sh:targetSubjectsOf``/``sh:targetObjectsOf``, that names a Medigy property the ontology
     does not declare (``medigy:masthead`` for
     ``medigy:mastHead``): no document writes it, so the shape checks nothing and no document
     is told of the term. A warning, not a refusal: a property still missing from an ontology
-    the documents do write is told at their keys as well (an error there)."""
+    the documents do write is told at their keys as well (an error there).
+
+    Told on the file ``where`` (the shapes or the ontology file the user gave; "" for none),
+    and with ``lines`` (``where`` is the shapes file) at the line that names the term, so
+    that annotations and code scanning alerts are on that file, not on a folder."""
     out: list[Diagnostic] = []
+    finder = _TermLines(shapes) if where and lines else None
     told: set[tuple[str, str]] = set()
     uses = (
         (SH.path, "has a path through"),
@@ -866,8 +873,8 @@ def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]
                 told.add((shape_id, iri))
                 out.append(
                     Diagnostic(
-                        "",
-                        None,
+                        where,
+                        finder.line(shape, term) if finder is not None else None,
                         None,
                         Severity.WARNING,
                         f"shapes file {shapes.file}: {shape_id} {use}"
@@ -877,6 +884,49 @@ def _shape_path_warnings(shapes: Shapes, ontology: Ontology) -> list[Diagnostic]
                     )
                 )
     return sorted(out, key=diagnostic_order)
+
+
+class _TermLines:
+    """Where a shapes file written as text (Turtle, N-Triples, RDF/XML, JSON-LD) names a
+    term: the first line after its shape's subject (its named parent's, for a blank-node
+    shape) that spells the term, as ``prefix:name``, ``<IRI>`` or ``"IRI"``. The graph keeps
+    no lines; a term the text does not spell so (or a file that cannot be read) has none."""
+
+    def __init__(self, shapes: Shapes) -> None:
+        self.graph = shapes.graph
+        try:
+            text = Path(shapes.file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        self.lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+
+    def _spelled(self, iri: str, subject: bool = False) -> re.Pattern[str]:
+        names = [re.escape(f"<{iri}>"), re.escape(f'"{iri}"')]
+        for prefix, namespace in self.graph.namespaces():
+            local = iri[len(str(namespace)) :]
+            if iri.startswith(str(namespace)) and re.fullmatch(r"[\w][\w.-]*", local):
+                names.append(rf"(?<![\w.:-]){re.escape(f'{prefix}:{local}')}(?![\w:-])")
+        return re.compile(("^\\s*" if subject else "") + f"(?:{'|'.join(names)})")
+
+    def _first(self, pattern: re.Pattern[str], start: int = 0) -> int | None:
+        for index in range(start, len(self.lines)):
+            if pattern.search(self.lines[index]):
+                return index
+        return None
+
+    def line(self, shape: rdflib.term.Node, term: rdflib.term.Node) -> int | None:
+        named = shape
+        for _ in range(8):  # a blank-node shape: the named shape that holds it
+            if not isinstance(named, rdflib.BNode):
+                break
+            named = min(self.graph.subjects(None, named), key=str, default=named)
+        start = 0
+        if isinstance(named, rdflib.URIRef):
+            start = self._first(self._spelled(str(named), subject=True)) or 0
+        found = self._first(self._spelled(str(term)), start)
+        if found is None and start:
+            found = self._first(self._spelled(str(term)))
+        return None if found is None else found + 1
 
 
 _SHAPE_REFERENCES = (SH.node, SH.qualifiedValueShape, SH["not"], SH.property)
@@ -939,7 +989,14 @@ class Engine:
         self.ontology = Ontology(Path(options.ontology) if options.ontology else default_ontology())
         _check_shape_terms(self.shapes, self.ontology)
         _check_shape_references(self.shapes)
-        self.shape_warnings = _shape_path_warnings(self.shapes, self.ontology)
+        # Told on the file to fix: the shapes file given, else the ontology given (that
+        # the bundled shapes expect a property it lacks), else on no file.
+        self.shape_warnings = _shape_path_warnings(
+            self.shapes,
+            self.ontology,
+            options.shapes or options.ontology or "",
+            lines=bool(options.shapes),
+        )
         """Paths of the shapes through undeclared Medigy properties, told once per run."""
         try:
             self.mapper = load_mapping(options.mapping, base=options.base)

@@ -522,3 +522,75 @@ def test_junit_test_cases_name_their_file_and_line(tmp_path: Path, monkeypatch) 
     # The warning fails the case with --fail-on warning: its line is the first failing one.
     root = ET.fromstring(junit(report, Severity.WARNING).split("\n", 1)[1])
     assert next(root.iter("testcase")).get("line") == "9"
+
+
+def test_a_problem_of_the_shapes_file_is_reported_on_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shapes file's path through an undeclared property (``sh:path medigy:masthead``)
+    belongs to no document: every format placed it on no file, and SARIF on the folder
+    checked (``"uri": "ok"``, no region), which code scanning shows on no file. It is on
+    the shapes file now, at the statement's line, named as documents are (from the root of
+    the checkout); a problem of a document is told as before."""
+    (tmp_path / ".git").mkdir()
+    site = tmp_path / "site"
+    (site / "ok").mkdir(parents=True)
+    seed = next((ROOT / "examples" / "content").rglob("*.md"))
+    (site / "ok" / "a.md").write_bytes(seed.read_bytes())
+    shapes = (ROOT / "shapes" / "medigy-shapes.ttl").read_text(encoding="utf-8")
+    written = "sh:path medigy:slug ; sh:maxCount 1"
+    line = shapes[: shapes.index(written)].count("\n") + 1
+    (site / "typo.ttl").write_text(
+        shapes.replace(written, "sh:path medigy:masthead ; sh:maxCount 1", 1), encoding="utf-8"
+    )
+    monkeypatch.chdir(site)
+    report = validate(["ok"], shapes="typo.ttl", jobs=1)
+    report.documents[0].diagnostics.append(
+        Diagnostic("ok/a.md", 2, "title", Severity.ERROR, "m", "shacl.MinCount")
+    )
+
+    (run,) = json.loads(sarif(report))["runs"]
+    where = {r["ruleId"]: r["locations"][0]["physicalLocation"] for r in run["results"]}
+    assert where["shapes.declared-path"] == {
+        "artifactLocation": {"uri": "site/typo.ttl", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": line},
+    }
+    assert where["shacl.MinCount"]["artifactLocation"]["uri"] == "site/ok/a.md"
+    annotations = github(report).splitlines()
+    assert annotations[0] == "::error file=site/ok/a.md,line=2,title=title::m"
+    assert annotations[1].startswith(
+        f"::warning file=site/typo.ttl,line={line},title=shapes.declared-path::shapes file"
+    )
+    assert text(report).startswith(f"ok/a.md:2: error: title: m\ntypo.ttl:{line}: warning: ")
+    (told,) = [r for r in json.loads(to_json(report))["results"] if r["path"] == "typo.ttl"]
+    assert (told["line"], told["code"]) == (line, "shapes.declared-path")
+    cases = {c.get("name"): c for c in ET.fromstring(junit(report).split("\n", 1)[1]).iter()}
+    assert cases["typo.ttl"].get("file") == "site/typo.ttl"
+    assert cases["ok/a.md"].get("file") == "site/ok/a.md"
+
+
+def test_a_property_the_ontology_given_lacks_is_reported_on_the_ontology(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the bundled shapes (no file of the repository), a path through a property the
+    ``--ontology`` given does not declare is told on that ontology file, without a line (the
+    file does not name the term): not on the folder checked."""
+    (tmp_path / "ok").mkdir()
+    seed = next((ROOT / "examples" / "content").rglob("*.md"))
+    (tmp_path / "ok" / "a.md").write_bytes(seed.read_bytes())
+    ontology = (ROOT / "ontology" / "medigy.ttl").read_text(encoding="utf-8")
+    declared = "medigy:weight\n    a owl:DatatypeProperty ;"
+    assert declared in ontology
+    (tmp_path / "onto.ttl").write_text(
+        ontology.replace(declared, "medigy:weight\n    a rdfs:Resource ;", 1), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    report = validate(["ok"], ontology="onto.ttl", jobs=1)
+    told = [d for d in report.diagnostics if d.code == "shapes.declared-path"]
+    assert [(d.path, d.line) for d in told] == [("onto.ttl", None)] * len(told) and told
+    (run,) = json.loads(sarif(report))["runs"]
+    for result in run["results"]:
+        if result["ruleId"] == "shapes.declared-path":
+            assert result["locations"][0]["physicalLocation"] == {
+                "artifactLocation": {"uri": "onto.ttl", "uriBaseId": "%SRCROOT%"}
+            }

@@ -670,6 +670,10 @@ def test_a_shape_path_through_an_undeclared_medigy_property_is_warned_of(
     assert told[0].severity == Severity.WARNING
     assert term in told[0].message and str(shapes) in told[0].message
     assert "CommunityShape" in told[0].message
+    # on the shapes file, at the statement's line (the shape is a blank node of
+    # CommunityShape's): annotations and code scanning alerts are on the file to fix
+    assert told[0].path == str(shapes)
+    assert told[0].line == text[: text.index(written)].count("\n") + 1
     # the bundled shapes name no undeclared property
     assert not [d for d in validate([SEED], jobs=1).diagnostics if d.code == "shapes.declared-path"]
 
