@@ -309,6 +309,7 @@ _RULE_WORDS = {
     "map": "how a value is written",
     "shacl": "what the shapes require",
     "ontology": "what the ontology allows",
+    "shapes": "what the shapes file names",
 }
 """What a rule whose results say different things is about, by the family of its code."""
 
@@ -317,6 +318,12 @@ SARIF_HELP = (
     " to write instead. Checked by medigraph validate against the SHACL shapes and the"
     " Medigy ontology."
 )
+SARIF_SHAPES_HELP = (
+    "Each result names a shape of the shapes file (--shapes) and the Medigy property its path"
+    " or target goes through, which the ontology does not declare: the shape checks nothing."
+    " Correct the name in the shapes file, or declare the property in the ontology."
+)
+"""The help of a rule about the shapes file itself, which has no front-matter key to fix."""
 
 
 def _rule_descriptions(found: list[Diagnostic]) -> dict[str, Any]:
@@ -338,6 +345,9 @@ def _rule_descriptions(found: list[Diagnostic]) -> dict[str, Any]:
         else:
             short = f"{', '.join(keys)}: {words}" if keys else words[:1].upper() + words[1:]
         detail = f"SHACL shape {visible(first.shape)}, constraint {first.code.split('.', 1)[-1]}"
+    elif family == "shapes":
+        short = f"{words[:1].upper()}{words[1:]} ({first.code})"
+        detail = "a check of the shapes file against the ontology; each result names the term"
     else:
         short = f"{words[:1].upper()}{words[1:]} ({first.code})"
         detail = "a check of medigraph's reading and mapping; each result says what to write"
@@ -345,7 +355,7 @@ def _rule_descriptions(found: list[Diagnostic]) -> dict[str, Any]:
     return {
         "shortDescription": {"text": short},
         "fullDescription": {"text": _shortened_rule_text(f"{short} — {detail}")},
-        "help": {"text": SARIF_HELP},
+        "help": {"text": SARIF_SHAPES_HELP if family == "shapes" else SARIF_HELP},
     }
 
 

@@ -564,6 +564,11 @@ def test_a_problem_of_the_shapes_file_is_reported_on_that_file(
     assert text(report).startswith(f"ok/a.md:2: error: title: m\ntypo.ttl:{line}: warning: ")
     (told,) = [r for r in json.loads(to_json(report))["results"] if r["path"] == "typo.ttl"]
     assert (told["line"], told["code"]) == (line, "shapes.declared-path")
+    # its rule is described as what it is: no front-matter key, no reading or mapping
+    (rule,) = [r for r in run["tool"]["driver"]["rules"] if r["id"] == "shapes.declared-path"]
+    assert rule["shortDescription"]["text"] == ("What the shapes file names (shapes.declared-path)")
+    assert "mapping" not in rule["fullDescription"]["text"]
+    assert "front-matter" not in rule["help"]["text"]
     cases = {c.get("name"): c for c in ET.fromstring(junit(report).split("\n", 1)[1]).iter()}
     assert cases["typo.ttl"].get("file") == "site/typo.ttl"
     assert cases["ok/a.md"].get("file") == "site/ok/a.md"
