@@ -854,7 +854,7 @@ def _shape_path_warnings(
     and with ``lines`` (``where`` is the shapes file) at the line that names the term, so
     that annotations and code scanning alerts are on that file, not on a folder."""
     out: list[Diagnostic] = []
-    finder = _TermLines(shapes) if where and lines else None
+    finder: _TermLines | None = None  # the file is read only when a warning needs a line
     told: set[tuple[str, str]] = set()
     uses = (
         (SH.path, "has a path through"),
@@ -871,6 +871,8 @@ def _shape_path_warnings(
                 if (shape_id, iri) in told:
                     continue
                 told.add((shape_id, iri))
+                if where and lines and finder is None:
+                    finder = _TermLines(shapes)
                 out.append(
                     Diagnostic(
                         where,
