@@ -807,6 +807,7 @@ def push(
         current, sources, legacy = _read_manifest(client, base)
         plan = SyncPlan(current, delete=delete, sources=sources)
         leftovers = leftover_staging(base, plan.current)
+        long_names = _long_names(plan.current)
         sender = _Sender(client, manifest, report, byte_budget, on_sent, base, leftovers)
         report.diagnostics.extend(problems)
         if on_start and count >= 0:
@@ -816,6 +817,8 @@ def push(
         def offer(doc: DocumentGraph) -> None:
             """Send ``doc`` if the store does not hold it as it is."""
             value = doc.content_hash
+            if long_names and doc.graph not in plan.current and len(doc.graph) > LONG_NAME:
+                _as_stored(client, plan, doc.graph, manifest, long_names, leftovers, base)
             action = plan.consider(doc.graph, value, doc.path)
             if action == "unchanged":
                 return
@@ -1035,6 +1038,60 @@ def _report_refused(
                 "push.refused",
             )
         )
+
+
+LONG_NAME = 1024
+"""Graph names at least this long may be answered shortened by a store: Virtuoso 7.2 gives
+an IRI of more than 1,879 characters back as its first 1,847 and a hash (and takes either
+form for the same graph). Names that share their first this many characters with a longer
+name a push offers are asked of the store (:func:`_as_stored`)."""
+
+
+def _long_names(current: Mapping[str, str]) -> dict[str, list[str]]:
+    """The manifest's names of :data:`LONG_NAME` characters or more, by their beginning."""
+    found: dict[str, list[str]] = {}
+    for graph in current:
+        if len(graph) >= LONG_NAME:
+            found.setdefault(graph[:LONG_NAME], []).append(graph)
+    return found
+
+
+def _as_stored(
+    client: Endpoint,
+    plan: SyncPlan,
+    graph: str,
+    manifest: str,
+    long_names: Mapping[str, list[str]],
+    leftovers: dict[str, str],
+    base: str,
+) -> None:
+    """When the manifest lists ``graph`` under the shortened name a store answered for it,
+    put the entry under ``graph`` in ``plan``: otherwise the push sends the graph again as a
+    new one and then removes the shortened name, which the store takes for the same graph.
+
+    The store is asked for the hash its manifest records for ``graph`` (given in full, which
+    it matches); the shortened name read with that hash is the same entry."""
+    candidates = [
+        name
+        for name in long_names.get(graph[:LONG_NAME], ())
+        if len(name) < len(graph) and name in plan.current and name not in plan.seen
+    ]
+    if not candidates:
+        return
+    rows = client.select(
+        f"SELECT ?h WHERE {{ GRAPH {iri(manifest)} {{ {iri(graph)} {iri(CONTENT_HASH.value)} ?h }} }}",
+        "reading the manifest's entry of a graph with a long name",
+    )
+    hashes = {row["h"] for row in rows if "h" in row}
+    same = [name for name in candidates if plan.current[name] in hashes]
+    if len(same) != 1:
+        return
+    (name,) = same
+    plan.current[graph] = plan.current.pop(name)
+    if name in plan.sources:
+        plan.sources[graph] = plan.sources.pop(name)
+    if leftovers.pop(name, None) is not None:  # the staging graph is named from the full name
+        leftovers.update(leftover_staging(base, {graph: plan.current[graph]}))
 
 
 def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[str, str], bool]:

@@ -29,9 +29,10 @@ which the push implementation has to live with:
 * N-Triples via Graph Store: IRIs of 8,000 characters or more are rejected
   (SP029, HTTP 500), and a failed PUT is not atomic: the triples before the
   failing line stay in the (already cleared) graph.
-* IRIs are stored in full (ASK tells apart two 3,000 character IRIs that
-  differ at the end), but SELECT results return only their first 1,879
-  characters.
+* An IRI of more than 1,879 characters comes back, in every result (STR
+  too), as its first 1,847 characters and a 32-digit hash; ASK still tells
+  apart two 3,000 character IRIs that differ at the end, and a query or update
+  naming the IRI in full, or in that short form, finds it.
 * Literal escapes: ``\\uXXXX``, ``\\UXXXXXXXX`` (incl. non-BMP characters,
   surrogate-pair escapes and ``\\u0000``), raw UTF-8 non-BMP characters,
   ECHARs and raw control characters round-trip in INSERT DATA and in

@@ -1170,6 +1170,44 @@ def test_virtuoso_killed_mid_push_leaves_old_or_new_graphs(corpus: Path, base: s
         assert_store_holds(server, corpus, base)
 
 
+def holds_graph(server: SparqlServer, graph: str) -> bool:
+    """Whether the store holds ``graph`` (asked by name: Virtuoso answers a long IRI read from
+    the store shortened, but matches the name given in a query)."""
+    rows = client(server).select(f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT 1")
+    return len(rows) == 1
+
+
+def test_a_document_graph_with_a_name_virtuoso_shortens_is_kept_and_not_sent_again(
+    server: SparqlServer, corpus: Path, base: str
+) -> None:
+    """Virtuoso answers an IRI of more than 1,879 characters as its first 1,847 and a hash, so
+    the manifest read back named a long document graph otherwise than its document: each
+    push sent the graph again as new and then removed the name read, which Virtuoso takes
+    for the same graph, so every second push left the document out of the store."""
+    doc = documents(corpus)[0]
+    name = "long-" + "x" * 2000
+    lines = doc.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("mdName:"))
+    lines[at] = f"mdName: {name}"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    graph = f"{base}graph/content/{name}"
+    first = do_push(server, corpus, base)
+    assert graph in first.added  # type: ignore[attr-defined]
+    for _ in range(2):
+        again = do_push(server, corpus, base)
+        assert (again.added, again.removed, again.triples_sent) == ([], [], 0)  # type: ignore[attr-defined]
+        assert holds_graph(server, graph)
+    edit_title(doc, "Edited")
+    edited = do_push(server, corpus, base)
+    assert (edited.added, edited.replaced, edited.removed) == ([], [graph], [])  # type: ignore[attr-defined]
+    assert holds_graph(server, graph)
+    doc.unlink()
+    gone = do_push(server, corpus, base)
+    assert len(gone.removed) == 1 and gone.added == []  # type: ignore[attr-defined]
+    assert not holds_graph(server, graph)
+    assert do_push(server, corpus, base).triples_sent == 0  # type: ignore[attr-defined]
+
+
 def test_a_clash_names_the_first_file_at_the_mdname_line(
     oxigraph_server: OxigraphServer, corpus: Path
 ) -> None:
