@@ -904,7 +904,12 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 Severity.WARNING,
                 key,
                 f"{text}: a year before 1 or after 9999 is a valid date, but rdflib, and so"
-                " validate, cannot read it (validate refuses it); SPARQL stores can",
+                " validate, cannot read it (validate refuses it); SPARQL stores can"
+                + (
+                    ", but Virtuoso writes a year before 1 with 3 digits (-044)"
+                    if text.startswith("-")
+                    else ""
+                ),
                 "map.datetime",
             )
         elif "T24:00:00" in text:
@@ -924,6 +929,14 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 " minute off (a date) or without its timezone; write it in UTC or another offset",
                 "map.timezone",
             )
+        elif text.endswith("-00:00"):
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: the offset -00:00 is UTC, as Z is, but Virtuoso keeps it as no"
+                " timezone at all, another moment to its queries; write Z",
+                "map.timezone",
+            )
         elif is_date:
             em.report(
                 Severity.WARNING, key, f"{text} has no time of day; written as a date", "map.date"
@@ -935,6 +948,14 @@ def convert_datetime(em: Emitter, rule: KeyRule, subject: ox.NamedNode, value: V
                 key,
                 f"{text} has no timezone; add Z for UTC or an offset such as +05:30",
                 "map.timezone",
+            )
+        elif fraction is not None and len(fraction.group(0)) > 7:
+            em.report(
+                Severity.WARNING,
+                key,
+                f"{text}: Virtuoso keeps 6 digits of a second's fraction and drops the others,"
+                " a moment earlier to its queries; write at most 6",
+                "map.datetime",
             )
         datatype = XSD_DATE if is_date else XSD_DATETIME
         em.add(subject, em.m.term_iri(rule.properties[0]), ox.Literal(text, datatype=datatype))

@@ -1497,6 +1497,47 @@ def test_a_document_virtuoso_refuses_is_named_and_the_others_are_pushed(
     assert "added 0" in result.stderr and f"unchanged {len(expected) - 2}" in result.stderr
 
 
+def test_virtuoso_changes_an_offset_of_minus_zero_and_a_seventh_digit_of_a_second(
+    virtuoso_server: SparqlServer, tmp_path: Path, base: str
+) -> None:
+    """Why the mapping tells of `-00:00` and of more than 6 digits of a second: Virtuoso keeps
+    the first as no timezone at all (another moment than UTC) and cuts the second to 6
+    digits, silently. Drop those warnings once this fails."""
+    typed = {
+        "a": ("2021-12-31T23:59:59-00:00", "dateTime"),
+        "b": ("2021-12-31-00:00", "date"),
+        "c": ("2021-12-31T23:59:59.1234567Z", "dateTime"),
+        "d": ("2021-12-31T23:59:59.123456+00:00", "dateTime"),  # kept, the same moment
+    }
+    graph = ox.NamedNode(f"{base}graph/content/dates")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    dump = tmp_path / "dates.nq"
+    dump.write_bytes(
+        ox.serialize(
+            [
+                ox.Quad(
+                    ox.NamedNode(f"urn:{key}"),
+                    ox.NamedNode("https://schema.org/datePublished"),
+                    ox.Literal(text, datatype=ox.NamedNode(xsd + kind)),
+                    graph,
+                )
+                for key, (text, kind) in typed.items()
+            ],
+            format=ox.RdfFormat.N_QUADS,
+        )
+    )
+    assert push_dump(virtuoso_server, dump, base).exit_code == 0
+    rows = client(virtuoso_server).select(
+        f"SELECT ?s ?o WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
+    )
+    assert {row["s"]: row["o"] for row in rows} == {
+        "urn:a": "2021-12-31T23:59:59",
+        "urn:b": "2021-12-31",
+        "urn:c": "2021-12-31T23:59:59.123456Z",
+        "urn:d": "2021-12-31T23:59:59.123456Z",
+    }
+
+
 def test_virtuoso_keeps_whole_numbers_integers_through_the_graph_store(
     virtuoso_server: SparqlServer, corpus: Path, base: str
 ) -> None:

@@ -908,6 +908,10 @@ def test_an_empty_size_item_leaves_out_that_dimension_only(tmp_path: Path) -> No
         # Oxigraph's stores keep the offset -00:01 as none: told (-00:02 is kept)
         ("2021-12-31T23:59:59-00:01", "dateTime", "map.timezone"),
         ("2021-12-31-00:01", "date", "map.timezone"),
+        # Virtuoso keeps -00:00 (UTC) as no timezone, and 6 digits of a second: told
+        ("2021-12-31T23:59:59-00:00", "dateTime", "map.timezone"),
+        ("2021-12-31-00:00", "date", "map.timezone"),
+        ("2021-12-31T23:59:59.1234567Z", "dateTime", "map.datetime"),
     ],
 )
 def test_dates_with_a_timezone_and_far_years(
@@ -922,6 +926,19 @@ def test_dates_with_a_timezone_and_far_years(
     assert _value(parse_dump(out, "nt"), SCHEMA + "datePublished") == {
         ox.Literal(typed, datatype=ox.NamedNode(XSD + datatype))
     }
+
+
+def test_a_year_before_one_is_told_of_virtuosos_three_digits(tmp_path: Path) -> None:
+    """The warning said "SPARQL stores can" read a year before 1; Virtuoso stores -0044 as
+    -044, which is no date: the editor is told so (a year after 9999 it keeps)."""
+    told = {}
+    for typed in ("-0044-03-15T12:00:00Z", "12023-05-02T13:30:00Z"):
+        source, _ = _document(tmp_path, [f"date: '{typed}'"], drop=("date",))
+        report = export_to([source], tmp_path / "dump.nt", "nt")
+        [diagnostic] = report.diagnostics
+        told[typed] = diagnostic.message
+    assert "Virtuoso writes a year before 1 with 3 digits (-044)" in told["-0044-03-15T12:00:00Z"]
+    assert "Virtuoso" not in told["12023-05-02T13:30:00Z"]
 
 
 def test_oxigraph_keeps_the_offset_minus_one_minute_as_none(tmp_path: Path) -> None:
