@@ -941,6 +941,31 @@ def test_a_year_before_one_is_told_of_virtuosos_three_digits(tmp_path: Path) -> 
     assert "Virtuoso" not in told["12023-05-02T13:30:00Z"]
 
 
+def test_an_iri_virtuoso_gives_back_shortened_is_told(tmp_path: Path) -> None:
+    """Virtuoso gives an IRI of more than 1,879 characters back as its first 1,847 and a
+    hash: a web address (or a document's name) that long is told at its key, and written
+    whole; one of 1,879 characters is not told."""
+    href = "https://www.example.org/track?u=" + "a" * 2000
+    name = "n" * 1900
+    source, line = _document(
+        tmp_path,
+        ["link:", f"  href: {href}", "  brand: example.org", f"mdName: {name}"],
+        drop=("link", "mdName"),
+    )
+    out = tmp_path / "dump.nt"
+    report = export_to([source], out, "nt")
+    told = [(d.key, d.line, d.code) for d in report.diagnostics if "1,879" in d.message]
+    assert told == [("link.href", line + 1, "map.iri"), ("mdName", line + 3, "map.iri")]
+    quads = parse_dump(out, "nt")
+    assert _value_of_any(quads, SCHEMA + "isBasedOn") == {ox.NamedNode(href)}
+    assert any(q.subject.value.endswith(name) for q in quads)
+    short = "https://www.example.org/?u=" + "a" * (1879 - 27)
+    assert len(short) == 1879
+    source, line = _document(tmp_path, ["link:", f"  href: {short}"], drop=("link",))
+    report = export_to([source], out, "nt")
+    assert not [d for d in report.diagnostics if "1,879" in d.message]
+
+
 def test_oxigraph_keeps_the_offset_minus_one_minute_as_none(tmp_path: Path) -> None:
     """Why -00:01 is told: the on-disk store (and so an Oxigraph server) answers the moment
     without a timezone; another offset is kept. Drop the warning once this fails."""
