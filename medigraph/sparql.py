@@ -317,12 +317,23 @@ class StoreUnavailable(StoreError):
 
 
 # Phrases with which stores say "too big": Virtuoso SR578 (string concatenation too
-# large), SP030 (parser stack / memory exhausted), Jetty "Form too large", nginx/Oxigraph
-# "payload too large", "body too big".
+# large), SP030 "memory exhausted" (its parser stack: SP030 alone is any SPARQL compiler
+# error, a value it cannot type too), Jetty "Form too large", nginx/Oxigraph "payload too
+# large", "body too big". Looked for in the store's words only, not in the query Virtuoso
+# echoes after them (a document's own text: an mdName saying "exceed").
 _SIZE_ERROR = re.compile(
-    r"too (large|big|long)|payload|memory exhausted|SR578|SP030|exceed|maximum (request|body|form)",
+    r"too (large|big|long)|payload|memory exhausted|SR578|exceed|maximum (request|body|form)",
     re.IGNORECASE,
 )
+_ECHOED_QUERY = re.compile(r"\bSPARQL query:")
+
+
+def _own_words(text: str) -> str:
+    """The store's message without the query it echoes after it (Virtuoso's ``SPARQL
+    query: …``)."""
+    return _ECHOED_QUERY.split(text, maxsplit=1)[0]
+
+
 # Virtuoso answers 500 (Graph Store) or 400 (SPARQL) with an SQL state: class 22 is a data
 # exception (SR341 integer out of range, SR553 ...), 37000 and 42xxx syntax errors. Those
 # are about the request's content; a deadlock (40001) or the like may pass when repeated.
@@ -607,7 +618,7 @@ class Endpoint:
                         status=status,
                         body=text,
                     ) from None
-                if status == 413 or (status in (400, 500) and _SIZE_ERROR.search(text)):
+                if status == 413 or (status in (400, 500) and _SIZE_ERROR.search(_own_words(text))):
                     # The server's own words: "too long" may be about one string, not the
                     # request as a whole (Virtuoso's SP029 on a 12 MB literal).
                     raise RequestTooLarge(
@@ -616,7 +627,9 @@ class Endpoint:
                         status=status,
                         body=text,
                     ) from None
-                if status in _REFUSED_STATUS or (status == 500 and _DATA_ERROR.search(text)):
+                if status in _REFUSED_STATUS or (
+                    status == 500 and _DATA_ERROR.search(_own_words(text))
+                ):
                     raise RequestRefused(
                         f"{what}: {endpoint} answered HTTP {status}: {text}",
                         endpoint=endpoint,

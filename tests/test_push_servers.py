@@ -1538,6 +1538,35 @@ def test_virtuoso_changes_an_offset_of_minus_zero_and_a_seventh_digit_of_a_secon
     }
 
 
+def test_a_value_virtuoso_cannot_type_is_refused_not_taken_for_a_size_error(
+    virtuoso_server: SparqlServer, corpus: Path, base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso refuses `"maybe"^^xsd:boolean` with SP030 ("can not be converted to a valid
+    typed value"), the code it also gives for a statement too large ("memory exhausted"); and
+    it echoes the query, so a document's own name (an mdName saying "exceed") was in its
+    answer. Both were taken for a size error: the push stopped at the document, exit 2,
+    asking for --graph-store, and the documents after it were not pushed. Each is now a
+    refused document, named, and the others are pushed."""
+    server = virtuoso_server
+    valid = "\n  valid: true\n"
+    first, second = [p for p in documents(corpus) if valid in p.read_text("utf-8")][:2]
+    first.write_text(first.read_text("utf-8").replace(valid, "\n  valid: maybe\n"), "utf-8")
+    lines = second.read_text("utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("mdName:"))
+    lines[at] = "mdName: costs-exceed-forecast\nweight: 12a"
+    second.write_text("\n".join(lines), "utf-8")
+    expected = expected_graphs(corpus, base)
+    refused = {d.graph for d in corpus_graphs(corpus, base) if Path(d.source) in (first, second)}
+    assert len(refused) == 2
+    result = CliRunner().invoke(cli, cli_push_args(server, corpus, base, monkeypatch))
+    assert result.exit_code == 1, result.output
+    told = [line for line in result.stderr.splitlines() if "store refused" in line]
+    assert sorted(line.split(":", 1)[0] for line in told) == sorted([str(first), str(second)])
+    assert "SP030" in result.stderr and "SR341" in result.stderr
+    assert "too large" not in result.stderr
+    assert manifest(server, base) == {g: h for g, h in expected.items() if g not in refused}
+
+
 def test_virtuoso_keeps_whole_numbers_integers_through_the_graph_store(
     virtuoso_server: SparqlServer, corpus: Path, base: str
 ) -> None:
