@@ -1567,6 +1567,32 @@ def test_a_value_virtuoso_cannot_type_is_refused_not_taken_for_a_size_error(
     assert manifest(server, base) == {g: h for g, h in expected.items() if g not in refused}
 
 
+def test_virtuoso_reads_a_whole_number_that_is_none_as_its_digits_through_the_graph_store(
+    virtuoso_server: SparqlServer, tmp_path: Path, base: str
+) -> None:
+    """What the README says of `"12a"^^xsd:integer` (export writes it as typed, with a
+    warning): Virtuoso refuses it in an update, and its Graph Store loader stores `12`."""
+    graph = f"{base}graph/content/number"
+    dump = tmp_path / "number.nq"
+    xsd = "http://www.w3.org/2001/XMLSchema#integer"
+    filler = f'<urn:a> <urn:q> "{"x" * 2000}" <{graph}> .\n'  # beyond the budget below
+    dump.write_text(f'<urn:a> <urn:p> "12a"^^<{xsd}> <{graph}> .\n{filler}', encoding="utf-8")
+    refused = push_dump(virtuoso_server, dump, base)
+    assert [d.code for d in refused.diagnostics] == ["push.refused"]
+    loaded = push_dump(
+        virtuoso_server,
+        dump,
+        base,
+        graph_store=virtuoso_server.graph_store_endpoint,
+        byte_budget=1000,
+    )
+    assert loaded.exit_code == 0
+    rows = client(virtuoso_server).select(
+        f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s <urn:p> ?o }} }}"
+    )
+    assert [row["o"] for row in rows] == ["12"]
+
+
 def test_virtuoso_keeps_whole_numbers_integers_through_the_graph_store(
     virtuoso_server: SparqlServer, corpus: Path, base: str
 ) -> None:
