@@ -1094,13 +1094,44 @@ def _as_stored(
         leftovers.update(leftover_staging(base, {graph: plan.current[graph]}))
 
 
+MANIFEST_PAGE = 5000
+"""Rows per request when the manifest is read page by page (a store answered fewer rows than
+it holds)."""
+
+
+def _manifest_rows(client: Endpoint, base: str) -> list[dict[str, str]]:
+    """The manifest's rows, all of them: a store may answer a SELECT with at most so many rows
+    and drop the others without a word (Virtuoso's ResultSetMaxRows, 10 000 in the Debian
+    package's virtuoso.ini), so the rows are counted too (one row), and when fewer came the
+    manifest is read again page by page, by graph name, until a page comes empty (a page too
+    may be cut short)."""
+    query = manifest_query(base, legacy=True)
+    rows = client.select(query, "reading the medigraph manifest")
+    counted = client.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {query} }} }}", "counting the manifest's entries"
+    )
+    if not counted or int(counted[0].get("n", "0")) <= len(rows):
+        return rows
+    rows = []
+    after: str | None = None
+    while True:
+        page = client.select(
+            f"{manifest_query(base, legacy=True, after=after)} ORDER BY STR(?g) LIMIT {MANIFEST_PAGE}",
+            "reading the medigraph manifest page by page",
+        )
+        if not page or "g" not in page[-1]:
+            return rows
+        rows += page
+        after = page[-1]["g"]
+
+
 def _read_manifest(client: Endpoint, base: str) -> tuple[dict[str, str], dict[str, str], bool]:
     """graph → hash, graph → the file it came from, as the store's manifest says, and
     whether it records a file by medigy:sourcePath too (as a few commits did)."""
     current: dict[str, str] = {}
     sources: dict[str, str] = {}
     legacy = False
-    for row in client.select(manifest_query(base, legacy=True), "reading the medigraph manifest"):
+    for row in _manifest_rows(client, base):
         graph, value = row.get("g"), row.get("hash")
         if graph is None or value is None:
             continue

@@ -65,15 +65,17 @@ def manifest_quads(
 MANIFEST_QUERY = """SELECT ?g ?hash ?source{legacy_var} WHERE {{
   GRAPH <{manifest}> {{
     <{manifest}> <{lists}> ?g . ?g <{hash}> ?hash OPTIONAL {{ ?g <{source}> ?source }}{legacy}
-  }}
+  }}{after}
 }}"""
 
 
-def manifest_query(base: str = DEFAULT_BASE, legacy: bool = False) -> str:
+def manifest_query(base: str = DEFAULT_BASE, legacy: bool = False, after: str | None = None) -> str:
     """SPARQL that lists (graph, hash, source file or unbound) from the manifest (no document
     text in it); with ``legacy``, also the file a graph's entry records by
-    :data:`PROVENANCE_PATH` (``?legacy``), as a few commits did: then the push forgets those."""
+    :data:`PROVENANCE_PATH` (``?legacy``), as a few commits did: then the push forgets those.
+    With ``after``, only the graphs whose name sorts after it (to read it page by page)."""
     return MANIFEST_QUERY.format(
+        after="" if after is None else f" FILTER(STR(?g) > {sparql_literal(after)})",
         manifest=manifest_graph(base).value,
         lists=LISTS.value,
         hash=CONTENT_HASH.value,

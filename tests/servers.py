@@ -416,7 +416,7 @@ Charset = UTF-8
 EnabledGzipContent = 0
 
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 120
 """
 
@@ -438,9 +438,12 @@ class VirtuosoServer(SparqlServer):
     user = "dba"
     password = "dba"
 
-    def __init__(self) -> None:
+    def __init__(self, max_rows: int = 1_000_000) -> None:
+        """``max_rows``: the most rows it answers a SELECT with (``ResultSetMaxRows``; the
+        Debian package's virtuoso.ini says 10 000), cutting the rest silently."""
         super().__init__()
         self.sql_port = 0
+        self.max_rows = max_rows
 
     @classmethod
     def find_executable(cls) -> Path | None:
@@ -459,7 +462,11 @@ class VirtuosoServer(SparqlServer):
 
     def _prepare(self, directory: Path) -> None:
         ini = VIRTUOSO_INI.format(
-            dir=directory, host=LOOPBACK, sql_port=self.sql_port, http_port=self.port
+            dir=directory,
+            host=LOOPBACK,
+            sql_port=self.sql_port,
+            http_port=self.port,
+            max_rows=self.max_rows,
         )
         self.config_path.write_text(ini, encoding="utf-8")
 
