@@ -1028,13 +1028,17 @@ def _report_refused(
             if doc.graph in listed:
                 listed.remove(doc.graph)
         said = f"HTTP {exc.status}: {exc.body}" if exc.status is not None else str(exc)
+        source, graph = doc.source, ""
+        if doc.path is None and doc.source == doc.graph:  # a dump's: named by its file
+            source = _dump_source(doc) or doc.source
+            graph = f" <{doc.graph}>" if source != doc.graph else ""
         report.diagnostics.append(
             error(
-                doc.source,
+                source,
                 None,
                 None,
-                f"the store refused this document's graph, so it was not pushed (the store"
-                f" keeps what it had; the next push tries again): {said}",
+                f"the store refused this document's graph{graph}, so it was not pushed (the"
+                f" store keeps what it had; the next push tries again): {said}",
                 "push.refused",
             )
         )

@@ -1487,7 +1487,14 @@ def test_a_graph_store_upload_virtuoso_refuses_leaves_the_graph_as_it_was(
     report = push_dump(server, doctored, base, **large)
     assert report.exit_code == 1
     [refused] = [d for d in report.diagnostics if d.code == "push.refused"]
-    assert refused.path == victim
+    # named by its file, as the README says, which the graph's provenance gives
+    [source] = [
+        line.split('"')[1]
+        for line in dump.read_text(encoding="utf-8").splitlines()
+        if "/ontology/sourcePath>" in line and line.endswith(f"<{victim}> .")
+    ]
+    assert refused.path == source and source.endswith(".md")
+    assert f"<{victim}>" in refused.message
     assert "SP029" in refused.message and "too large" not in refused.message
     assert victim not in report.replaced and report.rejected == 1
     assert sorted(store_lines(server, victim)) == before
