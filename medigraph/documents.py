@@ -441,6 +441,26 @@ def _in_a_bundle(root: str, target: str) -> bool:
     return False
 
 
+def _markdown_below(folder: str, name: str) -> Iterator[str]:
+    """The Markdown files in a leaf bundle's subfolder ``name`` and below (relative to it, with
+    ``/``), skipping hidden names and linked folders as the walk does, in the walk's order; a
+    folder that cannot be listed is passed over (nothing in it is a page either way)."""
+    try:
+        with os.scandir(os.path.join(folder, name)) as entries:
+            listed = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+    except OSError:
+        return
+    for entry, is_dir in sorted(listed, key=lambda item: _order(item[0] + "/" * item[1])):
+        if entry.startswith("."):
+            continue
+        if is_dir:
+            yield from (
+                f"{entry}/{rel}" for rel in _markdown_below(os.path.join(folder, name), entry)
+            )
+        elif is_markdown(entry):
+            yield entry
+
+
 def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[str, str, bool]]:
     """(relative path, folder, is a link) of every ``*.md``, lazily, sorted by relative path.
 
@@ -506,17 +526,22 @@ def _walk(root: Path, problems: list[Diagnostic], shown: str) -> Iterator[tuple[
             # folders are the page's resources, which Hugo does not render as pages. Said, as
             # an index.md put in the wrong folder would unpublish its documents without a word.
             resources = [key for key, is_dir, _ in items if not is_dir and key not in indexes]
+            beside = len(resources)
+            for key, is_dir, _ in sorted(items, key=lambda item: _order(item[0])):
+                if is_dir:  # those below it are too (an index.md there is no page either)
+                    resources.extend(key + rel for rel in _markdown_below(folder, key[:-1]))
             if resources:
                 index = min(indexes, key=_order)
                 named = ", ".join(resources[:3]) + (", …" if len(resources) > 3 else "")
                 are = "is" if len(resources) == 1 else "are"
+                where = "in its folder" if beside == len(resources) else "in and below its folder"
                 problems.append(
                     warning(  # on the index, a file (annotations attach to files)
                         os.path.join(shown, prefix + index),
                         None,
                         None,
                         f"a leaf bundle's page: {plural(len(resources), 'other Markdown file')}"
-                        f" in its folder ({named}) {are} the page's resources, not documents,"
+                        f" {where} ({named}) {are} the page's resources, not documents,"
                         " as Hugo renders them",
                         "read.bundle",
                     )

@@ -181,6 +181,38 @@ def test_a_leaf_bundle_is_one_page_and_its_other_markdown_files_are_resources(tm
         ("read.bundle", "/section/b/index.md", "WARNING"),
     ]
     assert "notes.md" in problems[0].message
+    assert "extra/snippet.md" in problems[0].message  # below it too, not dropped unsaid
+    assert "2 other Markdown files in and below its folder" in problems[0].message
+
+
+def test_the_markdown_files_below_a_leaf_bundle_are_told_as_its_resources(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file in a subfolder of a leaf bundle (even an index.md there) is a resource of the
+    bundle, as Hugo has it: it was passed over without a word, while one beside the index was
+    told. Export and validate read the same walk, and say so alike."""
+    from click.testing import CliRunner
+
+    from medigraph.cli import cli
+
+    content = tmp_path / "content"
+    for name in ["p/index.md", "p/sub/x.md", "p/sub/index.md", "p/sub/.hidden.md", "q.md"]:
+        target = content / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    found, problems = documents.discover([content])
+    assert [f.path for f in found] == ["p/index.md", "q.md"]
+    [told] = problems
+    assert (told.code, told.severity.name) == ("read.bundle", "WARNING")
+    assert told.path == str(content / "p" / "index.md")
+    assert "2 other Markdown files in and below its folder (sub/index.md, sub/x.md)" in told.message
+    assert "the page's resources, not documents" in told.message
+    for command in (
+        ["export", str(content), "-o", str(tmp_path / "d.nq"), "--no-store"],
+        ["validate", str(content)],
+    ):
+        result = CliRunner().invoke(cli, command)
+        said = [line for line in result.output.splitlines() if "leaf bundle" in line]
+        assert len(said) == 1 and said[0].startswith(str(content / "p" / "index.md")), said
+        assert "sub/x.md" in said[0] and "warning" in said[0]
 
 
 def test_a_linked_folder_is_not_entered_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
