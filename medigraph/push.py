@@ -1186,9 +1186,11 @@ answers of some hundred kilobytes, however many graphs an old manifest lists."""
 def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
     """(graph, file) of the graphs the manifest lists without their file, as their own
     provenance records it: one query, paged (after a push has recorded the files of the
-    graphs it kept, only graphs it did not see are left, usually one page)."""
+    graphs it kept, only graphs it did not see are left, usually one page and an empty
+    one)."""
     # Paged by the graph's name, not by OFFSET: Virtuoso sorts at most 10 000 rows for a
-    # LIMIT (SR353), so an OFFSET past them fails.
+    # LIMIT (SR353), so an OFFSET past them fails. Until a page comes empty, not short: a
+    # store may answer fewer rows than asked (Virtuoso's ResultSetMaxRows), as _manifest_rows.
     after: str | None = None
     while True:
         rows = client.select(
@@ -1198,7 +1200,7 @@ def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
         for row in rows:
             if "g" in row and "path" in row:
                 yield row["g"], row["path"]
-        if len(rows) < PROVENANCE_PAGE or "g" not in rows[-1]:
+        if not rows or "g" not in rows[-1]:
             return
         after = rows[-1]["g"]
 

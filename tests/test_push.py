@@ -334,3 +334,38 @@ except PushError as exc:
     )
     assert "WARNING:medigraph.sparql:reading the medigraph manifest" in configured.stderr
     assert "retrying in" in configured.stderr
+
+
+def test_the_files_of_an_old_manifest_are_all_read_from_a_store_that_answers_few_rows() -> None:
+    """_provenance stopped paging at a page shorter than asked: a store that answers at most
+    so many rows (Virtuoso's ResultSetMaxRows) cut it short without a word, and the graphs
+    after them were taken for graphs no file gave. It pages on until a page comes empty."""
+    from medigraph import push as push_module
+    from medigraph.sync import DERIVED_FROM, LISTS, PROVENANCE_PATH
+
+    base = "https://example.org/"
+    manifest = manifest_graph(base)
+    store = ox.Store()
+    files = {f"{base}graph/content/d{i:02}": f"d{i:02}.md" for i in range(12)}
+    for graph, file in files.items():
+        name, source = ox.NamedNode(graph), ox.NamedNode(f"{base}source/{file}")
+        store.add(ox.Quad(manifest, LISTS, name, manifest))
+        store.add(ox.Quad(name, DERIVED_FROM, source, name))
+        store.add(ox.Quad(source, PROVENANCE_PATH, ox.Literal(file), name))
+
+    class FewRows:
+        """A store that answers a SELECT with at most 5 rows, and drops the others."""
+
+        asked = 0
+
+        def select(self, query: str, what: str = "query") -> list[dict[str, str]]:
+            self.asked += 1
+            answer = store.query(query)
+            assert isinstance(answer, ox.QuerySolutions)
+            variables = [v.value for v in answer.variables]
+            rows = [{v: s[v].value for v in variables if s[v] is not None} for s in answer]
+            return rows[:5]
+
+    few = FewRows()
+    assert dict(push_module._provenance(few, base)) == files  # type: ignore[arg-type]
+    assert few.asked == 12 // 5 + 2  # 5, 5, 2, then an empty page

@@ -831,7 +831,8 @@ def test_the_files_of_an_old_manifest_are_read_page_by_page(
         if graph.endswith("/" + doc.stem)
     }
     assert sorted(found) == sorted(expected) and len(found) == len(documents(corpus))
-    assert len(pages) == len(found) // 4 + 1 and not any("OFFSET" in q for q in pages)
+    # until a page comes empty (a short one may be a store's row limit): one more request
+    assert len(pages) == -(-len(found) // 4) + 1 and not any("OFFSET" in q for q in pages)
 
 
 def test_cli_unreachable_store_exits_2_naming_the_endpoint(corpus: Path, base: str) -> None:
@@ -1196,6 +1197,17 @@ def test_a_store_that_answers_few_rows_still_gives_push_its_whole_manifest(
         assert len(first.added) == 20  # type: ignore[attr-defined]  # 19 documents, the ontology
         again = do_push(server, corpus, base)
         assert (again.added, again.triples_sent, again.unchanged) == ([], 0, 20)  # type: ignore[attr-defined]
+        # An old manifest's files, read from the graphs' provenance: pages of 5 000 asked, 8
+        # rows answered, which stopped the paging after the first 8 graphs.
+        from medigraph import push as push_module
+
+        pattern = f"GRAPH <{manifest_graph(base).value}> {{ ?g <{SOURCE_PATH}> ?f }}"
+        client(server).update(f"DELETE WHERE {{ {pattern} }}")
+        found = dict(push_module._provenance(client(server), base))
+        assert sorted(found.values()) == sorted(
+            doc.relative_to(corpus).as_posix() for doc in documents(corpus)
+        )
+        do_push(server, corpus, base)  # records the files again
         for path in documents(corpus)[:12]:
             path.unlink()
         gone = do_push(server, corpus, base)
