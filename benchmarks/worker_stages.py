@@ -6,7 +6,9 @@ The export target is a wall time within 1.2× the floor's (one process reading e
 and parsing its front matter with PyYAML's C loader). With two workers on two cores, that
 needs a worker at ≈ 2.4× the floor's CPU per document or less (less still, since the main
 process writes the dump on the same cores). This script times, in one process over the same
-files, alternating the stages round by round and keeping each stage's best round:
+files, each stage's CPU per document (the median of ``--rounds`` rounds; within a round the
+stages take turns over each chunk of ``--chunk`` files, so that the VM's drifting speed
+reaches them alike):
 
 - ``floor``: what ``benchmarks/floor.py`` does per file;
 - ``read``: ``documents.read_document`` (the file, its digest, the front matter with the line
@@ -27,6 +29,7 @@ cost, against the floor. Timings on a shared VM drift; the ratios within one run
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +38,7 @@ import pyoxigraph as ox
 import yaml
 
 from medigraph import pipeline
-from medigraph.documents import read_document
+from medigraph.documents import SourceFile, read_document
 from medigraph.pipeline import Settings, list_files
 from medigraph.writers import FORMATS, serialize_document
 
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--documents", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--chunk", type=int, default=50)
     args = parser.parse_args(argv)
 
     files, _ = list_files([str(args.corpus)])
@@ -83,20 +87,20 @@ def main(argv: list[str] | None = None) -> int:
     assert pipeline._worker is not None
     mapper, _settings, prefixes = pipeline._worker
 
-    def floor() -> None:
-        for found in chosen:
+    def floor(files: list[SourceFile]) -> None:
+        for found in files:
             with open(found.file, encoding="utf-8") as stream:
                 text = stream.read()
             _, front_matter, _body = text.split("---\n", 2)
             yaml.load(front_matter, Loader=yaml.CSafeLoader)
 
-    def read() -> None:
-        for found in chosen:
+    def read(files: list[SourceFile]) -> None:
+        for found in files:
             read_document(found)
 
-    def read_map(serialize: bool) -> Callable[[], None]:
-        def run() -> None:
-            for found in chosen:
+    def read_map(serialize: bool) -> Callable[[list[SourceFile]], None]:
+        def run(files: list[SourceFile]) -> None:
+            for found in files:
                 doc, _ = read_document(found)
                 if doc is None or mapper.is_section_page(doc):
                     continue
@@ -106,22 +110,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return run
 
-    def worker() -> None:
-        for found in chosen:
+    def worker(files: list[SourceFile]) -> None:
+        for found in files:
             pipeline.process(found)
 
-    texts: list[list[Spelled]] = []
+    texts: dict[str, list[Spelled]] = {}
     for found in chosen:
         doc, _ = read_document(found)
         if doc is not None and not mapper.is_section_page(doc):
-            texts.append([spelled(triple) for triple in mapper.map(doc).triples])
-    triples = sum(len(each) for each in texts)
+            texts[found.path] = [spelled(triple) for triple in mapper.map(doc).triples]
+    triples = sum(len(each) for each in texts.values())
 
-    def terms() -> None:
-        for each in texts:
-            made(each)
+    def terms(files: list[SourceFile]) -> None:
+        for found in files:
+            made(texts.get(found.path, []))
 
-    stages: dict[str, Callable[[], None]] = {
+    stages: dict[str, Callable[[list[SourceFile]], None]] = {
         "floor": floor,
         "read": read,
         "read+map": read_map(False),
@@ -129,17 +133,25 @@ def main(argv: list[str] | None = None) -> int:
         "worker": worker,
         "terms": terms,
     }
-    worker()  # the memos a worker fills in its first documents
-    best = dict.fromkeys(stages, float("inf"))
+    worker(chosen)  # the memos a worker fills in its first documents
+    # A shared VM's speed drifts within seconds: every stage runs over the same chunk of
+    # files in turn, so a drift reaches all of them alike; a round's time is the sum.
+    chunks = [chosen[at : at + args.chunk] for at in range(0, count, args.chunk)]
+    rounds: dict[str, list[float]] = {name: [] for name in stages}
     for _round in range(args.rounds):
-        for name, stage in stages.items():
-            started = time.process_time()
-            stage()
-            best[name] = min(best[name], (time.process_time() - started) / count * 1e6)
+        spent = dict.fromkeys(stages, 0.0)
+        for chunk in chunks:
+            for name, stage in stages.items():
+                started = time.process_time()
+                stage(chunk)
+                spent[name] += time.process_time() - started
+        for name in stages:
+            rounds[name].append(spent[name] / count * 1e6)
+    best = {name: statistics.median(times) for name, times in rounds.items()}
 
     unit = best["floor"]
     print(
-        f"{count} documents, {triples / max(1, len(texts)):.1f} triples each, best of {args.rounds}"
+        f"{count} documents, {triples / max(1, len(texts)):.1f} triples each, median of {args.rounds} rounds"
     )
     print(f"{'stage':14} {'µs/doc':>8} {'× floor':>8}")
     for name, value in best.items():
