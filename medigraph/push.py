@@ -1116,16 +1116,30 @@ def _manifest_rows(client: Endpoint, base: str) -> list[dict[str, str]]:
     )
     if not counted or int(counted[0].get("n", "0")) <= len(rows):
         return rows
-    rows = []
-    after: str | None = None
-    while True:
-        page = client.select(
-            f"{manifest_query(base, legacy=True, after=after)} ORDER BY STR(?g) LIMIT {MANIFEST_PAGE}",
+    return list(
+        _paged(
+            client,
+            lambda after: manifest_query(base, legacy=True, after=after),
+            MANIFEST_PAGE,
             "reading the medigraph manifest page by page",
         )
-        if not page or "g" not in page[-1]:
-            return rows
-        rows += page
+    )
+
+
+def _paged(
+    client: Endpoint, query: Callable[[str | None], str], size: int, what: str
+) -> Iterator[dict[str, str]]:
+    """The rows of ``query(after)``, a SELECT of ``?g`` filtered to the graphs whose name sorts
+    after ``after``, asked page by page in the order of ``?g``, until a page comes empty: not
+    by OFFSET (Virtuoso sorts at most 10 000 rows for a LIMIT, SR353, so an OFFSET past them
+    fails), and not until a page comes short, since a store may answer fewer rows than asked
+    (Virtuoso's ResultSetMaxRows)."""
+    after: str | None = None
+    while True:
+        page = client.select(f"{query(after)} ORDER BY STR(?g) LIMIT {size}", what)
+        yield from page
+        if not page or "g" not in page[-1]:  # (a row without its graph: nothing to page by)
+            return
         after = page[-1]["g"]
 
 
@@ -1188,21 +1202,15 @@ def _provenance(client: Endpoint, base: str) -> Iterator[tuple[str, str]]:
     provenance records it: one query, paged (after a push has recorded the files of the
     graphs it kept, only graphs it did not see are left, usually one page and an empty
     one)."""
-    # Paged by the graph's name, not by OFFSET: Virtuoso sorts at most 10 000 rows for a
-    # LIMIT (SR353), so an OFFSET past them fails. Until a page comes empty, not short: a
-    # store may answer fewer rows than asked (Virtuoso's ResultSetMaxRows), as _manifest_rows.
-    after: str | None = None
-    while True:
-        rows = client.select(
-            f"{provenance_query(base, after)} ORDER BY STR(?g) LIMIT {PROVENANCE_PAGE}",
-            "reading the files of graphs the manifest has none for",
-        )
-        for row in rows:
-            if "g" in row and "path" in row:
-                yield row["g"], row["path"]
-        if not rows or "g" not in rows[-1]:
-            return
-        after = rows[-1]["g"]
+    rows = _paged(
+        client,
+        lambda after: provenance_query(base, after),
+        PROVENANCE_PAGE,
+        "reading the files of graphs the manifest has none for",
+    )
+    for row in rows:
+        if "g" in row and "path" in row:
+            yield row["g"], row["path"]
 
 
 def _accept(
